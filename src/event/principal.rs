@@ -1,0 +1,284 @@
+//! Principals (rule NP of `audit-log-format.md` §7).
+//!
+//! The broker dialect writes a string `Type:name` (split at the *first*
+//! `:`; the name may hold `:`, `=`, `,`, `/`). The cloud dialect writes an
+//! object naming a user, a service account or an external account. The id
+//! prefix (`u-`, `sa-`, `pool-`, `group-`), not the type, says what kind of
+//! principal it is.
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use super::view::Field;
+
+/// What kind of identity a normalised principal names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrincipalKind {
+    User,
+    ServiceAccount,
+    IdentityPool,
+    GroupMapping,
+    External,
+    UnknownUser,
+    ConfluentStaff,
+    Other,
+}
+
+/// The `enrichment.principal` object.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PrincipalInfo {
+    /// Rule NP: `User:sa-…`, `None:UNKNOWN_USER`, `External:<subject>`, or null.
+    pub normalized: Option<String>,
+    /// The principal exactly as the event gave it (string or object).
+    pub raw: Option<Box<RawValue>>,
+    pub kind: Option<PrincipalKind>,
+    pub email: Option<String>,
+    /// `authenticationInfo.identity` (federated identity CRN).
+    pub identity: Option<String>,
+    /// `actingPrincipal` from the RBAC or ACL authorization, normalised.
+    pub acting: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Object<'a> {
+    #[serde(borrow, default)]
+    email: Field<'a>,
+    #[serde(
+        default,
+        rename = "confluentServiceAccount",
+        alias = "confluent_service_account"
+    )]
+    service_account: Option<IdHolder<'a>>,
+    #[serde(default, rename = "confluentUser", alias = "confluent_user")]
+    user: Option<IdHolder<'a>>,
+    #[serde(default, rename = "externalAccount", alias = "external_account")]
+    external: Option<External<'a>>,
+}
+
+#[derive(Deserialize)]
+struct IdHolder<'a> {
+    #[serde(borrow, default, rename = "resourceId", alias = "resource_id")]
+    resource_id: Field<'a>,
+}
+
+#[derive(Deserialize)]
+struct External<'a> {
+    #[serde(borrow, default)]
+    subject: Field<'a>,
+}
+
+/// Normalises a principal given as raw JSON (string or object).
+/// `resource_id` is `authenticationInfo.principalResourceId`.
+/// Returns `(normalized, email)`.
+pub fn normalize(raw: &RawValue, resource_id: Option<&str>) -> (Option<String>, Option<String>) {
+    let text = raw.get();
+    match text.as_bytes().first() {
+        Some(b'"') => {
+            let s: std::borrow::Cow<str> = match serde_json::from_str(text) {
+                Ok(s) => s,
+                Err(_) => return (None, None),
+            };
+            (normalize_str(&s, resource_id), None)
+        }
+        Some(b'{') => match serde_json::from_str::<Object>(text) {
+            Ok(o) => (normalize_object(&o), o.email.non_empty().map(str::to_owned)),
+            Err(_) => (None, None),
+        },
+        _ => (None, None),
+    }
+}
+
+/// Rule NP step 2, for string principals.
+pub fn normalize_str(s: &str, resource_id: Option<&str>) -> Option<String> {
+    if s.is_empty() {
+        return None;
+    }
+    let (kind, name) = s.split_once(':').unwrap_or(("User", s));
+    if kind == "User" && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
+        if let Some(id) = resource_id.filter(|id| !id.is_empty()) {
+            return Some(format!("User:{id}"));
+        }
+    }
+    Some(format!("{kind}:{name}"))
+}
+
+fn normalize_object(o: &Object) -> Option<String> {
+    let id = o
+        .service_account
+        .as_ref()
+        .and_then(|h| h.resource_id.non_empty())
+        .or_else(|| o.user.as_ref().and_then(|h| h.resource_id.non_empty()));
+    if let Some(id) = id {
+        let id = id.strip_prefix("User:").unwrap_or(id);
+        return Some(format!("User:{id}"));
+    }
+    o.external
+        .as_ref()
+        .and_then(|e| e.subject.as_str())
+        .map(|s| format!("External:{s}"))
+}
+
+/// The kind of a normalised principal.
+pub fn kind_of(normalized: &str) -> PrincipalKind {
+    let (kind, name) = normalized.split_once(':').unwrap_or(("User", normalized));
+    match kind {
+        "None" if name == "UNKNOWN_USER" => PrincipalKind::UnknownUser,
+        "External" => PrincipalKind::External,
+        "User" if name == "confluent.privileged" => PrincipalKind::ConfluentStaff,
+        "User" if name.starts_with("sa-") => PrincipalKind::ServiceAccount,
+        "User" if name.starts_with("pool-") => PrincipalKind::IdentityPool,
+        "User" if name.starts_with("group-") => PrincipalKind::GroupMapping,
+        "User" => PrincipalKind::User,
+        _ => PrincipalKind::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn np(json: &str, rid: Option<&str>) -> Option<String> {
+        let raw: Box<RawValue> = serde_json::from_str(json).unwrap();
+        normalize(&raw, rid).0
+    }
+
+    #[test]
+    fn service_account_and_user_strings() {
+        assert_eq!(
+            np(r#""User:sa-abc123""#, None).as_deref(),
+            Some("User:sa-abc123")
+        );
+        assert_eq!(
+            np(r#""User:u-abc123""#, None).as_deref(),
+            Some("User:u-abc123")
+        );
+        assert_eq!(
+            np(r#""User:pool-AbC1""#, None).as_deref(),
+            Some("User:pool-AbC1")
+        );
+    }
+
+    #[test]
+    fn legacy_numeric_with_resource_id() {
+        assert_eq!(
+            np(r#""User:384921""#, Some("u-5bx1ke")).as_deref(),
+            Some("User:u-5bx1ke")
+        );
+        assert_eq!(
+            np(r#""User:384921""#, Some("")).as_deref(),
+            Some("User:384921")
+        );
+        assert_eq!(np(r#""User:384921""#, None).as_deref(), Some("User:384921"));
+        // Only numeric names are replaced.
+        assert_eq!(
+            np(r#""User:alice""#, Some("u-1")).as_deref(),
+            Some("User:alice")
+        );
+    }
+
+    #[test]
+    fn unknown_user_stays() {
+        assert_eq!(
+            np(r#""None:UNKNOWN_USER""#, None).as_deref(),
+            Some("None:UNKNOWN_USER")
+        );
+        assert_eq!(kind_of("None:UNKNOWN_USER"), PrincipalKind::UnknownUser);
+    }
+
+    #[test]
+    fn split_on_first_colon_only() {
+        assert_eq!(
+            np(r#""User:CN=alice,OU=x:y,O=Example""#, None).as_deref(),
+            Some("User:CN=alice,OU=x:y,O=Example")
+        );
+        assert_eq!(
+            np(r#""User:spiffe://example.org/ns/a""#, None).as_deref(),
+            Some("User:spiffe://example.org/ns/a")
+        );
+    }
+
+    #[test]
+    fn no_colon_means_user_and_case_is_kept() {
+        assert_eq!(np(r#""Alice""#, None).as_deref(), Some("User:Alice"));
+        assert_eq!(np(r#""Group:Ops""#, None).as_deref(), Some("Group:Ops"));
+        assert_eq!(kind_of("Group:Ops"), PrincipalKind::Other);
+    }
+
+    #[test]
+    fn cp_names() {
+        for p in ["User:alice", "User:kafka", "User:ANONYMOUS"] {
+            assert_eq!(np(&format!("\"{p}\""), None).as_deref(), Some(p));
+            assert_eq!(kind_of(p), PrincipalKind::User);
+        }
+    }
+
+    #[test]
+    fn objects() {
+        assert_eq!(
+            np(r#"{"confluentServiceAccount":{"resourceId":"sa-1"}}"#, None).as_deref(),
+            Some("User:sa-1")
+        );
+        assert_eq!(
+            np(
+                r#"{"email":"a@b.c","confluentUser":{"resourceId":"u-1"}}"#,
+                None
+            )
+            .as_deref(),
+            Some("User:u-1")
+        );
+        assert_eq!(
+            np(r#"{"confluentUser":{"resourceId":"User:u-nxd3q3"}}"#, None).as_deref(),
+            Some("User:u-nxd3q3")
+        );
+        assert_eq!(
+            np(
+                r#"{"confluent_service_account":{"resource_id":"sa-9"}}"#,
+                None
+            )
+            .as_deref(),
+            Some("User:sa-9")
+        );
+        assert_eq!(
+            np(r#"{"externalAccount":{"namespace":[{"type":"idp","id":"op-1"}],"subject":"ext|42"}}"#, None)
+                .as_deref(),
+            Some("External:ext|42")
+        );
+        assert_eq!(np(r#"{"email":"mallory@example.net"}"#, None), None);
+        let raw: Box<RawValue> =
+            serde_json::from_str(r#"{"email":"mallory@example.net"}"#).unwrap();
+        assert_eq!(
+            normalize(&raw, None).1.as_deref(),
+            Some("mallory@example.net")
+        );
+    }
+
+    #[test]
+    fn confluent_staff_and_kinds() {
+        assert_eq!(
+            np(
+                r#"{"confluentUser":{"resourceId":"confluent.privileged"}}"#,
+                None
+            )
+            .as_deref(),
+            Some("User:confluent.privileged")
+        );
+        assert_eq!(
+            kind_of("User:confluent.privileged"),
+            PrincipalKind::ConfluentStaff
+        );
+        assert_eq!(kind_of("User:sa-1"), PrincipalKind::ServiceAccount);
+        assert_eq!(kind_of("User:pool-1"), PrincipalKind::IdentityPool);
+        assert_eq!(kind_of("User:group-1"), PrincipalKind::GroupMapping);
+        assert_eq!(kind_of("External:x"), PrincipalKind::External);
+    }
+
+    #[test]
+    fn missing_and_odd_shapes() {
+        assert_eq!(np(r#""""#, None), None);
+        assert_eq!(np("null", None), None);
+        assert_eq!(np("42", None), None);
+        assert_eq!(np("[]", None), None);
+        assert_eq!(np(r#"{"confluentUser":{"resourceId":""}}"#, None), None);
+    }
+}

@@ -1,0 +1,158 @@
+//! The bytes a sink receives: the original event, untouched, with one
+//! top-level `enrichment` object added before its closing brace.
+//!
+//! Nothing is re-serialised from a parsed tree, so unknown fields at every
+//! level, key order and integers beyond 2^53 pass through exactly. Two
+//! rewrites happen only when needed: insignificant whitespace (a
+//! pretty-printed record would break NDJSON framing downstream) is removed,
+//! and `\uXXXX` escapes of characters that need no escaping (Gson writes `=`
+//! as `\u003d`) are decoded, so what a SIEM indexes is `CN=alice`.
+
+use super::enrich::Enrichment;
+
+/// Writes `original` plus `"enrichment": enrichment` into `out`.
+/// `original` must be a JSON object that validation accepted.
+pub fn render(original: &str, enrichment: &Enrichment, out: &mut Vec<u8>) {
+    let needs_rewrite = memchr::memchr3(b'\n', b'\r', b'\\', original.as_bytes()).is_some();
+    let start = out.len();
+    if needs_rewrite {
+        normalize(original, out);
+    } else {
+        out.extend_from_slice(original.trim_end().as_bytes());
+    }
+    // Drop the closing brace (and any trailing whitespace left before it).
+    while out.len() > start && out.last() != Some(&b'}') {
+        out.pop();
+    }
+    out.pop();
+    let body = &out[start..];
+    let empty = body.iter().rev().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if !empty {
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"enrichment\":");
+    serde_json::to_writer(&mut *out, enrichment).expect("serialising to a Vec cannot fail");
+    out.push(b'}');
+}
+
+/// Copies a JSON text, dropping whitespace outside strings and decoding
+/// `\uXXXX` escapes of characters that JSON does not require escaped.
+fn normalize(src: &str, out: &mut Vec<u8>) {
+    let b = src.as_bytes();
+    let mut i = 0;
+    let mut in_str = false;
+    while i < b.len() {
+        let c = b[i];
+        if !in_str {
+            match c {
+                b' ' | b'\n' | b'\r' | b'\t' => {}
+                b'"' => {
+                    in_str = true;
+                    out.push(c);
+                }
+                _ => out.push(c),
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'"' => {
+                in_str = false;
+                out.push(c);
+                i += 1;
+            }
+            b'\\' if b.get(i + 1) == Some(&b'u') => {
+                let (consumed, ch) = decode_escape(&b[i..]);
+                match ch {
+                    Some(ch) => {
+                        let mut buf = [0u8; 4];
+                        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                    }
+                    None => out.extend_from_slice(&b[i..i + consumed]),
+                }
+                i += consumed;
+            }
+            b'\\' => {
+                out.extend_from_slice(&b[i..(i + 2).min(b.len())]);
+                i += 2;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Decodes one `\uXXXX` (or a surrogate pair) at the start of `b`. Returns
+/// how many bytes it spans and the character when it may appear unescaped.
+fn decode_escape(b: &[u8]) -> (usize, Option<char>) {
+    let Some(hi) = hex4(b, 2) else {
+        return (2, None);
+    };
+    let (consumed, code) = if (0xD800..0xDC00).contains(&hi) {
+        match (b.get(6..8), hex4(b, 8)) {
+            (Some(b"\\u"), Some(lo)) if (0xDC00..0xE000).contains(&lo) => {
+                (12, 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+            }
+            _ => return (6, None),
+        }
+    } else {
+        (6, hi)
+    };
+    match char::from_u32(code) {
+        Some(ch) if ch >= ' ' && ch != '"' && ch != '\\' && ch != '\u{7f}' => (consumed, Some(ch)),
+        _ => (consumed, None),
+    }
+}
+
+fn hex4(b: &[u8], at: usize) -> Option<u32> {
+    let s = std::str::from_utf8(b.get(at..at + 4)?).ok()?;
+    u32::from_str_radix(s, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        let mut out = Vec::new();
+        normalize(s, &mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn gson_escapes_decode() {
+        assert_eq!(norm(r#"{"a":"CN\u003dalice"}"#), r#"{"a":"CN=alice"}"#);
+        assert_eq!(
+            norm(r#"{"a":"caf\u00e9 \ud83d\ude00"}"#),
+            "{\"a\":\"café 😀\"}"
+        );
+    }
+
+    #[test]
+    fn escapes_that_must_stay() {
+        for s in [
+            r#"{"a":"\u0000\u001f\u0022\u005c"}"#,
+            r#"{"a":"\ud800x"}"#,
+            r#"{"a":"\\u003d"}"#,
+            r#"{"a":"line\nbreak \"q\""}"#,
+        ] {
+            let out = norm(s);
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&out).ok(),
+                serde_json::from_str::<serde_json::Value>(s).ok(),
+                "{s} -> {out}"
+            );
+        }
+        assert_eq!(norm(r#"{"a":"\\u003d"}"#), r#"{"a":"\\u003d"}"#);
+    }
+
+    #[test]
+    fn whitespace_outside_strings_is_removed() {
+        assert_eq!(
+            norm("{\n  \"a\" : [1, 2],\n  \"b\": \"x y\"\n}\n"),
+            r#"{"a":[1,2],"b":"x y"}"#
+        );
+    }
+}

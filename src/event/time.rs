@@ -1,0 +1,207 @@
+//! Event times (rule TIME of `audit-log-format.md` §11).
+//!
+//! RFC 3339 with `T`/`t`, 0 to 9 fraction digits and `Z`/`z` or `±hh:mm`
+//! gives Unix nanoseconds; anything else, including values outside what an
+//! `i64` of nanoseconds holds (years 1678 to 2261), gives `None` and the
+//! caller falls back to the Kafka record timestamp. Hand-written because it
+//! runs once per event on the hot path and needs nothing a calendar library
+//! offers beyond it.
+
+const NANOS_PER_SEC: i128 = 1_000_000_000;
+
+/// Parses an RFC 3339 timestamp into Unix nanoseconds.
+pub fn parse_rfc3339(s: &str) -> Option<i64> {
+    let b = s.as_bytes();
+    if b.len() < 20 {
+        return None;
+    }
+    let year = digits(&b[0..4])? as i64;
+    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
+        return None;
+    }
+    let month = digits(&b[5..7])?;
+    let day = digits(&b[8..10])?;
+    if b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    let hour = digits(&b[11..13])?;
+    let minute = digits(&b[14..16])?;
+    let second = digits(&b[17..19])?;
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return None;
+    }
+    // 60 is a leap second; it is counted as the first second of the next minute.
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut nanos: u32 = 0;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        let n = i - start;
+        if n == 0 || n > 9 {
+            return None;
+        }
+        nanos = digits(&b[start..i])? * 10u32.pow((9 - n) as u32);
+    }
+    let offset_secs: i64 = match &b[i..] {
+        [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let oh = digits(&[*h1, *h2])? as i64;
+            let om = digits(&[*m1, *m2])? as i64;
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let o = oh * 3600 + om * 60;
+            if *sign == b'-' {
+                -o
+            } else {
+                o
+            }
+        }
+        _ => return None,
+    };
+    let days = days_from_civil(year, month, day);
+    let secs = days * 86_400 + (hour * 3600 + minute * 60 + second) as i64 - offset_secs;
+    let total = secs as i128 * NANOS_PER_SEC + nanos as i128;
+    i64::try_from(total).ok()
+}
+
+/// Formats Unix nanoseconds as RFC 3339 UTC with 9 fraction digits.
+pub fn format_rfc3339_nanos(unix_nanos: i64) -> String {
+    let secs = unix_nanos.div_euclid(NANOS_PER_SEC as i64);
+    let nanos = unix_nanos.rem_euclid(NANOS_PER_SEC as i64);
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+        sod / 3600,
+        (sod / 60) % 60,
+        sod % 60
+    )
+}
+
+fn digits(b: &[u8]) -> Option<u32> {
+    let mut v: u32 = 0;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (c - b'0') as u32;
+    }
+    Some(v)
+}
+
+fn is_leap(y: i64) -> bool {
+    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if is_leap(y) => 29,
+        _ => 28,
+    }
+}
+
+// Howard Hinnant's days_from_civil / civil_from_days.
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
+    (y, m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: i64 = 1_741_078_801; // 2025-03-04T09:00:01Z
+
+    #[test]
+    fn fraction_digits_zero_to_nine() {
+        let cases = [
+            ("2025-03-04T09:00:01Z", 0),
+            ("2025-03-04T09:00:01.1Z", 100_000_000),
+            ("2025-03-04T09:00:01.12Z", 120_000_000),
+            ("2025-03-04T09:00:01.112Z", 112_000_000),
+            ("2025-03-04T09:00:01.1123Z", 112_300_000),
+            ("2025-03-04T09:00:01.11234Z", 112_340_000),
+            ("2025-03-04T09:00:01.958333Z", 958_333_000),
+            ("2025-03-04T09:00:01.9583331Z", 958_333_100),
+            ("2025-03-04T09:00:01.95833312Z", 958_333_120),
+            ("2025-03-04T09:00:01.906895813Z", 906_895_813),
+        ];
+        for (s, frac) in cases {
+            assert_eq!(parse_rfc3339(s), Some(BASE * 1_000_000_000 + frac), "{s}");
+        }
+        assert_eq!(parse_rfc3339("2025-03-04T09:00:01.1234567890Z"), None);
+        assert_eq!(parse_rfc3339("2025-03-04T09:00:01.Z"), None);
+    }
+
+    #[test]
+    fn offsets_and_lowercase() {
+        let utc = parse_rfc3339("2025-03-04T09:00:01Z").unwrap();
+        assert_eq!(parse_rfc3339("2025-03-04t09:00:01z"), Some(utc));
+        assert_eq!(parse_rfc3339("2025-03-04T10:30:01+01:30"), Some(utc));
+        assert_eq!(parse_rfc3339("2025-03-04T04:00:01-05:00"), Some(utc));
+        assert_eq!(parse_rfc3339("2025-03-04T09:00:01+00:00"), Some(utc));
+        assert_eq!(parse_rfc3339("2025-03-04T09:00:01"), None);
+        assert_eq!(parse_rfc3339("2025-03-04T09:00:01+0100"), None);
+        assert_eq!(parse_rfc3339("2025-03-04T09:00:01+24:00"), None);
+    }
+
+    #[test]
+    fn out_of_range_values() {
+        for s in [
+            "+999999999-12-31T23:59:59.999999999-18:00",
+            "2025-13-01T00:00:00Z",
+            "2025-00-01T00:00:00Z",
+            "2025-02-29T00:00:00Z",
+            "2025-04-31T00:00:00Z",
+            "2025-03-04T24:00:00Z",
+            "2025-03-04T23:60:00Z",
+            "2025-03-04T23:59:61Z",
+            "1500-01-01T00:00:00Z",
+            "9999-12-31T23:59:59Z",
+            "not a time",
+            "",
+        ] {
+            assert_eq!(parse_rfc3339(s), None, "{s}");
+        }
+        assert!(parse_rfc3339("2024-02-29T00:00:00Z").is_some());
+        assert!(parse_rfc3339("2016-12-31T23:59:60Z").is_some());
+    }
+
+    #[test]
+    fn before_epoch_and_round_trip() {
+        let t = parse_rfc3339("1969-12-31T23:59:59.5Z").unwrap();
+        assert_eq!(t, -500_000_000);
+        assert_eq!(format_rfc3339_nanos(t), "1969-12-31T23:59:59.500000000Z");
+        let t = parse_rfc3339("2025-03-04T10:30:01.906895813+01:30").unwrap();
+        assert_eq!(format_rfc3339_nanos(t), "2025-03-04T09:00:01.906895813Z");
+        assert_eq!(format_rfc3339_nanos(0), "1970-01-01T00:00:00.000000000Z");
+    }
+}

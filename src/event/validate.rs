@@ -1,0 +1,367 @@
+//! Envelope validity: which records go to the dead-letter store, and why
+//! (`audit-log-format.md` §11 and the fixtures' dead-letter policy).
+
+use serde::de::IgnoredAny;
+use thiserror::Error;
+
+use super::view::{Envelope, Field, Obj};
+
+/// serde_json's own recursion limit; deeper records are dead-lettered.
+pub const MAX_DEPTH: usize = 128;
+
+/// Why a record cannot be forwarded. The `code()` is stable (metrics
+/// labels, dead-letter entries); the message carries the detail.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DeadLetterReason {
+    #[error("not_utf8: invalid UTF-8 at byte {valid_up_to}")]
+    NotUtf8 { valid_up_to: usize },
+    #[error("too_large: {bytes} bytes, the limit is {max}")]
+    TooLarge { bytes: usize, max: usize },
+    #[error("too_deep: nesting deeper than {MAX_DEPTH}")]
+    TooDeep,
+    #[error("not_json: {0}")]
+    NotJson(String),
+    #[error("not_object: the record is {0}, not a JSON object")]
+    NotObject(&'static str),
+    #[error("invalid_attribute: `{name}` is {found}, expected a non-empty string")]
+    InvalidAttribute {
+        name: &'static str,
+        found: &'static str,
+    },
+    #[error("unsupported_specversion: {0:?} (accepted: \"1.0\", \"0.3\")")]
+    UnsupportedSpecversion(String),
+    #[error("missing_data: the event has no `data` object")]
+    MissingData,
+    #[error("data_not_object: `data` is {0}")]
+    DataNotObject(&'static str),
+    #[error("foreign_type: {0:?} is not an io.confluent.* event type")]
+    ForeignType(String),
+    #[error("verdict_type: `{field}` is {found}, expected {expected}")]
+    VerdictType {
+        field: &'static str,
+        found: &'static str,
+        expected: &'static str,
+    },
+    #[error("invalid_shape: {0}")]
+    InvalidShape(String),
+}
+
+impl DeadLetterReason {
+    /// The stable code: the part of the message before the colon.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotUtf8 { .. } => "not_utf8",
+            Self::TooLarge { .. } => "too_large",
+            Self::TooDeep => "too_deep",
+            Self::NotJson(_) => "not_json",
+            Self::NotObject(_) => "not_object",
+            Self::InvalidAttribute { .. } => "invalid_attribute",
+            Self::UnsupportedSpecversion(_) => "unsupported_specversion",
+            Self::MissingData => "missing_data",
+            Self::DataNotObject(_) => "data_not_object",
+            Self::ForeignType(_) => "foreign_type",
+            Self::VerdictType { .. } => "verdict_type",
+            Self::InvalidShape(_) => "invalid_shape",
+        }
+    }
+}
+
+/// Checks size, encoding, depth and shape, and returns the text and the
+/// parsed view of a record that may be forwarded.
+pub fn parse(raw: &[u8], max_bytes: usize) -> Result<(&str, Envelope<'_>), DeadLetterReason> {
+    if raw.len() > max_bytes {
+        return Err(DeadLetterReason::TooLarge {
+            bytes: raw.len(),
+            max: max_bytes,
+        });
+    }
+    let text = std::str::from_utf8(raw).map_err(|e| DeadLetterReason::NotUtf8 {
+        valid_up_to: e.valid_up_to(),
+    })?;
+    if exceeds_depth(raw, MAX_DEPTH) {
+        return Err(DeadLetterReason::TooDeep);
+    }
+    let first = raw.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    if first != Some(b'{') {
+        return Err(match serde_json::from_str::<IgnoredAny>(text) {
+            Ok(_) => DeadLetterReason::NotObject(match first {
+                Some(b'[') => "an array",
+                Some(b'"') => "a string",
+                Some(b'n') => "null",
+                Some(b't' | b'f') => "a boolean",
+                _ => "a number",
+            }),
+            Err(e) => DeadLetterReason::NotJson(e.to_string()),
+        });
+    }
+    let env: Envelope = serde_json::from_str(text).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => DeadLetterReason::InvalidShape(e.to_string()),
+        _ => DeadLetterReason::NotJson(e.to_string()),
+    })?;
+    check(&env)?;
+    Ok((text, env))
+}
+
+fn check(env: &Envelope) -> Result<(), DeadLetterReason> {
+    for (name, f) in [
+        ("id", &env.id),
+        ("source", &env.source),
+        ("type", &env.event_type),
+    ] {
+        if f.non_empty().is_none() {
+            let found = match f {
+                Field::Str(_) => "an empty string",
+                other => other.kind(),
+            };
+            return Err(DeadLetterReason::InvalidAttribute { name, found });
+        }
+    }
+    match env.specversion.as_str() {
+        Some("1.0" | "0.3") => {}
+        Some(other) => return Err(DeadLetterReason::UnsupportedSpecversion(other.into())),
+        None => {
+            return Err(DeadLetterReason::InvalidAttribute {
+                name: "specversion",
+                found: env.specversion.kind(),
+            })
+        }
+    }
+    let ty = env.event_type.as_str().unwrap_or_default();
+    if !ty.starts_with("io.confluent.") {
+        return Err(DeadLetterReason::ForeignType(ty.to_owned()));
+    }
+    let data = match &env.data {
+        Obj::Object(d) => d,
+        Obj::Absent | Obj::Null => return Err(DeadLetterReason::MissingData),
+        Obj::Other(kind) => return Err(DeadLetterReason::DataNotObject(kind)),
+    };
+    for (field, obj) in [
+        (
+            "data.authenticationInfo",
+            data.authentication_info.wrong_kind(),
+        ),
+        (
+            "data.authorizationInfo",
+            data.authorization_info.wrong_kind(),
+        ),
+        ("data.result", data.result.wrong_kind()),
+    ] {
+        if let Some(found) = obj {
+            return Err(DeadLetterReason::VerdictType {
+                field,
+                found,
+                expected: "an object",
+            });
+        }
+    }
+    if let Some(authz) = data.authorization_info.get() {
+        expect(&authz.granted, "data.authorizationInfo.granted", Kind::Bool)?;
+        expect(&authz.result, "data.authorizationInfo.result", Kind::Str)?;
+    }
+    if let Some(authn) = data.authentication_info.get() {
+        expect(&authn.result, "data.authenticationInfo.result", Kind::Str)?;
+    }
+    if let Some(result) = data.result.get() {
+        expect(&result.status, "data.result.status", Kind::Str)?;
+    }
+    Ok(())
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Bool,
+    Str,
+}
+
+/// A verdict field must have its schema type, or be absent or null.
+fn expect(f: &Field, field: &'static str, kind: Kind) -> Result<(), DeadLetterReason> {
+    let ok = match (f, kind) {
+        (Field::Absent | Field::Null, _) => true,
+        (Field::Bool(_), Kind::Bool) | (Field::Str(_), Kind::Str) => true,
+        _ => false,
+    };
+    if ok {
+        return Ok(());
+    }
+    let expected = match kind {
+        Kind::Bool => "a boolean",
+        Kind::Str => "a string",
+    };
+    Err(DeadLetterReason::VerdictType {
+        field,
+        found: f.kind(),
+        expected,
+    })
+}
+
+/// Whether `raw` nests arrays and objects deeper than `max`. A count of
+/// opening brackets is a cheap upper bound; only records with more than
+/// `max` of them are scanned exactly.
+fn exceeds_depth(raw: &[u8], max: usize) -> bool {
+    let opens = raw.iter().filter(|&&b| b == b'{' || b == b'[').count();
+    if opens <= max {
+        return false;
+    }
+    let (mut depth, mut in_str, mut escaped) = (0usize, false, false);
+    for &b in raw {
+        if in_str {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_str = true,
+            b'{' | b'[' => {
+                depth += 1;
+                if depth > max {
+                    return true;
+                }
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reason(raw: &str) -> DeadLetterReason {
+        parse(raw.as_bytes(), 1 << 20).unwrap_err()
+    }
+
+    const OK: &str = r#"{"id":"1","source":"crn://confluent.cloud/","specversion":"1.0","type":"io.confluent.kafka.server/authorization","data":{}}"#;
+
+    #[test]
+    fn minimal_event_is_valid() {
+        parse(OK.as_bytes(), 1 << 20).unwrap();
+    }
+
+    #[test]
+    fn depth_limit() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(reason(&deep), DeadLetterReason::TooDeep);
+        // Brackets inside strings do not count.
+        let s = OK.replace(
+            r#""data":{}"#,
+            &format!(r#""data":{{"x":"{}"}}"#, "[".repeat(300)),
+        );
+        parse(s.as_bytes(), 1 << 20).unwrap();
+        // 128 levels are fine, 129 are not.
+        let nest = |n: usize| {
+            OK.replace(
+                r#""data":{}"#,
+                &format!(
+                    r#""data":{}{}"#,
+                    "{\"a\":".repeat(n - 1) + "{}",
+                    "}".repeat(n - 1)
+                ),
+            )
+        };
+        parse(nest(127).as_bytes(), 1 << 20).unwrap();
+        assert_eq!(reason(&nest(128)), DeadLetterReason::TooDeep);
+    }
+
+    #[test]
+    fn size_and_encoding() {
+        assert!(matches!(
+            parse(OK.as_bytes(), 10).unwrap_err(),
+            DeadLetterReason::TooLarge { max: 10, .. }
+        ));
+        assert_eq!(
+            parse(b"{\"id\":\"\xff\"}", 100).unwrap_err(),
+            DeadLetterReason::NotUtf8 { valid_up_to: 7 }
+        );
+    }
+
+    #[test]
+    fn shapes() {
+        assert_eq!(reason("[1,2]"), DeadLetterReason::NotObject("an array"));
+        assert_eq!(reason("null"), DeadLetterReason::NotObject("null"));
+        assert_eq!(reason(" 42 "), DeadLetterReason::NotObject("a number"));
+        assert_eq!(reason("nul").code(), "not_json");
+        assert_eq!(reason("hello world").code(), "not_json");
+        assert_eq!(reason(r#"{"id":"1""#).code(), "not_json");
+        assert_eq!(
+            reason(&OK.replace(r#""id":"1""#, r#""id":"""#)).to_string(),
+            "invalid_attribute: `id` is an empty string, expected a non-empty string"
+        );
+        assert_eq!(
+            reason(&OK.replace(r#""id":"1""#, r#""id":1"#)).code(),
+            "invalid_attribute"
+        );
+        assert_eq!(
+            reason(&OK.replace(r#""source":"crn://confluent.cloud/","#, "")).code(),
+            "invalid_attribute"
+        );
+        assert_eq!(
+            reason(&OK.replace("1.0", "2.0")),
+            DeadLetterReason::UnsupportedSpecversion("2.0".into())
+        );
+        assert!(parse(OK.replace("1.0", "0.3").as_bytes(), 1 << 20).is_ok());
+        assert_eq!(
+            reason(&OK.replace(r#","data":{}"#, "")),
+            DeadLetterReason::MissingData
+        );
+        assert_eq!(
+            reason(&OK.replace(r#""data":{}"#, r#""data":"{}""#)),
+            DeadLetterReason::DataNotObject("a string")
+        );
+        assert_eq!(
+            reason(&OK.replace("io.confluent.kafka.server", "com.example")).code(),
+            "foreign_type"
+        );
+    }
+
+    #[test]
+    fn verdict_types() {
+        let with = |data: &str| OK.replace(r#""data":{}"#, &format!(r#""data":{data}"#));
+        assert_eq!(
+            reason(&with(r#"{"authorizationInfo":{"granted":"false"}}"#)).to_string(),
+            "verdict_type: `data.authorizationInfo.granted` is a string, expected a boolean"
+        );
+        assert_eq!(
+            reason(&with(r#"{"authorizationInfo":{"result":true}}"#)).code(),
+            "verdict_type"
+        );
+        assert_eq!(
+            reason(&with(r#"{"authenticationInfo":{"result":1}}"#)).code(),
+            "verdict_type"
+        );
+        assert_eq!(
+            reason(&with(r#"{"result":{"status":["FAILURE"]}}"#)).code(),
+            "verdict_type"
+        );
+        assert_eq!(
+            reason(&with(r#"{"authorizationInfo":"DENY"}"#)).code(),
+            "verdict_type"
+        );
+        // Null verdict fields are allowed.
+        parse(
+            with(r#"{"authorizationInfo":{"granted":null},"result":null}"#).as_bytes(),
+            1 << 20,
+        )
+        .unwrap();
+        // Wrong types elsewhere are tolerated.
+        parse(
+            with(r#"{"methodName":7,"request":"x","requestMetadata":[1]}"#).as_bytes(),
+            1 << 20,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn duplicate_read_keys_are_a_shape_error() {
+        let dup = OK.replace(
+            r#""data":{}"#,
+            r#""data":{"authorizationInfo":{"granted":true,"granted":false}}"#,
+        );
+        assert_eq!(reason(&dup).code(), "invalid_shape");
+    }
+}

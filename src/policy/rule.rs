@@ -1,0 +1,280 @@
+//! One matching rule, shared by filter rules and severity overrides.
+//!
+//! Every condition given must hold (AND); within one condition any listed
+//! value may match (OR). Globs use `*` and `?`.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use wildmatch::WildMatch;
+
+use crate::event::{Enrichment, Severity, Verdict};
+
+/// One value or a list of values in TOML (`verdict = "denied"` or
+/// `verdict = ["denied", "failure"]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneOrMany<T = String>(pub Vec<T>);
+
+impl<T> Default for OneOrMany<T> {
+    fn default() -> Self {
+        OneOrMany(Vec::new())
+    }
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            One(String),
+            Many(Vec<String>),
+        }
+        let raw = Raw::deserialize(d)
+            .map_err(|_| serde::de::Error::custom("expected a string or a list of strings"))?;
+        let items = match raw {
+            Raw::One(s) => vec![s],
+            Raw::Many(v) => v,
+        };
+        items
+            .iter()
+            .map(|s| T::deserialize(serde::de::value::StrDeserializer::<D::Error>::new(s)))
+            .collect::<Result<_, _>>()
+            .map(OneOrMany)
+    }
+}
+
+/// A rule as written in TOML (`[[filter.drop]]`, `[[filter.allow]]`,
+/// `[[severity.rules]]`). Keys that do not apply to a section are refused
+/// by [`RuleConfig::compile`].
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleConfig {
+    /// Shown as the drop reason and in metrics.
+    pub name: Option<String>,
+    /// Event `type` globs.
+    #[serde(default, rename = "type")]
+    pub event_type: OneOrMany,
+    /// `data.methodName` globs.
+    #[serde(default)]
+    pub method: OneOrMany,
+    /// Normalised principal globs (rule NP), case-sensitive.
+    #[serde(default)]
+    pub principal: OneOrMany,
+    /// CRN component key → value globs, e.g. `{ topic = "sensitive-*" }`.
+    #[serde(default)]
+    pub crn: BTreeMap<String, OneOrMany>,
+    /// `allowed`, `denied`, `success`, `failure`, `unknown`.
+    #[serde(default)]
+    pub verdict: OneOrMany<Verdict>,
+    /// `authorizationInfo.operation` globs, case-insensitive.
+    #[serde(default)]
+    pub operation: OneOrMany,
+    /// `authorizationInfo.resourceType` globs, case-insensitive.
+    #[serde(default)]
+    pub resource_type: OneOrMany,
+    /// Globs on `authorizationInfo.resourceName` or the CRN's last value.
+    #[serde(default)]
+    pub resource_name: OneOrMany,
+    /// `request.accessType` globs, case-insensitive.
+    #[serde(default)]
+    pub access_type: OneOrMany,
+    /// Role named in a role-binding request, case-insensitive.
+    #[serde(default)]
+    pub role: OneOrMany,
+    pub failed_auth: Option<bool>,
+    pub request_failed: Option<bool>,
+    /// Filter rules only: matches events at least this severe.
+    pub min_severity: Option<Severity>,
+    /// Filter rules only: matches events at most this severe.
+    pub max_severity: Option<Severity>,
+    /// Drop rules only: allow this rule to drop failed authentication or
+    /// authorization events.
+    pub include_failed_auth: Option<bool>,
+    /// Severity rules only: the severity to give.
+    pub severity: Option<Severity>,
+}
+
+/// Which section a rule sits in, for the keys it may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleSection {
+    Drop,
+    Allow,
+    Severity,
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone, Default)]
+pub struct Rule {
+    pub name: String,
+    event_type: Vec<WildMatch>,
+    method: Vec<WildMatch>,
+    principal: Vec<WildMatch>,
+    crn: Vec<(String, Vec<WildMatch>)>,
+    verdict: Vec<Verdict>,
+    operation: Vec<WildMatch>,
+    resource_type: Vec<WildMatch>,
+    resource_name: Vec<WildMatch>,
+    access_type: Vec<WildMatch>,
+    role: Vec<WildMatch>,
+    failed_auth: Option<bool>,
+    request_failed: Option<bool>,
+    min_severity: Option<Severity>,
+    max_severity: Option<Severity>,
+}
+
+fn globs(v: &OneOrMany) -> Vec<WildMatch> {
+    v.0.iter().map(|s| WildMatch::new(s)).collect()
+}
+
+fn globs_ci(v: &OneOrMany) -> Vec<WildMatch> {
+    v.0.iter()
+        .map(|s| WildMatch::new_case_insensitive(s))
+        .collect()
+}
+
+fn any(globs: &[WildMatch], value: Option<&str>) -> bool {
+    globs.is_empty() || value.is_some_and(|v| globs.iter().any(|g| g.matches(v)))
+}
+
+impl RuleConfig {
+    /// Compiles the rule; `default_name` is used when it has none.
+    /// Returns every problem found, each naming the key.
+    pub fn compile(&self, section: RuleSection, default_name: String) -> Result<Rule, Vec<String>> {
+        let mut problems = Vec::new();
+        let mut refuse = |key: &str, present: bool| {
+            if present {
+                problems.push(format!("`{key}` is not allowed in this kind of rule"));
+            }
+        };
+        refuse(
+            "include_failed_auth",
+            self.include_failed_auth.is_some() && section != RuleSection::Drop,
+        );
+        refuse(
+            "severity",
+            self.severity.is_some() && section != RuleSection::Severity,
+        );
+        refuse(
+            "min_severity",
+            self.min_severity.is_some() && section == RuleSection::Severity,
+        );
+        refuse(
+            "max_severity",
+            self.max_severity.is_some() && section == RuleSection::Severity,
+        );
+        if section == RuleSection::Severity && self.severity.is_none() {
+            problems.push("`severity` is required in a severity rule".to_owned());
+        }
+        for (key, v) in self.crn.iter() {
+            if v.0.is_empty() {
+                problems.push(format!("`crn.{key}` has no values"));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        Ok(Rule {
+            name: self.name.clone().unwrap_or(default_name),
+            event_type: globs(&self.event_type),
+            method: globs(&self.method),
+            principal: globs(&self.principal),
+            crn: self
+                .crn
+                .iter()
+                .map(|(k, v)| (k.clone(), globs(v)))
+                .collect(),
+            verdict: self.verdict.0.clone(),
+            operation: globs_ci(&self.operation),
+            resource_type: globs_ci(&self.resource_type),
+            resource_name: globs(&self.resource_name),
+            access_type: globs_ci(&self.access_type),
+            role: globs_ci(&self.role),
+            failed_auth: self.failed_auth,
+            request_failed: self.request_failed,
+            min_severity: self.min_severity,
+            max_severity: self.max_severity,
+        })
+    }
+}
+
+impl Rule {
+    /// Whether every condition of the rule holds for `e`.
+    pub fn matches(&self, e: &Enrichment) -> bool {
+        self.failed_auth.is_none_or(|f| f == e.failed_auth)
+            && self.request_failed.is_none_or(|f| f == e.request_failed)
+            && (self.verdict.is_empty() || self.verdict.contains(&e.verdict))
+            && self.min_severity.is_none_or(|s| e.severity >= s)
+            && self.max_severity.is_none_or(|s| e.severity <= s)
+            && any(&self.event_type, Some(&e.event_type))
+            && any(&self.method, e.method.as_deref())
+            && any(&self.principal, e.principal.normalized.as_deref())
+            && any(&self.operation, e.operation.as_deref())
+            && any(&self.resource_type, e.resource_type.as_deref())
+            && any(&self.access_type, e.access_type.as_deref())
+            && any(&self.role, e.role.as_deref())
+            && (self.resource_name.is_empty()
+                || [e.resource_name.as_deref(), e.crn.resource_name.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|v| self.resource_name.iter().any(|g| g.matches(v))))
+            && self
+                .crn
+                .iter()
+                .all(|(key, gs)| gs.iter().any(|g| e.crn.any_component(key, g)))
+    }
+
+    /// A rule built in code (the default severity table).
+    pub fn builder(name: &str) -> RuleBuilder {
+        RuleBuilder(Rule {
+            name: name.to_owned(),
+            ..Rule::default()
+        })
+    }
+}
+
+/// Builds the default rules without going through TOML.
+pub struct RuleBuilder(Rule);
+
+impl RuleBuilder {
+    pub fn methods(mut self, m: &[&str]) -> Self {
+        self.0.method = m.iter().map(|s| WildMatch::new(s)).collect();
+        self
+    }
+    pub fn types(mut self, t: &[&str]) -> Self {
+        self.0.event_type = t.iter().map(|s| WildMatch::new(s)).collect();
+        self
+    }
+    pub fn roles(mut self, r: &[&str]) -> Self {
+        self.0.role = r
+            .iter()
+            .map(|s| WildMatch::new_case_insensitive(s))
+            .collect();
+        self
+    }
+    pub fn resource_names(mut self, r: &[String]) -> Self {
+        self.0.resource_name = r.iter().map(|s| WildMatch::new(s)).collect();
+        self
+    }
+    pub fn access_types(mut self, a: &[&str]) -> Self {
+        self.0.access_type = a
+            .iter()
+            .map(|s| WildMatch::new_case_insensitive(s))
+            .collect();
+        self
+    }
+    pub fn verdicts(mut self, v: &[Verdict]) -> Self {
+        self.0.verdict = v.to_vec();
+        self
+    }
+    pub fn failed_auth(mut self, f: bool) -> Self {
+        self.0.failed_auth = Some(f);
+        self
+    }
+    pub fn request_failed(mut self, f: bool) -> Self {
+        self.0.request_failed = Some(f);
+        self
+    }
+    pub fn build(self) -> Rule {
+        self.0
+    }
+}
