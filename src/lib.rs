@@ -11,6 +11,9 @@
 //! | [`event::enrich`] | the `enrichment` contract |
 //! | [`event::render`] | original bytes + `enrichment`, lossless |
 //! | [`policy`] | filter rules and the severity table |
+//! | [`sink`] | the `Sink` trait, outcome classes, and each sink (`sink::file`, `sink::stdout`, …) |
+//! | [`secret`], [`tls`] | secrets that never print; rustls client configuration for sinks |
+//! | [`config`] | the TOML file, `${VAR}`, every problem with key and line |
 //! | [`inspect`] | `siem-bridge inspect`: why was this dropped, how was it classified |
 
 pub mod cli;
@@ -18,3 +21,6 @@ pub mod config;
 pub mod event;
 pub mod inspect;
 pub mod policy;
+pub mod secret;
+pub mod sink;
+pub mod tls;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs on a fresh machine. Idempotent: each
+# step checks first and does nothing when the tool is already there.
+set -euo pipefail
+
+need_apt=()
+# --- syslog sink tests: rsyslog with TLS (gnutls) -------------------------
+command -v rsyslogd >/dev/null 2>&1 || need_apt+=(rsyslog)
+dpkg -s rsyslog-gnutls >/dev/null 2>&1 || need_apt+=(rsyslog-gnutls)
+# --- TLS certificates for tests --------------------------------------------
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: apt-get install ${need_apt[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+
+# --- Elasticsearch bulk tests: osmem-server (OpenSearch emulator) ----------
+if ! command -v osmem-server >/dev/null 2>&1; then
+  echo "setup: pip install osmem-server"
+  python3 -m pip install --quiet --disable-pip-version-check 'osmem-server==0.1.6'
+fi
+command -v osmem-server >/dev/null 2>&1 || { echo "setup: osmem-server not on PATH after install" >&2; exit 1; }
+
+echo "setup: ok"

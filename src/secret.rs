@@ -1,0 +1,92 @@
+//! Secrets (tokens, passwords, API keys): taken from the environment or a
+//! file, never printed. `Debug` and `Display` show `**REDACTED**`.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer};
+
+/// A secret string. Read it with [`Secret::expose`] at the one place that
+/// sends it, never in logs.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(s: impl Into<String>) -> Secret {
+        Secret(s.into())
+    }
+
+    /// The secret itself.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Reads a secret from a file (trailing newline removed), as mounted by
+    /// Kubernetes or systemd credentials.
+    pub fn from_file(path: &str) -> std::io::Result<Secret> {
+        let text = std::fs::read_to_string(path)?;
+        Ok(Secret(text.trim_end_matches(['\n', '\r']).to_owned()))
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("**REDACTED**")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("**REDACTED**")
+    }
+}
+
+impl<'de> Deserialize<'de> for Secret {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret)
+    }
+}
+
+/// A secret given inline (normally as `${ENV_VAR}`) or as `<key>_file`.
+/// Sinks declare both keys and call [`resolve`].
+pub fn resolve(inline: Option<&Secret>, file: Option<&str>) -> Result<Option<Secret>, String> {
+    match (inline, file) {
+        (Some(_), Some(_)) => Err("give the secret inline or as a file, not both".to_owned()),
+        (Some(s), None) => Ok(Some(s.clone())),
+        (None, Some(path)) => Secret::from_file(path)
+            .map(Some)
+            .map_err(|e| format!("cannot read secret file {path}: {e}")),
+        (None, None) => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_printed() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s} {s:?}"), "**REDACTED** **REDACTED**");
+        #[derive(Debug)]
+        #[allow(dead_code)]
+        struct Holder {
+            token: Secret,
+        }
+        assert!(!format!("{:?}", Holder { token: s.clone() }).contains("hunter2"));
+        assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn from_file_trims_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("tok");
+        std::fs::write(&p, "abc\n").unwrap();
+        let s = resolve(None, Some(p.to_str().unwrap())).unwrap().unwrap();
+        assert_eq!(s.expose(), "abc");
+        assert!(resolve(Some(&s), Some("x")).is_err());
+    }
+}

@@ -1,0 +1,196 @@
+//! The `file` sink: NDJSON, one enriched event per line, rotated by size
+//! and age, fsynced before a batch is reported accepted (by default).
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, ErrorKind, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use serde::Deserialize;
+
+use super::{Outcome, SendReport, Sink};
+use crate::event::{now_nanos, time::format_rfc3339_nanos, Event};
+
+/// When the file sink calls `fsync`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fsync {
+    /// After every batch, before it counts as delivered (at-least-once
+    /// even across a power loss).
+    #[default]
+    Batch,
+    /// Never: the OS decides. A machine crash can lose what it buffered.
+    Never,
+}
+
+/// `[[sinks]] type = "file"`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub name: Option<String>,
+    /// The file written now; rotated files get a UTC timestamp suffix.
+    pub path: String,
+    /// Rotate when the file would grow past this many bytes (0: never).
+    #[serde(default = "default_max_file_bytes")]
+    pub max_file_bytes: u64,
+    /// Rotate files older than this many seconds (0: never).
+    #[serde(default)]
+    pub rotate_secs: u64,
+    #[serde(default)]
+    pub fsync: Fsync,
+}
+
+fn default_max_file_bytes() -> u64 {
+    256 << 20
+}
+
+impl FileConfig {
+    pub fn check(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if self.path.trim().is_empty() {
+            out.push(("path".to_owned(), "must not be empty".to_owned()));
+        } else if let Some(dir) = Path::new(&self.path).parent() {
+            if !dir.as_os_str().is_empty() && !dir.is_dir() {
+                out.push((
+                    "path".to_owned(),
+                    format!("directory {} does not exist", dir.display()),
+                ));
+            }
+        }
+        out
+    }
+}
+
+struct Current {
+    writer: BufWriter<File>,
+    bytes: u64,
+    opened: Instant,
+}
+
+/// Writes NDJSON to a file.
+pub struct FileSink {
+    name: String,
+    config: FileConfig,
+    current: Arc<Mutex<Option<Current>>>,
+}
+
+impl FileSink {
+    pub fn new(name: String, config: FileConfig) -> FileSink {
+        FileSink {
+            name,
+            config,
+            current: Arc::new(Mutex::new(None)),
+        }
+    }
+}
+
+impl Sink for FileSink {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn send<'a>(&'a self, events: &'a [Arc<Event>]) -> BoxFuture<'a, SendReport> {
+        let n = events.len();
+        let mut body = Vec::with_capacity(events.iter().map(|e| e.json.len() + 1).sum());
+        for e in events {
+            body.extend_from_slice(e.json.as_bytes());
+            body.push(b'\n');
+        }
+        let current = self.current.clone();
+        let config = self.config.clone();
+        Box::pin(async move {
+            let result = tokio::task::spawn_blocking(move || {
+                let mut guard = current.lock().unwrap_or_else(|p| p.into_inner());
+                write_batch(&mut guard, &config, &body)
+            })
+            .await;
+            match result {
+                Ok(Ok(())) => SendReport::accepted(n),
+                Ok(Err(e)) if e.kind() == ErrorKind::PermissionDenied => {
+                    SendReport::all(n, Outcome::Misconfigured(e.to_string()))
+                }
+                Ok(Err(e)) => SendReport::all(n, Outcome::Retryable(e.to_string())),
+                Err(e) => SendReport::all(n, Outcome::Ambiguous(e.to_string())),
+            }
+        })
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        let current = self.current.clone();
+        Box::pin(async move {
+            let _ = tokio::task::spawn_blocking(move || {
+                let mut guard = current.lock().unwrap_or_else(|p| p.into_inner());
+                if let Some(mut c) = guard.take() {
+                    let _ = c.writer.flush();
+                    let _ = c.writer.get_ref().sync_all();
+                }
+            })
+            .await;
+        })
+    }
+}
+
+fn write_batch(slot: &mut Option<Current>, config: &FileConfig, body: &[u8]) -> std::io::Result<()> {
+    let path = Path::new(&config.path);
+    if let Some(c) = slot.as_ref() {
+        let too_big = config.max_file_bytes > 0
+            && c.bytes > 0
+            && c.bytes + body.len() as u64 > config.max_file_bytes;
+        let too_old = config.rotate_secs > 0
+            && c.bytes > 0
+            && c.opened.elapsed() >= Duration::from_secs(config.rotate_secs);
+        if too_big || too_old {
+            let mut old = slot.take().expect("checked above");
+            old.writer.flush()?;
+            old.writer.get_ref().sync_all()?;
+            drop(old);
+            std::fs::rename(path, rotated_name(path))?;
+        }
+    }
+    if slot.is_none() {
+        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let bytes = file.metadata()?.len();
+        *slot = Some(Current {
+            writer: BufWriter::with_capacity(1 << 16, file),
+            bytes,
+            opened: Instant::now(),
+        });
+    }
+    let c = slot.as_mut().expect("opened above");
+    let result = (|| {
+        c.writer.write_all(body)?;
+        c.writer.flush()?;
+        if config.fsync == Fsync::Batch {
+            c.writer.get_ref().sync_data()?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => {
+            c.bytes += body.len() as u64;
+            Ok(())
+        }
+        Err(e) => {
+            // Reopen next time: the buffer may hold a partial batch.
+            *slot = None;
+            Err(e)
+        }
+    }
+}
+
+/// `audit.ndjson` → `audit.ndjson.20251124T101010.123456789Z`, unique.
+fn rotated_name(path: &Path) -> PathBuf {
+    let stamp: String = format_rfc3339_nanos(now_nanos())
+        .chars()
+        .filter(|c| !matches!(c, '-' | ':'))
+        .collect();
+    let mut candidate = PathBuf::from(format!("{}.{stamp}", path.display()));
+    let mut n = 1;
+    while candidate.exists() {
+        candidate = PathBuf::from(format!("{}.{stamp}-{n}", path.display()));
+        n += 1;
+    }
+    candidate
+}
