@@ -1,7 +1,10 @@
 //! One integration-test binary (ripgrep's layout): each module is a topic.
 
+mod at_least_once;
 mod enrichment;
 mod fixtures;
 mod inspect_cli;
+mod kafka_support;
 mod no_panic;
 mod support;
+mod test_sinks;
