@@ -7,10 +7,20 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::inspect::Format;
 
 #[derive(Debug, Parser)]
-#[command(name = "siem-bridge", version, about = "Confluent audit logs into your SIEM, at least once.")]
+#[command(
+    name = "siem-bridge",
+    version,
+    about = "Confluent audit logs into your SIEM, at least once."
+)]
 pub struct Cli {
     /// Log format on stderr.
-    #[arg(long, global = true, value_enum, default_value = "text", env = "SIEM_BRIDGE_LOG_FORMAT")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "text",
+        env = "SIEM_BRIDGE_LOG_FORMAT"
+    )]
     pub log_format: LogFormat,
     /// Log filter (tracing EnvFilter syntax), e.g. `info` or
     /// `siem_bridge=debug`. Default: `info`, and `error` for `demo`.

@@ -9,7 +9,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
+use rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
+};
 use rdkafka::error::KafkaResult;
 use rdkafka::{ClientContext, TopicPartitionList};
 use serde::Deserialize;
@@ -148,7 +150,9 @@ impl KafkaConfig {
         if self.bootstrap_servers.is_empty() {
             if let Some(b) = env("CONFLUENT_BOOTSTRAP_SERVERS") {
                 self.bootstrap_servers = b;
-                if let (Some(key), Some(secret)) = (env("CONFLUENT_API_KEY"), env("CONFLUENT_API_SECRET")) {
+                if let (Some(key), Some(secret)) =
+                    (env("CONFLUENT_API_KEY"), env("CONFLUENT_API_SECRET"))
+                {
                     if self.sasl_username.is_none() && self.sasl_password.is_none() {
                         self.security_protocol = SecurityProtocol::SaslSsl;
                         self.sasl_mechanism = Some("PLAIN".to_owned());
@@ -171,7 +175,10 @@ impl KafkaConfig {
             );
         }
         if self.topics.is_empty() || self.topics.iter().any(|t| t.trim().is_empty()) {
-            p("topics", "must name at least one non-empty topic".to_owned());
+            p(
+                "topics",
+                "must name at least one non-empty topic".to_owned(),
+            );
         }
         if self.group_id.trim().is_empty() {
             p("group_id", "must not be empty".to_owned());
@@ -181,10 +188,16 @@ impl KafkaConfig {
             SecurityProtocol::SaslPlaintext | SecurityProtocol::SaslSsl
         );
         if sasl && self.sasl_mechanism.is_none() {
-            p("sasl_mechanism", "required with a SASL security_protocol".to_owned());
+            p(
+                "sasl_mechanism",
+                "required with a SASL security_protocol".to_owned(),
+            );
         }
         if self.sasl_password.is_some() && self.sasl_password_file.is_some() {
-            p("sasl_password", "give sasl_password or sasl_password_file, not both".to_owned());
+            p(
+                "sasl_password",
+                "give sasl_password or sasl_password_file, not both".to_owned(),
+            );
         }
         if self.session_timeout_ms < 1_000 {
             p("session_timeout_ms", "must be at least 1000".to_owned());
@@ -217,7 +230,10 @@ impl KafkaConfig {
         if let Some(u) = &self.sasl_username {
             c.set("sasl.username", u);
         }
-        let password = crate::secret::resolve(self.sasl_password.as_ref(), self.sasl_password_file.as_deref())?;
+        let password = crate::secret::resolve(
+            self.sasl_password.as_ref(),
+            self.sasl_password_file.as_deref(),
+        )?;
         if let Some(pw) = password {
             c.set("sasl.password", pw.expose());
         }
@@ -232,10 +248,19 @@ impl KafkaConfig {
             .set("enable.auto.commit", "true")
             .set("enable.auto.offset.store", "false")
             .set("enable.partition.eof", "false")
-            .set("auto.commit.interval.ms", self.commit_interval_ms.to_string())
+            .set(
+                "auto.commit.interval.ms",
+                self.commit_interval_ms.to_string(),
+            )
             .set("session.timeout.ms", self.session_timeout_ms.to_string())
-            .set("max.poll.interval.ms", self.max_poll_interval_ms.to_string())
-            .set("queued.max.messages.kbytes", self.prefetch_kbytes.to_string())
+            .set(
+                "max.poll.interval.ms",
+                self.max_poll_interval_ms.to_string(),
+            )
+            .set(
+                "queued.max.messages.kbytes",
+                self.prefetch_kbytes.to_string(),
+            )
             .set(
                 "auto.offset.reset",
                 match self.auto_offset_reset {
@@ -267,8 +292,12 @@ impl ConsumerContext for Context {
             self.tracker.revoke(&parts);
             match consumer.commit_consumer_state(CommitMode::Sync) {
                 Ok(()) => tracing::info!(message = "Committed on revoke.", partitions = ?parts),
-                Err(e) if is_no_offset(&e) => tracing::debug!(message = "Nothing new to commit on revoke."),
-                Err(e) => tracing::warn!(message = "Commit on revoke failed; the next owner re-reads (duplicates, no loss).", error = %e),
+                Err(e) if is_no_offset(&e) => {
+                    tracing::debug!(message = "Nothing new to commit on revoke.")
+                }
+                Err(e) => {
+                    tracing::warn!(message = "Commit on revoke failed; the next owner re-reads (duplicates, no loss).", error = %e)
+                }
             }
         }
     }
@@ -287,8 +316,12 @@ impl ConsumerContext for Context {
 
     fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
         match result {
-            Ok(()) => tracing::debug!(message = "Offsets committed.", offsets = ?partition_offsets(offsets)),
-            Err(e) => tracing::warn!(message = "Offset commit failed; it is retried with the next commit.", error = %e),
+            Ok(()) => {
+                tracing::debug!(message = "Offsets committed.", offsets = ?partition_offsets(offsets))
+            }
+            Err(e) => {
+                tracing::warn!(message = "Offset commit failed; it is retried with the next commit.", error = %e)
+            }
         }
     }
 }
@@ -322,7 +355,9 @@ fn partition_offsets(tpl: &TopicPartitionList) -> Vec<(String, i32, Option<i64>)
 pub fn consumer(config: &KafkaConfig, tracker: Arc<Tracker>) -> Result<Arc<AuditConsumer>, String> {
     let consumer: AuditConsumer = config
         .consumer_config()?
-        .create_with_context(Context { tracker: tracker.clone() })
+        .create_with_context(Context {
+            tracker: tracker.clone(),
+        })
         .map_err(|e| format!("cannot create the Kafka consumer: {e}"))?;
     let topics: Vec<&str> = config.topics.iter().map(String::as_str).collect();
     consumer
@@ -363,8 +398,10 @@ mod tests {
             bootstrap_servers: "x:9092".into(),
             ..Default::default()
         };
-        k.librdkafka_options.insert("enable.auto.offset.store".into(), "true".into());
-        k.librdkafka_options.insert("fetch.min.bytes".into(), "1".into());
+        k.librdkafka_options
+            .insert("enable.auto.offset.store".into(), "true".into());
+        k.librdkafka_options
+            .insert("fetch.min.bytes".into(), "1".into());
         let problems = k.check();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].0.contains("enable.auto.offset.store"));

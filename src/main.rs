@@ -42,7 +42,9 @@ fn main() -> ExitCode {
 fn init_logging(format: LogFormat, filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -50,7 +52,9 @@ fn init_logging(format: LogFormat, filter: &str) {
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread().enable_all().build()?)
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
 }
 
 fn run(command: Command) -> anyhow::Result<ExitCode> {
@@ -84,7 +88,8 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             };
             let mut processor = Processor::new(policy);
             processor.filtering = !no_filter;
-            let input = inspect::open(&file).map_err(|e| anyhow::anyhow!("cannot open {file}: {e}"))?;
+            let input =
+                inspect::open(&file).map_err(|e| anyhow::anyhow!("cannot open {file}: {e}"))?;
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             inspect::run(&processor, input, &mut out, format)?;

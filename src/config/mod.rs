@@ -198,12 +198,22 @@ pub struct Config {
 }
 
 /// Top-level sections a config file may have.
-pub const SECTIONS: &[&str] = &["kafka", "pipeline", "dead_letter", "sinks", "filter", "severity"];
+pub const SECTIONS: &[&str] = &[
+    "kafka",
+    "pipeline",
+    "dead_letter",
+    "sinks",
+    "filter",
+    "severity",
+];
 
 /// Loads and validates a config file (or, with `None`, the zero-config
 /// defaults: Kafka from `CONFLUENT_*` variables, a stdout sink).
 /// `env` resolves `${VAR}` and the Confluent variables.
-pub fn load(path: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+pub fn load(
+    path: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
     let mut doc = match path {
         Some(p) => Document::read(p)?,
         None => Document::parse("(no config file)", "")?,
@@ -218,10 +228,12 @@ pub fn load(path: Option<&Path>, env: &dyn Fn(&str) -> Option<String>) -> Result
             );
         }
     }
-    let kafka = doc.section::<crate::kafka::KafkaConfig>("kafka").map(|mut k| {
-        k.apply_env(env);
-        k
-    });
+    let kafka = doc
+        .section::<crate::kafka::KafkaConfig>("kafka")
+        .map(|mut k| {
+            k.apply_env(env);
+            k
+        });
     if let Some(k) = &kafka {
         for (key, msg) in k.check() {
             doc.problem(format!("kafka.{key}"), msg);
@@ -261,7 +273,9 @@ fn join(prefix: &str, key: &str) -> String {
 
 fn sinks_from(doc: &mut Document, zero_config: bool) -> Option<Vec<crate::sink::SinkConfig>> {
     let list = match doc.table.get("sinks").cloned() {
-        None if zero_config => return Some(vec![crate::sink::SinkConfig::Stdout(Default::default())]),
+        None if zero_config => {
+            return Some(vec![crate::sink::SinkConfig::Stdout(Default::default())])
+        }
         None => {
             doc.problem("sinks", "at least one [[sinks]] entry is required");
             return None;
@@ -324,7 +338,10 @@ fn interpolate_value(
     match v {
         toml::Value::String(s) if s.contains("${") => match expand(s, env) {
             Ok(e) => *s = e,
-            Err(var) => problems.push((key.to_owned(), format!("environment variable {var} is not set"))),
+            Err(var) => problems.push((
+                key.to_owned(),
+                format!("environment variable {var} is not set"),
+            )),
         },
         toml::Value::Array(a) => {
             for (i, item) in a.iter_mut().enumerate() {

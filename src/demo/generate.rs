@@ -50,7 +50,11 @@ fn envelope(seq: usize, ty: &str, subject: &str, t: &str, data: Value) -> Value 
 
 fn authentication(seq: usize, t: &str, principal: &str, ip: &str, ok: bool) -> Value {
     let status = if ok { "SUCCESS" } else { "UNAUTHENTICATED" };
-    let principal = if ok { format!("User:{principal}") } else { "None:UNKNOWN_USER".to_owned() };
+    let principal = if ok {
+        format!("User:{principal}")
+    } else {
+        "None:UNKNOWN_USER".to_owned()
+    };
     envelope(
         seq,
         "io.confluent.kafka.server/authentication",
@@ -64,7 +68,16 @@ fn authentication(seq: usize, t: &str, principal: &str, ip: &str, ok: bool) -> V
 }
 
 #[allow(clippy::too_many_arguments)]
-fn authorization(seq: usize, t: &str, principal: &str, method: &str, op: &str, topic: &str, granted: bool, ip: &str) -> Value {
+fn authorization(
+    seq: usize,
+    t: &str,
+    principal: &str,
+    method: &str,
+    op: &str,
+    topic: &str,
+    granted: bool,
+    ip: &str,
+) -> Value {
     let rn = format!("{}/topic={topic}", cluster_crn());
     envelope(
         seq,
@@ -80,7 +93,14 @@ fn authorization(seq: usize, t: &str, principal: &str, method: &str, op: &str, t
     )
 }
 
-fn org_request(seq: usize, t: &str, user: &str, method: &str, access: &str, resource: (&str, &str)) -> Value {
+fn org_request(
+    seq: usize,
+    t: &str,
+    user: &str,
+    method: &str,
+    access: &str,
+    resource: (&str, &str),
+) -> Value {
     let subject = format!("crn://confluent.cloud/organization={ORG}/environment={ENV}");
     let mut v = envelope(
         seq,
@@ -113,7 +133,13 @@ fn cp_broker_fetch(seq: usize, t: &str) -> Value {
 pub fn stream(n: usize, base_ms: i64) -> Vec<Vec<u8>> {
     let n = n.max(100);
     let mut rng = Rng(0x5EED_CAFE_F00D_0001);
-    let apps = ["sa-orders1", "sa-billing2", "sa-etl3", "sa-fraud4", "u-r2j9vd"];
+    let apps = [
+        "sa-orders1",
+        "sa-billing2",
+        "sa-etl3",
+        "sa-fraud4",
+        "u-r2j9vd",
+    ];
     let topics = ["orders", "payments.v1", "inventory", "clicks", "orders.dlq"];
     let internal_ips = ["10.31.4.77", "10.31.4.78", "10.31.9.12", "10.40.1.5"];
     let storyline_at = n - 60;
@@ -130,33 +156,84 @@ pub fn stream(n: usize, base_ms: i64) -> Vec<Vec<u8>> {
                 20 => authentication(seq, &t, LEAKED, ATTACKER_IP, true),
                 21..=50 => {
                     let topic = ["sensitive-payments", "sensitive-pii", "sensitive-hr"][step % 3];
-                    let (method, op) = if step % 2 == 0 { ("kafka.Metadata", "Describe") } else { ("kafka.FetchConsumer", "Read") };
+                    let (method, op) = if step % 2 == 0 {
+                        ("kafka.Metadata", "Describe")
+                    } else {
+                        ("kafka.FetchConsumer", "Read")
+                    };
                     authorization(seq, &t, LEAKED, method, op, topic, false, ATTACKER_IP)
                 }
-                51 => authorization(seq, &t, LEAKED, "kafka.CreateAcls", "Alter", "sensitive-payments", false, ATTACKER_IP),
-                _ => authentication(seq, &t, apps[step % apps.len()], internal_ips[step % 4], true),
+                51 => authorization(
+                    seq,
+                    &t,
+                    LEAKED,
+                    "kafka.CreateAcls",
+                    "Alter",
+                    "sensitive-payments",
+                    false,
+                    ATTACKER_IP,
+                ),
+                _ => authentication(
+                    seq,
+                    &t,
+                    apps[step % apps.len()],
+                    internal_ips[step % 4],
+                    true,
+                ),
             };
             out.push(v.to_string().into_bytes());
             continue;
         }
         let roll = rng.below(100);
         let record: Vec<u8> = match roll {
-            0..=29 => authentication(seq, &t, rng.pick(&apps), rng.pick(&internal_ips), true).to_string().into_bytes(),
-            30..=54 => {
-                let (method, op) = *[("kafka.CreateTopics", "Create"), ("kafka.AlterConfigs", "AlterConfigs"), ("kafka.DeleteGroups", "Delete"), ("kafka.CreatePartitions", "Alter")]
-                    .get(rng.below(4) as usize)
-                    .expect("in range");
-                let granted = rng.below(20) != 0;
-                authorization(seq, &t, rng.pick(&apps), method, op, rng.pick(&topics), granted, rng.pick(&internal_ips)).to_string().into_bytes()
-            }
-            55..=69 => org_request(seq, &t, "u-r2j9vd", rng.pick(&["GetKafkaClusters", "GetAPIKeys", "ListIdentityProvider"]), "READ_ONLY", ("KAFKA_CLUSTER", LKC))
+            0..=29 => authentication(seq, &t, rng.pick(&apps), rng.pick(&internal_ips), true)
                 .to_string()
                 .into_bytes(),
+            30..=54 => {
+                let (method, op) = *[
+                    ("kafka.CreateTopics", "Create"),
+                    ("kafka.AlterConfigs", "AlterConfigs"),
+                    ("kafka.DeleteGroups", "Delete"),
+                    ("kafka.CreatePartitions", "Alter"),
+                ]
+                .get(rng.below(4) as usize)
+                .expect("in range");
+                let granted = rng.below(20) != 0;
+                authorization(
+                    seq,
+                    &t,
+                    rng.pick(&apps),
+                    method,
+                    op,
+                    rng.pick(&topics),
+                    granted,
+                    rng.pick(&internal_ips),
+                )
+                .to_string()
+                .into_bytes()
+            }
+            55..=69 => org_request(
+                seq,
+                &t,
+                "u-r2j9vd",
+                rng.pick(&["GetKafkaClusters", "GetAPIKeys", "ListIdentityProvider"]),
+                "READ_ONLY",
+                ("KAFKA_CLUSTER", LKC),
+            )
+            .to_string()
+            .into_bytes(),
             70..=79 => {
-                let (m, r) = *[("CreateAPIKey", ("API_KEY", "DEMOKEY7")), ("CreateServiceAccount", ("SERVICE_ACCOUNT", "sa-new9")), ("CreateConnector", ("CONNECTOR", "s3-sink")), ("UpdateNetwork", ("NETWORK", "n-k3m8zq"))]
-                    .get(rng.below(4) as usize)
-                    .expect("in range");
-                org_request(seq, &t, "u-5bx1ke", m, "MODIFICATION", r).to_string().into_bytes()
+                let (m, r) = *[
+                    ("CreateAPIKey", ("API_KEY", "DEMOKEY7")),
+                    ("CreateServiceAccount", ("SERVICE_ACCOUNT", "sa-new9")),
+                    ("CreateConnector", ("CONNECTOR", "s3-sink")),
+                    ("UpdateNetwork", ("NETWORK", "n-k3m8zq")),
+                ]
+                .get(rng.below(4) as usize)
+                .expect("in range");
+                org_request(seq, &t, "u-5bx1ke", m, "MODIFICATION", r)
+                    .to_string()
+                    .into_bytes()
             }
             80..=94 => cp_broker_fetch(seq, &t).to_string().into_bytes(),
             _ => malformed(seq, &mut rng),
@@ -170,7 +247,7 @@ fn malformed(seq: usize, rng: &mut Rng) -> Vec<u8> {
     match rng.below(5) {
         0 => {
             let full = authentication(seq, "2025-01-01T00:00:00Z", "sa-x", "10.0.0.1", true).to_string();
-            full[..full.len() / 2].as_bytes().to_vec()
+            full.as_bytes()[..full.len() / 2].to_vec()
         }
         1 => b"2025-03-04 09:00:01 INFO not an audit event".to_vec(),
         2 => json!({"specversion":"2.0","id":id(seq),"source":"crn://confluent.cloud/","type":"io.confluent.cloud/request","data":{}})
@@ -202,10 +279,18 @@ mod tests {
                 Disposition::Forward(e) => {
                     fwd += 1;
                     let en = &e.enrichment;
-                    if en.failed_auth && en.resource_name.as_deref().is_some_and(|n| n.starts_with("sensitive-")) {
+                    if en.failed_auth
+                        && en
+                            .resource_name
+                            .as_deref()
+                            .is_some_and(|n| n.starts_with("sensitive-"))
+                    {
                         denied_sensitive += 1;
                     }
-                    if en.failed_auth && en.source_ip.as_deref() == Some(ATTACKER_IP) && en.method.as_deref() == Some("kafka.Authentication") {
+                    if en.failed_auth
+                        && en.source_ip.as_deref() == Some(ATTACKER_IP)
+                        && en.method.as_deref() == Some("kafka.Authentication")
+                    {
                         failed_logins += 1;
                     }
                 }

@@ -16,7 +16,9 @@ use tokio_util::sync::CancellationToken;
 use crate::config::Config;
 use crate::kafka::KafkaConfig;
 use crate::mock::MockKafka;
-use crate::pipeline::{self, dead_letter::DeadLetterConfig, stats::Stats, Handle, PipelineConfig, Summary};
+use crate::pipeline::{
+    self, dead_letter::DeadLetterConfig, stats::Stats, Handle, PipelineConfig, Summary,
+};
 use crate::policy::Policy;
 use crate::sink::{file::FileConfig, SinkConfig};
 
@@ -38,7 +40,11 @@ pub async fn run(events: usize, out_dir: &Path, out: &mut impl Write) -> anyhow:
     let bootstrap = kafka.bootstrap_servers();
     let records = generate::stream(events, crate::event::now_nanos() / 1_000_000 - 3_600_000);
     produce(&bootstrap, &records).await?;
-    writeln!(out, "demo: produced {} audit records to an in-process Kafka ({bootstrap}), topic {TOPIC}", records.len())?;
+    writeln!(
+        out,
+        "demo: produced {} audit records to an in-process Kafka ({bootstrap}), topic {TOPIC}",
+        records.len()
+    )?;
 
     let config = Config {
         kafka: KafkaConfig {
@@ -70,7 +76,11 @@ pub async fn run(events: usize, out_dir: &Path, out: &mut impl Write) -> anyhow:
     let h = handle.clone();
     let pipeline = tokio::spawn(pipeline::run_with(
         config.clone(),
-        config.sinks.iter().map(|s| s.build()).collect::<Result<_, _>>()?,
+        config
+            .sinks
+            .iter()
+            .map(|s| s.build())
+            .collect::<Result<_, _>>()?,
         shutdown.clone(),
         move |handle| *h.lock().expect("not poisoned") = Some(handle),
     ));
@@ -83,7 +93,9 @@ pub async fn run(events: usize, out_dir: &Path, out: &mut impl Write) -> anyhow:
             .lock()
             .expect("not poisoned")
             .as_ref()
-            .is_some_and(|h| Stats::get(&h.stats.read) >= total && h.tracker.pending_records() == 0);
+            .is_some_and(|h| {
+                Stats::get(&h.stats.read) >= total && h.tracker.pending_records() == 0
+            });
         if done || pipeline.is_finished() || tokio::time::Instant::now() > deadline {
             break;
         }
@@ -116,7 +128,10 @@ async fn produce(bootstrap: &str, records: &[Vec<u8>]) -> anyhow::Result<()> {
         let producer = &producer;
         async move {
             producer
-                .send(FutureRecord::to(TOPIC).key(&key).payload(r), Duration::from_secs(10))
+                .send(
+                    FutureRecord::to(TOPIC).key(&key).payload(r),
+                    Duration::from_secs(10),
+                )
                 .await
                 .map_err(|(e, _)| anyhow::anyhow!("produce: {e}"))
         }
@@ -125,11 +140,21 @@ async fn produce(bootstrap: &str, records: &[Vec<u8>]) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_summary(out: &mut impl Write, s: &Summary, events: &Path, dl: &Path) -> std::io::Result<()> {
+fn print_summary(
+    out: &mut impl Write,
+    s: &Summary,
+    events: &Path,
+    dl: &Path,
+) -> std::io::Result<()> {
     let st = &s.stats;
     writeln!(out)?;
     writeln!(out, "read          {:>7}", Stats::get(&st.read))?;
-    writeln!(out, "forwarded     {:>7}  (delivered to every sink: {})", Stats::get(&st.forwarded), Stats::get(&st.delivered))?;
+    writeln!(
+        out,
+        "forwarded     {:>7}  (delivered to every sink: {})",
+        Stats::get(&st.forwarded),
+        Stats::get(&st.delivered)
+    )?;
     let dropped = st.dropped_by_rule();
     writeln!(out, "dropped       {:>7}", dropped.values().sum::<u64>())?;
     for (rule, n) in &dropped {

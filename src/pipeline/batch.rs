@@ -45,7 +45,8 @@ impl Batcher {
     pub fn push(&mut self, event: Event, ticket: Ticket) -> Option<Batch> {
         let size = event.json.len();
         // Close the current batch first if this event would overflow it.
-        let overflow = !self.current.events.is_empty() && self.current.bytes + size > self.limits.max_bytes;
+        let overflow =
+            !self.current.events.is_empty() && self.current.bytes + size > self.limits.max_bytes;
         let closed = if overflow { self.take() } else { None };
         if self.opened.is_none() {
             self.opened = Some(Instant::now());
@@ -56,7 +57,9 @@ impl Batcher {
         if closed.is_some() {
             return closed;
         }
-        if self.current.events.len() >= self.limits.max_events || self.current.bytes >= self.limits.max_bytes {
+        if self.current.events.len() >= self.limits.max_events
+            || self.current.bytes >= self.limits.max_bytes
+        {
             return self.take();
         }
         None

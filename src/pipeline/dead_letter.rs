@@ -193,7 +193,10 @@ impl DeadLetter {
                     key: "siem-bridge-reason",
                     value: Some(entry.reason_code.as_str()),
                 });
-                let record = FutureRecord::to(topic).key(&key).payload(line).headers(headers);
+                let record = FutureRecord::to(topic)
+                    .key(&key)
+                    .payload(line)
+                    .headers(headers);
                 producer
                     .send(record, Duration::from_secs(30))
                     .await

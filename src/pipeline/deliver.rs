@@ -67,7 +67,11 @@ struct Refusal {
 impl Delivery {
     /// Delivers `batch` to every sink, dead-letters refusals, then resolves
     /// the batch's records. Returns false if abandoned.
-    pub async fn run(&self, batch: Batch) -> bool {
+    pub async fn run(&self, mut batch: Batch) -> bool {
+        self.drop_revoked(&mut batch);
+        if batch.events.is_empty() {
+            return true;
+        }
         let sends = self.sinks.iter().map(|s| self.to_sink(s, &batch.events));
         let results = futures::future::join_all(sends).await;
         let mut refusals = Vec::new();
@@ -102,6 +106,31 @@ impl Delivery {
         Stats::add(&self.stats.delivered, batch.events.len() as u64);
         self.tracker.resolve(&batch.tickets);
         true
+    }
+
+    /// Removes events whose partition was revoked since they were read:
+    /// the new owner delivers them, sending them here too would only add
+    /// duplicates.
+    fn drop_revoked(&self, batch: &mut Batch) {
+        if batch.tickets.iter().all(|t| self.tracker.is_current(t)) {
+            return;
+        }
+        let (mut events, mut tickets, mut stale) = (Vec::new(), Vec::new(), Vec::new());
+        for (e, t) in batch.events.drain(..).zip(batch.tickets.drain(..)) {
+            if self.tracker.is_current(&t) {
+                events.push(e);
+                tickets.push(t);
+            } else {
+                stale.push(t);
+            }
+        }
+        tracing::debug!(
+            message = "Skipping events of revoked partitions.",
+            events = stale.len()
+        );
+        self.tracker.resolve(&stale); // releases their bytes; stores nothing
+        batch.events = events;
+        batch.tickets = tickets;
     }
 
     /// Writes dead-letter entries, retrying until it works or the batch is
@@ -150,7 +179,8 @@ impl Delivery {
             let mut outcomes = report.outcomes;
             if outcomes.len() != subset.len() {
                 tracing::error!(message = "Sink returned the wrong number of outcomes; resending all.", sink = %name);
-                outcomes = vec![Outcome::Ambiguous("outcome count mismatch".to_owned()); subset.len()];
+                outcomes =
+                    vec![Outcome::Ambiguous("outcome count mismatch".to_owned()); subset.len()];
             }
             let mut next = Vec::new();
             let mut misconfigured = None;
@@ -179,7 +209,10 @@ impl Delivery {
                 return Some(refusals);
             }
             Stats::add(&self.stats.retries, 1);
-            let first = outcomes.iter().find(|o| !o.is_final()).map(|o| format!("{o:?}"));
+            let first = outcomes
+                .iter()
+                .find(|o| !o.is_final())
+                .map(|o| format!("{o:?}"));
             let mut wait = jitter(delays.next().unwrap_or(self.retry.max));
             if let Some(after) = report.retry_after {
                 wait = wait.max(after);

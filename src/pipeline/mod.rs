@@ -194,9 +194,11 @@ pub async fn run_with(
     for s in &sinks {
         stats.set_health(s.name(), true, None);
     }
-    let dead_letter =
-        Arc::new(DeadLetter::new(&config.dead_letter, &config.kafka).map_err(PipelineError::DeadLetter)?);
-    let consumer = crate::kafka::consumer(&config.kafka, tracker.clone()).map_err(PipelineError::Kafka)?;
+    let dead_letter = Arc::new(
+        DeadLetter::new(&config.dead_letter, &config.kafka).map_err(PipelineError::DeadLetter)?,
+    );
+    let consumer =
+        crate::kafka::consumer(&config.kafka, tracker.clone()).map_err(PipelineError::Kafka)?;
     on_start(Handle {
         stats: stats.clone(),
         tracker: tracker.clone(),
@@ -220,7 +222,9 @@ pub async fn run_with(
         let delivery = delivery.clone();
         let slots = slots.clone();
         tasks.spawn(async move {
-            let Ok(_permit) = slots.acquire_owned().await else { return };
+            let Ok(_permit) = slots.acquire_owned().await else {
+                return;
+            };
             delivery.run(batch).await;
         });
     };
@@ -295,7 +299,10 @@ pub async fn run_with(
         paused = backpressure(&consumer, &tracker, pc.max_in_flight_bytes, paused);
     }
 
-    tracing::info!(message = "Shutting down: intake stopped, finishing in-flight batches.", deadline_ms = pc.shutdown_timeout_ms);
+    tracing::info!(
+        message = "Shutting down: intake stopped, finishing in-flight batches.",
+        deadline_ms = pc.shutdown_timeout_ms
+    );
     if let Some(b) = batcher.take() {
         spawn_batch(b);
     }
@@ -315,8 +322,12 @@ pub async fn run_with(
     let unresolved = tracker.pending_records();
     match consumer.commit_consumer_state(CommitMode::Sync) {
         Ok(()) => tracing::info!(message = "Final commit done.", offsets = ?stored),
-        Err(e) if crate::kafka::is_no_offset(&e) => tracing::info!(message = "Final commit: nothing new to commit.", offsets = ?stored),
-        Err(e) => tracing::warn!(message = "Final commit failed; the next start re-reads from the last commit (duplicates, no loss).", error = %e),
+        Err(e) if crate::kafka::is_no_offset(&e) => {
+            tracing::info!(message = "Final commit: nothing new to commit.", offsets = ?stored)
+        }
+        Err(e) => {
+            tracing::warn!(message = "Final commit failed; the next start re-reads from the last commit (duplicates, no loss).", error = %e)
+        }
     }
     consumer.unsubscribe();
     drop(consumer);
@@ -329,7 +340,12 @@ pub async fn run_with(
 
 /// Pauses every assigned partition while unresolved bytes exceed `max`,
 /// resumes below half. Re-applies the pause to partitions assigned since.
-fn backpressure(consumer: &crate::kafka::AuditConsumer, tracker: &Tracker, max: usize, paused: bool) -> bool {
+fn backpressure(
+    consumer: &crate::kafka::AuditConsumer,
+    tracker: &Tracker,
+    max: usize,
+    paused: bool,
+) -> bool {
     let bytes = tracker.pending_bytes();
     let want = if paused { bytes > max / 2 } else { bytes > max };
     if want || paused {
@@ -344,7 +360,14 @@ fn backpressure(consumer: &crate::kafka::AuditConsumer, tracker: &Tracker, max: 
             }
         }
         if want != paused {
-            tracing::info!(message = if want { "Intake paused: too much in flight." } else { "Intake resumed." }, bytes);
+            tracing::info!(
+                message = if want {
+                    "Intake paused: too much in flight."
+                } else {
+                    "Intake resumed."
+                },
+                bytes
+            );
         }
     }
     want

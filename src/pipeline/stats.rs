@@ -41,7 +41,10 @@ pub struct Stats {
 const NOTABLE_KEEP: usize = 10;
 
 fn inc<K: Ord>(m: &Mutex<BTreeMap<K, u64>>, k: K, by: u64) {
-    *m.lock().unwrap_or_else(|p| p.into_inner()).entry(k).or_default() += by;
+    *m.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .entry(k)
+        .or_default() += by;
 }
 
 fn snapshot<K: Ord + Clone>(m: &Mutex<BTreeMap<K, u64>>) -> BTreeMap<K, u64> {
@@ -80,7 +83,11 @@ impl Stats {
             if healthy {
                 tracing::info!(message = "Sink is healthy again.", sink);
             } else {
-                tracing::error!(message = "Sink is misconfigured or refusing us; holding offsets and retrying.", sink, error = error.as_deref().unwrap_or(""));
+                tracing::error!(
+                    message = "Sink is misconfigured or refusing us; holding offsets and retrying.",
+                    sink,
+                    error = error.as_deref().unwrap_or("")
+                );
             }
         }
         entry.healthy = healthy;
@@ -90,16 +97,25 @@ impl Stats {
     }
 
     pub fn health(&self) -> BTreeMap<String, SinkHealth> {
-        self.health.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Records that the dead-letter store fails (`None`: works again).
     pub fn set_dead_letter_error(&self, error: Option<String>) {
-        *self.dead_letter_error.lock().unwrap_or_else(|p| p.into_inner()) = error;
+        *self
+            .dead_letter_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = error;
     }
 
     pub fn dead_letter_error(&self) -> Option<String> {
-        self.dead_letter_error.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.dead_letter_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Keeps the most severe events (high and critical).
@@ -114,8 +130,14 @@ impl Stats {
             e.method.as_deref().unwrap_or("-"),
             e.verdict.as_str(),
             e.principal.normalized.as_deref().unwrap_or("-"),
-            e.resource_name.as_deref().or(e.crn.resource_name.as_deref()).unwrap_or("-"),
-            e.source_ip.as_deref().map(|ip| format!(" from {ip}")).unwrap_or_default(),
+            e.resource_name
+                .as_deref()
+                .or(e.crn.resource_name.as_deref())
+                .unwrap_or("-"),
+            e.source_ip
+                .as_deref()
+                .map(|ip| format!(" from {ip}"))
+                .unwrap_or_default(),
         );
         let mut n = self.notable.lock().unwrap_or_else(|p| p.into_inner());
         n.push(Notable {
@@ -124,12 +146,19 @@ impl Stats {
             event_id: e.event_id.clone(),
             line,
         });
-        n.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.time_unix_nanos.cmp(&b.time_unix_nanos)));
+        n.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(a.time_unix_nanos.cmp(&b.time_unix_nanos))
+        });
         n.truncate(NOTABLE_KEEP);
     }
 
     pub fn notable(&self) -> Vec<Notable> {
-        self.notable.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.notable
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn get(counter: &AtomicU64) -> u64 {

@@ -76,7 +76,9 @@ pub struct Tracker {
 
 impl std::fmt::Debug for Tracker {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tracker").field("state", &self.state).finish()
+        f.debug_struct("Tracker")
+            .field("state", &self.state)
+            .finish()
     }
 }
 
@@ -153,7 +155,12 @@ impl Tracker {
         }
         let p = s.partitions.get_mut(&key).expect("inserted above");
         if p.pending.back().is_some_and(|(o, _)| *o >= offset) {
-            tracing::warn!(message = "Offset went backwards; resetting the partition's watermark.", topic, partition, offset);
+            tracing::warn!(
+                message = "Offset went backwards; resetting the partition's watermark.",
+                topic,
+                partition,
+                offset
+            );
             p.pending.clear();
         }
         p.pending.push_back((offset, false));
@@ -221,6 +228,16 @@ impl Tracker {
                 tracing::debug!(message = "Storing offsets failed (partition no longer assigned?).", error = %e);
             }
         }
+    }
+
+    /// Whether the ticket's partition is still assigned in the same epoch.
+    /// Work for stale tickets is wasted: the partition's new owner
+    /// re-reads those records.
+    pub fn is_current(&self, t: &Ticket) -> bool {
+        self.lock()
+            .partitions
+            .get(&(t.topic.clone(), t.partition))
+            .is_some_and(|p| p.epoch == t.epoch)
     }
 
     /// Bytes of records read but not yet resolved (the backpressure gauge).
@@ -314,7 +331,10 @@ mod tests {
         t.resolve([&other]);
         assert_eq!(r.0.lock().unwrap().last().unwrap(), &("t".to_owned(), 1, 6));
         t.resolve([&tickets[4]]);
-        assert_eq!(r.0.lock().unwrap().last().unwrap(), &("t".to_owned(), 0, 10));
+        assert_eq!(
+            r.0.lock().unwrap().last().unwrap(),
+            &("t".to_owned(), 0, 10)
+        );
     }
 
     #[test]

@@ -29,16 +29,26 @@ impl Running {
         let task = tokio::spawn({
             let shutdown = shutdown.clone();
             async move {
-                pipeline::run_with(config, sinks, shutdown, move |x| *h.lock().unwrap() = Some(x))
-                    .await
-                    .unwrap()
+                pipeline::run_with(config, sinks, shutdown, move |x| {
+                    *h.lock().unwrap() = Some(x)
+                })
+                .await
+                .unwrap()
             }
         });
-        Running { shutdown, handle, task }
+        Running {
+            shutdown,
+            handle,
+            task,
+        }
     }
 
     pub fn read(&self) -> u64 {
-        self.handle.lock().unwrap().as_ref().map_or(0, |h| Stats::get(&h.stats.read))
+        self.handle
+            .lock()
+            .unwrap()
+            .as_ref()
+            .map_or(0, |h| Stats::get(&h.stats.read))
     }
 
     pub fn with<T>(&self, f: impl FnOnce(&Handle) -> T) -> T {
@@ -84,13 +94,22 @@ async fn delivers_every_id_and_commits_every_offset() {
     assert_eq!(sink.ids(), ids(0..300), "0 missing");
     assert_eq!(summary.unresolved, 0);
     let dl = std::fs::read_to_string(dl_path(&dir)).unwrap();
-    let lines: Vec<serde_json::Value> = dl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = dl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2);
-    let not_json = lines.iter().find(|l| l["reason_code"] == "not_json").unwrap();
+    let not_json = lines
+        .iter()
+        .find(|l| l["reason_code"] == "not_json")
+        .unwrap();
     assert_eq!(not_json["raw"], "not json");
     assert_eq!(not_json["kafka"]["topic"], TOPIC);
     assert!(not_json["kafka"]["offset"].is_i64());
-    let binary = lines.iter().find(|l| l["reason_code"] == "not_utf8").unwrap();
+    let binary = lines
+        .iter()
+        .find(|l| l["reason_code"] == "not_utf8")
+        .unwrap();
     assert_eq!(binary["raw_base64"], "//57");
 }
 
@@ -106,7 +125,11 @@ async fn k1_out_of_order_completion_keeps_the_watermark() {
     // Batches B (10..20) and C (20..30) complete while A (0..10) stalls.
     assert!(wait_for(20, || sink.ids().len() == 20).await);
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(committed(&bs, "g-k1", TOPIC, 1)[&0], None, "nothing may be committed past the stalled batch");
+    assert_eq!(
+        committed(&bs, "g-k1", TOPIC, 1)[&0],
+        None,
+        "nothing may be committed past the stalled batch"
+    );
     sink.release();
     assert!(wait_for(20, || committed(&bs, "g-k1", TOPIC, 1)[&0] == Some(30)).await);
     run.stop().await;
@@ -126,14 +149,28 @@ async fn k3_rejected_record_blocks_its_partition_while_dead_letter_store_fails()
     let run = Running::start(cfg, sinks(&sink));
     assert!(wait_for(20, || sink.ids().len() == 99).await);
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(committed(&bs, "g-k3", TOPIC, 1)[&0], Some(50), "stops right before the unresolved record");
-    assert!(run.with(|h| h.stats.dead_letter_error()).is_some(), "health says the store fails");
-    assert_eq!(run.with(|h| h.tracker.blocked_at()), vec![(TOPIC.to_owned(), 0, 50)]);
+    assert_eq!(
+        committed(&bs, "g-k3", TOPIC, 1)[&0],
+        Some(50),
+        "stops right before the unresolved record"
+    );
+    assert!(
+        run.with(|h| h.stats.dead_letter_error()).is_some(),
+        "health says the store fails"
+    );
+    assert_eq!(
+        run.with(|h| h.tracker.blocked_at()),
+        vec![(TOPIC.to_owned(), 0, 50)]
+    );
     std::fs::create_dir(&missing).unwrap();
     assert!(wait_for(20, || committed(&bs, "g-k3", TOPIC, 1)[&0] == Some(100)).await);
     let summary = run.stop().await;
-    assert_eq!(summary.stats.dead_lettered_by_reason().get("sink_rejected"), Some(&1));
-    let entry: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&dl).unwrap().trim()).unwrap();
+    assert_eq!(
+        summary.stats.dead_lettered_by_reason().get("sink_rejected"),
+        Some(&1)
+    );
+    let entry: serde_json::Value =
+        serde_json::from_str(std::fs::read_to_string(&dl).unwrap().trim()).unwrap();
     assert_eq!(entry["event_id"], "evt-50");
     assert_eq!(entry["sink"], "mem");
     assert_eq!(entry["status"], "400");
@@ -145,7 +182,11 @@ async fn k3_rejected_record_blocks_its_partition_while_dead_letter_store_fails()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filtered_only_and_dead_lettered_records_still_advance_offsets() {
     let (_kafka, bs, dir) = setup(2);
-    let kafka_principal = |n: usize| event(n).replace("User:sa-", "User:kafka").replace("sa-kafka", "kafka");
+    let kafka_principal = |n: usize| {
+        event(n)
+            .replace("User:sa-", "User:kafka")
+            .replace("sa-kafka", "kafka")
+    };
     let mut records: Vec<Vec<u8>> = (0..40).map(|n| kafka_principal(n).into_bytes()).collect();
     records.extend((0..10).map(|n| format!("garbage {n}").into_bytes()));
     produce(&bs, TOPIC, 2, &records).await;
@@ -159,7 +200,10 @@ async fn filtered_only_and_dead_lettered_records_still_advance_offsets() {
     let summary = run.stop().await;
     assert!(sink.ids().is_empty());
     assert_eq!(summary.stats.dropped_by_rule().get("broker"), Some(&40));
-    assert_eq!(summary.stats.dead_lettered_by_reason().get("not_json"), Some(&10));
+    assert_eq!(
+        summary.stats.dead_lettered_by_reason().get("not_json"),
+        Some(&10)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,14 +217,18 @@ async fn resume_after_restart_loses_nothing() {
     let run = Running::start(cfg.clone(), sinks(&first));
     assert!(wait_for(20, || run.read() == 400 && first.ids().len() >= 300).await);
     let summary = run.stop().await;
-    assert!(summary.unresolved > 0, "the stalled batch was abandoned, not resolved");
+    assert!(
+        summary.unresolved > 0,
+        "the stalled batch was abandoned, not resolved"
+    );
     let after_first = committed_total(&bs, "g-resume", TOPIC, 4);
     assert!(after_first < 400);
     let second = MemorySink::new("mem");
     let run = Running::start(cfg, sinks(&second));
     assert!(wait_for(30, || committed_total(&bs, "g-resume", TOPIC, 4) == 400).await);
     run.stop().await;
-    let all: std::collections::HashSet<String> = first.ids().union(&second.ids()).cloned().collect();
+    let all: std::collections::HashSet<String> =
+        first.ids().union(&second.ids()).cloned().collect();
     assert_eq!(all, ids(0..400), "0 missing");
     assert!(second.ids().contains("evt-201"));
     let dups = first.ids().intersection(&second.ids()).count();
@@ -198,7 +246,10 @@ async fn misconfigured_sink_holds_offsets_and_never_dead_letters() {
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(committed(&bs, "g-401", TOPIC, 1)[&0], None);
     assert!(!run.with(|h| h.stats.health()["mem"].healthy));
-    assert!(!std::path::Path::new(&dl_path(&dir)).exists(), "no dead-letter flood");
+    assert!(
+        !std::path::Path::new(&dl_path(&dir)).exists(),
+        "no dead-letter flood"
+    );
     sink.set_default(Behaviour::Accept);
     assert!(wait_for(20, || committed(&bs, "g-401", TOPIC, 1)[&0] == Some(20)).await);
     assert!(run.with(|h| h.stats.health()["mem"].healthy));

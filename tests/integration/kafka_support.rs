@@ -55,7 +55,12 @@ pub fn events(range: std::ops::Range<usize>) -> Vec<Vec<u8>> {
 }
 
 /// The committed offset of each partition for `group` (None if none).
-pub fn committed(bootstrap: &str, group: &str, topic: &str, partitions: i32) -> BTreeMap<i32, Option<i64>> {
+pub fn committed(
+    bootstrap: &str,
+    group: &str,
+    topic: &str,
+    partitions: i32,
+) -> BTreeMap<i32, Option<i64>> {
     let c: BaseConsumer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("group.id", group)

@@ -2,9 +2,11 @@
 
 mod at_least_once;
 mod enrichment;
+mod faults;
 mod fixtures;
 mod inspect_cli;
 mod kafka_support;
 mod no_panic;
+mod process;
 mod support;
 mod test_sinks;

@@ -30,6 +30,8 @@ pub struct MemorySink {
     gate: watch::Sender<bool>,
     pub stall: Mutex<HashSet<String>>,
     pub sends: Mutex<usize>,
+    /// Time each send takes (a slow destination).
+    pub delay: Mutex<std::time::Duration>,
 }
 
 impl MemorySink {
@@ -42,6 +44,7 @@ impl MemorySink {
             gate: watch::channel(true).0,
             stall: Default::default(),
             sends: Mutex::new(0),
+            delay: Mutex::new(std::time::Duration::ZERO),
         })
     }
 
@@ -80,6 +83,10 @@ impl Sink for MemorySink {
     fn send<'a>(&'a self, events: &'a [Arc<Event>]) -> BoxFuture<'a, SendReport> {
         Box::pin(async move {
             *self.sends.lock().unwrap() += 1;
+            let delay = *self.delay.lock().unwrap();
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             let stalls = {
                 let s = self.stall.lock().unwrap();
                 events.iter().any(|e| s.contains(e.id()))
@@ -95,7 +102,12 @@ impl Sink for MemorySink {
                 let b = rules.get(e.id()).unwrap_or(&default);
                 outcomes.push(match b {
                     Behaviour::Accept => {
-                        *self.accepted.lock().unwrap().entry(e.id().to_owned()).or_default() += 1;
+                        *self
+                            .accepted
+                            .lock()
+                            .unwrap()
+                            .entry(e.id().to_owned())
+                            .or_default() += 1;
                         Outcome::Accepted
                     }
                     Behaviour::Reject => Outcome::Rejected {
