@@ -240,8 +240,12 @@ pub fn load(
         }
     }
     let pipeline = doc.section::<crate::pipeline::PipelineConfig>("pipeline");
-    if let (Some(p), Some(k)) = (&pipeline, &kafka) {
-        for (key, msg) in p.check(k.session_timeout_ms) {
+    if let Some(p) = &pipeline {
+        let session = kafka.as_ref().map_or(
+            crate::kafka::KafkaConfig::default().session_timeout_ms,
+            |k| k.session_timeout_ms,
+        );
+        for (key, msg) in p.check(session) {
             doc.problem(format!("pipeline.{key}"), msg);
         }
     }

@@ -211,6 +211,12 @@ impl DeadLetter {
         let mut slot = self.file.lock().unwrap_or_else(|p| p.into_inner());
         let result = (|| -> std::io::Result<()> {
             if slot.is_none() {
+                if let Some(dir) = std::path::Path::new(path)
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                {
+                    std::fs::create_dir_all(dir)?;
+                }
                 *slot = Some(OpenOptions::new().create(true).append(true).open(path)?);
             }
             let f = slot.as_mut().expect("opened above");

@@ -128,7 +128,6 @@ impl Delivery {
             message = "Skipping events of revoked partitions.",
             events = stale.len()
         );
-        self.tracker.resolve(&stale); // releases their bytes; stores nothing
         batch.events = events;
         batch.tickets = tickets;
     }

@@ -51,8 +51,9 @@ pub struct Ticket {
 #[derive(Debug)]
 struct Partition {
     epoch: u64,
-    /// Unresolved-or-not-yet-popped records, in offset order.
-    pending: VecDeque<(i64, bool)>,
+    /// Records from the first unresolved one to the last read, in offset
+    /// order: (offset, resolved, bytes).
+    pending: VecDeque<(i64, bool, usize)>,
     /// The next offset to store once everything before it is resolved.
     next: Option<i64>,
     /// What was last stored.
@@ -120,9 +121,9 @@ impl Tracker {
         let mut s = self.lock();
         for key in parts {
             if let Some(p) = s.partitions.remove(key) {
-                let unresolved = p.pending.iter().filter(|(_, done)| !done).count();
+                let unresolved = p.pending.iter().filter(|(_, done, _)| !done).count();
                 s.pending_records -= p.pending.len();
-                // Bytes of forgotten records are released as their batches end.
+                s.pending_bytes -= p.pending.iter().map(|(_, _, b)| b).sum::<usize>();
                 if unresolved > 0 {
                     tracing::info!(
                         message = "Partition revoked with unresolved records; the next owner re-reads them.",
@@ -154,19 +155,24 @@ impl Tracker {
             );
         }
         let p = s.partitions.get_mut(&key).expect("inserted above");
-        if p.pending.back().is_some_and(|(o, _)| *o >= offset) {
+        let mut released = (0, 0);
+        if p.pending.back().is_some_and(|(o, _, _)| *o >= offset) {
             tracing::warn!(
                 message = "Offset went backwards; resetting the partition's watermark.",
                 topic,
                 partition,
                 offset
             );
+            released = (
+                p.pending.len(),
+                p.pending.iter().map(|(_, _, b)| b).sum::<usize>(),
+            );
             p.pending.clear();
         }
-        p.pending.push_back((offset, false));
+        p.pending.push_back((offset, false, bytes));
         let epoch = p.epoch;
-        s.pending_records += 1;
-        s.pending_bytes += bytes;
+        s.pending_records = s.pending_records + 1 - released.0;
+        s.pending_bytes = s.pending_bytes + bytes - released.1;
         Ticket {
             topic: key.0,
             partition,
@@ -177,12 +183,11 @@ impl Tracker {
     }
 
     /// Marks records resolved and stores every watermark that moved.
-    /// Tickets of revoked partitions or older epochs only release bytes.
+    /// Tickets of revoked partitions or older epochs are ignored.
     pub fn resolve<'a>(&self, tickets: impl IntoIterator<Item = &'a Ticket>) {
         let mut s = self.lock();
         let mut moved: Vec<(String, i32)> = Vec::new();
         for t in tickets {
-            s.pending_bytes = s.pending_bytes.saturating_sub(t.bytes);
             let key = (t.topic.clone(), t.partition);
             let Some(p) = s.partitions.get_mut(&key) else {
                 continue;
@@ -191,17 +196,19 @@ impl Tracker {
                 continue;
             }
             // Offsets are sorted: find the record by binary search.
-            if let Ok(i) = p.pending.binary_search_by_key(&t.offset, |(o, _)| *o) {
+            if let Ok(i) = p.pending.binary_search_by_key(&t.offset, |(o, _, _)| *o) {
                 p.pending[i].1 = true;
             }
-            let mut popped = 0;
-            while let Some(&(o, true)) = p.pending.front() {
+            let (mut popped, mut bytes) = (0, 0);
+            while let Some(&(o, true, b)) = p.pending.front() {
                 p.pending.pop_front();
                 p.next = Some(o + 1);
                 popped += 1;
+                bytes += b;
             }
             if popped > 0 {
                 s.pending_records -= popped;
+                s.pending_bytes -= bytes;
                 if !moved.contains(&key) {
                     moved.push(key);
                 }
@@ -240,7 +247,9 @@ impl Tracker {
             .is_some_and(|p| p.epoch == t.epoch)
     }
 
-    /// Bytes of records read but not yet resolved (the backpressure gauge).
+    /// Bytes of records read but not yet committable: from each
+    /// partition's first unresolved record to its last read one (the
+    /// backpressure gauge: a stuck record makes its partition's window grow).
     pub fn pending_bytes(&self) -> usize {
         self.lock().pending_bytes
     }
@@ -271,8 +280,8 @@ impl Tracker {
             .filter_map(|((t, p), part)| {
                 part.pending
                     .iter()
-                    .find(|(_, done)| !done)
-                    .map(|(o, _)| (t.clone(), *p, *o))
+                    .find(|(_, done, _)| !done)
+                    .map(|(o, _, _)| (t.clone(), *p, *o))
             })
             .collect();
         out.sort();
@@ -335,6 +344,23 @@ mod tests {
             r.0.lock().unwrap().last().unwrap(),
             &("t".to_owned(), 0, 10)
         );
+    }
+
+    #[test]
+    fn records_behind_a_hole_count_as_in_flight() {
+        let (t, _r) = setup();
+        let tickets: Vec<Ticket> = (0..10).map(|o| t.register("t", 0, o, 100)).collect();
+        t.resolve(&tickets[1..]);
+        assert_eq!(
+            t.pending_bytes(),
+            1000,
+            "nothing is committable behind offset 0"
+        );
+        t.resolve(&tickets[..1]);
+        assert_eq!(t.pending_bytes(), 0);
+        t.register("t", 1, 0, 7);
+        t.revoke(&[("t".into(), 1)]);
+        assert_eq!(t.pending_bytes(), 0, "revoking releases the window");
     }
 
     #[test]

@@ -142,8 +142,10 @@ async fn k3_rejected_record_blocks_its_partition_while_dead_letter_store_fails()
     produce(&bs, TOPIC, 1, &events(0..100)).await;
     let sink = MemorySink::new("mem");
     sink.set("evt-50", Behaviour::Reject);
-    let missing = dir.path().join("not-yet");
-    let dl = missing.join("dl.ndjson").to_string_lossy().into_owned();
+    // The dead-letter path is a directory for now: every write fails.
+    let blocker = dir.path().join("dl.ndjson");
+    std::fs::create_dir(&blocker).unwrap();
+    let dl = blocker.to_string_lossy().into_owned();
     let mut cfg = config(&bs, "g-k3", &dl);
     cfg.pipeline.batch_max_events = 10;
     let run = Running::start(cfg, sinks(&sink));
@@ -162,7 +164,7 @@ async fn k3_rejected_record_blocks_its_partition_while_dead_letter_store_fails()
         run.with(|h| h.tracker.blocked_at()),
         vec![(TOPIC.to_owned(), 0, 50)]
     );
-    std::fs::create_dir(&missing).unwrap();
+    std::fs::remove_dir(&blocker).unwrap();
     assert!(wait_for(20, || committed(&bs, "g-k3", TOPIC, 1)[&0] == Some(100)).await);
     let summary = run.stop().await;
     assert_eq!(

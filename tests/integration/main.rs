@@ -1,8 +1,10 @@
 //! One integration-test binary (ripgrep's layout): each module is a topic.
 
 mod at_least_once;
+mod config_file;
 mod enrichment;
 mod faults;
+mod file_sink;
 mod fixtures;
 mod inspect_cli;
 mod kafka_support;

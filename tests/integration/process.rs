@@ -176,9 +176,11 @@ async fn k5_sigterm_while_the_sink_fails_forever_exits_in_time_and_commits_nothi
     let kafka = KafkaProcess::start(2);
     produce(&kafka.bootstrap, TOPIC, 2, &events(0..200)).await;
     let dir = tempfile::tempdir().unwrap();
-    // The sink's path is a directory: every write fails (retryable) forever.
-    let sink = dir.path().join("a-directory");
-    std::fs::create_dir(&sink).unwrap();
+    // The sink's directory is a regular file: every write fails
+    // (retryable) until the file is removed.
+    let blocker = dir.path().join("blocker");
+    std::fs::write(&blocker, b"").unwrap();
+    let sink = blocker.join("events.ndjson");
     let cfg = write_config(dir.path(), &kafka.bootstrap, "g-k5", &sink);
     let mut child = spawn_run(&cfg);
     std::thread::sleep(Duration::from_secs(3));
@@ -196,7 +198,7 @@ async fn k5_sigterm_while_the_sink_fails_forever_exits_in_time_and_commits_nothi
         "nothing unresolved may be committed"
     );
     // Once the sink works, a restart delivers everything.
-    std::fs::remove_dir(&sink).unwrap();
+    std::fs::remove_file(&blocker).unwrap();
     let mut child = spawn_run(&cfg);
     let deadline = Instant::now() + Duration::from_secs(60);
     while committed_total(&kafka.bootstrap, "g-k5", TOPIC, 2) < 200 && Instant::now() < deadline {
