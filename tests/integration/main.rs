@@ -3,3 +3,4 @@
 mod fixtures;
 mod inspect_cli;
 mod support;
+mod syslog;

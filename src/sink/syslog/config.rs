@@ -146,7 +146,9 @@ pub struct SyslogConfig {
     /// Bytes of recently flushed messages kept to resend after a
     /// reconnect (TCP/TLS). Plain TCP cannot tell which of them the
     /// receiver read before the connection broke; resending them trades
-    /// duplicates for loss. 0 turns it off.
+    /// duplicates for loss. The default, 4 MiB, is Linux's largest
+    /// auto-tuned TCP send buffer (`tcp_wmem`), i.e. the most a flush can
+    /// have left unsent on our side. 0 turns it off.
     #[serde(default = "default_resend_window_bytes")]
     pub resend_window_bytes: usize,
     /// TCP connect plus TLS handshake.
@@ -177,7 +179,7 @@ fn default_sd_id() -> String {
     "audit@32473".to_owned()
 }
 fn default_resend_window_bytes() -> usize {
-    1 << 20
+    4 << 20
 }
 fn default_connect_timeout_secs() -> u64 {
     10

@@ -144,7 +144,7 @@ impl Connector {
             // round trip later. Wait that long so a refusal is a
             // configuration error now, not silent loss of the first batch.
             let settle =
-                (started.elapsed() * 2).clamp(Duration::from_millis(50), Duration::from_secs(1));
+                (started.elapsed() * 2).clamp(Duration::from_millis(200), Duration::from_secs(1));
             stream.settle(settle).await?;
         }
         Ok(Conn::Stream(stream))

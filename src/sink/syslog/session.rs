@@ -83,13 +83,13 @@ impl Session {
             Protocol::Udp => self.deliver_datagrams(link, batch, frames).await,
             Protocol::Tcp | Protocol::Tls => self.deliver_stream(link, batch, frames).await,
         };
-        link.stats
-            .window_messages
-            .store(self.window.len() as u64, Relaxed);
-        link.stats
-            .window_bytes
-            .store(self.window.bytes() as u64, Relaxed);
+        self.publish(link);
         d
+    }
+
+    fn publish(&self, link: &Link) {
+        link.stats.window_messages.store(self.window.len() as u64, Relaxed);
+        link.stats.window_bytes.store(self.window.bytes() as u64, Relaxed);
     }
 
     async fn deliver_stream(
@@ -233,6 +233,12 @@ impl Session {
     /// written once more on a new connection and that one closed the same
     /// way. Returns how many messages remain unconfirmed.
     pub async fn close(&mut self, link: &Link) -> usize {
+        let left = self.close_confirmed(link).await;
+        self.publish(link);
+        left
+    }
+
+    async fn close_confirmed(&mut self, link: &Link) -> usize {
         for attempt in 0..2 {
             let end = match self.conn.take() {
                 Some(Conn::Stream(mut s)) => Some(s.close(link.write_timeout).await),
