@@ -88,8 +88,12 @@ impl Session {
     }
 
     fn publish(&self, link: &Link) {
-        link.stats.window_messages.store(self.window.len() as u64, Relaxed);
-        link.stats.window_bytes.store(self.window.bytes() as u64, Relaxed);
+        link.stats
+            .window_messages
+            .store(self.window.len() as u64, Relaxed);
+        link.stats
+            .window_bytes
+            .store(self.window.bytes() as u64, Relaxed);
     }
 
     async fn deliver_stream(

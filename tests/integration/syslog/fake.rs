@@ -43,10 +43,12 @@ impl Fake {
     /// `script[i]` is the behavior of connection `i`; later connections
     /// repeat the last entry. A small receive buffer makes stalls quick.
     pub async fn start(script: &[Behavior]) -> Fake {
-        let sock = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
+        let sock =
+            socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
         sock.set_recv_buffer_size(16 * 1024).unwrap();
         sock.set_reuse_address(true).unwrap();
-        sock.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into()).unwrap();
+        sock.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
+            .unwrap();
         sock.listen(64).unwrap();
         sock.set_nonblocking(true).unwrap();
         let listener = TcpListener::from_std(sock.into()).unwrap();
@@ -124,7 +126,13 @@ impl Drop for Fake {
     }
 }
 
-async fn serve(mut stream: TcpStream, conn: usize, behavior: Behavior, state: Arc<Mutex<State>>, changed: Arc<Notify>) {
+async fn serve(
+    mut stream: TcpStream,
+    conn: usize,
+    behavior: Behavior,
+    state: Arc<Mutex<State>>,
+    changed: Arc<Notify>,
+) {
     let mut buf = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
     let mut read_bytes = 0;

@@ -40,7 +40,8 @@ pub fn padded_event(id: &str, pad: usize) -> Arc<Event> {
 /// Parses `[[sinks]]`-style TOML through [`SinkConfig`] (as the config
 /// loader does), checks it, and builds the syslog sink.
 pub fn sink(toml_body: &str) -> Arc<SyslogSink> {
-    let cfg: SinkConfig = toml::from_str(&format!("type = \"syslog\"\nname = \"siem\"\n{toml_body}")).unwrap();
+    let cfg: SinkConfig =
+        toml::from_str(&format!("type = \"syslog\"\nname = \"siem\"\n{toml_body}")).unwrap();
     assert_eq!(cfg.check(), Vec::<(String, String)>::new());
     assert!(cfg.build().is_ok());
     match cfg {

@@ -28,18 +28,28 @@ async fn deliver_in_batches(s: &SyslogSink, events: &[Arc<Event>], size: usize) 
 async fn tcp_octet_counted_rfc5424_arrives_byte_for_byte() {
     let rs = Rsyslog::start();
     let events = fixture_events();
-    let s = sink(&format!("address = \"127.0.0.1:{}\"\nhostname = \"bridge-1\"", rs.tcp));
+    let s = sink(&format!(
+        "address = \"127.0.0.1:{}\"\nhostname = \"bridge-1\"",
+        rs.tcp
+    ));
     let want = expected(&s, &events);
     deliver_in_batches(&s, &events, 16).await;
     let got = rs.wait_for("tcp", events.len()).await;
     assert_eq!(sorted(got.clone()), sorted(want), "{}", rs.log());
     // Every id, the at-least-once redelivery of line 1 (line 82) included.
-    let ids = counts(got.iter().map(|m| sd_id(m)).collect::<Vec<_>>().iter().map(String::as_str));
+    let ids = counts(
+        got.iter()
+            .map(|m| sd_id(m))
+            .collect::<Vec<_>>()
+            .iter()
+            .map(String::as_str),
+    );
     assert_eq!(ids, counts(events.iter().map(|e| e.id())));
     // The 300 KB event (line 83) arrived cut to the limit, and marked.
     let big = got.iter().find(|m| m.len() > 8000).expect("line 83");
     assert!(big.len() <= 8192);
-    assert!(String::from_utf8_lossy(big).contains(r#""truncated":["data.request.data.config.transforms.mask.spec"]"#));
+    assert!(String::from_utf8_lossy(big)
+        .contains(r#""truncated":["data.request.data.config.transforms.mask.spec"]"#));
     assert_eq!(s.stats().truncated_events, 1);
     // rsyslog's own parser sees our header and structured data.
     let parsed = rs.parsed_tcp();
@@ -48,11 +58,16 @@ async fn tcp_octet_counted_rfc5424_arrives_byte_for_byte() {
         assert!(line.starts_with("bridge-1 siem-bridge - "), "{line}");
         assert!(line.contains(" [audit@32473 id=\""), "{line}");
     }
-    assert!(parsed.iter().any(|l| l.contains(" - kafka.CreateTopics [audit@32473 ")));
+    assert!(parsed
+        .iter()
+        .any(|l| l.contains(" - kafka.CreateTopics [audit@32473 ")));
     // Our close was answered by rsyslog's: it read everything.
     s.close().await;
     let st = s.stats();
-    assert_eq!((st.connects, st.resent_messages, st.window_messages), (1, 0, 0));
+    assert_eq!(
+        (st.connects, st.resent_messages, st.window_messages),
+        (1, 0, 0)
+    );
 }
 
 #[tokio::test]
@@ -65,10 +80,18 @@ async fn tcp_lf_framing_keeps_multiline_events_whole() {
         siem_bridge::event::Disposition::Forward(e) => events.push(Arc::new(e)),
         other => panic!("{}", other.label()),
     }
-    let s = sink(&format!("address = \"127.0.0.1:{}\"\nhostname = \"bridge-1\"\nframing = \"lf\"", rs.tcp));
+    let s = sink(&format!(
+        "address = \"127.0.0.1:{}\"\nhostname = \"bridge-1\"\nframing = \"lf\"",
+        rs.tcp
+    ));
     let want: Vec<Vec<u8>> = expected(&s, &events)
         .into_iter()
-        .map(|m| String::from_utf8(m).unwrap().replace('\n', "\\n").into_bytes())
+        .map(|m| {
+            String::from_utf8(m)
+                .unwrap()
+                .replace('\n', "\\n")
+                .into_bytes()
+        })
         .collect();
     deliver_in_batches(&s, &events, 25).await;
     let got = rs.wait_for("tcp", events.len()).await;
@@ -88,7 +111,10 @@ async fn udp_sends_one_datagram_per_event_within_the_cap() {
         rs.udp
     ));
     let ev = padded_event("udp-3000", 1600);
-    let full = sink(&format!("address = \"127.0.0.1:{}\"\nprotocol = \"udp\"\nmax_message_bytes = 65000", rs.udp));
+    let full = sink(&format!(
+        "address = \"127.0.0.1:{}\"\nprotocol = \"udp\"\nmax_message_bytes = 65000",
+        rs.udp
+    ));
     let uncut = full.encoder().encode(&ev).unwrap().message;
     assert!(uncut.len() > 2900, "{}", uncut.len());
     let want = small.encoder().encode(&ev).unwrap();
@@ -100,7 +126,10 @@ async fn udp_sends_one_datagram_per_event_within_the_cap() {
 
     // The fixture at the default cap, paced so the loopback does not drop.
     let events = fixture_events();
-    let s = sink(&format!("address = \"127.0.0.1:{}\"\nprotocol = \"udp\"\nhostname = \"bridge-1\"", rs.udp));
+    let s = sink(&format!(
+        "address = \"127.0.0.1:{}\"\nprotocol = \"udp\"\nhostname = \"bridge-1\"",
+        rs.udp
+    ));
     let want = expected(&s, &events);
     for chunk in events.chunks(8) {
         deliver(&*s, chunk).await;
@@ -125,7 +154,11 @@ async fn tls_verifies_the_server_and_frames_inside_tls() {
     let got = rs.wait_for("tls", events.len()).await;
     assert_eq!(sorted(got), sorted(want), "{}", rs.log());
     s.close().await;
-    assert_eq!(s.stats().window_messages, 0, "rsyslog confirmed by closing after our close_notify");
+    assert_eq!(
+        s.stats().window_messages,
+        0,
+        "rsyslog confirmed by closing after our close_notify"
+    );
 }
 
 #[tokio::test]
@@ -144,7 +177,10 @@ async fn mutual_tls_needs_the_client_certificate() {
     let anon = sink(&base);
     let report = anon.send(&events[..5]).await;
     for o in &report.outcomes {
-        assert!(matches!(o, Outcome::Misconfigured(m) if m.contains("client certificate")), "{o:?}");
+        assert!(
+            matches!(o, Outcome::Misconfigured(m) if m.contains("client certificate")),
+            "{o:?}"
+        );
     }
     let with_cert = sink(&format!(
         "{base}cert_file = \"{}\"\nkey_file = \"{}\"",
@@ -164,9 +200,17 @@ async fn tls_with_a_wrong_ca_or_host_name_is_misconfigured_and_sends_nothing() {
     let certs = rs.certs();
     let events = fixture_events();
     let cases = [
-        (format!("localhost:{}", rs.tls), certs.other_ca.clone(), "UnknownIssuer"),
+        (
+            format!("localhost:{}", rs.tls),
+            certs.other_ca.clone(),
+            "UnknownIssuer",
+        ),
         // The certificate names `localhost` only.
-        (format!("127.0.0.1:{}", rs.tls), certs.ca.clone(), "NotValidForName"),
+        (
+            format!("127.0.0.1:{}", rs.tls),
+            certs.ca.clone(),
+            "NotValidForName",
+        ),
     ];
     for (address, ca, why) in cases {
         let s = sink(&format!(
@@ -175,7 +219,10 @@ async fn tls_with_a_wrong_ca_or_host_name_is_misconfigured_and_sends_nothing() {
         ));
         let report = s.send(&events[..3]).await;
         for o in &report.outcomes {
-            assert!(matches!(o, Outcome::Misconfigured(m) if m.contains(why)), "{address}: {o:?}");
+            assert!(
+                matches!(o, Outcome::Misconfigured(m) if m.contains(why)),
+                "{address}: {o:?}"
+            );
         }
         assert_eq!(s.stats().connects, 0);
     }

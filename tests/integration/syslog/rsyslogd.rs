@@ -38,7 +38,12 @@ impl Rsyslog {
         // them: retry with new ones.
         let mut last_log = String::new();
         for _ in 0..5 {
-            let ports = (free_tcp_port(), free_udp_port(), free_tcp_port(), free_tcp_port());
+            let ports = (
+                free_tcp_port(),
+                free_udp_port(),
+                free_tcp_port(),
+                free_tcp_port(),
+            );
             let conf = dir.path().join("rsyslog.conf");
             std::fs::write(&conf, config(dir.path(), ports)).unwrap();
             let log = std::fs::File::create(dir.path().join("rsyslogd.log")).unwrap();
@@ -101,7 +106,8 @@ impl Rsyslog {
     /// rsyslog's own parse of each TCP message: HOSTNAME APP-NAME PROCID
     /// MSGID STRUCTURED-DATA.
     pub fn parsed_tcp(&self) -> Vec<String> {
-        let text = std::fs::read_to_string(self.dir.path().join("out/tcp-parsed.log")).unwrap_or_default();
+        let text =
+            std::fs::read_to_string(self.dir.path().join("out/tcp-parsed.log")).unwrap_or_default();
         text.lines().map(str::to_owned).collect()
     }
 
@@ -128,13 +134,20 @@ fn received(dir: &Path, input: &str) -> Vec<Vec<u8>> {
         .collect()
 }
 
-fn wait_listening(child: &mut Child, dir: &Path, (tcp, udp, tls, mtls): (u16, u16, u16, u16)) -> bool {
+fn wait_listening(
+    child: &mut Child,
+    dir: &Path,
+    (tcp, udp, tls, mtls): (u16, u16, u16, u16),
+) -> bool {
     let deadline = Instant::now() + Duration::from_secs(10);
     while Instant::now() < deadline {
         if let Ok(Some(_)) = child.try_wait() {
             return false;
         }
-        if [tcp, tls, mtls].iter().all(|p| TcpStream::connect(("127.0.0.1", *p)).is_ok()) {
+        if [tcp, tls, mtls]
+            .iter()
+            .all(|p| TcpStream::connect(("127.0.0.1", *p)).is_ok())
+        {
             return wait_udp(dir, udp, deadline);
         }
         std::thread::sleep(Duration::from_millis(50));
@@ -165,11 +178,19 @@ fn rsyslogd() -> &'static str {
 }
 
 fn free_tcp_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn free_udp_port() -> u16 {
-    UdpSocket::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn config(dir: &Path, (tcp, udp, tls, mtls): (u16, u16, u16, u16)) -> String {
@@ -219,9 +240,19 @@ fn make_certs(dir: &Path) {
             .current_dir(dir)
             .output()
             .expect("openssl (run scripts/setup.sh)");
-        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
     for (name, cn) in [("ca", "siem-bridge test CA"), ("other-ca", "unrelated CA")] {
         let key = format!("{name}-key.pem");
         let pem = format!("{name}.pem");
@@ -232,7 +263,11 @@ fn make_certs(dir: &Path) {
         a.push(&subj);
         run(&a);
     }
-    std::fs::write(dir.join("server.ext"), "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n").unwrap();
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
     for (name, cn) in [("server", "localhost"), ("client", "siem-bridge")] {
         let key = format!("{name}-key.pem");
@@ -245,8 +280,21 @@ fn make_certs(dir: &Path) {
         a.extend(["-keyout", &key, "-out", &csr, "-subj", &subj]);
         run(&a);
         run(&[
-            "x509", "-req", "-in", &csr, "-CA", "ca.pem", "-CAkey", "ca-key.pem", "-CAcreateserial", "-out", &pem,
-            "-days", "2", "-extfile", &ext,
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca-key.pem",
+            "-CAcreateserial",
+            "-out",
+            &pem,
+            "-days",
+            "2",
+            "-extfile",
+            &ext,
         ]);
     }
 }
