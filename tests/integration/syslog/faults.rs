@@ -229,3 +229,31 @@ async fn an_unreachable_receiver_is_retryable_and_reconnects_back_off() {
         assert!(*w < Duration::from_millis(min * 2 + 300), "{waits:?}");
     }
 }
+
+#[tokio::test]
+async fn without_the_window_a_reset_loses_accepted_messages() {
+    // What plain TCP syslog loses: the same run as S7 with
+    // resend_window_bytes = 0. Every batch was flushed (accepted), yet the
+    // bytes still in the socket buffers when the reset came are gone.
+    let fake = Fake::start(&[
+        Behavior::ResetAfterBytes(300_000),
+        Behavior::ResetAfterBytes(1_500_000),
+        Behavior::ReadAll,
+    ])
+    .await;
+    let s = sink(&format!(
+        "address = \"{}\"\nreconnect_backoff_min_ms = 10\nresend_window_bytes = 0",
+        fake.address()
+    ));
+    let all = events("nowin", 3000, 500);
+    for chunk in all.chunks(100) {
+        deliver(&*s, chunk).await;
+    }
+    s.close().await;
+    let got = ids_received(&fake);
+    let c = counts(got.iter().map(String::as_str));
+    let lost = all.iter().filter(|e| !c.contains_key(e.id())).count();
+    assert_eq!(s.stats().resent_messages, 0);
+    assert!(lost > 0, "two resets with nothing resent lost nothing?");
+    println!("no window: {lost} of {} accepted events lost", all.len());
+}

@@ -127,7 +127,10 @@ const PROBE: &str = "<14>1 - - readiness-probe - - -";
 
 fn received(dir: &Path, input: &str) -> Vec<Vec<u8>> {
     let text = std::fs::read_to_string(dir.join(format!("out/{input}.log"))).unwrap_or_default();
-    text.lines()
+    // rsyslog may be writing the last line right now: complete lines only.
+    let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
+    complete
+        .lines()
         .map(|l| serde_json::from_str::<String>(l).unwrap_or_else(|e| panic!("{e}: {l}")))
         .filter(|m| m != PROBE)
         .map(String::into_bytes)
