@@ -23,11 +23,15 @@ pub enum Behavior {
     ResetAfterBytes(usize),
     /// Accept and never read (the sender's buffers fill up).
     Stall,
+    /// Read everything and only count the messages (benches/syslog.rs).
+    #[allow(dead_code)]
+    Count,
 }
 
 #[derive(Default)]
 struct State {
     messages: Vec<(usize, Vec<u8>)>,
+    counted: usize,
     connections: usize,
     closed_by_us: usize,
 }
@@ -98,6 +102,12 @@ impl Fake {
         self.state.lock().unwrap().messages.clone()
     }
 
+    /// Messages received on `Count` connections.
+    #[allow(dead_code)] // used by benches/syslog.rs
+    pub fn counted(&self) -> usize {
+        self.state.lock().unwrap().counted
+    }
+
     pub fn connections(&self) -> usize {
         self.state.lock().unwrap().connections
     }
@@ -155,6 +165,10 @@ async fn serve(
         }
         {
             let mut s = state.lock().unwrap();
+            if let Behavior::Count = behavior {
+                s.counted += frames.len();
+                frames.clear();
+            }
             for m in frames {
                 if let Behavior::CloseAfter(k) = behavior {
                     if taken == k {

@@ -91,6 +91,13 @@ impl Rsyslog {
         received(self.dir.path(), input)
     }
 
+    /// How many lines `input` has written (cheap, for benches/syslog.rs).
+    #[allow(dead_code)]
+    pub fn lines(&self, input: &str) -> usize {
+        let path = self.dir.path().join(format!("out/{input}.log"));
+        std::fs::read(path).map_or(0, |b| memchr::memchr_iter(b'\n', &b).count())
+    }
+
     /// Waits until `input` has written at least `n` messages.
     pub async fn wait_for(&self, input: &str, n: usize) -> Vec<Vec<u8>> {
         let deadline = Instant::now() + Duration::from_secs(20);
