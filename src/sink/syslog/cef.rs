@@ -116,18 +116,33 @@ pub fn escape_header(out: &mut String, v: &str) {
 /// Extension values: `\` → `\\`, `=` → `\=`, line feed → `\n`, carriage
 /// return → `\r`. `|` needs no escape here.
 pub fn escape_value(v: &str) -> Cow<'_, str> {
-    if !v.contains(['\\', '=', '\n', '\r']) {
+    replace_ascii(v, |c| match c {
+        b'\\' => Some("\\\\"),
+        b'=' => Some("\\="),
+        b'\n' => Some("\\n"),
+        b'\r' => Some("\\r"),
+        _ => None,
+    })
+}
+
+/// Replaces ASCII bytes by strings, copying the runs between them; the
+/// value is borrowed when nothing needs replacing (the common case).
+/// Byte-wise is UTF-8 safe: ASCII bytes never occur inside a multibyte
+/// character.
+pub fn replace_ascii(v: &str, rep: impl Fn(u8) -> Option<&'static str>) -> Cow<'_, str> {
+    let b = v.as_bytes();
+    let Some(first) = b.iter().position(|&c| rep(c).is_some()) else {
         return Cow::Borrowed(v);
-    }
-    let mut out = String::with_capacity(v.len() + 16);
-    for c in v.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '=' => out.push_str("\\="),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
+    };
+    let mut out = String::with_capacity(v.len() + v.len() / 8 + 8);
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate().skip(first) {
+        if let Some(r) = rep(c) {
+            out.push_str(&v[start..i]);
+            out.push_str(r);
+            start = i + 1;
         }
     }
+    out.push_str(&v[start..]);
     Cow::Owned(out)
 }

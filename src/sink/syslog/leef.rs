@@ -25,10 +25,12 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
+use super::cef::replace_ascii;
 use super::encode::{cap, ten_point_severity, verdict_str, FIELD_CAP_BYTES};
 use crate::event::time::format_rfc3339_nanos;
 use crate::event::Enrichment;
 
+/// The attribute delimiter declared in the header.
 pub const DELIMITER: char = '^';
 
 /// Writes the LEEF header and every attribute but `msg`, ending in `^msg=`.
@@ -90,19 +92,12 @@ pub fn head(out: &mut String, e: &Enrichment) {
 
 /// A plain attribute value: delimiter and line breaks replaced.
 pub fn escape_value(v: &str) -> Cow<'_, str> {
-    if !v.contains([DELIMITER, '\n', '\r']) {
-        return Cow::Borrowed(v);
-    }
-    let mut out = String::with_capacity(v.len() + 16);
-    for c in v.chars() {
-        match c {
-            DELIMITER => out.push_str("\\u005e"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
+    replace_ascii(v, |c| match c {
+        b'^' => Some("\\u005e"),
+        b'\n' => Some("\\n"),
+        b'\r' => Some("\\r"),
+        _ => None,
+    })
 }
 
 /// The JSON of `msg`: compact JSON holds no raw line breaks, and `^` can

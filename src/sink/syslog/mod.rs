@@ -85,6 +85,9 @@ impl SyslogSink {
                 protocol: config.protocol,
                 connector,
                 write_timeout: Duration::from_secs(config.write_timeout_secs),
+                close_budget: Duration::from_secs(
+                    config.connect_timeout_secs + 2 * config.write_timeout_secs,
+                ),
                 stats: Default::default(),
             },
             session: tokio::sync::Mutex::new(Session::new(
@@ -196,7 +199,12 @@ impl Sink for SyslogSink {
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async move {
             let mut session = self.session.lock().await;
-            let unconfirmed = session.close(&self.link).await;
+            // Bounded, so a receiver that is down cannot hold up shutdown.
+            let budget = self.link.close_budget;
+            let unconfirmed = match tokio::time::timeout(budget, session.close(&self.link)).await {
+                Ok(n) => n,
+                Err(_) => session.unconfirmed(),
+            };
             if unconfirmed > 0 {
                 tracing::error!(
                     message = "Closed with syslog messages the receiver may not have read.",

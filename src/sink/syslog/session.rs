@@ -22,6 +22,8 @@ pub struct Link {
     pub protocol: Protocol,
     pub connector: Connector,
     pub write_timeout: Duration,
+    /// The most [`Session::close`] may take (one reconnect and two writes).
+    pub close_budget: Duration,
     pub stats: Stats,
 }
 
@@ -240,6 +242,11 @@ impl Session {
         let left = self.close_confirmed(link).await;
         self.publish(link);
         left
+    }
+
+    /// Messages not confirmed by the receiver (the window).
+    pub fn unconfirmed(&self) -> usize {
+        self.window.len()
     }
 
     async fn close_confirmed(&mut self, link: &Link) -> usize {

@@ -323,3 +323,24 @@ async fn an_event_that_cannot_fit_is_rejected_without_network() {
         "480 bytes cannot hold even the SD of this one"
     );
 }
+
+/// The `config.example.toml` snippet in `docs/readme/syslog.md` (merged
+/// into `config.example.toml` by the lead) uses only real keys.
+#[test]
+fn documented_example_parses() {
+    #[derive(serde::Deserialize)]
+    struct File {
+        sinks: Vec<crate::sink::SinkConfig>,
+    }
+    let doc = include_str!("../../../docs/readme/syslog.md");
+    let start = doc.find("```toml\n# --- Syslog").expect("snippet") + "```toml\n".len();
+    let end = start + doc[start..].find("```").unwrap();
+    let file: File = toml::from_str(&doc[start..end]).unwrap();
+    let crate::sink::SinkConfig::Syslog(c) = &file.sinks[0] else {
+        panic!("not a syslog sink");
+    };
+    assert_eq!(c.protocol, config::Protocol::Tls);
+    // Only the CA file (absent on this machine) is flagged.
+    let keys: Vec<String> = c.check().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["tls.ca_file"]);
+}

@@ -159,10 +159,12 @@ async fn serve(
         read_bytes += n;
         buf.extend_from_slice(&chunk[..n]);
         let mut frames = Vec::new();
-        while let Some((msg, used)) = parse_frame(&buf) {
+        let mut at = 0;
+        while let Some((msg, used)) = parse_frame(&buf[at..]) {
             frames.push(msg);
-            buf.drain(..used);
+            at += used;
         }
+        buf.drain(..at);
         {
             let mut s = state.lock().unwrap();
             if let Behavior::Count = behavior {

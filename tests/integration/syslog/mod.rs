@@ -37,6 +37,15 @@ pub fn padded_event(id: &str, pad: usize) -> Arc<Event> {
     }
 }
 
+/// An event whose principal holds a line feed (it lands in an SD value).
+pub fn multi_line_event() -> Arc<Event> {
+    let raw = r#"{"id":"multi-line","source":"crn://confluent.cloud/organization=o-1","specversion":"1.0","type":"io.confluent.kafka.server/authentication","time":"2026-01-01T00:00:00Z","data":{"methodName":"kafka.Authentication","authenticationInfo":{"principal":"User:first\nsecond"},"result":{"status":"SUCCESS"}}}"#;
+    match Processor::default().process(raw.as_bytes(), None, 0) {
+        Disposition::Forward(e) => Arc::new(e),
+        other => panic!("{}", other.label()),
+    }
+}
+
 /// Parses `[[sinks]]`-style TOML through [`SinkConfig`] (as the config
 /// loader does), checks it, and builds the syslog sink.
 pub fn sink(toml_body: &str) -> Arc<SyslogSink> {

@@ -9,7 +9,7 @@ use siem_bridge::sink::syslog::SyslogSink;
 use siem_bridge::sink::{Outcome, Sink};
 
 use super::rsyslogd::Rsyslog;
-use super::{counts, deliver, fixture_events, padded_event, sd_id, sink, sorted};
+use super::{counts, deliver, fixture_events, multi_line_event, padded_event, sd_id, sink, sorted};
 
 fn expected(s: &SyslogSink, events: &[Arc<Event>]) -> Vec<Vec<u8>> {
     events
@@ -26,8 +26,11 @@ async fn deliver_in_batches(s: &SyslogSink, events: &[Arc<Event>], size: usize) 
 
 #[tokio::test]
 async fn tcp_octet_counted_rfc5424_arrives_byte_for_byte() {
+    // S2 on a real receiver: octet counting carries a raw line feed (in an
+    // SD value) and multibyte characters (line 45) inside one message.
     let rs = Rsyslog::start();
-    let events = fixture_events();
+    let mut events = fixture_events();
+    events.push(multi_line_event());
     let s = sink(&format!(
         "address = \"127.0.0.1:{}\"\nhostname = \"bridge-1\"",
         rs.tcp
@@ -36,6 +39,10 @@ async fn tcp_octet_counted_rfc5424_arrives_byte_for_byte() {
     deliver_in_batches(&s, &events, 16).await;
     let got = rs.wait_for("tcp", events.len()).await;
     assert_eq!(sorted(got.clone()), sorted(want), "{}", rs.log());
+    let needle = b"principal=\"User:first\nsecond\"";
+    assert!(got
+        .iter()
+        .any(|m| m.windows(needle.len()).any(|w| w == needle)));
     // Every id, the at-least-once redelivery of line 1 (line 82) included.
     let ids = counts(
         got.iter()
@@ -75,11 +82,7 @@ async fn tcp_lf_framing_keeps_multiline_events_whole() {
     // S3: an SD value with a line feed is not split by the receiver.
     let rs = Rsyslog::start();
     let mut events = fixture_events();
-    let raw = r#"{"id":"multi-line","source":"crn://confluent.cloud/organization=o-1","specversion":"1.0","type":"io.confluent.kafka.server/authentication","time":"2026-01-01T00:00:00Z","data":{"methodName":"kafka.Authentication","authenticationInfo":{"principal":"User:first\nsecond"},"result":{"status":"SUCCESS"}}}"#;
-    match siem_bridge::event::Processor::default().process(raw.as_bytes(), None, 0) {
-        siem_bridge::event::Disposition::Forward(e) => events.push(Arc::new(e)),
-        other => panic!("{}", other.label()),
-    }
+    events.push(multi_line_event());
     let s = sink(&format!(
         "address = \"127.0.0.1:{}\"\nhostname = \"bridge-1\"\nframing = \"lf\"",
         rs.tcp

@@ -228,7 +228,7 @@ input(type="imtcp" port="{tls}" address="127.0.0.1" ruleset="tls"
 input(type="imtcp" port="{mtls}" address="127.0.0.1" ruleset="mtls"
       streamDriver.name="gtls" streamDriver.mode="1" streamDriver.authMode="x509/certvalid")
 template(name="raw" type="string" string="\"%rawmsg:::json%\"\n")
-template(name="parsed" type="string" string="%hostname% %app-name% %procid% %msgid% %structured-data%\n")
+template(name="parsed" type="string" string="%hostname% %app-name% %procid% %msgid% %structured-data:::escape-cc%\n")
 ruleset(name="tcp") {{
   action(type="omfile" file="{d}/out/tcp.log" template="raw" flushOnTXEnd="on" asyncWriting="off")
   action(type="omfile" file="{d}/out/tcp-parsed.log" template="parsed" flushOnTXEnd="on" asyncWriting="off")
