@@ -4,8 +4,9 @@
 //! in the middle of a frame or of a UTF-8 character corrupts what follows.
 //! So the sink shrinks the event itself: the longest string *values* are
 //! cut to a common length (water-filling: the fewest, largest fields lose
-//! the most), each cut lands on a character boundary and never inside an
-//! escape sequence, and the JSON paths of the cut fields are recorded in
+//! the most; a field is cut only when that saves more bytes than listing
+//! its path costs), each cut lands on a character boundary and never
+//! inside an escape sequence, and the JSON paths of the cut fields are recorded in
 //! `enrichment.truncated` so a reader knows the event is incomplete.
 //! Everything else (key order, numbers beyond 2^53, unknown fields) is
 //! copied byte for byte: the text is edited, never re-serialised.
