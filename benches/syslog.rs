@@ -49,8 +49,8 @@ fn sink(body: &str) -> SyslogSink {
     SyslogSink::new("bench".into(), &c).unwrap()
 }
 
-fn encode_bench(events: &[Arc<Event>]) {
-    let n = 200_000;
+fn encode_bench(events: &[Arc<Event>], scale: usize) {
+    let n = 200_000 / scale;
     let all = repeat(events, n);
     for format in ["rfc5424", "rfc3164", "cef", "leef"] {
         let s = sink(&format!("address = \"127.0.0.1:9\"\nformat = \"{format}\""));
@@ -91,8 +91,8 @@ async fn wait(done: impl Fn() -> bool) {
     }
 }
 
-async fn to_counting_receiver(events: &[Arc<Event>]) {
-    let n = 200_000;
+async fn to_counting_receiver(events: &[Arc<Event>], scale: usize) {
+    let n = 200_000 / scale;
     let all = repeat(events, n);
     let fake = fake::Fake::start(&[fake::Behavior::Count]).await;
     let s = sink(&format!("address = \"{}\"", fake.address()));
@@ -102,8 +102,8 @@ async fn to_counting_receiver(events: &[Arc<Event>]) {
     report("tcp → counting receiver", n, bytes, started.elapsed());
 }
 
-async fn to_rsyslog(events: &[Arc<Event>]) {
-    let n = 100_000;
+async fn to_rsyslog(events: &[Arc<Event>], scale: usize) {
+    let n = 100_000 / scale;
     let all = repeat(events, n);
     let rs = rsyslogd::Rsyslog::start();
     let certs = rs.certs();
@@ -148,18 +148,25 @@ fn report(what: &str, n: usize, bytes: usize, took: Duration) {
 }
 
 fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this
+    // binary without it, unoptimised: then only a quick smoke run.
+    let scale = if std::env::args().any(|a| a == "--bench") {
+        1
+    } else {
+        100
+    };
     let events = fixture();
     println!(
         "{} fixture events, mean enriched JSON {} bytes; batches of {BATCH}",
         events.len(),
         events.iter().map(|e| e.json.len()).sum::<usize>() / events.len()
     );
-    encode_bench(&events);
+    encode_bench(&events, scale);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(to_counting_receiver(&events));
-    rt.block_on(to_rsyslog(&events));
+    rt.block_on(to_counting_receiver(&events, scale));
+    rt.block_on(to_rsyslog(&events, scale));
 }
