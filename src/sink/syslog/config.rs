@@ -125,9 +125,10 @@ pub struct SyslogConfig {
     /// Largest message in bytes, framing excluded; default 8192 (rsyslog's
     /// default `maxMessageSize`) for every protocol. Not RFC 5426's 2048
     /// for UDP: an enriched Confluent event is 2–3 KB, and at 2048 two
-    /// thirds of the sample events cannot be made to fit (all do at 3072). Longer events
-    /// have their longest string fields cut and listed in
-    /// `enrichment.truncated`; events that cannot fit are rejected.
+    /// thirds of the sample events cannot be made to fit (all do at
+    /// 3072). Longer events have their longest string fields cut and
+    /// listed in `enrichment.truncated`; events that cannot fit are
+    /// rejected.
     pub max_message_bytes: Option<usize>,
     /// HOSTNAME field; default the machine's host name.
     pub hostname: Option<String>,
