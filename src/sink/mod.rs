@@ -20,6 +20,7 @@
 
 pub mod file;
 pub mod stdout;
+pub mod syslog;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -118,6 +119,7 @@ pub enum SinkError {
 pub enum SinkConfig {
     File(file::FileConfig),
     Stdout(stdout::StdoutConfig),
+    Syslog(syslog::SyslogConfig),
 }
 
 impl SinkConfig {
@@ -126,6 +128,7 @@ impl SinkConfig {
         match self {
             SinkConfig::File(c) => c.name.as_deref().unwrap_or("file"),
             SinkConfig::Stdout(c) => c.name.as_deref().unwrap_or("stdout"),
+            SinkConfig::Syslog(c) => c.name.as_deref().unwrap_or("syslog"),
         }
     }
 
@@ -135,6 +138,7 @@ impl SinkConfig {
         match self {
             SinkConfig::File(c) => c.check(),
             SinkConfig::Stdout(_) => Vec::new(),
+            SinkConfig::Syslog(c) => c.check(),
         }
     }
 
@@ -144,6 +148,12 @@ impl SinkConfig {
         match self {
             SinkConfig::File(c) => Ok(Arc::new(file::FileSink::new(name, c.clone()))),
             SinkConfig::Stdout(_) => Ok(Arc::new(stdout::StdoutSink::new(name))),
+            SinkConfig::Syslog(c) => syslog::SyslogSink::new(name.clone(), c)
+                .map(|s| Arc::new(s) as Arc<dyn Sink>)
+                .map_err(|message| SinkError::Build {
+                    sink: name,
+                    message,
+                }),
         }
     }
 }

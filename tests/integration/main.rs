@@ -11,4 +11,5 @@ mod kafka_support;
 mod no_panic;
 mod process;
 mod support;
+mod syslog;
 mod test_sinks;

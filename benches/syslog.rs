@@ -1,0 +1,172 @@
+//! Syslog sink throughput on this machine: encoding per format (one core),
+//! then end to end through `SyslogSink::send` in batches of 500 to
+//! (a) an in-process TCP receiver that parses and counts frames, and
+//! (b) Debian's rsyslogd writing every message to a file, over plain TCP
+//! and over TLS. Events are the forwarded lines of
+//! `shared/fixtures/audit-events/sample.jsonl`, repeated.
+//!
+//! Run: `cargo bench --bench syslog` (needs rsyslogd and openssl:
+//! `bash scripts/setup.sh`). Figures go to BENCHMARKS.md by hand.
+
+#[allow(dead_code)]
+#[path = "../tests/integration/syslog/fake.rs"]
+mod fake;
+#[allow(dead_code)]
+#[path = "../tests/integration/syslog/rsyslogd.rs"]
+mod rsyslogd;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use siem_bridge::event::{Disposition, Event, Processor};
+use siem_bridge::sink::syslog::{SyslogConfig, SyslogSink};
+use siem_bridge::sink::{Outcome, Sink};
+
+const BATCH: usize = 500;
+
+fn fixture() -> Vec<Arc<Event>> {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/audit-events/sample.jsonl"
+    );
+    std::fs::read(path)
+        .expect("shared fixtures")
+        .split(|&b| b == b'\n')
+        .filter(|l| !l.is_empty())
+        .filter_map(|l| match Processor::default().process(l, None, 0) {
+            Disposition::Forward(e) if e.json.len() < 100_000 => Some(Arc::new(e)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn repeat(events: &[Arc<Event>], n: usize) -> Vec<Arc<Event>> {
+    events.iter().cycle().take(n).cloned().collect()
+}
+
+fn sink(body: &str) -> SyslogSink {
+    let c: SyslogConfig = toml::from_str(&format!("hostname = \"bench\"\n{body}")).unwrap();
+    SyslogSink::new("bench".into(), &c).unwrap()
+}
+
+fn encode_bench(events: &[Arc<Event>], scale: usize) {
+    let n = 200_000 / scale;
+    let all = repeat(events, n);
+    for format in ["rfc5424", "rfc3164", "cef", "leef"] {
+        let s = sink(&format!("address = \"127.0.0.1:9\"\nformat = \"{format}\""));
+        let started = Instant::now();
+        let mut bytes = 0;
+        for e in &all {
+            bytes += s.encoder().encode(e).unwrap().message.len();
+        }
+        let took = started.elapsed().as_secs_f64();
+        println!(
+            "{:<32} {n:>7} events in {took:>6.2} s = {:>9.0} events/s, {:>6.1} MB/s of messages (one core)",
+            format!("encode {format}"),
+            n as f64 / took,
+            bytes as f64 / took / 1e6
+        );
+    }
+}
+
+async fn send_all(s: &SyslogSink, events: &[Arc<Event>]) -> usize {
+    let mut bytes = 0;
+    for chunk in events.chunks(BATCH) {
+        let r = s.send(chunk).await;
+        assert!(
+            r.outcomes.iter().all(|o| *o == Outcome::Accepted),
+            "{:?}",
+            r.outcomes[0]
+        );
+        bytes += chunk.iter().map(|e| e.json.len()).sum::<usize>();
+    }
+    bytes
+}
+
+async fn wait(done: impl Fn() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while !done() {
+        assert!(Instant::now() < deadline, "receiver did not get everything");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+async fn to_counting_receiver(events: &[Arc<Event>], scale: usize) {
+    let n = 200_000 / scale;
+    let all = repeat(events, n);
+    let fake = fake::Fake::start(&[fake::Behavior::Count]).await;
+    let s = sink(&format!("address = \"{}\"", fake.address()));
+    let started = Instant::now();
+    let bytes = send_all(&s, &all).await;
+    wait(|| fake.counted() == n).await;
+    report("tcp → counting receiver", n, bytes, started.elapsed());
+}
+
+async fn to_rsyslog(events: &[Arc<Event>], scale: usize) {
+    let n = 100_000 / scale;
+    let all = repeat(events, n);
+    let rs = rsyslogd::Rsyslog::start();
+    let certs = rs.certs();
+    let cases = [
+        ("tcp", format!("address = \"127.0.0.1:{}\"", rs.tcp)),
+        (
+            "tls",
+            format!(
+                "address = \"localhost:{}\"\nprotocol = \"tls\"\n[tls]\nca_file = \"{}\"",
+                rs.tls,
+                certs.ca.display()
+            ),
+        ),
+    ];
+    for (input, body) in cases {
+        let s = sink(&body);
+        let started = Instant::now();
+        let bytes = send_all(&s, &all).await;
+        let sent = started.elapsed();
+        wait(|| rs.lines(input) >= n).await;
+        report(
+            &format!("{input} → rsyslogd (to file)"),
+            n,
+            bytes,
+            started.elapsed(),
+        );
+        println!(
+            "    (the sink's send() calls took {:.2} s; the rest is rsyslogd catching up)",
+            sent.as_secs_f64()
+        );
+        s.close().await;
+    }
+}
+
+fn report(what: &str, n: usize, bytes: usize, took: Duration) {
+    let s = took.as_secs_f64();
+    println!(
+        "{what:<32} {n:>7} events in {s:>6.2} s = {:>9.0} events/s, {:>6.1} MB/s of event JSON",
+        n as f64 / s,
+        bytes as f64 / s / 1e6
+    );
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this
+    // binary without it, unoptimised: then only a quick smoke run.
+    let scale = if std::env::args().any(|a| a == "--bench") {
+        1
+    } else {
+        100
+    };
+    let events = fixture();
+    println!(
+        "{} fixture events, mean enriched JSON {} bytes; batches of {BATCH}",
+        events.len(),
+        events.iter().map(|e| e.json.len()).sum::<usize>() / events.len()
+    );
+    encode_bench(&events, scale);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(to_counting_receiver(&events, scale));
+    rt.block_on(to_rsyslog(&events, scale));
+}

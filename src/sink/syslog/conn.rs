@@ -1,0 +1,261 @@
+//! Connections to the receiver: TCP (keepalive, no Nagle), TLS over it
+//! through rustls, or a connected UDP socket.
+//!
+//! Syslog receivers never write back, so a stream connection gets a
+//! reader task whose only job is to notice the receiver's end: EOF, a
+//! reset, or a TLS alert. The sender checks what it saw before and after
+//! each batch instead of learning it one write too late.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::net::{TcpStream, UdpSocket};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::{timeout, Instant};
+use tokio_rustls::TlsConnector;
+
+use super::classify::{self, ConnectError, PeerEnd};
+use super::config::{Protocol, SyslogConfig};
+
+/// Opens connections as configured. Built once per sink.
+pub struct Connector {
+    address: String,
+    host: String,
+    port: u16,
+    protocol: Protocol,
+    tls: Option<(TlsConnector, ServerName<'static>)>,
+    connect_timeout: Duration,
+    keepalive: Option<Duration>,
+}
+
+/// An open connection.
+pub enum Conn {
+    Stream(Stream),
+    Udp(UdpSocket),
+}
+
+trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
+
+impl Connector {
+    /// Reads the TLS files; no network.
+    pub fn new(config: &SyslogConfig) -> Result<Connector, String> {
+        let (host, port) = config.host_port()?;
+        let tls = match config.protocol {
+            Protocol::Tls => {
+                let tls_config = config.tls.clone().unwrap_or_default();
+                let client = tls_config
+                    .client_config()
+                    .map_err(|e| format!("tls: {e}"))?;
+                let name = ServerName::try_from(host.to_owned())
+                    .map_err(|e| format!("address: `{host}` cannot be verified by TLS: {e}"))?;
+                Some((TlsConnector::from(Arc::new(client)), name))
+            }
+            Protocol::Tcp | Protocol::Udp => None,
+        };
+        Ok(Connector {
+            address: config.address.clone(),
+            host: host.to_owned(),
+            port,
+            protocol: config.protocol,
+            tls,
+            connect_timeout: Duration::from_secs(config.connect_timeout_secs),
+            keepalive: (config.keepalive_secs > 0)
+                .then(|| Duration::from_secs(config.keepalive_secs)),
+        })
+    }
+
+    /// Resolves the address again (so DNS changes are followed), then
+    /// connects, within `connect_timeout_secs`.
+    pub async fn connect(&self) -> Result<Conn, ConnectError> {
+        timeout(self.connect_timeout, self.open())
+            .await
+            .unwrap_or_else(|_| {
+                Err(ConnectError::Retryable(format!(
+                    "connecting to {} timed out after {:?}",
+                    self.address, self.connect_timeout
+                )))
+            })
+    }
+
+    async fn open(&self) -> Result<Conn, ConnectError> {
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((self.host.as_str(), self.port))
+            .await
+            .map_err(|e| ConnectError::Retryable(format!("cannot resolve {}: {e}", self.host)))?
+            .collect();
+        let Some(&first) = addrs.first() else {
+            return Err(ConnectError::Retryable(format!(
+                "{} resolves to no address",
+                self.host
+            )));
+        };
+        if self.protocol == Protocol::Udp {
+            let local: SocketAddr = if first.is_ipv4() {
+                ([0, 0, 0, 0], 0).into()
+            } else {
+                ([0u16; 8], 0).into()
+            };
+            let sock = UdpSocket::bind(local)
+                .await
+                .map_err(|e| self.retryable(e))?;
+            sock.connect(first).await.map_err(|e| self.retryable(e))?;
+            return Ok(Conn::Udp(sock));
+        }
+        let mut last_error = None;
+        let mut tcp = None;
+        for addr in addrs {
+            match TcpStream::connect(addr).await {
+                Ok(s) => {
+                    tcp = Some(s);
+                    break;
+                }
+                Err(e) => last_error = Some(e),
+            }
+        }
+        let tcp = match (tcp, last_error) {
+            (Some(s), _) => s,
+            (None, Some(e)) => return Err(self.retryable(e)),
+            (None, None) => unreachable!("at least one address was tried"),
+        };
+        let _ = tcp.set_nodelay(true);
+        if let Some(idle) = self.keepalive {
+            let ka = socket2::TcpKeepalive::new()
+                .with_time(idle)
+                .with_interval(Duration::from_secs(10).min(idle));
+            let _ = socket2::SockRef::from(&tcp).set_tcp_keepalive(&ka);
+        }
+        let Some((connector, name)) = &self.tls else {
+            return Ok(Conn::Stream(Stream::start(Box::new(tcp))));
+        };
+        let started = Instant::now();
+        let tls = connector
+            .connect(name.clone(), tcp)
+            .await
+            .map_err(|e| classify::handshake(&e, &self.address))?;
+        let tls13 = tls.get_ref().1.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
+        let mut stream = Stream::start(Box::new(tls));
+        if tls13 {
+            // A TLS 1.3 server checks our certificate (or its absence)
+            // after our handshake is over, and answers with an alert a
+            // round trip later. Wait that long so a refusal is a
+            // configuration error now, not silent loss of the first batch.
+            let settle =
+                (started.elapsed() * 2).clamp(Duration::from_millis(200), Duration::from_secs(1));
+            stream.settle(settle).await?;
+        }
+        Ok(Conn::Stream(stream))
+    }
+
+    fn retryable(&self, e: std::io::Error) -> ConnectError {
+        ConnectError::Retryable(format!("cannot connect to {}: {e}", self.address))
+    }
+}
+
+/// A TCP or TLS connection with its peer-watching reader.
+pub struct Stream {
+    writer: WriteHalf<Box<dyn Io>>,
+    peer: watch::Receiver<Option<PeerEnd>>,
+    reader: JoinHandle<()>,
+}
+
+impl Stream {
+    fn start(io: Box<dyn Io>) -> Stream {
+        let (r, w) = tokio::io::split(io);
+        let (tx, rx) = watch::channel(None);
+        Stream {
+            writer: w,
+            peer: rx,
+            reader: tokio::spawn(watch_peer(r, tx)),
+        }
+    }
+
+    /// How the receiver ended the connection, if it has.
+    pub fn peer_end(&self) -> Option<PeerEnd> {
+        self.peer.borrow().clone()
+    }
+
+    async fn settle(&mut self, wait: Duration) -> Result<(), ConnectError> {
+        let ended = timeout(wait, self.peer.wait_for(Option::is_some)).await;
+        match ended.ok().and_then(|r| r.ok()).and_then(|v| v.clone()) {
+            None => Ok(()),
+            Some(PeerEnd::Refused(m)) => Err(ConnectError::Misconfigured(m)),
+            Some(PeerEnd::Clean) => Err(ConnectError::Misconfigured(
+                "the receiver closed the connection right after the TLS handshake; it may require a client certificate (tls.cert_file, tls.key_file)".to_owned(),
+            )),
+            Some(PeerEnd::Broken(m)) => Err(ConnectError::Retryable(m)),
+        }
+    }
+
+    /// Writes and flushes `buf`, or fails after `limit` (receiver stalled).
+    pub async fn write(&mut self, buf: &[u8], limit: Duration) -> std::io::Result<()> {
+        let w = &mut self.writer;
+        match timeout(limit, async {
+            w.write_all(buf).await?;
+            w.flush().await
+        })
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("the receiver has not taken the data for {limit:?} (stalled)"),
+            )),
+        }
+    }
+
+    /// Closes our side (TLS close_notify, then FIN) and waits for the
+    /// receiver to close its side. [`PeerEnd::Clean`] proves it read
+    /// everything we sent: it only sees our FIN after the data before it.
+    pub async fn close(&mut self, limit: Duration) -> PeerEnd {
+        if let Some(end) = self.peer_end() {
+            // It closed on its own (restart, idle timeout): whatever it had
+            // not read yet is gone, so nothing is confirmed.
+            return match end {
+                PeerEnd::Clean => {
+                    PeerEnd::Broken("the receiver closed the connection first".to_owned())
+                }
+                other => other,
+            };
+        }
+        let writer = &mut self.writer;
+        let peer = &mut self.peer;
+        let ended = timeout(limit, async {
+            if let Err(e) = writer.shutdown().await {
+                return PeerEnd::Broken(e.to_string());
+            }
+            match peer.wait_for(Option::is_some).await {
+                Ok(v) => v.clone().unwrap_or(PeerEnd::Clean),
+                Err(_) => PeerEnd::Broken("connection watcher stopped".to_owned()),
+            }
+        })
+        .await;
+        ended.unwrap_or_else(|_| {
+            PeerEnd::Broken(format!(
+                "the receiver did not close its side within {limit:?}"
+            ))
+        })
+    }
+}
+
+impl Drop for Stream {
+    fn drop(&mut self) {
+        self.reader.abort();
+    }
+}
+
+async fn watch_peer(mut r: ReadHalf<Box<dyn Io>>, tx: watch::Sender<Option<PeerEnd>>) {
+    let mut buf = [0u8; 4096];
+    let end = loop {
+        match r.read(&mut buf).await {
+            Ok(0) => break PeerEnd::Clean,
+            // Syslog receivers send nothing; whatever comes is ignored.
+            Ok(_) => continue,
+            Err(e) => break classify::peer_read_error(&e),
+        }
+    };
+    let _ = tx.send(Some(end));
+}

@@ -1,0 +1,229 @@
+//! The `syslog` sink: RFC 5424, RFC 3164, CEF or LEEF messages over TCP,
+//! TLS or UDP.
+//!
+//! | file | concept |
+//! |---|---|
+//! | [`config`] | keys, defaults, checks |
+//! | [`encode`] ([`header`], [`cef`], [`leef`]) | one event → one message within `max_message_bytes` |
+//! | [`truncate`] | shrinking an event's JSON on character boundaries, recording what was cut |
+//! | [`frame`] | octet counting or LF framing |
+//! | [`conn`] | TCP/TLS/UDP connections and the reader that notices the receiver leaving |
+//! | [`session`] | one batch at a time: connect, resend the window, write, classify |
+//! | [`window`], [`backoff`] | what is resent after a reconnect; when to reconnect |
+//! | [`classify`] | failures → outcome classes |
+//!
+//! # Delivery
+//!
+//! A batch is `Accepted` once it is written and flushed to the socket and
+//! the receiver had not closed the connection meanwhile. That is not proof
+//! of arrival (plain TCP has no acknowledgement the sender can see), so
+//! the last `resend_window_bytes` of accepted messages are written again
+//! after any reconnect: duplicates instead of loss. What can still be lost
+//! is spelled out in `docs/readme/syslog.md` ("For DESIGN.md"). UDP is
+//! fire-and-forget: accepted when handed to the kernel.
+
+pub mod backoff;
+pub mod cef;
+pub mod classify;
+pub mod config;
+pub mod conn;
+pub mod encode;
+pub mod frame;
+pub mod header;
+pub mod leef;
+pub mod session;
+pub mod truncate;
+pub mod window;
+
+use std::ops::Range;
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures::future::BoxFuture;
+
+pub use config::SyslogConfig;
+pub use encode::Encoder;
+
+use super::{Outcome, SendReport, Sink};
+use crate::event::Event;
+use config::Protocol;
+use session::{Link, Session};
+
+/// Sends events to a syslog receiver.
+pub struct SyslogSink {
+    name: String,
+    encoder: Encoder,
+    framing: Option<config::Framing>,
+    link: Link,
+    session: tokio::sync::Mutex<Session>,
+}
+
+/// A copy of the counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StatsSnapshot {
+    pub connects: u64,
+    pub resent_messages: u64,
+    pub truncated_events: u64,
+    pub too_large_events: u64,
+    pub window_messages: u64,
+    pub window_bytes: u64,
+}
+
+impl SyslogSink {
+    /// Reads TLS files; does not connect (the first batch does).
+    pub fn new(name: String, config: &SyslogConfig) -> Result<SyslogSink, String> {
+        let connector = conn::Connector::new(config)?;
+        let hostname = machine_hostname();
+        Ok(SyslogSink {
+            encoder: Encoder::new(config, &hostname),
+            framing: (config.protocol != Protocol::Udp).then(|| config.framing()),
+            link: Link {
+                sink: name.clone(),
+                address: config.address.clone(),
+                protocol: config.protocol,
+                connector,
+                write_timeout: Duration::from_secs(config.write_timeout_secs),
+                close_budget: Duration::from_secs(
+                    config.connect_timeout_secs + 2 * config.write_timeout_secs,
+                ),
+                stats: Default::default(),
+            },
+            session: tokio::sync::Mutex::new(Session::new(
+                config.resend_window_bytes,
+                backoff::Backoff::new(
+                    Duration::from_millis(config.reconnect_backoff_min_ms),
+                    Duration::from_millis(config.reconnect_backoff_max_ms),
+                ),
+            )),
+            name,
+        })
+    }
+
+    /// The encoder in use (what each event looks like on the wire).
+    pub fn encoder(&self) -> &Encoder {
+        &self.encoder
+    }
+
+    pub fn stats(&self) -> StatsSnapshot {
+        let s = &self.link.stats;
+        StatsSnapshot {
+            connects: s.connects.load(Relaxed),
+            resent_messages: s.resent_messages.load(Relaxed),
+            truncated_events: s.truncated_events.load(Relaxed),
+            too_large_events: s.too_large_events.load(Relaxed),
+            window_messages: s.window_messages.load(Relaxed),
+            window_bytes: s.window_bytes.load(Relaxed),
+        }
+    }
+
+    /// Encodes and frames `events`: the wire bytes, each sent event's
+    /// index and frame, and the outcomes so far (rejections).
+    fn build(&self, events: &[Arc<Event>]) -> (Bytes, Vec<usize>, Vec<Range<usize>>, Vec<Outcome>) {
+        let mut outcomes = vec![Outcome::Accepted; events.len()];
+        let mut wire = Vec::with_capacity(events.iter().map(|e| e.json.len() + 256).sum());
+        let (mut sent, mut frames) = (Vec::new(), Vec::new());
+        for (i, event) in events.iter().enumerate() {
+            match self.encoder.encode(event) {
+                Ok(encoded) => {
+                    if !encoded.cut.is_empty() {
+                        self.link.stats.truncated_events.fetch_add(1, Relaxed);
+                        tracing::debug!(message = "Cut fields to fit max_message_bytes.", sink = %self.name, id = %event.id(), fields = ?encoded.cut);
+                    }
+                    let start = wire.len();
+                    match self.framing {
+                        Some(f) => frame::frame(&mut wire, &encoded.message, f),
+                        None => wire.extend_from_slice(&encoded.message),
+                    }
+                    sent.push(i);
+                    frames.push(start..wire.len());
+                }
+                Err(e) => {
+                    self.link.stats.too_large_events.fetch_add(1, Relaxed);
+                    outcomes[i] = Outcome::Rejected {
+                        reason: e.to_string(),
+                        status: Some("message_too_large".to_owned()),
+                    };
+                }
+            }
+        }
+        (Bytes::from(wire), sent, frames, outcomes)
+    }
+}
+
+impl Sink for SyslogSink {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn send<'a>(&'a self, events: &'a [Arc<Event>]) -> BoxFuture<'a, SendReport> {
+        Box::pin(async move {
+            let (wire, sent, frames, mut outcomes) = self.build(events);
+            if !frames.is_empty() {
+                let delivery = self
+                    .session
+                    .lock()
+                    .await
+                    .deliver(&self.link, &wire, &frames)
+                    .await;
+                if let Some(failure) = delivery.failure {
+                    for &i in &sent[delivery.delivered..] {
+                        outcomes[i] = failure.clone();
+                    }
+                }
+            }
+            SendReport {
+                outcomes,
+                retry_after: None,
+            }
+        })
+    }
+
+    /// Opens a connection (TLS handshake included) and closes it.
+    fn healthcheck(&self) -> BoxFuture<'_, Result<(), String>> {
+        Box::pin(async move {
+            match self.link.connector.connect().await {
+                Ok(conn::Conn::Stream(mut s)) => {
+                    let _ = s.close(self.link.write_timeout).await;
+                    Ok(())
+                }
+                Ok(conn::Conn::Udp(_)) => Ok(()),
+                Err(e) => Err(e.to_string()),
+            }
+        })
+    }
+
+    /// Closes gracefully so the receiver confirms it read everything;
+    /// otherwise resends the window once. Logs what stays unconfirmed.
+    fn close(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async move {
+            let mut session = self.session.lock().await;
+            // Bounded, so a receiver that is down cannot hold up shutdown.
+            let budget = self.link.close_budget;
+            let unconfirmed = match tokio::time::timeout(budget, session.close(&self.link)).await {
+                Ok(n) => n,
+                Err(_) => session.unconfirmed(),
+            };
+            if unconfirmed > 0 {
+                tracing::error!(
+                    message = "Closed with syslog messages the receiver may not have read.",
+                    sink = %self.name, messages = unconfirmed
+                );
+            }
+        })
+    }
+}
+
+/// The machine's host name for HOSTNAME, or empty (sent as `-`).
+fn machine_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .ok()
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;

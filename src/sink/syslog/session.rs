@@ -1,0 +1,272 @@
+//! The delivery state of one sink: the connection, the resend window and
+//! the reconnect backoff. One batch at a time goes through it (a syslog
+//! stream is one ordered byte stream; interleaving batches buys nothing).
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::backoff::Backoff;
+use super::classify::PeerEnd;
+use super::config::Protocol;
+use super::conn::{Conn, Connector};
+use super::window::Window;
+use crate::sink::Outcome;
+
+/// What does not change between batches.
+pub struct Link {
+    pub sink: String,
+    pub address: String,
+    pub protocol: Protocol,
+    pub connector: Connector,
+    pub write_timeout: Duration,
+    /// The most [`Session::close`] may take (one reconnect and two writes).
+    pub close_budget: Duration,
+    pub stats: Stats,
+}
+
+/// Counters for logs, metrics and tests.
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Connections opened (the first one included).
+    pub connects: AtomicU64,
+    /// Messages written a second time after a reconnect: possible duplicates.
+    pub resent_messages: AtomicU64,
+    /// Events sent with fields cut to fit `max_message_bytes`.
+    pub truncated_events: AtomicU64,
+    /// Events that could not be made to fit (rejected).
+    pub too_large_events: AtomicU64,
+    /// Current resend window.
+    pub window_messages: AtomicU64,
+    pub window_bytes: AtomicU64,
+}
+
+/// The first `delivered` frames are done; the rest get `failure`.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Delivery {
+    pub delivered: usize,
+    pub failure: Option<Outcome>,
+}
+
+impl Delivery {
+    fn none(failure: Outcome) -> Delivery {
+        Delivery {
+            delivered: 0,
+            failure: Some(failure),
+        }
+    }
+}
+
+pub struct Session {
+    conn: Option<Conn>,
+    window: Window,
+    backoff: Backoff,
+}
+
+impl Session {
+    pub fn new(window_bytes: usize, backoff: Backoff) -> Session {
+        Session {
+            conn: None,
+            window: Window::new(window_bytes),
+            backoff,
+        }
+    }
+
+    /// One attempt to deliver `frames` (ranges of `batch`).
+    pub async fn deliver(
+        &mut self,
+        link: &Link,
+        batch: &Bytes,
+        frames: &[Range<usize>],
+    ) -> Delivery {
+        let d = match link.protocol {
+            Protocol::Udp => self.deliver_datagrams(link, batch, frames).await,
+            Protocol::Tcp | Protocol::Tls => self.deliver_stream(link, batch, frames).await,
+        };
+        self.publish(link);
+        d
+    }
+
+    fn publish(&self, link: &Link) {
+        link.stats
+            .window_messages
+            .store(self.window.len() as u64, Relaxed);
+        link.stats
+            .window_bytes
+            .store(self.window.bytes() as u64, Relaxed);
+    }
+
+    async fn deliver_stream(
+        &mut self,
+        link: &Link,
+        batch: &Bytes,
+        frames: &[Range<usize>],
+    ) -> Delivery {
+        if let Some(Conn::Stream(s)) = &self.conn {
+            if let Some(end) = s.peer_end() {
+                tracing::warn!(message = "Syslog receiver ended the connection; reconnecting.", sink = %link.sink, end = ?end);
+                self.drop_connection();
+            }
+        }
+        if self.conn.is_none() {
+            if let Err(failure) = self.reconnect(link).await {
+                return Delivery::none(failure);
+            }
+        }
+        let Some(Conn::Stream(stream)) = &mut self.conn else {
+            unreachable!("a stream protocol opens streams");
+        };
+        if let Err(e) = stream.write(batch, link.write_timeout).await {
+            tracing::warn!(message = "Writing to the syslog receiver failed; the connection is recycled.", sink = %link.sink, error = %e);
+            self.drop_connection();
+            return Delivery::none(Outcome::Ambiguous(format!(
+                "writing to {} failed: {e}; part of the batch may have arrived",
+                link.address
+            )));
+        }
+        // The receiver may have gone while we wrote: those bytes may be lost.
+        if let Some(end) = stream.peer_end() {
+            self.drop_connection();
+            let failure = match end {
+                PeerEnd::Refused(m) => Outcome::Misconfigured(m),
+                PeerEnd::Clean | PeerEnd::Broken(_) => Outcome::Ambiguous(format!(
+                    "{} closed the connection while the batch was sent",
+                    link.address
+                )),
+            };
+            return Delivery::none(failure);
+        }
+        self.backoff.succeeded();
+        for r in frames {
+            self.window.push(batch.slice(r.clone()));
+        }
+        Delivery {
+            delivered: frames.len(),
+            failure: None,
+        }
+    }
+
+    /// Connects (after the backoff delay) and writes the resend window.
+    async fn reconnect(&mut self, link: &Link) -> Result<(), Outcome> {
+        self.backoff.wait().await;
+        let conn = match link.connector.connect().await {
+            Ok(c) => c,
+            Err(e) => {
+                self.backoff.failed();
+                tracing::warn!(message = "Cannot connect to the syslog receiver.", sink = %link.sink, error = %e);
+                return Err(e.outcome());
+            }
+        };
+        link.stats.connects.fetch_add(1, Relaxed);
+        let Conn::Stream(mut stream) = conn else {
+            unreachable!("a stream protocol opens streams");
+        };
+        if !self.window.is_empty() {
+            let (n, bytes) = (self.window.len(), self.window.bytes());
+            if let Err(e) = stream
+                .write(&self.window.concat(), link.write_timeout)
+                .await
+            {
+                self.backoff.failed();
+                return Err(Outcome::Retryable(format!(
+                    "resending {n} unconfirmed messages to {} failed: {e}",
+                    link.address
+                )));
+            }
+            link.stats.resent_messages.fetch_add(n as u64, Relaxed);
+            tracing::warn!(
+                message = "Resent unconfirmed syslog messages after reconnecting; the receiver may see them twice.",
+                sink = %link.sink, messages = n, bytes
+            );
+        }
+        self.conn = Some(Conn::Stream(stream));
+        Ok(())
+    }
+
+    async fn deliver_datagrams(
+        &mut self,
+        link: &Link,
+        batch: &Bytes,
+        frames: &[Range<usize>],
+    ) -> Delivery {
+        if self.conn.is_none() {
+            self.backoff.wait().await;
+            match link.connector.connect().await {
+                Ok(c) => {
+                    link.stats.connects.fetch_add(1, Relaxed);
+                    self.conn = Some(c);
+                }
+                Err(e) => {
+                    self.backoff.failed();
+                    return Delivery::none(e.outcome());
+                }
+            }
+        }
+        let Some(Conn::Udp(sock)) = &self.conn else {
+            unreachable!("UDP opens sockets");
+        };
+        for (i, r) in frames.iter().enumerate() {
+            // An error here is usually the ICMP "port unreachable" of an
+            // earlier datagram: those already count as sent (UDP cannot
+            // know), this one and the rest are retried.
+            if let Err(e) = sock.send(&batch[r.clone()]).await {
+                self.drop_connection();
+                return Delivery {
+                    delivered: i,
+                    failure: Some(Outcome::Retryable(format!(
+                        "sending to {} failed: {e}",
+                        link.address
+                    ))),
+                };
+            }
+        }
+        self.backoff.succeeded();
+        Delivery {
+            delivered: frames.len(),
+            failure: None,
+        }
+    }
+
+    fn drop_connection(&mut self) {
+        self.conn = None;
+        self.backoff.failed();
+    }
+
+    /// Graceful close. A receiver that answers our close with its own has
+    /// read everything, so the window is confirmed; otherwise the window is
+    /// written once more on a new connection and that one closed the same
+    /// way. Returns how many messages remain unconfirmed.
+    pub async fn close(&mut self, link: &Link) -> usize {
+        let left = self.close_confirmed(link).await;
+        self.publish(link);
+        left
+    }
+
+    /// Messages not confirmed by the receiver (the window).
+    pub fn unconfirmed(&self) -> usize {
+        self.window.len()
+    }
+
+    async fn close_confirmed(&mut self, link: &Link) -> usize {
+        for attempt in 0..2 {
+            let end = match self.conn.take() {
+                Some(Conn::Stream(mut s)) => Some(s.close(link.write_timeout).await),
+                Some(Conn::Udp(_)) => return 0,
+                None => None,
+            };
+            if end == Some(PeerEnd::Clean) {
+                self.window.clear();
+                return 0;
+            }
+            if self.window.is_empty() || attempt == 1 {
+                break;
+            }
+            if self.reconnect(link).await.is_err() {
+                break;
+            }
+        }
+        self.window.len()
+    }
+}

@@ -1,0 +1,89 @@
+//! The resend window: frames already reported delivered whose arrival
+//! plain TCP cannot confirm.
+//!
+//! A flush only means the kernel took the bytes. If the connection breaks
+//! later, whatever sat in our send buffer, in flight, or in the receiver's
+//! socket buffer unread is gone, and nothing says how much. So the most
+//! recent frames are kept, up to a byte budget, and written again first
+//! on the next connection: duplicates instead of loss. A graceful close
+//! that the receiver answers with its own close proves it read everything,
+//! and empties the window.
+
+use std::collections::VecDeque;
+
+use bytes::Bytes;
+
+#[derive(Debug)]
+pub struct Window {
+    frames: VecDeque<Bytes>,
+    bytes: usize,
+    max_bytes: usize,
+}
+
+impl Window {
+    pub fn new(max_bytes: usize) -> Window {
+        Window {
+            frames: VecDeque::new(),
+            bytes: 0,
+            max_bytes,
+        }
+    }
+
+    /// Keeps `frame`, dropping the oldest frames beyond the budget.
+    pub fn push(&mut self, frame: Bytes) {
+        self.bytes += frame.len();
+        self.frames.push_back(frame);
+        while self.bytes > self.max_bytes {
+            match self.frames.pop_front() {
+                Some(old) => self.bytes -= old.len(),
+                None => break,
+            }
+        }
+    }
+
+    /// The frames, oldest first, as one buffer to write.
+    pub fn concat(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.bytes);
+        for f in &self.frames {
+            out.extend_from_slice(f);
+        }
+        out
+    }
+
+    pub fn len(&self) -> usize {
+        self.frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn clear(&mut self) {
+        self.frames.clear();
+        self.bytes = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_the_newest_frames_within_budget() {
+        let mut w = Window::new(10);
+        for f in ["aaaa", "bbbb", "cccc"] {
+            w.push(Bytes::from_static(f.as_bytes()));
+        }
+        assert_eq!(w.concat(), b"bbbbcccc");
+        assert_eq!((w.len(), w.bytes()), (2, 8));
+        w.push(Bytes::from_static(b"0123456789AB"));
+        assert!(w.is_empty(), "a frame larger than the budget is not kept");
+        let mut off = Window::new(0);
+        off.push(Bytes::from_static(b"x"));
+        assert!(off.is_empty());
+    }
+}
