@@ -10,6 +10,7 @@ use siem_bridge::config::{self, ConfigError};
 use siem_bridge::event::Processor;
 use siem_bridge::inspect;
 use siem_bridge::policy::Policy;
+use siem_bridge::sink::elasticsearch::template::{index_template, TemplateOptions};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -48,6 +49,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             inspect::run(&processor, input, &mut out, format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::EsTemplate {
+            ecs,
+            index_pattern,
+            data_stream,
+        } => {
+            let opts = TemplateOptions {
+                ecs,
+                index_patterns: index_pattern,
+                data_stream,
+            };
+            std::io::Write::write_all(&mut std::io::stdout(), index_template(&opts).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -191,21 +191,25 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
     out
 }
 
-/// A rustls error anywhere in the chain (io::Error hides its inner error
-/// from `source()`, so look inside those too).
+/// A rustls error anywhere in the chain. `io::Error` hides its inner
+/// error from `source()` (and hyper nests one io::Error in another), so
+/// look inside those too.
 fn is_tls(e: &(dyn std::error::Error + 'static)) -> bool {
     let mut cur = Some(e);
     while let Some(err) = cur {
         if err.is::<rustls::Error>() {
             return true;
         }
-        if let Some(io) = err.downcast_ref::<std::io::Error>() {
-            if io
-                .get_ref()
-                .is_some_and(|inner| inner.is::<rustls::Error>())
-            {
+        let mut inner = err
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref());
+        while let Some(i) = inner {
+            if i.is::<rustls::Error>() {
                 return true;
             }
+            inner = i
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref());
         }
         cur = err.source();
     }
