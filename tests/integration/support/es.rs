@@ -176,6 +176,7 @@ impl FakeEs {
     pub fn gzip_responses(&self, on: bool) {
         self.with(|s| s.gzip_responses = on);
     }
+    /// Keep requests and document sources (off for benchmarks).
     pub fn record(&self, on: bool) {
         self.with(|s| s.record = on);
     }
@@ -400,8 +401,13 @@ fn default_status(s: &mut State, d: &Doc) -> u16 {
 }
 
 fn store(s: &mut State, d: &Doc) {
-    s.stored
-        .insert(d.id.clone(), (d.index.clone(), d.source.clone()));
+    // Benchmarks keep ids only: 100k sources would be hundreds of MB.
+    let source = if s.record {
+        d.source.clone()
+    } else {
+        String::new()
+    };
+    s.stored.insert(d.id.clone(), (d.index.clone(), source));
     *s.writes.entry(d.id.clone()).or_default() += 1;
 }
 
