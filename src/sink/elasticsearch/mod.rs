@@ -307,9 +307,11 @@ impl Sink for ElasticsearchSink {
         Box::pin(self.deliver(events))
     }
 
-    /// `GET /`: reachable, credentials accepted, and the distribution
-    /// matches `flavor` (an Elasticsearch-only parameter sent to OpenSearch
-    /// fails every request).
+    /// `GET /`: reachable and credentials accepted. An OpenSearch server
+    /// under `flavor = "elasticsearch"` is reported too: Elasticsearch-only
+    /// parameters would fail every request. (The other way round is
+    /// harmless, and Amazon's compatibility mode can hide the
+    /// distribution, so it is not reported.)
     fn healthcheck(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move {
             let reply = self.client.root().await.map_err(|e| e.to_string())?;
@@ -318,16 +320,10 @@ impl Sink for ElasticsearchSink {
             }
             let v: serde_json::Value = serde_json::from_slice(&reply.body)
                 .map_err(|e| format!("GET / is not JSON: {e}"))?;
-            let is_opensearch = v["version"]["distribution"] == "opensearch";
-            match (self.flavor, is_opensearch) {
-                (Flavor::Elasticsearch, true) => {
-                    Err("the server is OpenSearch: set flavor = \"opensearch\"".into())
-                }
-                (Flavor::Opensearch, false) => {
-                    Err("the server is Elasticsearch: set flavor = \"elasticsearch\"".into())
-                }
-                _ => Ok(()),
+            if self.flavor == Flavor::Elasticsearch && v["version"]["distribution"] == "opensearch" {
+                return Err("the server is OpenSearch: set flavor = \"opensearch\"".into());
             }
+            Ok(())
         })
     }
 }

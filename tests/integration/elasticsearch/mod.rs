@@ -118,3 +118,18 @@ pub fn assert_once(writes: &HashMap<String, usize>, events: &[Arc<Event>]) {
         );
     }
 }
+
+/// The `config.example.toml` snippet handed to the lead parses and passes
+/// the sink's checks.
+#[test]
+fn config_example_snippet_is_valid() {
+    let doc = std::fs::read_to_string(crate::support::repo().join("docs/readme/elasticsearch.md")).unwrap();
+    let start = doc.find("```toml\n").expect("a toml block") + 8;
+    let end = start + doc[start..].find("```").unwrap();
+    let table: toml::Table = doc[start..end].parse().unwrap();
+    let sinks = table["sinks"].as_array().unwrap();
+    assert_eq!(sinks.len(), 1);
+    let config: siem_bridge::sink::SinkConfig = sinks[0].clone().try_into().unwrap();
+    assert_eq!(config.name(), "elastic");
+    assert_eq!(config.check(), Vec::<(String, String)>::new());
+}
