@@ -320,7 +320,8 @@ impl Sink for ElasticsearchSink {
             }
             let v: serde_json::Value = serde_json::from_slice(&reply.body)
                 .map_err(|e| format!("GET / is not JSON: {e}"))?;
-            if self.flavor == Flavor::Elasticsearch && v["version"]["distribution"] == "opensearch" {
+            if self.flavor == Flavor::Elasticsearch && v["version"]["distribution"] == "opensearch"
+            {
                 return Err("the server is OpenSearch: set flavor = \"opensearch\"".into());
             }
             Ok(())

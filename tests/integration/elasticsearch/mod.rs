@@ -123,7 +123,8 @@ pub fn assert_once(writes: &HashMap<String, usize>, events: &[Arc<Event>]) {
 /// the sink's checks.
 #[test]
 fn config_example_snippet_is_valid() {
-    let doc = std::fs::read_to_string(crate::support::repo().join("docs/readme/elasticsearch.md")).unwrap();
+    let doc = std::fs::read_to_string(crate::support::repo().join("docs/readme/elasticsearch.md"))
+        .unwrap();
     let start = doc.find("```toml\n").expect("a toml block") + 8;
     let end = start + doc[start..].find("```").unwrap();
     let table: toml::Table = doc[start..end].parse().unwrap();
