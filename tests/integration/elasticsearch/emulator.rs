@@ -201,3 +201,21 @@ async fn es_template_command_output_installs() {
         "audit-*"
     );
 }
+
+#[tokio::test]
+async fn missing_ingest_pipeline_pauses_the_sink_instead_of_dead_lettering() {
+    let os = Osmem::start();
+    let s = sink(&os.url, |c| {
+        c.flavor = Flavor::Opensearch;
+        c.pipeline = Some("no-such-pipeline".into());
+    });
+    let report = s.send(&fixture_events()[..4]).await;
+    assert_eq!(
+        classes(&report.outcomes),
+        ["misconfigured"; 4],
+        "{report:?}"
+    );
+    assert!(
+        matches!(&report.outcomes[0], Outcome::Misconfigured(m) if m.contains("check `pipeline`"))
+    );
+}

@@ -1,8 +1,7 @@
 //! A scriptable fake Elasticsearch `_bulk` server, in-process, for the
 //! error paths osmem-server cannot produce (429, 5xx, 413, resets,
-//! garbage, short item lists, delays). Plain HTTP/1.1 on tokio written by
-//! hand so a test controls every byte and can drop a connection after
-//! reading a request. Self-contained: `benches/es_bulk.rs` includes it by
+//! garbage, short item lists, delays), over the hand-written HTTP/1.1 of
+//! `es_http.rs`. Self-contained: `benches/es_bulk.rs` includes it by
 //! `#[path]`.
 //!
 //! By default it behaves like Elasticsearch: `create` stores a new `_id`
@@ -11,13 +10,14 @@
 
 #![allow(dead_code)]
 
+#[path = "es_http.rs"]
+mod http;
+
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
+use http::Answer;
 
 /// How to answer one request.
 #[derive(Debug, Clone)]
@@ -127,29 +127,12 @@ impl FakeEs {
     }
 
     async fn listen(tls: Option<tokio_rustls::TlsAcceptor>) -> FakeEs {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let scheme = if tls.is_some() { "https" } else { "http" };
-        let url = format!("{scheme}://{}", listener.local_addr().unwrap());
         let state = Arc::new(Mutex::new(State {
             record: true,
             ..State::default()
         }));
         let s = state.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((sock, _)) = listener.accept().await {
-                let s = s.clone();
-                let tls = tls.clone();
-                tokio::spawn(async move {
-                    let _ = match tls {
-                        None => serve(sock, s).await,
-                        Some(acceptor) => match acceptor.accept(sock).await {
-                            Ok(stream) => serve(stream, s).await,
-                            Err(_) => Ok(()),
-                        },
-                    };
-                });
-            }
-        });
+        let (url, task) = http::listen(tls, Arc::new(move |req| decide(&s, req))).await;
         FakeEs { url, state, task }
     }
 
@@ -195,94 +178,8 @@ impl FakeEs {
     }
 }
 
-async fn serve<S>(sock: S, state: Arc<Mutex<State>>) -> std::io::Result<()>
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
-{
-    let mut r = BufReader::new(sock);
-    loop {
-        let mut line = String::new();
-        if r.read_line(&mut line).await? == 0 {
-            return Ok(());
-        }
-        let mut parts = line.split_whitespace();
-        let method = parts.next().unwrap_or_default().to_owned();
-        let target = parts.next().unwrap_or_default().to_owned();
-        let mut headers = Vec::new();
-        loop {
-            let mut h = String::new();
-            r.read_line(&mut h).await?;
-            let h = h.trim_end();
-            if h.is_empty() {
-                break;
-            }
-            if let Some((k, v)) = h.split_once(':') {
-                headers.push((k.trim().to_owned(), v.trim().to_owned()));
-            }
-        }
-        let header = |n: &str| {
-            headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(n))
-                .map(|(_, v)| v.clone())
-        };
-        let len: usize = header("content-length")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let mut wire = vec![0; len];
-        r.read_exact(&mut wire).await?;
-        let body = if header("content-encoding").as_deref() == Some("gzip") {
-            let mut out = Vec::new();
-            flate2::read::GzDecoder::new(&wire[..]).read_to_end(&mut out)?;
-            out
-        } else {
-            wire.clone()
-        };
-        let accepts_gzip = header("accept-encoding").is_some_and(|v| v.contains("gzip"));
-        let req = Request {
-            method,
-            target,
-            headers: headers.clone(),
-            wire_len: wire.len(),
-            body,
-            docs: Vec::new(),
-        };
-        let (reply, delay) = decide(&state, req);
-        if let Some(d) = delay {
-            tokio::time::sleep(d).await;
-        }
-        let Some((status, extra, body)) = reply else {
-            return Ok(()); // reset: drop the connection unanswered
-        };
-        let gzip = accepts_gzip && state.lock().unwrap().gzip_responses;
-        let body = if gzip {
-            gz(body.as_bytes())
-        } else {
-            body.into_bytes()
-        };
-        let mut head = format!(
-            "HTTP/1.1 {status} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n",
-            reason(status),
-            body.len()
-        );
-        if gzip {
-            head.push_str("Content-Encoding: gzip\r\n");
-        }
-        for (k, v) in extra {
-            head.push_str(&format!("{k}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        let sock = r.get_mut();
-        sock.write_all(head.as_bytes()).await?;
-        sock.write_all(&body).await?;
-        sock.flush().await?;
-    }
-}
-
-type Answer = Option<(u16, Vec<(String, String)>, String)>;
-
 /// Applies the request to the state and picks the answer.
-fn decide(state: &Mutex<State>, mut req: Request) -> (Answer, Option<Duration>) {
+fn decide(state: &Mutex<State>, mut req: Request) -> Option<Answer> {
     let mut s = state.lock().unwrap();
     req.docs = parse_docs(&req.body);
     let scripted = if req.target.starts_with("/_bulk") {
@@ -295,14 +192,23 @@ fn decide(state: &Mutex<State>, mut req: Request) -> (Answer, Option<Duration>) 
         delay = Some(d);
         reply = *inner;
     }
-    let answer = answer(&mut s, &req, reply);
+    let answer = answer(&mut s, &req, reply).map(|(status, headers, body)| Answer {
+        status,
+        headers,
+        body,
+        delay,
+        gzip: s.gzip_responses,
+    });
     if s.record {
         s.requests.push(req);
     }
-    (answer, delay)
+    answer
 }
 
-fn answer(s: &mut State, req: &Request, reply: Reply) -> Answer {
+/// `(status, extra headers, body)`, or `None` to drop the connection.
+type Raw = Option<(u16, Vec<(String, String)>, String)>;
+
+fn answer(s: &mut State, req: &Request, reply: Reply) -> Raw {
     let err = |status: u16, kind: &str, reason: &str| {
         Some((
             status,
@@ -477,26 +383,4 @@ fn parse_docs(body: &[u8]) -> Vec<Doc> {
 
 fn json(s: &str) -> String {
     serde_json::to_string(s).unwrap()
-}
-
-fn gz(b: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    e.write_all(b).unwrap();
-    e.finish().unwrap()
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        413 => "Request Entity Too Large",
-        429 => "Too Many Requests",
-        500 => "Internal Server Error",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        _ => "Status",
-    }
 }
