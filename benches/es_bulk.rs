@@ -65,11 +65,9 @@ async fn run(label: &str, sink: &ElasticsearchSink, evs: &[Arc<Event>]) {
     let t = Instant::now();
     for batch in evs.chunks(BATCH) {
         let r = sink.send(batch).await;
-        assert!(
-            r.outcomes.iter().all(|o| *o == Outcome::Accepted),
-            "{label}: {:?}",
-            r.outcomes[0]
-        );
+        if let Some(o) = r.outcomes.iter().find(|o| **o != Outcome::Accepted) {
+            panic!("{label}: {o:?}");
+        }
     }
     report(label, evs.len(), bytes, t.elapsed().as_secs_f64());
 }
@@ -132,6 +130,9 @@ fn main() {
         }
         let m = n.min(20_000);
         let os = osmem::Osmem::start();
+        let template =
+            siem_bridge::sink::elasticsearch::template::index_template(&Default::default());
+        os.put("/_index_template/confluent-audit", &template).await;
         run(
             "osmem-server (emulator-bound), gzip",
             &sink(&os.url, Compression::Gzip, Flavor::Opensearch),
