@@ -80,10 +80,13 @@ fn sink(url: &str, compression: Compression, flavor: Flavor) -> ElasticsearchSin
 }
 
 fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --all-targets` does not
+    // and runs this as a quick smoke test in debug mode.
+    let full = std::env::args().any(|a| a == "--bench");
     let n: usize = std::env::var("ES_BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(100_000);
+        .unwrap_or(if full { 100_000 } else { 4_000 });
     let evs = events(n);
     let avg = evs.iter().map(|e| e.json.len()).sum::<usize>() / n;
     println!(
@@ -128,7 +131,7 @@ fn main() {
             .await;
             assert_eq!(fake.stored_count(), n, "every event stored");
         }
-        let m = n.min(20_000);
+        let m = n.min(if full { 20_000 } else { 2_000 });
         let os = osmem::Osmem::start();
         let template =
             siem_bridge::sink::elasticsearch::template::index_template(&Default::default());
