@@ -1,12 +1,14 @@
 //! The Elasticsearch / OpenSearch sink, test cases E1–E16 of
-//! `shared/docs/sinks.md` §6.3 at the sink level: error paths against the
-//! in-repo fake (`support::es`), the real protocol against osmem-server
-//! (`support::osmem`). The pipeline's backoff, dead-letter writes and
-//! offsets are tested with the pipeline; here [`deliver`] stands in for
-//! it by resending what is not final.
+//! `shared/docs/sinks.md` §6.3: error paths against the in-repo fake
+//! (`support::es`), the real protocol against osmem-server
+//! (`support::osmem`), and one end-to-end replay through the pipeline
+//! (`pipeline`). Elsewhere [`deliver`] stands in for the pipeline by
+//! resending what is not final; backoff timing, dead-letter writes and
+//! offsets are the pipeline's own tests.
 
 mod emulator;
 mod items;
+mod pipeline;
 mod requests;
 mod tls;
 
