@@ -121,18 +121,37 @@ pub fn assert_once(writes: &HashMap<String, usize>, events: &[Arc<Event>]) {
     }
 }
 
-/// The `config.example.toml` snippet handed to the lead parses and passes
-/// the sink's checks.
+/// The `config.example.toml` snippet handed to the lead loads through the
+/// real config loader (with `${ES_PASSWORD}` interpolated), and a broken
+/// sink table is reported key by key, with lines.
 #[test]
-fn config_example_snippet_is_valid() {
+fn config_example_snippet_loads_and_problems_name_their_keys() {
     let doc = std::fs::read_to_string(crate::support::repo().join("docs/readme/elasticsearch.md"))
         .unwrap();
     let start = doc.find("```toml\n").expect("a toml block") + 8;
-    let end = start + doc[start..].find("```").unwrap();
-    let table: toml::Table = doc[start..end].parse().unwrap();
-    let sinks = table["sinks"].as_array().unwrap();
-    assert_eq!(sinks.len(), 1);
-    let config: siem_bridge::sink::SinkConfig = sinks[0].clone().try_into().unwrap();
-    assert_eq!(config.name(), "elastic");
-    assert_eq!(config.check(), Vec::<(String, String)>::new());
+    let snippet = &doc[start..start + doc[start..].find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.toml");
+    let kafka = "[kafka]\nbootstrap_servers = \"localhost:9092\"\n\n";
+    std::fs::write(&path, format!("{kafka}{snippet}")).unwrap();
+    let env = |k: &str| (k == "ES_PASSWORD").then(|| "pw".to_owned());
+    let config = siem_bridge::config::load(Some(&path), &env).unwrap();
+    assert_eq!(config.sinks.len(), 1);
+    assert_eq!(config.sinks[0].name(), "elastic");
+
+    let broken = format!(
+        "{kafka}[[sinks]]\ntype = \"elasticsearch\"\nendpoint = \"http://es:9200\"\nflavor = \"opensearch\"\nindex = \"Audit-%Y\"\napi_key = \"k\"\n"
+    );
+    std::fs::write(&path, broken).unwrap();
+    let problems = match siem_bridge::config::load(Some(&path), &env) {
+        Err(siem_bridge::config::ConfigError::Invalid { problems, .. }) => problems,
+        other => panic!("{other:?}"),
+    };
+    let keys: Vec<(&str, Option<usize>)> =
+        problems.iter().map(|p| (p.key.as_str(), p.line)).collect();
+    assert_eq!(
+        keys,
+        [("sinks[0].index", Some(8)), ("sinks[0].api_key", Some(9))],
+        "{problems:?}"
+    );
 }
