@@ -13,6 +13,7 @@
 pub mod batch;
 pub mod dead_letter;
 pub mod deliver;
+pub mod intake;
 pub mod stats;
 pub mod tracker;
 
@@ -20,18 +21,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rdkafka::consumer::{CommitMode, Consumer};
-use rdkafka::message::Message;
 use serde::Deserialize;
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
 
 use crate::config::Config;
-use crate::event::{now_nanos, Disposition, KafkaCoords, Processor};
+use crate::event::Processor;
 use crate::sink::Sink;
-use batch::{Batch, Batcher, Limits};
-use dead_letter::{DeadLetter, Entry, Payload};
+use batch::Limits;
+use dead_letter::DeadLetter;
 use deliver::{Delivery, RetryPolicy};
+use intake::Intake;
 use stats::Stats;
 use tracker::Tracker;
 
@@ -216,83 +215,26 @@ pub async fn run_with(
         },
         abandon: abandon.clone(),
     });
-    let tasks = TaskTracker::new();
-    let slots = Arc::new(Semaphore::new(pc.max_in_flight_batches));
-    let spawn_batch = |batch: Batch| {
-        let delivery = delivery.clone();
-        let slots = slots.clone();
-        tasks.spawn(async move {
-            let Ok(_permit) = slots.acquire_owned().await else {
-                return;
-            };
-            delivery.run(batch).await;
-        });
-    };
-    let mut batcher = Batcher::new(Limits {
+    let limits = Limits {
         max_events: pc.batch_max_events,
         max_bytes: pc.batch_max_bytes,
         linger: Duration::from_millis(pc.batch_linger_ms),
-    });
+    };
+    let mut intake = Intake::new(processor, delivery, limits, pc.max_in_flight_batches);
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut paused = false;
     tracing::info!(message = "Pipeline started.", topics = ?config.kafka.topics, group = %config.kafka.group_id, sinks = sinks.len());
 
     loop {
-        let linger = batcher.deadline();
+        let due = intake.deadline();
         tokio::select! {
             biased;
             _ = shutdown.cancelled() => break,
-            _ = async { tokio::time::sleep_until(linger.expect("guarded")).await }, if linger.is_some() => {
-                if let Some(b) = batcher.take() {
-                    spawn_batch(b);
-                }
-            }
+            _ = async { tokio::time::sleep_until(due.expect("guarded")).await }, if due.is_some() => intake.flush(false),
             msg = consumer.recv() => match msg {
+                Ok(m) => intake.record(&m),
                 Err(e) => tracing::warn!(message = "Kafka consumer error; continuing.", error = %e),
-                Ok(m) => {
-                    let payload = m.payload().unwrap_or_default();
-                    let coords = KafkaCoords {
-                        topic: m.topic().to_owned(),
-                        partition: m.partition(),
-                        offset: m.offset(),
-                        timestamp: m.timestamp().to_millis(),
-                    };
-                    let ticket = tracker.register(&coords.topic, coords.partition, coords.offset, payload.len());
-                    Stats::add(&stats.read, 1);
-                    match processor.process(payload, Some(&coords), now_nanos()) {
-                        Disposition::Forward(event) => {
-                            Stats::add(&stats.forwarded, 1);
-                            stats.observe(&event.enrichment);
-                            if let Some(b) = batcher.push(event, ticket) {
-                                spawn_batch(b);
-                            }
-                        }
-                        Disposition::Drop { rule, .. } => {
-                            stats.dropped(&rule);
-                            tracker.resolve([&ticket]);
-                        }
-                        Disposition::DeadLetter(reason) => {
-                            tracing::warn!(message = "Record dead-lettered.", reason = %reason, topic = %coords.topic, partition = coords.partition, offset = coords.offset);
-                            let entry = Entry {
-                                reason_code: reason.code().to_owned(),
-                                reason: reason.to_string(),
-                                sink: None,
-                                status: None,
-                                kafka: Some(coords),
-                                payload: Payload::Raw(payload.to_vec()),
-                            };
-                            let delivery = delivery.clone();
-                            let stats = stats.clone();
-                            tasks.spawn(async move {
-                                if delivery.dead_letter(std::slice::from_ref(&entry)).await {
-                                    stats.dead_lettered(&entry.reason_code);
-                                    delivery.tracker.resolve([&ticket]);
-                                }
-                            });
-                        }
-                    }
-                }
             },
             _ = tick.tick() => {}
         }
@@ -303,9 +245,8 @@ pub async fn run_with(
         message = "Shutting down: intake stopped, finishing in-flight batches.",
         deadline_ms = pc.shutdown_timeout_ms
     );
-    if let Some(b) = batcher.take() {
-        spawn_batch(b);
-    }
+    intake.flush(true);
+    let tasks = intake.tasks.clone();
     tasks.close();
     if tokio::time::timeout(Duration::from_millis(pc.shutdown_timeout_ms), tasks.wait())
         .await

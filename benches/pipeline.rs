@@ -1,0 +1,162 @@
+//! End-to-end throughput of `siem-bridge run`'s pipeline on this machine:
+//! an in-process mock Kafka (64 partitions, pre-loaded) → validate,
+//! enrich, filter, batch → a sink that counts and discards → offsets
+//! stored and committed. Measures from pipeline start until every offset
+//! is committed, so it includes the group join and the final commit.
+//!
+//! Run: `cargo bench --bench pipeline` (EVENTS=200000 by default).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures::future::BoxFuture;
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use siem_bridge::config::Config;
+use siem_bridge::event::Event;
+use siem_bridge::kafka::KafkaConfig;
+use siem_bridge::mock::MockKafka;
+use siem_bridge::pipeline::{
+    self, dead_letter::DeadLetterConfig, stats::Stats, Handle, PipelineConfig,
+};
+use siem_bridge::sink::{SendReport, Sink};
+use tokio_util::sync::CancellationToken;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const TOPIC: &str = "confluent-audit-log-events";
+const PARTITIONS: i32 = 64;
+
+struct Null(AtomicU64);
+
+impl Sink for Null {
+    fn name(&self) -> &str {
+        "null"
+    }
+    fn send<'a>(&'a self, events: &'a [Arc<Event>]) -> BoxFuture<'a, SendReport> {
+        Box::pin(async move {
+            let bytes: usize = events.iter().map(|e| e.json.len()).sum();
+            self.0.fetch_add(bytes as u64, Ordering::Relaxed);
+            SendReport::accepted(events.len())
+        })
+    }
+}
+
+fn main() {
+    let n: usize = std::env::var("EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let kafka = MockKafka::start(1).unwrap();
+    kafka.create_topic(TOPIC, PARTITIONS).unwrap();
+    let bs = kafka.bootstrap_servers();
+    let records = siem_bridge::demo::generate::stream(n, 1_741_078_800_000);
+    let bytes_in: usize = records.iter().map(Vec::len).sum();
+    let producer: ThreadedProducer<DefaultProducerContext> = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &bs)
+        .set("linger.ms", "20")
+        .set("queue.buffering.max.messages", "1000000")
+        .create()
+        .unwrap();
+    for (i, r) in records.iter().enumerate() {
+        let key = i.to_string();
+        producer
+            .send(
+                BaseRecord::to(TOPIC)
+                    .key(&key)
+                    .payload(r)
+                    .partition(i as i32 % PARTITIONS),
+            )
+            .unwrap();
+    }
+    producer.flush(Duration::from_secs(60)).unwrap();
+    drop(producer);
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sink = Arc::new(Null(AtomicU64::new(0)));
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        kafka: KafkaConfig {
+            bootstrap_servers: bs.clone(),
+            group_id: "bench".into(),
+            session_timeout_ms: 6000,
+            ..Default::default()
+        },
+        pipeline: PipelineConfig {
+            batch_linger_ms: 20,
+            max_in_flight_bytes: std::env::var("INFLIGHT")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(64 << 20),
+            ..Default::default()
+        },
+        dead_letter: DeadLetterConfig {
+            path: Some(dir.path().join("dl.ndjson").to_string_lossy().into()),
+            ..Default::default()
+        },
+        sinks: Vec::new(),
+        policy: siem_bridge::demo::demo_policy(),
+    };
+    let handle: Arc<Mutex<Option<Handle>>> = Arc::default();
+    let h = handle.clone();
+    let shutdown = CancellationToken::new();
+    let start = Instant::now();
+    let cpu_start = cpu_time();
+    let summary = rt.block_on(async {
+        let task = tokio::spawn(pipeline::run_with(
+            config,
+            vec![sink.clone() as Arc<dyn Sink>],
+            shutdown.clone(),
+            move |x| *h.lock().unwrap() = Some(x),
+        ));
+        loop {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let done = handle.lock().unwrap().as_ref().is_some_and(|h| {
+                Stats::get(&h.stats.read) == n as u64 && h.tracker.pending_records() == 0
+            });
+            if done {
+                break;
+            }
+        }
+        shutdown.cancel();
+        task.await.unwrap().unwrap()
+    });
+    let wall = start.elapsed();
+    let cpu = cpu_time() - cpu_start;
+    let committed: i64 = summary.stored.iter().filter_map(|(_, _, o)| *o).sum();
+    assert_eq!(committed, n as i64, "every offset committed");
+    println!(
+        "pipeline: {n} records ({:.0} MB) in {:.2} s wall = {:.0} records/s; process CPU {:.2} s = {:.0} records per CPU-second; forwarded {}, dropped {}, dead-lettered {}",
+        bytes_in as f64 / 1e6,
+        wall.as_secs_f64(),
+        n as f64 / wall.as_secs_f64(),
+        cpu,
+        n as f64 / cpu,
+        Stats::get(&summary.stats.forwarded),
+        summary.stats.dropped_by_rule().values().sum::<u64>(),
+        summary.stats.dead_lettered_by_reason().values().sum::<u64>(),
+    );
+    drop(kafka);
+}
+
+/// User + system CPU seconds of this process (it includes the mock broker).
+fn cpu_time() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (ticks(11) + ticks(12)) / 100.0
+}

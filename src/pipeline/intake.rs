@@ -1,0 +1,160 @@
+//! What the consumer loop does with each record: register it, process it,
+//! and hand it on — to a batch of events for the sinks, to a batch of
+//! dead letters, or straight to "resolved" when a filter rule drops it.
+
+use std::sync::Arc;
+
+use rdkafka::message::{BorrowedMessage, Message};
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+use tokio_util::task::TaskTracker;
+
+use super::batch::{Batch, Batcher, Limits};
+use super::dead_letter::{Entry, Payload};
+use super::deliver::Delivery;
+use super::stats::Stats;
+use super::tracker::Ticket;
+use crate::event::{now_nanos, Disposition, KafkaCoords, Processor};
+
+/// Invalid records waiting for one dead-letter write.
+#[derive(Default)]
+struct DeadBatch {
+    entries: Vec<Entry>,
+    tickets: Vec<Ticket>,
+    opened: Option<Instant>,
+}
+
+/// Per-record work of the consumer loop, and the two open batches.
+pub struct Intake {
+    pub processor: Processor,
+    pub delivery: Arc<Delivery>,
+    pub tasks: TaskTracker,
+    slots: Arc<Semaphore>,
+    batcher: Batcher,
+    dead: DeadBatch,
+    limits: Limits,
+}
+
+impl Intake {
+    pub fn new(
+        processor: Processor,
+        delivery: Arc<Delivery>,
+        limits: Limits,
+        max_in_flight_batches: usize,
+    ) -> Intake {
+        Intake {
+            processor,
+            delivery,
+            tasks: TaskTracker::new(),
+            slots: Arc::new(Semaphore::new(max_in_flight_batches)),
+            batcher: Batcher::new(limits),
+            dead: DeadBatch::default(),
+            limits,
+        }
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.delivery.stats
+    }
+
+    /// Handles one record. Registration comes first: from here on the
+    /// record holds its partition's offset until it is resolved.
+    pub fn record(&mut self, m: &BorrowedMessage<'_>) {
+        let payload = m.payload().unwrap_or_default();
+        let coords = KafkaCoords {
+            topic: m.topic().to_owned(),
+            partition: m.partition(),
+            offset: m.offset(),
+            timestamp: m.timestamp().to_millis(),
+        };
+        let tracker = &self.delivery.tracker;
+        let ticket = tracker.register(
+            &coords.topic,
+            coords.partition,
+            coords.offset,
+            payload.len(),
+        );
+        Stats::add(&self.stats().read, 1);
+        match self.processor.process(payload, Some(&coords), now_nanos()) {
+            Disposition::Forward(event) => {
+                Stats::add(&self.stats().forwarded, 1);
+                self.stats().observe(&event.enrichment);
+                if let Some(b) = self.batcher.push(event, ticket) {
+                    self.spawn_batch(b);
+                }
+            }
+            Disposition::Drop { rule, .. } => {
+                self.stats().dropped(&rule);
+                tracker.resolve([&ticket]);
+            }
+            Disposition::DeadLetter(reason) => {
+                tracing::warn!(message = "Record dead-lettered.", reason = %reason, topic = %coords.topic, partition = coords.partition, offset = coords.offset);
+                self.dead.entries.push(Entry {
+                    reason_code: reason.code().to_owned(),
+                    reason: reason.to_string(),
+                    sink: None,
+                    status: None,
+                    kafka: Some(coords),
+                    payload: Payload::Raw(payload.to_vec()),
+                });
+                self.dead.tickets.push(ticket);
+                self.dead.opened.get_or_insert_with(Instant::now);
+                if self.dead.entries.len() >= self.limits.max_events {
+                    self.spawn_dead();
+                }
+            }
+        }
+    }
+
+    /// The earliest moment an open batch must be sent.
+    pub fn deadline(&self) -> Option<Instant> {
+        let dead = self.dead.opened.map(|t| t + self.limits.linger);
+        match (self.batcher.deadline(), dead) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Sends whichever open batch is due (or every one, with `all`).
+    pub fn flush(&mut self, all: bool) {
+        let now = Instant::now();
+        if all || self.batcher.deadline().is_some_and(|d| d <= now) {
+            if let Some(b) = self.batcher.take() {
+                self.spawn_batch(b);
+            }
+        }
+        let linger = self.limits.linger;
+        if all || self.dead.opened.is_some_and(|t| t + linger <= now) {
+            self.spawn_dead();
+        }
+    }
+
+    fn spawn_batch(&self, batch: Batch) {
+        let delivery = self.delivery.clone();
+        let slots = self.slots.clone();
+        self.tasks.spawn(async move {
+            let Ok(_permit) = slots.acquire_owned().await else {
+                return;
+            };
+            delivery.run(batch).await;
+        });
+    }
+
+    /// One dead-letter write (one fsync) for the whole batch; its records
+    /// resolve only after the write succeeded.
+    fn spawn_dead(&mut self) {
+        let dead = std::mem::take(&mut self.dead);
+        if dead.entries.is_empty() {
+            return;
+        }
+        let delivery = self.delivery.clone();
+        self.tasks.spawn(async move {
+            if delivery.dead_letter(&dead.entries).await {
+                for e in &dead.entries {
+                    delivery.stats.dead_lettered(&e.reason_code);
+                }
+                delivery.tracker.resolve(&dead.tickets);
+            }
+        });
+    }
+}
