@@ -18,10 +18,14 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 # --- Elasticsearch bulk tests: osmem-server (OpenSearch emulator) ----------
-if ! command -v osmem-server >/dev/null 2>&1; then
+# The wheel ships the Go binary inside the Python package and no console
+# script, so `command -v osmem-server` never finds it; the tests locate it
+# with `osmem_server.resolve_binary()` (or $OSMEM_SERVER_BIN).
+if ! python3 -c 'import osmem_server' >/dev/null 2>&1; then
   echo "setup: pip install osmem-server"
   python3 -m pip install --quiet --disable-pip-version-check 'osmem-server==0.1.6'
 fi
-command -v osmem-server >/dev/null 2>&1 || { echo "setup: osmem-server not on PATH after install" >&2; exit 1; }
+python3 -c 'import osmem_server, subprocess; subprocess.run([osmem_server.resolve_binary(), "-version"], check=True, stdout=subprocess.DEVNULL)' \
+  || { echo "setup: the osmem-server binary does not run" >&2; exit 1; }
 
 echo "setup: ok"

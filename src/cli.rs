@@ -71,4 +71,17 @@ pub enum Command {
         #[arg(default_value = "-")]
         file: String,
     },
+    /// Print the Elasticsearch / OpenSearch index template for the
+    /// `elasticsearch` sink (install it with `PUT _index_template/<name>`).
+    EsTemplate {
+        /// The layout of `ecs = true` (ECS fields, event under `confluent`).
+        #[arg(long)]
+        ecs: bool,
+        /// Index names the template applies to (repeatable).
+        #[arg(long, default_value = "confluent-audit-*")]
+        index_pattern: Vec<String>,
+        /// Make matching names data streams (for `data_stream = "…"`).
+        #[arg(long)]
+        data_stream: bool,
+    },
 }

@@ -9,6 +9,7 @@ use siem_bridge::cli::{Cli, Command, LogFormat};
 use siem_bridge::config::{self, ConfigError};
 use siem_bridge::event::Processor;
 use siem_bridge::policy::Policy;
+use siem_bridge::sink::elasticsearch::template::{index_template, TemplateOptions};
 use siem_bridge::{demo, inspect, pipeline, shutdown};
 
 // mimalloc: the hot path allocates many small strings per event; it is
@@ -93,6 +94,19 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             inspect::run(&processor, input, &mut out, format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::EsTemplate {
+            ecs,
+            index_pattern,
+            data_stream,
+        } => {
+            let opts = TemplateOptions {
+                ecs,
+                index_patterns: index_pattern,
+                data_stream,
+            };
+            std::io::Write::write_all(&mut std::io::stdout(), index_template(&opts).as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -18,6 +18,7 @@
 //! | `Misconfigured` | the sink is wrong, not the event (401/403, bad index) | pauses the sink, reports unhealthy, resends later; never dead-letters |
 //! | `Ambiguous` | sent, but no clear answer | resends (duplicates possible) |
 
+pub mod elasticsearch;
 pub mod file;
 pub mod stdout;
 pub mod syslog;
@@ -117,6 +118,8 @@ pub enum SinkError {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum SinkConfig {
+    /// Boxed: the largest config by far.
+    Elasticsearch(Box<elasticsearch::ElasticsearchConfig>),
     File(file::FileConfig),
     Stdout(stdout::StdoutConfig),
     Syslog(syslog::SyslogConfig),
@@ -126,6 +129,7 @@ impl SinkConfig {
     /// The sink's name (defaults to its type).
     pub fn name(&self) -> &str {
         match self {
+            SinkConfig::Elasticsearch(c) => c.name.as_deref().unwrap_or("elasticsearch"),
             SinkConfig::File(c) => c.name.as_deref().unwrap_or("file"),
             SinkConfig::Stdout(c) => c.name.as_deref().unwrap_or("stdout"),
             SinkConfig::Syslog(c) => c.name.as_deref().unwrap_or("syslog"),
@@ -136,6 +140,7 @@ impl SinkConfig {
     /// with keys relative to the sink's table.
     pub fn check(&self) -> Vec<(String, String)> {
         match self {
+            SinkConfig::Elasticsearch(c) => c.check(),
             SinkConfig::File(c) => c.check(),
             SinkConfig::Stdout(_) => Vec::new(),
             SinkConfig::Syslog(c) => c.check(),
@@ -146,6 +151,9 @@ impl SinkConfig {
     pub fn build(&self) -> Result<Arc<dyn Sink>, SinkError> {
         let name = self.name().to_owned();
         match self {
+            SinkConfig::Elasticsearch(c) => {
+                Ok(Arc::new(elasticsearch::ElasticsearchSink::new(name, c)?))
+            }
             SinkConfig::File(c) => Ok(Arc::new(file::FileSink::new(name, c.clone()))),
             SinkConfig::Stdout(_) => Ok(Arc::new(stdout::StdoutSink::new(name))),
             SinkConfig::Syslog(c) => syslog::SyslogSink::new(name.clone(), c)

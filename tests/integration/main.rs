@@ -2,6 +2,7 @@
 
 mod at_least_once;
 mod config_file;
+mod elasticsearch;
 mod enrichment;
 mod faults;
 mod file_sink;

@@ -1,5 +1,8 @@
 //! Shared helpers for the integration tests.
 
+pub mod es;
+pub mod osmem;
+
 use std::path::PathBuf;
 
 /// `shared/` beside the repository (the fixtures and docs live there).

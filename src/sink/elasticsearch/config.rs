@@ -1,0 +1,411 @@
+//! `[[sinks]] type = "elasticsearch"`: the keys, their defaults, and the
+//! checks that need no network.
+
+use base64::Engine as _;
+use serde::Deserialize;
+
+use super::target::{IndexPattern, Target};
+use crate::secret::{self, Secret};
+use crate::tls::TlsConfig;
+
+/// Which server family we talk to. It decides which query parameters and
+/// auth schemes may be sent: OpenSearch refuses unknown parameters with a
+/// 400 for the whole request (`sinks.md` §2.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Flavor {
+    #[default]
+    Elasticsearch,
+    Opensearch,
+}
+
+/// The bulk action per document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Refuses an `_id` that already exists (409): a replay is detected and
+    /// counted as delivered, the stored document is never touched.
+    #[default]
+    Create,
+    /// Overwrites a document with the same `_id` (still one document per
+    /// event id, but a replay rewrites it). Not allowed for data streams.
+    Index,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Index => "index",
+        }
+    }
+}
+
+/// Request body compression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compression {
+    /// gzip level 1: audit JSON shrinks ~10×; ES and OpenSearch always
+    /// decode a gzip request body.
+    #[default]
+    Gzip,
+    None,
+}
+
+/// The `[[sinks]]` table of an Elasticsearch / OpenSearch sink.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElasticsearchConfig {
+    pub name: Option<String>,
+    /// Base URL of the cluster, e.g. `https://es.example.com:9200`. A path
+    /// prefix (reverse proxy) is kept: requests go to `{endpoint}/_bulk`.
+    pub endpoint: String,
+    #[serde(default)]
+    pub flavor: Flavor,
+    /// Index name pattern on the event time (UTC): `%Y`, `%m`, `%d`, `%H`,
+    /// `%%`. Default `confluent-audit-%Y.%m.%d`. Event time (not arrival
+    /// time) keeps a replay in the same index, so its `_id` still dedups.
+    pub index: Option<String>,
+    /// Write to this data stream instead of `index` (action is then always
+    /// `create`, which is all a data stream accepts).
+    pub data_stream: Option<String>,
+    #[serde(default)]
+    pub action: Action,
+    /// Ingest pipeline to run on every document.
+    pub pipeline: Option<String>,
+    #[serde(default)]
+    pub compression: Compression,
+    /// Largest uncompressed request body; a bigger batch is split. Keep it
+    /// well under the server's `http.max_content_length` (100 MB).
+    #[serde(default = "default_max_batch_bytes")]
+    pub max_batch_bytes: usize,
+    /// Most documents per request.
+    #[serde(default = "default_max_batch_events")]
+    pub max_batch_events: usize,
+    /// Whole-request timeout; a timeout is ambiguous (resent, deduplicated
+    /// by `_id`).
+    #[serde(default = "default_timeout_secs")]
+    pub timeout_secs: u64,
+    /// Add ECS fields (`@timestamp`, `event.*`, `user.name`, `source.ip`)
+    /// and move the original event under `confluent` (its CloudEvents
+    /// `source` string would clash with ECS's `source` object).
+    #[serde(default)]
+    pub ecs: bool,
+    /// Elasticsearch ≥ 8.18 only: send `include_source_on_error`; `false`
+    /// keeps audit payloads out of error messages and logs.
+    pub include_source_on_error: Option<bool>,
+    /// Basic auth user; the password comes from `password` (normally
+    /// `${ENV}`) or `password_file`.
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    pub password_file: Option<String>,
+    /// Elasticsearch API key: the encoded value Kibana shows, or `id:key`.
+    pub api_key: Option<Secret>,
+    pub api_key_file: Option<String>,
+    /// Bearer token (OAuth2, JWT, service account token).
+    pub bearer_token: Option<Secret>,
+    pub bearer_token_file: Option<String>,
+    #[serde(default)]
+    pub tls: TlsConfig,
+}
+
+/// 5 MiB, the kafka-connect-elasticsearch default: big enough to amortise
+/// a request, small enough to stay far from every server cap.
+fn default_max_batch_bytes() -> usize {
+    5 << 20
+}
+
+fn default_max_batch_events() -> usize {
+    2000
+}
+
+fn default_timeout_secs() -> u64 {
+    30
+}
+
+/// Default `index`.
+pub const DEFAULT_INDEX: &str = "confluent-audit-%Y.%m.%d";
+
+impl ElasticsearchConfig {
+    /// A config with every default, for `endpoint`.
+    pub fn new(endpoint: impl Into<String>) -> ElasticsearchConfig {
+        ElasticsearchConfig {
+            name: None,
+            endpoint: endpoint.into(),
+            flavor: Flavor::default(),
+            index: None,
+            data_stream: None,
+            action: Action::default(),
+            pipeline: None,
+            compression: Compression::default(),
+            max_batch_bytes: default_max_batch_bytes(),
+            max_batch_events: default_max_batch_events(),
+            timeout_secs: default_timeout_secs(),
+            ecs: false,
+            include_source_on_error: None,
+            user: None,
+            password: None,
+            password_file: None,
+            api_key: None,
+            api_key_file: None,
+            bearer_token: None,
+            bearer_token_file: None,
+            tls: TlsConfig::default(),
+        }
+    }
+
+    /// Every problem found without network, as `(key, message)`.
+    pub fn check(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut add = |k: &str, m: String| out.push((k.to_owned(), m));
+        match reqwest::Url::parse(&self.endpoint) {
+            Ok(u) if matches!(u.scheme(), "http" | "https") => {
+                if u.query().is_some() {
+                    add("endpoint", "must not have a query string".into());
+                }
+            }
+            Ok(u) => add(
+                "endpoint",
+                format!("scheme must be http or https, not `{}`", u.scheme()),
+            ),
+            Err(e) => add("endpoint", format!("not a URL: {e}")),
+        }
+        if let Err((key, msg)) = self.target() {
+            add(key, msg);
+        }
+        if self.data_stream.is_some() && self.action == Action::Index {
+            add("action", "data streams accept only `create`".into());
+        }
+        if self.max_batch_bytes < 1024 {
+            add("max_batch_bytes", "must be at least 1024".into());
+        }
+        if self.max_batch_events == 0 {
+            add("max_batch_events", "must be at least 1".into());
+        }
+        if self.timeout_secs == 0 {
+            add("timeout_secs", "must be at least 1".into());
+        }
+        if let Some(p) = &self.pipeline {
+            if p.trim().is_empty() {
+                add(
+                    "pipeline",
+                    "must not be empty (leave it out instead)".into(),
+                );
+            }
+        }
+        if self.flavor == Flavor::Opensearch {
+            if self.include_source_on_error.is_some() {
+                add(
+                    "include_source_on_error",
+                    "Elasticsearch-only parameter; OpenSearch refuses the whole request".into(),
+                );
+            }
+            if self.api_key.is_some() || self.api_key_file.is_some() {
+                add(
+                    "api_key",
+                    "OpenSearch has no ApiKey scheme; use user/password or bearer_token".into(),
+                );
+            }
+        }
+        if let Err((key, msg)) = self.auth() {
+            add(key, msg);
+        }
+        for (key, msg) in self.tls.check() {
+            add(&format!("tls.{key}"), msg);
+        }
+        out
+    }
+
+    /// Where documents go.
+    pub fn target(&self) -> Result<Target, (&'static str, String)> {
+        match (&self.index, &self.data_stream) {
+            (Some(_), Some(_)) => Err((
+                "data_stream",
+                "give `index` or `data_stream`, not both".into(),
+            )),
+            (_, Some(ds)) => Target::data_stream(ds).map_err(|m| ("data_stream", m)),
+            (index, None) => IndexPattern::parse(index.as_deref().unwrap_or(DEFAULT_INDEX))
+                .map(Target::Index)
+                .map_err(|m| ("index", m)),
+        }
+    }
+
+    /// The `Authorization` header value, if any. Reads `*_file` secrets.
+    pub fn auth(&self) -> Result<Option<Secret>, (&'static str, String)> {
+        let password = secret::resolve(self.password.as_ref(), self.password_file.as_deref())
+            .map_err(|m| ("password", m))?;
+        let api_key = secret::resolve(self.api_key.as_ref(), self.api_key_file.as_deref())
+            .map_err(|m| ("api_key", m))?;
+        let bearer = secret::resolve(
+            self.bearer_token.as_ref(),
+            self.bearer_token_file.as_deref(),
+        )
+        .map_err(|m| ("bearer_token", m))?;
+        let basic = match (&self.user, password) {
+            (Some(u), Some(p)) => Some(Secret::new(format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{u}:{}", p.expose()))
+            ))),
+            (Some(_), None) => {
+                return Err((
+                    "password",
+                    "`user` needs `password` or `password_file`".into(),
+                ))
+            }
+            (None, Some(_)) => return Err(("user", "`password` needs `user`".into())),
+            (None, None) => None,
+        };
+        let api_key = api_key.map(|k| {
+            // `id:key` is what Elasticsearch returns as two fields; the
+            // header wants it base64-encoded. Kibana shows it encoded.
+            let v = k.expose();
+            if v.contains(':') {
+                Secret::new(format!(
+                    "ApiKey {}",
+                    base64::engine::general_purpose::STANDARD.encode(v)
+                ))
+            } else {
+                Secret::new(format!("ApiKey {v}"))
+            }
+        });
+        let bearer = bearer.map(|t| Secret::new(format!("Bearer {}", t.expose())));
+        let given: Vec<Secret> = [basic, api_key, bearer].into_iter().flatten().collect();
+        match given.len() {
+            0 => Ok(None),
+            1 => Ok(given.into_iter().next()),
+            _ => Err((
+                "user",
+                "choose one auth scheme: user/password, api_key or bearer_token".into(),
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(toml: &str) -> ElasticsearchConfig {
+        toml::from_str(toml).unwrap()
+    }
+
+    fn keys(c: &ElasticsearchConfig) -> Vec<String> {
+        c.check().into_iter().map(|(k, _)| k).collect()
+    }
+
+    #[test]
+    fn defaults() {
+        let c = parse(r#"endpoint = "https://es:9200""#);
+        assert_eq!(c.flavor, Flavor::Elasticsearch);
+        assert_eq!(c.action, Action::Create);
+        assert_eq!(c.compression, Compression::Gzip);
+        assert_eq!(c.max_batch_bytes, 5 * 1024 * 1024);
+        assert!(c.tls.verify);
+        assert!(c.check().is_empty(), "{:?}", c.check());
+        match c.target().unwrap() {
+            Target::Index(p) => assert_eq!(
+                p.render(1_741_078_801_112_000_000),
+                "confluent-audit-2025.03.04"
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_key_is_refused() {
+        let e = toml::from_str::<ElasticsearchConfig>("endpoint = \"http://x\"\nindx = \"a\"")
+            .unwrap_err();
+        assert!(e.to_string().contains("unknown field `indx`"), "{e}");
+    }
+
+    #[test]
+    fn opensearch_refuses_elasticsearch_only_settings() {
+        let c = parse(
+            r#"endpoint = "http://os:9200"
+               flavor = "opensearch"
+               include_source_on_error = false
+               api_key = "abc""#,
+        );
+        assert_eq!(keys(&c), ["include_source_on_error", "api_key"]);
+    }
+
+    #[test]
+    fn bad_values_are_each_reported() {
+        let c = parse(
+            r#"endpoint = "ftp://x"
+               index = "Audit-%Y"
+               max_batch_events = 0
+               timeout_secs = 0
+               user = "u""#,
+        );
+        assert_eq!(
+            keys(&c),
+            [
+                "endpoint",
+                "index",
+                "max_batch_events",
+                "timeout_secs",
+                "password"
+            ]
+        );
+    }
+
+    #[test]
+    fn data_stream_excludes_index_and_index_action() {
+        let c = parse(
+            r#"endpoint = "http://x"
+               index = "a-%Y"
+               data_stream = "logs-confluent.audit-default""#,
+        );
+        assert_eq!(keys(&c), ["data_stream"]);
+        let c = parse(
+            r#"endpoint = "http://x"
+               action = "index"
+               data_stream = "logs-confluent.audit-default""#,
+        );
+        assert_eq!(keys(&c), ["action"]);
+    }
+
+    #[test]
+    fn auth_headers() {
+        let mut c = ElasticsearchConfig::new("http://x");
+        assert_eq!(c.auth().unwrap(), None);
+        c.user = Some("elastic".into());
+        c.password = Some(Secret::new("changeme"));
+        // base64("elastic:changeme")
+        assert_eq!(
+            c.auth().unwrap().unwrap().expose(),
+            "Basic ZWxhc3RpYzpjaGFuZ2VtZQ=="
+        );
+        c.bearer_token = Some(Secret::new("tok"));
+        assert_eq!(c.auth().unwrap_err().0, "user", "two schemes at once");
+        c.user = None;
+        c.password = None;
+        assert_eq!(c.auth().unwrap().unwrap().expose(), "Bearer tok");
+        c.bearer_token = None;
+        c.api_key = Some(Secret::new(
+            "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==",
+        ));
+        assert_eq!(
+            c.auth().unwrap().unwrap().expose(),
+            "ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
+        );
+        c.api_key = Some(Secret::new("id1:key1"));
+        assert_eq!(c.auth().unwrap().unwrap().expose(), "ApiKey aWQxOmtleTE=");
+    }
+
+    #[test]
+    fn secrets_from_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("pw");
+        std::fs::write(&p, "s3cret\n").unwrap();
+        let mut c = ElasticsearchConfig::new("http://x");
+        c.user = Some("u".into());
+        c.password_file = Some(p.to_str().unwrap().into());
+        // base64("u:s3cret")
+        assert_eq!(c.auth().unwrap().unwrap().expose(), "Basic dTpzM2NyZXQ=");
+        c.password_file = Some("/nonexistent/pw".into());
+        assert_eq!(keys(&c), ["password"]);
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+}

@@ -1,0 +1,215 @@
+//! Where a document goes: an index named from the event time, or a data
+//! stream.
+//!
+//! The index comes from the **event** time, never the arrival time: a
+//! replay a week later lands in the same concrete index, where the same
+//! `_id` is refused with a 409. With a write alias or a data stream a
+//! replay after a rollover reaches a new backing index and is not
+//! deduplicated (`sinks.md` §2.2), which the README says.
+
+use crate::event::time::format_rfc3339_nanos;
+
+/// One piece of an index pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Text(String),
+    Year,
+    Month,
+    Day,
+    Hour,
+}
+
+/// A parsed `index` such as `confluent-audit-%Y.%m.%d`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexPattern {
+    parts: Vec<Part>,
+}
+
+impl IndexPattern {
+    /// Parses a pattern and checks that every name it can produce is a
+    /// valid index name.
+    pub fn parse(pattern: &str) -> Result<IndexPattern, String> {
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        let mut chars = pattern.chars();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                text.push(c);
+                continue;
+            }
+            let part = match chars.next() {
+                Some('%') => {
+                    text.push('%');
+                    continue;
+                }
+                Some('Y') => Part::Year,
+                Some('m') => Part::Month,
+                Some('d') => Part::Day,
+                Some('H') => Part::Hour,
+                Some(other) => return Err(format!("unknown `%{other}`: use %Y, %m, %d, %H or %%")),
+                None => return Err("ends with a lone `%`".to_owned()),
+            };
+            if !text.is_empty() {
+                parts.push(Part::Text(std::mem::take(&mut text)));
+            }
+            parts.push(part);
+        }
+        if !text.is_empty() {
+            parts.push(Part::Text(text));
+        }
+        let p = IndexPattern { parts };
+        // Any time gives a name of the same shape: checking one checks all.
+        check_name(&p.render(0))?;
+        Ok(p)
+    }
+
+    /// The index name for an event at `unix_nanos` (UTC).
+    pub fn render(&self, unix_nanos: i64) -> String {
+        // "YYYY-MM-DDTHH:..." for every time an i64 of nanoseconds holds.
+        let t = format_rfc3339_nanos(unix_nanos);
+        let mut out = String::with_capacity(32);
+        for p in &self.parts {
+            match p {
+                Part::Text(s) => out.push_str(s),
+                Part::Year => out.push_str(&t[0..4]),
+                Part::Month => out.push_str(&t[5..7]),
+                Part::Day => out.push_str(&t[8..10]),
+                Part::Hour => out.push_str(&t[11..13]),
+            }
+        }
+        out
+    }
+
+    /// The glob an index template needs: the text before the first time
+    /// part, `*`, the text after the last (`confluent-audit-*`).
+    pub fn glob(&self) -> String {
+        let is_time = |p: &Part| !matches!(p, Part::Text(_));
+        let text = |parts: &[Part]| -> String {
+            parts
+                .iter()
+                .map(|p| match p {
+                    Part::Text(s) => s.as_str(),
+                    _ => "",
+                })
+                .collect()
+        };
+        match (
+            self.parts.iter().position(is_time),
+            self.parts.iter().rposition(is_time),
+        ) {
+            (Some(first), Some(last)) => {
+                format!(
+                    "{}*{}",
+                    text(&self.parts[..first]),
+                    text(&self.parts[last + 1..])
+                )
+            }
+            _ => text(&self.parts),
+        }
+    }
+}
+
+/// The write target of the sink.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Index(IndexPattern),
+    /// A data stream; `create` only.
+    DataStream(String),
+}
+
+impl Target {
+    pub fn data_stream(name: &str) -> Result<Target, String> {
+        if name.contains('%') {
+            return Err("a data stream name takes no `%` pattern".to_owned());
+        }
+        check_name(name)?;
+        Ok(Target::DataStream(name.to_owned()))
+    }
+
+    /// The `_index` of an event at `unix_nanos`.
+    pub fn name_at(&self, unix_nanos: i64) -> String {
+        match self {
+            Target::Index(p) => p.render(unix_nanos),
+            Target::DataStream(n) => n.clone(),
+        }
+    }
+}
+
+/// Elasticsearch's index-name rules (`MetadataCreateIndexService`).
+fn check_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("must not be empty".to_owned());
+    }
+    if name.len() > 255 {
+        return Err("longer than 255 bytes".to_owned());
+    }
+    if name == "." || name == ".." {
+        return Err("`.` and `..` are not index names".to_owned());
+    }
+    if name.starts_with(['-', '_', '+']) {
+        return Err("must not start with `-`, `_` or `+`".to_owned());
+    }
+    if name.chars().any(|c| c.is_uppercase()) {
+        return Err("must be lowercase".to_owned());
+    }
+    if let Some(c) = name.chars().find(|c| {
+        matches!(
+            c,
+            '\\' | '/' | '*' | '?' | '"' | '<' | '>' | '|' | ' ' | ',' | '#' | ':'
+        )
+    }) {
+        return Err(format!("must not contain `{c}`"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // 2025-03-04T09:00:01.112Z
+    const T: i64 = 1_741_078_801_112_000_000;
+
+    #[test]
+    fn renders_from_event_time_in_utc() {
+        let p = IndexPattern::parse("confluent-audit-%Y.%m.%d").unwrap();
+        assert_eq!(p.render(T), "confluent-audit-2025.03.04");
+        assert_eq!(p.render(0), "confluent-audit-1970.01.01");
+        // One nanosecond before midnight stays on the day before.
+        let midnight = 1_741_132_800_000_000_000; // 2025-03-05T00:00:00Z
+        assert_eq!(p.render(midnight - 1), "confluent-audit-2025.03.04");
+        assert_eq!(p.render(midnight), "confluent-audit-2025.03.05");
+        let h = IndexPattern::parse("a-%Y%m%d%H-100%%").unwrap();
+        assert_eq!(h.render(T), "a-2025030409-100%");
+    }
+
+    #[test]
+    fn template_glob() {
+        assert_eq!(
+            IndexPattern::parse("confluent-audit-%Y.%m.%d")
+                .unwrap()
+                .glob(),
+            "confluent-audit-*"
+        );
+        assert_eq!(IndexPattern::parse("a-%Y%m-b").unwrap().glob(), "a-*-b");
+        assert_eq!(IndexPattern::parse("plain").unwrap().glob(), "plain");
+    }
+
+    #[test]
+    fn invalid_patterns() {
+        for (p, want) in [
+            ("Audit-%Y", "must be lowercase"),
+            ("a-%j", "unknown `%j`"),
+            ("a-%", "lone `%`"),
+            ("_a", "must not start with"),
+            ("a b", "must not contain ` `"),
+            ("a:b", "must not contain `:`"),
+            ("", "must not be empty"),
+        ] {
+            let e = IndexPattern::parse(p).unwrap_err();
+            assert!(e.contains(want), "{p}: {e}");
+        }
+        assert!(Target::data_stream("logs-confluent.audit-default").is_ok());
+        assert!(Target::data_stream("logs-%Y").is_err());
+    }
+}

@@ -1,0 +1,144 @@
+//! `osmem-server` (PyPI, an in-memory OpenSearch emulator installed by
+//! `scripts/setup.sh`): the real `_bulk` protocol for happy paths, 409
+//! dedup and mapping errors. One server per test, on a free port; it exits
+//! with the test process (`-parent-pid`, and its stdin closing).
+//! `benches/es_bulk.rs` includes this file too, using less of it.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+use serde_json::Value;
+
+pub struct Osmem {
+    pub url: String,
+    child: Child,
+    _stdin: ChildStdin,
+    http: reqwest::Client,
+}
+
+impl Drop for Osmem {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `OSMEM_SERVER_BIN`, else `osmem-server` on PATH, else the binary inside
+/// the installed Python package (the wheel ships no console script).
+fn binary() -> String {
+    if let Ok(b) = std::env::var("OSMEM_SERVER_BIN") {
+        return b;
+    }
+    if Command::new("osmem-server")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        return "osmem-server".to_owned();
+    }
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import osmem_server; print(osmem_server.resolve_binary())",
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "osmem-server is not installed: run scripts/setup.sh ({})",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+impl Osmem {
+    pub fn start() -> Osmem {
+        let mut child = Command::new(binary())
+            .args(["-addr", "127.0.0.1:0", "-no-ja", "-parent-pid"])
+            .arg(std::process::id().to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start osmem-server");
+        let stdin = child.stdin.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let v: Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("osmem-server said {line:?}: {e}"));
+        Osmem {
+            url: v["url"].as_str().unwrap().to_owned(),
+            child,
+            _stdin: stdin,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn put(&self, path: &str, body: &str) -> Value {
+        let r = self
+            .http
+            .put(format!("{}{path}", self.url))
+            .header("Content-Type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .unwrap();
+        json(r).await
+    }
+
+    pub async fn get(&self, path: &str) -> Value {
+        json(
+            self.http
+                .get(format!("{}{path}", self.url))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn refresh(&self) {
+        self.http
+            .post(format!("{}/_refresh", self.url))
+            .send()
+            .await
+            .unwrap();
+    }
+
+    /// Every stored document of `index` (glob allowed): `_id` → `_source`.
+    pub async fn documents(&self, index: &str) -> Vec<(String, String, Value)> {
+        self.refresh().await;
+        let r = json(
+            self.http
+                .post(format!("{}/{index}/_search", self.url))
+                .header("Content-Type", "application/json")
+                .body(r#"{"size":10000,"query":{"match_all":{}}}"#)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        r["hits"]["hits"]
+            .as_array()
+            .unwrap_or_else(|| panic!("search answered {r}"))
+            .iter()
+            .map(|h| {
+                (
+                    h["_index"].as_str().unwrap().to_owned(),
+                    h["_id"].as_str().unwrap().to_owned(),
+                    h["_source"].clone(),
+                )
+            })
+            .collect()
+    }
+}
+
+async fn json(r: reqwest::Response) -> Value {
+    let bytes = r.bytes().await.unwrap();
+    serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&bytes)))
+}
