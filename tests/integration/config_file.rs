@@ -43,6 +43,7 @@ fn the_example_config_is_valid() {
             ),
             ("CONFLUENT_API_KEY", "AUDITKEY"),
             ("CONFLUENT_API_SECRET", "s3cr3t-value"),
+            ("ES_PASSWORD", "es-s3cr3t"),
         ],
     )
     .unwrap();
@@ -51,9 +52,10 @@ fn the_example_config_is_valid() {
         "pkc-1.us-west-2.aws.confluent.cloud:9092"
     );
     assert_eq!(c.kafka.topics, ["confluent-audit-log-events"]);
-    assert_eq!(c.sinks.len(), 1);
+    let names: Vec<&str> = c.sinks.iter().map(|s| s.name()).collect();
+    assert_eq!(names, ["archive", "elastic", "siem-syslog"]);
     assert!(
-        !format!("{c:?}").contains("s3cr3t-value"),
+        !format!("{c:?}").contains("s3cr3t"),
         "secrets never in Debug output"
     );
 }
