@@ -55,7 +55,9 @@ fn main() {
     let bytes_in: usize = records.iter().map(Vec::len).sum();
     let producer: ThreadedProducer<DefaultProducerContext> = rdkafka::ClientConfig::new()
         .set("bootstrap.servers", &bs)
-        .set("linger.ms", "20")
+        .set("linger.ms", "200")
+        .set("batch.num.messages", "10000")
+        .set("batch.size", "4000000")
         .set("queue.buffering.max.messages", "1000000")
         .create()
         .unwrap();
@@ -78,12 +80,21 @@ fn main() {
         .build()
         .unwrap();
     let sink = Arc::new(Null(AtomicU64::new(0)));
-    let dir = tempfile::tempdir().unwrap();
+    let dir = match std::env::var("DLDIR") {
+        Ok(d) => tempfile::tempdir_in(d).unwrap(),
+        Err(_) => tempfile::tempdir().unwrap(),
+    };
     let config = Config {
         kafka: KafkaConfig {
             bootstrap_servers: bs.clone(),
             group_id: "bench".into(),
             session_timeout_ms: 6000,
+            librdkafka_options: std::env::var("LIBRDKAFKA")
+                .unwrap_or_default()
+                .split(',')
+                .filter_map(|kv| kv.split_once('='))
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
             ..Default::default()
         },
         pipeline: PipelineConfig {
@@ -113,8 +124,28 @@ fn main() {
             shutdown.clone(),
             move |x| *h.lock().unwrap() = Some(x),
         ));
+        let mut marks = vec![1u64, n as u64 / 4, n as u64 / 2, n as u64];
         loop {
             tokio::time::sleep(Duration::from_millis(10)).await;
+            if std::env::var_os("TRACE").is_some() {
+                let read = handle
+                    .lock()
+                    .unwrap()
+                    .as_ref()
+                    .map_or(0, |h| Stats::get(&h.stats.read));
+                while marks.first().is_some_and(|m| read >= *m) {
+                    eprintln!(
+                        "read {} at {:?} (pending {})",
+                        marks.remove(0),
+                        start.elapsed(),
+                        handle
+                            .lock()
+                            .unwrap()
+                            .as_ref()
+                            .map_or(0, |h| h.tracker.pending_records())
+                    );
+                }
+            }
             let done = handle.lock().unwrap().as_ref().is_some_and(|h| {
                 Stats::get(&h.stats.read) == n as u64 && h.tracker.pending_records() == 0
             });
