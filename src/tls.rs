@@ -88,13 +88,17 @@ impl TlsConfig {
         let builder = if self.verify {
             builder.with_root_certificates(self.roots()?)
         } else {
-            tracing::warn!(message = "TLS certificate verification is OFF for a sink; use only in tests.");
+            tracing::warn!(
+                message = "TLS certificate verification is OFF for a sink; use only in tests."
+            );
             builder
                 .dangerous()
                 .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
         };
         let config = match (&self.cert_file, &self.key_file) {
-            (Some(cert), Some(key)) => builder.with_client_auth_cert(read_certs(cert)?, read_key(key)?)?,
+            (Some(cert), Some(key)) => {
+                builder.with_client_auth_cert(read_certs(cert)?, read_key(key)?)?
+            }
             (None, None) => builder.with_no_client_auth(),
             _ => return Err(TlsError::HalfClientCert),
         };
@@ -182,7 +186,12 @@ impl ServerCertVerifier for NoVerify {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn verify_tls13_signature(
@@ -191,7 +200,12 @@ impl ServerCertVerifier for NoVerify {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {

@@ -132,7 +132,11 @@ impl Sink for FileSink {
     }
 }
 
-fn write_batch(slot: &mut Option<Current>, config: &FileConfig, body: &[u8]) -> std::io::Result<()> {
+fn write_batch(
+    slot: &mut Option<Current>,
+    config: &FileConfig,
+    body: &[u8],
+) -> std::io::Result<()> {
     let path = Path::new(&config.path);
     if let Some(c) = slot.as_ref() {
         let too_big = config.max_file_bytes > 0

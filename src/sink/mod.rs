@@ -19,6 +19,7 @@
 //! | `Ambiguous` | sent, but no clear answer | resends (duplicates possible) |
 
 pub mod file;
+pub mod splunk_hec;
 pub mod stdout;
 
 use std::sync::Arc;
@@ -118,6 +119,7 @@ pub enum SinkError {
 pub enum SinkConfig {
     File(file::FileConfig),
     Stdout(stdout::StdoutConfig),
+    SplunkHec(splunk_hec::SplunkHecConfig),
 }
 
 impl SinkConfig {
@@ -126,6 +128,7 @@ impl SinkConfig {
         match self {
             SinkConfig::File(c) => c.name.as_deref().unwrap_or("file"),
             SinkConfig::Stdout(c) => c.name.as_deref().unwrap_or("stdout"),
+            SinkConfig::SplunkHec(c) => c.name.as_deref().unwrap_or("splunk_hec"),
         }
     }
 
@@ -135,6 +138,7 @@ impl SinkConfig {
         match self {
             SinkConfig::File(c) => c.check(),
             SinkConfig::Stdout(_) => Vec::new(),
+            SinkConfig::SplunkHec(c) => c.check(),
         }
     }
 
@@ -144,6 +148,7 @@ impl SinkConfig {
         match self {
             SinkConfig::File(c) => Ok(Arc::new(file::FileSink::new(name, c.clone()))),
             SinkConfig::Stdout(_) => Ok(Arc::new(stdout::StdoutSink::new(name))),
+            SinkConfig::SplunkHec(c) => Ok(Arc::new(splunk_hec::SplunkHec::new(name, c)?)),
         }
     }
 }
