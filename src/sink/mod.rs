@@ -119,7 +119,7 @@ pub enum SinkError {
 pub enum SinkConfig {
     File(file::FileConfig),
     Stdout(stdout::StdoutConfig),
-    SplunkHec(splunk_hec::SplunkHecConfig),
+    SplunkHec(Box<splunk_hec::SplunkHecConfig>),
 }
 
 impl SinkConfig {

@@ -2,4 +2,5 @@
 
 mod fixtures;
 mod inspect_cli;
+mod splunk_hec;
 mod support;

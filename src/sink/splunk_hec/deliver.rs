@@ -168,10 +168,10 @@ impl Run<'_> {
                         self.waits.push((idx.to_vec(), rx));
                         return Step::Done;
                     }
-                    (Some(_), Some(_), None) => {
-                        if !core.counters.acks_fallback.swap(true, Ordering::Relaxed) {
-                            tracing::warn!(message = "`acknowledgements = true` but Splunk HEC returned no ackId: the token has indexer acknowledgement off; an HTTP 200 counts as delivered");
-                        }
+                    (Some(_), Some(_), None)
+                        if !core.counters.acks_fallback.swap(true, Ordering::Relaxed) =>
+                    {
+                        tracing::warn!(message = "`acknowledgements = true` but Splunk HEC returned no ackId: the token has indexer acknowledgement off; an HTTP 200 counts as delivered");
                     }
                     _ => {}
                 }

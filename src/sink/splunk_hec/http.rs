@@ -160,21 +160,20 @@ fn chain(e: &reqwest::Error) -> String {
     out
 }
 
-/// rustls errors arrive wrapped in `io::Error`, whose `source()` skips the
-/// wrapped error itself: look inside each `io::Error` too.
+/// rustls errors arrive wrapped in (nested) `io::Error`s, whose `source()`
+/// skips the wrapped error itself: look inside each `io::Error` too.
 fn is_tls(e: &reqwest::Error) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = e.source();
     while let Some(s) = source {
-        if s.is::<rustls::Error>() {
-            return true;
-        }
-        if let Some(inner) = s
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-        {
-            if inner.is::<rustls::Error>() {
+        let mut inner = Some(s);
+        while let Some(err) = inner {
+            if err.is::<rustls::Error>() {
                 return true;
             }
+            inner = err
+                .downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .map(|i| i as &(dyn std::error::Error + 'static));
         }
         source = s.source();
     }
