@@ -84,6 +84,16 @@ pub enum CrnField {
     Source,
 }
 
+impl CrnField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CrnField::ResourceName => "data.resourceName",
+            CrnField::Subject => "subject",
+            CrnField::Source => "source",
+        }
+    }
+}
+
 /// The `enrichment.crn` object.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CrnInfo {

@@ -21,6 +21,15 @@ pub enum Dialect {
     Cloud,
 }
 
+impl Dialect {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::Broker => "broker",
+            Dialect::Cloud => "cloud",
+        }
+    }
+}
+
 /// Where `enrichment.time` came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -31,6 +40,16 @@ pub enum TimeSource {
     Kafka,
     /// The moment siem-bridge read the record.
     Ingest,
+}
+
+impl TimeSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TimeSource::Event => "event",
+            TimeSource::Kafka => "kafka",
+            TimeSource::Ingest => "ingest",
+        }
+    }
 }
 
 /// Unix nanoseconds that serialise as RFC 3339 UTC with 9 fraction digits.

@@ -13,6 +13,7 @@ pub mod render;
 pub mod time;
 pub mod validate;
 pub mod view;
+pub mod write;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +41,18 @@ pub enum Verdict {
     Success,
     Failure,
     Unknown,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Allowed => "allowed",
+            Verdict::Denied => "denied",
+            Verdict::Success => "success",
+            Verdict::Failure => "failure",
+            Verdict::Unknown => "unknown",
+        }
+    }
 }
 
 /// `enrichment.severity`, ordered from least to most severe.
@@ -81,6 +94,9 @@ impl Event {
 }
 
 /// What to do with one record.
+// `Forward` is the common case and stays unboxed: boxing it would cost an
+// allocation per event on the hot path.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Disposition {
     Forward(Event),

@@ -25,6 +25,21 @@ pub enum PrincipalKind {
     Other,
 }
 
+impl PrincipalKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "user",
+            PrincipalKind::ServiceAccount => "service_account",
+            PrincipalKind::IdentityPool => "identity_pool",
+            PrincipalKind::GroupMapping => "group_mapping",
+            PrincipalKind::External => "external",
+            PrincipalKind::UnknownUser => "unknown_user",
+            PrincipalKind::ConfluentStaff => "confluent_staff",
+            PrincipalKind::Other => "other",
+        }
+    }
+}
+
 /// The `enrichment.principal` object.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PrincipalInfo {

@@ -31,7 +31,7 @@ pub fn render(original: &str, enrichment: &Enrichment, out: &mut Vec<u8>) {
         out.push(b',');
     }
     out.extend_from_slice(b"\"enrichment\":");
-    serde_json::to_writer(&mut *out, enrichment).expect("serialising to a Vec cannot fail");
+    super::write::write_enrichment(enrichment, out);
     out.push(b'}');
 }
 

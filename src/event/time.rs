@@ -73,17 +73,37 @@ pub fn parse_rfc3339(s: &str) -> Option<i64> {
 
 /// Formats Unix nanoseconds as RFC 3339 UTC with 9 fraction digits.
 pub fn format_rfc3339_nanos(unix_nanos: i64) -> String {
+    let mut out = Vec::with_capacity(30);
+    write_rfc3339_nanos(unix_nanos, &mut out);
+    String::from_utf8(out).expect("ASCII digits")
+}
+
+/// Appends `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (no quotes) to `out`.
+pub fn write_rfc3339_nanos(unix_nanos: i64, out: &mut Vec<u8>) {
     let secs = unix_nanos.div_euclid(NANOS_PER_SEC as i64);
-    let nanos = unix_nanos.rem_euclid(NANOS_PER_SEC as i64);
+    let nanos = unix_nanos.rem_euclid(NANOS_PER_SEC as i64) as u64;
     let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
+    let sod = secs.rem_euclid(86_400) as u64;
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60
-    )
+    let mut pad = |v: u64, width: usize, sep: u8| {
+        let mut buf = [b'0'; 9];
+        let mut v = v;
+        for slot in buf[..width].iter_mut().rev() {
+            *slot = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        out.extend_from_slice(&buf[..width]);
+        if sep != 0 {
+            out.push(sep);
+        }
+    };
+    pad(y.clamp(0, 9999) as u64, 4, b'-');
+    pad(m as u64, 2, b'-');
+    pad(d as u64, 2, b'T');
+    pad(sod / 3600, 2, b':');
+    pad((sod / 60) % 60, 2, b':');
+    pad(sod % 60, 2, b'.');
+    pad(nanos, 9, b'Z');
 }
 
 fn digits(b: &[u8]) -> Option<u32> {

@@ -175,11 +175,12 @@ enum Kind {
 
 /// A verdict field must have its schema type, or be absent or null.
 fn expect(f: &Field, field: &'static str, kind: Kind) -> Result<(), DeadLetterReason> {
-    let ok = match (f, kind) {
-        (Field::Absent | Field::Null, _) => true,
-        (Field::Bool(_), Kind::Bool) | (Field::Str(_), Kind::Str) => true,
-        _ => false,
-    };
+    let ok = matches!(
+        (f, kind),
+        (Field::Absent | Field::Null, _)
+            | (Field::Bool(_), Kind::Bool)
+            | (Field::Str(_), Kind::Str)
+    );
     if ok {
         return Ok(());
     }
@@ -198,7 +199,7 @@ fn expect(f: &Field, field: &'static str, kind: Kind) -> Result<(), DeadLetterRe
 /// opening brackets is a cheap upper bound; only records with more than
 /// `max` of them are scanned exactly.
 fn exceeds_depth(raw: &[u8], max: usize) -> bool {
-    let opens = raw.iter().filter(|&&b| b == b'{' || b == b'[').count();
+    let opens = memchr::memchr2_iter(b'{', b'[', raw).count();
     if opens <= max {
         return false;
     }

@@ -112,19 +112,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for Field<'a> {
 
 /// A value that should be an object of shape `T`; anything else is kept as
 /// the [`Field`] kind it was, so the validator can name it.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub enum Obj<T> {
+    #[default]
     Absent,
     Null,
     Object(T),
     /// Not an object: the JSON kind found instead.
     Other(&'static str),
-}
-
-impl<T> Default for Obj<T> {
-    fn default() -> Self {
-        Obj::Absent
-    }
 }
 
 impl<T> Obj<T> {
