@@ -334,20 +334,23 @@ fn is_guid(s: &str) -> bool {
         })
 }
 
+/// An HEC error answer: status, code, text.
+type Refusal = (u16, i64, &'static str);
+
 /// Token and channel checks shared by `/event` and `/ack`.
-fn admit(req: &Request<Incoming>, opts: &HecOptions) -> Result<Option<String>, Reply> {
+fn admit(req: &Request<Incoming>, opts: &HecOptions) -> Result<Option<String>, Refusal> {
     match header(req, "authorization") {
-        None => return Err(hec(401, 2, "Token is required")),
+        None => return Err((401, 2, "Token is required")),
         Some(a) => match a.strip_prefix("Splunk ") {
-            None => return Err(hec(401, 3, "Invalid authorization")),
-            Some(t) if t != opts.token => return Err(hec(403, 4, "Invalid token")),
+            None => return Err((401, 3, "Invalid authorization")),
+            Some(t) if t != opts.token => return Err((403, 4, "Invalid token")),
             Some(_) => {}
         },
     }
     let channel = header(req, "x-splunk-request-channel");
     match &channel {
-        None if opts.acks => Err(hec(400, 10, "Data channel is missing")),
-        Some(c) if !is_guid(c) => Err(hec(400, 11, "Invalid data channel")),
+        None if opts.acks => Err((400, 10, "Data channel is missing")),
+        Some(c) if !is_guid(c) => Err((400, 11, "Invalid data channel")),
         _ => Ok(channel),
     }
 }
@@ -459,7 +462,7 @@ async fn event(
     };
     let channel = match admitted {
         Ok(c) => c,
-        Err(r) => return r,
+        Err((status, code, text)) => return hec(status, code, text),
     };
     let mut rec = Received {
         authorization,
@@ -597,8 +600,8 @@ async fn ack(req: Request<Incoming>, state: &Mutex<State>, opts: &HecOptions) ->
         at: Instant::now(),
     };
     let answer = (|| {
-        if let Err(r) = admitted {
-            return r;
+        if let Err((status, code, text)) = admitted {
+            return hec(status, code, text);
         }
         if let Some((status, body)) = st.ack_fault.clone() {
             return reply(status, body);
