@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use siem_bridge::sink::{Outcome, Sink};
 
-use super::{all_accepted, counts, deliver, events, sink};
+use super::{all_accepted, counts, deliver, events, sink, wait_until};
 use crate::support::hec::{FakeHec, HecOptions};
 
 async fn ack_hec() -> FakeHec {
@@ -59,7 +59,7 @@ async fn h12_ack_queries_carry_only_outstanding_ids_and_do_not_block_sends() {
         let s = s.clone();
         tokio::spawn(async move { s.send(&a).await })
     };
-    tokio::time::sleep(Duration::from_millis(60)).await;
+    wait_until("the first POST", || hec.received().len() == 1).await;
     hec.set_false_polls(0);
     let quick = s.send(&b).await;
     assert!(all_accepted(&quick.outcomes));
@@ -170,7 +170,7 @@ async fn h15_forgotten_channel_restarting_ack_ids_rotates_and_resends() {
         let (s, a) = (s.clone(), a.clone());
         tokio::spawn(async move { s.send(&a).await })
     };
-    tokio::time::sleep(Duration::from_millis(60)).await;
+    wait_until("the first ack query", || !hec.ack_queries().is_empty()).await;
     let old = s.channel();
     hec.forget_channels(); // Splunk restarted: ackIds begin at 0 again.
     let second = s.send(&b).await;

@@ -109,3 +109,15 @@ pub async fn deliver(
 pub fn all_accepted(outcomes: &[Outcome]) -> bool {
     outcomes.iter().all(|o| *o == Outcome::Accepted)
 }
+
+/// Waits (up to 10 s) until `cond` holds, instead of guessing a sleep.
+pub async fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
