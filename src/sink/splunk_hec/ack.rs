@@ -208,7 +208,7 @@ impl Acks {
             let (guid, generation) = self.channel.current();
             let reply = match self.http.post_acks(&guid, &ids).await {
                 Ok(a) => classify::ack_response(a.status, &a.body),
-                Err(f) => AckReply::Unclear(format!("{f:?}")),
+                Err(f) => AckReply::Unclear(f.to_string()),
             };
             let mut st = self.lock();
             if self.channel.generation() != generation {

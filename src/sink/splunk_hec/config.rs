@@ -212,6 +212,20 @@ impl SplunkHecConfig {
                 "must be shorter than `ack_timeout_ms`".to_owned(),
             );
         }
+        let routes = self
+            .index_by_severity
+            .iter()
+            .map(|(s, i)| (format!("index_by_severity.{}", s.as_str()), i))
+            .chain(
+                self.index_by_type
+                    .iter()
+                    .map(|(t, i)| (format!("index_by_type.\"{t}\""), i)),
+            );
+        for (key, index) in routes {
+            if index.trim().is_empty() {
+                add(&key, "must not be empty".to_owned());
+            }
+        }
         for (key, value) in &self.fields {
             if key.trim().is_empty() || value.is_empty() {
                 add(
@@ -265,10 +279,19 @@ mod tests {
 
     #[test]
     fn problems_name_their_keys() {
-        let mut c = parse("max_batch_bytes = 0\nindex = \" \"").unwrap();
+        let mut c =
+            parse("max_batch_bytes = 0\nindex = \" \"\n[index_by_severity]\nhigh = \"\"").unwrap();
         c.token = None;
         let keys: Vec<_> = c.check().into_iter().map(|(k, _)| k).collect();
-        assert_eq!(keys, ["token", "index", "max_batch_bytes"]);
+        assert_eq!(
+            keys,
+            [
+                "token",
+                "index",
+                "max_batch_bytes",
+                "index_by_severity.high"
+            ]
+        );
     }
 
     #[test]

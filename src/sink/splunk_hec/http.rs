@@ -35,6 +35,14 @@ pub enum Failure {
     Tls(String),
 }
 
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::NotSent(m) | Failure::Unknown(m) | Failure::Tls(m) => f.write_str(m),
+        }
+    }
+}
+
 /// Why the HTTP client could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {

@@ -167,7 +167,7 @@ impl Sink for SplunkHec {
         Box::pin(async move {
             match self.core.http.get_health().await {
                 Ok(a) => classify::health_response(a.status, &a.body),
-                Err(f) => Err(format!("Splunk HEC health: {f:?}")),
+                Err(f) => Err(format!("Splunk HEC health: {f}")),
             }
         })
     }

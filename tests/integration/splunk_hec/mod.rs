@@ -121,3 +121,41 @@ pub async fn wait_until(what: &str, cond: impl Fn() -> bool) {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
+
+#[test]
+fn sink_config_type_splunk_hec_builds_and_checks() {
+    use siem_bridge::sink::SinkConfig;
+    let text = "type = \"splunk_hec\"\nendpoint = \"https://splunk.example.com:8088\"\ntoken = \"abc\"\n[tls]\nverify = true\n";
+    let c: SinkConfig = toml::from_str(text).unwrap();
+    assert_eq!(c.name(), "splunk_hec");
+    assert!(c.check().is_empty(), "{:?}", c.check());
+    assert_eq!(c.build().unwrap().name(), "splunk_hec");
+    let bad: SinkConfig =
+        toml::from_str("type = \"splunk_hec\"\nendpoint = \"ftp://x\"\n").unwrap();
+    let keys: Vec<String> = bad.check().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["endpoint", "token"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, "from-file\n").unwrap();
+    let c: SinkConfig = toml::from_str(&format!(
+        "type = \"splunk_hec\"\nendpoint = \"http://127.0.0.1:1\"\ntoken_file = \"{}\"\n",
+        file.display()
+    ))
+    .unwrap();
+    assert!(c.check().is_empty());
+    assert!(c.build().is_ok());
+}
+
+#[tokio::test]
+async fn token_from_a_file_authorizes_requests() {
+    let hec = FakeHec::start(crate::support::hec::HecOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("hec_token");
+    std::fs::write(&file, format!("{}\n", hec.token())).unwrap();
+    let mut c = config(&hec, &format!("token_file = \"{}\"", file.display()));
+    c.token = None;
+    let s = SplunkHec::new("hec".into(), &c).unwrap();
+    assert!(all_accepted(&s.send(&events(2)).await.outcomes));
+    let auth = hec.received()[0].authorization.clone().unwrap();
+    assert_eq!(auth, format!("Splunk {}", hec.token()));
+}
