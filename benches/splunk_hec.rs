@@ -6,7 +6,7 @@
 //! scenario). The fake shares the CPUs with the sink, so the figures are
 //! for sink + fake together; the encode-only line shows the sink's own cost.
 
-#[path = "../tests/integration/support/hec.rs"]
+#[path = "../tests/integration/support/hec/mod.rs"]
 #[allow(dead_code)]
 mod hec;
 
