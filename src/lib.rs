@@ -14,13 +14,23 @@
 //! | [`sink`] | the `Sink` trait, outcome classes, and each sink (`sink::file`, `sink::stdout`, …) |
 //! | [`secret`], [`tls`] | secrets that never print; rustls client configuration for sinks |
 //! | [`config`] | the TOML file, `${VAR}`, every problem with key and line |
+//! | [`kafka`] | `[kafka]` settings, the consumer, rebalance callbacks |
+//! | [`pipeline`] | the at-least-once loop; [`pipeline::tracker`] is the one place offsets move |
+//! | [`shutdown`] | SIGINT/SIGTERM → one cancellation token |
+//! | [`demo`] | `siem-bridge demo`: generated stream → in-process Kafka → the real pipeline |
+//! | [`mock`] | librdkafka's mock cluster, for `demo`, tests and the `mock-kafka` helper binary |
 //! | [`inspect`] | `siem-bridge inspect`: why was this dropped, how was it classified |
 
 pub mod cli;
 pub mod config;
+pub mod demo;
 pub mod event;
 pub mod inspect;
+pub mod kafka;
+pub mod mock;
+pub mod pipeline;
 pub mod policy;
 pub mod secret;
+pub mod shutdown;
 pub mod sink;
 pub mod tls;

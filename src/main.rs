@@ -1,15 +1,15 @@
-//! The `siem-bridge` binary: parses the command line, calls the library,
-//! and maps errors to exit codes (0 ok, 1 runtime failure, 2 bad usage or
-//! configuration).
+//! The `siem-bridge` binary: parses the command line, sets up logging,
+//! calls the library, and maps errors to exit codes (0 ok, 1 runtime
+//! failure, 2 bad usage or configuration).
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use siem_bridge::cli::{Cli, Command};
+use siem_bridge::cli::{Cli, Command, LogFormat};
 use siem_bridge::config::{self, ConfigError};
 use siem_bridge::event::Processor;
-use siem_bridge::inspect;
 use siem_bridge::policy::Policy;
+use siem_bridge::{demo, inspect, pipeline, shutdown};
 
 // mimalloc: the hot path allocates many small strings per event; it is
 // measurably faster than the system allocator there (BENCHMARKS.md).
@@ -18,7 +18,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    let default_filter = match cli.command {
+        Command::Demo { .. } => "error",
+        _ => "info",
+    };
+    init_logging(cli.log_format, cli.log.as_deref().unwrap_or(default_filter));
+    match run(cli.command) {
         Ok(code) => code,
         Err(err) => {
             if is_broken_pipe(&err) {
@@ -34,8 +39,43 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    match cli.command {
+fn init_logging(format: LogFormat, filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Run { config } => {
+            let config = config::load(config.as_deref(), &config::process_env)?;
+            runtime()?.block_on(async {
+                let summary = pipeline::run(config, shutdown::on_signal()).await?;
+                tracing::info!(
+                    message = "Stopped.",
+                    unresolved = summary.unresolved,
+                    offsets = ?summary.stored
+                );
+                Ok(ExitCode::SUCCESS)
+            })
+        }
+        Command::Demo { events, out } => runtime()?.block_on(async {
+            let mut stdout = std::io::stdout();
+            demo::run(events, &out, &mut stdout).await?;
+            Ok(ExitCode::SUCCESS)
+        }),
         Command::Inspect {
             config,
             no_filter,

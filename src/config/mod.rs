@@ -186,3 +186,213 @@ pub fn policy_from(doc: &mut Document) -> Option<Policy> {
         severity: severity?,
     })
 }
+
+/// The whole configuration, validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub kafka: crate::kafka::KafkaConfig,
+    pub pipeline: crate::pipeline::PipelineConfig,
+    pub dead_letter: crate::pipeline::dead_letter::DeadLetterConfig,
+    pub sinks: Vec<crate::sink::SinkConfig>,
+    pub policy: Policy,
+}
+
+/// Top-level sections a config file may have.
+pub const SECTIONS: &[&str] = &[
+    "kafka",
+    "pipeline",
+    "dead_letter",
+    "sinks",
+    "filter",
+    "severity",
+];
+
+/// Loads and validates a config file (or, with `None`, the zero-config
+/// defaults: Kafka from `CONFLUENT_*` variables, a stdout sink).
+/// `env` resolves `${VAR}` and the Confluent variables.
+pub fn load(
+    path: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
+    let mut doc = match path {
+        Some(p) => Document::read(p)?,
+        None => Document::parse("(no config file)", "")?,
+    };
+    doc.interpolate(env);
+    let keys: Vec<String> = doc.table.keys().cloned().collect();
+    for key in keys {
+        if !SECTIONS.contains(&key.as_str()) {
+            doc.problem(
+                key.clone(),
+                format!("unknown section, expected one of: {}", SECTIONS.join(", ")),
+            );
+        }
+    }
+    let kafka = doc
+        .section::<crate::kafka::KafkaConfig>("kafka")
+        .map(|mut k| {
+            k.apply_env(env);
+            k
+        });
+    if let Some(k) = &kafka {
+        for (key, msg) in k.check() {
+            doc.problem(format!("kafka.{key}"), msg);
+        }
+    }
+    let pipeline = doc.section::<crate::pipeline::PipelineConfig>("pipeline");
+    if let Some(p) = &pipeline {
+        let session = kafka.as_ref().map_or(
+            crate::kafka::KafkaConfig::default().session_timeout_ms,
+            |k| k.session_timeout_ms,
+        );
+        for (key, msg) in p.check(session) {
+            doc.problem(format!("pipeline.{key}"), msg);
+        }
+    }
+    let dead_letter = doc.section::<crate::pipeline::dead_letter::DeadLetterConfig>("dead_letter");
+    if let Some(d) = &dead_letter {
+        for (key, msg) in d.check() {
+            doc.problem(join("dead_letter", &key), msg);
+        }
+    }
+    let sinks = sinks_from(&mut doc, path.is_none());
+    let policy = policy_from(&mut doc);
+    doc.finish()?;
+    Ok(Config {
+        kafka: kafka.expect("no problems"),
+        pipeline: pipeline.expect("no problems"),
+        dead_letter: dead_letter.expect("no problems"),
+        sinks: sinks.expect("no problems"),
+        policy: policy.expect("no problems"),
+    })
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if key.is_empty() {
+        prefix.to_owned()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn sinks_from(doc: &mut Document, zero_config: bool) -> Option<Vec<crate::sink::SinkConfig>> {
+    let list = match doc.table.get("sinks").cloned() {
+        None if zero_config => {
+            return Some(vec![crate::sink::SinkConfig::Stdout(Default::default())])
+        }
+        None => {
+            doc.problem("sinks", "at least one [[sinks]] entry is required");
+            return None;
+        }
+        Some(toml::Value::Array(list)) => list,
+        Some(_) => {
+            doc.problem("sinks", "must be an array of tables ([[sinks]])");
+            return None;
+        }
+    };
+    if list.is_empty() {
+        doc.problem("sinks", "at least one [[sinks]] entry is required");
+    }
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, v) in list.into_iter().enumerate() {
+        let key = format!("sinks[{i}]");
+        match doc.value::<crate::sink::SinkConfig>(&key, v) {
+            Some(s) => {
+                for (k, msg) in s.check() {
+                    doc.problem(join(&key, &k), msg);
+                }
+                out.push(s);
+            }
+            None => ok = false,
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, s) in out.iter().enumerate() {
+        if !seen.insert(s.name().to_owned()) {
+            doc.problem(
+                format!("sinks[{i}].name"),
+                format!("duplicate sink name `{}`", s.name()),
+            );
+        }
+    }
+    ok.then_some(out)
+}
+
+impl Document {
+    /// Replaces `${VAR}` in every string value; `$${` stays a literal `${`.
+    /// An undefined variable is a problem at its key.
+    pub fn interpolate(&mut self, env: &dyn Fn(&str) -> Option<String>) {
+        let mut problems = Vec::new();
+        for (k, v) in self.table.iter_mut() {
+            interpolate_value(k, v, env, &mut problems);
+        }
+        for (key, msg) in problems {
+            self.problem(key, msg);
+        }
+    }
+}
+
+fn interpolate_value(
+    key: &str,
+    v: &mut toml::Value,
+    env: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<(String, String)>,
+) {
+    match v {
+        toml::Value::String(s) if s.contains("${") => match expand(s, env) {
+            Ok(e) => *s = e,
+            Err(var) => problems.push((
+                key.to_owned(),
+                format!("environment variable {var} is not set"),
+            )),
+        },
+        toml::Value::Array(a) => {
+            for (i, item) in a.iter_mut().enumerate() {
+                interpolate_value(&format!("{key}[{i}]"), item, env, problems);
+            }
+        }
+        toml::Value::Table(t) => {
+            for (k, item) in t.iter_mut() {
+                interpolate_value(&format!("{key}.{k}"), item, env, problems);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Expands `${VAR}`; returns the name of the first undefined variable.
+pub fn expand(s: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(lit) = after.strip_prefix("${") {
+            out.push_str("${");
+            rest = lit;
+        } else if let Some(body) = after.strip_prefix('{') {
+            match body.find('}') {
+                Some(end) => {
+                    let name = &body[..end];
+                    out.push_str(&env(name).ok_or_else(|| name.to_owned())?);
+                    rest = &body[end + 1..];
+                }
+                None => {
+                    out.push('$');
+                    rest = after;
+                }
+            }
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The process environment, for [`load`].
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}

@@ -51,13 +51,8 @@ impl FileConfig {
         let mut out = Vec::new();
         if self.path.trim().is_empty() {
             out.push(("path".to_owned(), "must not be empty".to_owned()));
-        } else if let Some(dir) = Path::new(&self.path).parent() {
-            if !dir.as_os_str().is_empty() && !dir.is_dir() {
-                out.push((
-                    "path".to_owned(),
-                    format!("directory {} does not exist", dir.display()),
-                ));
-            }
+        } else if Path::new(&self.path).is_dir() {
+            out.push(("path".to_owned(), format!("{} is a directory", self.path)));
         }
         out
     }
@@ -154,6 +149,9 @@ fn write_batch(
         }
     }
     if slot.is_none() {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)?;
+        }
         let file = OpenOptions::new().create(true).append(true).open(path)?;
         let bytes = file.metadata()?.len();
         *slot = Some(Current {

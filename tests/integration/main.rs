@@ -1,8 +1,15 @@
 //! One integration-test binary (ripgrep's layout): each module is a topic.
 
+mod at_least_once;
+mod config_file;
 mod enrichment;
+mod faults;
+mod file_sink;
 mod fixtures;
 mod inspect_cli;
+mod kafka_support;
 mod no_panic;
+mod process;
 mod splunk_hec;
 mod support;
+mod test_sinks;

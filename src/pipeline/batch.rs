@@ -1,0 +1,81 @@
+//! Batches of forwarded events: closed by count, bytes or age (linger).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::tracker::Ticket;
+use crate::event::Event;
+
+/// Events to deliver together, with the tickets of their records.
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub events: Vec<Arc<Event>>,
+    pub tickets: Vec<Ticket>,
+    pub bytes: usize,
+}
+
+/// Limits of one batch.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_events: usize,
+    pub max_bytes: usize,
+    pub linger: Duration,
+}
+
+/// Collects events into batches.
+#[derive(Debug)]
+pub struct Batcher {
+    limits: Limits,
+    current: Batch,
+    opened: Option<Instant>,
+}
+
+impl Batcher {
+    pub fn new(limits: Limits) -> Batcher {
+        Batcher {
+            limits,
+            current: Batch::default(),
+            opened: None,
+        }
+    }
+
+    /// Adds an event; returns a batch when this one is full.
+    pub fn push(&mut self, event: Event, ticket: Ticket) -> Option<Batch> {
+        let size = event.json.len();
+        // Close the current batch first if this event would overflow it.
+        let overflow =
+            !self.current.events.is_empty() && self.current.bytes + size > self.limits.max_bytes;
+        let closed = if overflow { self.take() } else { None };
+        if self.opened.is_none() {
+            self.opened = Some(Instant::now());
+        }
+        self.current.events.push(Arc::new(event));
+        self.current.tickets.push(ticket);
+        self.current.bytes += size;
+        if closed.is_some() {
+            return closed;
+        }
+        if self.current.events.len() >= self.limits.max_events
+            || self.current.bytes >= self.limits.max_bytes
+        {
+            return self.take();
+        }
+        None
+    }
+
+    /// When the open batch must be sent, if there is one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.opened.map(|t| t + self.limits.linger)
+    }
+
+    /// Takes the open batch, if any.
+    pub fn take(&mut self) -> Option<Batch> {
+        self.opened = None;
+        if self.current.events.is_empty() {
+            return None;
+        }
+        Some(std::mem::take(&mut self.current))
+    }
+}

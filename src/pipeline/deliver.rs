@@ -1,0 +1,236 @@
+//! Delivering one batch to every sink, the only place that waits between
+//! attempts. Each sink retries only its own unfinished events, so a failing
+//! sink holds the batch (and the offsets) back without making healthy sinks
+//! resend. Rejected events are dead-lettered before the batch resolves.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use tokio_util::sync::CancellationToken;
+
+use super::batch::Batch;
+use super::dead_letter::{DeadLetter, Entry, Payload};
+use super::stats::Stats;
+use super::tracker::Tracker;
+use crate::event::Event;
+use crate::sink::{Outcome, Sink};
+
+/// Backoff between attempts: exponential, capped, full jitter, no limit on
+/// attempts (a retryable failure is retried until it succeeds or the
+/// process stops).
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub initial: Duration,
+    pub max: Duration,
+    /// Least wait after a `Misconfigured` outcome (401/403): a broken
+    /// credential is not fixed in milliseconds.
+    pub misconfigured_min: Duration,
+}
+
+impl RetryPolicy {
+    /// The delays, before jitter (backon's exponential sequence).
+    fn delays(&self) -> impl Iterator<Item = Duration> {
+        ExponentialBuilder::default()
+            .with_min_delay(self.initial)
+            .with_max_delay(self.max)
+            .without_max_times()
+            .build()
+    }
+}
+
+/// Full jitter: a uniform wait in `[0, d]`.
+fn jitter(d: Duration) -> Duration {
+    d.mul_f64(fastrand::f64())
+}
+
+/// Everything a delivery needs, shared by all batches.
+pub struct Delivery {
+    pub sinks: Vec<Arc<dyn Sink>>,
+    pub dead_letter: Arc<DeadLetter>,
+    pub tracker: Arc<Tracker>,
+    pub stats: Arc<Stats>,
+    pub retry: RetryPolicy,
+    /// Cancelled when in-flight batches must be given up (the shutdown
+    /// deadline passed): their records stay unresolved and are re-read.
+    pub abandon: CancellationToken,
+}
+
+/// A refusal by one sink, to be dead-lettered.
+struct Refusal {
+    index: usize,
+    sink: String,
+    reason: String,
+    status: Option<String>,
+}
+
+impl Delivery {
+    /// Delivers `batch` to every sink, dead-letters refusals, then resolves
+    /// the batch's records. Returns false if abandoned.
+    pub async fn run(&self, mut batch: Batch) -> bool {
+        self.drop_revoked(&mut batch);
+        if batch.events.is_empty() {
+            return true;
+        }
+        let sends = self.sinks.iter().map(|s| self.to_sink(s, &batch.events));
+        let results = futures::future::join_all(sends).await;
+        let mut refusals = Vec::new();
+        for r in results {
+            match r {
+                Some(mut list) => refusals.append(&mut list),
+                None => return false,
+            }
+        }
+        if !refusals.is_empty() {
+            let entries: Vec<Entry> = refusals
+                .into_iter()
+                .map(|r| {
+                    let event = batch.events[r.index].clone();
+                    Entry {
+                        reason_code: "sink_rejected".to_owned(),
+                        reason: r.reason,
+                        sink: Some(r.sink),
+                        status: r.status,
+                        kafka: event.enrichment.kafka.clone(),
+                        payload: Payload::Event(event),
+                    }
+                })
+                .collect();
+            if !self.dead_letter(&entries).await {
+                return false;
+            }
+            for e in &entries {
+                self.stats.dead_lettered(&e.reason_code);
+            }
+        }
+        Stats::add(&self.stats.delivered, batch.events.len() as u64);
+        self.tracker.resolve(&batch.tickets);
+        true
+    }
+
+    /// Removes events whose partition was revoked since they were read:
+    /// the new owner delivers them, sending them here too would only add
+    /// duplicates.
+    fn drop_revoked(&self, batch: &mut Batch) {
+        if batch.tickets.iter().all(|t| self.tracker.is_current(t)) {
+            return;
+        }
+        let (mut events, mut tickets, mut stale) = (Vec::new(), Vec::new(), Vec::new());
+        for (e, t) in batch.events.drain(..).zip(batch.tickets.drain(..)) {
+            if self.tracker.is_current(&t) {
+                events.push(e);
+                tickets.push(t);
+            } else {
+                stale.push(t);
+            }
+        }
+        tracing::debug!(
+            message = "Skipping events of revoked partitions.",
+            events = stale.len()
+        );
+        batch.events = events;
+        batch.tickets = tickets;
+    }
+
+    /// Writes dead-letter entries, retrying until it works or the batch is
+    /// abandoned. Until then the records' partitions do not advance.
+    pub async fn dead_letter(&self, entries: &[Entry]) -> bool {
+        let mut delays = self.retry.delays();
+        loop {
+            match self.dead_letter.write(entries).await {
+                Ok(()) => {
+                    if self.stats.dead_letter_error().is_some() {
+                        tracing::info!(message = "Dead-letter store works again.");
+                        self.stats.set_dead_letter_error(None);
+                    }
+                    return true;
+                }
+                Err(e) => {
+                    tracing::error!(
+                        message = "Dead-letter write failed; the partition stays blocked at this record.",
+                        error = %e,
+                        blocked_at = ?self.tracker.blocked_at()
+                    );
+                    self.stats.set_dead_letter_error(Some(e));
+                }
+            }
+            let wait = jitter(delays.next().unwrap_or(self.retry.max));
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.abandon.cancelled() => return false,
+            }
+        }
+    }
+
+    /// Sends to one sink until every event is accepted or refused for good.
+    /// Returns the refusals, or `None` when abandoned.
+    async fn to_sink(&self, sink: &Arc<dyn Sink>, events: &[Arc<Event>]) -> Option<Vec<Refusal>> {
+        let name = sink.name().to_owned();
+        let mut pending: Vec<usize> = (0..events.len()).collect();
+        let mut refusals = Vec::new();
+        let mut delays = self.retry.delays();
+        loop {
+            let subset: Vec<Arc<Event>> = pending.iter().map(|&i| events[i].clone()).collect();
+            let report = tokio::select! {
+                r = sink.send(&subset) => r,
+                _ = self.abandon.cancelled() => return None,
+            };
+            let mut outcomes = report.outcomes;
+            if outcomes.len() != subset.len() {
+                tracing::error!(message = "Sink returned the wrong number of outcomes; resending all.", sink = %name);
+                outcomes =
+                    vec![Outcome::Ambiguous("outcome count mismatch".to_owned()); subset.len()];
+            }
+            let mut next = Vec::new();
+            let mut misconfigured = None;
+            for (&i, outcome) in pending.iter().zip(&outcomes) {
+                self.stats.outcome(&name, outcome.class(), 1);
+                match outcome {
+                    Outcome::Accepted => {}
+                    Outcome::Rejected { reason, status } => refusals.push(Refusal {
+                        index: i,
+                        sink: name.clone(),
+                        reason: reason.clone(),
+                        status: status.clone(),
+                    }),
+                    Outcome::Misconfigured(m) => {
+                        misconfigured = Some(m.clone());
+                        next.push(i);
+                    }
+                    Outcome::Retryable(_) | Outcome::Ambiguous(_) => next.push(i),
+                }
+            }
+            match &misconfigured {
+                Some(m) => self.stats.set_health(&name, false, Some(m.clone())),
+                None => self.stats.set_health(&name, true, None),
+            }
+            if next.is_empty() {
+                return Some(refusals);
+            }
+            Stats::add(&self.stats.retries, 1);
+            let first = outcomes
+                .iter()
+                .find(|o| !o.is_final())
+                .map(|o| format!("{o:?}"));
+            let mut wait = jitter(delays.next().unwrap_or(self.retry.max));
+            if let Some(after) = report.retry_after {
+                wait = wait.max(after);
+            }
+            if misconfigured.is_some() {
+                wait = wait.max(self.retry.misconfigured_min);
+            }
+            tracing::warn!(
+                message = "Retrying events on a sink.",
+                sink = %name,
+                events = next.len(),
+                delay_ms = wait.as_millis() as u64,
+                outcome = first.as_deref().unwrap_or("")
+            );
+            tokio::select! {
+                _ = tokio::time::sleep(wait) => {}
+                _ = self.abandon.cancelled() => return None,
+            }
+            pending = next;
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! The at-least-once pipeline: consume → validate → filter → enrich →
+//! batch → deliver to every sink → dead-letter → resolve offsets.
+//!
+//! One consumer loop reads records and registers each one with the
+//! [`tracker::Tracker`] before anything else. Filtered records resolve at
+//! once, invalid ones after their dead-letter write, forwarded ones after
+//! their batch reached every sink ([`deliver::Delivery`]). Batches are
+//! delivered concurrently and may finish in any order; the tracker stores a
+//! partition's offset only up to its first unresolved record. Memory is
+//! bounded by pausing every assigned partition while the bytes of
+//! unresolved records exceed `max_in_flight_bytes`.
+
+pub mod batch;
+pub mod dead_letter;
+pub mod deliver;
+pub mod stats;
+pub mod tracker;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::consumer::{CommitMode, Consumer};
+use rdkafka::message::Message;
+use serde::Deserialize;
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Config;
+use crate::event::{now_nanos, Disposition, KafkaCoords, Processor};
+use crate::sink::Sink;
+use batch::{Batch, Batcher, Limits};
+use dead_letter::{DeadLetter, Entry, Payload};
+use deliver::{Delivery, RetryPolicy};
+use stats::Stats;
+use tracker::Tracker;
+
+/// `[pipeline]`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PipelineConfig {
+    #[serde(default = "d_batch_events")]
+    pub batch_max_events: usize,
+    #[serde(default = "d_batch_bytes")]
+    pub batch_max_bytes: usize,
+    #[serde(default = "d_linger_ms")]
+    pub batch_linger_ms: u64,
+    /// Batches being delivered at once.
+    #[serde(default = "d_in_flight")]
+    pub max_in_flight_batches: usize,
+    /// Bytes of read-but-unresolved records above which intake pauses
+    /// (it resumes below half).
+    #[serde(default = "d_in_flight_bytes")]
+    pub max_in_flight_bytes: usize,
+    /// Larger records are dead-lettered (`too_large`).
+    #[serde(default = "d_record_bytes")]
+    pub max_record_bytes: usize,
+    /// How long SIGTERM waits for in-flight batches before giving them up
+    /// (they are re-read after restart). Must stay below the Kafka session
+    /// timeout.
+    #[serde(default = "d_shutdown_ms")]
+    pub shutdown_timeout_ms: u64,
+    #[serde(default = "d_retry_initial_ms")]
+    pub retry_initial_ms: u64,
+    #[serde(default = "d_retry_max_ms")]
+    pub retry_max_ms: u64,
+    #[serde(default = "d_misconfigured_ms")]
+    pub misconfigured_retry_ms: u64,
+}
+
+fn d_batch_events() -> usize {
+    500
+}
+fn d_batch_bytes() -> usize {
+    1 << 20
+}
+fn d_linger_ms() -> u64 {
+    200
+}
+fn d_in_flight() -> usize {
+    4
+}
+fn d_in_flight_bytes() -> usize {
+    64 << 20
+}
+fn d_record_bytes() -> usize {
+    crate::event::DEFAULT_MAX_RECORD_BYTES
+}
+fn d_shutdown_ms() -> u64 {
+    10_000
+}
+fn d_retry_initial_ms() -> u64 {
+    100
+}
+fn d_retry_max_ms() -> u64 {
+    30_000
+}
+fn d_misconfigured_ms() -> u64 {
+    5_000
+}
+
+impl Default for PipelineConfig {
+    fn default() -> Self {
+        toml::from_str("").expect("every key has a default")
+    }
+}
+
+impl PipelineConfig {
+    pub fn check(&self, session_timeout_ms: u64) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut p = |k: &str, m: &str| out.push((k.to_owned(), m.to_owned()));
+        if self.batch_max_events == 0 {
+            p("batch_max_events", "must be positive");
+        }
+        if self.batch_max_bytes == 0 {
+            p("batch_max_bytes", "must be positive");
+        }
+        if self.max_in_flight_batches == 0 {
+            p("max_in_flight_batches", "must be positive");
+        }
+        if self.max_in_flight_bytes < self.batch_max_bytes {
+            p("max_in_flight_bytes", "must be at least batch_max_bytes");
+        }
+        if self.max_record_bytes == 0 {
+            p("max_record_bytes", "must be positive");
+        }
+        if self.shutdown_timeout_ms >= session_timeout_ms {
+            p(
+                "shutdown_timeout_ms",
+                "must be shorter than kafka.session_timeout_ms (a stalled shutdown must not outlive the group session)",
+            );
+        }
+        if self.retry_initial_ms == 0 || self.retry_max_ms < self.retry_initial_ms {
+            p("retry_max_ms", "need 0 < retry_initial_ms <= retry_max_ms");
+        }
+        out
+    }
+}
+
+/// Why the pipeline could not run. All are start-up failures: once
+/// running, faults are retried, never returned.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("Kafka: {0}")]
+    Kafka(String),
+    #[error("dead-letter store: {0}")]
+    DeadLetter(String),
+    #[error(transparent)]
+    Sink(#[from] crate::sink::SinkError),
+}
+
+/// What a finished run did.
+#[derive(Debug)]
+pub struct Summary {
+    pub stats: Arc<Stats>,
+    /// Next offset per partition as last stored.
+    pub stored: Vec<(String, i32, Option<i64>)>,
+    /// Records read but not resolved when the run ended (re-read later).
+    pub unresolved: usize,
+}
+
+/// A running pipeline's shared state, for health and metrics.
+#[derive(Clone)]
+pub struct Handle {
+    pub stats: Arc<Stats>,
+    pub tracker: Arc<Tracker>,
+}
+
+/// Runs until `shutdown` is cancelled, then stops intake, finishes or
+/// abandons in-flight batches within the deadline, commits and leaves
+/// the group.
+pub async fn run(config: Config, shutdown: CancellationToken) -> Result<Summary, PipelineError> {
+    let sinks = config
+        .sinks
+        .iter()
+        .map(|s| s.build())
+        .collect::<Result<Vec<_>, _>>()?;
+    run_with(config, sinks, shutdown, |_| {}).await
+}
+
+/// [`run`] with sinks built by the caller (tests use their own sinks),
+/// and a callback that receives the [`Handle`] once the consumer exists.
+pub async fn run_with(
+    config: Config,
+    sinks: Vec<Arc<dyn Sink>>,
+    shutdown: CancellationToken,
+    on_start: impl FnOnce(Handle),
+) -> Result<Summary, PipelineError> {
+    let pc = config.pipeline.clone();
+    let mut processor = Processor::new(config.policy.clone());
+    processor.max_record_bytes = pc.max_record_bytes;
+    let tracker = Arc::new(Tracker::new());
+    let stats = Arc::new(Stats::default());
+    for s in &sinks {
+        stats.set_health(s.name(), true, None);
+    }
+    let dead_letter = Arc::new(
+        DeadLetter::new(&config.dead_letter, &config.kafka).map_err(PipelineError::DeadLetter)?,
+    );
+    let consumer =
+        crate::kafka::consumer(&config.kafka, tracker.clone()).map_err(PipelineError::Kafka)?;
+    on_start(Handle {
+        stats: stats.clone(),
+        tracker: tracker.clone(),
+    });
+    let abandon = CancellationToken::new();
+    let delivery = Arc::new(Delivery {
+        sinks: sinks.clone(),
+        dead_letter,
+        tracker: tracker.clone(),
+        stats: stats.clone(),
+        retry: RetryPolicy {
+            initial: Duration::from_millis(pc.retry_initial_ms),
+            max: Duration::from_millis(pc.retry_max_ms),
+            misconfigured_min: Duration::from_millis(pc.misconfigured_retry_ms),
+        },
+        abandon: abandon.clone(),
+    });
+    let tasks = TaskTracker::new();
+    let slots = Arc::new(Semaphore::new(pc.max_in_flight_batches));
+    let spawn_batch = |batch: Batch| {
+        let delivery = delivery.clone();
+        let slots = slots.clone();
+        tasks.spawn(async move {
+            let Ok(_permit) = slots.acquire_owned().await else {
+                return;
+            };
+            delivery.run(batch).await;
+        });
+    };
+    let mut batcher = Batcher::new(Limits {
+        max_events: pc.batch_max_events,
+        max_bytes: pc.batch_max_bytes,
+        linger: Duration::from_millis(pc.batch_linger_ms),
+    });
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut paused = false;
+    tracing::info!(message = "Pipeline started.", topics = ?config.kafka.topics, group = %config.kafka.group_id, sinks = sinks.len());
+
+    loop {
+        let linger = batcher.deadline();
+        tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break,
+            _ = async { tokio::time::sleep_until(linger.expect("guarded")).await }, if linger.is_some() => {
+                if let Some(b) = batcher.take() {
+                    spawn_batch(b);
+                }
+            }
+            msg = consumer.recv() => match msg {
+                Err(e) => tracing::warn!(message = "Kafka consumer error; continuing.", error = %e),
+                Ok(m) => {
+                    let payload = m.payload().unwrap_or_default();
+                    let coords = KafkaCoords {
+                        topic: m.topic().to_owned(),
+                        partition: m.partition(),
+                        offset: m.offset(),
+                        timestamp: m.timestamp().to_millis(),
+                    };
+                    let ticket = tracker.register(&coords.topic, coords.partition, coords.offset, payload.len());
+                    Stats::add(&stats.read, 1);
+                    match processor.process(payload, Some(&coords), now_nanos()) {
+                        Disposition::Forward(event) => {
+                            Stats::add(&stats.forwarded, 1);
+                            stats.observe(&event.enrichment);
+                            if let Some(b) = batcher.push(event, ticket) {
+                                spawn_batch(b);
+                            }
+                        }
+                        Disposition::Drop { rule, .. } => {
+                            stats.dropped(&rule);
+                            tracker.resolve([&ticket]);
+                        }
+                        Disposition::DeadLetter(reason) => {
+                            tracing::warn!(message = "Record dead-lettered.", reason = %reason, topic = %coords.topic, partition = coords.partition, offset = coords.offset);
+                            let entry = Entry {
+                                reason_code: reason.code().to_owned(),
+                                reason: reason.to_string(),
+                                sink: None,
+                                status: None,
+                                kafka: Some(coords),
+                                payload: Payload::Raw(payload.to_vec()),
+                            };
+                            let delivery = delivery.clone();
+                            let stats = stats.clone();
+                            tasks.spawn(async move {
+                                if delivery.dead_letter(std::slice::from_ref(&entry)).await {
+                                    stats.dead_lettered(&entry.reason_code);
+                                    delivery.tracker.resolve([&ticket]);
+                                }
+                            });
+                        }
+                    }
+                }
+            },
+            _ = tick.tick() => {}
+        }
+        paused = backpressure(&consumer, &tracker, pc.max_in_flight_bytes, paused);
+    }
+
+    tracing::info!(
+        message = "Shutting down: intake stopped, finishing in-flight batches.",
+        deadline_ms = pc.shutdown_timeout_ms
+    );
+    if let Some(b) = batcher.take() {
+        spawn_batch(b);
+    }
+    tasks.close();
+    if tokio::time::timeout(Duration::from_millis(pc.shutdown_timeout_ms), tasks.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(message = "Shutdown deadline passed; abandoning unresolved batches (they are re-read after restart).", unresolved = tracker.pending_records());
+        abandon.cancel();
+        tasks.wait().await;
+    }
+    for s in &sinks {
+        s.close().await;
+    }
+    let stored = tracker.stored();
+    let unresolved = tracker.pending_records();
+    match consumer.commit_consumer_state(CommitMode::Sync) {
+        Ok(()) => tracing::info!(message = "Final commit done.", offsets = ?stored),
+        Err(e) if crate::kafka::is_no_offset(&e) => {
+            tracing::info!(message = "Final commit: nothing new to commit.", offsets = ?stored)
+        }
+        Err(e) => {
+            tracing::warn!(message = "Final commit failed; the next start re-reads from the last commit (duplicates, no loss).", error = %e)
+        }
+    }
+    consumer.unsubscribe();
+    drop(consumer);
+    Ok(Summary {
+        stats,
+        stored,
+        unresolved,
+    })
+}
+
+/// Pauses every assigned partition while unresolved bytes exceed `max`,
+/// resumes below half. Re-applies the pause to partitions assigned since.
+fn backpressure(
+    consumer: &crate::kafka::AuditConsumer,
+    tracker: &Tracker,
+    max: usize,
+    paused: bool,
+) -> bool {
+    let bytes = tracker.pending_bytes();
+    let want = if paused { bytes > max / 2 } else { bytes > max };
+    if want || paused {
+        if let Ok(assignment) = consumer.assignment() {
+            let result = if want {
+                consumer.pause(&assignment)
+            } else {
+                consumer.resume(&assignment)
+            };
+            if let Err(e) = result {
+                tracing::debug!(message = "Pause/resume failed.", error = %e);
+            }
+        }
+        if want != paused {
+            tracing::info!(
+                message = if want {
+                    "Intake paused: too much in flight."
+                } else {
+                    "Intake resumed."
+                },
+                bytes
+            );
+        }
+    }
+    want
+}

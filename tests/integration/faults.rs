@@ -1,0 +1,91 @@
+//! Kafka-side faults: a rebalance while batches are in flight (K2), offset
+//! commit errors and a broker outage (K8).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
+use siem_bridge::mock::MockKafka;
+use siem_bridge::sink::Sink;
+
+use crate::at_least_once::Running;
+use crate::kafka_support::*;
+use crate::test_sinks::MemorySink;
+
+fn all(n: usize) -> HashSet<String> {
+    (0..n).map(|i| format!("evt-{i}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn k2_rebalance_with_a_second_consumer_loses_nothing() {
+    let kafka = MockKafka::start(1).unwrap();
+    kafka.create_topic(TOPIC, 6).unwrap();
+    let bs = kafka.bootstrap_servers();
+    let n = 6000;
+    produce(&bs, TOPIC, 6, &events(0..n)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dl = dir.path().join("dl.ndjson").to_string_lossy().into_owned();
+    let mut cfg = config(&bs, "g-k2", &dl);
+    cfg.pipeline.batch_max_events = 20;
+    cfg.kafka.session_timeout_ms = 3_000;
+    cfg.pipeline.shutdown_timeout_ms = 1_000;
+    let a = MemorySink::new("mem");
+    *a.delay.lock().unwrap() = Duration::from_millis(100);
+    let b = MemorySink::new("mem");
+    *b.delay.lock().unwrap() = Duration::from_millis(100);
+    let first = Running::start(cfg.clone(), vec![a.clone() as Arc<dyn Sink>]);
+    assert!(wait_for(20, || a.ids().len() > 300).await);
+    eprintln!(
+        "k2: committed before the second member: {:?}",
+        committed(&bs, "g-k2", TOPIC, 6)
+    );
+    // A second member joins while the first has batches in flight.
+    let second = Running::start(cfg, vec![b.clone() as Arc<dyn Sink>]);
+    assert!(wait_for(60, || committed_total(&bs, "g-k2", TOPIC, 6) == n as i64).await);
+    first.stop().await;
+    second.stop().await;
+    assert!(!b.ids().is_empty(), "the second member got partitions");
+    let union: HashSet<String> = a.ids().union(&b.ids()).cloned().collect();
+    assert_eq!(union, all(n), "0 missing");
+    let dups = a.ids().intersection(&b.ids()).count() + a.duplicates() + b.duplicates();
+    eprintln!(
+        "k2: {} by first, {} by second, {dups} duplicates",
+        a.ids().len(),
+        b.ids().len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn k8_offset_commit_errors_and_broker_down_up_lose_nothing() {
+    let kafka = MockKafka::start(1).unwrap();
+    kafka.create_topic(TOPIC, 2).unwrap();
+    let bs = kafka.bootstrap_servers();
+    kafka.cluster().request_errors(
+        RDKafkaApiKey::OffsetCommit,
+        &[
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR_NOT_COORDINATOR,
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE,
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS,
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+        ],
+    );
+    produce(&bs, TOPIC, 2, &events(0..500)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dl = dir.path().join("dl.ndjson").to_string_lossy().into_owned();
+    let sink = MemorySink::new("mem");
+    let run = Running::start(
+        config(&bs, "g-k8", &dl),
+        vec![sink.clone() as Arc<dyn Sink>],
+    );
+    assert!(wait_for(30, || sink.ids().len() == 500).await);
+    kafka.cluster().broker_down(1).unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    kafka.cluster().broker_up(1).unwrap();
+    produce(&bs, TOPIC, 2, &events(500..1000)).await;
+    assert!(wait_for(60, || committed_total(&bs, "g-k8", TOPIC, 2) == 1000).await);
+    run.stop().await;
+    assert_eq!(sink.ids(), all(1000), "0 missing");
+    eprintln!("k8: {} duplicates", sink.duplicates());
+}
