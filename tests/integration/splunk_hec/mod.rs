@@ -6,6 +6,7 @@
 mod acks;
 mod events;
 mod limits;
+mod pipeline;
 mod tls;
 
 use std::collections::HashMap;

@@ -136,8 +136,8 @@ pub struct AckQuery {
 #[derive(Default)]
 struct ChannelAcks {
     next: u64,
-    /// ackId → `false` answers still to give.
-    pending: HashMap<u64, usize>,
+    /// ackId → (`false` answers still to give, ids of its events).
+    pending: HashMap<u64, (usize, Vec<String>)>,
 }
 
 #[derive(Default)]
@@ -146,6 +146,8 @@ struct State {
     always: Option<Fault>,
     poison: HashMap<String, Poison>,
     indexed: Vec<String>,
+    /// Ids of events whose ackId was reported `true`.
+    acked: Vec<String>,
     received: Vec<Received>,
     channels: HashMap<String, ChannelAcks>,
     false_polls: usize,
@@ -273,6 +275,10 @@ impl FakeHec {
     /// Ids of indexed events, in order, duplicates kept.
     pub fn indexed_ids(&self) -> Vec<String> {
         self.lock().indexed.clone()
+    }
+    /// Ids of events whose request was acknowledged `true`, in order.
+    pub fn acked_ids(&self) -> Vec<String> {
+        self.lock().acked.clone()
     }
     pub fn received(&self) -> Vec<Received> {
         self.lock().received.clone()

@@ -255,7 +255,7 @@ fn index(
         }
         return reply(400, b.to_string());
     }
-    st.indexed.extend(parsed.ids);
+    let ids = parsed.ids;
     let mut b = json!({"text": "Success", "code": 0});
     if opts.acks {
         let false_polls = st.false_polls;
@@ -265,9 +265,10 @@ fn index(
             .or_default();
         let id = ch.next;
         ch.next += 1;
-        ch.pending.insert(id, false_polls);
+        ch.pending.insert(id, (false_polls, ids.clone()));
         b["ackId"] = json!(id);
     }
+    st.indexed.extend(ids);
     reply(200, b.to_string())
 }
 
@@ -315,14 +316,16 @@ async fn ack(req: Request<Incoming>, state: &Mutex<State>, opts: &HecOptions) ->
             .entry(channel.clone().unwrap_or_default())
             .or_default();
         let mut out = serde_json::Map::new();
+        let mut acked_events = Vec::new();
         for id in q.acks {
             let done = match ch.pending.get_mut(&id) {
                 Some(_) if never_all || never.contains(&id) => false,
-                Some(0) => {
-                    ch.pending.remove(&id);
+                Some((0, _)) => {
+                    let (_, ids) = ch.pending.remove(&id).expect("just seen");
+                    acked_events.extend(ids);
                     true
                 }
-                Some(n) => {
+                Some((n, _)) => {
                     *n -= 1;
                     false
                 }
@@ -333,6 +336,7 @@ async fn ack(req: Request<Incoming>, state: &Mutex<State>, opts: &HecOptions) ->
             }
             out.insert(id.to_string(), json!(done));
         }
+        st.acked.extend(acked_events);
         reply(200, json!({ "acks": out }).to_string())
     })();
     st.acks.push(query);
