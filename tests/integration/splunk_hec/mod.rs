@@ -4,6 +4,7 @@
 //! pipeline).
 
 mod acks;
+mod config_file;
 mod events;
 mod limits;
 mod pipeline;
