@@ -20,6 +20,7 @@
 
 pub mod elasticsearch;
 pub mod file;
+pub mod splunk_hec;
 pub mod stdout;
 pub mod syslog;
 
@@ -123,6 +124,7 @@ pub enum SinkConfig {
     File(file::FileConfig),
     Stdout(stdout::StdoutConfig),
     Syslog(syslog::SyslogConfig),
+    SplunkHec(Box<splunk_hec::SplunkHecConfig>),
 }
 
 impl SinkConfig {
@@ -133,6 +135,7 @@ impl SinkConfig {
             SinkConfig::File(c) => c.name.as_deref().unwrap_or("file"),
             SinkConfig::Stdout(c) => c.name.as_deref().unwrap_or("stdout"),
             SinkConfig::Syslog(c) => c.name.as_deref().unwrap_or("syslog"),
+            SinkConfig::SplunkHec(c) => c.name.as_deref().unwrap_or("splunk_hec"),
         }
     }
 
@@ -144,6 +147,7 @@ impl SinkConfig {
             SinkConfig::File(c) => c.check(),
             SinkConfig::Stdout(_) => Vec::new(),
             SinkConfig::Syslog(c) => c.check(),
+            SinkConfig::SplunkHec(c) => c.check(),
         }
     }
 
@@ -162,6 +166,7 @@ impl SinkConfig {
                     sink: name,
                     message,
                 }),
+            SinkConfig::SplunkHec(c) => Ok(Arc::new(splunk_hec::SplunkHec::new(name, c)?)),
         }
     }
 }

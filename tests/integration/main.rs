@@ -11,6 +11,7 @@ mod inspect_cli;
 mod kafka_support;
 mod no_panic;
 mod process;
+mod splunk_hec;
 mod support;
 mod syslog;
 mod test_sinks;

@@ -26,3 +26,6 @@ pub fn sample_lines() -> Vec<Vec<u8>> {
         .map(|l| l.to_vec())
         .collect()
 }
+
+pub mod hec;
+pub mod pki;
