@@ -93,7 +93,7 @@ fn main() {
                 .unwrap_or_default()
                 .split(',')
                 .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .map(|(k, v)| (k.to_owned(), siem_bridge::secret::Secret::new(v)))
                 .collect(),
             ..Default::default()
         },

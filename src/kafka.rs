@@ -97,9 +97,10 @@ pub struct KafkaConfig {
     #[serde(default = "default_prefetch_kbytes")]
     pub prefetch_kbytes: u64,
     /// Passed to librdkafka as is, after the settings above (OAUTHBEARER,
-    /// mTLS, tuning). Values are never logged.
+    /// mTLS, tuning). Values may be secrets: they are never logged and
+    /// `Debug` redacts them.
     #[serde(default)]
-    pub librdkafka_options: BTreeMap<String, String>,
+    pub librdkafka_options: BTreeMap<String, Secret>,
 }
 
 impl Default for KafkaConfig {
@@ -253,6 +254,11 @@ impl KafkaConfig {
                 self.commit_interval_ms.to_string(),
             )
             .set("session.timeout.ms", self.session_timeout_ms.to_string())
+            // librdkafka's default (3 s) is too slow for short sessions.
+            .set(
+                "heartbeat.interval.ms",
+                (self.session_timeout_ms / 3).clamp(100, 3_000).to_string(),
+            )
             .set(
                 "max.poll.interval.ms",
                 self.max_poll_interval_ms.to_string(),
@@ -270,7 +276,7 @@ impl KafkaConfig {
                 },
             );
         for (k, v) in &self.librdkafka_options {
-            c.set(k, v);
+            c.set(k, v.expose());
         }
         Ok(c)
     }
@@ -399,9 +405,14 @@ mod tests {
             ..Default::default()
         };
         k.librdkafka_options
-            .insert("enable.auto.offset.store".into(), "true".into());
+            .insert("enable.auto.offset.store".into(), Secret::new("true"));
         k.librdkafka_options
-            .insert("fetch.min.bytes".into(), "1".into());
+            .insert("fetch.min.bytes".into(), Secret::new("1"));
+        k.librdkafka_options.insert(
+            "sasl.oauthbearer.client.secret".into(),
+            Secret::new("oidc-secret"),
+        );
+        assert!(!format!("{k:?}").contains("oidc-secret"));
         let problems = k.check();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].0.contains("enable.auto.offset.store"));

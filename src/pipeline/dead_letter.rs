@@ -29,7 +29,7 @@ pub struct DeadLetterConfig {
     pub bootstrap_servers: Option<String>,
     /// Extra librdkafka settings for the dead-letter producer.
     #[serde(default)]
-    pub librdkafka_options: std::collections::BTreeMap<String, String>,
+    pub librdkafka_options: std::collections::BTreeMap<String, crate::secret::Secret>,
 }
 
 impl Default for DeadLetterConfig {
@@ -157,7 +157,7 @@ impl DeadLetter {
                     .set("acks", "all")
                     .set("message.timeout.ms", "30000");
                 for (k, v) in &config.librdkafka_options {
-                    c.set(k, v);
+                    c.set(k, v.expose());
                 }
                 let p: FutureProducer = c
                     .create()

@@ -66,6 +66,7 @@ struct State {
     epoch: u64,
     pending_bytes: usize,
     pending_records: usize,
+    assignments: u64,
 }
 
 /// The watermark of every assigned partition.
@@ -101,6 +102,7 @@ impl Tracker {
     /// New partitions get a fresh epoch.
     pub fn assign(&self, parts: &[(String, i32)]) {
         let mut s = self.lock();
+        s.assignments += 1;
         s.epoch += 1;
         let epoch = s.epoch;
         for (topic, partition) in parts {
@@ -252,6 +254,11 @@ impl Tracker {
     /// backpressure gauge: a stuck record makes its partition's window grow).
     pub fn pending_bytes(&self) -> usize {
         self.lock().pending_bytes
+    }
+
+    /// How many assignments (rebalances that gave us partitions) happened.
+    pub fn assignments(&self) -> u64 {
+        self.lock().assignments
     }
 
     /// Records read but not yet resolved, in assigned partitions.

@@ -51,6 +51,15 @@ impl Running {
             .map_or(0, |h| Stats::get(&h.stats.read))
     }
 
+    /// Assignments seen so far (0 before the consumer exists).
+    pub fn assignments(&self) -> u64 {
+        self.handle
+            .lock()
+            .unwrap()
+            .as_ref()
+            .map_or(0, |h| h.tracker.assignments())
+    }
+
     pub fn with<T>(&self, f: impl FnOnce(&Handle) -> T) -> T {
         f(self.handle.lock().unwrap().as_ref().expect("started"))
     }

@@ -89,3 +89,31 @@ async fn k8_offset_commit_errors_and_broker_down_up_lose_nothing() {
     assert_eq!(sink.ids(), all(1000), "0 missing");
     eprintln!("k8: {} duplicates", sink.duplicates());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn k7_sink_stall_longer_than_max_poll_interval_keeps_the_group() {
+    let kafka = MockKafka::start(1).unwrap();
+    kafka.create_topic(TOPIC, 2).unwrap();
+    let bs = kafka.bootstrap_servers();
+    produce(&bs, TOPIC, 2, &events(0..300)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dl = dir.path().join("dl.ndjson").to_string_lossy().into_owned();
+    let mut cfg = config(&bs, "g-k7", &dl);
+    cfg.kafka.session_timeout_ms = 3_000;
+    cfg.kafka.max_poll_interval_ms = 3_000;
+    cfg.pipeline.shutdown_timeout_ms = 1_000;
+    cfg.pipeline.max_in_flight_bytes = 60_000;
+    cfg.pipeline.batch_max_bytes = 20_000;
+    let sink = MemorySink::new("mem");
+    sink.stall_on("evt-0");
+    let run = Running::start(cfg, vec![sink.clone() as Arc<dyn Sink>]);
+    assert!(wait_for(20, || run.assignments() == 1).await);
+    // Stalled for three times max.poll.interval.ms, with intake paused.
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    assert_eq!(run.assignments(), 1, "no eviction, no rebalance");
+    sink.release();
+    assert!(wait_for(30, || committed_total(&bs, "g-k7", TOPIC, 2) == 300).await);
+    run.stop().await;
+    assert_eq!(sink.ids(), all(300));
+    assert_eq!(sink.duplicates(), 0, "no duplicate storm");
+}
