@@ -110,7 +110,16 @@ fn main() {
             ..Default::default()
         },
         sinks: Vec::new(),
-        policy: siem_bridge::demo::demo_policy(),
+        policy: if std::env::var_os("DROPALL").is_some() {
+            let f: siem_bridge::policy::FilterConfig =
+                toml::from_str("[[drop]]\ninclude_failed_auth = true\n").unwrap();
+            siem_bridge::policy::Policy {
+                filter: f.compile().unwrap(),
+                ..Default::default()
+            }
+        } else {
+            siem_bridge::demo::demo_policy()
+        },
     };
     let handle: Arc<Mutex<Option<Handle>>> = Arc::default();
     let h = handle.clone();
