@@ -169,9 +169,9 @@ fn print_summary(
     writeln!(out, "committed offsets: {}", offsets(&s.stored))?;
     let notable = st.notable();
     if !notable.is_empty() {
-        writeln!(out, "\nmost severe events:")?;
+        writeln!(out, "\nmost severe events (grouped):")?;
         for n in notable {
-            writeln!(out, "  {}", n.line)?;
+            writeln!(out, "  {}", n.line())?;
         }
     }
     writeln!(out, "\nenriched events: {}", events.display())?;

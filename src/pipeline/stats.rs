@@ -7,13 +7,33 @@ use std::sync::Mutex;
 
 use crate::event::{Enrichment, Severity};
 
-/// The most severe events seen, for summaries.
+/// A group of similar severe events (same severity, method, verdict,
+/// principal and source), for summaries.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notable {
     pub severity: Severity,
+    pub count: u64,
+    /// Time of the first event of the group.
     pub time_unix_nanos: i64,
-    pub event_id: String,
-    pub line: String,
+    pub first_event_id: String,
+    /// Up to five distinct resources the group touched.
+    pub resources: Vec<String>,
+    /// `method verdict by principal from ip`.
+    pub what: String,
+}
+
+impl Notable {
+    /// One line for people.
+    pub fn line(&self) -> String {
+        format!(
+            "{} {:<8} {:>5} × {} on {}",
+            crate::event::enrich::Rfc3339(self.time_unix_nanos),
+            self.severity.as_str(),
+            self.count,
+            self.what,
+            self.resources.join(", ")
+        )
+    }
 }
 
 /// Health of one sink as the pipeline last saw it.
@@ -35,10 +55,11 @@ pub struct Stats {
     outcomes: Mutex<BTreeMap<(String, &'static str), u64>>,
     health: Mutex<BTreeMap<String, SinkHealth>>,
     dead_letter_error: Mutex<Option<String>>,
-    notable: Mutex<Vec<Notable>>,
+    notable: Mutex<BTreeMap<String, Notable>>,
 }
 
 const NOTABLE_KEEP: usize = 10;
+const NOTABLE_GROUPS: usize = 1_000;
 
 fn inc<K: Ord>(m: &Mutex<BTreeMap<K, u64>>, k: K, by: u64) {
     *m.lock()
@@ -118,47 +139,57 @@ impl Stats {
             .clone()
     }
 
-    /// Keeps the most severe events (high and critical).
+    /// Groups medium and more severe events for summaries (bounded).
     pub fn observe(&self, e: &Enrichment) {
-        if e.severity < Severity::High {
+        if e.severity < Severity::Medium {
             return;
         }
-        let line = format!(
-            "{} {:<8} {} {} by {} on {}{}",
-            e.time,
-            e.severity.as_str(),
-            e.method.as_deref().unwrap_or("-"),
+        let what = format!(
+            "{} {} by {}{}",
+            e.method.as_deref().unwrap_or(&e.event_type),
             e.verdict.as_str(),
             e.principal.normalized.as_deref().unwrap_or("-"),
-            e.resource_name
-                .as_deref()
-                .or(e.crn.resource_name.as_deref())
-                .unwrap_or("-"),
             e.source_ip
                 .as_deref()
                 .map(|ip| format!(" from {ip}"))
                 .unwrap_or_default(),
         );
+        let key = format!("{}|{what}", e.severity.as_str());
+        let resource = e
+            .resource_name
+            .as_deref()
+            .or(e.crn.resource_name.as_deref())
+            .unwrap_or("-");
         let mut n = self.notable.lock().unwrap_or_else(|p| p.into_inner());
-        n.push(Notable {
+        if !n.contains_key(&key) && n.len() >= NOTABLE_GROUPS {
+            return;
+        }
+        let g = n.entry(key).or_insert_with(|| Notable {
             severity: e.severity,
+            count: 0,
             time_unix_nanos: e.time_unix_nanos,
-            event_id: e.event_id.clone(),
-            line,
+            first_event_id: e.event_id.clone(),
+            resources: Vec::new(),
+            what,
         });
-        n.sort_by(|a, b| {
-            b.severity
-                .cmp(&a.severity)
-                .then(a.time_unix_nanos.cmp(&b.time_unix_nanos))
-        });
-        n.truncate(NOTABLE_KEEP);
+        g.count += 1;
+        if g.resources.len() < 5 && !g.resources.iter().any(|r| r == resource) {
+            g.resources.push(resource.to_owned());
+        }
     }
 
+    /// The most severe groups, most severe and most frequent first.
     pub fn notable(&self) -> Vec<Notable> {
-        self.notable
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        let n = self.notable.lock().unwrap_or_else(|p| p.into_inner());
+        let mut v: Vec<Notable> = n.values().cloned().collect();
+        v.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then(b.count.cmp(&a.count))
+                .then(a.time_unix_nanos.cmp(&b.time_unix_nanos))
+        });
+        v.truncate(NOTABLE_KEEP);
+        v
     }
 
     pub fn get(counter: &AtomicU64) -> u64 {
