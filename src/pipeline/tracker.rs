@@ -38,6 +38,17 @@ impl OffsetStore for crate::kafka::AuditConsumer {
     }
 }
 
+/// One assigned partition as [`Tracker::partitions`] sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionState {
+    pub topic: String,
+    pub partition: i32,
+    /// The next offset to read, as last stored.
+    pub stored: Option<i64>,
+    /// The oldest record not yet resolved: (offset, timestamp ms).
+    pub first_unresolved: Option<(i64, Option<i64>)>,
+}
+
 /// A registered record: its partition, epoch and offset.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ticket {
@@ -52,8 +63,8 @@ pub struct Ticket {
 struct Partition {
     epoch: u64,
     /// Records from the first unresolved one to the last read, in offset
-    /// order: (offset, resolved, bytes).
-    pending: VecDeque<(i64, bool, usize)>,
+    /// order: (offset, resolved, bytes, Kafka timestamp in ms).
+    pending: VecDeque<(i64, bool, usize, Option<i64>)>,
     /// The next offset to store once everything before it is resolved.
     next: Option<i64>,
     /// What was last stored.
@@ -121,9 +132,9 @@ impl Tracker {
         let mut s = self.lock();
         for key in parts {
             if let Some(p) = s.partitions.remove(key) {
-                let unresolved = p.pending.iter().filter(|(_, done, _)| !done).count();
+                let unresolved = p.pending.iter().filter(|(_, done, ..)| !done).count();
                 s.pending_records -= p.pending.len();
-                s.pending_bytes -= p.pending.iter().map(|(_, _, b)| b).sum::<usize>();
+                s.pending_bytes -= p.pending.iter().map(|(_, _, b, _)| b).sum::<usize>();
                 if unresolved > 0 {
                     tracing::info!(
                         message = "Partition revoked with unresolved records; the next owner re-reads them.",
@@ -137,6 +148,20 @@ impl Tracker {
     /// Registers a record just read. Records of one partition must be
     /// registered in offset order.
     pub fn register(&self, topic: &str, partition: i32, offset: i64, bytes: usize) -> Ticket {
+        self.register_at(topic, partition, offset, bytes, None)
+    }
+
+    /// [`Tracker::register`] with the record's Kafka timestamp (ms), kept
+    /// so that the retention headroom of the oldest unresolved record can
+    /// be reported.
+    pub fn register_at(
+        &self,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+        bytes: usize,
+        timestamp_ms: Option<i64>,
+    ) -> Ticket {
         let mut s = self.lock();
         let key = (topic.to_owned(), partition);
         if !s.partitions.contains_key(&key) {
@@ -156,7 +181,7 @@ impl Tracker {
         }
         let p = s.partitions.get_mut(&key).expect("inserted above");
         let mut released = (0, 0);
-        if p.pending.back().is_some_and(|(o, _, _)| *o >= offset) {
+        if p.pending.back().is_some_and(|(o, ..)| *o >= offset) {
             tracing::warn!(
                 message = "Offset went backwards; resetting the partition's watermark.",
                 topic,
@@ -165,11 +190,11 @@ impl Tracker {
             );
             released = (
                 p.pending.len(),
-                p.pending.iter().map(|(_, _, b)| b).sum::<usize>(),
+                p.pending.iter().map(|(_, _, b, _)| b).sum::<usize>(),
             );
             p.pending.clear();
         }
-        p.pending.push_back((offset, false, bytes));
+        p.pending.push_back((offset, false, bytes, timestamp_ms));
         let epoch = p.epoch;
         s.pending_records = s.pending_records + 1 - released.0;
         s.pending_bytes = s.pending_bytes + bytes - released.1;
@@ -196,11 +221,11 @@ impl Tracker {
                 continue;
             }
             // Offsets are sorted: find the record by binary search.
-            if let Ok(i) = p.pending.binary_search_by_key(&t.offset, |(o, _, _)| *o) {
+            if let Ok(i) = p.pending.binary_search_by_key(&t.offset, |(o, ..)| *o) {
                 p.pending[i].1 = true;
             }
             let (mut popped, mut bytes) = (0, 0);
-            while let Some(&(o, true, b)) = p.pending.front() {
+            while let Some(&(o, true, b, _)) = p.pending.front() {
                 p.pending.pop_front();
                 p.next = Some(o + 1);
                 popped += 1;
@@ -280,11 +305,34 @@ impl Tracker {
             .filter_map(|((t, p), part)| {
                 part.pending
                     .iter()
-                    .find(|(_, done, _)| !done)
-                    .map(|(o, _, _)| (t.clone(), *p, *o))
+                    .find(|(_, done, ..)| !done)
+                    .map(|(o, ..)| (t.clone(), *p, *o))
             })
             .collect();
         out.sort();
+        out
+    }
+
+    /// Every assigned partition with its stored offset and its first
+    /// unresolved record (offset, Kafka timestamp in ms), if any: what
+    /// consumer lag and retention headroom are computed from.
+    pub fn partitions(&self) -> Vec<PartitionState> {
+        let s = self.lock();
+        let mut out: Vec<_> = s
+            .partitions
+            .iter()
+            .map(|((t, p), part)| PartitionState {
+                topic: t.clone(),
+                partition: *p,
+                stored: part.stored,
+                first_unresolved: part
+                    .pending
+                    .iter()
+                    .find(|(_, done, ..)| !done)
+                    .map(|&(o, _, _, ts)| (o, ts)),
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
         out
     }
 }
