@@ -86,7 +86,9 @@ impl Document {
                     problems: vec![Problem {
                         key: String::new(),
                         line,
-                        message: e.message().to_owned(),
+                        // One line per problem: the parser's message
+                        // may span several.
+                        message: e.message().trim().replace('\n', "; "),
                     }],
                 });
             }
@@ -257,7 +259,11 @@ pub fn load(
             doc.problem(join("dead_letter", &key), msg);
         }
     }
-    let observability = doc.section::<crate::observe::ObservabilityConfig>("observability");
+    // Zero-config mode opens no port: there is no file to say where.
+    let observability = match path {
+        None => Some(crate::observe::ObservabilityConfig::disabled()),
+        Some(_) => doc.section::<crate::observe::ObservabilityConfig>("observability"),
+    };
     if let Some(o) = &observability {
         for (key, msg) in o.check() {
             doc.problem(format!("observability.{key}"), msg);
