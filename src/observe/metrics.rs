@@ -264,7 +264,7 @@ pub fn render(handle: &Handle, retention: Duration) -> String {
     for p in parts.iter().filter(|p| p.headroom_hours.is_some()) {
         let _ = writeln!(
             out,
-            "siem_bridge_retention_headroom_hours{{topic=\"{}\",partition=\"{}\"}} {:.3}",
+            "siem_bridge_retention_headroom_hours{{topic=\"{}\",partition=\"{}\"}} {}",
             label(&p.topic),
             p.partition,
             p.headroom_hours.unwrap_or(0.0)

@@ -175,24 +175,39 @@ pub struct Handle {
 /// Runs until `shutdown` is cancelled, then stops intake, finishes or
 /// abandons in-flight batches within the deadline, commits and leaves
 /// the group.
-/// Serves `/metrics`, `/health` and `/ready` on `[observability] listen`
-/// while it runs (bound before anything else: a taken port fails the start).
+/// Runs the pipeline with the sinks of `config` and its observability
+/// endpoints.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<Summary, PipelineError> {
     let sinks = config
         .sinks
         .iter()
         .map(|s| s.build())
         .collect::<Result<Vec<_>, _>>()?;
+    run_served(config, sinks, shutdown, |_, _| {}).await
+}
+
+/// [`run_with`] plus `/metrics`, `/health` and `/ready` on
+/// `[observability] listen` while it runs. The listener is bound before
+/// anything else, so a taken port fails the start; `on_start` also gets
+/// the bound address (`None` when disabled).
+pub async fn run_served(
+    config: Config,
+    sinks: Vec<Arc<dyn Sink>>,
+    shutdown: CancellationToken,
+    on_start: impl FnOnce(Handle, Option<std::net::SocketAddr>),
+) -> Result<Summary, PipelineError> {
     let server = crate::observe::Server::bind(&config.observability)
         .await
         .map_err(PipelineError::Http)?;
     let stop_server = shutdown.child_token();
     let retention = config.observability.retention();
     let summary = run_with(config, sinks, shutdown, |handle| {
+        let addr = server.as_ref().map(|s| s.addr());
         if let Some(server) = server {
             tracing::info!(message = "Serving /metrics, /health and /ready.", address = %server.addr());
-            server.spawn(handle, retention, stop_server.clone());
+            server.spawn(handle.clone(), retention, stop_server.clone());
         }
+        on_start(handle, addr);
     })
     .await;
     stop_server.cancel();

@@ -10,6 +10,7 @@ mod fixtures;
 mod inspect_cli;
 mod kafka_support;
 mod no_panic;
+mod observability;
 mod process;
 mod splunk_hec;
 mod support;
