@@ -111,6 +111,7 @@ fn main() {
         },
         sinks: Vec::new(),
         policy: siem_bridge::demo::demo_policy(),
+        observability: siem_bridge::observe::ObservabilityConfig::disabled(),
     };
     let handle: Arc<Mutex<Option<Handle>>> = Arc::default();
     let h = handle.clone();

@@ -18,10 +18,13 @@ use tokio_util::sync::CancellationToken;
 use crate::kafka_support::*;
 use crate::test_sinks::{Behaviour, MemorySink};
 
+/// The handle and the endpoints' address, once the pipeline started.
+type Started = Arc<Mutex<Option<(Handle, Option<SocketAddr>)>>>;
+
 /// A pipeline with its endpoints on an ephemeral port.
 struct Served {
     shutdown: CancellationToken,
-    started: Arc<Mutex<Option<(Handle, Option<SocketAddr>)>>>,
+    started: Started,
     task: JoinHandle<Summary>,
 }
 
@@ -30,7 +33,7 @@ impl Served {
         config.observability.enabled = true;
         config.observability.listen = "127.0.0.1:0".into();
         let shutdown = CancellationToken::new();
-        let started: Arc<Mutex<Option<(Handle, Option<SocketAddr>)>>> = Arc::default();
+        let started: Started = Arc::default();
         let s = started.clone();
         let task = tokio::spawn({
             let shutdown = shutdown.clone();
