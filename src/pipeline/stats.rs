@@ -243,3 +243,35 @@ impl Stats {
         counter.fetch_add(n, Ordering::Relaxed);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_send_is_classed_by_its_worst_outcome() {
+        assert_eq!(request_class(["accepted", "accepted"]), "accepted");
+        assert_eq!(request_class(["accepted", "rejected"]), "rejected");
+        assert_eq!(request_class(["rejected", "ambiguous"]), "ambiguous");
+        assert_eq!(
+            request_class(["retryable", "misconfigured", "accepted"]),
+            "misconfigured"
+        );
+        assert_eq!(request_class([]), "accepted");
+    }
+
+    #[test]
+    fn latency_lands_in_the_first_bucket_that_holds_it() {
+        let s = Stats::default();
+        s.request("hec", "accepted", Duration::from_millis(5));
+        s.request("hec", "accepted", Duration::from_millis(7));
+        s.request("hec", "retryable", Duration::from_secs(60));
+        let h = &s.latency()["hec"];
+        assert_eq!(h.count, 3);
+        assert_eq!(h.counts[0], 1, "5 ms is <= 0.005 s");
+        assert_eq!(h.counts[1], 1);
+        assert_eq!(h.counts[LATENCY_BUCKETS.len()], 1, "above 30 s");
+        assert!((h.sum_seconds - 60.012).abs() < 1e-9);
+        assert_eq!(s.requests()[&("hec".to_owned(), "accepted")], 2);
+    }
+}
