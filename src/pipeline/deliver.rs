@@ -89,19 +89,23 @@ struct Refusal {
 impl Delivery {
     /// Delivers `batch` to every sink, dead-letters refusals, then resolves
     /// the batch's records. Returns false if abandoned.
+    /// Runs in a `batch` span (see [`batch_span`]), each sink's part in a
+    /// nested `sink` span.
     pub async fn run(&self, mut batch: Batch) -> bool {
         self.drop_revoked(&mut batch);
         if batch.events.is_empty() {
             return true;
         }
         let span = batch_span(&batch);
+        self.deliver(batch).instrument(span).await
+    }
+
+    async fn deliver(&self, batch: Batch) -> bool {
         let sends = self.sinks.iter().map(|s| {
             self.to_sink(s, &batch.events)
-                .instrument(tracing::info_span!(parent: &span, "sink", sink = %s.name()))
+                .instrument(tracing::info_span!("sink", sink = %s.name()))
         });
-        let results = futures::future::join_all(sends)
-            .instrument(span.clone())
-            .await;
+        let results = futures::future::join_all(sends).await;
         let mut refusals = Vec::new();
         for r in results {
             match r {

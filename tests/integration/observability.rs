@@ -281,3 +281,45 @@ async fn a_stuck_sink_shows_as_lag_shrinking_headroom_and_not_ready() {
     assert!(wait_for(10, || committed_total(&bs, "g-stuck", TOPIC, 1) == 20).await);
     assert_eq!(sink.ids().len(), 20);
 }
+
+#[test]
+fn json_logs_carry_a_batch_span_and_a_sink_span() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_siem-bridge"))
+        .args(["demo", "--events", "60", "--log-format", "json"])
+        .args(["--log", "siem_bridge::pipeline=debug", "--out"])
+        .arg(dir.path().join("demo"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let sent: Vec<serde_json::Value> = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["fields"]["message"] == "Sent.")
+        .collect();
+    assert!(!sent.is_empty(), "{stderr}");
+    let mut events = 0;
+    for line in &sent {
+        let spans = line["spans"].as_array().unwrap();
+        assert_eq!(spans.len(), 2, "{line}");
+        let (batch, sink) = (&spans[0], &spans[1]);
+        assert_eq!(batch["name"], "batch");
+        assert!(batch["partitions"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{TOPIC}/")));
+        assert!(batch["first_offset"].as_i64() <= batch["last_offset"].as_i64());
+        assert_eq!(batch["events"], line["fields"]["events"]);
+        assert_eq!(sink["name"], "sink");
+        assert_eq!(sink["sink"], "demo-file");
+        events += line["fields"]["events"].as_u64().unwrap();
+    }
+    let forwarded = std::fs::read_to_string(dir.path().join("demo/events.ndjson"))
+        .map(|t| t.lines().count() as u64)
+        .unwrap_or_default();
+    assert_eq!(
+        events, forwarded,
+        "every delivered event was in a logged send"
+    );
+}
