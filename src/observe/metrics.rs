@@ -213,6 +213,20 @@ pub fn render(handle: &Handle, retention: Duration) -> String {
     }
     header(
         &mut out,
+        "siem_bridge_sink_healthcheck_ok",
+        "gauge",
+        "1 while the sink's own health check passes.",
+    );
+    for (sink, e) in s.probes() {
+        let _ = writeln!(
+            out,
+            "siem_bridge_sink_healthcheck_ok{{sink=\"{}\"}} {}",
+            label(&sink),
+            u8::from(e.is_none())
+        );
+    }
+    header(
+        &mut out,
         "siem_bridge_dead_letter_healthy",
         "gauge",
         "1 while dead-letter writes succeed.",

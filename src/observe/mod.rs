@@ -7,6 +7,7 @@
 //! scrape time; nothing here is on the delivery path.
 
 pub mod metrics;
+mod probe;
 pub mod ready;
 mod server;
 
@@ -14,6 +15,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub use probe::spawn_probes;
 pub use server::Server;
 
 /// `[observability]`.
@@ -31,6 +33,11 @@ pub struct ObservabilityConfig {
     /// Confluent's audit-log topic keeps 7 days.
     #[serde(default = "d_retention_hours")]
     pub retention_hours: u64,
+    /// How often each sink's own health check runs for `/ready` (0: never;
+    /// then only the outcomes of real sends count). Catches a broken sink
+    /// while no events flow.
+    #[serde(default = "d_healthcheck_interval_secs")]
+    pub healthcheck_interval_secs: u64,
 }
 
 fn d_enabled() -> bool {
@@ -42,6 +49,9 @@ fn d_listen() -> String {
 fn d_retention_hours() -> u64 {
     7 * 24
 }
+fn d_healthcheck_interval_secs() -> u64 {
+    30
+}
 
 impl Default for ObservabilityConfig {
     fn default() -> Self {
@@ -49,6 +59,7 @@ impl Default for ObservabilityConfig {
             enabled: d_enabled(),
             listen: d_listen(),
             retention_hours: d_retention_hours(),
+            healthcheck_interval_secs: d_healthcheck_interval_secs(),
         }
     }
 }

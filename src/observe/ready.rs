@@ -23,6 +23,11 @@ pub fn reasons(handle: &Handle) -> Vec<String> {
             ));
         }
     }
+    for (sink, e) in handle.stats.probes() {
+        if let Some(e) = e {
+            out.push(format!("sink `{sink}` health check fails: {e}"));
+        }
+    }
     if let Some(e) = handle.stats.dead_letter_error() {
         out.push(format!("dead-letter store fails: {e}"));
     }

@@ -201,11 +201,21 @@ pub async fn run_served(
         .map_err(PipelineError::Http)?;
     let stop_server = shutdown.child_token();
     let retention = config.observability.retention();
+    let probe_every = Duration::from_secs(config.observability.healthcheck_interval_secs);
+    let probed = sinks.clone();
     let summary = run_with(config, sinks, shutdown, |handle| {
         let addr = server.as_ref().map(|s| s.addr());
         if let Some(server) = server {
             tracing::info!(message = "Serving /metrics, /health and /ready.", address = %server.addr());
             server.spawn(handle.clone(), retention, stop_server.clone());
+            if !probe_every.is_zero() {
+                crate::observe::spawn_probes(
+                    probed,
+                    handle.stats.clone(),
+                    probe_every,
+                    stop_server.clone(),
+                );
+            }
         }
         on_start(handle, addr);
     })

@@ -38,6 +38,7 @@ pub struct Stats {
     latency: Mutex<BTreeMap<String, Histogram>>,
     health: Mutex<BTreeMap<String, SinkHealth>>,
     dead_letter_error: Mutex<Option<String>>,
+    probes: Mutex<BTreeMap<String, Option<String>>>,
     notable: Mutex<Vec<Notable>>,
 }
 
@@ -172,6 +173,26 @@ impl Stats {
 
     pub fn health(&self) -> BTreeMap<String, SinkHealth> {
         self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Records the result of a sink's own health check (`None`: passed).
+    pub fn set_probe(&self, sink: &str, error: Option<String>) {
+        let mut p = self.probes.lock().unwrap_or_else(|p| p.into_inner());
+        let before = p.insert(sink.to_owned(), error.clone());
+        if before.flatten() != error {
+            match &error {
+                Some(e) => tracing::warn!(message = "Sink health check fails.", sink, error = %e),
+                None => tracing::info!(message = "Sink health check passes.", sink),
+            }
+        }
+    }
+
+    /// The last health-check result of every probed sink.
+    pub fn probes(&self) -> BTreeMap<String, Option<String>> {
+        self.probes
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
