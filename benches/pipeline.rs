@@ -120,6 +120,7 @@ fn main() {
         } else {
             siem_bridge::demo::demo_policy()
         },
+        observability: siem_bridge::observe::ObservabilityConfig::disabled(),
     };
     let handle: Arc<Mutex<Option<Handle>>> = Arc::default();
     let h = handle.clone();

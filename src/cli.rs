@@ -46,6 +46,20 @@ pub enum Command {
         #[arg(long, env = "SIEM_BRIDGE_CONFIG")]
         config: Option<PathBuf>,
     },
+    /// Check a config file: every problem at once (with key and line),
+    /// then, unless --no-network, Kafka metadata for the topics with the
+    /// configured credentials and each sink's health check. Exit 0 valid,
+    /// 1 unreachable, 2 invalid.
+    Validate {
+        #[arg(long, env = "SIEM_BRIDGE_CONFIG")]
+        config: PathBuf,
+        /// Only check the file.
+        #[arg(long)]
+        no_network: bool,
+        /// Time allowed for each network check.
+        #[arg(long, default_value_t = 10_000)]
+        timeout_ms: u64,
+    },
     /// Run the real pipeline on an in-process Kafka with a generated
     /// stream (logins, changes, malformed records, an attack), into files.
     Demo {
@@ -84,4 +98,22 @@ pub enum Command {
         #[arg(long)]
         data_stream: bool,
     },
+}
+
+/// `siem-bridge validate`: prints the findings on stdout, returns the exit
+/// code (0 valid, 1 unreachable, 2 invalid).
+pub async fn validate(config: &std::path::Path, no_network: bool, timeout_ms: u64) -> u8 {
+    let mut out = std::io::stdout();
+    match crate::validate::run(
+        config,
+        !no_network,
+        std::time::Duration::from_millis(timeout_ms),
+        &crate::config::process_env,
+        &mut out,
+    )
+    .await
+    {
+        Ok(v) => v.exit_code(),
+        Err(_) => 1,
+    }
 }

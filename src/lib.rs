@@ -19,6 +19,8 @@
 //! | [`shutdown`] | SIGINT/SIGTERM → one cancellation token |
 //! | [`demo`] | `siem-bridge demo`: generated stream → in-process Kafka → the real pipeline |
 //! | [`mock`] | librdkafka's mock cluster, for `demo`, tests and the `mock-kafka` helper binary |
+//! | [`observe`] | `[observability]`: `/metrics`, `/health`, `/ready` of a running pipeline |
+//! | [`validate`] | `siem-bridge validate`: every config problem, then Kafka and sink reachability |
 //! | [`inspect`] | `siem-bridge inspect`: why was this dropped, how was it classified |
 
 pub mod cli;
@@ -28,9 +30,11 @@ pub mod event;
 pub mod inspect;
 pub mod kafka;
 pub mod mock;
+pub mod observe;
 pub mod pipeline;
 pub mod policy;
 pub mod secret;
 pub mod shutdown;
 pub mod sink;
 pub mod tls;
+pub mod validate;

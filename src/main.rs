@@ -72,6 +72,13 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             })
         }
+        Command::Validate {
+            config,
+            no_network,
+            timeout_ms,
+        } => Ok(ExitCode::from(runtime()?.block_on(
+            siem_bridge::cli::validate(&config, no_network, timeout_ms),
+        ))),
         Command::Demo { events, out } => runtime()?.block_on(async {
             let mut stdout = std::io::stdout();
             demo::run(events, &out, &mut stdout).await?;

@@ -86,7 +86,9 @@ impl Document {
                     problems: vec![Problem {
                         key: String::new(),
                         line,
-                        message: e.message().to_owned(),
+                        // One line per problem: the parser's message
+                        // may span several.
+                        message: e.message().trim().replace('\n', "; "),
                     }],
                 });
             }
@@ -195,6 +197,7 @@ pub struct Config {
     pub dead_letter: crate::pipeline::dead_letter::DeadLetterConfig,
     pub sinks: Vec<crate::sink::SinkConfig>,
     pub policy: Policy,
+    pub observability: crate::observe::ObservabilityConfig,
 }
 
 /// Top-level sections a config file may have.
@@ -205,6 +208,7 @@ pub const SECTIONS: &[&str] = &[
     "sinks",
     "filter",
     "severity",
+    "observability",
 ];
 
 /// Loads and validates a config file (or, with `None`, the zero-config
@@ -255,6 +259,16 @@ pub fn load(
             doc.problem(join("dead_letter", &key), msg);
         }
     }
+    // Zero-config mode opens no port: there is no file to say where.
+    let observability = match path {
+        None => Some(crate::observe::ObservabilityConfig::disabled()),
+        Some(_) => doc.section::<crate::observe::ObservabilityConfig>("observability"),
+    };
+    if let Some(o) = &observability {
+        for (key, msg) in o.check() {
+            doc.problem(format!("observability.{key}"), msg);
+        }
+    }
     let sinks = sinks_from(&mut doc, path.is_none());
     let policy = policy_from(&mut doc);
     doc.finish()?;
@@ -264,6 +278,7 @@ pub fn load(
         dead_letter: dead_letter.expect("no problems"),
         sinks: sinks.expect("no problems"),
         policy: policy.expect("no problems"),
+        observability: observability.expect("no problems"),
     })
 }
 

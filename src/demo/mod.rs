@@ -70,6 +70,7 @@ pub async fn run(events: usize, out_dir: &Path, out: &mut impl Write) -> anyhow:
             fsync: Default::default(),
         })],
         policy: demo_policy(),
+        observability: crate::observe::ObservabilityConfig::disabled(),
     };
     let shutdown = CancellationToken::new();
     let handle: Arc<Mutex<Option<Handle>>> = Arc::default();

@@ -4,14 +4,15 @@
 //! resend. Rejected events are dead-lettered before the batch resolves.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::batch::Batch;
 use super::dead_letter::{DeadLetter, Entry, Payload};
-use super::stats::Stats;
+use super::stats::{self, Stats};
 use super::tracker::Tracker;
 use crate::event::Event;
 use crate::sink::{Outcome, Sink};
@@ -56,6 +57,27 @@ pub struct Delivery {
     pub abandon: CancellationToken,
 }
 
+/// The span of one batch: how many events, from which partitions, and the
+/// offset range, so that every sink's logs can be tied to Kafka records.
+fn batch_span(batch: &Batch) -> tracing::Span {
+    let mut partitions: Vec<String> = Vec::new();
+    for t in &batch.tickets {
+        let p = format!("{}/{}", t.topic, t.partition);
+        if !partitions.contains(&p) {
+            partitions.push(p);
+        }
+    }
+    let first = batch.tickets.iter().map(|t| t.offset).min().unwrap_or(-1);
+    let last = batch.tickets.iter().map(|t| t.offset).max().unwrap_or(-1);
+    tracing::info_span!(
+        "batch",
+        events = batch.events.len(),
+        partitions = %partitions.join(","),
+        first_offset = first,
+        last_offset = last
+    )
+}
+
 /// A refusal by one sink, to be dead-lettered.
 struct Refusal {
     index: usize,
@@ -67,12 +89,22 @@ struct Refusal {
 impl Delivery {
     /// Delivers `batch` to every sink, dead-letters refusals, then resolves
     /// the batch's records. Returns false if abandoned.
+    /// Runs in a `batch` span (see [`batch_span`]), each sink's part in a
+    /// nested `sink` span.
     pub async fn run(&self, mut batch: Batch) -> bool {
         self.drop_revoked(&mut batch);
         if batch.events.is_empty() {
             return true;
         }
-        let sends = self.sinks.iter().map(|s| self.to_sink(s, &batch.events));
+        let span = batch_span(&batch);
+        self.deliver(batch).instrument(span).await
+    }
+
+    async fn deliver(&self, batch: Batch) -> bool {
+        let sends = self.sinks.iter().map(|s| {
+            self.to_sink(s, &batch.events)
+                .instrument(tracing::info_span!("sink", sink = %s.name()))
+        });
         let results = futures::future::join_all(sends).await;
         let mut refusals = Vec::new();
         for r in results {
@@ -171,16 +203,26 @@ impl Delivery {
         let mut delays = self.retry.delays();
         loop {
             let subset: Vec<Arc<Event>> = pending.iter().map(|&i| events[i].clone()).collect();
+            let started = Instant::now();
             let report = tokio::select! {
                 r = sink.send(&subset) => r,
                 _ = self.abandon.cancelled() => return None,
             };
+            let elapsed = started.elapsed();
             let mut outcomes = report.outcomes;
             if outcomes.len() != subset.len() {
                 tracing::error!(message = "Sink returned the wrong number of outcomes; resending all.", sink = %name);
                 outcomes =
                     vec![Outcome::Ambiguous("outcome count mismatch".to_owned()); subset.len()];
             }
+            let class = stats::request_class(outcomes.iter().map(Outcome::class));
+            self.stats.request(&name, class, elapsed);
+            tracing::debug!(
+                message = "Sent.",
+                events = subset.len(),
+                outcome = class,
+                elapsed_ms = elapsed.as_millis() as u64
+            );
             let mut next = Vec::new();
             let mut misconfigured = None;
             for (&i, outcome) in pending.iter().zip(&outcomes) {

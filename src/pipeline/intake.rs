@@ -68,11 +68,12 @@ impl Intake {
             timestamp: m.timestamp().to_millis(),
         };
         let tracker = &self.delivery.tracker;
-        let ticket = tracker.register(
+        let ticket = tracker.register_at(
             &coords.topic,
             coords.partition,
             coords.offset,
             payload.len(),
+            coords.timestamp,
         );
         Stats::add(&self.stats().read, 1);
         match self.processor.process(payload, Some(&coords), now_nanos()) {

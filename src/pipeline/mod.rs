@@ -146,6 +146,10 @@ pub enum PipelineError {
     DeadLetter(String),
     #[error(transparent)]
     Sink(#[from] crate::sink::SinkError),
+    /// Another process holds `[observability] listen`, or the address is
+    /// not local: change the address or set `enabled = false`.
+    #[error("observability endpoint: {0}")]
+    Http(String),
 }
 
 /// What a finished run did.
@@ -163,18 +167,61 @@ pub struct Summary {
 pub struct Handle {
     pub stats: Arc<Stats>,
     pub tracker: Arc<Tracker>,
+    /// The consumer, for its cached high watermarks (consumer lag). Weak:
+    /// a handle kept after the run must not keep the consumer alive.
+    pub consumer: std::sync::Weak<crate::kafka::AuditConsumer>,
 }
 
 /// Runs until `shutdown` is cancelled, then stops intake, finishes or
 /// abandons in-flight batches within the deadline, commits and leaves
 /// the group.
+/// Runs the pipeline with the sinks of `config` and its observability
+/// endpoints.
 pub async fn run(config: Config, shutdown: CancellationToken) -> Result<Summary, PipelineError> {
     let sinks = config
         .sinks
         .iter()
         .map(|s| s.build())
         .collect::<Result<Vec<_>, _>>()?;
-    run_with(config, sinks, shutdown, |_| {}).await
+    run_served(config, sinks, shutdown, |_, _| {}).await
+}
+
+/// [`run_with`] plus `/metrics`, `/health` and `/ready` on
+/// `[observability] listen` while it runs. The listener is bound before
+/// anything else, so a taken port fails the start; `on_start` also gets
+/// the bound address (`None` when disabled).
+pub async fn run_served(
+    config: Config,
+    sinks: Vec<Arc<dyn Sink>>,
+    shutdown: CancellationToken,
+    on_start: impl FnOnce(Handle, Option<std::net::SocketAddr>),
+) -> Result<Summary, PipelineError> {
+    let server = crate::observe::Server::bind(&config.observability)
+        .await
+        .map_err(PipelineError::Http)?;
+    let stop_server = shutdown.child_token();
+    let retention = config.observability.retention();
+    let probe_every = Duration::from_secs(config.observability.healthcheck_interval_secs);
+    let probed = sinks.clone();
+    let summary = run_with(config, sinks, shutdown, |handle| {
+        let addr = server.as_ref().map(|s| s.addr());
+        if let Some(server) = server {
+            tracing::info!(message = "Serving /metrics, /health and /ready.", address = %server.addr());
+            server.spawn(handle.clone(), retention, stop_server.clone());
+            if !probe_every.is_zero() {
+                crate::observe::spawn_probes(
+                    probed,
+                    handle.stats.clone(),
+                    probe_every,
+                    stop_server.clone(),
+                );
+            }
+        }
+        on_start(handle, addr);
+    })
+    .await;
+    stop_server.cancel();
+    summary
 }
 
 /// [`run`] with sinks built by the caller (tests use their own sinks),
@@ -201,6 +248,7 @@ pub async fn run_with(
     on_start(Handle {
         stats: stats.clone(),
         tracker: tracker.clone(),
+        consumer: Arc::downgrade(&consumer),
     });
     let abandon = CancellationToken::new();
     let delivery = Arc::new(Delivery {

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
+use std::time::Duration;
 
 use crate::event::{Enrichment, Severity};
 
@@ -53,13 +54,62 @@ pub struct Stats {
     dropped: Mutex<BTreeMap<String, u64>>,
     dead_lettered: Mutex<BTreeMap<String, u64>>,
     outcomes: Mutex<BTreeMap<(String, &'static str), u64>>,
+    requests: Mutex<BTreeMap<(String, &'static str), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
     health: Mutex<BTreeMap<String, SinkHealth>>,
     dead_letter_error: Mutex<Option<String>>,
+    probes: Mutex<BTreeMap<String, Option<String>>>,
     notable: Mutex<BTreeMap<String, Notable>>,
 }
 
 const NOTABLE_KEEP: usize = 10;
 const NOTABLE_GROUPS: usize = 1_000;
+
+/// Upper bounds (seconds) of the send-latency buckets: from a local
+/// sink's milliseconds to a slow SIEM's 30 s request timeout.
+pub const LATENCY_BUCKETS: [f64; 12] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+/// A latency histogram with [`LATENCY_BUCKETS`] (non-cumulative counts;
+/// the exposition makes them cumulative).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Histogram {
+    /// One count per bucket, plus the last for "above every bound".
+    pub counts: [u64; LATENCY_BUCKETS.len() + 1],
+    pub sum_seconds: f64,
+    pub count: u64,
+}
+
+impl Histogram {
+    pub fn observe(&mut self, d: Duration) {
+        let secs = d.as_secs_f64();
+        let i = LATENCY_BUCKETS
+            .iter()
+            .position(|&b| secs <= b)
+            .unwrap_or(LATENCY_BUCKETS.len());
+        self.counts[i] += 1;
+        self.sum_seconds += secs;
+        self.count += 1;
+    }
+}
+
+/// The class of one whole send, from its per-event outcomes: the one that
+/// needs the operator most (misconfigured, then retryable, ambiguous,
+/// rejected), or `accepted` when every event was.
+pub fn request_class(classes: impl IntoIterator<Item = &'static str>) -> &'static str {
+    const ORDER: [&str; 5] = [
+        "misconfigured",
+        "retryable",
+        "ambiguous",
+        "rejected",
+        "accepted",
+    ];
+    classes
+        .into_iter()
+        .min_by_key(|c| ORDER.iter().position(|o| o == c).unwrap_or(0))
+        .unwrap_or("accepted")
+}
 
 fn inc<K: Ord>(m: &Mutex<BTreeMap<K, u64>>, k: K, by: u64) {
     *m.lock()
@@ -83,6 +133,31 @@ impl Stats {
 
     pub fn outcome(&self, sink: &str, class: &'static str, n: u64) {
         inc(&self.outcomes, (sink.to_owned(), class), n);
+    }
+
+    /// One `send` to `sink` took `elapsed` and ended as `class` (see
+    /// [`request_class`]).
+    pub fn request(&self, sink: &str, class: &'static str, elapsed: Duration) {
+        inc(&self.requests, (sink.to_owned(), class), 1);
+        self.latency
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(sink.to_owned())
+            .or_default()
+            .observe(elapsed);
+    }
+
+    /// Sends per sink and class.
+    pub fn requests(&self) -> BTreeMap<(String, &'static str), u64> {
+        snapshot(&self.requests)
+    }
+
+    /// Send latency per sink.
+    pub fn latency(&self) -> BTreeMap<String, Histogram> {
+        self.latency
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn dropped_by_rule(&self) -> BTreeMap<String, u64> {
@@ -119,6 +194,26 @@ impl Stats {
 
     pub fn health(&self) -> BTreeMap<String, SinkHealth> {
         self.health
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Records the result of a sink's own health check (`None`: passed).
+    pub fn set_probe(&self, sink: &str, error: Option<String>) {
+        let mut p = self.probes.lock().unwrap_or_else(|p| p.into_inner());
+        let before = p.insert(sink.to_owned(), error.clone());
+        if before.flatten() != error {
+            match &error {
+                Some(e) => tracing::warn!(message = "Sink health check fails.", sink, error = %e),
+                None => tracing::info!(message = "Sink health check passes.", sink),
+            }
+        }
+    }
+
+    /// The last health-check result of every probed sink.
+    pub fn probes(&self) -> BTreeMap<String, Option<String>> {
+        self.probes
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
@@ -198,5 +293,37 @@ impl Stats {
 
     pub fn add(counter: &AtomicU64, n: u64) {
         counter.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_send_is_classed_by_its_worst_outcome() {
+        assert_eq!(request_class(["accepted", "accepted"]), "accepted");
+        assert_eq!(request_class(["accepted", "rejected"]), "rejected");
+        assert_eq!(request_class(["rejected", "ambiguous"]), "ambiguous");
+        assert_eq!(
+            request_class(["retryable", "misconfigured", "accepted"]),
+            "misconfigured"
+        );
+        assert_eq!(request_class([]), "accepted");
+    }
+
+    #[test]
+    fn latency_lands_in_the_first_bucket_that_holds_it() {
+        let s = Stats::default();
+        s.request("hec", "accepted", Duration::from_millis(5));
+        s.request("hec", "accepted", Duration::from_millis(7));
+        s.request("hec", "retryable", Duration::from_secs(60));
+        let h = &s.latency()["hec"];
+        assert_eq!(h.count, 3);
+        assert_eq!(h.counts[0], 1, "5 ms is <= 0.005 s");
+        assert_eq!(h.counts[1], 1);
+        assert_eq!(h.counts[LATENCY_BUCKETS.len()], 1, "above 30 s");
+        assert!((h.sum_seconds - 60.012).abs() < 1e-9);
+        assert_eq!(s.requests()[&("hec".to_owned(), "accepted")], 2);
     }
 }

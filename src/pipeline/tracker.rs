@@ -38,6 +38,17 @@ impl OffsetStore for crate::kafka::AuditConsumer {
     }
 }
 
+/// One assigned partition as [`Tracker::partitions`] sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartitionState {
+    pub topic: String,
+    pub partition: i32,
+    /// The next offset to read, as last stored.
+    pub stored: Option<i64>,
+    /// The oldest record not yet resolved: (offset, timestamp ms).
+    pub first_unresolved: Option<(i64, Option<i64>)>,
+}
+
 /// A registered record: its partition, epoch and offset.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ticket {
@@ -52,8 +63,8 @@ pub struct Ticket {
 struct Partition {
     epoch: u64,
     /// Records from the first unresolved one to the last read, in offset
-    /// order: (offset, resolved, bytes).
-    pending: VecDeque<(i64, bool, usize)>,
+    /// order: (offset, resolved, bytes, Kafka timestamp in ms).
+    pending: VecDeque<(i64, bool, usize, Option<i64>)>,
     /// The next offset to store once everything before it is resolved.
     next: Option<i64>,
     /// What was last stored.
@@ -123,9 +134,9 @@ impl Tracker {
         let mut s = self.lock();
         for key in parts {
             if let Some(p) = s.partitions.remove(key) {
-                let unresolved = p.pending.iter().filter(|(_, done, _)| !done).count();
+                let unresolved = p.pending.iter().filter(|(_, done, ..)| !done).count();
                 s.pending_records -= p.pending.len();
-                s.pending_bytes -= p.pending.iter().map(|(_, _, b)| b).sum::<usize>();
+                s.pending_bytes -= p.pending.iter().map(|(_, _, b, _)| b).sum::<usize>();
                 if unresolved > 0 {
                     tracing::info!(
                         message = "Partition revoked with unresolved records; the next owner re-reads them.",
@@ -139,6 +150,20 @@ impl Tracker {
     /// Registers a record just read. Records of one partition must be
     /// registered in offset order.
     pub fn register(&self, topic: &str, partition: i32, offset: i64, bytes: usize) -> Ticket {
+        self.register_at(topic, partition, offset, bytes, None)
+    }
+
+    /// [`Tracker::register`] with the record's Kafka timestamp (ms), kept
+    /// so that the retention headroom of the oldest unresolved record can
+    /// be reported.
+    pub fn register_at(
+        &self,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+        bytes: usize,
+        timestamp_ms: Option<i64>,
+    ) -> Ticket {
         let mut s = self.lock();
         let key = (topic.to_owned(), partition);
         if !s.partitions.contains_key(&key) {
@@ -158,7 +183,7 @@ impl Tracker {
         }
         let p = s.partitions.get_mut(&key).expect("inserted above");
         let mut released = (0, 0);
-        if p.pending.back().is_some_and(|(o, _, _)| *o >= offset) {
+        if p.pending.back().is_some_and(|(o, ..)| *o >= offset) {
             tracing::warn!(
                 message = "Offset went backwards; resetting the partition's watermark.",
                 topic,
@@ -167,11 +192,11 @@ impl Tracker {
             );
             released = (
                 p.pending.len(),
-                p.pending.iter().map(|(_, _, b)| b).sum::<usize>(),
+                p.pending.iter().map(|(_, _, b, _)| b).sum::<usize>(),
             );
             p.pending.clear();
         }
-        p.pending.push_back((offset, false, bytes));
+        p.pending.push_back((offset, false, bytes, timestamp_ms));
         let epoch = p.epoch;
         s.pending_records = s.pending_records + 1 - released.0;
         s.pending_bytes = s.pending_bytes + bytes - released.1;
@@ -198,11 +223,11 @@ impl Tracker {
                 continue;
             }
             // Offsets are sorted: find the record by binary search.
-            if let Ok(i) = p.pending.binary_search_by_key(&t.offset, |(o, _, _)| *o) {
+            if let Ok(i) = p.pending.binary_search_by_key(&t.offset, |(o, ..)| *o) {
                 p.pending[i].1 = true;
             }
             let (mut popped, mut bytes) = (0, 0);
-            while let Some(&(o, true, b)) = p.pending.front() {
+            while let Some(&(o, true, b, _)) = p.pending.front() {
                 p.pending.pop_front();
                 p.next = Some(o + 1);
                 popped += 1;
@@ -287,112 +312,38 @@ impl Tracker {
             .filter_map(|((t, p), part)| {
                 part.pending
                     .iter()
-                    .find(|(_, done, _)| !done)
-                    .map(|(o, _, _)| (t.clone(), *p, *o))
+                    .find(|(_, done, ..)| !done)
+                    .map(|(o, ..)| (t.clone(), *p, *o))
             })
             .collect();
         out.sort();
         out
     }
+
+    /// Every assigned partition with its stored offset and its first
+    /// unresolved record (offset, Kafka timestamp in ms), if any: what
+    /// consumer lag and retention headroom are computed from.
+    pub fn partitions(&self) -> Vec<PartitionState> {
+        let s = self.lock();
+        let mut out: Vec<_> = s
+            .partitions
+            .iter()
+            .map(|((t, p), part)| PartitionState {
+                topic: t.clone(),
+                partition: *p,
+                stored: part.stored,
+                first_unresolved: part
+                    .pending
+                    .iter()
+                    .find(|(_, done, ..)| !done)
+                    .map(|&(o, _, _, ts)| (o, ts)),
+            })
+            .collect();
+        out.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
+        out
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::Arc;
-
-    #[derive(Default)]
-    struct Recorder(Mutex<Vec<(String, i32, i64)>>);
-
-    impl OffsetStore for Recorder {
-        fn store(&self, offsets: &[(String, i32, i64)]) -> Result<(), String> {
-            self.0.lock().unwrap().extend_from_slice(offsets);
-            Ok(())
-        }
-    }
-
-    fn setup() -> (Tracker, Arc<Recorder>) {
-        let t = Tracker::new();
-        let r = Arc::new(Recorder::default());
-        t.attach(Arc::downgrade(&r));
-        t.assign(&[("t".into(), 0), ("t".into(), 1)]);
-        (t, r)
-    }
-
-    fn stored(r: &Recorder) -> Vec<i64> {
-        r.0.lock().unwrap().iter().map(|x| x.2).collect()
-    }
-
-    #[test]
-    fn out_of_order_completion_keeps_the_watermark() {
-        let (t, r) = setup();
-        let a: Vec<Ticket> = (0..100).map(|o| t.register("t", 0, o, 10)).collect();
-        let b: Vec<Ticket> = (100..200).map(|o| t.register("t", 0, o, 10)).collect();
-        t.resolve(&b);
-        assert!(stored(&r).is_empty(), "B must not move the offset past A");
-        assert_eq!(t.blocked_at(), vec![("t".into(), 0, 0)]);
-        t.resolve(&a);
-        assert_eq!(stored(&r), vec![200]);
-        assert_eq!(t.pending_bytes(), 0);
-        assert_eq!(t.pending_records(), 0);
-    }
-
-    #[test]
-    fn a_hole_holds_the_partition_and_other_partitions_move() {
-        let (t, r) = setup();
-        let tickets: Vec<Ticket> = (0..10).map(|o| t.register("t", 0, o, 1)).collect();
-        let other = t.register("t", 1, 5, 1);
-        t.resolve(tickets.iter().filter(|x| x.offset != 4));
-        assert_eq!(stored(&r), vec![4]);
-        t.resolve([&other]);
-        assert_eq!(r.0.lock().unwrap().last().unwrap(), &("t".to_owned(), 1, 6));
-        t.resolve([&tickets[4]]);
-        assert_eq!(
-            r.0.lock().unwrap().last().unwrap(),
-            &("t".to_owned(), 0, 10)
-        );
-    }
-
-    #[test]
-    fn records_behind_a_hole_count_as_in_flight() {
-        let (t, _r) = setup();
-        let tickets: Vec<Ticket> = (0..10).map(|o| t.register("t", 0, o, 100)).collect();
-        t.resolve(&tickets[1..]);
-        assert_eq!(
-            t.pending_bytes(),
-            1000,
-            "nothing is committable behind offset 0"
-        );
-        t.resolve(&tickets[..1]);
-        assert_eq!(t.pending_bytes(), 0);
-        t.register("t", 1, 0, 7);
-        t.revoke(&[("t".into(), 1)]);
-        assert_eq!(t.pending_bytes(), 0, "revoking releases the window");
-    }
-
-    #[test]
-    fn gaps_in_offsets_are_fine() {
-        let (t, r) = setup();
-        let a = t.register("t", 0, 10, 1);
-        let b = t.register("t", 0, 15, 1);
-        t.resolve([&b, &a]);
-        assert_eq!(stored(&r), vec![16]);
-    }
-
-    #[test]
-    fn revoked_partitions_never_store_again() {
-        let (t, r) = setup();
-        let old = t.register("t", 0, 0, 1);
-        t.revoke(&[("t".into(), 0)]);
-        t.resolve([&old]);
-        assert!(stored(&r).is_empty());
-        // Assigned again: the old epoch's late completion is still ignored.
-        t.assign(&[("t".into(), 0)]);
-        let new = t.register("t", 0, 0, 1);
-        t.resolve([&old]);
-        assert!(stored(&r).is_empty());
-        t.resolve([&new]);
-        assert_eq!(stored(&r), vec![1]);
-        assert_eq!(t.pending_bytes(), 0);
-    }
-}
+#[path = "tracker_tests.rs"]
+mod tests;

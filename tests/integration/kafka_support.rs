@@ -119,6 +119,7 @@ pub fn config(bootstrap: &str, group: &str, dl_path: &str) -> Config {
         },
         sinks: Vec::new(),
         policy: Policy::default(),
+        observability: siem_bridge::observe::ObservabilityConfig::disabled(),
     }
 }
 

@@ -68,6 +68,10 @@ retry_max_ms = 200
 [dead_letter]
 path = "{dl}"
 
+# Several runs at once: an ephemeral port each.
+[observability]
+listen = "127.0.0.1:0"
+
 [[sinks]]
 type = "file"
 name = "out"

@@ -1,0 +1,99 @@
+//! Tests of the tracker: the watermark never passes an unresolved record.
+
+use super::*;
+use std::sync::Arc;
+
+#[derive(Default)]
+struct Recorder(Mutex<Vec<(String, i32, i64)>>);
+
+impl OffsetStore for Recorder {
+    fn store(&self, offsets: &[(String, i32, i64)]) -> Result<(), String> {
+        self.0.lock().unwrap().extend_from_slice(offsets);
+        Ok(())
+    }
+}
+
+fn setup() -> (Tracker, Arc<Recorder>) {
+    let t = Tracker::new();
+    let r = Arc::new(Recorder::default());
+    t.attach(Arc::downgrade(&r));
+    t.assign(&[("t".into(), 0), ("t".into(), 1)]);
+    (t, r)
+}
+
+fn stored(r: &Recorder) -> Vec<i64> {
+    r.0.lock().unwrap().iter().map(|x| x.2).collect()
+}
+
+#[test]
+fn out_of_order_completion_keeps_the_watermark() {
+    let (t, r) = setup();
+    let a: Vec<Ticket> = (0..100).map(|o| t.register("t", 0, o, 10)).collect();
+    let b: Vec<Ticket> = (100..200).map(|o| t.register("t", 0, o, 10)).collect();
+    t.resolve(&b);
+    assert!(stored(&r).is_empty(), "B must not move the offset past A");
+    assert_eq!(t.blocked_at(), vec![("t".into(), 0, 0)]);
+    t.resolve(&a);
+    assert_eq!(stored(&r), vec![200]);
+    assert_eq!(t.pending_bytes(), 0);
+    assert_eq!(t.pending_records(), 0);
+}
+
+#[test]
+fn a_hole_holds_the_partition_and_other_partitions_move() {
+    let (t, r) = setup();
+    let tickets: Vec<Ticket> = (0..10).map(|o| t.register("t", 0, o, 1)).collect();
+    let other = t.register("t", 1, 5, 1);
+    t.resolve(tickets.iter().filter(|x| x.offset != 4));
+    assert_eq!(stored(&r), vec![4]);
+    t.resolve([&other]);
+    assert_eq!(r.0.lock().unwrap().last().unwrap(), &("t".to_owned(), 1, 6));
+    t.resolve([&tickets[4]]);
+    assert_eq!(
+        r.0.lock().unwrap().last().unwrap(),
+        &("t".to_owned(), 0, 10)
+    );
+}
+
+#[test]
+fn records_behind_a_hole_count_as_in_flight() {
+    let (t, _r) = setup();
+    let tickets: Vec<Ticket> = (0..10).map(|o| t.register("t", 0, o, 100)).collect();
+    t.resolve(&tickets[1..]);
+    assert_eq!(
+        t.pending_bytes(),
+        1000,
+        "nothing is committable behind offset 0"
+    );
+    t.resolve(&tickets[..1]);
+    assert_eq!(t.pending_bytes(), 0);
+    t.register("t", 1, 0, 7);
+    t.revoke(&[("t".into(), 1)]);
+    assert_eq!(t.pending_bytes(), 0, "revoking releases the window");
+}
+
+#[test]
+fn gaps_in_offsets_are_fine() {
+    let (t, r) = setup();
+    let a = t.register("t", 0, 10, 1);
+    let b = t.register("t", 0, 15, 1);
+    t.resolve([&b, &a]);
+    assert_eq!(stored(&r), vec![16]);
+}
+
+#[test]
+fn revoked_partitions_never_store_again() {
+    let (t, r) = setup();
+    let old = t.register("t", 0, 0, 1);
+    t.revoke(&[("t".into(), 0)]);
+    t.resolve([&old]);
+    assert!(stored(&r).is_empty());
+    // Assigned again: the old epoch's late completion is still ignored.
+    t.assign(&[("t".into(), 0)]);
+    let new = t.register("t", 0, 0, 1);
+    t.resolve([&old]);
+    assert!(stored(&r).is_empty());
+    t.resolve([&new]);
+    assert_eq!(stored(&r), vec![1]);
+    assert_eq!(t.pending_bytes(), 0);
+}

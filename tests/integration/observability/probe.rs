@@ -1,0 +1,87 @@
+//! `/ready` follows each sink's own health check, even with no events.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use siem_bridge::mock::MockKafka;
+use siem_bridge::sink::Sink;
+
+use super::{get, metrics, Served};
+use crate::kafka_support::*;
+
+/// Accepts everything; its health check fails while `broken` is set.
+struct ProbedSink {
+    broken: std::sync::atomic::AtomicBool,
+}
+
+impl Sink for ProbedSink {
+    fn name(&self) -> &str {
+        "siem"
+    }
+
+    fn send<'a>(
+        &'a self,
+        events: &'a [Arc<siem_bridge::event::Event>],
+    ) -> futures::future::BoxFuture<'a, siem_bridge::sink::SendReport> {
+        Box::pin(async move { siem_bridge::sink::SendReport::accepted(events.len()) })
+    }
+
+    fn healthcheck(&self) -> futures::future::BoxFuture<'_, Result<(), String>> {
+        let broken = self.broken.load(std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async move {
+            match broken {
+                true => Err("HTTP 503 from /services/collector/health".to_owned()),
+                false => Ok(()),
+            }
+        })
+    }
+}
+
+/// Polls `/ready` until it answers `want` (up to 5 s); returns the last.
+async fn ready_until(base: &str, want: (u16, &str)) -> (u16, String) {
+    let mut r = (0, String::new());
+    for _ in 0..100 {
+        r = get(&format!("{base}/ready")).await;
+        if (r.0, r.1.as_str()) == want {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_health_check_makes_an_idle_pipeline_not_ready() {
+    let kafka = MockKafka::start(1).unwrap();
+    kafka.create_topic(TOPIC, 1).unwrap();
+    let bs = kafka.bootstrap_servers();
+    let dir = tempfile::tempdir().unwrap();
+    let sink = Arc::new(ProbedSink {
+        broken: true.into(),
+    });
+    let mut config = config(&bs, "g-probe", &dir.path().join("dl").display().to_string());
+    config.observability.healthcheck_interval_secs = 1;
+    let (run, base) = Served::start(config, vec![sink.clone() as Arc<dyn Sink>]).await;
+    // No events at all: only the health check can tell.
+    let broken =
+        "not ready: sink `siem` health check fails: HTTP 503 from /services/collector/health\n";
+    assert_eq!(
+        ready_until(&base, (503, broken)).await,
+        (503, broken.into())
+    );
+    assert_eq!(
+        metrics(&base).await["siem_bridge_sink_healthcheck_ok{sink=\"siem\"}"],
+        0.0
+    );
+    sink.broken
+        .store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        ready_until(&base, (200, "ready\n")).await,
+        (200, "ready\n".into())
+    );
+    assert_eq!(
+        metrics(&base).await["siem_bridge_sink_healthcheck_ok{sink=\"siem\"}"],
+        1.0
+    );
+    run.stop().await;
+}

@@ -1,0 +1,178 @@
+//! `siem-bridge validate`: the exact messages and exit codes an operator
+//! sees (0 valid, 1 unreachable, 2 invalid).
+
+use std::path::Path;
+use std::process::Command;
+
+use siem_bridge::mock::MockKafka;
+
+/// Runs `validate` on `toml`; returns (exit code, stdout with the temp
+/// path replaced by `CONFIG`).
+fn validate(toml: &str, args: &[&str]) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, toml).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_siem-bridge"))
+        .args([
+            "validate",
+            "--config",
+            path.to_str().unwrap(),
+            "--log",
+            "off",
+        ])
+        .args(args)
+        .env_remove("SIEM_BRIDGE_CONFIG")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    (
+        out.status.code().unwrap(),
+        stdout.replace(path.to_str().unwrap(), "CONFIG"),
+    )
+}
+
+/// A TCP port nobody listens on.
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn dl(dir: &Path) -> String {
+    dir.join("dl.ndjson").display().to_string()
+}
+
+#[test]
+fn every_problem_is_listed_with_key_and_line_and_exit_2() {
+    let toml = r#"[kafka]
+bootstrap_servers = "k:9092"
+session_timeout_ms = "fast"
+
+[pipeline]
+batch_max_events = 0
+
+[observability]
+listen = "localhost:9464"
+retention_hours = 0
+
+[[sinks]]
+type = "file"
+
+[[sinks]]
+type = "syslog"
+name = "siem"
+
+[metrics]
+port = 1
+"#;
+    let (code, out) = validate(toml, &["--no-network"]);
+    assert_eq!(code, 2, "{out}");
+    assert_eq!(
+        out,
+        "CONFIG is invalid:
+  - line 19: `metrics`: unknown section, expected one of: kafka, pipeline, dead_letter, sinks, filter, severity, observability
+  - line 3: `kafka.session_timeout_ms`: invalid type: string \"fast\", expected u64
+  - line 6: `pipeline.batch_max_events`: must be positive
+  - line 9: `observability.listen`: `localhost:9464` is not an IP address and port such as 127.0.0.1:9464
+  - line 10: `observability.retention_hours`: must be positive
+  - line 12: `sinks[0]`: missing field `path`
+  - line 15: `sinks[1]`: missing field `address`
+"
+    );
+}
+
+#[test]
+fn a_toml_syntax_error_is_reported_with_its_line() {
+    let (code, out) = validate("[kafka]\nbootstrap_servers = \n", &["--no-network"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        out,
+        "CONFIG is invalid:\n  - line 2: invalid string; expected `\"`, `'`\n"
+    );
+}
+
+#[test]
+fn a_valid_file_without_network_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[kafka]\nbootstrap_servers = \"127.0.0.1:{}\"\n[dead_letter]\npath = \"{}\"\n[[sinks]]\ntype = \"stdout\"\n[[sinks]]\ntype = \"file\"\nname = \"archive\"\npath = \"{}\"\n",
+        closed_port(),
+        dl(dir.path()),
+        dir.path().join("out").display()
+    );
+    let (code, out) = validate(&toml, &["--no-network"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "CONFIG: configuration is valid (2 sinks: stdout, archive).\n"
+        )
+    );
+}
+
+#[test]
+fn with_network_kafka_topics_and_sinks_are_checked() {
+    let kafka = MockKafka::start(1).unwrap();
+    kafka.create_topic("audit", 3).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[kafka]\nbootstrap_servers = \"{}\"\ntopics = [\"audit\"]\n[dead_letter]\npath = \"{}\"\n[[sinks]]\ntype = \"file\"\nname = \"archive\"\npath = \"{}\"\n",
+        kafka.bootstrap_servers(),
+        dl(dir.path()),
+        dir.path().join("out").display()
+    );
+    let (code, out) = validate(&toml, &["--timeout-ms", "5000"]);
+    assert_eq!(
+        out,
+        "CONFIG: configuration is valid (1 sink: archive).
+kafka: topic `audit`: 3 partitions
+sink `archive`: healthy
+"
+    );
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_missing_topic_and_a_refusing_sink_exit_1() {
+    let kafka = MockKafka::start(1).unwrap();
+    kafka.create_topic("audit", 1).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let port = closed_port();
+    let toml = format!(
+        "[kafka]\nbootstrap_servers = \"{}\"\ntopics = [\"audit\", \"missing\"]\n[dead_letter]\npath = \"{}\"\n[[sinks]]\ntype = \"syslog\"\nname = \"siem\"\naddress = \"127.0.0.1:{port}\"\nprotocol = \"tcp\"\n",
+        kafka.bootstrap_servers(),
+        dl(dir.path()),
+    );
+    let (code, out) = validate(&toml, &["--timeout-ms", "5000"]);
+    assert_eq!(
+        out,
+        format!(
+            "CONFIG: configuration is valid (1 sink: siem).
+kafka: topic `audit`: 1 partition
+kafka: unreachable: topic `missing`: UnknownTopicOrPartition (Broker: Unknown topic or partition)
+sink `siem`: unreachable: cannot connect to 127.0.0.1:{port}: Connection refused (os error 111)
+"
+        )
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn an_unreachable_kafka_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = closed_port();
+    let toml = format!(
+        "[kafka]\nbootstrap_servers = \"127.0.0.1:{port}\"\n[dead_letter]\npath = \"{}\"\n[[sinks]]\ntype = \"stdout\"\n",
+        dl(dir.path()),
+    );
+    let (code, out) = validate(&toml, &["--timeout-ms", "1500"]);
+    assert_eq!(
+        out,
+        format!(
+            "CONFIG: configuration is valid (1 sink: stdout).
+kafka: unreachable: metadata for topic `confluent-audit-log-events` from 127.0.0.1:{port}: Meta data fetch error: BrokerTransportFailure (Local: Broker transport failure)
+sink `stdout`: healthy
+"
+        )
+    );
+    assert_eq!(code, 1);
+}
