@@ -20,6 +20,7 @@
 //! | [`demo`] | `siem-bridge demo`: generated stream → in-process Kafka → the real pipeline |
 //! | [`mock`] | librdkafka's mock cluster, for `demo`, tests and the `mock-kafka` helper binary |
 //! | [`inspect`] | `siem-bridge inspect`: why was this dropped, how was it classified |
+//! | [`watch`] | `siem-bridge watch`: query the audit topic over a time range or live, committing nothing |
 
 pub mod cli;
 pub mod config;
@@ -34,3 +35,4 @@ pub mod secret;
 pub mod shutdown;
 pub mod sink;
 pub mod tls;
+pub mod watch;
