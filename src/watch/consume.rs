@@ -1,11 +1,14 @@
 //! The Kafka side of `watch`: a consumer that never joins or commits to a
-//! consumer group. Partitions are `assign`ed (not subscribed), there is no
-//! `group.id`, auto-commit is off, and start offsets come from the
-//! watermarks or `offsets_for_times`.
+//! consumer group. Partitions are `assign`ed (not subscribed, so no group
+//! is joined), auto-commit and offset storing are off and nothing calls
+//! commit, and start offsets come from the watermarks or
+//! `offsets_for_times`. librdkafka refuses `assign` without a `group.id`,
+//! so it gets a throwaway one, never the configured `group_id`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
+use rdkafka::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
 use crate::kafka::KafkaConfig;
@@ -44,7 +47,10 @@ impl Part {
 
 /// The consumer settings: the `[kafka]` connection and security settings
 /// and passthrough options, and nothing that involves a group.
-pub fn consumer_config(kafka: &KafkaConfig) -> Result<rdkafka::ClientConfig, WatchError> {
+pub fn consumer_config(
+    kafka: &KafkaConfig,
+    group: &str,
+) -> Result<rdkafka::ClientConfig, WatchError> {
     let mut c = kafka.client_config().map_err(WatchError::Kafka)?;
     c.set("client.id", "siem-bridge-watch")
         .set("enable.auto.commit", "false")
@@ -60,18 +66,28 @@ pub fn consumer_config(kafka: &KafkaConfig) -> Result<rdkafka::ClientConfig, Wat
         c.set(k, v);
     }
     // Reserved keys were refused by the config check; make sure anyway.
-    c.remove("group.id");
-    c.set("enable.auto.commit", "false");
+    c.set("group.id", group).set("enable.auto.commit", "false");
     Ok(c)
+}
+
+/// A group id no one else uses: `siem-bridge-watch-<16 hex digits>`.
+pub fn throwaway_group() -> String {
+    format!("siem-bridge-watch-{:016x}", fastrand::u64(..))
 }
 
 /// Creates the consumer, finds every partition of the configured topics,
 /// resolves the start offsets and assigns them.
-pub fn open(kafka: &KafkaConfig, range: &Range) -> Result<(StreamConsumer, Vec<Part>), WatchError> {
-    let consumer: StreamConsumer = consumer_config(kafka)?
+/// Returns the consumer, the partitions and the throwaway group id.
+pub fn open(
+    kafka: &KafkaConfig,
+    range: &Range,
+) -> Result<(StreamConsumer, Vec<Part>, String), WatchError> {
+    let group = throwaway_group();
+    let consumer: StreamConsumer = consumer_config(kafka, &group)?
         .create()
         .map_err(|e| WatchError::Kafka(format!("cannot create the Kafka consumer: {e}")))?;
     let mut parts = Vec::new();
+    let mut lows = Vec::new();
     for topic in &kafka.topics {
         let md = consumer
             .fetch_metadata(Some(topic), TIMEOUT)
@@ -95,6 +111,7 @@ pub fn open(kafka: &KafkaConfig, range: &Range) -> Result<(StreamConsumer, Vec<P
                 Start::End => high,
                 Start::Time(_) => high, // resolved below, in one request
             };
+            lows.push(low);
             parts.push(Part {
                 topic: topic.clone(),
                 partition: p.id(),
@@ -114,14 +131,33 @@ pub fn open(kafka: &KafkaConfig, range: &Range) -> Result<(StreamConsumer, Vec<P
         let found = consumer
             .offsets_for_times(tpl, TIMEOUT)
             .map_err(|e| WatchError::Kafka(format!("offsets for the start time: {e}")))?;
-        for p in &mut parts {
-            // `End`: no record at or after the time; start at the end.
-            if let Some(Offset::Offset(o)) = found
+        for (p, low) in parts.iter_mut().zip(&lows) {
+            match found
                 .find_partition(&p.topic, p.partition)
                 .map(|e| e.offset())
             {
-                p.start = o;
-                p.next = o;
+                Some(Offset::Offset(o)) => {
+                    p.start = o;
+                    p.next = o;
+                }
+                // "No record at or after the time": start at the end, once
+                // the newest record confirms it. A broker without a time
+                // index (librdkafka's mock cluster) answers this for every
+                // time; then read from the oldest record and let the
+                // client-side time check skip what is too old.
+                _ if p.high_at_start > *low => {
+                    let newest = last_timestamp(kafka, &p.topic, p.partition, p.high_at_start)?;
+                    if newest.is_some_and(|t| t >= ms) {
+                        tracing::warn!(
+                            message = "The broker found no offset for the start time, yet the newest record is later; reading the partition from its oldest record.",
+                            topic = %p.topic,
+                            partition = p.partition
+                        );
+                        p.start = *low;
+                        p.next = *low;
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -138,7 +174,32 @@ pub fn open(kafka: &KafkaConfig, range: &Range) -> Result<(StreamConsumer, Vec<P
     consumer
         .assign(&tpl)
         .map_err(|e| WatchError::Kafka(format!("cannot assign the partitions: {e}")))?;
-    Ok((consumer, parts))
+    Ok((consumer, parts, group))
+}
+
+/// The timestamp of the record just below `high`, if it can be read.
+fn last_timestamp(
+    kafka: &KafkaConfig,
+    topic: &str,
+    partition: i32,
+    high: i64,
+) -> Result<Option<i64>, WatchError> {
+    let consumer: BaseConsumer = consumer_config(kafka, &throwaway_group())?
+        .create()
+        .map_err(|e| WatchError::Kafka(format!("cannot create the Kafka consumer: {e}")))?;
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(topic, partition, Offset::Offset(high - 1))
+        .map_err(|e| WatchError::Kafka(e.to_string()))?;
+    consumer
+        .assign(&tpl)
+        .map_err(|e| WatchError::Kafka(format!("cannot assign {topic}/{partition}: {e}")))?;
+    let deadline = Instant::now() + TIMEOUT;
+    while Instant::now() < deadline {
+        if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {
+            return Ok(m.timestamp().to_millis());
+        }
+    }
+    Ok(None)
 }
 
 #[cfg(test)]
@@ -153,8 +214,11 @@ mod tests {
         };
         k.librdkafka_options
             .insert("fetch.min.bytes".into(), "1".into());
-        let c = consumer_config(&k).unwrap();
-        assert_eq!(c.get("group.id"), None);
+        let group = throwaway_group();
+        assert!(group.starts_with("siem-bridge-watch-"), "{group}");
+        assert_ne!(throwaway_group(), group);
+        let c = consumer_config(&k, &group).unwrap();
+        assert_eq!(c.get("group.id"), Some(group.as_str()));
         assert_eq!(c.get("enable.auto.commit"), Some("false"));
         assert_eq!(c.get("enable.auto.offset.store"), Some("false"));
         assert_eq!(c.get("fetch.min.bytes"), Some("1"));

@@ -82,9 +82,10 @@ impl Watch {
         shutdown: CancellationToken,
         out: &mut impl Write,
     ) -> Result<Summary, WatchError> {
-        let (consumer, mut parts) = consume::open(kafka, &self.range)?;
+        let (consumer, mut parts, group) = consume::open(kafka, &self.range)?;
         tracing::info!(
-            message = "Watching (no consumer group, nothing is committed).",
+            message = "Watching (no group joined, nothing committed).",
+            throwaway_group = %group,
             partitions = ?parts.iter().map(|p| (p.partition, p.start, p.high_at_start)).collect::<Vec<_>>()
         );
         let bar = progress::Bar::new(self.progress, &parts);
@@ -126,6 +127,13 @@ impl Watch {
             }
             if bounded && part.next >= part.high_at_start {
                 part.done = true;
+            }
+            if self.range.before_start(timestamp) {
+                // Older than `--since/--from` (timestamps are not ordered
+                // within a partition, and see `consume::open`).
+                summary.skipped += 1;
+                bar.update(&parts);
+                continue;
             }
             let coords = KafkaCoords {
                 topic: msg.topic().to_owned(),

@@ -67,6 +67,11 @@ impl Range {
         Ok(Range { start, until })
     }
 
+    /// Whether a record with this timestamp lies before `--since/--from`.
+    pub fn before_start(&self, timestamp_ms: Option<i64>) -> bool {
+        matches!((self.start, timestamp_ms), (Start::Time(s), Some(t)) if t < s)
+    }
+
     /// Whether a record with this timestamp lies past `--until`.
     pub fn past_until(&self, timestamp_ms: Option<i64>) -> bool {
         matches!((self.until, timestamp_ms), (Some(u), Some(t)) if t > u)
@@ -186,5 +191,12 @@ mod tests {
         assert!(!range.past_until(Some(1000)));
         assert!(range.past_until(Some(1001)));
         assert!(!range.past_until(None));
+        let range = Range {
+            start: Start::Time(1000),
+            until: None,
+        };
+        assert!(range.before_start(Some(999)));
+        assert!(!range.before_start(Some(1000)));
+        assert!(!range.before_start(None));
     }
 }

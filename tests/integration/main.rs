@@ -15,3 +15,4 @@ mod splunk_hec;
 mod support;
 mod syslog;
 mod test_sinks;
+mod watch;
