@@ -55,9 +55,7 @@ pub fn format(shown: &Shown<'_>, style: Style) -> String {
         (Shown::Invalid { reason, kafka, raw }, Style::Json) => invalid_json(reason, kafka, raw),
         (Shown::Invalid { reason, kafka, .. }, Style::Text { colour }) => {
             let mut out = String::new();
-            let time = kafka
-                .timestamp
-                .map_or_else(|| "-".to_owned(), |t| ms_rfc3339(t));
+            let time = kafka.timestamp.map_or_else(|| "-".to_owned(), ms_rfc3339);
             out.push_str(&time);
             out.push(' ');
             paint(&mut out, colour, "\x1b[1;35m", "DEAD-LETTER");

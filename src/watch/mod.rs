@@ -91,7 +91,8 @@ impl Watch {
         let bar = progress::Bar::new(self.progress, &parts);
         let mut summary = Summary::default();
         let bounded = self.range.until.is_some();
-        while !(bounded && parts.iter().all(|p| p.done)) {
+        // Ctrl-C is checked per record too: catching up never waits.
+        while !(bounded && parts.iter().all(|p| p.done)) && !shutdown.is_cancelled() {
             let next = match consumer.recv().now_or_never() {
                 Some(m) => m,
                 None => {
