@@ -152,3 +152,36 @@ fn strip_ansi(s: &str) -> String {
     }
     out
 }
+
+/// On a terminal (a pty from util-linux `script`, part of every Debian
+/// base system): coloured lines, and the catching-up bar on stderr.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_lines_are_coloured_and_a_bar_shows_catching_up() {
+    let ts = now_ms() - MIN;
+    let denied = Ev {
+        granted: false,
+        ..Ev::new("red")
+    };
+    let mut records = vec![rec(denied.json(), 0, ts)];
+    records.extend((0..3000).map(|i| rec(crate::kafka_support::event(i), 0, ts)));
+    let (_kafka, b) = cluster(1, &records).await;
+    let bin = env!("CARGO_BIN_EXE_siem-bridge");
+    let out = tokio::process::Command::new("script")
+        .args(["-qec"])
+        .arg(format!(
+            "{bin} watch --from-beginning --until 0s --principal User:sa-1"
+        ))
+        .arg("/dev/null")
+        .env("CONFLUENT_BOOTSTRAP_SERVERS", &b)
+        .env("SIEM_BRIDGE_LOG", "warn")
+        .env_remove("SIEM_BRIDGE_CONFIG")
+        .env_remove("NO_COLOR")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let tty = String::from_utf8_lossy(&out.stdout);
+    assert!(tty.contains("\x1b[1;31mdenied "), "{tty}");
+    assert!(tty.contains("catching up"), "{tty}");
+    assert_eq!(strip_ansi(&tty).matches("User:sa-1 ").count(), 2, "{tty}");
+}
