@@ -1,5 +1,5 @@
 //! How fast `siem-bridge watch` catches up over a time range on this
-//! machine: an in-process mock Kafka (8 partitions, pre-loaded with the
+//! machine: an in-process mock Kafka (64 partitions, pre-loaded with the
 //! demo stream) → the group-less consumer → validate, enrich, query →
 //! lines written to a discarding writer. Measured from `Watch::run` start
 //! (metadata, watermarks, assign included) until `--until` is reached on
@@ -21,7 +21,8 @@ use tokio_util::sync::CancellationToken;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 const TOPIC: &str = "confluent-audit-log-events";
-const PARTITIONS: i32 = 8;
+// 64: the mock cluster keeps only about 5 MB per partition.
+const PARTITIONS: i32 = 64;
 
 fn main() {
     let n: usize = std::env::var("EVENTS")

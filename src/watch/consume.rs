@@ -91,7 +91,12 @@ pub fn open(
     for topic in &kafka.topics {
         let md = consumer
             .fetch_metadata(Some(topic), TIMEOUT)
-            .map_err(|e| WatchError::Kafka(format!("metadata of {topic}: {e}")))?;
+            .map_err(|e| {
+                WatchError::Kafka(format!(
+                    "cannot read the metadata of {topic} from {}: {e} (check bootstrap_servers, the credentials and the network)",
+                    kafka.bootstrap_servers
+                ))
+            })?;
         let t = md
             .topics()
             .iter()
