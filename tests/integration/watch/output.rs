@@ -185,3 +185,35 @@ async fn on_a_terminal_lines_are_coloured_and_a_bar_shows_catching_up() {
     assert!(tty.contains("catching up"), "{tty}");
     assert_eq!(strip_ansi(&tty).matches("User:sa-1 ").count(), 2, "{tty}");
 }
+
+/// `siem-bridge watch … | head -1`: a closed pipe ends watch quietly, even
+/// in follow mode.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_pipe_ends_watch_with_success() {
+    use tokio::io::AsyncBufReadExt;
+    let ts = now_ms() - MIN;
+    let records: Vec<Rec> = (0..3000)
+        .map(|i| rec(crate::kafka_support::event(i), 0, ts))
+        .collect();
+    let (_kafka, b) = cluster(1, &records).await;
+    let mut child = watch(&b, &["--from-beginning"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = tokio::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    out.read_line(&mut first).await.unwrap();
+    assert!(first.contains("User:sa-0 "), "{first}");
+    drop(out);
+    let done = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("exits once stdout is closed")
+        .unwrap();
+    assert!(
+        done.status.success(),
+        "{:?} {}",
+        done.status,
+        String::from_utf8_lossy(&done.stderr)
+    );
+}
