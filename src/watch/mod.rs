@@ -92,7 +92,8 @@ impl Watch {
         let mut summary = Summary::default();
         let bounded = self.range.until.is_some();
         // Ctrl-C is checked per record too: catching up never waits.
-        while !(bounded && parts.iter().all(|p| p.done)) && !shutdown.is_cancelled() {
+        let finished = |parts: &[consume::Part]| bounded && parts.iter().all(|p| p.done);
+        while !finished(&parts) && !shutdown.is_cancelled() {
             let next = match consumer.recv().now_or_never() {
                 Some(m) => m,
                 None => {
