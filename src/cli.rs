@@ -115,7 +115,8 @@ pub struct WatchArgs {
     /// Only failed authentications and denied authorizations.
     #[arg(long)]
     pub failed_auth: bool,
-    /// The classic case: failed attempts on `sensitive-*` resources.
+    /// The classic case: failed attempts on sensitive resources
+    /// (`[severity] sensitive_resources`, default `sensitive-*`).
     #[arg(long)]
     pub failed_sensitive: bool,
     /// Normalised principal glob, e.g. `User:sa-*` (repeatable).

@@ -12,7 +12,8 @@ use crate::policy::rule::{OneOrMany, Rule, RuleConfig, RuleSection};
 
 use super::WatchError;
 
-/// The glob of the classic case: failed attempts on these resources.
+/// The glob of the classic case when the config names none (the default
+/// of `[severity] sensitive_resources`).
 pub const SENSITIVE_GLOB: &str = "sensitive-*";
 
 /// The query flags as given (each repeatable flag: any value may match;
@@ -21,8 +22,11 @@ pub const SENSITIVE_GLOB: &str = "sensitive-*";
 pub struct QueryFlags {
     pub failed_auth: bool,
     /// `--failed-sensitive`: failed authentication or authorization on a
-    /// resource named `sensitive-*`.
+    /// sensitive resource.
     pub failed_sensitive: bool,
+    /// Resource-name globs that are sensitive: `[severity]
+    /// sensitive_resources` of the config (empty: `sensitive-*`).
+    pub sensitive_resources: Vec<String>,
     pub principal: Vec<String>,
     pub ip: Vec<String>,
     pub method: Vec<String>,
@@ -70,8 +74,13 @@ impl Query {
             .compile(RuleSection::Allow, "watch".to_owned())
             .map_err(|p| WatchError::Query(p.join("; ")))?;
         let sensitive = flags.failed_sensitive.then(|| {
+            let globs = if flags.sensitive_resources.is_empty() {
+                vec![SENSITIVE_GLOB.to_owned()]
+            } else {
+                flags.sensitive_resources.clone()
+            };
             RuleConfig {
-                resource_name: OneOrMany(vec![SENSITIVE_GLOB.to_owned()]),
+                resource_name: OneOrMany(globs),
                 ..RuleConfig::default()
             }
             .compile(RuleSection::Allow, "failed-sensitive".to_owned())
@@ -214,6 +223,14 @@ mod tests {
         assert!(s.matches(&authz("User:a", false, "sensitive-pay", "10.0.0.1")));
         assert!(!s.matches(&authz("User:a", true, "sensitive-pay", "10.0.0.1")));
         assert!(!s.matches(&authz("User:a", false, "orders", "10.0.0.1")));
+        let pii = q(QueryFlags {
+            failed_sensitive: true,
+            sensitive_resources: vec!["pii-*".into(), "hr".into()],
+            ..Default::default()
+        });
+        assert!(pii.matches(&authz("User:a", false, "pii-1", "10.0.0.1")));
+        assert!(pii.matches(&authz("User:a", false, "hr", "10.0.0.1")));
+        assert!(!pii.matches(&authz("User:a", false, "sensitive-pay", "10.0.0.1")));
     }
 
     #[test]

@@ -86,3 +86,70 @@ async fn each_query_flag_selects_its_events_and_invalid_records_always_show() {
     expected.insert(0, "DL:4".to_owned());
     assert_eq!(run(&["--severity", "high"]).await, expected);
 }
+
+/// `--failed-sensitive` means what "sensitive" means in the config's
+/// severity table (`[severity] sensitive_resources`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_sensitive_follows_the_configured_sensitive_resources() {
+    let ts = now_ms() - MIN;
+    let denied_on = |id, topic| Ev {
+        granted: false,
+        topic,
+        ..Ev::new(id)
+    };
+    let records = vec![
+        rec(denied_on("pii", "pii-customers").json(), 0, ts),
+        rec(denied_on("classic", "sensitive-pay").json(), 0, ts),
+        rec(
+            Ev {
+                topic: "pii-x",
+                ..Ev::new("granted")
+            }
+            .json(),
+            0,
+            ts,
+        ),
+    ];
+    let (_kafka, b) = cluster(1, &records).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "[kafka]\nbootstrap_servers = \"${{AUDIT_BOOTSTRAP}}\"\n\n[severity]\nsensitive_resources = [\"pii-*\"]\n\n[[sinks]]\ntype = \"stdout\"\n"
+        ),
+    )
+    .unwrap();
+    let run = |config: Option<&std::path::Path>| {
+        let mut c = watch(
+            &b,
+            &[
+                "--json",
+                "--from-beginning",
+                "--until",
+                "0s",
+                "--failed-sensitive",
+            ],
+        );
+        c.env("AUDIT_BOOTSTRAP", &b);
+        if let Some(path) = config {
+            c.arg("--config").arg(path);
+        }
+        c.output()
+    };
+    let ids_of = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let lines: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect();
+        ids(&lines)
+    };
+    assert_eq!(ids_of(run(Some(&cfg)).await.unwrap()), ["pii"]);
+    assert_eq!(ids_of(run(None).await.unwrap()), ["classic"]);
+}
