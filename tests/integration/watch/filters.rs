@@ -115,9 +115,7 @@ async fn failed_sensitive_follows_the_configured_sensitive_resources() {
     let cfg = dir.path().join("config.toml");
     std::fs::write(
         &cfg,
-        format!(
-            "[kafka]\nbootstrap_servers = \"${{AUDIT_BOOTSTRAP}}\"\n\n[severity]\nsensitive_resources = [\"pii-*\"]\n\n[[sinks]]\ntype = \"stdout\"\n"
-        ),
+        "[kafka]\nbootstrap_servers = \"${AUDIT_BOOTSTRAP}\"\n\n[severity]\nsensitive_resources = [\"pii-*\"]\n\n[[sinks]]\ntype = \"stdout\"\n",
     )
     .unwrap();
     let run = |config: Option<&std::path::Path>| {
