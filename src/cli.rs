@@ -85,6 +85,10 @@ pub enum Command {
         #[arg(default_value = "-")]
         file: String,
     },
+    /// Investigate: show audit events matching a query, one line each,
+    /// from a time range or live. Same config and environment as `run`;
+    /// joins no consumer group and commits nothing.
+    Watch(WatchArgs),
     /// Print the Elasticsearch / OpenSearch index template for the
     /// `elasticsearch` sink (install it with `PUT _index_template/<name>`).
     EsTemplate {
@@ -115,5 +119,80 @@ pub async fn validate(config: &std::path::Path, no_network: bool, timeout_ms: u6
     {
         Ok(v) => v.exit_code(),
         Err(_) => 1,
+    }
+}
+
+/// `siem-bridge watch`.
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// Config file (its [kafka] and [severity] sections). Without one:
+    /// Kafka from CONFLUENT_BOOTSTRAP_SERVERS, CONFLUENT_API_KEY and
+    /// CONFLUENT_API_SECRET.
+    #[arg(long, env = "SIEM_BRIDGE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Start this long ago: 90s, 15m, 2h, 1h30m, 7d.
+    #[arg(long, group = "start")]
+    pub since: Option<String>,
+    /// Start at this time (RFC 3339, e.g. 2025-03-04T09:00:00Z).
+    #[arg(long, group = "start")]
+    pub from: Option<String>,
+    /// Start at the oldest retained record.
+    #[arg(long, group = "start")]
+    pub from_beginning: bool,
+    /// Stop at this time (RFC 3339, or a duration meaning that long ago),
+    /// or at the end of what existed when watch started. Without it,
+    /// follow live until Ctrl-C.
+    #[arg(long, requires = "start")]
+    pub until: Option<String>,
+    /// Only failed authentications and denied authorizations.
+    #[arg(long)]
+    pub failed_auth: bool,
+    /// The classic case: failed attempts on sensitive resources
+    /// (`[severity] sensitive_resources`, default `sensitive-*`).
+    #[arg(long)]
+    pub failed_sensitive: bool,
+    /// Normalised principal glob, e.g. `User:sa-*` (repeatable).
+    #[arg(long)]
+    pub principal: Vec<String>,
+    /// Source IP: an address, a CIDR block or a glob (repeatable).
+    #[arg(long)]
+    pub ip: Vec<String>,
+    /// `methodName` glob, e.g. `kafka.Delete*` (repeatable).
+    #[arg(long)]
+    pub method: Vec<String>,
+    /// CRN component `KEY=GLOB`, e.g. `topic=sensitive-*` (repeatable).
+    #[arg(long)]
+    pub crn: Vec<String>,
+    /// This severity and above.
+    #[arg(long, value_enum)]
+    pub severity: Option<SeverityArg>,
+    /// NDJSON: the enriched event per line, or a `dead_letter` record.
+    #[arg(long)]
+    pub json: bool,
+    /// Never colour the text lines (colour is used only on a terminal).
+    #[arg(long, env = "NO_COLOR", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_color: bool,
+}
+
+/// `--severity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl From<SeverityArg> for crate::event::Severity {
+    fn from(s: SeverityArg) -> Self {
+        use crate::event::Severity;
+        match s {
+            SeverityArg::Info => Severity::Info,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
+        }
     }
 }

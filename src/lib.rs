@@ -22,6 +22,7 @@
 //! | [`observe`] | `[observability]`: `/metrics`, `/health`, `/ready` of a running pipeline |
 //! | [`validate`] | `siem-bridge validate`: every config problem, then Kafka and sink reachability |
 //! | [`inspect`] | `siem-bridge inspect`: why was this dropped, how was it classified |
+//! | [`watch`] | `siem-bridge watch`: query the audit topic over a time range or live, committing nothing |
 
 pub mod cli;
 pub mod config;
@@ -38,3 +39,4 @@ pub mod shutdown;
 pub mod sink;
 pub mod tls;
 pub mod validate;
+pub mod watch;

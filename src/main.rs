@@ -10,7 +10,7 @@ use siem_bridge::config::{self, ConfigError};
 use siem_bridge::event::Processor;
 use siem_bridge::policy::Policy;
 use siem_bridge::sink::elasticsearch::template::{index_template, TemplateOptions};
-use siem_bridge::{demo, inspect, pipeline, shutdown};
+use siem_bridge::{demo, inspect, pipeline, shutdown, watch};
 
 // mimalloc: the hot path allocates many small strings per event; it is
 // measurably faster than the system allocator there (BENCHMARKS.md).
@@ -31,7 +31,11 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             eprintln!("siem-bridge: {err:#}");
-            if err.downcast_ref::<ConfigError>().is_some() {
+            if err.downcast_ref::<ConfigError>().is_some()
+                || err
+                    .downcast_ref::<watch::WatchError>()
+                    .is_some_and(watch::WatchError::is_usage)
+            {
                 ExitCode::from(2)
             } else {
                 ExitCode::from(1)
@@ -103,6 +107,13 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             inspect::run(&processor, input, &mut out, format)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Watch(args) => runtime()?.block_on(async {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            watch::command::run(&args, &config::process_env, shutdown::on_signal(), &mut out)
+                .await?;
+            Ok(ExitCode::SUCCESS)
+        }),
         Command::EsTemplate {
             ecs,
             index_pattern,

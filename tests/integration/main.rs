@@ -17,3 +17,4 @@ mod support;
 mod syslog;
 mod test_sinks;
 mod validate_cli;
+mod watch;

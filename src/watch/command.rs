@@ -1,0 +1,87 @@
+//! The command line of `watch` → a [`Watch`], with the configuration
+//! loaded exactly as `run` loads it.
+
+use std::io::{IsTerminal, Write};
+
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::WatchArgs;
+use crate::config;
+use crate::event::Processor;
+use crate::policy::SeverityConfig;
+
+use super::{Query, QueryFlags, Range, Style, Summary, Watch, WatchError};
+
+/// Builds the watch from the flags (no Kafka yet).
+/// `sensitive_resources` are the globs of `--failed-sensitive`.
+pub fn watch_from(
+    args: &WatchArgs,
+    policy: crate::policy::Policy,
+    sensitive_resources: Vec<String>,
+) -> Result<Watch, WatchError> {
+    let query = Query::new(&QueryFlags {
+        failed_auth: args.failed_auth,
+        failed_sensitive: args.failed_sensitive,
+        sensitive_resources,
+        principal: args.principal.clone(),
+        ip: args.ip.clone(),
+        method: args.method.clone(),
+        crn: args.crn.clone(),
+        severity: args.severity.map(Into::into),
+    })?;
+    let now_ms = crate::event::now_nanos() / 1_000_000;
+    let range = Range::resolve(
+        args.since.as_deref(),
+        args.from.as_deref(),
+        args.from_beginning,
+        args.until.as_deref(),
+        now_ms,
+    )?;
+    // The configured severity table applies; the filter does not: an
+    // investigator wants to see what the pipeline would drop too.
+    let mut processor = Processor::new(policy);
+    processor.filtering = false;
+    let style = if args.json {
+        Style::Json
+    } else {
+        Style::Text {
+            colour: !args.no_color && std::io::stdout().is_terminal(),
+        }
+    };
+    Ok(Watch {
+        processor,
+        query,
+        range,
+        style,
+        progress: true,
+    })
+}
+
+/// `siem-bridge watch …`: load the config, watch, write to `out`.
+pub async fn run(
+    args: &WatchArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+    shutdown: CancellationToken,
+    out: &mut impl Write,
+) -> anyhow::Result<Summary> {
+    let config = config::load(args.config.as_deref(), env)?;
+    let watch = watch_from(args, config.policy, sensitive_resources(args, env)?)?;
+    Ok(watch.run(&config.kafka, shutdown, out).await?)
+}
+
+/// `[severity] sensitive_resources` of the config file (already validated
+/// by `config::load`), so `--failed-sensitive` means what "sensitive"
+/// means for the severity table.
+fn sensitive_resources(
+    args: &WatchArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<String>, config::ConfigError> {
+    let Some(path) = &args.config else {
+        return Ok(SeverityConfig::default().sensitive_resources);
+    };
+    let mut doc = config::Document::read(path)?;
+    doc.interpolate(env);
+    let section = doc.section::<SeverityConfig>("severity");
+    doc.finish()?;
+    Ok(section.unwrap_or_default().sensitive_resources)
+}

@@ -1,0 +1,183 @@
+//! `siem-bridge watch`: the ad hoc investigator. Reads the audit topic
+//! with the `run` configuration, shows matching events one line each (or
+//! NDJSON), and never commits anything to any consumer group.
+//!
+//! | file | concept |
+//! |---|---|
+//! | [`range`] | `--since/--from/--from-beginning/--until` → start and stop |
+//! | [`query`] | the query flags → one matcher over the enrichment |
+//! | [`line`] | one readable (coloured) line, or one NDJSON line |
+//! | [`consume`] | the group-less consumer: assign, watermarks, offsets for times |
+//! | [`progress`] | the catching-up bar, driven by offsets vs watermarks |
+
+pub mod command;
+pub mod consume;
+pub mod line;
+pub mod progress;
+pub mod query;
+pub mod range;
+
+use std::io::Write;
+
+use futures::FutureExt;
+use rdkafka::Message;
+use tokio_util::sync::CancellationToken;
+
+use crate::event::{now_nanos, Disposition, KafkaCoords, Processor};
+use crate::kafka::KafkaConfig;
+
+pub use line::Style;
+pub use query::{Query, QueryFlags};
+pub use range::Range;
+
+/// Why `watch` stopped early.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    /// A flag is wrong: fix the command line (exit 2).
+    #[error("{0}")]
+    Query(String),
+    /// Kafka could not be reached or read: check the address, credentials
+    /// and topic (exit 1).
+    #[error("{0}")]
+    Kafka(String),
+    /// Standard output is gone or full.
+    #[error("writing the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl WatchError {
+    /// Whether the command line is at fault (exit code 2).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, WatchError::Query(_))
+    }
+}
+
+/// What a watch saw.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Events that matched the query and were printed.
+    pub shown: u64,
+    /// Records the pipeline would dead-letter (always printed).
+    pub invalid: u64,
+    /// Valid events the query did not match.
+    pub skipped: u64,
+}
+
+/// Everything `watch` needs besides Kafka and the output.
+pub struct Watch {
+    pub processor: Processor,
+    pub query: Query,
+    pub range: Range,
+    pub style: Style,
+    /// Draw the catching-up bar on stderr (only on a terminal).
+    pub progress: bool,
+}
+
+impl Watch {
+    /// Reads until `--until` is reached on every partition, or until
+    /// `shutdown` without it, writing one line per shown record to `out`.
+    pub async fn run(
+        &self,
+        kafka: &KafkaConfig,
+        shutdown: CancellationToken,
+        out: &mut impl Write,
+    ) -> Result<Summary, WatchError> {
+        let (consumer, mut parts, group) = consume::open(kafka, &self.range)?;
+        tracing::info!(
+            message = "Watching (no group joined, nothing committed).",
+            throwaway_group = %group,
+            partitions = ?parts.iter().map(|p| (p.partition, p.start, p.high_at_start)).collect::<Vec<_>>()
+        );
+        let bar = progress::Bar::new(self.progress, &parts);
+        let mut summary = Summary::default();
+        let bounded = self.range.until.is_some();
+        // Ctrl-C is checked per record too: catching up never waits.
+        let finished = |parts: &[consume::Part]| bounded && parts.iter().all(|p| p.done);
+        while !finished(&parts) && !shutdown.is_cancelled() {
+            let next = match consumer.recv().now_or_never() {
+                Some(m) => m,
+                None => {
+                    out.flush()?;
+                    tokio::select! {
+                        _ = shutdown.cancelled() => break,
+                        m = consumer.recv() => m,
+                    }
+                }
+            };
+            let msg = match next {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!(message = "Kafka read error; still reading.", error = %e);
+                    continue;
+                }
+            };
+            let Some(part) = parts
+                .iter_mut()
+                .find(|p| p.partition == msg.partition() && p.topic == msg.topic())
+            else {
+                continue;
+            };
+            if part.done {
+                continue;
+            }
+            part.next = msg.offset() + 1;
+            let timestamp = msg.timestamp().to_millis();
+            if self.range.past_until(timestamp) {
+                part.done = true;
+                bar.update(&parts);
+                continue;
+            }
+            if bounded && part.next >= part.high_at_start {
+                part.done = true;
+            }
+            if self.range.before_start(timestamp) {
+                // Older than `--since/--from` (timestamps are not ordered
+                // within a partition, and see `consume::open`).
+                summary.skipped += 1;
+                bar.update(&parts);
+                continue;
+            }
+            let coords = KafkaCoords {
+                topic: msg.topic().to_owned(),
+                partition: msg.partition(),
+                offset: msg.offset(),
+                timestamp,
+            };
+            let raw = msg.payload().unwrap_or_default();
+            let text = match self.processor.process(raw, Some(&coords), now_nanos()) {
+                Disposition::Forward(e) if self.query.matches(&e.enrichment) => {
+                    summary.shown += 1;
+                    Some(line::format(&line::Shown::Event(&e), self.style))
+                }
+                Disposition::Forward(_) | Disposition::Drop { .. } => {
+                    summary.skipped += 1;
+                    None
+                }
+                Disposition::DeadLetter(reason) => {
+                    summary.invalid += 1;
+                    Some(line::format(
+                        &line::Shown::Invalid {
+                            reason: &reason,
+                            kafka: &coords,
+                            raw,
+                        },
+                        self.style,
+                    ))
+                }
+            };
+            if let Some(text) = text {
+                bar.suspend(|| writeln!(out, "{text}"))?;
+            }
+            bar.update(&parts);
+        }
+        out.flush()?;
+        bar.finish();
+        tracing::info!(
+            message = "Watch finished.",
+            shown = summary.shown,
+            dead_letter = summary.invalid,
+            not_matching = summary.skipped
+        );
+        Ok(summary)
+    }
+}

@@ -1,0 +1,202 @@
+//! Time-range selection: `--since 2h`, `--from <RFC 3339>`,
+//! `--from-beginning`, `--until`, turned into where each partition starts
+//! and when it is done. Pure: the Kafka lookups happen in `consume`.
+
+use crate::event::time::parse_rfc3339;
+
+use super::WatchError;
+
+/// Where reading starts on every partition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// The oldest retained record (`--from-beginning`).
+    Beginning,
+    /// The first record with a timestamp at or after this many Unix
+    /// milliseconds (`--since`, `--from`), found with `offsets_for_times`.
+    Time(i64),
+    /// Only records produced from now on (no range flag: follow live).
+    End,
+}
+
+/// `--since`, `--from`, `--from-beginning` and `--until`, resolved against
+/// `now_ms` (so tests can fix the clock).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub start: Start,
+    /// Stop each partition past this time (Unix ms) or at its high
+    /// watermark at start, whichever comes first. `None`: follow live.
+    pub until: Option<i64>,
+}
+
+impl Range {
+    pub fn resolve(
+        since: Option<&str>,
+        from: Option<&str>,
+        from_beginning: bool,
+        until: Option<&str>,
+        now_ms: i64,
+    ) -> Result<Range, WatchError> {
+        let start = match (since, from, from_beginning) {
+            (None, None, false) => Start::End,
+            (Some(s), None, false) => Start::Time(now_ms - duration_ms(s).map_err(bad("--since"))?),
+            (None, Some(f), false) => Start::Time(time_ms(f, now_ms).map_err(bad("--from"))?),
+            (None, None, true) => Start::Beginning,
+            _ => {
+                return Err(WatchError::Query(
+                    "give only one of --since, --from, --from-beginning".to_owned(),
+                ))
+            }
+        };
+        let until = until
+            .map(|u| time_ms(u, now_ms).map_err(bad("--until")))
+            .transpose()?;
+        if until.is_some() && start == Start::End {
+            return Err(WatchError::Query(
+                "--until needs a start: --since, --from or --from-beginning".to_owned(),
+            ));
+        }
+        if let (Start::Time(s), Some(u)) = (start, until) {
+            if u < s {
+                return Err(WatchError::Query(format!(
+                    "--until is before the start of the range ({} < {})",
+                    fmt_ms(u),
+                    fmt_ms(s)
+                )));
+            }
+        }
+        Ok(Range { start, until })
+    }
+
+    /// Whether a record with this timestamp lies before `--since/--from`.
+    pub fn before_start(&self, timestamp_ms: Option<i64>) -> bool {
+        matches!((self.start, timestamp_ms), (Start::Time(s), Some(t)) if t < s)
+    }
+
+    /// Whether a record with this timestamp lies past `--until`.
+    pub fn past_until(&self, timestamp_ms: Option<i64>) -> bool {
+        matches!((self.until, timestamp_ms), (Some(u), Some(t)) if t > u)
+    }
+}
+
+fn bad(flag: &'static str) -> impl Fn(String) -> WatchError {
+    move |m| WatchError::Query(format!("{flag}: {m}"))
+}
+
+fn fmt_ms(ms: i64) -> String {
+    crate::event::time::format_rfc3339_nanos(ms.saturating_mul(1_000_000))
+}
+
+/// `90s`, `15m`, `2h`, `7d`, `1h30m` → milliseconds.
+pub fn duration_ms(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return Err("empty duration (examples: 90s, 15m, 2h, 1h30m, 7d)".to_owned());
+    }
+    let mut total: i64 = 0;
+    let mut number = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit: i64 = match c {
+            's' => 1_000,
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => 86_400_000,
+            'w' => 7 * 86_400_000,
+            _ => return Err(format!("{s:?}: unknown unit {c:?} (use s, m, h, d or w)")),
+        };
+        let n: i64 = number
+            .parse()
+            .map_err(|_| format!("{s:?}: a number must come before {c:?}"))?;
+        number.clear();
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(|| format!("{s:?} is too long"))?;
+    }
+    if !number.is_empty() {
+        return Err(format!(
+            "{s:?}: the number {number} has no unit (s, m, h, d or w)"
+        ));
+    }
+    Ok(total)
+}
+
+/// An RFC 3339 time, or a duration meaning that long ago.
+pub fn time_ms(s: &str, now_ms: i64) -> Result<i64, String> {
+    if let Some(nanos) = parse_rfc3339(s.trim()) {
+        return Ok(nanos.div_euclid(1_000_000));
+    }
+    duration_ms(s).map(|d| now_ms - d).map_err(|_| {
+        format!("{s:?} is neither an RFC 3339 time (2025-03-04T09:00:00Z) nor a duration (2h)")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: i64 = 1_741_078_800_000; // 2025-03-04T09:00:00Z
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_ms("90s"), Ok(90_000));
+        assert_eq!(duration_ms("2h"), Ok(7_200_000));
+        assert_eq!(duration_ms("1h30m"), Ok(5_400_000));
+        assert_eq!(duration_ms("7d"), Ok(604_800_000));
+        assert!(duration_ms("2").unwrap_err().contains("no unit"));
+        assert!(duration_ms("2x").unwrap_err().contains("unknown unit"));
+        assert!(duration_ms("h").is_err());
+        assert!(duration_ms("").is_err());
+    }
+
+    #[test]
+    fn ranges() {
+        let r = |s, f, b, u| Range::resolve(s, f, b, u, NOW);
+        assert_eq!(
+            r(Some("2h"), None, false, None).unwrap(),
+            Range {
+                start: Start::Time(NOW - 7_200_000),
+                until: None
+            }
+        );
+        assert_eq!(
+            r(None, Some("2025-03-04T08:00:00+01:00"), false, Some("1m")).unwrap(),
+            Range {
+                start: Start::Time(NOW - 7_200_000),
+                until: Some(NOW - 60_000)
+            }
+        );
+        assert_eq!(r(None, None, true, None).unwrap().start, Start::Beginning);
+        assert_eq!(r(None, None, false, None).unwrap().start, Start::End);
+    }
+
+    #[test]
+    fn contradictions_are_refused() {
+        let r = |s, f, b, u| Range::resolve(s, f, b, u, NOW).unwrap_err().to_string();
+        assert!(r(Some("2h"), None, true, None).contains("only one of"));
+        assert!(r(None, None, false, Some("1h")).contains("needs a start"));
+        assert!(r(Some("1h"), None, false, Some("2h")).contains("before the start"));
+        assert!(r(None, Some("yesterday"), false, None).contains("--from"));
+    }
+
+    #[test]
+    fn until_is_inclusive() {
+        let range = Range {
+            start: Start::Beginning,
+            until: Some(1000),
+        };
+        assert!(!range.past_until(Some(1000)));
+        assert!(range.past_until(Some(1001)));
+        assert!(!range.past_until(None));
+        let range = Range {
+            start: Start::Time(1000),
+            until: None,
+        };
+        assert!(range.before_start(Some(999)));
+        assert!(!range.before_start(Some(1000)));
+        assert!(!range.before_start(None));
+    }
+}
