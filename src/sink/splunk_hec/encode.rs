@@ -16,7 +16,7 @@ use std::io::Write;
 use flate2::write::GzEncoder;
 
 use super::config::{Compression, SplunkHecConfig};
-use crate::event::{Event, Severity, Verdict};
+use crate::event::{Event, Severity};
 
 /// Builds envelopes from events; the constant parts are escaped once.
 #[derive(Debug, Clone)]
@@ -110,7 +110,7 @@ impl Encoder {
             ("event_id", Some(e.event_id.as_str())),
             ("severity", Some(e.severity.as_str())),
             ("principal", e.principal.normalized.as_deref()),
-            ("verdict", Some(verdict_str(e.verdict))),
+            ("verdict", Some(e.verdict.as_str())),
             ("method", e.method.as_deref()),
             ("organization", crn.organization.as_deref()),
             ("environment", crn.environment.as_deref()),
@@ -155,16 +155,6 @@ pub fn write_epoch_seconds(out: &mut Vec<u8>, nanos: i64) {
     let millis = nanos.div_euclid(1_000_000);
     let (secs, ms) = (millis.div_euclid(1000), millis.rem_euclid(1000));
     write!(out, "{secs}.{ms:03}").expect("writing to a Vec cannot fail");
-}
-
-pub fn verdict_str(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Allowed => "allowed",
-        Verdict::Denied => "denied",
-        Verdict::Success => "success",
-        Verdict::Failure => "failure",
-        Verdict::Unknown => "unknown",
-    }
 }
 
 /// Groups event indices into requests of at most `max_bytes` (uncompressed)

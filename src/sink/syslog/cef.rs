@@ -20,7 +20,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use super::encode::{cap, ten_point_severity, verdict_str, FIELD_CAP_BYTES};
+use super::encode::{cap, ten_point_severity, FIELD_CAP_BYTES};
 use crate::event::Enrichment;
 
 /// Writes the CEF header and every extension but `msg`, ending in ` msg=`.
@@ -29,7 +29,7 @@ pub fn head(out: &mut String, e: &Enrichment) {
     out.push_str("CEF:0|Confluent|Audit Log|1|");
     escape_header(out, cap(signature, 1023));
     out.push('|');
-    let name = format!("{signature} {}", verdict_str(e.verdict));
+    let name = format!("{signature} {}", e.verdict.as_str());
     escape_header(out, cap(&name, 512));
     out.push('|');
     out.push_str(&ten_point_severity(e.severity).to_string());
@@ -42,7 +42,7 @@ pub fn head(out: &mut String, e: &Enrichment) {
         ("cat", &e.event_type),
     ];
     pairs.extend(e.method.as_deref().map(|m| ("act", m)));
-    pairs.push(("outcome", verdict_str(e.verdict)));
+    pairs.push(("outcome", e.verdict.as_str()));
     pairs.extend(e.principal.normalized.as_deref().map(|p| ("suser", p)));
     if let Some(ip) = e.source_ip.as_deref() {
         match ip.parse::<IpAddr>() {

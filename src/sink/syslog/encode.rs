@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use super::config::{Format, SyslogConfig};
 use super::truncate::{self, TooLarge};
 use super::{cef, header, leef};
-use crate::event::{Event, Severity, Verdict};
+use crate::event::{Event, Severity};
 
 /// The most bytes a mapped field (SD-PARAM, CEF/LEEF attribute) takes.
 pub const FIELD_CAP_BYTES: usize = 512;
@@ -149,16 +149,6 @@ pub fn ten_point_severity(s: Severity) -> u8 {
         Severity::Medium => 5,
         Severity::High => 8,
         Severity::Critical => 10,
-    }
-}
-
-pub fn verdict_str(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Allowed => "allowed",
-        Verdict::Denied => "denied",
-        Verdict::Success => "success",
-        Verdict::Failure => "failure",
-        Verdict::Unknown => "unknown",
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::encode::{cap, verdict_str, Encoder, FIELD_CAP_BYTES};
+use super::encode::{cap, Encoder, FIELD_CAP_BYTES};
 use crate::event::time::format_rfc3339_nanos;
 use crate::event::Enrichment;
 
@@ -40,7 +40,7 @@ fn structured_data(out: &mut String, sd_id: &str, e: &Enrichment) {
         ("id", Some(e.event_id.as_str())),
         ("type", Some(e.event_type.as_str())),
         ("principal", e.principal.normalized.as_deref()),
-        ("verdict", Some(verdict_str(e.verdict))),
+        ("verdict", Some(e.verdict.as_str())),
         ("severity", Some(sev)),
         ("organization", e.crn.organization.as_deref()),
         ("environment", e.crn.environment.as_deref()),

@@ -26,7 +26,7 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::cef::replace_ascii;
-use super::encode::{cap, ten_point_severity, verdict_str, FIELD_CAP_BYTES};
+use super::encode::{cap, ten_point_severity, FIELD_CAP_BYTES};
 use crate::event::time::format_rfc3339_nanos;
 use crate::event::Enrichment;
 
@@ -67,7 +67,7 @@ pub fn head(out: &mut String, e: &Enrichment) {
     }
     attrs.push(("eventId", &e.event_id));
     attrs.extend(e.method.as_deref().map(|m| ("action", m)));
-    attrs.push(("outcome", verdict_str(e.verdict)));
+    attrs.push(("outcome", e.verdict.as_str()));
     for (k, v) in [
         ("crn", &e.crn.raw),
         ("organization", &e.crn.organization),
