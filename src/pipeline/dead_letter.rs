@@ -2,7 +2,7 @@
 //! or refused for good by a sink), with the reason and Kafka coordinates.
 //! A record's offset passes only after its dead-letter write succeeded.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -217,7 +217,7 @@ impl DeadLetter {
                 {
                     std::fs::create_dir_all(dir)?;
                 }
-                *slot = Some(OpenOptions::new().create(true).append(true).open(path)?);
+                *slot = Some(crate::sink::file::open_ndjson(std::path::Path::new(path))?);
             }
             let f = slot.as_mut().expect("opened above");
             let mut buf = Vec::new();

@@ -152,7 +152,7 @@ fn write_batch(
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
+        let file = open_ndjson(path)?;
         let bytes = file.metadata()?.len();
         *slot = Some(Current {
             writer: BufWriter::with_capacity(1 << 16, file),
@@ -180,6 +180,30 @@ fn write_batch(
             Err(e)
         }
     }
+}
+
+/// Opens an NDJSON file for appending, so that the next line starts on a
+/// line of its own: a process killed mid-write (`kill -9`, power loss)
+/// leaves a torn last line, and appending to it would glue the next,
+/// complete record onto the torn one and make both unreadable. The torn
+/// line stays (its record is re-sent, since its batch never counted as
+/// delivered); a newline closes it.
+pub fn open_ndjson(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::FileExt;
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .open(path)?;
+    let len = file.metadata()?.len();
+    if len > 0 {
+        let mut last = [0u8; 1];
+        file.read_at(&mut last, len - 1)?;
+        if last[0] != b'\n' {
+            file.write_all(b"\n")?;
+        }
+    }
+    Ok(file)
 }
 
 /// `audit.ndjson` → `audit.ndjson.20251124T101010.123456789Z`, unique.

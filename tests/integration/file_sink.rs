@@ -234,3 +234,28 @@ fn zero_config_run_writes_to_stdout() {
         .collect();
     assert_eq!(ids.len(), 10, "{text}");
 }
+
+#[tokio::test]
+async fn a_torn_last_line_from_a_crash_does_not_swallow_the_next_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.ndjson");
+    // What kill -9 in the middle of a write leaves behind.
+    std::fs::write(&path, b"{\"id\":\"evt-torn\",\"sou").unwrap();
+    let sink = FileSink::new(
+        "f".into(),
+        FileConfig {
+            name: None,
+            path: path.to_string_lossy().into(),
+            max_file_bytes: 0,
+            rotate_secs: 0,
+            fsync: Fsync::Batch,
+        },
+    );
+    assert_eq!(sink.send(&[ev(7)]).await.outcomes, vec![Outcome::Accepted]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert_eq!(lines[0], "{\"id\":\"evt-torn\",\"sou");
+    let v: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(v["id"], "evt-7");
+}
