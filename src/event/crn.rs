@@ -66,7 +66,7 @@ impl Crn {
 }
 
 fn decode(s: &str) -> String {
-    if s.contains('%') {
+    if memchr::memchr(b'%', s.as_bytes()).is_some() {
         percent_decode_str(s).decode_utf8_lossy().into_owned()
     } else {
         s.to_owned()
