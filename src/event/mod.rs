@@ -10,6 +10,7 @@ pub mod crn;
 pub mod enrich;
 pub mod principal;
 pub mod render;
+pub mod scan;
 pub mod time;
 pub mod validate;
 pub mod view;

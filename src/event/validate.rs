@@ -6,6 +6,7 @@ use thiserror::Error;
 
 use super::view::{Envelope, Field, Obj};
 
+
 /// serde_json's own recursion limit; deeper records are dead-lettered.
 pub const MAX_DEPTH: usize = 128;
 
@@ -94,10 +95,15 @@ pub fn parse(raw: &[u8], max_bytes: usize) -> Result<(&str, Envelope<'_>), DeadL
             Err(e) => DeadLetterReason::NotJson(e.to_string()),
         });
     }
-    let env: Envelope = serde_json::from_str(text).map_err(|e| match e.classify() {
-        serde_json::error::Category::Data => DeadLetterReason::InvalidShape(e.to_string()),
-        _ => DeadLetterReason::NotJson(e.to_string()),
-    })?;
+    // The scanner handles plain records; serde_json decides everything else
+    // and words the reasons (see `scan`).
+    let env = match super::scan::envelope(text) {
+        Some(env) => env,
+        None => serde_json::from_str(text).map_err(|e| match e.classify() {
+            serde_json::error::Category::Data => DeadLetterReason::InvalidShape(e.to_string()),
+            _ => DeadLetterReason::NotJson(e.to_string()),
+        })?,
+    };
     check(&env)?;
     Ok((text, env))
 }
