@@ -29,7 +29,8 @@ impl Crn {
             Some(i) => (&rest[..i], &rest[i + 1..]),
             None => (rest, ""),
         };
-        let mut components = Vec::new();
+        let mut components =
+            Vec::with_capacity(memchr::memchr_iter(b'/', path.as_bytes()).count() + 1);
         let mut valid = true;
         let mut last_raw_value = None;
         for segment in path.split('/').filter(|s| !s.is_empty()) {
@@ -161,7 +162,7 @@ impl CrnInfo {
     }
 
     /// Whether any component with `key` has a value matching `glob`.
-    pub fn any_component(&self, key: &str, glob: &wildmatch::WildMatch) -> bool {
+    pub fn any_component(&self, key: &str, glob: &crate::policy::glob::Glob) -> bool {
         self.components
             .as_ref()
             .is_some_and(|c| c.iter().any(|(k, v)| k == key && glob.matches(v)))

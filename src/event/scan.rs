@@ -474,7 +474,9 @@ impl<'a> Scan<'a> {
         self.skip()?;
         // Borrowing needs serde_json's own constructor; the value is short
         // (a principal) and known to be valid, so this cannot fail.
-        serde_json::from_str(&self.text[start..self.i]).ok().map(Some)
+        serde_json::from_str(&self.text[start..self.i])
+            .ok()
+            .map(Some)
     }
 
     /// Skips any value as serde's `IgnoredAny` does.

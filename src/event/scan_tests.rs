@@ -77,8 +77,26 @@ fn odd_records_fall_back() {
 #[test]
 fn mutated_fixtures_agree() {
     const INSERTS: &[&str] = &[
-        "\"", "\\", "{", "}", "[", "]", ",", ":", "0", "1", "e", "-", ".", " ", "n", "\u{1}",
-        "\\u0041", "\"id\":\"x\",", "null", "\"\":1,",
+        "\"",
+        "\\",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        "0",
+        "1",
+        "e",
+        "-",
+        ".",
+        " ",
+        "n",
+        "\u{1}",
+        "\\u0041",
+        "\"id\":\"x\",",
+        "null",
+        "\"\":1,",
     ];
     let mut fast = 0;
     for line in fixture_lines().iter().filter(|l| l.len() < 20_000) {

@@ -6,7 +6,6 @@ use thiserror::Error;
 
 use super::view::{Envelope, Field, Obj};
 
-
 /// serde_json's own recursion limit; deeper records are dead-lettered.
 pub const MAX_DEPTH: usize = 128;
 
