@@ -59,7 +59,11 @@ impl Glob {
             Kind::Exact(p) => v == p,
             Kind::Prefix(p) => v.starts_with(p.as_str()),
             Kind::Suffix(p) => v.ends_with(p.as_str()),
-            Kind::Contains(p) => v.contains(p.as_str()),
+            // Method names are short: a plain window compare beats setting
+            // up a substring searcher for each call.
+            Kind::Contains(p) => {
+                p.is_empty() || v.as_bytes().windows(p.len()).any(|w| w == p.as_bytes())
+            }
             Kind::General(w) => w.matches(v),
         }
     }
