@@ -8,6 +8,7 @@
 
 pub mod crn;
 pub mod enrich;
+pub mod escape;
 pub mod principal;
 pub mod render;
 pub mod scan;

@@ -22,6 +22,8 @@ use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 
+use super::escape::first_special;
+
 use super::view::{
     Acting, Address, AuthenticationInfo, AuthorizationInfo, CloudResource, Data, Envelope, Field,
     List, Obj, Request, RequestData, RequestMetadata, ResourceId, ResultInfo, Scope,
@@ -519,7 +521,7 @@ impl<'a> Scan<'a> {
     /// After the opening quote: a string without escapes, returned whole.
     fn plain_string(&mut self) -> Option<&'a str> {
         let start = self.i;
-        let end = start + special(&self.b[start..])?;
+        let end = start + first_special(&self.b[start..])?;
         if self.b[end] != b'"' {
             return None;
         }
@@ -530,7 +532,7 @@ impl<'a> Scan<'a> {
     /// After the opening quote: any valid string, skipped.
     fn skip_string(&mut self) -> Option<()> {
         loop {
-            self.i += special(&self.b[self.i..])?;
+            self.i += first_special(&self.b[self.i..])?;
             match self.b[self.i] {
                 b'"' => {
                     self.i += 1;
@@ -594,30 +596,6 @@ impl<'a> Scan<'a> {
             self.i += 1;
         }
     }
-}
-
-/// The offset of the first `"`, `\` or control character in `b`, eight
-/// bytes per step; `None` when there is none (an unterminated string).
-fn special(b: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::MAX / 255;
-    let mut at = 0;
-    while let Some(chunk) = b.get(at..at + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
-        let ctrl = w.wrapping_sub(ONES * 0x20) & !w;
-        let q = w ^ (ONES * u64::from(b'"'));
-        let quote = q.wrapping_sub(ONES) & !q;
-        let s = w ^ (ONES * u64::from(b'\\'));
-        let slash = s.wrapping_sub(ONES) & !s;
-        let hits = (ctrl | quote | slash) & (ONES << 7);
-        if hits != 0 {
-            return Some(at + hits.trailing_zeros() as usize / 8);
-        }
-        at += 8;
-    }
-    b[at..]
-        .iter()
-        .position(|&c| c < 0x20 || c == b'"' || c == b'\\')
-        .map(|p| at + p)
 }
 
 #[cfg(test)]
