@@ -15,14 +15,17 @@
 //! accepts the record and builds an equal view (checked by a differential
 //! test over the fixtures and generated records).
 //!
-//! The caller has checked UTF-8 and the depth limit, so recursion is bounded
-//! and ASCII delimiters found byte by byte are character boundaries.
+//! The caller has checked UTF-8, so ASCII delimiters found byte by byte are
+//! character boundaries. The scanner counts depth itself and gives up past
+//! the limit: a record it accepts is never too deep, so the caller runs the
+//! depth pre-check only on the serde_json path.
 
 use std::borrow::Cow;
 
 use serde_json::value::RawValue;
 
 use super::escape::first_special;
+use super::validate::MAX_DEPTH;
 
 use super::view::{
     Acting, Address, AuthenticationInfo, AuthorizationInfo, CloudResource, Data, Envelope, Field,
@@ -35,6 +38,7 @@ pub fn envelope(text: &str) -> Option<Envelope<'_>> {
         text,
         b: text.as_bytes(),
         i: 0,
+        depth: 0,
     };
     s.ws();
     let env = s.envelope()?;
@@ -46,6 +50,10 @@ struct Scan<'a> {
     text: &'a str,
     b: &'a [u8],
     i: usize,
+    /// Open objects and arrays; past [`MAX_DEPTH`] the scanner gives up, so
+    /// its recursion is bounded and serde_json's path (which checks the
+    /// depth first) names the reason.
+    depth: usize,
 }
 
 /// Marks key `bit` as seen; a second time means a duplicate field, which
@@ -326,6 +334,13 @@ impl<'a> Scan<'a> {
         (self.peek()? == c).then(|| self.i += 1)
     }
 
+    /// Enters an object or array at its opening bracket.
+    fn open(&mut self, bracket: u8) -> Option<()> {
+        self.eat(bracket)?;
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
     fn literal(&mut self, word: &[u8]) -> Option<()> {
         let end = self.i + word.len();
         (self.b.get(self.i..end)? == word).then(|| self.i = end)
@@ -334,9 +349,10 @@ impl<'a> Scan<'a> {
     /// At `{`: calls `value` for each key, positioned at its value (after
     /// whitespace); `value` must consume the value.
     fn object(&mut self, mut value: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
-        self.eat(b'{')?;
+        self.open(b'{')?;
         self.ws();
         if self.eat(b'}').is_some() {
+            self.depth -= 1;
             return Some(());
         }
         loop {
@@ -354,6 +370,7 @@ impl<'a> Scan<'a> {
                 }
                 b'}' => {
                     self.i += 1;
+                    self.depth -= 1;
                     return Some(());
                 }
                 _ => return None,
@@ -433,9 +450,10 @@ impl<'a> Scan<'a> {
         let mut out = Vec::new();
         match self.peek()? {
             b'[' => {
-                self.i += 1;
+                self.open(b'[')?;
                 self.ws();
                 if self.eat(b']').is_some() {
+                    self.depth -= 1;
                     return Some(List(out));
                 }
                 loop {
@@ -450,6 +468,7 @@ impl<'a> Scan<'a> {
                         }
                         b']' => {
                             self.i += 1;
+                            self.depth -= 1;
                             break;
                         }
                         _ => return None,
@@ -490,9 +509,10 @@ impl<'a> Scan<'a> {
             }
             b'{' => self.object(|s, _| s.skip()),
             b'[' => {
-                self.i += 1;
+                self.open(b'[')?;
                 self.ws();
                 if self.eat(b']').is_some() {
+                    self.depth -= 1;
                     return Some(());
                 }
                 loop {
@@ -505,6 +525,7 @@ impl<'a> Scan<'a> {
                         }
                         b']' => {
                             self.i += 1;
+                            self.depth -= 1;
                             return Some(());
                         }
                         _ => return None,

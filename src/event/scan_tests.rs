@@ -72,6 +72,22 @@ fn odd_records_fall_back() {
     }
 }
 
+#[test]
+fn depth_is_bounded_like_the_pre_check() {
+    let nest = |n: usize| {
+        format!(
+            r#"{{"id":"1","data":{}{}}}"#,
+            "{\"a\":".repeat(n - 2) + "[]",
+            "}".repeat(n - 2)
+        )
+    };
+    // The top object, n - 2 objects from `data` down, then an array: n levels.
+    assert!(agrees(&nest(127)));
+    assert!(agrees(&nest(128)));
+    assert!(envelope(&nest(129)).is_none());
+    assert!(envelope(&"[".repeat(100_000)).is_none());
+}
+
 /// Every record one edit away from a fixture: the scanner either answers
 /// like serde_json or leaves the record to it.
 #[test]
