@@ -2,7 +2,7 @@
 //! answer as [`WildMatch`].
 //!
 //! The severity table runs for every event, and almost all of its patterns
-//! are an exact name, `prefix*`, `*suffix` or `*part*`: a string compare
+//! are an exact name, `prefix*`, `*suffix`, `*part*` or `prefix*suffix`: a string compare
 //! or one substring search instead of the general glob loop. Anything else
 //! (a `?`, a `*` in the middle, case-insensitive patterns) keeps
 //! [`WildMatch`].
@@ -20,6 +20,8 @@ enum Kind {
     Prefix(String),
     Suffix(String),
     Contains(String),
+    /// `prefix*suffix` (one `*` inside): `kafka.*Acls`.
+    Around(String, String),
     General(WildMatch),
 }
 
@@ -33,7 +35,12 @@ impl Glob {
         let inner = pattern.trim_matches('*');
         let trail = pattern.ends_with('*');
         let kind = if inner.contains('*') {
-            Kind::General(WildMatch::new(pattern))
+            match pattern.split_once('*') {
+                Some((head, tail)) if !lead && !trail && !tail.contains('*') => {
+                    Kind::Around(head.to_owned(), tail.to_owned())
+                }
+                _ => Kind::General(WildMatch::new(pattern)),
+            }
         } else if inner.is_empty() && lead {
             Kind::Any
         } else {
@@ -63,6 +70,11 @@ impl Glob {
             // up a substring searcher for each call.
             Kind::Contains(p) => {
                 p.is_empty() || v.as_bytes().windows(p.len()).any(|w| w == p.as_bytes())
+            }
+            Kind::Around(head, tail) => {
+                v.len() >= head.len() + tail.len()
+                    && v.starts_with(head.as_str())
+                    && v.ends_with(tail.as_str())
             }
             Kind::General(w) => w.matches(v),
         }
