@@ -90,6 +90,12 @@ pub fn normalize(raw: &RawValue, resource_id: Option<&str>) -> (Option<String>, 
     let text = raw.get();
     match text.as_bytes().first() {
         Some(b'"') => {
+            // A JSON string without a backslash is its own text between the
+            // quotes (the raw value is valid JSON); only escapes need serde.
+            if text.len() >= 2 && text.ends_with('"') && !text.contains('\\') {
+                let inner = &text[1..text.len() - 1];
+                return (normalize_str(inner, resource_id), None);
+            }
             let s: std::borrow::Cow<str> = match serde_json::from_str(text) {
                 Ok(s) => s,
                 Err(_) => return (None, None),
