@@ -46,9 +46,8 @@ struct Scan<'a> {
     b: &'a [u8],
     i: usize,
     /// Open objects and arrays; past [`super::validate::MAX_DEPTH`] the
-    /// scanner gives up, so
-    /// its recursion is bounded and serde_json's path (which checks the
-    /// depth first) names the reason.
+    /// scanner gives up, so its recursion is bounded and serde_json's path
+    /// (which checks the depth first) names the reason.
     depth: usize,
 }
 
