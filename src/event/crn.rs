@@ -25,17 +25,28 @@ impl Crn {
     /// Parses `raw`, or returns `None` when it does not start with `crn://`.
     pub fn parse(raw: &str) -> Option<Crn> {
         let rest = raw.strip_prefix("crn://")?;
-        let (authority, path) = match rest.find('/') {
+        // Byte searches: the separators are ASCII, so every cut is a
+        // character boundary, and CRNs are short enough that a plain loop
+        // beats a searcher per segment.
+        let (authority, path) = match rest.bytes().position(|b| b == b'/') {
             Some(i) => (&rest[..i], &rest[i + 1..]),
             None => (rest, ""),
         };
-        let mut components = Vec::new();
+        let mut components = Vec::with_capacity(path.bytes().filter(|&b| b == b'/').count() + 1);
         let mut valid = true;
         let mut last_raw_value = None;
-        for segment in path.split('/').filter(|s| !s.is_empty()) {
-            match segment.split_once('=') {
-                Some((k, v)) => {
-                    components.push((decode(k), decode(v)));
+        let mut tail = path;
+        while !tail.is_empty() {
+            let end = tail.bytes().position(|b| b == b'/').unwrap_or(tail.len());
+            let segment = &tail[..end];
+            tail = tail.get(end + 1..).unwrap_or_default();
+            if segment.is_empty() {
+                continue;
+            }
+            match segment.bytes().position(|b| b == b'=') {
+                Some(eq) => {
+                    let v = &segment[eq + 1..];
+                    components.push((decode(&segment[..eq]), decode(v)));
                     last_raw_value = Some(v);
                 }
                 None => valid = false,
@@ -66,7 +77,7 @@ impl Crn {
 }
 
 fn decode(s: &str) -> String {
-    if s.contains('%') {
+    if s.bytes().any(|b| b == b'%') {
         percent_decode_str(s).decode_utf8_lossy().into_owned()
     } else {
         s.to_owned()
@@ -161,7 +172,7 @@ impl CrnInfo {
     }
 
     /// Whether any component with `key` has a value matching `glob`.
-    pub fn any_component(&self, key: &str, glob: &wildmatch::WildMatch) -> bool {
+    pub fn any_component(&self, key: &str, glob: &crate::policy::glob::Glob) -> bool {
         self.components
             .as_ref()
             .is_some_and(|c| c.iter().any(|(k, v)| k == key && glob.matches(v)))

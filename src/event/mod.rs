@@ -8,8 +8,10 @@
 
 pub mod crn;
 pub mod enrich;
+pub mod escape;
 pub mod principal;
 pub mod render;
+pub mod scan;
 pub mod time;
 pub mod validate;
 pub mod view;

@@ -78,6 +78,13 @@ pub fn parse(raw: &[u8], max_bytes: usize) -> Result<(&str, Envelope<'_>), DeadL
     let text = std::str::from_utf8(raw).map_err(|e| DeadLetterReason::NotUtf8 {
         valid_up_to: e.valid_up_to(),
     })?;
+    // The scanner takes plain records (and never accepts one nested deeper
+    // than MAX_DEPTH); serde_json decides everything else and words the
+    // reasons (see `scan`).
+    if let Some(env) = super::scan::envelope(text) {
+        check(&env)?;
+        return Ok((text, env));
+    }
     if exceeds_depth(raw, MAX_DEPTH) {
         return Err(DeadLetterReason::TooDeep);
     }

@@ -4,6 +4,7 @@
 //! enrichment.
 
 pub mod filter;
+pub mod glob;
 pub mod rule;
 pub mod severity;
 

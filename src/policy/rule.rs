@@ -5,8 +5,8 @@
 
 use std::collections::BTreeMap;
 
+use super::glob::Glob;
 use serde::Deserialize;
-use wildmatch::WildMatch;
 
 use crate::event::{Enrichment, Severity, Verdict};
 
@@ -106,33 +106,31 @@ pub enum RuleSection {
 #[derive(Debug, Clone, Default)]
 pub struct Rule {
     pub name: String,
-    event_type: Vec<WildMatch>,
-    method: Vec<WildMatch>,
-    principal: Vec<WildMatch>,
-    crn: Vec<(String, Vec<WildMatch>)>,
+    event_type: Vec<Glob>,
+    method: Vec<Glob>,
+    principal: Vec<Glob>,
+    crn: Vec<(String, Vec<Glob>)>,
     verdict: Vec<Verdict>,
-    operation: Vec<WildMatch>,
-    resource_type: Vec<WildMatch>,
-    resource_name: Vec<WildMatch>,
-    access_type: Vec<WildMatch>,
-    role: Vec<WildMatch>,
+    operation: Vec<Glob>,
+    resource_type: Vec<Glob>,
+    resource_name: Vec<Glob>,
+    access_type: Vec<Glob>,
+    role: Vec<Glob>,
     failed_auth: Option<bool>,
     request_failed: Option<bool>,
     min_severity: Option<Severity>,
     max_severity: Option<Severity>,
 }
 
-fn globs(v: &OneOrMany) -> Vec<WildMatch> {
-    v.0.iter().map(|s| WildMatch::new(s)).collect()
+fn globs(v: &OneOrMany) -> Vec<Glob> {
+    v.0.iter().map(|s| Glob::new(s)).collect()
 }
 
-fn globs_ci(v: &OneOrMany) -> Vec<WildMatch> {
-    v.0.iter()
-        .map(|s| WildMatch::new_case_insensitive(s))
-        .collect()
+fn globs_ci(v: &OneOrMany) -> Vec<Glob> {
+    v.0.iter().map(|s| Glob::new_case_insensitive(s)).collect()
 }
 
-fn any(globs: &[WildMatch], value: Option<&str>) -> bool {
+fn any(globs: &[Glob], value: Option<&str>) -> bool {
     globs.is_empty() || value.is_some_and(|v| globs.iter().any(|g| g.matches(v)))
 }
 
@@ -237,29 +235,23 @@ pub struct RuleBuilder(Rule);
 
 impl RuleBuilder {
     pub fn methods(mut self, m: &[&str]) -> Self {
-        self.0.method = m.iter().map(|s| WildMatch::new(s)).collect();
+        self.0.method = m.iter().map(|s| Glob::new(s)).collect();
         self
     }
     pub fn types(mut self, t: &[&str]) -> Self {
-        self.0.event_type = t.iter().map(|s| WildMatch::new(s)).collect();
+        self.0.event_type = t.iter().map(|s| Glob::new(s)).collect();
         self
     }
     pub fn roles(mut self, r: &[&str]) -> Self {
-        self.0.role = r
-            .iter()
-            .map(|s| WildMatch::new_case_insensitive(s))
-            .collect();
+        self.0.role = r.iter().map(|s| Glob::new_case_insensitive(s)).collect();
         self
     }
     pub fn resource_names(mut self, r: &[String]) -> Self {
-        self.0.resource_name = r.iter().map(|s| WildMatch::new(s)).collect();
+        self.0.resource_name = r.iter().map(|s| Glob::new(s)).collect();
         self
     }
     pub fn access_types(mut self, a: &[&str]) -> Self {
-        self.0.access_type = a
-            .iter()
-            .map(|s| WildMatch::new_case_insensitive(s))
-            .collect();
+        self.0.access_type = a.iter().map(|s| Glob::new_case_insensitive(s)).collect();
         self
     }
     pub fn verdicts(mut self, v: &[Verdict]) -> Self {

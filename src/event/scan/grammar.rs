@@ -1,0 +1,318 @@
+//! The JSON grammar for the scanner: objects, values and their kinds,
+//! strings and numbers, each read the way serde reads the view's types
+//! (see the parent module for the one-sided rule).
+
+use std::borrow::Cow;
+
+use serde_json::value::RawValue;
+
+use super::{once, Scan};
+use crate::event::escape::first_special;
+use crate::event::validate::MAX_DEPTH;
+use crate::event::view::{Field, List, Obj};
+
+impl<'a> Scan<'a> {
+    pub(super) fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    pub(super) fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    pub(super) fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    /// Enters an object or array at its opening bracket.
+    pub(super) fn open(&mut self, bracket: u8) -> Option<()> {
+        self.eat(bracket)?;
+        self.depth += 1;
+        (self.depth <= MAX_DEPTH).then_some(())
+    }
+
+    pub(super) fn literal(&mut self, word: &[u8]) -> Option<()> {
+        let end = self.i + word.len();
+        (self.b.get(self.i..end)? == word).then(|| self.i = end)
+    }
+
+    /// At `{`: calls `value` for each key, positioned at its value (after
+    /// whitespace); `value` must consume the value.
+    pub(super) fn object(
+        &mut self,
+        mut value: impl FnMut(&mut Self, &'a str) -> Option<()>,
+    ) -> Option<()> {
+        self.open(b'{')?;
+        self.ws();
+        if self.eat(b'}').is_some() {
+            self.depth -= 1;
+            return Some(());
+        }
+        loop {
+            self.eat(b'"')?;
+            let key = self.plain_string()?;
+            self.ws();
+            self.eat(b':')?;
+            self.ws();
+            value(self, key)?;
+            self.ws();
+            match self.peek()? {
+                b',' => {
+                    self.i += 1;
+                    self.ws();
+                }
+                b'}' => {
+                    self.i += 1;
+                    self.depth -= 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A value that serde reads as [`Field`].
+    pub(super) fn field(&mut self, seen: &mut u32, bit: u32) -> Option<Field<'a>> {
+        once(seen, bit)?;
+        Some(match self.peek()? {
+            b'"' => {
+                self.i += 1;
+                Field::Str(Cow::Borrowed(self.plain_string()?))
+            }
+            b'{' => {
+                self.skip()?;
+                Field::Object
+            }
+            b'[' => {
+                self.skip()?;
+                Field::Array
+            }
+            b't' => {
+                self.literal(b"true")?;
+                Field::Bool(true)
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                Field::Bool(false)
+            }
+            b'n' => {
+                self.literal(b"null")?;
+                Field::Null
+            }
+            _ => {
+                self.checked_number()?;
+                Field::Number
+            }
+        })
+    }
+
+    /// A value that serde reads as [`Obj<T>`]; `body` reads the object.
+    pub(super) fn obj<T>(&mut self, body: impl FnOnce(&mut Self) -> Option<T>) -> Option<Obj<T>> {
+        Some(match self.peek()? {
+            b'{' => Obj::Object(body(self)?),
+            b'n' => {
+                self.literal(b"null")?;
+                Obj::Null
+            }
+            b'"' => {
+                self.i += 1;
+                self.plain_string()?;
+                Obj::Other("a string")
+            }
+            b't' => {
+                self.literal(b"true")?;
+                Obj::Other("a boolean")
+            }
+            b'f' => {
+                self.literal(b"false")?;
+                Obj::Other("a boolean")
+            }
+            b'[' => {
+                self.skip()?;
+                Obj::Other("an array")
+            }
+            _ => {
+                self.checked_number()?;
+                Obj::Other("a number")
+            }
+        })
+    }
+
+    /// A value that serde reads as [`List<T>`]: the objects of an array.
+    pub(super) fn list<T>(
+        &mut self,
+        mut body: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<List<T>> {
+        let mut out = Vec::new();
+        match self.peek()? {
+            b'[' => {
+                self.open(b'[')?;
+                self.ws();
+                if self.eat(b']').is_some() {
+                    self.depth -= 1;
+                    return Some(List(out));
+                }
+                loop {
+                    if let Obj::Object(t) = self.obj(&mut body)? {
+                        out.push(t);
+                    }
+                    self.ws();
+                    match self.peek()? {
+                        b',' => {
+                            self.i += 1;
+                            self.ws();
+                        }
+                        b']' => {
+                            self.i += 1;
+                            self.depth -= 1;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b'"' => {
+                self.i += 1;
+                self.plain_string()?;
+            }
+            b'{' | b'n' | b't' | b'f' => self.skip()?,
+            _ => self.checked_number()?,
+        }
+        Some(List(out))
+    }
+
+    /// An `Option<&RawValue>`: null is `None`, anything else its text.
+    pub(super) fn raw(&mut self) -> Option<Option<&'a RawValue>> {
+        if self.peek()? == b'n' {
+            self.literal(b"null")?;
+            return Some(None);
+        }
+        let start = self.i;
+        self.skip()?;
+        // Borrowing needs serde_json's own constructor; the value is short
+        // (a principal) and known to be valid, so this cannot fail.
+        serde_json::from_str(&self.text[start..self.i])
+            .ok()
+            .map(Some)
+    }
+
+    /// Skips any value as serde's `IgnoredAny` does.
+    pub(super) fn skip(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'"' => {
+                self.i += 1;
+                self.skip_string()
+            }
+            b'{' => self.object(|s, _| s.skip()),
+            b'[' => {
+                self.open(b'[')?;
+                self.ws();
+                if self.eat(b']').is_some() {
+                    self.depth -= 1;
+                    return Some(());
+                }
+                loop {
+                    self.skip()?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => {
+                            self.i += 1;
+                            self.ws();
+                        }
+                        b']' => {
+                            self.i += 1;
+                            self.depth -= 1;
+                            return Some(());
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            _ => self.number().map(|_| ()),
+        }
+    }
+
+    /// After the opening quote: a string without escapes, returned whole.
+    pub(super) fn plain_string(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        let end = start + first_special(&self.b[start..])?;
+        if self.b[end] != b'"' {
+            return None;
+        }
+        self.i = end + 1;
+        Some(&self.text[start..end])
+    }
+
+    /// After the opening quote: any valid string, skipped.
+    pub(super) fn skip_string(&mut self) -> Option<()> {
+        loop {
+            self.i += first_special(&self.b[self.i..])?;
+            match self.b[self.i] {
+                b'"' => {
+                    self.i += 1;
+                    return Some(());
+                }
+                b'\\' => {
+                    self.i += 1;
+                    match self.peek()? {
+                        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
+                        b'u' => {
+                            let hex = self.b.get(self.i + 1..self.i + 5)?;
+                            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                                return None;
+                            }
+                            self.i += 5;
+                        }
+                        _ => return None,
+                    }
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A number in a position serde reads as a value: serde_json converts
+    /// it and fails when it overflows `f64`, so only numbers that surely
+    /// fit are taken here.
+    pub(super) fn checked_number(&mut self) -> Option<()> {
+        let (len, exponent) = self.number()?;
+        (!exponent && len < 300).then_some(())
+    }
+
+    /// The number grammar of RFC 8259 §6; returns its length and whether
+    /// it has an exponent.
+    pub(super) fn number(&mut self) -> Option<(usize, bool)> {
+        let start = self.i;
+        self.eat(b'-');
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => self.digits(),
+            _ => return None,
+        }
+        if self.eat(b'.').is_some() {
+            self.peek().filter(u8::is_ascii_digit)?;
+            self.digits();
+        }
+        let exponent = matches!(self.peek(), Some(b'e' | b'E'));
+        if exponent {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            self.peek().filter(u8::is_ascii_digit)?;
+            self.digits();
+        }
+        Some((self.i - start, exponent))
+    }
+
+    pub(super) fn digits(&mut self) {
+        while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+            self.i += 1;
+        }
+    }
+}
