@@ -11,7 +11,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::future::BoxFuture;
-use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use siem_bridge::config::Config;
 use siem_bridge::event::Event;
 use siem_bridge::kafka::KafkaConfig;
@@ -53,27 +52,7 @@ fn main() {
     let bs = kafka.bootstrap_servers();
     let records = siem_bridge::demo::generate::stream(n, 1_741_078_800_000);
     let bytes_in: usize = records.iter().map(Vec::len).sum();
-    let producer: ThreadedProducer<DefaultProducerContext> = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", &bs)
-        .set("linger.ms", "200")
-        .set("batch.num.messages", "10000")
-        .set("batch.size", "4000000")
-        .set("queue.buffering.max.messages", "1000000")
-        .create()
-        .unwrap();
-    for (i, r) in records.iter().enumerate() {
-        let key = i.to_string();
-        producer
-            .send(
-                BaseRecord::to(TOPIC)
-                    .key(&key)
-                    .payload(r)
-                    .partition(i as i32 % PARTITIONS),
-            )
-            .unwrap();
-    }
-    producer.flush(Duration::from_secs(60)).unwrap();
-    drop(producer);
+    kafka.preload(TOPIC, PARTITIONS, &records).unwrap();
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -7,9 +7,8 @@
 //!
 //! Run: `cargo bench --bench watch` (EVENTS=200000 by default).
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use siem_bridge::event::Processor;
 use siem_bridge::kafka::KafkaConfig;
 use siem_bridge::mock::MockKafka;
@@ -34,25 +33,7 @@ fn main() {
     let bs = kafka.bootstrap_servers();
     let records = siem_bridge::demo::generate::stream(n, 1_741_078_800_000);
     let bytes_in: usize = records.iter().map(Vec::len).sum();
-    let producer: ThreadedProducer<DefaultProducerContext> = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", &bs)
-        .set("linger.ms", "200")
-        .set("batch.num.messages", "10000")
-        .set("batch.size", "4000000")
-        .set("queue.buffering.max.messages", "1000000")
-        .create()
-        .unwrap();
-    for (i, r) in records.iter().enumerate() {
-        producer
-            .send(
-                BaseRecord::<(), _>::to(TOPIC)
-                    .payload(r)
-                    .partition(i as i32 % PARTITIONS),
-            )
-            .unwrap();
-    }
-    producer.flush(Duration::from_secs(60)).unwrap();
-    drop(producer);
+    kafka.preload(TOPIC, PARTITIONS, &records).unwrap();
     let kafka_config = KafkaConfig {
         bootstrap_servers: bs,
         ..Default::default()

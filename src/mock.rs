@@ -7,7 +7,11 @@
 use rdkafka::config::ClientConfig;
 use rdkafka::error::KafkaResult;
 use rdkafka::mocking::MockCluster;
-use rdkafka::producer::{BaseProducer, DefaultProducerContext, Producer};
+use std::time::Duration;
+
+use rdkafka::producer::{
+    BaseProducer, BaseRecord, DefaultProducerContext, Producer, ThreadedProducer,
+};
 
 /// A running mock Kafka cluster; it stops when dropped.
 pub struct MockKafka {
@@ -46,5 +50,29 @@ impl MockKafka {
 
     pub fn create_topic(&self, topic: &str, partitions: i32) -> KafkaResult<()> {
         self.cluster().create_topic(topic, partitions, 1)
+    }
+
+    /// Loads `records` into `topic`, round-robin over its `partitions`,
+    /// and waits until every one is acknowledged (benchmarks pre-load a
+    /// backlog this way). Keep the bytes per partition under ~4 MiB: the
+    /// mock deletes older data beyond 5 MiB per partition.
+    pub fn preload(&self, topic: &str, partitions: i32, records: &[Vec<u8>]) -> KafkaResult<()> {
+        let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+            .set("bootstrap.servers", self.bootstrap_servers())
+            .set("linger.ms", "200")
+            .set("batch.num.messages", "10000")
+            .set("batch.size", "4000000")
+            .set("queue.buffering.max.messages", "1000000")
+            .create()?;
+        for (i, r) in records.iter().enumerate() {
+            producer
+                .send(
+                    BaseRecord::<(), _>::to(topic)
+                        .payload(r)
+                        .partition(i as i32 % partitions),
+                )
+                .map_err(|(e, _)| e)?;
+        }
+        producer.flush(Duration::from_secs(60))
     }
 }
