@@ -112,14 +112,6 @@ fn main() {
         );
         let t = Instant::now();
         for _ in 0..n {
-            black_box(serde_json::to_vec(&e.crn).unwrap());
-        }
-        println!(
-            "to_vec(crn): {:.0} ns",
-            t.elapsed().as_nanos() as f64 / n as f64
-        );
-        let t = Instant::now();
-        for _ in 0..n {
             black_box(e.time.to_string());
         }
         println!(

@@ -135,9 +135,9 @@ fn write_row(out: &mut impl Write, line: usize, d: &Disposition) -> io::Result<(
     let last = match d {
         Disposition::Forward(_) => e
             .and_then(|e| {
-                e.resource_name
-                    .clone()
-                    .or_else(|| e.crn.resource_name.clone())
+                e.resource_name()
+                    .or(e.crn().resource_name)
+                    .map(str::to_owned)
             })
             .unwrap_or_default(),
         Disposition::Drop { rule, .. } => format!("rule {rule}"),
@@ -151,12 +151,8 @@ fn write_row(out: &mut impl Write, line: usize, d: &Disposition) -> io::Result<(
         e.map_or("-", |e| e.severity.as_str()),
         e.map_or("-".to_owned(), |e| format!("{:?}", e.verdict)
             .to_lowercase()),
-        cut(
-            e.and_then(|e| e.principal.normalized.as_deref())
-                .unwrap_or("-"),
-            24
-        ),
-        cut(e.and_then(|e| e.method.as_deref()).unwrap_or("-"), 32),
+        cut(e.and_then(|e| e.principal().normalized).unwrap_or("-"), 24),
+        cut(e.and_then(|e| e.method()).unwrap_or("-"), 32),
         last
     )
 }

@@ -281,15 +281,14 @@ mod tests {
                     let en = &e.enrichment;
                     if en.failed_auth
                         && en
-                            .resource_name
-                            .as_deref()
+                            .resource_name()
                             .is_some_and(|n| n.starts_with("sensitive-"))
                     {
                         denied_sensitive += 1;
                     }
                     if en.failed_auth
-                        && en.source_ip.as_deref() == Some(ATTACKER_IP)
-                        && en.method.as_deref() == Some("kafka.Authentication")
+                        && en.source_ip() == Some(ATTACKER_IP)
+                        && en.method() == Some("kafka.Authentication")
                     {
                         failed_logins += 1;
                     }

@@ -8,10 +8,78 @@
 //! ordered list of pairs, not a map. A segment without `=` makes the CRN
 //! invalid; the event is still forwarded.
 
+use std::borrow::Cow;
+use std::ops::Range;
+
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
+use smallvec::SmallVec;
 
-/// A parsed CRN.
+use super::enrichment::{CrnSpans, Span, Text};
+use super::view::Field;
+
+/// One `key=value` segment: the byte ranges of key and value.
+pub type Component = (Range<usize>, Range<usize>);
+
+/// A CRN cut into pieces, as byte ranges of the raw text (still
+/// percent-encoded). Decoding is the caller's choice: the enrichment
+/// points into its own copy of the raw CRN when a piece has no `%`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cuts {
+    pub authority: Range<usize>,
+    /// `None` when a segment has no `=`.
+    pub components: Option<SmallVec<[Component; 8]>>,
+    /// The raw last value ends in an unencoded `*` (a prefix pattern).
+    pub is_pattern: bool,
+}
+
+impl Cuts {
+    /// Cuts `raw`, or returns `None` when it does not start with `crn://`.
+    pub fn of(raw: &str) -> Option<Cuts> {
+        const PREFIX: usize = "crn://".len();
+        if !raw.starts_with("crn://") {
+            return None;
+        }
+        // Byte searches: the separators are ASCII, so every cut is a
+        // character boundary, and CRNs are short enough that a plain loop
+        // beats a searcher per segment.
+        let b = raw.as_bytes();
+        let slash = |from: usize| {
+            b[from..]
+                .iter()
+                .position(|&c| c == b'/')
+                .map_or(b.len(), |p| from + p)
+        };
+        let authority_end = slash(PREFIX);
+        let mut components = SmallVec::new();
+        let mut valid = true;
+        let mut last_value = None;
+        let mut at = authority_end + 1;
+        while at < b.len() {
+            let end = slash(at);
+            let segment = &b[at..end];
+            if !segment.is_empty() {
+                match segment.iter().position(|&c| c == b'=') {
+                    Some(eq) => {
+                        let value = at + eq + 1..end;
+                        components.push((at..at + eq, value.clone()));
+                        last_value = Some(value);
+                    }
+                    None => valid = false,
+                }
+            }
+            at = end + 1;
+        }
+        let is_pattern = valid && last_value.is_some_and(|v| raw[v].ends_with('*'));
+        Some(Cuts {
+            authority: PREFIX..authority_end,
+            components: valid.then_some(components),
+            is_pattern,
+        })
+    }
+}
+
+/// A parsed CRN with owned, decoded pieces.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Crn {
     pub authority: String,
@@ -24,39 +92,14 @@ pub struct Crn {
 impl Crn {
     /// Parses `raw`, or returns `None` when it does not start with `crn://`.
     pub fn parse(raw: &str) -> Option<Crn> {
-        let rest = raw.strip_prefix("crn://")?;
-        // Byte searches: the separators are ASCII, so every cut is a
-        // character boundary, and CRNs are short enough that a plain loop
-        // beats a searcher per segment.
-        let (authority, path) = match rest.bytes().position(|b| b == b'/') {
-            Some(i) => (&rest[..i], &rest[i + 1..]),
-            None => (rest, ""),
-        };
-        let mut components = Vec::with_capacity(path.bytes().filter(|&b| b == b'/').count() + 1);
-        let mut valid = true;
-        let mut last_raw_value = None;
-        let mut tail = path;
-        while !tail.is_empty() {
-            let end = tail.bytes().position(|b| b == b'/').unwrap_or(tail.len());
-            let segment = &tail[..end];
-            tail = tail.get(end + 1..).unwrap_or_default();
-            if segment.is_empty() {
-                continue;
-            }
-            match segment.bytes().position(|b| b == b'=') {
-                Some(eq) => {
-                    let v = &segment[eq + 1..];
-                    components.push((decode(&segment[..eq]), decode(v)));
-                    last_raw_value = Some(v);
-                }
-                None => valid = false,
-            }
-        }
-        let is_pattern = valid && last_raw_value.is_some_and(|v| v.ends_with('*'));
+        let cuts = Cuts::of(raw)?;
+        let own = |r: Range<usize>| decode(&raw[r]).into_owned();
         Some(Crn {
-            authority: decode(authority),
-            components: valid.then_some(components),
-            is_pattern,
+            authority: own(cuts.authority),
+            components: cuts
+                .components
+                .map(|c| c.into_iter().map(|(k, v)| (own(k), own(v))).collect()),
+            is_pattern: cuts.is_pattern,
         })
     }
 
@@ -76,11 +119,12 @@ impl Crn {
     }
 }
 
-fn decode(s: &str) -> String {
-    if s.bytes().any(|b| b == b'%') {
-        percent_decode_str(s).decode_utf8_lossy().into_owned()
+/// Percent-decodes as UTF-8 (lossy), `+` left alone.
+fn decode(s: &str) -> Cow<'_, str> {
+    if s.as_bytes().contains(&b'%') {
+        percent_decode_str(s).decode_utf8_lossy()
     } else {
-        s.to_owned()
+        Cow::Borrowed(s)
     }
 }
 
@@ -105,91 +149,105 @@ impl CrnField {
     }
 }
 
-/// The `enrichment.crn` object.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct CrnInfo {
-    pub field: Option<CrnField>,
-    pub raw: Option<String>,
-    pub authority: Option<String>,
-    pub valid: bool,
-    pub components: Option<Vec<(String, String)>>,
-    pub organization: Option<String>,
-    pub environment: Option<String>,
-    pub cluster: Option<String>,
-    pub resource_type: Option<String>,
-    pub resource_name: Option<String>,
-    pub is_pattern: bool,
-}
-
-impl CrnInfo {
-    /// Builds the info for the primary CRN `raw` found in `field`.
-    /// `fallback` gives organization, environment and cluster from
-    /// `cloudResources` when the CRN lacks them.
-    pub fn build(field: CrnField, raw: &str, fallback: &ScopeIds) -> CrnInfo {
-        let mut info = CrnInfo {
+impl CrnSpans {
+    /// Builds `enrichment.crn` for the primary CRN `raw` found in `field`,
+    /// its strings in `text`. `fallback` gives organization, environment
+    /// and cluster from `cloudResources` when the CRN lacks them.
+    pub(super) fn build(
+        field: CrnField,
+        raw: &Field,
+        text: &mut Text,
+        fallback: &ScopeIds,
+    ) -> CrnSpans {
+        let raw_span = text.field(raw);
+        let mut info = CrnSpans {
             field: Some(field),
-            raw: Some(raw.to_owned()),
-            ..CrnInfo::default()
+            raw: raw_span,
+            ..CrnSpans::default()
         };
-        if let Some(c) = Crn::parse(raw) {
-            info.organization = c.get("organization").map(str::to_owned);
-            info.environment = c.get("environment").map(str::to_owned);
-            info.cluster = c
-                .get("cloud-cluster")
-                .or_else(|| c.get("kafka"))
-                .or_else(|| c.get("kafka-cluster"))
-                .map(str::to_owned);
-            if let Some((k, v)) = c.last() {
-                info.resource_type = Some(k.clone());
-                info.resource_name = Some(v.clone());
+        let (Some(raw_span), Some(raw)) = (raw_span, raw.as_str()) else {
+            return info;
+        };
+        if let Some(cuts) = Cuts::of(raw) {
+            // A piece without `%` is a range of the raw CRN already in the
+            // text; a decoded one is appended (and checked for escaping).
+            let encoded = raw.as_bytes().contains(&b'%');
+            let mut piece = |r: Range<usize>| {
+                if !encoded {
+                    return raw_span.sub(r);
+                }
+                match decode(&raw[r.clone()]) {
+                    Cow::Borrowed(_) => raw_span.sub(r),
+                    Cow::Owned(s) => text.checked(&s),
+                }
+            };
+            info.authority = Some(piece(cuts.authority));
+            if let Some(list) = cuts.components {
+                let mut spans: SmallVec<[(Span, Span); 8]> = SmallVec::new();
+                // The last component of each key wins; the cluster is
+                // `cloud-cluster`, else `kafka`, else `kafka-cluster`.
+                let mut cluster: [Option<Span>; 3] = [None; 3];
+                for (k, v) in list {
+                    let key = match encoded {
+                        true => decode(&raw[k.clone()]),
+                        false => Cow::Borrowed(&raw[k.clone()]),
+                    };
+                    let (ks, vs) = (piece(k), piece(v));
+                    match &*key {
+                        "organization" => info.organization = Some(vs),
+                        "environment" => info.environment = Some(vs),
+                        "cloud-cluster" => cluster[0] = Some(vs),
+                        "kafka" => cluster[1] = Some(vs),
+                        "kafka-cluster" => cluster[2] = Some(vs),
+                        _ => {}
+                    }
+                    spans.push((ks, vs));
+                }
+                info.cluster = cluster.into_iter().flatten().next();
+                if let Some(&(k, v)) = spans.last() {
+                    info.resource_type = Some(k);
+                    info.resource_name = Some(v);
+                }
+                info.valid = true;
+                info.components = Some(spans);
             }
-            info.valid = c.components.is_some();
-            info.is_pattern = c.is_pattern;
-            info.authority = Some(c.authority);
-            info.components = c.components;
+            info.is_pattern = cuts.is_pattern;
         }
-        info.fill_from(fallback);
+        info.fill_from(fallback, text);
         info
     }
 
-    fn fill_from(&mut self, fallback: &ScopeIds) {
-        if self.organization.is_none() {
-            self.organization = fallback.organization.clone();
-        }
-        if self.environment.is_none() {
-            self.environment = fallback.environment.clone();
-        }
-        if self.cluster.is_none() {
-            self.cluster = fallback.cluster.clone();
+    fn fill_from(&mut self, fallback: &ScopeIds, text: &mut Text) {
+        for (slot, id) in [
+            (&mut self.organization, fallback.organization),
+            (&mut self.environment, fallback.environment),
+            (&mut self.cluster, fallback.cluster),
+        ] {
+            if slot.is_none() {
+                *slot = id.map(|id| text.checked(id));
+            }
         }
     }
 
     /// No CRN anywhere: only `cloudResources` ids.
-    pub fn from_scope(fallback: &ScopeIds) -> CrnInfo {
-        let mut info = CrnInfo::default();
-        info.fill_from(fallback);
+    pub(super) fn from_scope(fallback: &ScopeIds, text: &mut Text) -> CrnSpans {
+        let mut info = CrnSpans::default();
+        info.fill_from(fallback, text);
         info
-    }
-
-    /// Whether any component with `key` has a value matching `glob`.
-    pub fn any_component(&self, key: &str, glob: &crate::policy::glob::Glob) -> bool {
-        self.components
-            .as_ref()
-            .is_some_and(|c| c.iter().any(|(k, v)| k == key && glob.matches(v)))
     }
 }
 
 /// Organization, environment and cluster ids from `data.cloudResources`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ScopeIds {
-    pub organization: Option<String>,
-    pub environment: Option<String>,
-    pub cluster: Option<String>,
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ScopeIds<'a> {
+    pub organization: Option<&'a str>,
+    pub environment: Option<&'a str>,
+    pub cluster: Option<&'a str>,
 }
 
-impl ScopeIds {
+impl<'a> ScopeIds<'a> {
     /// Records one `{type, resourceId}` pair; the first of each kind wins.
-    pub fn observe(&mut self, kind: &str, id: &str) {
+    pub fn observe(&mut self, kind: &str, id: &'a str) {
         let slot = match kind {
             "ORGANIZATION" => &mut self.organization,
             "ENVIRONMENT" => &mut self.environment,
@@ -197,7 +255,7 @@ impl ScopeIds {
             _ => return,
         };
         if slot.is_none() && !id.is_empty() {
-            *slot = Some(id.to_owned());
+            *slot = Some(id);
         }
     }
 }
@@ -205,6 +263,17 @@ impl ScopeIds {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn info(raw: &str, scope: &ScopeIds) -> (Text, CrnSpans) {
+        let mut t = Text::with_capacity(0);
+        let c = CrnSpans::build(
+            CrnField::Source,
+            &Field::Str(Cow::Borrowed(raw)),
+            &mut t,
+            scope,
+        );
+        (t, c)
+    }
 
     fn pairs(c: &Crn) -> Vec<(&str, &str)> {
         c.components
@@ -305,15 +374,14 @@ mod tests {
         let c = Crn::parse("crn://confluent.cloud/kafka=lkc-1/topic").unwrap();
         assert_eq!(c.components, None);
         assert!(!c.is_pattern);
-        let info = CrnInfo::build(
-            CrnField::Subject,
+        let (t, info) = info(
             "crn://confluent.cloud/kafka=lkc-1/topic",
             &ScopeIds::default(),
         );
         assert!(!info.valid);
-        assert_eq!(info.resource_name, None);
+        assert_eq!(t.opt(info.resource_name), None);
         assert_eq!(
-            info.raw.as_deref(),
+            t.opt(info.raw),
             Some("crn://confluent.cloud/kafka=lkc-1/topic")
         );
     }
@@ -327,7 +395,7 @@ mod tests {
     #[test]
     fn not_a_crn() {
         assert_eq!(Crn::parse("https://example.com/a=b"), None);
-        let info = CrnInfo::build(CrnField::Source, "urn:foo", &ScopeIds::default());
+        let (_, info) = info("urn:foo", &ScopeIds::default());
         assert!(!info.valid);
         assert_eq!(info.authority, None);
     }
@@ -338,18 +406,50 @@ mod tests {
         scope.observe("ORGANIZATION", "o9");
         scope.observe("ENVIRONMENT", "env-9");
         scope.observe("KAFKA_CLUSTER", "lkc-9");
-        let info = CrnInfo::build(CrnField::Source, "crn://confluent.cloud/", &scope);
-        assert!(info.valid);
-        assert_eq!(info.organization.as_deref(), Some("o9"));
-        assert_eq!(info.cluster.as_deref(), Some("lkc-9"));
-        assert_eq!(info.resource_type, None);
-        let own = CrnInfo::build(
-            CrnField::Source,
-            "crn://confluent.cloud/organization=o1",
-            &scope,
+        let (t, c) = info("crn://confluent.cloud/", &scope);
+        assert!(c.valid);
+        assert_eq!(t.opt(c.organization), Some("o9"));
+        assert_eq!(t.opt(c.cluster), Some("lkc-9"));
+        assert_eq!(c.resource_type, None);
+        let (t, own) = info("crn://confluent.cloud/organization=o1", &scope);
+        assert_eq!(t.opt(own.organization), Some("o1"));
+        assert_eq!(t.opt(own.environment), Some("env-9"));
+        assert_eq!(t.opt(own.resource_type), Some("organization"));
+    }
+
+    #[test]
+    fn spans_point_into_the_raw_crn_or_at_decoded_copies() {
+        let raw = "crn://c%2Fx/organization=o1/kafka=lkc-1/topic=a%22b/group=g*";
+        let (t, c) = info(raw, &ScopeIds::default());
+        let pairs: Vec<(&str, &str)> = c
+            .components
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|&(k, v)| (t.get(k), t.get(v)))
+            .collect();
+        assert_eq!(
+            pairs,
+            [
+                ("organization", "o1"),
+                ("kafka", "lkc-1"),
+                ("topic", "a\"b"),
+                ("group", "g*")
+            ]
         );
-        assert_eq!(own.organization.as_deref(), Some("o1"));
-        assert_eq!(own.environment.as_deref(), Some("env-9"));
-        assert_eq!(own.resource_type.as_deref(), Some("organization"));
+        assert_eq!(t.opt(c.authority), Some("c/x"));
+        assert_eq!(t.opt(c.cluster), Some("lkc-1"));
+        assert_eq!(t.opt(c.resource_type), Some("group"));
+        assert!(c.is_pattern);
+        // Undecoded pieces are not copied: the raw CRN plus the two
+        // decoded pieces are all the text holds.
+        assert_eq!(t.buf.len(), raw.len() + "c/x".len() + "a\"b".len());
+        // A decoded `"` must be escaped when written.
+        assert!(!t.clean);
+        let (t, _) = info(
+            "crn://confluent.cloud/topic=plain%2Dname",
+            &ScopeIds::default(),
+        );
+        assert!(t.clean);
     }
 }

@@ -6,8 +6,11 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
-use super::crn::{CrnField, CrnInfo, ScopeIds};
-use super::principal::{self, PrincipalInfo};
+use std::borrow::Cow;
+
+use super::crn::{CrnField, ScopeIds};
+use super::enrichment::{CrnSpans, Enrichment, KafkaSpans, PrincipalSpans, Span, Text};
+use super::principal;
 use super::time::{format_rfc3339_nanos, parse_rfc3339};
 use super::view::{Data, Envelope, Field};
 use super::{KafkaCoords, Severity, Verdict};
@@ -68,42 +71,6 @@ impl Serialize for Rfc3339 {
     }
 }
 
-/// See the README's field list for the meaning of each field.
-#[derive(Debug, Clone, Serialize)]
-pub struct Enrichment {
-    pub event_id: String,
-    #[serde(rename = "type")]
-    pub event_type: String,
-    pub dialect: Dialect,
-    pub method: Option<String>,
-    pub service: Option<String>,
-    pub time: Rfc3339,
-    pub time_unix_nanos: i64,
-    pub time_source: TimeSource,
-    pub severity: Severity,
-    pub verdict: Verdict,
-    pub failed_auth: bool,
-    pub request_failed: bool,
-    pub principal: PrincipalInfo,
-    pub crn: CrnInfo,
-    pub operation: Option<String>,
-    pub resource_type: Option<String>,
-    /// `authorizationInfo.resourceName` (a plain name, not a CRN).
-    pub resource_name: Option<String>,
-    /// `request.accessType` (cloud dialect): READ_ONLY, MODIFICATION, UNKNOWN.
-    pub access_type: Option<String>,
-    /// The role named in a role-binding request, when the request says.
-    pub role: Option<String>,
-    pub source_ip: Option<String>,
-    pub client_id: Option<String>,
-    pub correlation_id: Option<String>,
-    pub kafka: Option<KafkaCoords>,
-}
-
-fn own(f: &Field) -> Option<String> {
-    f.non_empty().map(str::to_owned)
-}
-
 /// Builds the enrichment of a validated event. `ingest_nanos` is used only
 /// when neither the event nor Kafka gives a time.
 pub fn enrich(
@@ -133,12 +100,43 @@ pub fn enrich(
         .get()
         .is_some_and(|r| r.status.as_str() == Some("FAILURE"));
 
+    // One buffer for every string; 1 KiB fits a typical cloud event's.
+    let mut text = Text::with_capacity(1024);
+    let t = &mut text;
+    let event_id = t.field(&env.id).unwrap_or_default();
+    let event_type_span = t.field(&env.event_type).unwrap_or_default();
+    let method = t.field(&data.method_name);
+    let service = t.field(&data.service_name);
+    let principal = principal_info(data, t);
+    let crn = crn_info(env, data, t);
+    let operation = authz.and_then(|a| t.field(&a.operation));
+    let resource_type = authz.and_then(|a| t.field(&a.resource_type));
+    let resource_name = authz.and_then(|a| t.field(&a.resource_name));
+    let access_type = request.and_then(|r| t.field(&r.access_type));
+    let role = request
+        .and_then(|r| r.data.get())
+        .and_then(|d| first_non_empty(&d.role_name, &d.role_name_camel).and_then(|f| t.field(f)));
+    let source_ip = meta.and_then(|m| source_ip(m, t));
+    let client_id = request
+        .and_then(|r| first_non_empty(&r.client_id_snake, &r.client_id_camel))
+        .or_else(|| meta.map(|m| &m.client_id))
+        .and_then(|f| t.field(f));
+    let correlation_id = request
+        .and_then(|r| first_non_empty(&r.correlation_id_snake, &r.correlation_id_camel))
+        .and_then(|f| t.field(f));
+    let kafka = kafka.map(|k| KafkaSpans {
+        topic: t.checked(&k.topic),
+        partition: k.partition,
+        offset: k.offset,
+        timestamp: k.timestamp,
+    });
     let mut e = Enrichment {
-        event_id: env.id.as_str().unwrap_or_default().to_owned(),
-        event_type: event_type.to_owned(),
+        text,
+        event_id,
+        event_type: event_type_span,
         dialect: dialect(event_type, data),
-        method: own(&data.method_name),
-        service: own(&data.service_name),
+        method,
+        service,
         time: Rfc3339(time_unix_nanos),
         time_unix_nanos,
         time_source,
@@ -146,22 +144,17 @@ pub fn enrich(
         verdict: verdict(event_type, data),
         failed_auth,
         request_failed,
-        principal: principal_info(data),
-        crn: crn_info(env, data),
-        operation: authz.and_then(|a| own(&a.operation)),
-        resource_type: authz.and_then(|a| own(&a.resource_type)),
-        resource_name: authz.and_then(|a| own(&a.resource_name)),
-        access_type: request.and_then(|r| own(&r.access_type)),
-        role: request
-            .and_then(|r| r.data.get())
-            .and_then(|d| own(&d.role_name).or_else(|| own(&d.role_name_camel))),
-        source_ip: meta.and_then(source_ip),
-        client_id: request
-            .and_then(|r| own(&r.client_id_snake).or_else(|| own(&r.client_id_camel)))
-            .or_else(|| meta.and_then(|m| own(&m.client_id))),
-        correlation_id: request
-            .and_then(|r| own(&r.correlation_id_snake).or_else(|| own(&r.correlation_id_camel))),
-        kafka: kafka.cloned(),
+        principal,
+        crn,
+        operation,
+        resource_type,
+        resource_name,
+        access_type,
+        role,
+        source_ip,
+        client_id,
+        correlation_id,
+        kafka,
     };
     e.severity = severity.classify(&e);
     e
@@ -273,10 +266,17 @@ fn dialect(event_type: &str, data: &Data) -> Dialect {
     }
 }
 
-fn principal_info(data: &Data) -> PrincipalInfo {
+/// The first of two keys (snake and camel case) holding a non-empty string.
+fn first_non_empty<'f, 'a>(a: &'f Field<'a>, b: &'f Field<'a>) -> Option<&'f Field<'a>> {
+    [a, b].into_iter().find(|f| f.non_empty().is_some())
+}
+
+fn principal_info(data: &Data, t: &mut Text) -> PrincipalSpans {
     let Some(authn) = data.authentication_info.get() else {
-        return PrincipalInfo::default();
+        return PrincipalSpans::default();
     };
+    let raw = authn.principal.filter(|p| p.get() != "null");
+    let raw_span = raw.map(|p| t.json(p.get()));
     let (normalized, email) = match authn.principal {
         Some(raw) => principal::normalize(raw, authn.principal_resource_id.as_str()),
         None => (None, None),
@@ -289,20 +289,28 @@ fn principal_info(data: &Data) -> PrincipalInfo {
             .or_else(|| a.acl.get().and_then(|r| r.acting_principal))?;
         principal::normalize(raw, None).0
     });
-    PrincipalInfo {
-        kind: normalized.as_deref().map(principal::kind_of),
+    let kind = normalized.as_deref().map(principal::kind_of);
+    let normalized = normalized.map(|n| match (&n, raw, raw_span) {
+        // `"User:sa-1"` normalises to its own text: point into the copy
+        // of the raw principal instead of copying again.
+        (Cow::Borrowed(s), Some(raw), Some(span))
+            if raw.get().get(1..).is_some_and(|r| r.as_ptr() == s.as_ptr()) =>
+        {
+            span.sub(1..1 + s.len())
+        }
+        _ => t.checked(&n),
+    });
+    PrincipalSpans {
+        kind,
         normalized,
-        raw: authn
-            .principal
-            .filter(|p| p.get() != "null")
-            .map(|p| p.to_owned()),
-        email,
-        identity: own(&authn.identity),
-        acting,
+        raw: raw_span,
+        email: email.map(|e| t.checked(&e)),
+        identity: t.field(&authn.identity),
+        acting: acting.map(|a| t.checked(&a)),
     }
 }
 
-fn crn_info(env: &Envelope, data: &Data) -> CrnInfo {
+fn crn_info(env: &Envelope, data: &Data, t: &mut Text) -> CrnSpans {
     let mut scope = ScopeIds::default();
     for cr in &data.cloud_resources.0 {
         let scoped = cr
@@ -322,25 +330,25 @@ fn crn_info(env: &Envelope, data: &Data) -> CrnInfo {
         (CrnField::Source, &env.source),
     ];
     match candidates
-        .iter()
-        .find_map(|(f, v)| v.non_empty().map(|s| (*f, s)))
+        .into_iter()
+        .find(|(_, v)| v.non_empty().is_some())
     {
-        Some((field, raw)) => CrnInfo::build(field, raw, &scope),
-        None => CrnInfo::from_scope(&scope),
+        Some((field, raw)) => CrnSpans::build(field, raw, t, &scope),
+        None => CrnSpans::from_scope(&scope, t),
     }
 }
 
-fn source_ip(meta: &super::view::RequestMetadata) -> Option<String> {
-    if let Some(ip) = meta
+fn source_ip(meta: &super::view::RequestMetadata, t: &mut Text) -> Option<Span> {
+    if let Some(a) = meta
         .client_address_list
         .0
         .iter()
-        .find_map(|a| a.ip.non_empty())
+        .find(|a| a.ip.non_empty().is_some())
     {
-        return Some(ip.to_owned());
+        return t.field(&a.ip);
     }
     // Java's InetAddress.toString(): "host/1.2.3.4" or "/1.2.3.4".
     let raw = meta.client_address.non_empty()?;
     let ip = raw.rsplit_once('/').map_or(raw, |(_, ip)| ip);
-    (!ip.is_empty()).then(|| ip.to_owned())
+    (!ip.is_empty()).then(|| t.checked(ip))
 }

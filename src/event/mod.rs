@@ -8,6 +8,7 @@
 
 pub mod crn;
 pub mod enrich;
+pub mod enrichment;
 pub mod escape;
 pub mod principal;
 pub mod render;
@@ -19,7 +20,8 @@ pub mod write;
 
 use serde::{Deserialize, Serialize};
 
-pub use enrich::{Dialect, Enrichment, TimeSource};
+pub use enrich::{Dialect, Rfc3339, TimeSource};
+pub use enrichment::{CrnInfo, Enrichment, PrincipalInfo};
 pub use validate::DeadLetterReason;
 
 use crate::policy::Policy;
@@ -91,7 +93,7 @@ pub struct Event {
 
 impl Event {
     pub fn id(&self) -> &str {
-        &self.enrichment.event_id
+        self.enrichment.event_id()
     }
 }
 
@@ -122,6 +124,10 @@ impl Disposition {
 
 /// Default largest record accepted, in bytes.
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
+
+/// The largest `max_record_bytes` a configuration may set: the
+/// enrichment's text is indexed with `u32` (see [`enrichment`]).
+pub const MAX_RECORD_BYTES_LIMIT: usize = 1 << 30;
 
 /// Validates, enriches, filters and renders records. Cheap to share.
 #[derive(Debug, Clone)]

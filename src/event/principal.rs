@@ -6,6 +6,8 @@
 //! prefix (`u-`, `sa-`, `pool-`, `group-`), not the type, says what kind of
 //! principal it is.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
@@ -40,21 +42,6 @@ impl PrincipalKind {
     }
 }
 
-/// The `enrichment.principal` object.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct PrincipalInfo {
-    /// Rule NP: `User:sa-…`, `None:UNKNOWN_USER`, `External:<subject>`, or null.
-    pub normalized: Option<String>,
-    /// The principal exactly as the event gave it (string or object).
-    pub raw: Option<Box<RawValue>>,
-    pub kind: Option<PrincipalKind>,
-    pub email: Option<String>,
-    /// `authenticationInfo.identity` (federated identity CRN).
-    pub identity: Option<String>,
-    /// `actingPrincipal` from the RBAC or ACL authorization, normalised.
-    pub acting: Option<String>,
-}
-
 #[derive(Deserialize)]
 struct Object<'a> {
     #[serde(borrow, default)]
@@ -85,8 +72,12 @@ struct External<'a> {
 
 /// Normalises a principal given as raw JSON (string or object).
 /// `resource_id` is `authenticationInfo.principalResourceId`.
-/// Returns `(normalized, email)`.
-pub fn normalize(raw: &RawValue, resource_id: Option<&str>) -> (Option<String>, Option<String>) {
+/// Returns `(normalized, email)`, borrowed from `raw` when they appear in it
+/// unchanged (the common `"User:sa-…"` string).
+pub fn normalize<'a>(
+    raw: &'a RawValue,
+    resource_id: Option<&str>,
+) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
     let text = raw.get();
     match text.as_bytes().first() {
         Some(b'"') => {
@@ -96,32 +87,41 @@ pub fn normalize(raw: &RawValue, resource_id: Option<&str>) -> (Option<String>, 
                 let inner = &text[1..text.len() - 1];
                 return (normalize_str(inner, resource_id), None);
             }
-            let s: std::borrow::Cow<str> = match serde_json::from_str(text) {
+            let s: Cow<str> = match serde_json::from_str(text) {
                 Ok(s) => s,
                 Err(_) => return (None, None),
             };
-            (normalize_str(&s, resource_id), None)
+            let n = normalize_str(&s, resource_id).map(|n| Cow::Owned(n.into_owned()));
+            (n, None)
         }
         Some(b'{') => match serde_json::from_str::<Object>(text) {
-            Ok(o) => (normalize_object(&o), o.email.non_empty().map(str::to_owned)),
+            Ok(o) => (
+                normalize_object(&o).map(Cow::Owned),
+                o.email.non_empty().map(|e| Cow::Owned(e.to_owned())),
+            ),
             Err(_) => (None, None),
         },
         _ => (None, None),
     }
 }
 
-/// Rule NP step 2, for string principals.
-pub fn normalize_str(s: &str, resource_id: Option<&str>) -> Option<String> {
+/// Rule NP step 2, for string principals: `s` itself when it already has
+/// the `Type:name` form.
+pub fn normalize_str<'a>(s: &'a str, resource_id: Option<&str>) -> Option<Cow<'a, str>> {
     if s.is_empty() {
         return None;
     }
-    let (kind, name) = s.split_once(':').unwrap_or(("User", s));
+    let split = s.split_once(':');
+    let (kind, name) = split.unwrap_or(("User", s));
     if kind == "User" && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
         if let Some(id) = resource_id.filter(|id| !id.is_empty()) {
-            return Some(join("User", id));
+            return Some(Cow::Owned(join("User", id)));
         }
     }
-    Some(join(kind, name))
+    match split {
+        Some(_) => Some(Cow::Borrowed(s)),
+        None => Some(Cow::Owned(join(kind, name))),
+    }
 }
 
 /// `kind:name` in one allocation (`format!` costs several times more on
@@ -171,7 +171,7 @@ mod tests {
 
     fn np(json: &str, rid: Option<&str>) -> Option<String> {
         let raw: Box<RawValue> = serde_json::from_str(json).unwrap();
-        normalize(&raw, rid).0
+        normalize(&raw, rid).0.map(Cow::into_owned)
     }
 
     #[test]

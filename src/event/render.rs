@@ -8,7 +8,7 @@
 //! and `\uXXXX` escapes of characters that need no escaping (Gson writes `=`
 //! as `\u003d`) are decoded, so what a SIEM indexes is `CN=alice`.
 
-use super::enrich::Enrichment;
+use super::Enrichment;
 
 /// Writes `original` plus `"enrichment": enrichment` into `out`.
 /// `original` must be a JSON object that validation accepted.

@@ -1,13 +1,12 @@
 //! A hand-written JSON writer for [`Enrichment`], used on the hot path.
 //!
-//! serde_json's serializer escapes strings byte by byte; most of our
-//! strings (ids, CRNs, method names) need no escaping at all, so this writer
-//! checks a whole string at once and copies it. The `Serialize` derive stays
-//! the reference: a test checks both give the same JSON for every fixture.
+//! serde_json's serializer escapes strings byte by byte; almost no string of
+//! an enrichment needs escaping, and the enrichment's text knows when none
+//! does (see [`super::enrichment`]), so this writer copies each string
+//! between quotes. The reference is serde_json: a test rebuilds the object
+//! from the accessors with `json!` and compares, for every fixture line.
 
-use super::crn::CrnInfo;
-use super::enrich::Enrichment;
-use super::principal::PrincipalInfo;
+use super::enrichment::{CrnSpans, Enrichment, PrincipalSpans, Span, Text};
 use super::time::write_rfc3339_nanos;
 
 /// A member name as written after a previous member: `,"name":`.
@@ -19,12 +18,13 @@ macro_rules! key {
 
 /// Appends `e` as a JSON object to `out`.
 pub fn write_enrichment(e: &Enrichment, out: &mut Vec<u8>) {
-    let mut w = Obj::new(out);
-    w.str(key!("event_id"), &e.event_id);
-    w.str(key!("type"), &e.event_type);
+    out.reserve(e.text.buf.len() + 1024);
+    let mut w = Obj::new(out, &e.text);
+    w.str(key!("event_id"), e.event_id);
+    w.str(key!("type"), e.event_type);
     w.name(key!("dialect"), e.dialect.as_str());
-    w.opt(key!("method"), e.method.as_deref());
-    w.opt(key!("service"), e.service.as_deref());
+    w.opt(key!("method"), e.method);
+    w.opt(key!("service"), e.service);
     w.key(key!("time"));
     w.out.push(b'"');
     write_rfc3339_nanos(e.time.0, w.out);
@@ -36,23 +36,23 @@ pub fn write_enrichment(e: &Enrichment, out: &mut Vec<u8>) {
     w.bool(key!("failed_auth"), e.failed_auth);
     w.bool(key!("request_failed"), e.request_failed);
     w.key(key!("principal"));
-    principal(&e.principal, w.out);
+    principal(&e.principal, w.text, w.out);
     w.key(key!("crn"));
-    crn(&e.crn, w.out);
-    w.opt(key!("operation"), e.operation.as_deref());
-    w.opt(key!("resource_type"), e.resource_type.as_deref());
-    w.opt(key!("resource_name"), e.resource_name.as_deref());
-    w.opt(key!("access_type"), e.access_type.as_deref());
-    w.opt(key!("role"), e.role.as_deref());
-    w.opt(key!("source_ip"), e.source_ip.as_deref());
-    w.opt(key!("client_id"), e.client_id.as_deref());
-    w.opt(key!("correlation_id"), e.correlation_id.as_deref());
+    crn(&e.crn, w.text, w.out);
+    w.opt(key!("operation"), e.operation);
+    w.opt(key!("resource_type"), e.resource_type);
+    w.opt(key!("resource_name"), e.resource_name);
+    w.opt(key!("access_type"), e.access_type);
+    w.opt(key!("role"), e.role);
+    w.opt(key!("source_ip"), e.source_ip);
+    w.opt(key!("client_id"), e.client_id);
+    w.opt(key!("correlation_id"), e.correlation_id);
     w.key(key!("kafka"));
     match &e.kafka {
         None => w.out.extend_from_slice(b"null"),
         Some(k) => {
-            let mut kw = Obj::new(w.out);
-            kw.str(key!("topic"), &k.topic);
+            let mut kw = Obj::new(w.out, w.text);
+            kw.str(key!("topic"), k.topic);
             kw.int(key!("partition"), k.partition as i64);
             kw.int(key!("offset"), k.offset);
             match k.timestamp {
@@ -65,56 +65,56 @@ pub fn write_enrichment(e: &Enrichment, out: &mut Vec<u8>) {
     w.end();
 }
 
-fn principal(p: &PrincipalInfo, out: &mut Vec<u8>) {
-    let mut w = Obj::new(out);
-    w.opt(key!("normalized"), p.normalized.as_deref());
+fn principal(p: &PrincipalSpans, text: &Text, out: &mut Vec<u8>) {
+    let mut w = Obj::new(out, text);
+    w.opt(key!("normalized"), p.normalized);
     w.key(key!("raw"));
-    match &p.raw {
-        Some(raw) => w.out.extend_from_slice(raw.get().as_bytes()),
+    match p.raw {
+        Some(raw) => w.out.extend_from_slice(text.get(raw).as_bytes()),
         None => w.out.extend_from_slice(b"null"),
     }
     match p.kind {
         Some(k) => w.name(key!("kind"), k.as_str()),
         None => w.raw(key!("kind"), "null"),
     }
-    w.opt(key!("email"), p.email.as_deref());
-    w.opt(key!("identity"), p.identity.as_deref());
-    w.opt(key!("acting"), p.acting.as_deref());
+    w.opt(key!("email"), p.email);
+    w.opt(key!("identity"), p.identity);
+    w.opt(key!("acting"), p.acting);
     w.end();
 }
 
-fn crn(c: &CrnInfo, out: &mut Vec<u8>) {
-    let mut w = Obj::new(out);
+fn crn(c: &CrnSpans, text: &Text, out: &mut Vec<u8>) {
+    let mut w = Obj::new(out, text);
     match c.field {
         Some(f) => w.name(key!("field"), f.as_str()),
         None => w.raw(key!("field"), "null"),
     }
-    w.opt(key!("raw"), c.raw.as_deref());
-    w.opt(key!("authority"), c.authority.as_deref());
+    w.opt(key!("raw"), c.raw);
+    w.opt(key!("authority"), c.authority);
     w.bool(key!("valid"), c.valid);
     w.key(key!("components"));
     match &c.components {
         None => w.out.extend_from_slice(b"null"),
         Some(list) => {
             w.out.push(b'[');
-            for (i, (k, v)) in list.iter().enumerate() {
+            for (i, &(k, v)) in list.iter().enumerate() {
                 if i > 0 {
                     w.out.push(b',');
                 }
                 w.out.push(b'[');
-                string(k, w.out);
+                w.string(k);
                 w.out.push(b',');
-                string(v, w.out);
+                w.string(v);
                 w.out.push(b']');
             }
             w.out.push(b']');
         }
     }
-    w.opt(key!("organization"), c.organization.as_deref());
-    w.opt(key!("environment"), c.environment.as_deref());
-    w.opt(key!("cluster"), c.cluster.as_deref());
-    w.opt(key!("resource_type"), c.resource_type.as_deref());
-    w.opt(key!("resource_name"), c.resource_name.as_deref());
+    w.opt(key!("organization"), c.organization);
+    w.opt(key!("environment"), c.environment);
+    w.opt(key!("cluster"), c.cluster);
+    w.opt(key!("resource_type"), c.resource_type);
+    w.opt(key!("resource_name"), c.resource_name);
     w.bool(key!("is_pattern"), c.is_pattern);
     w.end();
 }
@@ -134,48 +134,73 @@ pub fn string(s: &str, out: &mut Vec<u8>) {
 
 struct Obj<'a> {
     out: &'a mut Vec<u8>,
+    text: &'a Text,
     first: bool,
 }
 
 impl<'a> Obj<'a> {
-    fn new(out: &'a mut Vec<u8>) -> Obj<'a> {
+    fn new(out: &'a mut Vec<u8>, text: &'a Text) -> Obj<'a> {
         out.push(b'{');
-        Obj { out, first: true }
+        Obj {
+            out,
+            text,
+            first: true,
+        }
     }
     /// `k` is `,"name":` (see [`key!`]); the comma is left out before the
     /// first member. One copy per key: this runs about 45 times per event.
+    #[inline(always)]
     fn key(&mut self, k: &'static str) {
         let k = if self.first { &k[1..] } else { k };
         self.first = false;
         self.out.extend_from_slice(k.as_bytes());
     }
-    fn str(&mut self, k: &'static str, v: &str) {
-        self.key(k);
-        string(v, self.out);
+    /// A string of the text: copied between quotes when the text is clean
+    /// (nothing in it needs escaping), escaped otherwise.
+    #[inline(always)]
+    fn string(&mut self, s: Span) {
+        let s = self.text.get(s);
+        if self.text.clean {
+            self.out.push(b'"');
+            self.out.extend_from_slice(s.as_bytes());
+            self.out.push(b'"');
+        } else {
+            string(s, self.out);
+        }
     }
-    fn opt(&mut self, k: &'static str, v: Option<&str>) {
+    #[inline(always)]
+    fn str(&mut self, k: &'static str, v: Span) {
+        self.key(k);
+        self.string(v);
+    }
+    #[inline(always)]
+    fn opt(&mut self, k: &'static str, v: Option<Span>) {
         self.key(k);
         match v {
-            Some(v) => string(v, self.out),
+            Some(v) => self.string(v),
             None => self.out.extend_from_slice(b"null"),
         }
     }
+    #[inline(always)]
     fn raw(&mut self, k: &'static str, json: &str) {
         self.key(k);
         self.out.extend_from_slice(json.as_bytes());
     }
     /// A string known to need no escaping (enum names).
+    #[inline(always)]
     fn name(&mut self, k: &'static str, v: &str) {
         self.key(k);
         self.out.push(b'"');
         self.out.extend_from_slice(v.as_bytes());
         self.out.push(b'"');
     }
+    #[inline(always)]
     fn int(&mut self, k: &'static str, v: i64) {
         self.key(k);
         let mut buf = itoa::Buffer::new();
         self.out.extend_from_slice(buf.format(v).as_bytes());
     }
+    #[inline(always)]
     fn bool(&mut self, k: &'static str, v: bool) {
         self.raw(k, if v { "true" } else { "false" });
     }

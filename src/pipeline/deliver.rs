@@ -123,7 +123,7 @@ impl Delivery {
                         reason: r.reason,
                         sink: Some(r.sink),
                         status: r.status,
-                        kafka: event.enrichment.kafka.clone(),
+                        kafka: event.enrichment.kafka(),
                         payload: Payload::Event(event),
                     }
                 })

@@ -123,6 +123,9 @@ impl PipelineConfig {
         if self.max_record_bytes == 0 {
             p("max_record_bytes", "must be positive");
         }
+        if self.max_record_bytes > crate::event::MAX_RECORD_BYTES_LIMIT {
+            p("max_record_bytes", "must be at most 1073741824 (1 GiB)");
+        }
         if self.shutdown_timeout_ms >= session_timeout_ms {
             p(
                 "shutdown_timeout_ms",

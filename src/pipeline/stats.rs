@@ -241,20 +241,15 @@ impl Stats {
         }
         let what = format!(
             "{} {} by {}{}",
-            e.method.as_deref().unwrap_or(&e.event_type),
+            e.method().unwrap_or(e.event_type()),
             e.verdict.as_str(),
-            e.principal.normalized.as_deref().unwrap_or("-"),
-            e.source_ip
-                .as_deref()
+            e.principal().normalized.unwrap_or("-"),
+            e.source_ip()
                 .map(|ip| format!(" from {ip}"))
                 .unwrap_or_default(),
         );
         let key = format!("{}|{what}", e.severity.as_str());
-        let resource = e
-            .resource_name
-            .as_deref()
-            .or(e.crn.resource_name.as_deref())
-            .unwrap_or("-");
+        let resource = e.resource_name().or(e.crn().resource_name).unwrap_or("-");
         let mut n = self.notable.lock().unwrap_or_else(|p| p.into_inner());
         if !n.contains_key(&key) && n.len() >= NOTABLE_GROUPS {
             return;
@@ -263,7 +258,7 @@ impl Stats {
             severity: e.severity,
             count: 0,
             time_unix_nanos: e.time_unix_nanos,
-            first_event_id: e.event_id.clone(),
+            first_event_id: e.event_id().to_owned(),
             resources: Vec::new(),
             what,
         });

@@ -130,8 +130,10 @@ fn globs_ci(v: &OneOrMany) -> Vec<Glob> {
     v.0.iter().map(|s| Glob::new_case_insensitive(s)).collect()
 }
 
-fn any(globs: &[Glob], value: Option<&str>) -> bool {
-    globs.is_empty() || value.is_some_and(|v| globs.iter().any(|g| g.matches(v)))
+/// No globs, or one matches the value. The value is looked up only when
+/// there are globs: most rules test two or three of the fields.
+fn any<'a>(globs: &[Glob], value: impl FnOnce() -> Option<&'a str>) -> bool {
+    globs.is_empty() || value().is_some_and(|v| globs.iter().any(|g| g.matches(v)))
 }
 
 impl RuleConfig {
@@ -203,22 +205,24 @@ impl Rule {
             && (self.verdict.is_empty() || self.verdict.contains(&e.verdict))
             && self.min_severity.is_none_or(|s| e.severity >= s)
             && self.max_severity.is_none_or(|s| e.severity <= s)
-            && any(&self.event_type, Some(&e.event_type))
-            && any(&self.method, e.method.as_deref())
-            && any(&self.principal, e.principal.normalized.as_deref())
-            && any(&self.operation, e.operation.as_deref())
-            && any(&self.resource_type, e.resource_type.as_deref())
-            && any(&self.access_type, e.access_type.as_deref())
-            && any(&self.role, e.role.as_deref())
+            && any(&self.event_type, || Some(e.event_type()))
+            && any(&self.method, || e.method())
+            && any(&self.principal, || e.principal().normalized)
+            && any(&self.operation, || e.operation())
+            && any(&self.resource_type, || e.resource_type())
+            && any(&self.access_type, || e.access_type())
+            && any(&self.role, || e.role())
             && (self.resource_name.is_empty()
-                || [e.resource_name.as_deref(), e.crn.resource_name.as_deref()]
+                || [e.resource_name(), e.crn().resource_name]
                     .into_iter()
                     .flatten()
                     .any(|v| self.resource_name.iter().any(|g| g.matches(v))))
-            && self
-                .crn
-                .iter()
-                .all(|(key, gs)| gs.iter().any(|g| e.crn.any_component(key, g)))
+            && (self.crn.is_empty() || {
+                let crn = e.crn();
+                self.crn
+                    .iter()
+                    .all(|(key, gs)| gs.iter().any(|g| crn.any_component(key, g)))
+            })
     }
 
     /// A rule built in code (the default severity table).

@@ -88,23 +88,24 @@ fn text(e: &Event, colour: bool) -> String {
         out.push_str(&verdict);
     }
     out.push(' ');
-    out.push_str(n.principal.normalized.as_deref().unwrap_or("-"));
+    out.push_str(n.principal().normalized.unwrap_or("-"));
     out.push(' ');
-    out.push_str(n.method.as_deref().unwrap_or(&n.event_type));
+    out.push_str(n.method().unwrap_or(n.event_type()));
     out.push(' ');
-    match (&n.crn.resource_type, &n.crn.resource_name) {
+    let crn = n.crn();
+    match (crn.resource_type, crn.resource_name) {
         (Some(t), Some(v)) => {
             out.push_str(t);
             out.push('=');
             out.push_str(v);
         }
-        _ => out.push_str(n.resource_name.as_deref().unwrap_or("-")),
+        _ => out.push_str(n.resource_name().unwrap_or("-")),
     }
-    if let Some(ip) = &n.source_ip {
+    if let Some(ip) = n.source_ip() {
         out.push_str(" from ");
         out.push_str(ip);
     }
-    if let Some(k) = &n.kafka {
+    if let Some(k) = &n.kafka() {
         out.push(' ');
         out.push_str(&coords(k));
     }

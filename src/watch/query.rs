@@ -102,8 +102,7 @@ impl Query {
         self.rule.matches(e)
             && self.sensitive.as_ref().is_none_or(|r| r.matches(e))
             && (self.ip.is_empty()
-                || e.source_ip
-                    .as_deref()
+                || e.source_ip()
                     .is_some_and(|ip| self.ip.iter().any(|p| p.matches(ip))))
     }
 }
@@ -184,7 +183,7 @@ mod tests {
     fn each_flag() {
         let denied = authz("User:sa-1", false, "sensitive-pay", "203.0.113.7");
         let granted = authz("User:sa-2", true, "orders", "198.51.100.1");
-        assert_eq!(denied.source_ip.as_deref(), Some("203.0.113.7"));
+        assert_eq!(denied.source_ip(), Some("203.0.113.7"));
         let all = q(QueryFlags::default());
         assert!(all.matches(&denied) && all.matches(&granted));
         let failed = q(QueryFlags {

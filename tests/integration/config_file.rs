@@ -70,6 +70,7 @@ group_id = 7
 
 [pipeline]
 batch_max_events = 0
+max_record_bytes = 2000000000
 shutdown_timeout_ms = 99999999
 
 [kafka_typo]
@@ -90,14 +91,15 @@ verdict = "maybe"
     for expected in [
         "line 3: `kafka.group_id`: invalid type: integer `7`, expected a string",
         "line 6: `pipeline.batch_max_events`: must be positive",
-        "line 9: `kafka_typo`: unknown section",
-        "line 14: `sinks[0].path`: / is a directory",
-        "line 17: `sinks[1].type`: unknown variant `carrier_pigeon`",
-        "line 20: `filter.drop[0].verdict`: unknown variant `maybe`",
+        "line 7: `pipeline.max_record_bytes`: must be at most 1073741824 (1 GiB)",
+        "line 10: `kafka_typo`: unknown section",
+        "line 15: `sinks[0].path`: / is a directory",
+        "line 18: `sinks[1].type`: unknown variant `carrier_pigeon`",
+        "line 21: `filter.drop[0].verdict`: unknown variant `maybe`",
     ] {
         assert!(all.contains(expected), "missing {expected:?} in:\n{all}");
     }
-    assert!(p.len() >= 6, "{all}");
+    assert!(p.len() >= 7, "{all}");
 }
 
 #[test]

@@ -70,7 +70,8 @@ fn every_line_matches_its_readme_row() {
             Disposition::DeadLetter(_) => continue,
         };
         assert_eq!(
-            e.principal.normalized, row.principal,
+            e.principal().normalized,
+            row.principal.as_deref(),
             "line {} principal",
             row.line
         );

@@ -92,8 +92,8 @@ fn ecs_document(event: &Event, time: &str, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"@timestamp\":");
     json_str(out, time);
     out.extend_from_slice(b",\"event\":{\"kind\":\"event\",\"id\":");
-    json_str(out, &e.event_id);
-    if let Some(m) = &e.method {
+    json_str(out, e.event_id());
+    if let Some(m) = e.method() {
         out.extend_from_slice(b",\"action\":");
         json_str(out, m);
     }
@@ -103,12 +103,12 @@ fn ecs_document(event: &Event, time: &str, out: &mut Vec<u8>) {
         Verdict::Unknown => "unknown",
     };
     write!(out, ",\"outcome\":\"{outcome}\"}}").expect("write to Vec");
-    if let Some(p) = &e.principal.normalized {
+    if let Some(p) = e.principal().normalized {
         out.extend_from_slice(b",\"user\":{\"name\":");
         json_str(out, p);
         out.push(b'}');
     }
-    if let Some(ip) = &e.source_ip {
+    if let Some(ip) = e.source_ip() {
         out.extend_from_slice(b",\"source\":{\"ip\":");
         json_str(out, ip);
         out.push(b'}');
@@ -229,22 +229,22 @@ mod tests {
     #[test]
     fn ids_are_escaped_and_bounded() {
         let mut e = event(RAW);
-        e.enrichment.event_id = "a\"b\\c".into();
+        e.enrichment.set_event_id("a\"b\\c");
         let mut out = Vec::new();
         encoder(false).encode(&e, &mut out).unwrap();
         assert_eq!(lines(&out)[0]["create"]["_id"], "a\"b\\c");
         out.clear();
-        e.enrichment.event_id = "x".repeat(513);
+        e.enrichment.set_event_id(&"x".repeat(513));
         assert_eq!(
             encoder(false).encode(&e, &mut out),
             Err(EncodeError::IdTooLong(513))
         );
-        e.enrichment.event_id = String::new();
+        e.enrichment.set_event_id("");
         assert_eq!(
             encoder(false).encode(&e, &mut out),
             Err(EncodeError::EmptyId)
         );
-        e.enrichment.event_id = "ok".into();
+        e.enrichment.set_event_id("ok");
         e.json = "{\"a\":\n1}".into();
         assert_eq!(
             encoder(false).encode(&e, &mut out),

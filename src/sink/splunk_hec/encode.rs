@@ -99,23 +99,23 @@ impl Encoder {
         out.extend_from_slice(self.constant.as_bytes());
         let index = self
             .by_type
-            .get(&e.event_type)
+            .get(e.event_type())
             .or_else(|| self.by_severity.get(&e.severity))
             .unwrap_or(&self.index);
         out.extend_from_slice(index.as_bytes());
         out.extend_from_slice(b",\"fields\":{");
         let mut first = true;
-        let crn = &e.crn;
+        let crn = e.crn();
         let fields: [(&str, Option<&str>); 9] = [
-            ("event_id", Some(e.event_id.as_str())),
+            ("event_id", Some(e.event_id())),
             ("severity", Some(e.severity.as_str())),
-            ("principal", e.principal.normalized.as_deref()),
+            ("principal", e.principal().normalized),
             ("verdict", Some(e.verdict.as_str())),
-            ("method", e.method.as_deref()),
-            ("organization", crn.organization.as_deref()),
-            ("environment", crn.environment.as_deref()),
-            ("cluster", crn.cluster.as_deref()),
-            ("source_ip", e.source_ip.as_deref()),
+            ("method", e.method()),
+            ("organization", crn.organization),
+            ("environment", crn.environment),
+            ("cluster", crn.cluster),
+            ("source_ip", e.source_ip()),
         ];
         for (name, value) in fields {
             let Some(v) = value.filter(|v| !v.is_empty()) else {

@@ -25,7 +25,7 @@ use crate::event::Enrichment;
 
 /// Writes the CEF header and every extension but `msg`, ending in ` msg=`.
 pub fn head(out: &mut String, e: &Enrichment) {
-    let signature = e.method.as_deref().unwrap_or(&e.event_type);
+    let signature = e.method().unwrap_or(e.event_type());
     out.push_str("CEF:0|Confluent|Audit Log|1|");
     escape_header(out, cap(signature, 1023));
     out.push('|');
@@ -38,13 +38,13 @@ pub fn head(out: &mut String, e: &Enrichment) {
     let rt = e.time_unix_nanos.div_euclid(1_000_000).to_string();
     let mut pairs: Vec<(&str, &str)> = vec![
         ("rt", &rt),
-        ("externalId", &e.event_id),
-        ("cat", &e.event_type),
+        ("externalId", e.event_id()),
+        ("cat", e.event_type()),
     ];
-    pairs.extend(e.method.as_deref().map(|m| ("act", m)));
+    pairs.extend(e.method().map(|m| ("act", m)));
     pairs.push(("outcome", e.verdict.as_str()));
-    pairs.extend(e.principal.normalized.as_deref().map(|p| ("suser", p)));
-    if let Some(ip) = e.source_ip.as_deref() {
+    pairs.extend(e.principal().normalized.map(|p| ("suser", p)));
+    if let Some(ip) = e.source_ip() {
         match ip.parse::<IpAddr>() {
             Ok(IpAddr::V4(_)) => pairs.push(("src", ip)),
             Ok(IpAddr::V6(_)) => {
@@ -55,32 +55,12 @@ pub fn head(out: &mut String, e: &Enrichment) {
         }
     }
     let custom = [
-        ("cs1", "cs1Label", "crn", e.crn.raw.as_deref()),
-        (
-            "cs2",
-            "cs2Label",
-            "organization",
-            e.crn.organization.as_deref(),
-        ),
-        (
-            "cs3",
-            "cs3Label",
-            "environment",
-            e.crn.environment.as_deref(),
-        ),
-        ("cs4", "cs4Label", "cluster", e.crn.cluster.as_deref()),
-        (
-            "cs5",
-            "cs5Label",
-            "resourceType",
-            e.crn.resource_type.as_deref(),
-        ),
-        (
-            "cs6",
-            "cs6Label",
-            "resourceName",
-            e.crn.resource_name.as_deref(),
-        ),
+        ("cs1", "cs1Label", "crn", e.crn().raw),
+        ("cs2", "cs2Label", "organization", e.crn().organization),
+        ("cs3", "cs3Label", "environment", e.crn().environment),
+        ("cs4", "cs4Label", "cluster", e.crn().cluster),
+        ("cs5", "cs5Label", "resourceType", e.crn().resource_type),
+        ("cs6", "cs6Label", "resourceName", e.crn().resource_name),
     ];
     for (key, label_key, label, value) in custom {
         if let Some(v) = value {

@@ -11,8 +11,7 @@ use crate::event::Enrichment;
 /// events are not ours, and a bridge pid helps no one.
 pub fn rfc5424(out: &mut String, pri: u8, enc: &Encoder, e: &Enrichment) {
     let msgid = e
-        .method
-        .as_deref()
+        .method()
         .map(|m| printable(m, 32))
         .filter(|m| !m.is_empty());
     let _ = write!(
@@ -37,18 +36,18 @@ fn structured_data(out: &mut String, sd_id: &str, e: &Enrichment) {
     out.push_str(sd_id);
     let sev = e.severity.as_str();
     let params: [(&str, Option<&str>); 10] = [
-        ("id", Some(e.event_id.as_str())),
-        ("type", Some(e.event_type.as_str())),
-        ("principal", e.principal.normalized.as_deref()),
+        ("id", Some(e.event_id())),
+        ("type", Some(e.event_type())),
+        ("principal", e.principal().normalized),
         ("verdict", Some(e.verdict.as_str())),
         ("severity", Some(sev)),
-        ("organization", e.crn.organization.as_deref()),
-        ("environment", e.crn.environment.as_deref()),
-        ("cluster", e.crn.cluster.as_deref()),
-        ("resourceType", e.crn.resource_type.as_deref()),
-        ("resourceName", e.crn.resource_name.as_deref()),
+        ("organization", e.crn().organization),
+        ("environment", e.crn().environment),
+        ("cluster", e.crn().cluster),
+        ("resourceType", e.crn().resource_type),
+        ("resourceName", e.crn().resource_name),
     ];
-    let source_ip = ("sourceIp", e.source_ip.as_deref());
+    let source_ip = ("sourceIp", e.source_ip());
     for (name, value) in params.into_iter().chain([source_ip]) {
         let Some(value) = value.filter(|v| !v.is_empty()) else {
             continue;

@@ -35,7 +35,7 @@ pub const DELIMITER: char = '^';
 
 /// Writes the LEEF header and every attribute but `msg`, ending in `^msg=`.
 pub fn head(out: &mut String, e: &Enrichment) {
-    let event_id: String = cap(e.method.as_deref().unwrap_or(&e.event_type), 255)
+    let event_id: String = cap(e.method().unwrap_or(e.event_type()), 255)
         .chars()
         .map(|c| match c {
             '|' => '_',
@@ -53,11 +53,11 @@ pub fn head(out: &mut String, e: &Enrichment) {
     let mut attrs: Vec<(&str, &str)> = vec![
         ("devTime", &dev_time),
         ("devTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ"),
-        ("cat", &e.event_type),
+        ("cat", e.event_type()),
         ("sev", &sev),
     ];
-    attrs.extend(e.principal.normalized.as_deref().map(|p| ("usrName", p)));
-    if let Some(ip) = e.source_ip.as_deref() {
+    attrs.extend(e.principal().normalized.map(|p| ("usrName", p)));
+    if let Some(ip) = e.source_ip() {
         let key = if ip.parse::<IpAddr>().is_ok() {
             "src"
         } else {
@@ -65,18 +65,19 @@ pub fn head(out: &mut String, e: &Enrichment) {
         };
         attrs.push((key, ip));
     }
-    attrs.push(("eventId", &e.event_id));
-    attrs.extend(e.method.as_deref().map(|m| ("action", m)));
+    attrs.push(("eventId", e.event_id()));
+    attrs.extend(e.method().map(|m| ("action", m)));
     attrs.push(("outcome", e.verdict.as_str()));
+    let crn = e.crn();
     for (k, v) in [
-        ("crn", &e.crn.raw),
-        ("organization", &e.crn.organization),
-        ("environment", &e.crn.environment),
-        ("cluster", &e.crn.cluster),
-        ("resourceType", &e.crn.resource_type),
-        ("resourceName", &e.crn.resource_name),
+        ("crn", crn.raw),
+        ("organization", crn.organization),
+        ("environment", crn.environment),
+        ("cluster", crn.cluster),
+        ("resourceType", crn.resource_type),
+        ("resourceName", crn.resource_name),
     ] {
-        attrs.extend(v.as_deref().map(|v| (k, v)));
+        attrs.extend(v.map(|v| (k, v)));
     }
     for (k, v) in attrs {
         if v.is_empty() {

@@ -18,7 +18,7 @@ fn padded(e: &Event, id: &str, bytes: usize) -> Arc<Event> {
     );
     e.json
         .insert_str(1, &format!("\"pad\":\"{}\",", "x".repeat(bytes)));
-    e.enrichment.event_id = id.to_owned();
+    e.enrichment.set_event_id(id);
     Arc::new(e)
 }
 
@@ -196,7 +196,7 @@ async fn h19_blank_and_oversize_events_never_reach_the_server() {
     let mut evs = events(5);
     let mut blank = (*evs[0]).clone();
     blank.json = String::new();
-    blank.enrichment.event_id = "blank".into();
+    blank.enrichment.set_event_id("blank");
     evs.insert(1, Arc::new(blank));
     evs.push(padded(&evs[0], "too-big", 60_000));
     let r = s.send(&evs).await;
