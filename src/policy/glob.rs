@@ -22,6 +22,15 @@ enum Kind {
     Contains(String),
     /// `prefix*suffix` (one `*` inside): `kafka.*Acls`.
     Around(String, String),
+    /// Any other pattern of literals and `*`s: `*Role*ForPrincipal`. The
+    /// head and tail are anchored (either may be empty); the middle parts
+    /// are found left to right in what lies between, which is exact for
+    /// globs without `?`.
+    Parts {
+        head: String,
+        middle: Vec<String>,
+        tail: String,
+    },
     General(WildMatch),
 }
 
@@ -39,7 +48,18 @@ impl Glob {
                 Some((head, tail)) if !lead && !trail && !tail.contains('*') => {
                     Kind::Around(head.to_owned(), tail.to_owned())
                 }
-                _ => Kind::General(WildMatch::new(pattern)),
+                _ => {
+                    let mut parts: Vec<String> = pattern.split('*').map(str::to_owned).collect();
+                    // At least two `*`: split gives at least three parts.
+                    let tail = parts.pop().unwrap_or_default();
+                    let head = parts.remove(0);
+                    parts.retain(|p| !p.is_empty());
+                    Kind::Parts {
+                        head,
+                        middle: parts,
+                        tail,
+                    }
+                }
             }
         } else if inner.is_empty() && lead {
             Kind::Any
@@ -76,6 +96,22 @@ impl Glob {
                     && v.starts_with(head.as_str())
                     && v.ends_with(tail.as_str())
             }
+            Kind::Parts { head, middle, tail } => {
+                if v.len() < head.len() + tail.len()
+                    || !v.starts_with(head.as_str())
+                    || !v.ends_with(tail.as_str())
+                {
+                    return false;
+                }
+                let mut rest = &v[head.len()..v.len() - tail.len()];
+                middle.iter().all(|m| match rest.find(m.as_str()) {
+                    Some(at) => {
+                        rest = &rest[at + m.len()..];
+                        true
+                    }
+                    None => false,
+                })
+            }
             Kind::General(w) => w.matches(v),
         }
     }
@@ -111,6 +147,14 @@ mod tests {
             "DeleteEnvironment",
             "é*",
             "*é",
+            "*Role*ForPrincipal",
+            "a*b*c",
+            "*a*b",
+            "a*b*",
+            "**a**b**",
+            "*ab*ab*",
+            "a*a",
+            "a*a*a",
         ];
         let values = [
             "",
@@ -134,6 +178,17 @@ mod tests {
             "é",
             "éa",
             "aé",
+            "RoleBindingForPrincipal",
+            "CreateRoleForPrincipal",
+            "RoleForPrincipalX",
+            "abc",
+            "aXbXc",
+            "acb",
+            "abab",
+            "aabab",
+            "aa",
+            "aaa",
+            "aba",
         ];
         for p in patterns {
             let (fast, reference) = (Glob::new(p), WildMatch::new(p));

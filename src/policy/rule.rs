@@ -130,6 +130,7 @@ fn globs_ci(v: &OneOrMany) -> Vec<Glob> {
     v.0.iter().map(|s| Glob::new_case_insensitive(s)).collect()
 }
 
+#[inline]
 /// No globs, or one matches the value. The value is looked up only when
 /// there are globs: most rules test two or three of the fields.
 fn any<'a>(globs: &[Glob], value: impl FnOnce() -> Option<&'a str>) -> bool {
