@@ -4,7 +4,15 @@
 //! stored and committed. Measures from pipeline start until every offset
 //! is committed, so it includes the group join and the final commit.
 //!
-//! Run: `cargo bench --bench pipeline` (EVENTS=200000 by default).
+//! Run: `cargo bench --bench pipeline`. Knobs (environment):
+//! - `EVENTS=N` records pre-loaded (200000 by default);
+//! - `LIBRDKAFKA=key=value,…` extra consumer settings, e.g.
+//!   `fetch.queue.backoff.ms=1000` for librdkafka's default (the old figure,
+//!   see BENCHMARKS.md);
+//! - `INFLIGHT=bytes` `max_in_flight_bytes` (64 MiB by default);
+//! - `DROPALL=1` a policy that drops every record (no sink work);
+//! - `DLDIR=dir` where the dead-letter file goes (e.g. `/dev/shm`);
+//! - `TRACE=1` prints when 1, ¼, ½ and all of the records were read.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};

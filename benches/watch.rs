@@ -5,7 +5,10 @@
 //! (metadata, watermarks, assign included) until `--until` is reached on
 //! every partition.
 //!
-//! Run: `cargo bench --bench watch` (EVENTS=200000 by default).
+//! Run: `cargo bench --bench watch`. Knobs (environment): `EVENTS=N`
+//! (200000 by default); `LIBRDKAFKA=key=value,…` extra consumer settings,
+//! e.g. `fetch.queue.backoff.ms=1000` for librdkafka's default (the old
+//! figure, see BENCHMARKS.md).
 
 use std::time::Instant;
 
@@ -36,6 +39,12 @@ fn main() {
     kafka.preload(TOPIC, PARTITIONS, &records).unwrap();
     let kafka_config = KafkaConfig {
         bootstrap_servers: bs,
+        librdkafka_options: std::env::var("LIBRDKAFKA")
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_owned(), siem_bridge::secret::Secret::new(v)))
+            .collect(),
         ..Default::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

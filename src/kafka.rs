@@ -143,6 +143,20 @@ fn default_prefetch_kbytes() -> u64 {
     16 * 1024
 }
 
+/// `fetch.queue.backoff.ms` for every consumer: how long librdkafka waits
+/// before it considers fetching a partition again after finding the
+/// prefetch queue full. librdkafka's default is 1000 ms, and the queue
+/// (`queued.max.messages.kbytes`, `queued.min.messages`) is one queue
+/// shared by all partitions: whenever processing is slower than fetching
+/// (always, while catching up a backlog larger than the prefetch bound),
+/// the queue fills, every partition backs off for a whole second, the
+/// queue drains in a fraction of that and intake waits for the rest. With
+/// the 16 MiB default that capped reading at ≈ 16–23 MB/s however fast the
+/// pipeline was (BENCHMARKS.md, "Pipeline"). 10 ms re-checks well before
+/// the queue can drain; 0 would make librdkafka's broker thread spin while
+/// the queue is full. `librdkafka_options` may still override it.
+pub const FETCH_QUEUE_BACKOFF_MS: u64 = 10;
+
 impl KafkaConfig {
     /// Fills what the file left out from the Confluent Cloud environment
     /// variables: `CONFLUENT_BOOTSTRAP_SERVERS`, `CONFLUENT_API_KEY`,
@@ -241,6 +255,17 @@ impl KafkaConfig {
         Ok(c)
     }
 
+    /// The prefetch settings every consumer gets (the pipeline's and
+    /// `watch`'s): the bound of the prefetch queue and how soon fetching
+    /// resumes once it has room again ([`FETCH_QUEUE_BACKOFF_MS`]).
+    pub fn set_prefetch(&self, c: &mut ClientConfig) {
+        c.set(
+            "queued.max.messages.kbytes",
+            self.prefetch_kbytes.to_string(),
+        )
+        .set("fetch.queue.backoff.ms", FETCH_QUEUE_BACKOFF_MS.to_string());
+    }
+
     /// The consumer configuration: the guarantee's settings first, then
     /// the user's passthrough options (reserved keys were refused).
     pub fn consumer_config(&self) -> Result<ClientConfig, String> {
@@ -264,10 +289,6 @@ impl KafkaConfig {
                 self.max_poll_interval_ms.to_string(),
             )
             .set(
-                "queued.max.messages.kbytes",
-                self.prefetch_kbytes.to_string(),
-            )
-            .set(
                 "auto.offset.reset",
                 match self.auto_offset_reset {
                     OffsetReset::Earliest => "earliest",
@@ -275,6 +296,7 @@ impl KafkaConfig {
                     OffsetReset::Error => "error",
                 },
             );
+        self.set_prefetch(&mut c);
         for (k, v) in &self.librdkafka_options {
             c.set(k, v.expose());
         }
@@ -416,5 +438,87 @@ mod tests {
         let problems = k.check();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(problems[0].0.contains("enable.auto.offset.store"));
+    }
+
+    #[test]
+    fn prefetch_backoff_is_short_unless_overridden() {
+        let mut k = KafkaConfig {
+            bootstrap_servers: "x:9092".into(),
+            ..Default::default()
+        };
+        let c = k.consumer_config().unwrap();
+        assert_eq!(c.get("fetch.queue.backoff.ms"), Some("10"));
+        assert_eq!(c.get("queued.max.messages.kbytes"), Some("16384"));
+        k.librdkafka_options
+            .insert("fetch.queue.backoff.ms".into(), Secret::new("1000"));
+        let c = k.consumer_config().unwrap();
+        assert_eq!(c.get("fetch.queue.backoff.ms"), Some("1000"));
+    }
+
+    /// Reads a backlog 60 times the prefetch bound, in many small message
+    /// sets, with the consumer configuration. Returns the seconds taken.
+    async fn catch_up_secs(options: &[(&str, &str)]) -> f64 {
+        use rdkafka::consumer::StreamConsumer;
+        use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
+        use rdkafka::Message;
+        use std::time::{Duration, Instant};
+
+        const N: usize = 2000;
+        let kafka = crate::mock::MockKafka::start(1).unwrap();
+        kafka.create_topic("t", 4).unwrap();
+        let producer: ThreadedProducer<_> = ClientConfig::new()
+            .set("bootstrap.servers", kafka.bootstrap_servers())
+            .set("batch.num.messages", "25")
+            .create()
+            .unwrap();
+        let payload = vec![b'x'; 1000];
+        for i in 0..N {
+            producer
+                .send(
+                    BaseRecord::<(), _>::to("t")
+                        .payload(&payload)
+                        .partition(i as i32 % 4),
+                )
+                .map_err(|(e, _)| e)
+                .unwrap();
+        }
+        producer.flush(Duration::from_secs(30)).unwrap();
+        let mut k = KafkaConfig {
+            bootstrap_servers: kafka.bootstrap_servers(),
+            topics: vec!["t".into()],
+            prefetch_kbytes: 32,
+            ..Default::default()
+        };
+        for (key, v) in options {
+            k.librdkafka_options.insert((*key).into(), Secret::new(*v));
+        }
+        let consumer: StreamConsumer = k.consumer_config().unwrap().create().unwrap();
+        let mut tpl = TopicPartitionList::new();
+        for p in 0..4 {
+            tpl.add_partition_offset("t", p, rdkafka::Offset::Beginning)
+                .unwrap();
+        }
+        consumer.assign(&tpl).unwrap();
+        let start = Instant::now();
+        let read = async {
+            for _ in 0..N {
+                let m = consumer.recv().await.unwrap();
+                assert_eq!(m.payload().map(<[u8]>::len), Some(1000));
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(60), read)
+            .await
+            .expect("backlog read within a minute");
+        start.elapsed().as_secs_f64()
+    }
+
+    /// Each fetch overfills the 32 KiB prefetch queue. With librdkafka's
+    /// default `fetch.queue.backoff.ms` (1 s) every partition then waits a
+    /// second before fetching again: this took 9.5 s (about ten rounds);
+    /// with [`FETCH_QUEUE_BACKOFF_MS`] it takes well under a second.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_full_prefetch_queue_does_not_stall_the_consumer() {
+        let secs = catch_up_secs(&[]).await;
+        assert!(secs < 5.0, "2000 records took {secs:.1} s");
     }
 }

@@ -57,11 +57,8 @@ pub fn consumer_config(
         .set("enable.auto.offset.store", "false")
         .set("enable.partition.eof", "false")
         // A start offset that retention removed meanwhile: the oldest left.
-        .set("auto.offset.reset", "earliest")
-        .set(
-            "queued.max.messages.kbytes",
-            kafka.prefetch_kbytes.to_string(),
-        );
+        .set("auto.offset.reset", "earliest");
+    kafka.set_prefetch(&mut c);
     for (k, v) in &kafka.librdkafka_options {
         c.set(k, v.expose());
     }
@@ -227,6 +224,10 @@ mod tests {
         assert_eq!(c.get("enable.auto.commit"), Some("false"));
         assert_eq!(c.get("enable.auto.offset.store"), Some("false"));
         assert_eq!(c.get("fetch.min.bytes"), Some("1"));
+        assert_eq!(
+            c.get("fetch.queue.backoff.ms"),
+            Some(crate::kafka::FETCH_QUEUE_BACKOFF_MS.to_string().as_str())
+        );
     }
 
     #[test]
