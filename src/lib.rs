@@ -8,7 +8,9 @@
 //! | [`event::view`] | the tolerant borrowed view of the fields we read |
 //! | [`event::validate`] | envelope validity and dead-letter reasons |
 //! | [`event::crn`], [`event::principal`], [`event::time`] | CRN-PARSE, rule NP, rule TIME |
-//! | [`event::enrich`] | the `enrichment` contract |
+//! | [`event::enrich`] | computes the `enrichment` contract |
+//! | [`event::enrichment`] | the [`event::Enrichment`] type: one text buffer, accessors |
+//! | [`event::write`] | the enrichment as JSON, on the hot path |
 //! | [`event::render`] | original bytes + `enrichment`, lossless |
 //! | [`policy`] | filter rules and the severity table |
 //! | [`sink`] | the `Sink` trait, outcome classes, and each sink (`sink::file`, `sink::stdout`, …) |

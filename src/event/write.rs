@@ -9,10 +9,26 @@
 use super::enrichment::{CrnSpans, Enrichment, PrincipalSpans, Span, Text};
 use super::time::write_rfc3339_nanos;
 
-/// A member name as written after a previous member: `,"name":`.
+/// A member name as written after a previous member: `,"name":`, and
+/// the same with what follows most often glued on, so that a member is
+/// one constant copy plus its value.
+#[derive(Clone, Copy)]
+struct Key {
+    /// `,"name":`
+    plain: &'static str,
+    /// `,"name":"` (a string value follows)
+    open: &'static str,
+    /// `,"name":null`
+    null: &'static str,
+}
+
 macro_rules! key {
     ($name:literal) => {
-        concat!(",\"", $name, "\":")
+        Key {
+            plain: concat!(",\"", $name, "\":"),
+            open: concat!(",\"", $name, "\":\""),
+            null: concat!(",\"", $name, "\":null"),
+        }
     };
 }
 
@@ -25,8 +41,7 @@ pub fn write_enrichment(e: &Enrichment, out: &mut Vec<u8>) {
     w.name(key!("dialect"), e.dialect.as_str());
     w.opt(key!("method"), e.method);
     w.opt(key!("service"), e.service);
-    w.key(key!("time"));
-    w.out.push(b'"');
+    w.key(key!("time").open);
     write_rfc3339_nanos(e.time.0, w.out);
     w.out.push(b'"');
     w.int(key!("time_unix_nanos"), e.time_unix_nanos);
@@ -35,9 +50,9 @@ pub fn write_enrichment(e: &Enrichment, out: &mut Vec<u8>) {
     w.name(key!("verdict"), e.verdict.as_str());
     w.bool(key!("failed_auth"), e.failed_auth);
     w.bool(key!("request_failed"), e.request_failed);
-    w.key(key!("principal"));
+    w.key(key!("principal").plain);
     principal(&e.principal, w.text, w.out);
-    w.key(key!("crn"));
+    w.key(key!("crn").plain);
     crn(&e.crn, w.text, w.out);
     w.opt(key!("operation"), e.operation);
     w.opt(key!("resource_type"), e.resource_type);
@@ -47,17 +62,17 @@ pub fn write_enrichment(e: &Enrichment, out: &mut Vec<u8>) {
     w.opt(key!("source_ip"), e.source_ip);
     w.opt(key!("client_id"), e.client_id);
     w.opt(key!("correlation_id"), e.correlation_id);
-    w.key(key!("kafka"));
     match &e.kafka {
-        None => w.out.extend_from_slice(b"null"),
+        None => w.key(key!("kafka").null),
         Some(k) => {
+            w.key(key!("kafka").plain);
             let mut kw = Obj::new(w.out, w.text);
             kw.str(key!("topic"), k.topic);
             kw.int(key!("partition"), k.partition as i64);
             kw.int(key!("offset"), k.offset);
             match k.timestamp {
                 Some(t) => kw.int(key!("timestamp"), t),
-                None => kw.raw(key!("timestamp"), "null"),
+                None => kw.key(key!("timestamp").null),
             }
             kw.end();
         }
@@ -68,14 +83,13 @@ pub fn write_enrichment(e: &Enrichment, out: &mut Vec<u8>) {
 fn principal(p: &PrincipalSpans, text: &Text, out: &mut Vec<u8>) {
     let mut w = Obj::new(out, text);
     w.opt(key!("normalized"), p.normalized);
-    w.key(key!("raw"));
     match p.raw {
-        Some(raw) => w.out.extend_from_slice(text.get(raw).as_bytes()),
-        None => w.out.extend_from_slice(b"null"),
+        Some(raw) => w.raw(key!("raw"), text.get(raw)),
+        None => w.key(key!("raw").null),
     }
     match p.kind {
         Some(k) => w.name(key!("kind"), k.as_str()),
-        None => w.raw(key!("kind"), "null"),
+        None => w.key(key!("kind").null),
     }
     w.opt(key!("email"), p.email);
     w.opt(key!("identity"), p.identity);
@@ -87,15 +101,15 @@ fn crn(c: &CrnSpans, text: &Text, out: &mut Vec<u8>) {
     let mut w = Obj::new(out, text);
     match c.field {
         Some(f) => w.name(key!("field"), f.as_str()),
-        None => w.raw(key!("field"), "null"),
+        None => w.key(key!("field").null),
     }
     w.opt(key!("raw"), c.raw);
     w.opt(key!("authority"), c.authority);
     w.bool(key!("valid"), c.valid);
-    w.key(key!("components"));
     match &c.components {
-        None => w.out.extend_from_slice(b"null"),
+        None => w.key(key!("components").null),
         Some(list) => {
+            w.key(key!("components").plain);
             w.out.push(b'[');
             for (i, &(k, v)) in list.iter().enumerate() {
                 if i > 0 {
@@ -169,39 +183,43 @@ impl<'a> Obj<'a> {
         }
     }
     #[inline(always)]
-    fn str(&mut self, k: &'static str, v: Span) {
-        self.key(k);
-        self.string(v);
-    }
-    #[inline(always)]
-    fn opt(&mut self, k: &'static str, v: Option<Span>) {
-        self.key(k);
-        match v {
-            Some(v) => self.string(v),
-            None => self.out.extend_from_slice(b"null"),
+    fn str(&mut self, k: Key, v: Span) {
+        if self.text.clean {
+            self.key(k.open);
+            self.out.extend_from_slice(self.text.get(v).as_bytes());
+            self.out.push(b'"');
+        } else {
+            self.key(k.plain);
+            string(self.text.get(v), self.out);
         }
     }
     #[inline(always)]
-    fn raw(&mut self, k: &'static str, json: &str) {
-        self.key(k);
+    fn opt(&mut self, k: Key, v: Option<Span>) {
+        match v {
+            Some(v) => self.str(k, v),
+            None => self.key(k.null),
+        }
+    }
+    #[inline(always)]
+    fn raw(&mut self, k: Key, json: &str) {
+        self.key(k.plain);
         self.out.extend_from_slice(json.as_bytes());
     }
     /// A string known to need no escaping (enum names).
     #[inline(always)]
-    fn name(&mut self, k: &'static str, v: &str) {
-        self.key(k);
-        self.out.push(b'"');
+    fn name(&mut self, k: Key, v: &str) {
+        self.key(k.open);
         self.out.extend_from_slice(v.as_bytes());
         self.out.push(b'"');
     }
     #[inline(always)]
-    fn int(&mut self, k: &'static str, v: i64) {
-        self.key(k);
+    fn int(&mut self, k: Key, v: i64) {
+        self.key(k.plain);
         let mut buf = itoa::Buffer::new();
         self.out.extend_from_slice(buf.format(v).as_bytes());
     }
     #[inline(always)]
-    fn bool(&mut self, k: &'static str, v: bool) {
+    fn bool(&mut self, k: Key, v: bool) {
         self.raw(k, if v { "true" } else { "false" });
     }
     fn end(self) {
