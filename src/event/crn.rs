@@ -40,35 +40,38 @@ impl Cuts {
         if !raw.starts_with("crn://") {
             return None;
         }
-        // Byte searches: the separators are ASCII, so every cut is a
-        // character boundary, and CRNs are short enough that a plain loop
-        // beats a searcher per segment.
+        // One vectorised pass over the separators: `/` ends a segment,
+        // the first `=` after a segment's start splits it. They are
+        // ASCII, so every cut is a character boundary.
         let b = raw.as_bytes();
-        let slash = |from: usize| {
-            b[from..]
-                .iter()
-                .position(|&c| c == b'/')
-                .map_or(b.len(), |p| from + p)
-        };
-        let authority_end = slash(PREFIX);
+        let authority_end = memchr::memchr(b'/', &b[PREFIX..]).map_or(b.len(), |p| PREFIX + p);
         let mut components = SmallVec::new();
         let mut valid = true;
         let mut last_value = None;
-        let mut at = authority_end + 1;
-        while at < b.len() {
-            let end = slash(at);
-            let segment = &b[at..end];
-            if !segment.is_empty() {
-                match segment.iter().position(|&c| c == b'=') {
-                    Some(eq) => {
-                        let value = at + eq + 1..end;
-                        components.push((at..at + eq, value.clone()));
-                        last_value = Some(value);
+        let body_start = authority_end + 1;
+        let mut start = body_start;
+        let mut eq = None;
+        let body = b.get(body_start..).unwrap_or_default();
+        let seps = memchr::memchr2_iter(b'/', b'=', body).map(|p| (body_start + p, body[p]));
+        for (at, sep) in seps.chain(std::iter::once((b.len(), b'/'))) {
+            match sep {
+                b'=' => {
+                    eq.get_or_insert(at);
+                }
+                _ => {
+                    if at > start {
+                        match eq.take() {
+                            Some(eq) => {
+                                components.push((start..eq, eq + 1..at));
+                                last_value = Some(eq + 1..at);
+                            }
+                            None => valid = false,
+                        }
                     }
-                    None => valid = false,
+                    eq = None;
+                    start = at + 1;
                 }
             }
-            at = end + 1;
         }
         let is_pattern = valid && last_value.is_some_and(|v| raw[v].ends_with('*'));
         Some(Cuts {
