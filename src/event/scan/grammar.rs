@@ -7,7 +7,6 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 
 use super::{once, Scan};
-use crate::event::escape::first_special;
 use crate::event::validate::MAX_DEPTH;
 use crate::event::view::{Field, List, Obj};
 
@@ -238,20 +237,25 @@ impl<'a> Scan<'a> {
     }
 
     /// After the opening quote: a string without escapes, returned whole.
+    #[inline]
     pub(super) fn plain_string(&mut self) -> Option<&'a str> {
         let start = self.i;
-        let end = start + first_special(&self.b[start..])?;
+        let end = self.next_special(start)?;
         if self.b[end] != b'"' {
             return None;
         }
         self.i = end + 1;
-        Some(&self.text[start..end])
+        // SAFETY: `start` follows an opening quote and `end` is a closing
+        // one, both ASCII, so both are character boundaries of `text`, and
+        // `start <= end <= text.len()` as `next_special` scans forward from
+        // `start` and only answers positions inside the record.
+        Some(unsafe { self.text.get_unchecked(start..end) })
     }
 
     /// After the opening quote: any valid string, skipped.
     pub(super) fn skip_string(&mut self) -> Option<()> {
         loop {
-            self.i += first_special(&self.b[self.i..])?;
+            self.i = self.next_special(self.i)?;
             match self.b[self.i] {
                 b'"' => {
                     self.i += 1;

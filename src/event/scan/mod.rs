@@ -21,7 +21,9 @@
 //! depth pre-check only on the serde_json path.
 
 mod grammar;
+mod window;
 
+use self::window::Window;
 use super::view::{
     Acting, Address, AuthenticationInfo, AuthorizationInfo, CloudResource, Data, Envelope, Field,
     Obj, Request, RequestData, RequestMetadata, ResourceId, ResultInfo, Scope,
@@ -34,6 +36,7 @@ pub fn envelope(text: &str) -> Option<Envelope<'_>> {
         b: text.as_bytes(),
         i: 0,
         depth: 0,
+        win: Window::EMPTY,
     };
     s.ws();
     let env = s.envelope()?;
@@ -49,6 +52,8 @@ struct Scan<'a> {
     /// scanner gives up, so its recursion is bounded and serde_json's path
     /// (which checks the depth first) names the reason.
     depth: usize,
+    /// Where the strings end (see [`window`]).
+    win: Window,
 }
 
 /// Marks key `bit` as seen; a second time means a duplicate field, which
