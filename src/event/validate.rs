@@ -81,7 +81,8 @@ pub fn parse(raw: &[u8], max_bytes: usize) -> Result<(&str, Envelope<'_>), DeadL
     // The scanner takes plain records (and never accepts one nested deeper
     // than MAX_DEPTH); serde_json decides everything else and words the
     // reasons (see `scan`).
-    if let Some(env) = super::scan::envelope(text) {
+    let mut env = super::scan::empty();
+    if super::scan::read(text, &mut env) {
         check(&env)?;
         return Ok((text, env));
     }

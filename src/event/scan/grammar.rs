@@ -107,55 +107,83 @@ impl<'a> Scan<'a> {
         })
     }
 
-    /// A value that serde reads as [`Obj<T>`]; `body` reads the object.
-    pub(super) fn obj<T>(&mut self, body: impl FnOnce(&mut Self) -> Option<T>) -> Option<Obj<T>> {
-        Some(match self.peek()? {
-            b'{' => Obj::Object(body(self)?),
+    /// A value that serde reads as [`Obj<T>`], into `slot`: an object is
+    /// read by `body` into a default `T` built in place.
+    pub(super) fn obj<T: Default>(
+        &mut self,
+        slot: &mut Obj<T>,
+        body: impl FnOnce(&mut Self, &mut T) -> Option<()>,
+    ) -> Option<()> {
+        *slot = match self.peek()? {
+            b'{' => {
+                *slot = Obj::Object(T::default());
+                let Obj::Object(t) = slot else {
+                    unreachable!("just set")
+                };
+                return body(self, t);
+            }
             b'n' => {
                 self.literal(b"null")?;
                 Obj::Null
             }
+            _ => Obj::Other(self.not_object()?),
+        };
+        Some(())
+    }
+
+    /// A value that is neither an object nor null; returns its kind.
+    fn not_object(&mut self) -> Option<&'static str> {
+        Some(match self.peek()? {
             b'"' => {
                 self.i += 1;
                 self.plain_string()?;
-                Obj::Other("a string")
+                "a string"
             }
             b't' => {
                 self.literal(b"true")?;
-                Obj::Other("a boolean")
+                "a boolean"
             }
             b'f' => {
                 self.literal(b"false")?;
-                Obj::Other("a boolean")
+                "a boolean"
             }
             b'[' => {
                 self.skip()?;
-                Obj::Other("an array")
+                "an array"
             }
             _ => {
                 self.checked_number()?;
-                Obj::Other("a number")
+                "a number"
             }
         })
     }
 
-    /// A value that serde reads as [`List<T>`]: the objects of an array.
-    pub(super) fn list<T>(
+    /// A value that serde reads as [`List<T>`], into `out`: the objects of
+    /// an array, each read by `body` into a default `T` built in place.
+    pub(super) fn list<T: Default>(
         &mut self,
-        mut body: impl FnMut(&mut Self) -> Option<T>,
-    ) -> Option<List<T>> {
-        let mut out = Vec::new();
+        out: &mut List<T>,
+        mut body: impl FnMut(&mut Self, &mut T) -> Option<()>,
+    ) -> Option<()> {
         match self.peek()? {
             b'[' => {
                 self.open(b'[')?;
                 self.ws();
                 if self.eat(b']').is_some() {
                     self.depth -= 1;
-                    return Some(List(out));
+                    return Some(());
                 }
                 loop {
-                    if let Obj::Object(t) = self.obj(&mut body)? {
-                        out.push(t);
+                    match self.peek()? {
+                        b'{' => {
+                            out.0.push(T::default());
+                            let t = out.0.last_mut().expect("just pushed");
+                            body(self, t)?;
+                        }
+                        b'n' => self.literal(b"null")?,
+                        _ => {
+                            self.not_object()?;
+                        }
                     }
                     self.ws();
                     match self.peek()? {
@@ -166,7 +194,7 @@ impl<'a> Scan<'a> {
                         b']' => {
                             self.i += 1;
                             self.depth -= 1;
-                            break;
+                            return Some(());
                         }
                         _ => return None,
                     }
@@ -179,7 +207,7 @@ impl<'a> Scan<'a> {
             b'{' | b'n' | b't' | b'f' => self.skip()?,
             _ => self.checked_number()?,
         }
-        Some(List(out))
+        Some(())
     }
 
     /// An `Option<&RawValue>`: null is `None`, anything else its text.
