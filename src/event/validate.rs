@@ -75,7 +75,7 @@ pub fn parse(raw: &[u8], max_bytes: usize) -> Result<(&str, Envelope<'_>), DeadL
             max: max_bytes,
         });
     }
-    let text = utf8(raw).map_err(|e| DeadLetterReason::NotUtf8 {
+    let text = super::scan::text(raw).map_err(|e| DeadLetterReason::NotUtf8 {
         valid_up_to: e.valid_up_to(),
     })?;
     // The scanner takes plain records (and never accepts one nested deeper
@@ -108,16 +108,6 @@ pub fn parse(raw: &[u8], max_bytes: usize) -> Result<(&str, Envelope<'_>), DeadL
     })?;
     check(&env)?;
     Ok((text, env))
-}
-
-/// `raw` as text. Audit events are nearly always pure ASCII, which is
-/// checked several times faster than the general UTF-8 validation.
-fn utf8(raw: &[u8]) -> Result<&str, std::str::Utf8Error> {
-    if raw.is_ascii() {
-        // SAFETY: ASCII is valid UTF-8.
-        return Ok(unsafe { std::str::from_utf8_unchecked(raw) });
-    }
-    std::str::from_utf8(raw)
 }
 
 fn check(env: &Envelope) -> Result<(), DeadLetterReason> {

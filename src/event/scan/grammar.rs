@@ -72,7 +72,9 @@ impl<'a> Scan<'a> {
         }
     }
 
-    /// A value that serde reads as [`Field`].
+    /// A value that serde reads as [`Field`]. Inlined into the readers'
+    /// key dispatch: about 18 calls an event, and measured cheaper so.
+    #[inline(always)]
     pub(super) fn field(&mut self, seen: &mut u32, bit: u32) -> Option<Field<'a>> {
         once(seen, bit)?;
         Some(match self.peek()? {

@@ -29,6 +29,17 @@ use super::view::{
     Obj, Request, RequestData, RequestMetadata, ResourceId, ResultInfo, Scope,
 };
 
+/// `raw` as text, for [`read`]. Audit events are nearly always pure
+/// ASCII, which is checked 64 bytes a step, several times faster than the
+/// general UTF-8 validation that everything else gets.
+pub fn text(raw: &[u8]) -> Result<&str, std::str::Utf8Error> {
+    if window::is_ascii(raw) {
+        // SAFETY: ASCII is valid UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(raw) });
+    }
+    std::str::from_utf8(raw)
+}
+
 /// An envelope with every attribute absent, for [`read`] to fill.
 pub fn empty<'a>() -> Envelope<'a> {
     Envelope {

@@ -99,6 +99,22 @@ fn block_mask(block: &[u8; 64]) -> u64 {
         .fold(0, |m, (k, _)| m | 1 << k)
 }
 
+/// `<[u8]>::is_ascii`, 64 bytes a step without an early exit (the compiler
+/// keeps the OR in vector registers), and the tail as one last, overlapping
+/// block rather than byte by byte.
+pub(super) fn is_ascii(b: &[u8]) -> bool {
+    let Some(tail) = b.len().checked_sub(64) else {
+        return b.is_ascii();
+    };
+    let mut acc = [0u8; 64];
+    for block in b.chunks_exact(64).chain([&b[tail..]]) {
+        for (a, c) in acc.iter_mut().zip(block) {
+            *a |= c;
+        }
+    }
+    acc.iter().fold(0, |m, c| m | c) < 0x80
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,6 +167,28 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// One non-ASCII byte anywhere, in lengths around one and two blocks
+    /// (the last block overlaps the one before).
+    #[test]
+    fn ascii_check_matches_std() {
+        for len in lengths() {
+            let plain = vec![b'a'; len];
+            assert!(is_ascii(&plain), "{len}");
+            for at in 0..len {
+                for c in [0x80, 0xc3, 0xff] {
+                    let mut b = plain.clone();
+                    b[at] = c;
+                    assert!(!is_ascii(&b), "{len} {at}");
+                }
+            }
+        }
+        let mut b = br#"{"id":"1","source":"crn://x"}"#.repeat(3);
+        b.splice(10..10, "é".bytes());
+        assert_eq!(super::super::text(&b), std::str::from_utf8(&b));
+        b[11] = b'x';
+        assert_eq!(super::super::text(&b).unwrap_err().valid_up_to(), 10);
     }
 
     /// Several specials in one block, and multi-byte characters (never
