@@ -68,7 +68,7 @@ impl Scan<'_> {
 fn block_mask(block: &[u8; 64]) -> u64 {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
+        _mm_set1_epi8, _mm_xor_si128,
     };
     let mut mask = 0;
     for (k, chunk) in block.chunks_exact(16).enumerate() {
@@ -76,12 +76,15 @@ fn block_mask(block: &[u8; 64]) -> u64 {
         // exactly the 16 bytes of `chunk` (unaligned load).
         let bits = unsafe {
             let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
-            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
             let slash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            // v <= 0x1f exactly when max(v, 0x1f) == 0x1f (unsigned).
-            let low = _mm_set1_epi8(0x1f);
-            let ctrl = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);
-            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, slash), ctrl))
+            // Flipping bit 1 keeps 0x00..=0x1f below 0x20 and turns `"`
+            // (0x22) into 0x20, the only byte above them mapped to 0x20 or
+            // less: so v is a control byte or a quote exactly when
+            // max(v ^ 2, 0x20) == 0x20 (unsigned).
+            let low = _mm_set1_epi8(0x20);
+            let flipped = _mm_xor_si128(v, _mm_set1_epi8(2));
+            let ctrl_quote = _mm_cmpeq_epi8(_mm_max_epu8(flipped, low), low);
+            _mm_movemask_epi8(_mm_or_si128(ctrl_quote, slash))
         };
         // movemask sets only the low 16 bits.
         mask |= u64::from(bits as u16) << (16 * k);
@@ -165,6 +168,20 @@ mod tests {
                         assert_eq!(s.next_special(from), naive(t, from), "{t:?} {from}");
                     }
                 }
+            }
+        }
+    }
+
+    /// Every byte value, at every offset of a block.
+    #[test]
+    fn classifies_every_byte() {
+        for c in 0..=255u8 {
+            let special = c < 0x20 || c == b'"' || c == b'\\';
+            for k in 0..64 {
+                let mut block = [b' '; 64];
+                block[k] = c;
+                let want = if special { 1 << k } else { 0 };
+                assert_eq!(block_mask(&block), want, "{c:#x} at {k}");
             }
         }
     }
