@@ -75,13 +75,14 @@ pub fn parse(raw: &[u8], max_bytes: usize) -> Result<(&str, Envelope<'_>), DeadL
             max: max_bytes,
         });
     }
-    let text = std::str::from_utf8(raw).map_err(|e| DeadLetterReason::NotUtf8 {
+    let text = super::scan::text(raw).map_err(|e| DeadLetterReason::NotUtf8 {
         valid_up_to: e.valid_up_to(),
     })?;
     // The scanner takes plain records (and never accepts one nested deeper
     // than MAX_DEPTH); serde_json decides everything else and words the
     // reasons (see `scan`).
-    if let Some(env) = super::scan::envelope(text) {
+    let mut env = super::scan::empty();
+    if super::scan::read(text, &mut env) {
         check(&env)?;
         return Ok((text, env));
     }

@@ -1,8 +1,13 @@
 //! The scanner against serde_json: whenever the scanner answers, serde_json
 //! must accept the record and build the same view.
 
-use super::envelope;
+use super::{empty, read};
 use crate::event::view::Envelope;
+
+fn envelope(text: &str) -> Option<Envelope<'_>> {
+    let mut e = empty();
+    read(text, &mut e).then_some(e)
+}
 
 fn fixture_lines() -> Vec<String> {
     let path = concat!(
@@ -133,4 +138,66 @@ fn mutated_fixtures_agree() {
     // Many edits stay valid (inside strings, whitespace): the fast path
     // was exercised, not only the fallback.
     assert!(fast > 10_000, "{fast}");
+}
+
+/// A record whose strings, escapes and end fall at every offset of the
+/// 64-byte blocks the scanner classifies (see `window`): a filler string
+/// of every length shifts the rest across the block edges.
+fn shifted(fill: usize, tail: &str) -> String {
+    format!(
+        r#"{{"x":"{}","specversion":"1.0","id":"id-{fill}","source":"crn://confluent.cloud/organization=o1/environment=env-1","type":"io.confluent.kafka.server/authorization","data":{{"s":"a\"b\\c\/\u00e9\n","methodName":"kafka.Produce","t":["\\\\","\"","",{{"u":"\uD83D\uDE00x"}}],"authenticationInfo":{{"principal":"User:sa-1"}}{tail}}}}}"#,
+        "a".repeat(fill)
+    )
+}
+
+#[test]
+fn strings_across_block_edges_agree() {
+    for fill in 0..200 {
+        let text = shifted(fill, "");
+        assert!(agrees(&text), "{text}");
+        // Trailing whitespace puts the record's end at every offset of
+        // its last block, including exactly on a block edge.
+        for pad in [1, 2, 63, 64, 65] {
+            let padded = format!("{text}{}", " ".repeat(pad));
+            assert!(agrees(&padded), "{padded:?}");
+        }
+    }
+}
+
+#[test]
+fn specials_at_block_edges_fall_back_or_agree() {
+    for fill in 0..140 {
+        // An escape or a control byte in a kept string, wherever it falls.
+        for bad in [r#","serviceName":"a\nb""#, ",\"serviceName\":\"a\u{1f}b\""] {
+            assert!(envelope(&shifted(fill, bad)).is_none(), "{fill} {bad}");
+        }
+        // An escape in a skipped string is read over, wherever it falls.
+        for ok in [r#","k":"\\""#, r#","k":"\"\"\\\"""#, r#","k":"\u0041""#] {
+            assert!(agrees(&shifted(fill, ok)), "{fill} {ok}");
+        }
+        // Records cut inside a string, an escape or a \u sequence.
+        let cut = shifted(fill, r#","k":"ab\u0041\"c""#);
+        for end in cut.len() - 12..cut.len() {
+            assert!(envelope(&cut[..end]).is_none(), "{}", &cut[..end]);
+        }
+    }
+}
+
+/// Records of every length around one and two blocks that end inside an
+/// unterminated string, a key, or right after a closing quote.
+#[test]
+fn records_ending_near_block_edges() {
+    for len in (50..=70).chain(118..=134) {
+        let body = "a".repeat(len - 8);
+        for text in [
+            format!(r#"{{"x":"{body}""#),
+            format!(r#"{{"x":"{body}"}}"#),
+            format!(r#"{{"{body}"#),
+            format!(r#"{{"x":"{body}\"#),
+        ] {
+            let fast = envelope(&text).is_some();
+            assert_eq!(fast, agrees(&text));
+            assert_eq!(fast, text.ends_with('}'), "{text}");
+        }
+    }
 }
