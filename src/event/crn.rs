@@ -174,7 +174,7 @@ impl CrnSpans {
         if let Some(cuts) = Cuts::of(raw) {
             // A piece without `%` is a range of the raw CRN already in the
             // text; a decoded one is appended (and checked for escaping).
-            let encoded = raw.as_bytes().contains(&b'%');
+            let encoded = memchr::memchr(b'%', raw.as_bytes()).is_some();
             let mut piece = |r: Range<usize>| {
                 if !encoded {
                     return raw_span.sub(r);

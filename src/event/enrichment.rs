@@ -109,6 +109,14 @@ impl Text {
         &self.buf[span.start as usize..span.end as usize]
     }
 
+    /// The bytes of `span`, for the writer: byte slicing skips the
+    /// char-boundary checks `get` pays (spans are whole strings or cuts at
+    /// ASCII bytes, so they are boundaries anyway).
+    #[inline(always)]
+    pub(super) fn bytes(&self, span: Span) -> &[u8] {
+        &self.buf.as_bytes()[span.start as usize..span.end as usize]
+    }
+
     pub(super) fn opt(&self, span: Option<Span>) -> Option<&str> {
         span.map(|s| self.get(s))
     }

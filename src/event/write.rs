@@ -84,7 +84,10 @@ fn principal(p: &PrincipalSpans, text: &Text, out: &mut Vec<u8>) {
     let mut w = Obj::new(out, text);
     w.opt(key!("normalized"), p.normalized);
     match p.raw {
-        Some(raw) => w.raw(key!("raw"), text.get(raw)),
+        Some(raw) => {
+            w.key(key!("raw").plain);
+            w.out.extend_from_slice(text.bytes(raw));
+        }
         None => w.key(key!("raw").null),
     }
     match p.kind {
@@ -165,28 +168,28 @@ impl<'a> Obj<'a> {
     /// first member. One copy per key: this runs about 45 times per event.
     #[inline(always)]
     fn key(&mut self, k: &'static str) {
+        let k = k.as_bytes();
         let k = if self.first { &k[1..] } else { k };
         self.first = false;
-        self.out.extend_from_slice(k.as_bytes());
+        self.out.extend_from_slice(k);
     }
     /// A string of the text: copied between quotes when the text is clean
     /// (nothing in it needs escaping), escaped otherwise.
     #[inline(always)]
     fn string(&mut self, s: Span) {
-        let s = self.text.get(s);
         if self.text.clean {
             self.out.push(b'"');
-            self.out.extend_from_slice(s.as_bytes());
+            self.out.extend_from_slice(self.text.bytes(s));
             self.out.push(b'"');
         } else {
-            string(s, self.out);
+            string(self.text.get(s), self.out);
         }
     }
     #[inline(always)]
     fn str(&mut self, k: Key, v: Span) {
         if self.text.clean {
             self.key(k.open);
-            self.out.extend_from_slice(self.text.get(v).as_bytes());
+            self.out.extend_from_slice(self.text.bytes(v));
             self.out.push(b'"');
         } else {
             self.key(k.plain);
