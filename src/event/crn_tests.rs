@@ -1,0 +1,191 @@
+//! Tests of CRN-PARSE and of `enrichment.crn` (see `crn.rs`).
+
+use super::*;
+
+fn info(raw: &str, scope: &ScopeIds) -> (Text, CrnSpans) {
+    let mut t = Text::with_capacity(0);
+    let c = CrnSpans::build(
+        CrnField::Source,
+        &Field::Str(Cow::Borrowed(raw)),
+        &mut t,
+        scope,
+    );
+    (t, c)
+}
+
+fn pairs(c: &Crn) -> Vec<(&str, &str)> {
+    c.components
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+#[test]
+fn cloud_crn_components_in_order() {
+    let c = Crn::parse(
+        "crn://confluent.cloud/organization=o1/environment=env-1/cloud-cluster=lkc-1/kafka=lkc-1/topic=orders",
+    )
+    .unwrap();
+    assert_eq!(c.authority, "confluent.cloud");
+    assert_eq!(
+        pairs(&c),
+        [
+            ("organization", "o1"),
+            ("environment", "env-1"),
+            ("cloud-cluster", "lkc-1"),
+            ("kafka", "lkc-1"),
+            ("topic", "orders")
+        ]
+    );
+    assert!(!c.is_pattern);
+}
+
+#[test]
+fn percent_escapes_decode_and_plus_stays() {
+    let c = Crn::parse("crn://confluent.cloud/group=annoying%3Dgroup%2Fname/x=a+b").unwrap();
+    assert_eq!(pairs(&c), [("group", "annoying=group/name"), ("x", "a+b")]);
+}
+
+#[test]
+fn encoded_star_is_literal_not_pattern() {
+    let c = Crn::parse("crn://confluent.cloud/cloud-api-key=%2A").unwrap();
+    assert_eq!(pairs(&c), [("cloud-api-key", "*")]);
+    assert!(!c.is_pattern);
+    let p = Crn::parse("crn://confluent.cloud/topic=sensitive-pii*").unwrap();
+    assert!(p.is_pattern);
+    assert_eq!(p.last().unwrap().1, "sensitive-pii*");
+}
+
+#[test]
+fn unicode_raw_and_encoded() {
+    let c = Crn::parse("crn://confluent.cloud/topic=caf%C3%A9/identity=user@example.com/t=ünï")
+        .unwrap();
+    assert_eq!(
+        pairs(&c),
+        [
+            ("topic", "café"),
+            ("identity", "user@example.com"),
+            ("t", "ünï")
+        ]
+    );
+}
+
+#[test]
+fn malformed_percent_left_as_is() {
+    let c = Crn::parse("crn://confluent.cloud/topic=100%/x=%zz").unwrap();
+    assert_eq!(pairs(&c), [("topic", "100%"), ("x", "%zz")]);
+}
+
+#[test]
+fn repeated_keys_kept_in_order() {
+    let c =
+        Crn::parse("crn://mds1.example.com/organization=acme/organization=emea/kafka=abc_DEF-1")
+            .unwrap();
+    assert_eq!(
+        pairs(&c),
+        [
+            ("organization", "acme"),
+            ("organization", "emea"),
+            ("kafka", "abc_DEF-1")
+        ]
+    );
+    assert_eq!(c.get("organization"), Some("emea"));
+}
+
+#[test]
+fn empty_authority_and_zero_components() {
+    let c = Crn::parse("crn:///kafka=Qm7tR2xWSoK4dY1cE9vJ3g").unwrap();
+    assert_eq!(c.authority, "");
+    assert_eq!(pairs(&c), [("kafka", "Qm7tR2xWSoK4dY1cE9vJ3g")]);
+    let z = Crn::parse("crn://confluent.cloud/").unwrap();
+    assert_eq!(z.components, Some(vec![]));
+    assert!(z.last().is_none());
+    let bare = Crn::parse("crn://confluent.cloud").unwrap();
+    assert_eq!(bare.components, Some(vec![]));
+}
+
+#[test]
+fn segment_without_equals_is_invalid() {
+    let c = Crn::parse("crn://confluent.cloud/kafka=lkc-1/topic").unwrap();
+    assert_eq!(c.components, None);
+    assert!(!c.is_pattern);
+    let (t, info) = info(
+        "crn://confluent.cloud/kafka=lkc-1/topic",
+        &ScopeIds::default(),
+    );
+    assert!(!info.valid);
+    assert_eq!(t.opt(info.resource_name), None);
+    assert_eq!(
+        t.opt(info.raw),
+        Some("crn://confluent.cloud/kafka=lkc-1/topic")
+    );
+}
+
+#[test]
+fn value_may_hold_equals_after_first() {
+    let c = Crn::parse("crn://x/k=a=b").unwrap();
+    assert_eq!(pairs(&c), [("k", "a=b")]);
+}
+
+#[test]
+fn not_a_crn() {
+    assert_eq!(Crn::parse("https://example.com/a=b"), None);
+    let (_, info) = info("urn:foo", &ScopeIds::default());
+    assert!(!info.valid);
+    assert_eq!(info.authority, None);
+}
+
+#[test]
+fn info_falls_back_to_cloud_resources() {
+    let mut scope = ScopeIds::default();
+    scope.observe("ORGANIZATION", "o9");
+    scope.observe("ENVIRONMENT", "env-9");
+    scope.observe("KAFKA_CLUSTER", "lkc-9");
+    let (t, c) = info("crn://confluent.cloud/", &scope);
+    assert!(c.valid);
+    assert_eq!(t.opt(c.organization), Some("o9"));
+    assert_eq!(t.opt(c.cluster), Some("lkc-9"));
+    assert_eq!(c.resource_type, None);
+    let (t, own) = info("crn://confluent.cloud/organization=o1", &scope);
+    assert_eq!(t.opt(own.organization), Some("o1"));
+    assert_eq!(t.opt(own.environment), Some("env-9"));
+    assert_eq!(t.opt(own.resource_type), Some("organization"));
+}
+
+#[test]
+fn spans_point_into_the_raw_crn_or_at_decoded_copies() {
+    let raw = "crn://c%2Fx/organization=o1/kafka=lkc-1/topic=a%22b/group=g*";
+    let (t, c) = info(raw, &ScopeIds::default());
+    let pairs: Vec<(&str, &str)> = c
+        .components
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|&(k, v)| (t.get(k), t.get(v)))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("organization", "o1"),
+            ("kafka", "lkc-1"),
+            ("topic", "a\"b"),
+            ("group", "g*")
+        ]
+    );
+    assert_eq!(t.opt(c.authority), Some("c/x"));
+    assert_eq!(t.opt(c.cluster), Some("lkc-1"));
+    assert_eq!(t.opt(c.resource_type), Some("group"));
+    assert!(c.is_pattern);
+    // Undecoded pieces are not copied: the raw CRN plus the two
+    // decoded pieces are all the text holds.
+    assert_eq!(t.buf.len(), raw.len() + "c/x".len() + "a\"b".len());
+    // A decoded `"` must be escaped when written.
+    assert!(!t.clean);
+    let (t, _) = info(
+        "crn://confluent.cloud/topic=plain%2Dname",
+        &ScopeIds::default(),
+    );
+    assert!(t.clean);
+}
