@@ -229,7 +229,7 @@ impl Enrichment {
         correlation_id,
     );
 
-    #[inline]
+    #[inline(always)]
     pub fn principal(&self) -> PrincipalInfo<'_> {
         let p = &self.principal;
         let t = &self.text;
@@ -243,7 +243,7 @@ impl Enrichment {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn crn(&self) -> CrnInfo<'_> {
         let c = &self.crn;
         let t = &self.text;
