@@ -277,12 +277,29 @@ pub async fn run_with(
     let mut paused = false;
     tracing::info!(message = "Pipeline started.", topics = ?config.kafka.topics, group = %config.kafka.group_id, sinks = sinks.len());
 
+    // Made once and re-armed only when the deadline changes: a new
+    // `Sleep` or cancellation future per record registers (and removes) a
+    // timer or waiter every time, and can wake the timer driver.
+    let cancelled = shutdown.cancelled();
+    tokio::pin!(cancelled);
+    let linger = tokio::time::sleep_until(tokio::time::Instant::now());
+    tokio::pin!(linger);
+    let mut armed: Option<tokio::time::Instant> = None;
     loop {
         let due = intake.deadline();
+        if due != armed {
+            if let Some(d) = due {
+                linger.as_mut().reset(d);
+            }
+            armed = due;
+        }
         tokio::select! {
             biased;
-            _ = shutdown.cancelled() => break,
-            _ = async { tokio::time::sleep_until(due.expect("guarded")).await }, if due.is_some() => intake.flush(false),
+            _ = &mut cancelled => break,
+            _ = &mut linger, if armed.is_some() => {
+                armed = None;
+                intake.flush(false);
+            }
             msg = consumer.recv() => match msg {
                 Ok(m) => intake.record(&m),
                 Err(e) => tracing::warn!(message = "Kafka consumer error; continuing.", error = %e),
