@@ -122,6 +122,11 @@ impl Intake {
             }
             Disposition::DeadLetter(reason) => {
                 tracing::warn!(message = "Record dead-lettered.", reason = %reason, topic = %coords.topic, partition = coords.partition, offset = coords.offset);
+                if self.dead.entries.is_empty() {
+                    let n = self.limits.max_events.min(4096);
+                    self.dead.entries.reserve(n);
+                    self.dead.tickets.reserve(n);
+                }
                 self.dead.entries.push(Entry {
                     reason_code: reason.code().to_owned(),
                     reason: reason.to_string(),
