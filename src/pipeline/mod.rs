@@ -20,6 +20,7 @@ pub mod tracker;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::FutureExt;
 use rdkafka::consumer::{CommitMode, Consumer};
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
@@ -300,10 +301,22 @@ pub async fn run_with(
                 armed = None;
                 intake.flush(false);
             }
-            msg = consumer.recv() => match msg {
-                Ok(m) => intake.record(&m),
-                Err(e) => tracing::warn!(message = "Kafka consumer error; continuing.", error = %e),
-            },
+            msg = consumer.recv() => {
+                received(&mut intake, msg);
+                // Take what librdkafka already has queued without going
+                // through select! (and its futures) for every record; stop
+                // early when over the in-flight bound so that the pause
+                // below is not delayed.
+                for _ in 1..DRAIN {
+                    if tracker.pending_bytes() > pc.max_in_flight_bytes {
+                        break;
+                    }
+                    match consumer.recv().now_or_never() {
+                        Some(msg) => received(&mut intake, msg),
+                        None => break,
+                    }
+                }
+            }
             _ = tick.tick() => {}
         }
         paused = backpressure(&consumer, &tracker, pc.max_in_flight_bytes, paused);
@@ -345,6 +358,20 @@ pub async fn run_with(
         stored,
         unresolved,
     })
+}
+
+/// Records the consumer loop reads at most between two looks at shutdown,
+/// the linger deadline and the tick.
+const DRAIN: usize = 64;
+
+fn received(
+    intake: &mut Intake,
+    msg: Result<rdkafka::message::BorrowedMessage<'_>, rdkafka::error::KafkaError>,
+) {
+    match msg {
+        Ok(m) => intake.record(&m),
+        Err(e) => tracing::warn!(message = "Kafka consumer error; continuing.", error = %e),
+    }
 }
 
 /// Pauses every assigned partition while unresolved bytes exceed `max`,
