@@ -12,7 +12,11 @@
 //! - `INFLIGHT=bytes` `max_in_flight_bytes` (64 MiB by default);
 //! - `DROPALL=1` a policy that drops every record (no sink work);
 //! - `DLDIR=dir` where the dead-letter file goes (e.g. `/dev/shm`);
-//! - `TRACE=1` prints when 1, ¼, ½ and all of the records were read.
+//! - `TRACE=1` prints when 1, ¼, ½ and all of the records were read;
+//! - `THREADS=1` splits the measured CPU time by thread name (tokio
+//!   workers = the pipeline; `rdk:broker*` = librdkafka's fetch and decode;
+//!   `rdk:mock` = the in-process broker, not part of a real deployment),
+//!   from pipeline start until every record is resolved.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -114,6 +118,7 @@ fn main() {
     let shutdown = CancellationToken::new();
     let start = Instant::now();
     let cpu_start = cpu_time();
+    let threads_start = thread_times();
     let summary = rt.block_on(async {
         let task = tokio::spawn(pipeline::run_with(
             config,
@@ -150,9 +155,12 @@ fn main() {
                 break;
             }
         }
+        // Before shutdown: the consumer's threads end with it.
+        let threads_end = thread_times();
         shutdown.cancel();
-        task.await.unwrap().unwrap()
+        (task.await.unwrap().unwrap(), threads_end)
     });
+    let (summary, threads_end) = summary;
     let wall = start.elapsed();
     let cpu = cpu_time() - cpu_start;
     let committed: i64 = summary.stored.iter().filter_map(|(_, _, o)| *o).sum();
@@ -168,7 +176,45 @@ fn main() {
         summary.stats.dropped_by_rule().values().sum::<u64>(),
         summary.stats.dead_lettered_by_reason().values().sum::<u64>(),
     );
+    if std::env::var_os("THREADS").is_some() {
+        let mut by_name: std::collections::BTreeMap<String, f64> = Default::default();
+        for (tid, (name, end)) in &threads_end {
+            let start = threads_start.get(tid).map_or(0.0, |(_, s)| *s);
+            *by_name.entry(name.clone()).or_default() += end - start;
+        }
+        for (name, secs) in by_name.iter().filter(|(_, s)| **s > 0.0) {
+            println!(
+                "  {name:<20} {secs:.2} s CPU = {:.2} µs per record",
+                secs * 1e6 / n as f64
+            );
+        }
+    }
     drop(kafka);
+}
+
+/// User + system CPU seconds of each live thread, by id: (name, seconds).
+fn thread_times() -> std::collections::BTreeMap<u32, (String, f64)> {
+    let mut out = std::collections::BTreeMap::new();
+    for entry in std::fs::read_dir("/proc/self/task").into_iter().flatten() {
+        let Ok(entry) = entry else { continue };
+        let Ok(tid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let name = stat[open + 1..close].to_owned();
+        let fields: Vec<&str> = stat[close + 1..].split_whitespace().collect();
+        let ticks = |i: usize| {
+            fields
+                .get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+        };
+        out.insert(tid, (name, (ticks(11) + ticks(12)) / 100.0));
+    }
+    out
 }
 
 /// User + system CPU seconds of this process (it includes the mock broker).

@@ -220,7 +220,9 @@ impl DeadLetter {
                 *slot = Some(crate::sink::file::open_ndjson(std::path::Path::new(path))?);
             }
             let f = slot.as_mut().expect("opened above");
-            let mut buf = Vec::new();
+            // Sized once: growing it line by line went through every
+            // larger size class (fresh, page-faulting memory each time).
+            let mut buf = Vec::with_capacity(lines.iter().map(|l| l.len() + 1).sum());
             for l in lines {
                 buf.extend_from_slice(l.as_bytes());
                 buf.push(b'\n');

@@ -60,13 +60,17 @@ pub struct Delivery {
 /// The span of one batch: how many events, from which partitions, and the
 /// offset range, so that every sink's logs can be tied to Kafka records.
 fn batch_span(batch: &Batch) -> tracing::Span {
-    let mut partitions: Vec<String> = Vec::new();
+    // Distinct partitions in order of appearance, formatted once each.
+    let mut seen: Vec<(&str, i32)> = Vec::new();
     for t in &batch.tickets {
-        let p = format!("{}/{}", t.topic, t.partition);
-        if !partitions.contains(&p) {
-            partitions.push(p);
+        if !seen
+            .iter()
+            .any(|&(topic, p)| p == t.partition && topic == &*t.topic)
+        {
+            seen.push((&t.topic, t.partition));
         }
     }
+    let partitions: Vec<String> = seen.iter().map(|(t, p)| format!("{t}/{p}")).collect();
     let first = batch.tickets.iter().map(|t| t.offset).min().unwrap_or(-1);
     let last = batch.tickets.iter().map(|t| t.offset).max().unwrap_or(-1);
     tracing::info_span!(
@@ -144,7 +148,7 @@ impl Delivery {
     /// the new owner delivers them, sending them here too would only add
     /// duplicates.
     fn drop_revoked(&self, batch: &mut Batch) {
-        if batch.tickets.iter().all(|t| self.tracker.is_current(t)) {
+        if self.tracker.all_current(&batch.tickets) {
             return;
         }
         let (mut events, mut tickets, mut stale) = (Vec::new(), Vec::new(), Vec::new());
@@ -202,10 +206,18 @@ impl Delivery {
         let mut refusals = Vec::new();
         let mut delays = self.retry.delays();
         loop {
-            let subset: Vec<Arc<Event>> = pending.iter().map(|&i| events[i].clone()).collect();
+            // The first attempt sends the batch as it is; retries only the
+            // events still pending.
+            let retry_subset: Vec<Arc<Event>>;
+            let subset: &[Arc<Event>] = if pending.len() == events.len() {
+                events
+            } else {
+                retry_subset = pending.iter().map(|&i| events[i].clone()).collect();
+                &retry_subset
+            };
             let started = Instant::now();
             let report = tokio::select! {
-                r = sink.send(&subset) => r,
+                r = sink.send(subset) => r,
                 _ = self.abandon.cancelled() => return None,
             };
             let elapsed = started.elapsed();
@@ -225,8 +237,15 @@ impl Delivery {
             );
             let mut next = Vec::new();
             let mut misconfigured = None;
+            // Counted per class, then added once per class (one lock and
+            // no key allocation per event).
+            let mut classes: Vec<(&'static str, u64)> = Vec::new();
             for (&i, outcome) in pending.iter().zip(&outcomes) {
-                self.stats.outcome(&name, outcome.class(), 1);
+                let class = outcome.class();
+                match classes.iter_mut().find(|(c, _)| *c == class) {
+                    Some((_, n)) => *n += 1,
+                    None => classes.push((class, 1)),
+                }
                 match outcome {
                     Outcome::Accepted => {}
                     Outcome::Rejected { reason, status } => refusals.push(Refusal {
@@ -241,6 +260,9 @@ impl Delivery {
                     }
                     Outcome::Retryable(_) | Outcome::Ambiguous(_) => next.push(i),
                 }
+            }
+            for (class, n) in classes {
+                self.stats.outcome(&name, class, n);
             }
             match &misconfigured {
                 Some(m) => self.stats.set_health(&name, false, Some(m.clone())),

@@ -1,6 +1,8 @@
 //! What the consumer loop does with each record: register it, process it,
 //! and hand it on — to a batch of events for the sinks, to a batch of
-//! dead letters, or straight to "resolved" when a filter rule drops it.
+//! dead letters, or to a batch of dropped records that resolves as a whole
+//! (one tracker call and at most one offset store per partition per
+//! batch, instead of one per record).
 
 use std::sync::Arc;
 
@@ -24,7 +26,17 @@ struct DeadBatch {
     opened: Option<Instant>,
 }
 
-/// Per-record work of the consumer loop, and the two open batches.
+/// Records dropped by a filter rule, resolved together: when
+/// `max_events` of them are waiting, when the linger time of the oldest
+/// has passed, or on shutdown. Until then they hold their partitions'
+/// offsets like any unresolved record.
+#[derive(Default)]
+struct DropBatch {
+    tickets: Vec<Ticket>,
+    opened: Option<Instant>,
+}
+
+/// Per-record work of the consumer loop, and the three open batches.
 pub struct Intake {
     pub processor: Processor,
     pub delivery: Arc<Delivery>,
@@ -32,7 +44,11 @@ pub struct Intake {
     slots: Arc<Semaphore>,
     batcher: Batcher,
     dead: DeadBatch,
+    dropped: DropBatch,
     limits: Limits,
+    /// Reused for every record: its topic string is copied only when the
+    /// topic changes, not allocated per record.
+    coords: KafkaCoords,
 }
 
 impl Intake {
@@ -49,24 +65,30 @@ impl Intake {
             slots: Arc::new(Semaphore::new(max_in_flight_batches)),
             batcher: Batcher::new(limits),
             dead: DeadBatch::default(),
+            dropped: DropBatch::default(),
             limits,
+            coords: KafkaCoords {
+                topic: String::new(),
+                partition: 0,
+                offset: 0,
+                timestamp: None,
+            },
         }
-    }
-
-    fn stats(&self) -> &Stats {
-        &self.delivery.stats
     }
 
     /// Handles one record. Registration comes first: from here on the
     /// record holds its partition's offset until it is resolved.
     pub fn record(&mut self, m: &BorrowedMessage<'_>) {
         let payload = m.payload().unwrap_or_default();
-        let coords = KafkaCoords {
-            topic: m.topic().to_owned(),
-            partition: m.partition(),
-            offset: m.offset(),
-            timestamp: m.timestamp().to_millis(),
-        };
+        let topic = m.topic();
+        if self.coords.topic != topic {
+            self.coords.topic.clear();
+            self.coords.topic.push_str(topic);
+        }
+        self.coords.partition = m.partition();
+        self.coords.offset = m.offset();
+        self.coords.timestamp = m.timestamp().to_millis();
+        let coords = &self.coords;
         let tracker = &self.delivery.tracker;
         let ticket = tracker.register_at(
             &coords.topic,
@@ -75,27 +97,42 @@ impl Intake {
             payload.len(),
             coords.timestamp,
         );
-        Stats::add(&self.stats().read, 1);
-        match self.processor.process(payload, Some(&coords), now_nanos()) {
+        let stats = &self.delivery.stats;
+        Stats::add(&stats.read, 1);
+        match self.processor.process(payload, Some(coords), now_nanos()) {
             Disposition::Forward(event) => {
-                Stats::add(&self.stats().forwarded, 1);
-                self.stats().observe(&event.enrichment);
+                Stats::add(&stats.forwarded, 1);
+                stats.observe(&event.enrichment);
                 if let Some(b) = self.batcher.push(event, ticket) {
                     self.spawn_batch(b);
                 }
             }
             Disposition::Drop { rule, .. } => {
-                self.stats().dropped(&rule);
-                tracker.resolve([&ticket]);
+                stats.dropped(&rule);
+                if self.dropped.tickets.is_empty() {
+                    self.dropped
+                        .tickets
+                        .reserve(self.limits.max_events.min(4096));
+                }
+                self.dropped.tickets.push(ticket);
+                self.dropped.opened.get_or_insert_with(Instant::now);
+                if self.dropped.tickets.len() >= self.limits.max_events {
+                    self.resolve_dropped();
+                }
             }
             Disposition::DeadLetter(reason) => {
                 tracing::warn!(message = "Record dead-lettered.", reason = %reason, topic = %coords.topic, partition = coords.partition, offset = coords.offset);
+                if self.dead.entries.is_empty() {
+                    let n = self.limits.max_events.min(4096);
+                    self.dead.entries.reserve(n);
+                    self.dead.tickets.reserve(n);
+                }
                 self.dead.entries.push(Entry {
                     reason_code: reason.code().to_owned(),
                     reason: reason.to_string(),
                     sink: None,
                     status: None,
-                    kafka: Some(coords),
+                    kafka: Some(coords.clone()),
                     payload: Payload::Raw(payload.to_vec()),
                 });
                 self.dead.tickets.push(ticket);
@@ -107,13 +144,26 @@ impl Intake {
         }
     }
 
+    /// Resolves the dropped records read so far (nothing to deliver: they
+    /// only have to stop holding their partitions' offsets).
+    fn resolve_dropped(&mut self) {
+        let dropped = std::mem::take(&mut self.dropped);
+        if !dropped.tickets.is_empty() {
+            self.delivery.tracker.resolve(&dropped.tickets);
+        }
+    }
+
     /// The earliest moment an open batch must be sent.
     pub fn deadline(&self) -> Option<Instant> {
-        let dead = self.dead.opened.map(|t| t + self.limits.linger);
-        match (self.batcher.deadline(), dead) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let linger = self.limits.linger;
+        [
+            self.batcher.deadline(),
+            self.dead.opened.map(|t| t + linger),
+            self.dropped.opened.map(|t| t + linger),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Sends whichever open batch is due (or every one, with `all`).
@@ -127,6 +177,9 @@ impl Intake {
         let linger = self.limits.linger;
         if all || self.dead.opened.is_some_and(|t| t + linger <= now) {
             self.spawn_dead();
+        }
+        if all || self.dropped.opened.is_some_and(|t| t + linger <= now) {
+            self.resolve_dropped();
         }
     }
 

@@ -20,6 +20,7 @@ pub mod tracker;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures::FutureExt;
 use rdkafka::consumer::{CommitMode, Consumer};
 use serde::Deserialize;
 use tokio_util::sync::CancellationToken;
@@ -277,16 +278,45 @@ pub async fn run_with(
     let mut paused = false;
     tracing::info!(message = "Pipeline started.", topics = ?config.kafka.topics, group = %config.kafka.group_id, sinks = sinks.len());
 
+    // Made once and re-armed only when the deadline changes: a new
+    // `Sleep` or cancellation future per record registers (and removes) a
+    // timer or waiter every time, and can wake the timer driver.
+    let cancelled = shutdown.cancelled();
+    tokio::pin!(cancelled);
+    let linger = tokio::time::sleep_until(tokio::time::Instant::now());
+    tokio::pin!(linger);
+    let mut armed: Option<tokio::time::Instant> = None;
     loop {
         let due = intake.deadline();
+        if due != armed {
+            if let Some(d) = due {
+                linger.as_mut().reset(d);
+            }
+            armed = due;
+        }
         tokio::select! {
             biased;
-            _ = shutdown.cancelled() => break,
-            _ = async { tokio::time::sleep_until(due.expect("guarded")).await }, if due.is_some() => intake.flush(false),
-            msg = consumer.recv() => match msg {
-                Ok(m) => intake.record(&m),
-                Err(e) => tracing::warn!(message = "Kafka consumer error; continuing.", error = %e),
-            },
+            _ = &mut cancelled => break,
+            _ = &mut linger, if armed.is_some() => {
+                armed = None;
+                intake.flush(false);
+            }
+            msg = consumer.recv() => {
+                received(&mut intake, msg);
+                // Take what librdkafka already has queued without going
+                // through select! (and its futures) for every record; stop
+                // early when over the in-flight bound so that the pause
+                // below is not delayed.
+                for _ in 1..DRAIN {
+                    if tracker.pending_bytes() > pc.max_in_flight_bytes {
+                        break;
+                    }
+                    match consumer.recv().now_or_never() {
+                        Some(msg) => received(&mut intake, msg),
+                        None => break,
+                    }
+                }
+            }
             _ = tick.tick() => {}
         }
         paused = backpressure(&consumer, &tracker, pc.max_in_flight_bytes, paused);
@@ -328,6 +358,20 @@ pub async fn run_with(
         stored,
         unresolved,
     })
+}
+
+/// Records the consumer loop reads at most between two looks at shutdown,
+/// the linger deadline and the tick.
+const DRAIN: usize = 64;
+
+fn received(
+    intake: &mut Intake,
+    msg: Result<rdkafka::message::BorrowedMessage<'_>, rdkafka::error::KafkaError>,
+) {
+    match msg {
+        Ok(m) => intake.record(&m),
+        Err(e) => tracing::warn!(message = "Kafka consumer error; continuing.", error = %e),
+    }
 }
 
 /// Pauses every assigned partition while unresolved bytes exceed `max`,

@@ -118,17 +118,28 @@ fn inc<K: Ord>(m: &Mutex<BTreeMap<K, u64>>, k: K, by: u64) {
         .or_default() += by;
 }
 
+/// [`inc`] for string keys: allocates the key only the first time.
+fn inc_str(m: &Mutex<BTreeMap<String, u64>>, k: &str, by: u64) {
+    let mut m = m.lock().unwrap_or_else(|p| p.into_inner());
+    match m.get_mut(k) {
+        Some(n) => *n += by,
+        None => {
+            m.insert(k.to_owned(), by);
+        }
+    }
+}
+
 fn snapshot<K: Ord + Clone>(m: &Mutex<BTreeMap<K, u64>>) -> BTreeMap<K, u64> {
     m.lock().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
 impl Stats {
     pub fn dropped(&self, rule: &str) {
-        inc(&self.dropped, rule.to_owned(), 1);
+        inc_str(&self.dropped, rule, 1);
     }
 
     pub fn dead_lettered(&self, reason_code: &str) {
-        inc(&self.dead_lettered, reason_code.to_owned(), 1);
+        inc_str(&self.dead_lettered, reason_code, 1);
     }
 
     pub fn outcome(&self, sink: &str, class: &'static str, n: u64) {

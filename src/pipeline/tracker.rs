@@ -13,8 +13,9 @@
 //! that completes after its partition was revoked (or revoked and assigned
 //! again) is ignored and can never store an offset for it.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, OnceLock, Weak};
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 
 use rdkafka::consumer::Consumer;
 use rdkafka::{Offset, TopicPartitionList};
@@ -49,10 +50,11 @@ pub struct PartitionState {
     pub first_unresolved: Option<(i64, Option<i64>)>,
 }
 
-/// A registered record: its partition, epoch and offset.
+/// A registered record: its partition, epoch and offset. The topic name
+/// is shared with the tracker (one allocation per topic, not per record).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ticket {
-    pub topic: String,
+    pub topic: Arc<str>,
     pub partition: i32,
     pub epoch: u64,
     pub offset: i64,
@@ -71,13 +73,66 @@ struct Partition {
     stored: Option<i64>,
 }
 
+/// The partitions of one topic. Topics are few (usually one), so they
+/// are found by a linear search that compares the shared name's pointer
+/// first: no per-record hashing or key allocation.
+#[derive(Debug)]
+struct Topic {
+    name: Arc<str>,
+    partitions: BTreeMap<i32, Partition>,
+}
+
 #[derive(Debug, Default)]
 struct State {
-    partitions: HashMap<(String, i32), Partition>,
+    topics: Vec<Topic>,
     epoch: u64,
     pending_bytes: usize,
     pending_records: usize,
     assignments: u64,
+}
+
+impl State {
+    fn topic_index(&self, name: &str) -> Option<usize> {
+        self.topics
+            .iter()
+            .position(|t| std::ptr::eq(t.name.as_ptr(), name.as_ptr()) || &*t.name == name)
+    }
+
+    /// The topic's entry, created if missing.
+    fn topic_mut(&mut self, name: &str) -> &mut Topic {
+        let i = match self.topic_index(name) {
+            Some(i) => i,
+            None => {
+                self.topics.push(Topic {
+                    name: Arc::from(name),
+                    partitions: BTreeMap::new(),
+                });
+                self.topics.len() - 1
+            }
+        };
+        &mut self.topics[i]
+    }
+
+    fn partition(&self, topic: &str, partition: i32) -> Option<&Partition> {
+        let i = self.topic_index(topic)?;
+        self.topics[i].partitions.get(&partition)
+    }
+
+    fn partition_mut(&mut self, topic: &str, partition: i32) -> Option<&mut Partition> {
+        let i = self.topic_index(topic)?;
+        self.topics[i].partitions.get_mut(&partition)
+    }
+
+    /// Every assigned partition, in topic and partition order.
+    fn each(&self) -> Vec<(&Arc<str>, i32, &Partition)> {
+        let mut out: Vec<_> = self
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter().map(|(p, part)| (&t.name, *p, part)))
+            .collect();
+        out.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        out
+    }
 }
 
 /// The watermark of every assigned partition.
@@ -85,6 +140,9 @@ struct State {
 pub struct Tracker {
     state: Mutex<State>,
     store: OnceLock<Weak<dyn OffsetStore>>,
+    /// `State::pending_bytes` as of the last change, readable without the
+    /// lock (the consumer loop checks it after every record).
+    pending_bytes: AtomicUsize,
 }
 
 impl std::fmt::Debug for Tracker {
@@ -110,6 +168,12 @@ impl Tracker {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Publishes the window for lock-free readers; called under the lock
+    /// after every change.
+    fn publish(&self, s: &State) {
+        self.pending_bytes.store(s.pending_bytes, Ordering::Relaxed);
+    }
+
     /// New partitions get a fresh epoch.
     pub fn assign(&self, parts: &[(String, i32)]) {
         let mut s = self.lock();
@@ -117,8 +181,8 @@ impl Tracker {
         s.epoch += 1;
         let epoch = s.epoch;
         for (topic, partition) in parts {
-            s.partitions.insert(
-                (topic.clone(), *partition),
+            s.topic_mut(topic).partitions.insert(
+                *partition,
                 Partition {
                     epoch,
                     pending: VecDeque::new(),
@@ -133,7 +197,10 @@ impl Tracker {
     pub fn revoke(&self, parts: &[(String, i32)]) {
         let mut s = self.lock();
         for key in parts {
-            if let Some(p) = s.partitions.remove(key) {
+            let Some(i) = s.topic_index(&key.0) else {
+                continue;
+            };
+            if let Some(p) = s.topics[i].partitions.remove(&key.1) {
                 let unresolved = p.pending.iter().filter(|(_, done, ..)| !done).count();
                 s.pending_records -= p.pending.len();
                 s.pending_bytes -= p.pending.iter().map(|(_, _, b, _)| b).sum::<usize>();
@@ -145,6 +212,7 @@ impl Tracker {
                 }
             }
         }
+        self.publish(&s);
     }
 
     /// Registers a record just read. Records of one partition must be
@@ -164,24 +232,30 @@ impl Tracker {
         bytes: usize,
         timestamp_ms: Option<i64>,
     ) -> Ticket {
-        let mut s = self.lock();
-        let key = (topic.to_owned(), partition);
-        if !s.partitions.contains_key(&key) {
+        let mut guard = self.lock();
+        let s = &mut *guard;
+        let i = match s.topic_index(topic) {
+            Some(i) => i,
+            None => {
+                s.topic_mut(topic);
+                s.topics.len() - 1
+            }
+        };
+        let next_epoch = s.epoch + 1;
+        let t = &mut s.topics[i];
+        let p = t.partitions.entry(partition).or_insert_with(|| {
             // Read before the assign callback was seen (should not happen
             // with librdkafka, but be safe): start an epoch for it.
-            s.epoch += 1;
-            let epoch = s.epoch;
-            s.partitions.insert(
-                key.clone(),
-                Partition {
-                    epoch,
-                    pending: VecDeque::new(),
-                    next: None,
-                    stored: None,
-                },
-            );
+            Partition {
+                epoch: next_epoch,
+                pending: VecDeque::new(),
+                next: None,
+                stored: None,
+            }
+        });
+        if p.epoch == next_epoch {
+            s.epoch = next_epoch;
         }
-        let p = s.partitions.get_mut(&key).expect("inserted above");
         let mut released = (0, 0);
         if p.pending.back().is_some_and(|(o, ..)| *o >= offset) {
             tracing::warn!(
@@ -198,10 +272,12 @@ impl Tracker {
         }
         p.pending.push_back((offset, false, bytes, timestamp_ms));
         let epoch = p.epoch;
+        let name = t.name.clone();
         s.pending_records = s.pending_records + 1 - released.0;
         s.pending_bytes = s.pending_bytes + bytes - released.1;
+        self.publish(s);
         Ticket {
-            topic: key.0,
+            topic: name,
             partition,
             epoch,
             offset,
@@ -212,11 +288,11 @@ impl Tracker {
     /// Marks records resolved and stores every watermark that moved.
     /// Tickets of revoked partitions or older epochs are ignored.
     pub fn resolve<'a>(&self, tickets: impl IntoIterator<Item = &'a Ticket>) {
-        let mut s = self.lock();
-        let mut moved: Vec<(String, i32)> = Vec::new();
+        let mut guard = self.lock();
+        let s = &mut *guard;
+        let mut moved: Vec<(Arc<str>, i32)> = Vec::new();
         for t in tickets {
-            let key = (t.topic.clone(), t.partition);
-            let Some(p) = s.partitions.get_mut(&key) else {
+            let Some(p) = s.partition_mut(&t.topic, t.partition) else {
                 continue;
             };
             if p.epoch != t.epoch {
@@ -236,21 +312,25 @@ impl Tracker {
             if popped > 0 {
                 s.pending_records -= popped;
                 s.pending_bytes -= bytes;
-                if !moved.contains(&key) {
-                    moved.push(key);
+                if !moved
+                    .iter()
+                    .any(|(topic, part)| *part == t.partition && *topic == t.topic)
+                {
+                    moved.push((t.topic.clone(), t.partition));
                 }
             }
         }
+        self.publish(s);
         let offsets: Vec<(String, i32, i64)> = moved
             .into_iter()
-            .filter_map(|key| {
-                let p = s.partitions.get_mut(&key)?;
+            .filter_map(|(topic, partition)| {
+                let p = s.partition_mut(&topic, partition)?;
                 let next = p.next?;
                 if p.stored == Some(next) {
                     return None;
                 }
                 p.stored = Some(next);
-                Some((key.0, key.1, next))
+                Some((topic.to_string(), partition, next))
             })
             .collect();
         if offsets.is_empty() {
@@ -268,9 +348,17 @@ impl Tracker {
     /// Work for stale tickets is wasted: the partition's new owner
     /// re-reads those records.
     pub fn is_current(&self, t: &Ticket) -> bool {
-        self.lock()
-            .partitions
-            .get(&(t.topic.clone(), t.partition))
+        Self::current_in(&self.lock(), t)
+    }
+
+    /// [`Tracker::is_current`] for every ticket, under one lock.
+    pub fn all_current(&self, tickets: &[Ticket]) -> bool {
+        let s = self.lock();
+        tickets.iter().all(|t| Self::current_in(&s, t))
+    }
+
+    fn current_in(s: &State, t: &Ticket) -> bool {
+        s.partition(&t.topic, t.partition)
             .is_some_and(|p| p.epoch == t.epoch)
     }
 
@@ -278,7 +366,7 @@ impl Tracker {
     /// partition's first unresolved record to its last read one (the
     /// backpressure gauge: a stuck record makes its partition's window grow).
     pub fn pending_bytes(&self) -> usize {
-        self.lock().pending_bytes
+        self.pending_bytes.load(Ordering::Relaxed)
     }
 
     /// How many assignments (rebalances that gave us partitions) happened.
@@ -294,30 +382,24 @@ impl Tracker {
     /// The stored offset (next to read) of each assigned partition.
     pub fn stored(&self) -> Vec<(String, i32, Option<i64>)> {
         let s = self.lock();
-        let mut out: Vec<_> = s
-            .partitions
-            .iter()
-            .map(|((t, p), part)| (t.clone(), *p, part.stored))
-            .collect();
-        out.sort();
-        out
+        s.each()
+            .into_iter()
+            .map(|(t, p, part)| (t.to_string(), p, part.stored))
+            .collect()
     }
 
     /// The oldest unresolved offset per partition (for health and logs).
     pub fn blocked_at(&self) -> Vec<(String, i32, i64)> {
         let s = self.lock();
-        let mut out: Vec<_> = s
-            .partitions
-            .iter()
-            .filter_map(|((t, p), part)| {
+        s.each()
+            .into_iter()
+            .filter_map(|(t, p, part)| {
                 part.pending
                     .iter()
                     .find(|(_, done, ..)| !done)
-                    .map(|(o, ..)| (t.clone(), *p, *o))
+                    .map(|(o, ..)| (t.to_string(), p, *o))
             })
-            .collect();
-        out.sort();
-        out
+            .collect()
     }
 
     /// Every assigned partition with its stored offset and its first
@@ -325,12 +407,11 @@ impl Tracker {
     /// consumer lag and retention headroom are computed from.
     pub fn partitions(&self) -> Vec<PartitionState> {
         let s = self.lock();
-        let mut out: Vec<_> = s
-            .partitions
-            .iter()
-            .map(|((t, p), part)| PartitionState {
-                topic: t.clone(),
-                partition: *p,
+        s.each()
+            .into_iter()
+            .map(|(t, p, part)| PartitionState {
+                topic: t.to_string(),
+                partition: p,
                 stored: part.stored,
                 first_unresolved: part
                     .pending
@@ -338,9 +419,7 @@ impl Tracker {
                     .find(|(_, done, ..)| !done)
                     .map(|&(o, _, _, ts)| (o, ts)),
             })
-            .collect();
-        out.sort_by(|a, b| (&a.topic, a.partition).cmp(&(&b.topic, b.partition)));
-        out
+            .collect()
     }
 }
 

@@ -97,3 +97,71 @@ fn revoked_partitions_never_store_again() {
     assert_eq!(stored(&r), vec![1]);
     assert_eq!(t.pending_bytes(), 0);
 }
+
+#[test]
+fn topics_are_told_apart_and_found_by_name_not_pointer() {
+    let t = Tracker::new();
+    let r = Arc::new(Recorder::default());
+    t.attach(Arc::downgrade(&r));
+    t.assign(&[("a".into(), 0), ("b".into(), 0)]);
+    let a: Vec<Ticket> = (0..3).map(|o| t.register("a", 0, o, 1)).collect();
+    let b = t.register("b", 0, 0, 1);
+    t.resolve([&b]);
+    assert_eq!(*r.0.lock().unwrap(), vec![("b".to_owned(), 0, 1)]);
+    // A ticket whose topic is a different allocation of the same name.
+    let copy = Ticket {
+        topic: Arc::from(String::from("a")),
+        ..a[0].clone()
+    };
+    assert!(!Arc::ptr_eq(&copy.topic, &a[0].topic));
+    assert!(t.is_current(&copy));
+    t.resolve([&copy]);
+    assert_eq!(r.0.lock().unwrap().last().unwrap(), &("a".to_owned(), 0, 1));
+    t.resolve(&a[2..]);
+    assert_eq!(r.0.lock().unwrap().last().unwrap(), &("a".to_owned(), 0, 1));
+    t.resolve(&a[1..2]);
+    assert_eq!(r.0.lock().unwrap().last().unwrap(), &("a".to_owned(), 0, 3));
+    assert_eq!(
+        t.stored(),
+        vec![("a".into(), 0, Some(3)), ("b".into(), 0, Some(1))]
+    );
+}
+
+#[test]
+fn all_current_is_false_once_any_partition_is_revoked() {
+    let (t, r) = setup();
+    let tickets = vec![t.register("t", 0, 0, 1), t.register("t", 1, 0, 1)];
+    assert!(t.all_current(&tickets));
+    t.revoke(&[("t".into(), 1)]);
+    assert!(!t.all_current(&tickets));
+    assert!(t.is_current(&tickets[0]));
+    t.resolve(&tickets);
+    assert_eq!(*r.0.lock().unwrap(), vec![("t".to_owned(), 0, 1)]);
+}
+
+#[test]
+fn pending_bytes_follow_register_resolve_and_revoke() {
+    let (t, _r) = setup();
+    let a = t.register("t", 0, 0, 5);
+    t.register("t", 1, 0, 7);
+    assert_eq!(t.pending_bytes(), 12);
+    t.resolve([&a]);
+    assert_eq!(t.pending_bytes(), 7);
+    t.revoke(&[("t".into(), 1)]);
+    assert_eq!(t.pending_bytes(), 0);
+    assert_eq!(t.pending_records(), 0);
+}
+
+#[test]
+fn a_record_of_an_unassigned_partition_gets_its_own_epoch() {
+    let (t, r) = setup();
+    let x = t.register("other", 3, 10, 1);
+    assert!(t.is_current(&x));
+    t.assign(&[("t".into(), 2)]);
+    let y = t.register("other", 3, 11, 1);
+    assert_eq!(x.epoch, y.epoch, "same partition, same epoch");
+    let z = t.register("t", 2, 0, 1);
+    assert_ne!(z.epoch, x.epoch);
+    t.resolve([&x, &y]);
+    assert_eq!(*r.0.lock().unwrap(), vec![("other".to_owned(), 3, 12)]);
+}

@@ -217,6 +217,77 @@ async fn filtered_only_and_dead_lettered_records_still_advance_offsets() {
     );
 }
 
+/// Records dropped by a filter rule resolve together, not one by one.
+/// While a group of them is open they hold their partitions' offsets like
+/// any unresolved record; it closes at `batch_max_events` records, after
+/// `batch_linger_ms`, or at shutdown.
+fn filtered(n: usize) -> Vec<Vec<u8>> {
+    (0..n)
+        .map(|n| {
+            event(n)
+                .replace("User:sa-", "User:kafka")
+                .replace("sa-kafka", "kafka")
+                .into_bytes()
+        })
+        .collect()
+}
+
+fn drop_kafka_principals(cfg: &mut Config) {
+    let filter: siem_bridge::policy::FilterConfig =
+        toml::from_str("[[drop]]\nname = \"broker\"\nprincipal = \"User:kafka*\"\n").unwrap();
+    cfg.policy.filter = filter.compile().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_records_resolve_by_count_while_running() {
+    let (_kafka, bs, dir) = setup(2);
+    produce(&bs, TOPIC, 2, &filtered(40)).await;
+    let mut cfg = config(&bs, "g-drop-count", &dl_path(&dir));
+    drop_kafka_principals(&mut cfg);
+    cfg.pipeline.batch_max_events = 10;
+    cfg.pipeline.batch_linger_ms = 60_000;
+    let run = Running::start(cfg, sinks(&MemorySink::new("mem")));
+    // 40 = 4 full groups of 10: all committed long before the linger.
+    assert!(wait_for(20, || committed_total(&bs, "g-drop-count", TOPIC, 2) == 40).await);
+    assert_eq!(run.with(|h| h.tracker.pending_records()), 0);
+    let summary = run.stop().await;
+    assert_eq!(summary.stats.dropped_by_rule().get("broker"), Some(&40));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_group_of_dropped_records_holds_offsets_until_shutdown_resolves_it() {
+    let (_kafka, bs, dir) = setup(2);
+    produce(&bs, TOPIC, 2, &filtered(30)).await;
+    let mut cfg = config(&bs, "g-drop-open", &dl_path(&dir));
+    drop_kafka_principals(&mut cfg);
+    cfg.pipeline.batch_max_events = 1_000;
+    cfg.pipeline.batch_linger_ms = 60_000;
+    let run = Running::start(cfg, sinks(&MemorySink::new("mem")));
+    assert!(wait_for(20, || run.read() == 30).await);
+    // Read and dropped, but the group is open: nothing may be stored yet.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(run.with(|h| h.tracker.pending_records()), 30);
+    assert_eq!(committed_total(&bs, "g-drop-open", TOPIC, 2), 0);
+    let summary = run.stop().await;
+    assert_eq!(summary.unresolved, 0);
+    let stored: i64 = summary.stored.iter().filter_map(|(_, _, o)| *o).sum();
+    assert_eq!(stored, 30, "{:?}", summary.stored);
+    assert_eq!(committed_total(&bs, "g-drop-open", TOPIC, 2), 30);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_records_resolve_after_the_linger_without_more_input() {
+    let (_kafka, bs, dir) = setup(2);
+    produce(&bs, TOPIC, 2, &filtered(7)).await;
+    let mut cfg = config(&bs, "g-drop-linger", &dl_path(&dir));
+    drop_kafka_principals(&mut cfg);
+    cfg.pipeline.batch_max_events = 1_000;
+    cfg.pipeline.batch_linger_ms = 200;
+    let run = Running::start(cfg, sinks(&MemorySink::new("mem")));
+    assert!(wait_for(20, || committed_total(&bs, "g-drop-linger", TOPIC, 2) == 7).await);
+    run.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resume_after_restart_loses_nothing() {
     let (_kafka, bs, dir) = setup(4);
