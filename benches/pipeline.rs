@@ -18,6 +18,8 @@
 //!   `rdk:mock` = the in-process broker, not part of a real deployment),
 //!   from pipeline start until every record is resolved.
 
+mod support;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -80,12 +82,7 @@ fn main() {
             bootstrap_servers: bs.clone(),
             group_id: "bench".into(),
             session_timeout_ms: 6000,
-            librdkafka_options: std::env::var("LIBRDKAFKA")
-                .unwrap_or_default()
-                .split(',')
-                .filter_map(|kv| kv.split_once('='))
-                .map(|(k, v)| (k.to_owned(), siem_bridge::secret::Secret::new(v)))
-                .collect(),
+            librdkafka_options: support::librdkafka_options(),
             ..Default::default()
         },
         pipeline: PipelineConfig {

@@ -10,6 +10,8 @@
 //! e.g. `fetch.queue.backoff.ms=1000` for librdkafka's default (the old
 //! figure, see BENCHMARKS.md).
 
+mod support;
+
 use std::time::Instant;
 
 use siem_bridge::event::Processor;
@@ -39,12 +41,7 @@ fn main() {
     kafka.preload(TOPIC, PARTITIONS, &records).unwrap();
     let kafka_config = KafkaConfig {
         bootstrap_servers: bs,
-        librdkafka_options: std::env::var("LIBRDKAFKA")
-            .unwrap_or_default()
-            .split(',')
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_owned(), siem_bridge::secret::Secret::new(v)))
-            .collect(),
+        librdkafka_options: support::librdkafka_options(),
         ..Default::default()
     };
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -63,21 +63,7 @@ fn normalize(src: &str, out: &mut Vec<u8>) {
                 out.push(c);
                 i += 1;
             }
-            b'\\' if b.get(i + 1) == Some(&b'u') => {
-                let (consumed, ch) = decode_escape(&b[i..]);
-                match ch {
-                    Some(ch) => {
-                        let mut buf = [0u8; 4];
-                        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                    }
-                    None => out.extend_from_slice(&b[i..i + consumed]),
-                }
-                i += consumed;
-            }
-            b'\\' => {
-                out.extend_from_slice(&b[i..(i + 2).min(b.len())]);
-                i += 2;
-            }
+            b'\\' => i += copy_escape(&b[i..], out),
             _ => {
                 out.push(c);
                 i += 1;
@@ -95,23 +81,29 @@ fn decode_escapes(b: &[u8], out: &mut Vec<u8>) {
     while let Some(p) = memchr::memchr(b'\\', &b[i..]) {
         out.extend_from_slice(&b[i..i + p]);
         i += p;
-        if b.get(i + 1) == Some(&b'u') {
-            let (consumed, ch) = decode_escape(&b[i..]);
-            match ch {
-                Some(ch) => {
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-                }
-                None => out.extend_from_slice(&b[i..i + consumed]),
-            }
-            i += consumed;
-        } else {
-            let end = (i + 2).min(b.len());
-            out.extend_from_slice(&b[i..end]);
-            i = end;
-        }
+        i += copy_escape(&b[i..], out);
     }
     out.extend_from_slice(&b[i..]);
+}
+
+/// Copies the escape at the start of `b` (a backslash), decoding it when
+/// it is a `\uXXXX` of a character that may appear unescaped. Returns how
+/// many bytes of `b` it spans.
+fn copy_escape(b: &[u8], out: &mut Vec<u8>) -> usize {
+    if b.get(1) != Some(&b'u') {
+        let end = b.len().min(2);
+        out.extend_from_slice(&b[..end]);
+        return end;
+    }
+    let (consumed, ch) = decode_escape(b);
+    match ch {
+        Some(ch) => {
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+        }
+        None => out.extend_from_slice(&b[..consumed]),
+    }
+    consumed
 }
 
 /// Decodes one `\uXXXX` (or a surrogate pair) at the start of `b`. Returns
