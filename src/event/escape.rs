@@ -52,6 +52,66 @@ pub fn first_special(b: &[u8]) -> Option<usize> {
     b[at..].iter().position(|&c| is_special(c)).map(|p| at + p)
 }
 
+/// Four hex digits (either case), as JSON reads them after `\u`.
+pub fn hex4(digits: &[u8]) -> Option<u32> {
+    let digits: &[u8; 4] = digits.get(..4)?.try_into().ok()?;
+    digits
+        .iter()
+        .try_fold(0, |n, &d| Some(n * 16 + (d as char).to_digit(16)?))
+}
+
+/// The value of a JSON string's body (the text between its quotes),
+/// decoded as serde_json decodes it; `None` for a malformed escape (a lone
+/// surrogate, a bad hex digit, an unknown letter), where serde_json
+/// decides and words the reason. The body must hold no raw `"` or control
+/// byte (the callers took it from validated JSON).
+pub fn unescape(body: &str) -> Option<String> {
+    let b = body.as_bytes();
+    let mut out = String::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b'\\', &b[i..]) {
+        // Cuts at ASCII bytes are character boundaries.
+        out.push_str(body.get(i..i + p)?);
+        let (c, used) = unescape_one(&b[i + p..])?;
+        out.push(c);
+        i += p + used;
+    }
+    out.push_str(body.get(i..)?);
+    Some(out)
+}
+
+/// The escape at the start of `b` (a backslash): its character and length.
+fn unescape_one(b: &[u8]) -> Option<(char, usize)> {
+    Some(match *b.get(1)? {
+        b'"' => ('"', 2),
+        b'\\' => ('\\', 2),
+        b'/' => ('/', 2),
+        b'b' => ('\u{8}', 2),
+        b'f' => ('\u{c}', 2),
+        b'n' => ('\n', 2),
+        b'r' => ('\r', 2),
+        b't' => ('\t', 2),
+        b'u' => match hex4(b.get(2..)?)? {
+            hi @ 0xD800..=0xDBFF => {
+                if b.get(6..8)? != b"\\u" {
+                    return None;
+                }
+                let lo = hex4(b.get(8..)?)?;
+                if !(0xDC00..=0xDFFF).contains(&lo) {
+                    return None;
+                }
+                (
+                    char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))?,
+                    12,
+                )
+            }
+            0xDC00..=0xDFFF => return None,
+            c => (char::from_u32(c)?, 6),
+        },
+        _ => return None,
+    })
+}
+
 fn is_special(c: u8) -> bool {
     c < 0x20 || c == b'"' || c == b'\\'
 }
@@ -59,6 +119,38 @@ fn is_special(c: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unescape_decodes_like_serde_and_refuses_what_serde_refuses() {
+        for body in [
+            r#"crn:///kafka\u003dQm7t"#,
+            r#"a\"b\\c\/d\b\f\n\r\t"#,
+            r#"caf\u00e9 \u00E9 \ud83d\ude00 \u0000"#,
+            r#"\u12345"#,
+            r#"plain"#,
+            r#"\\u003d"#,
+        ] {
+            let want: String = serde_json::from_str(&format!("\"{body}\"")).unwrap();
+            assert_eq!(unescape(body).as_deref(), Some(want.as_str()), "{body}");
+        }
+        for body in [
+            r#"\ud800"#,
+            r#"\udc00"#,
+            r#"\ud800\u0041"#,
+            r#"\ud800x"#,
+            r#"\u+041"#,
+            r#"\u12"#,
+            r#"\x"#,
+            r#"end\"#,
+        ] {
+            assert!(serde_json::from_str::<String>(&format!("\"{body}\"")).is_err());
+            assert_eq!(unescape(body), None, "{body}");
+        }
+        assert_eq!(hex4(b"00e9"), Some(0xe9));
+        assert_eq!(hex4(b"00E9x"), Some(0xe9));
+        assert_eq!(hex4(b"+0e9"), None);
+        assert_eq!(hex4(b"0e9"), None);
+    }
 
     #[test]
     fn finds_the_first_special_byte_at_every_position() {

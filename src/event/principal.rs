@@ -87,9 +87,11 @@ pub fn normalize<'a>(
                 let inner = &text[1..text.len() - 1];
                 return (normalize_str(inner, resource_id), None);
             }
-            let s: Cow<str> = match serde_json::from_str(text) {
-                Ok(s) => s,
-                Err(_) => return (None, None),
+            let Some(s) = text
+                .get(1..text.len().saturating_sub(1))
+                .and_then(super::escape::unescape)
+            else {
+                return (None, None);
             };
             let n = normalize_str(&s, resource_id).map(|n| Cow::Owned(n.into_owned()));
             (n, None)

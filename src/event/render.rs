@@ -129,8 +129,7 @@ fn decode_escape(b: &[u8]) -> (usize, Option<char>) {
 }
 
 fn hex4(b: &[u8], at: usize) -> Option<u32> {
-    let s = std::str::from_utf8(b.get(at..at + 4)?).ok()?;
-    u32::from_str_radix(s, 16).ok()
+    super::escape::hex4(b.get(at..)?)
 }
 
 #[cfg(test)]

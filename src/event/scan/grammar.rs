@@ -7,6 +7,7 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 
 use super::{once, Scan};
+use crate::event::escape::unescape;
 use crate::event::validate::MAX_DEPTH;
 use crate::event::view::{Field, List, Obj};
 
@@ -80,7 +81,10 @@ impl<'a> Scan<'a> {
         Some(match self.peek()? {
             b'"' => {
                 self.i += 1;
-                Field::Str(Cow::Borrowed(self.plain_string()?))
+                match self.plain_string() {
+                    Some(s) => Field::Str(Cow::Borrowed(s)),
+                    None => Field::Str(Cow::Owned(self.escaped_string()?)),
+                }
             }
             b'{' => {
                 self.skip()?;
@@ -280,6 +284,17 @@ impl<'a> Scan<'a> {
         // `start <= end <= text.len()` as `next_special` scans forward from
         // `start` and only answers positions inside the record.
         Some(unsafe { self.text.get_unchecked(start..end) })
+    }
+
+    /// After the opening quote of a string with escapes (Confluent
+    /// Platform's Gson writes every `=` of a CRN as `\u003d`): the string
+    /// decoded as serde_json decodes it ([`unescape`]). A malformed escape
+    /// or a control byte is `None`, and serde_json decides.
+    #[cold]
+    pub(super) fn escaped_string(&mut self) -> Option<String> {
+        let start = self.i;
+        self.skip_string()?;
+        unescape(self.text.get(start..self.i - 1)?)
     }
 
     /// After the opening quote: any valid string, skipped.

@@ -7,8 +7,10 @@
 //! know and a tight skip for everything else.
 //!
 //! It is only a fast path. Whenever a record is anything but plain — a
-//! syntax error, a duplicate known key, an escape in a key or in a string
-//! we keep, a number whose range serde_json would check — it answers `None`
+//! syntax error, a duplicate known key, an escape in a key, an escape in a
+//! string we keep that is not well formed (strings with well-formed escapes,
+//! as Confluent Platform's Gson writes them, are decoded), a number whose
+//! range serde_json would check — it answers `None`
 //! and [`super::validate::parse`] falls back to serde_json, which then
 //! decides (and words the dead-letter reason) exactly as before. So the rule
 //! this file must keep is one-sided: when it answers `Some`, serde_json

@@ -50,11 +50,35 @@ fn plain_authorization_event_takes_the_fast_path() {
 }
 
 #[test]
+fn kept_strings_with_escapes_are_decoded_like_serde() {
+    for s in [
+        r#"crn:///kafka\u003dQm7tR2xWSoK4dY1cE9vJ3g"#,
+        r#"a\"b\\c\/d\b\f\n\r\t"#,
+        r#"caf\u00e9 \u00E9 \ud83d\ude00 \uD83D\uDE00 \u0000 \u001f"#,
+        r#"\u003d"#,
+        r#"end\\"#,
+        r#"\u12345"#,
+    ] {
+        let text = format!(
+            r#"{{"specversion":"1.0","id":"{s}","source":"{s}","type":"io.confluent.x","subject":"{s}","data":{{"methodName":"{s}","authenticationInfo":{{"identity":"{s}"}},"requestMetadata":{{"clientAddress":[{{"ip":"{s}"}}]}}}}}}"#
+        );
+        assert!(envelope(&text).is_some(), "fell back: {text}");
+        assert!(agrees(&text), "{text}");
+    }
+}
+
+#[test]
 fn odd_records_fall_back() {
     for text in [
-        // Escapes in a key or a kept string: serde_json decodes them.
+        // Escapes in a key, and malformed escapes in a kept string.
         r#"{"i\u0064":"1"}"#,
-        r#"{"id":"\u0031"}"#,
+        r#"{"id":"\ud800"}"#,
+        r#"{"id":"\udc00"}"#,
+        r#"{"id":"\ud800\u0041"}"#,
+        r#"{"id":"\ud800x"}"#,
+        r#"{"id":"\ud800\udbff"}"#,
+        r#"{"id":"\u+041"}"#,
+        r#"{"id":"\x"}"#,
         // Duplicate known keys are a shape error in serde.
         r#"{"id":"1","id":"2"}"#,
         r#"{"data":{"methodName":"a","method_name":"b"}}"#,
@@ -167,9 +191,17 @@ fn strings_across_block_edges_agree() {
 #[test]
 fn specials_at_block_edges_fall_back_or_agree() {
     for fill in 0..140 {
-        // An escape or a control byte in a kept string, wherever it falls.
-        for bad in [r#","serviceName":"a\nb""#, ",\"serviceName\":\"a\u{1f}b\""] {
+        // A control byte or a lone surrogate in a kept string falls back,
+        // wherever it falls; a well-formed escape is decoded.
+        for bad in [
+            ",\"serviceName\":\"a\u{1f}b\"",
+            r#","serviceName":"a\ud800b""#,
+        ] {
             assert!(envelope(&shifted(fill, bad)).is_none(), "{fill} {bad}");
+        }
+        for ok in [r#","serviceName":"a\nb""#, r#","serviceName":"k\u003dv\"""#] {
+            assert!(envelope(&shifted(fill, ok)).is_some(), "{fill} {ok}");
+            assert!(agrees(&shifted(fill, ok)), "{fill} {ok}");
         }
         // An escape in a skipped string is read over, wherever it falls.
         for ok in [r#","k":"\\""#, r#","k":"\"\"\\\"""#, r#","k":"\u0041""#] {
