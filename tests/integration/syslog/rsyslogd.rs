@@ -158,11 +158,20 @@ fn wait_listening(
             .iter()
             .all(|p| TcpStream::connect(("127.0.0.1", *p)).is_ok())
         {
-            return wait_udp(dir, udp, deadline);
+            // A port a parallel test's rsyslogd took first also accepts
+            // connections, while ours only logs the failed bind and runs
+            // on: its log must show that every listener was created.
+            return wait_udp(dir, udp, deadline) && !bind_failed(dir);
         }
         std::thread::sleep(Duration::from_millis(50));
     }
     false
+}
+
+/// rsyslogd logs a listener it could not create and keeps running.
+fn bind_failed(dir: &Path) -> bool {
+    let log = std::fs::read_to_string(dir.join("rsyslogd.log")).unwrap_or_default();
+    log.contains("Error while binding") || log.contains("Could not create")
 }
 
 /// UDP has no handshake: send probes until one is written.
