@@ -250,29 +250,43 @@ impl Stats {
         if e.severity < Severity::Medium {
             return;
         }
-        let what = format!(
-            "{} {} by {}{}",
-            e.method().unwrap_or(e.event_type()),
-            e.verdict.as_str(),
-            e.principal().normalized.unwrap_or("-"),
-            e.source_ip()
-                .map(|ip| format!(" from {ip}"))
-                .unwrap_or_default(),
-        );
-        let key = format!("{}|{what}", e.severity.as_str());
+        // `severity|what`, built in one buffer: this runs for every
+        // medium-or-higher event.
+        let mut key = String::with_capacity(128);
+        key.push_str(e.severity.as_str());
+        key.push('|');
+        let what_at = key.len();
+        key.push_str(e.method().unwrap_or(e.event_type()));
+        key.push(' ');
+        key.push_str(e.verdict.as_str());
+        key.push_str(" by ");
+        key.push_str(e.principal().normalized.unwrap_or("-"));
+        if let Some(ip) = e.source_ip() {
+            key.push_str(" from ");
+            key.push_str(ip);
+        }
         let resource = e.resource_name().or(e.crn().resource_name).unwrap_or("-");
         let mut n = self.notable.lock().unwrap_or_else(|p| p.into_inner());
-        if !n.contains_key(&key) && n.len() >= NOTABLE_GROUPS {
-            return;
+        if !n.contains_key(&key) {
+            if n.len() >= NOTABLE_GROUPS {
+                return;
+            }
+            let what = key[what_at..].to_owned();
+            n.insert(
+                key.clone(),
+                Notable {
+                    severity: e.severity,
+                    count: 0,
+                    time_unix_nanos: e.time_unix_nanos,
+                    first_event_id: e.event_id().to_owned(),
+                    resources: Vec::new(),
+                    what,
+                },
+            );
         }
-        let g = n.entry(key).or_insert_with(|| Notable {
-            severity: e.severity,
-            count: 0,
-            time_unix_nanos: e.time_unix_nanos,
-            first_event_id: e.event_id().to_owned(),
-            resources: Vec::new(),
-            what,
-        });
+        let Some(g) = n.get_mut(&key) else {
+            return;
+        };
         g.count += 1;
         if g.resources.len() < 5 && !g.resources.iter().any(|r| r == resource) {
             g.resources.push(resource.to_owned());
@@ -316,6 +330,40 @@ mod tests {
             "misconfigured"
         );
         assert_eq!(request_class([]), "accepted");
+    }
+
+    fn enriched(id: &str, granted: bool, topic: &str, ip: &str) -> Enrichment {
+        let line = format!(
+            r#"{{"specversion":"1.0","id":"{id}","source":"crn://confluent.cloud/kafka=lkc-1","type":"io.confluent.kafka.server/authorization","time":"2025-03-04T09:05:00Z","data":{{"methodName":"kafka.Produce","resourceName":"crn://confluent.cloud/kafka=lkc-1/topic={topic}","authenticationInfo":{{"principal":"User:sa-1"}},"authorizationInfo":{{"granted":{granted},"operation":"Write","resourceType":"Topic","resourceName":"{topic}"}},"requestMetadata":{{"clientAddress":[{{"ip":"{ip}"}}]}}}}}}"#
+        );
+        match crate::event::Processor::default().process(line.as_bytes(), None, 0) {
+            crate::event::Disposition::Forward(e) => e.enrichment,
+            other => panic!("not forwarded: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn notable_events_are_grouped_by_what_happened() {
+        let s = Stats::default();
+        s.observe(&enriched("a", false, "sensitive-pay", "203.0.113.7"));
+        s.observe(&enriched("b", false, "sensitive-hr", "203.0.113.7"));
+        s.observe(&enriched("c", false, "sensitive-pay", "203.0.113.7"));
+        s.observe(&enriched("d", false, "orders", "10.0.0.1"));
+        // Granted: info, not notable.
+        s.observe(&enriched("e", true, "sensitive-pay", "203.0.113.7"));
+        let n = s.notable();
+        assert_eq!(n.len(), 2, "{n:?}");
+        assert_eq!(n[0].severity, Severity::High);
+        assert_eq!(n[0].count, 3);
+        assert_eq!(
+            n[0].what,
+            "kafka.Produce denied by User:sa-1 from 203.0.113.7"
+        );
+        assert_eq!(n[0].first_event_id, "a");
+        assert_eq!(n[0].resources, ["sensitive-pay", "sensitive-hr"]);
+        assert_eq!(n[1].severity, Severity::Medium);
+        assert_eq!(n[1].count, 1);
+        assert_eq!(n[1].what, "kafka.Produce denied by User:sa-1 from 10.0.0.1");
     }
 
     #[test]
