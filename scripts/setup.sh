@@ -28,4 +28,17 @@ fi
 python3 -c 'import osmem_server, subprocess; subprocess.run([osmem_server.resolve_binary(), "-version"], check=True, stdout=subprocess.DEVNULL)' \
   || { echo "setup: the osmem-server binary does not run" >&2; exit 1; }
 
+# --- watch --since/--from against a broker that answers ListOffsets by time:
+# tansu (crate registry), built into the repo's git-ignored .tools/ where
+# tests/integration/watch/tansu.rs looks for it. ~6-10 min on 2 cores.
+# sqlite storage needs `libsql`; `dynostore` adds memory:// and s3://.
+tansu_bin="$(cd "$(dirname "$0")/.." && pwd)/.tools/bin/tansu"
+if [ ! -x "$tansu_bin" ]; then
+  echo "setup: cargo install tansu 0.6.0 (several minutes)"
+  cargo install --quiet tansu --version 0.6.0 --locked --features dynostore,libsql \
+    --root "$(dirname "$(dirname "$tansu_bin")")"
+fi
+"$tansu_bin" --version >/dev/null \
+  || { echo "setup: the tansu binary does not run" >&2; exit 1; }
+
 echo "setup: ok"

@@ -3,6 +3,7 @@
 
 mod filters;
 mod output;
+mod tansu;
 
 use std::time::Duration;
 

@@ -1,0 +1,228 @@
+//! `watch --since/--from` against tansu, a Kafka-compatible broker that
+//! answers ListOffsets by timestamp (librdkafka's mock cluster cannot, so
+//! the other watch tests only reach the read-from-the-oldest fallback).
+//! tansu is built by `scripts/setup.sh` into `.tools/bin/tansu`
+//! (`TANSU_BIN` overrides) and runs with sqlite storage in a temp dir on a
+//! free port, one broker per test, killed when the test ends.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+
+use super::{ids, now_ms, rec, rfc3339, watch, Ev, Rec, MIN};
+use crate::kafka_support::TOPIC;
+
+struct Tansu {
+    bootstrap: String,
+    child: Child,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Tansu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn binary() -> PathBuf {
+    let path = std::env::var_os("TANSU_BIN").map_or_else(
+        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.tools/bin/tansu")),
+        PathBuf::from,
+    );
+    assert!(
+        path.is_file(),
+        "tansu is not installed at {}: run scripts/setup.sh",
+        path.display()
+    );
+    path
+}
+
+impl Tansu {
+    fn start() -> Tansu {
+        let bin = binary();
+        let dir = tempfile::tempdir().unwrap();
+        // A free port can be taken between finding and binding it: retry.
+        for _ in 0..3 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let url = format!("tcp://127.0.0.1:{port}");
+            let log = std::fs::File::create(dir.path().join("tansu.log")).unwrap();
+            let mut child = Command::new(&bin)
+                .args(["broker", "--listener-url", &url])
+                .args(["--advertised-listener-url", &url])
+                // Relative to the working directory (an absolute sqlite
+                // path is mangled); memory:// loses data in tansu 0.6.0.
+                .args(["--storage-engine", "sqlite://tansu.db"])
+                .current_dir(dir.path())
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().unwrap())
+                .stderr(log)
+                .spawn()
+                .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()));
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Tansu {
+                        bootstrap: format!("127.0.0.1:{port}"),
+                        child,
+                        dir,
+                    };
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("tansu did not start: {}", Tansu::log_of(&dir));
+    }
+
+    fn log_of(dir: &tempfile::TempDir) -> String {
+        std::fs::read_to_string(dir.path().join("tansu.log")).unwrap_or_default()
+    }
+
+    fn create_topic(&self, name: &str, partitions: i32) {
+        let out = Command::new(binary())
+            .args(["topic", "create", name, "--partitions"])
+            .arg(partitions.to_string())
+            .args(["--broker", &format!("tcp://{}", self.bootstrap)])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "tansu topic create: {}{}\nbroker log: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            Tansu::log_of(&self.dir)
+        );
+    }
+}
+
+/// tansu with sqlite storage cannot serve snappy: say "none" outright.
+async fn produce(bootstrap: &str, records: &[Rec]) {
+    let producer: FutureProducer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("compression.type", "none")
+        .create()
+        .unwrap();
+    // One at a time: offsets within a partition follow the order given.
+    for r in records {
+        producer
+            .send(
+                FutureRecord::<(), _>::to(TOPIC)
+                    .payload(&r.value)
+                    .partition(r.partition)
+                    .timestamp(r.ts),
+                Duration::from_secs(10),
+            )
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
+    }
+}
+
+/// The broker's answer to ListOffsets by `ms` for partitions 0 and 1.
+fn offsets_for(bootstrap: &str, ms: i64) -> Vec<Offset> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", "tansu-probe")
+        .create()
+        .unwrap();
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..2 {
+        tpl.add_partition_offset(TOPIC, p, Offset::Offset(ms))
+            .unwrap();
+    }
+    let found = consumer
+        .offsets_for_times(tpl, Duration::from_secs(10))
+        .unwrap();
+    (0..2)
+        .map(|p| found.find_partition(TOPIC, p).unwrap().offset())
+        .collect()
+}
+
+/// Runs `watch` (bounded by `--until`) with JSON logs; returns the event
+/// ids it printed and its start log's `(partition, start, high)` list.
+async fn run(bootstrap: &str, args: &[&str]) -> (Vec<String>, String) {
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        watch(bootstrap, args)
+            .env("SIEM_BRIDGE_LOG", "info")
+            .env("SIEM_BRIDGE_LOG_FORMAT", "json")
+            .output(),
+    )
+    .await
+    .expect("watch --until stops by itself")
+    .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+    assert!(
+        !stderr.contains("found no offset"),
+        "the time lookup fell back to reading from the oldest record: {stderr}"
+    );
+    let parts = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| {
+            v["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("Watching"))
+        })
+        .and_then(|v| v["fields"]["partitions"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no start log line: {stderr}"));
+    let lines: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    (ids(&lines), parts)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn since_and_from_start_where_the_broker_finds_the_time() {
+    let tansu = Tansu::start();
+    tansu.create_topic(TOPIC, 2);
+    let b = &tansu.bootstrap;
+    let now = now_ms();
+    produce(
+        b,
+        &[
+            rec(Ev::new("old").json(), 0, now - 180 * MIN),
+            rec(Ev::new("new").json(), 0, now - 10 * MIN),
+            rec(Ev::new("mid").json(), 1, now - 90 * MIN),
+            rec(Ev::new("late").json(), 1, now - 5 * MIN),
+        ],
+    )
+    .await;
+
+    // The premise: tansu answers ListOffsets by time with the first offset
+    // at or after the time, per partition.
+    let at = |o| Offset::Offset(o);
+    assert_eq!(offsets_for(b, now - 60 * MIN), [at(1), at(1)]);
+    assert_eq!(offsets_for(b, now - 120 * MIN), [at(1), at(0)]);
+    assert_eq!(offsets_for(b, now - 200 * MIN), [at(0), at(0)]);
+
+    // `--since`: both partitions start at offset 1 (of 2), so only the
+    // later records are read at all.
+    let (shown, parts) = run(b, &["--json", "--since", "1h", "--until", "0s"]).await;
+    assert_eq!(shown, ["late", "new"]);
+    assert_eq!(parts, "[(0, 1, 2), (1, 1, 2)]", "(partition, start, high)");
+
+    // `--from` … `--until`: p0 starts at `new`, p1 at `mid`; `new` and
+    // `late` are past `--until`.
+    let from = rfc3339(now - 120 * MIN);
+    let until = rfc3339(now - 30 * MIN);
+    let (shown, parts) = run(b, &["--json", "--from", &from, "--until", &until]).await;
+    assert_eq!(shown, ["mid"]);
+    assert_eq!(parts, "[(0, 1, 2), (1, 0, 2)]", "(partition, start, high)");
+
+    drop(tansu);
+}
