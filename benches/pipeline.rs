@@ -28,7 +28,6 @@ use futures::future::BoxFuture;
 use siem_bridge::config::Config;
 use siem_bridge::event::Event;
 use siem_bridge::kafka::KafkaConfig;
-use siem_bridge::mock::MockKafka;
 use siem_bridge::pipeline::{
     self, dead_letter::DeadLetterConfig, stats::Stats, Handle, PipelineConfig,
 };
@@ -37,9 +36,6 @@ use tokio_util::sync::CancellationToken;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-const TOPIC: &str = "confluent-audit-log-events";
-const PARTITIONS: i32 = 64;
 
 struct Null(AtomicU64);
 
@@ -57,16 +53,8 @@ impl Sink for Null {
 }
 
 fn main() {
-    let n: usize = std::env::var("EVENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200_000);
-    let kafka = MockKafka::start(1).unwrap();
-    kafka.create_topic(TOPIC, PARTITIONS).unwrap();
+    let (kafka, n, bytes_in) = support::backlog();
     let bs = kafka.bootstrap_servers();
-    let records = siem_bridge::demo::generate::stream(n, 1_741_078_800_000);
-    let bytes_in: usize = records.iter().map(Vec::len).sum();
-    kafka.preload(TOPIC, PARTITIONS, &records).unwrap();
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -12,11 +12,12 @@
 
 mod support;
 
+use support::PARTITIONS;
+
 use std::time::Instant;
 
 use siem_bridge::event::Processor;
 use siem_bridge::kafka::KafkaConfig;
-use siem_bridge::mock::MockKafka;
 use siem_bridge::watch::range::Start;
 use siem_bridge::watch::{Query, QueryFlags, Range, Style, Watch};
 use tokio_util::sync::CancellationToken;
@@ -24,21 +25,9 @@ use tokio_util::sync::CancellationToken;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const TOPIC: &str = "confluent-audit-log-events";
-// 64: the mock cluster keeps only about 5 MB per partition.
-const PARTITIONS: i32 = 64;
-
 fn main() {
-    let n: usize = std::env::var("EVENTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200_000);
-    let kafka = MockKafka::start(1).unwrap();
-    kafka.create_topic(TOPIC, PARTITIONS).unwrap();
+    let (kafka, n, bytes_in) = support::backlog();
     let bs = kafka.bootstrap_servers();
-    let records = siem_bridge::demo::generate::stream(n, 1_741_078_800_000);
-    let bytes_in: usize = records.iter().map(Vec::len).sum();
-    kafka.preload(TOPIC, PARTITIONS, &records).unwrap();
     let kafka_config = KafkaConfig {
         bootstrap_servers: bs,
         librdkafka_options: support::librdkafka_options(),
@@ -50,7 +39,7 @@ fn main() {
         .unwrap();
     println!(
         "watch catch-up: {} records ({:.1} MB) in {PARTITIONS} partitions",
-        records.len(),
+        n,
         bytes_in as f64 / 1e6
     );
     let cases: [(&str, Style, QueryFlags); 3] = [
@@ -90,7 +79,7 @@ fn main() {
             .unwrap();
         let secs = start.elapsed().as_secs_f64();
         let seen = summary.shown + summary.invalid + summary.skipped;
-        assert_eq!(seen as usize, records.len(), "every record read once");
+        assert_eq!(seen as usize, n, "every record read once");
         println!(
             "  {label:<38} {:>8.0} records/s  {:>6.1} MB/s  ({:.2} s; {} shown, {} dead-letter, {} not matching)",
             seen as f64 / secs,

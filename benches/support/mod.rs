@@ -13,3 +13,24 @@ pub fn librdkafka_options<C: FromIterator<(String, Secret)>>() -> C {
         .map(|(k, v)| (k.to_owned(), Secret::new(v)))
         .collect()
 }
+
+/// The audit topic the backlog benches read.
+pub const TOPIC: &str = "confluent-audit-log-events";
+/// 64: the mock cluster keeps only about 5 MB per partition.
+pub const PARTITIONS: i32 = 64;
+
+/// A backlog of `EVENTS` (default 200,000) of the demo's generated records
+/// in an in-process mock cluster: the cluster, the record count and their
+/// bytes.
+pub fn backlog() -> (siem_bridge::mock::MockKafka, usize, usize) {
+    let n: usize = std::env::var("EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let kafka = siem_bridge::mock::MockKafka::start(1).unwrap();
+    kafka.create_topic(TOPIC, PARTITIONS).unwrap();
+    let records = siem_bridge::demo::generate::stream(n, 1_741_078_800_000);
+    let bytes_in: usize = records.iter().map(Vec::len).sum();
+    kafka.preload(TOPIC, PARTITIONS, &records).unwrap();
+    (kafka, n, bytes_in)
+}

@@ -33,6 +33,37 @@ impl<'a> Scan<'a> {
         (self.depth <= MAX_DEPTH).then_some(())
     }
 
+    /// At `bracket` (`{` or `[`): enters the container and answers whether
+    /// it has members (`false`: it was empty and is already closed).
+    pub(super) fn open_container(&mut self, bracket: u8, close: u8) -> Option<bool> {
+        self.open(bracket)?;
+        self.ws();
+        if self.eat(close).is_some() {
+            self.depth -= 1;
+            return Some(false);
+        }
+        Some(true)
+    }
+
+    /// After a member: `,` (another follows: `true`) or the closing
+    /// bracket (the container is left: `false`); anything else is `None`.
+    pub(super) fn next_member(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        match self.peek()? {
+            b',' => {
+                self.i += 1;
+                self.ws();
+                Some(true)
+            }
+            c if c == close => {
+                self.i += 1;
+                self.depth -= 1;
+                Some(false)
+            }
+            _ => None,
+        }
+    }
+
     pub(super) fn literal(&mut self, word: &[u8]) -> Option<()> {
         let end = self.i + word.len();
         (self.b.get(self.i..end)? == word).then(|| self.i = end)
@@ -44,33 +75,17 @@ impl<'a> Scan<'a> {
         &mut self,
         mut value: impl FnMut(&mut Self, &'a str) -> Option<()>,
     ) -> Option<()> {
-        self.open(b'{')?;
-        self.ws();
-        if self.eat(b'}').is_some() {
-            self.depth -= 1;
-            return Some(());
-        }
-        loop {
+        let mut more = self.open_container(b'{', b'}')?;
+        while more {
             self.eat(b'"')?;
             let key = self.plain_string()?;
             self.ws();
             self.eat(b':')?;
             self.ws();
             value(self, key)?;
-            self.ws();
-            match self.peek()? {
-                b',' => {
-                    self.i += 1;
-                    self.ws();
-                }
-                b'}' => {
-                    self.i += 1;
-                    self.depth -= 1;
-                    return Some(());
-                }
-                _ => return None,
-            }
+            more = self.next_member(b'}')?;
         }
+        Some(())
     }
 
     /// A value that serde reads as [`Field`]. Inlined into the readers'
@@ -173,13 +188,8 @@ impl<'a> Scan<'a> {
     ) -> Option<()> {
         match self.peek()? {
             b'[' => {
-                self.open(b'[')?;
-                self.ws();
-                if self.eat(b']').is_some() {
-                    self.depth -= 1;
-                    return Some(());
-                }
-                loop {
+                let mut more = self.open_container(b'[', b']')?;
+                while more {
                     match self.peek()? {
                         b'{' => {
                             out.0.push(T::default());
@@ -191,19 +201,7 @@ impl<'a> Scan<'a> {
                             self.not_object()?;
                         }
                     }
-                    self.ws();
-                    match self.peek()? {
-                        b',' => {
-                            self.i += 1;
-                            self.ws();
-                        }
-                        b']' => {
-                            self.i += 1;
-                            self.depth -= 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
+                    more = self.next_member(b']')?;
                 }
             }
             b'"' => {
@@ -240,28 +238,12 @@ impl<'a> Scan<'a> {
             }
             b'{' => self.object(|s, _| s.skip()),
             b'[' => {
-                self.open(b'[')?;
-                self.ws();
-                if self.eat(b']').is_some() {
-                    self.depth -= 1;
-                    return Some(());
-                }
-                loop {
+                let mut more = self.open_container(b'[', b']')?;
+                while more {
                     self.skip()?;
-                    self.ws();
-                    match self.peek()? {
-                        b',' => {
-                            self.i += 1;
-                            self.ws();
-                        }
-                        b']' => {
-                            self.i += 1;
-                            self.depth -= 1;
-                            return Some(());
-                        }
-                        _ => return None,
-                    }
+                    more = self.next_member(b']')?;
                 }
+                Some(())
             }
             b't' => self.literal(b"true"),
             b'f' => self.literal(b"false"),
