@@ -85,6 +85,16 @@ pub enum Command {
         #[arg(default_value = "-")]
         file: String,
     },
+    /// Run the detection rules over JSON Lines files (or standard input)
+    /// and print alerts as NDJSON, one per line.
+    Detect {
+        /// Config file whose [detect] section sets the rules.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// JSON Lines files (`.gz` too), or `-` for standard input.
+        #[arg(default_value = "-")]
+        files: Vec<String>,
+    },
     /// Investigate: show audit events matching a query, one line each,
     /// from a time range or live. Same config and environment as `run`;
     /// joins no consumer group and commits nothing.

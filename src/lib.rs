@@ -27,8 +27,10 @@
 //! | [`watch`] | `siem-bridge watch`: query the audit topic over a time range or live, committing nothing |
 
 pub mod cli;
+pub mod cmd_detect;
 pub mod config;
 pub mod demo;
+pub mod detect;
 pub mod event;
 pub mod inspect;
 pub mod kafka;

@@ -35,6 +35,9 @@ fn main() -> ExitCode {
                 || err
                     .downcast_ref::<watch::WatchError>()
                     .is_some_and(watch::WatchError::is_usage)
+                || err
+                    .downcast_ref::<siem_bridge::cmd_detect::DetectError>()
+                    .is_some_and(siem_bridge::cmd_detect::DetectError::is_usage)
             {
                 ExitCode::from(2)
             } else {
@@ -105,6 +108,14 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             let stdout = std::io::stdout();
             let mut out = std::io::BufWriter::new(stdout.lock());
             inspect::run(&processor, input, &mut out, format)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Detect { config, files } => {
+            let mut detector = siem_bridge::cmd_detect::load_rules(config.as_deref())?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let mut err = std::io::stderr();
+            siem_bridge::cmd_detect::run(&mut detector, &files, inspect::open, &mut out, &mut err)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Watch(args) => runtime()?.block_on(async {

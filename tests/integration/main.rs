@@ -2,6 +2,7 @@
 
 mod at_least_once;
 mod config_file;
+mod detect_cli;
 mod elasticsearch;
 mod enrichment;
 mod faults;

@@ -1,0 +1,259 @@
+//! The alert: one JSON object per incident (README "Detections" documents
+//! every field).
+//!
+//! Its `id` is a hash of the rule, the group key and the window start
+//! (the time of the first event of the detection), so the same events give
+//! the same id after a restart or a replay, and a SIEM that indexes by id
+//! (Elasticsearch `_id`) keeps one document per incident.
+
+use serde::Serialize;
+
+use super::facts::Facts;
+use crate::event::time::format_rfc3339_nanos;
+use crate::event::Severity;
+
+/// Most event ids an alert lists; `event_count` has the total.
+pub const MAX_EVENT_IDS: usize = 100;
+/// Most values in each of the alert's other lists.
+pub const MAX_LIST: usize = 20;
+
+/// One detection.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    pub id: String,
+    pub rule: String,
+    pub severity: Severity,
+    /// One sentence a SOC analyst reads.
+    pub summary: String,
+    pub principal: Option<String>,
+    pub source_ips: Vec<String>,
+    pub resources: Vec<String>,
+    /// The CloudEvents ids of the events that make up the detection, in
+    /// time order, at most [`MAX_EVENT_IDS`].
+    pub event_ids: Vec<String>,
+    /// How many events make up the detection (may exceed `event_ids`).
+    pub event_count: u64,
+    #[serde(serialize_with = "rfc3339")]
+    pub first_time: i64,
+    #[serde(serialize_with = "rfc3339")]
+    pub last_time: i64,
+    pub group_key: String,
+    pub correlation: Correlation,
+    /// Alerts are kept open while their incident goes on; `false` on an
+    /// alert sent when it fired, `true` on the final version.
+    pub closed: bool,
+    #[serde(skip)]
+    pub(crate) times: Vec<i64>,
+}
+
+/// The client context of the events: who connected how.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Correlation {
+    pub client_ids: Vec<String>,
+    pub connection_ids: Vec<String>,
+    pub correlation_ids: Vec<String>,
+    /// Credentials tried or used (API keys, user names).
+    pub identifiers: Vec<String>,
+}
+
+fn rfc3339<S: serde::Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&format_rfc3339_nanos(*t))
+}
+
+/// The part of an event an alert keeps: enough to list it and describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRef {
+    pub id: Box<str>,
+    pub time: i64,
+    pub principal: Option<Box<str>>,
+    pub source_ip: Option<Box<str>>,
+    pub resource: Option<Box<str>>,
+    pub client_id: Option<Box<str>>,
+    pub connection_id: Option<Box<str>>,
+    pub correlation_id: Option<Box<str>>,
+    pub identifier: Option<Box<str>>,
+}
+
+impl EventRef {
+    pub fn of(f: &Facts<'_>) -> EventRef {
+        let b = |s: Option<&str>| s.map(Box::from);
+        EventRef {
+            id: f.id.into(),
+            time: f.time,
+            principal: b(f.principal),
+            source_ip: b(f.source_ip),
+            resource: b(f.resource_crn.or(f.resource_name)),
+            client_id: b(f.e.client_id()),
+            connection_id: b(f.extras.connection_id.as_deref()),
+            correlation_id: b(f.e.correlation_id()),
+            identifier: b(f.extras.identifier.as_deref()),
+        }
+    }
+}
+
+impl Alert {
+    /// A new alert for `rule` over `group_key`, made of `events` (any
+    /// order); the window starts at the earliest event.
+    pub fn new(rule: &str, severity: Severity, group_key: String, events: &[&EventRef]) -> Alert {
+        let start = events.iter().map(|e| e.time).min().unwrap_or(0);
+        let mut a = Alert {
+            id: alert_id(rule, &group_key, start),
+            rule: rule.to_owned(),
+            severity,
+            summary: String::new(),
+            principal: None,
+            source_ips: Vec::new(),
+            resources: Vec::new(),
+            event_ids: Vec::new(),
+            event_count: 0,
+            first_time: start,
+            last_time: start,
+            group_key,
+            correlation: Correlation::default(),
+            closed: false,
+            times: Vec::new(),
+        };
+        for e in events {
+            a.add(e);
+        }
+        a
+    }
+
+    /// Adds one event (an incident that goes on). An id already listed is
+    /// not counted twice.
+    pub fn add(&mut self, e: &EventRef) {
+        if self.event_ids.iter().any(|id| **id == *e.id) {
+            return;
+        }
+        self.event_count += 1;
+        self.first_time = self.first_time.min(e.time);
+        self.last_time = self.last_time.max(e.time);
+        // Time order; among equal times, arrival order.
+        let at = self.times.partition_point(|t| *t <= e.time);
+        if at < MAX_EVENT_IDS {
+            self.times.insert(at, e.time);
+            self.event_ids.insert(at, e.id.to_string());
+            self.times.truncate(MAX_EVENT_IDS);
+            self.event_ids.truncate(MAX_EVENT_IDS);
+        }
+        if self.principal.is_none() {
+            self.principal = e.principal.as_deref().map(str::to_owned);
+        }
+        push(&mut self.source_ips, e.source_ip.as_deref());
+        push(&mut self.resources, e.resource.as_deref());
+        let c = &mut self.correlation;
+        push(&mut c.client_ids, e.client_id.as_deref());
+        push(&mut c.connection_ids, e.connection_id.as_deref());
+        push(&mut c.correlation_ids, e.correlation_id.as_deref());
+        push(&mut c.identifiers, e.identifier.as_deref());
+    }
+
+    /// The alert as one line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("an alert serialises")
+    }
+}
+
+fn push(list: &mut Vec<String>, v: Option<&str>) {
+    if let Some(v) = v {
+        if list.len() < MAX_LIST && !list.iter().any(|x| x == v) {
+            list.push(v.to_owned());
+        }
+    }
+}
+
+/// `sb-` and 32 hex digits: two FNV-1a hashes of rule, key and start.
+/// FNV is written out here because its output must never change between
+/// releases (std's hashers make no such promise).
+pub fn alert_id(rule: &str, group_key: &str, window_start: i64) -> String {
+    let mut h1: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut h2: u64 = 0x6c62_272e_07bb_0142;
+    let start = window_start.to_le_bytes();
+    let parts: [&[u8]; 5] = [
+        rule.as_bytes(),
+        b"\x1f",
+        group_key.as_bytes(),
+        b"\x1f",
+        &start,
+    ];
+    for part in parts {
+        for &b in part {
+            h1 = (h1 ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
+            h2 = (h2 ^ b as u64)
+                .wrapping_mul(0x0000_0100_0000_01b3)
+                .rotate_left(5);
+        }
+    }
+    format!("sb-{h1:016x}{h2:016x}")
+}
+
+/// A duration in words: `45 s`, `3 min`, `2 h`.
+pub fn span_words(nanos: i64) -> String {
+    let s = nanos.max(0) / 1_000_000_000;
+    if s < 120 {
+        format!("{s} s")
+    } else if s < 7200 {
+        format!("{} min", s / 60)
+    } else {
+        format!("{} h", s / 3600)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(id: &str, t: i64) -> EventRef {
+        EventRef {
+            id: id.into(),
+            time: t,
+            principal: Some("User:bob".into()),
+            source_ip: Some("192.0.2.1".into()),
+            resource: None,
+            client_id: None,
+            connection_id: None,
+            correlation_id: None,
+            identifier: None,
+        }
+    }
+
+    #[test]
+    fn id_depends_on_rule_key_and_start_only() {
+        let a = Alert::new(
+            "r",
+            Severity::High,
+            "k".into(),
+            &[&ev("b", 20), &ev("a", 10)],
+        );
+        let b = Alert::new(
+            "r",
+            Severity::Low,
+            "k".into(),
+            &[&ev("a", 10), &ev("c", 30)],
+        );
+        assert_eq!(a.id, b.id);
+        assert_ne!(a.id, alert_id("r", "k", 11));
+        assert_ne!(a.id, alert_id("r2", "k", 10));
+        assert_eq!(a.id.len(), 35);
+    }
+
+    #[test]
+    fn events_are_listed_in_time_order_once_and_capped() {
+        let mut a = Alert::new(
+            "r",
+            Severity::High,
+            "k".into(),
+            &[&ev("b", 20), &ev("a", 10)],
+        );
+        a.add(&ev("a", 10));
+        assert_eq!(a.event_ids, ["a", "b"]);
+        assert_eq!(a.event_count, 2);
+        for i in 0..200 {
+            a.add(&ev(&format!("x{i}"), 100 + i));
+        }
+        assert_eq!(a.event_ids.len(), MAX_EVENT_IDS);
+        assert_eq!(a.event_count, 202);
+        assert_eq!(a.last_time, 299);
+        assert_eq!(a.source_ips, ["192.0.2.1"]);
+    }
+}

@@ -1,0 +1,331 @@
+//! From `[detect]` to the rule set: defaults, per-rule settings, checks.
+//! Every problem is reported with its key (`detect.rules.denial_burst.threshold`).
+
+use super::config::{secs, CompiledCustom, CustomKind, DetectConfig, RuleSettings};
+use super::count::{self, CountRule};
+use super::novelty::{self, Cidr, NoveltyRule};
+use super::privilege::PrivilegeRule;
+use super::sequence::{self, SequenceRule};
+use super::single::{Single, ADMIN_ROLES};
+use crate::event::Severity;
+use crate::policy::glob::Glob;
+
+/// Every built-in rule: name, default severity, and the settings it reads
+/// besides `enabled`, `severity` and `keep_alive_secs`.
+pub const BUILTIN: &[(&str, Severity, &[&str])] = &[
+    (
+        "auth_bruteforce",
+        Severity::High,
+        &["threshold", "window_secs", "by_source_ip", "by_identifier"],
+    ),
+    (
+        "failed_logins_then_success",
+        Severity::Critical,
+        &["threshold", "window_secs"],
+    ),
+    (
+        "new_source_ip",
+        Severity::Medium,
+        &["ipv4_prefix", "ipv6_prefix", "history_ttl_secs"],
+    ),
+    (
+        "denial_burst",
+        Severity::High,
+        &["threshold", "window_secs"],
+    ),
+    ("denied_then_granted", Severity::High, &["window_secs"]),
+    ("privilege_change_during_denials", Severity::Critical, &[]),
+    ("admin_role_granted", Severity::High, &["roles"]),
+    ("destructive_operation", Severity::High, &[]),
+    ("api_key_created", Severity::Medium, &[]),
+    ("ip_filter_denied", Severity::Medium, &[]),
+    ("confluent_staff_access", Severity::High, &[]),
+    ("audit_stream_silence", Severity::High, &["silence_minutes"]),
+];
+
+/// One user-defined rule with its state.
+pub enum Custom {
+    Count(CountRule, CompiledCustom),
+    Sequence(SequenceRule, CompiledCustom),
+    New(NoveltyRule, CompiledCustom),
+}
+
+/// The rules a detector runs.
+pub struct Rules {
+    pub bruteforce_ip: Option<CountRule>,
+    pub bruteforce_id: Option<CountRule>,
+    pub logins: Option<SequenceRule>,
+    pub new_ip: Option<(NoveltyRule, u8, u8)>,
+    pub burst: Option<CountRule>,
+    pub denied_granted: Option<SequenceRule>,
+    pub privilege: Option<PrivilegeRule>,
+    pub singles: Vec<(Single, Severity, i64)>,
+    pub admin_roles: Vec<Glob>,
+    pub sensitive: Vec<Glob>,
+    pub trusted: Vec<Cidr>,
+    pub custom: Vec<Custom>,
+    /// `audit_stream_silence`, in seconds.
+    pub silence_secs: Option<u64>,
+    pub silence_severity: Severity,
+    pub lateness: i64,
+}
+
+fn present(s: &RuleSettings) -> Vec<&'static str> {
+    let mut v = Vec::new();
+    let keys: [(&'static str, bool); 10] = [
+        ("threshold", s.threshold.is_some()),
+        ("window_secs", s.window_secs.is_some()),
+        ("by_source_ip", s.by_source_ip.is_some()),
+        ("by_identifier", s.by_identifier.is_some()),
+        ("ipv4_prefix", s.ipv4_prefix.is_some()),
+        ("ipv6_prefix", s.ipv6_prefix.is_some()),
+        ("history_ttl_secs", s.history_ttl_secs.is_some()),
+        ("roles", s.roles.is_some()),
+        ("silence_minutes", s.silence_minutes.is_some()),
+        ("keep_alive_secs", false),
+    ];
+    for (k, set) in keys {
+        if set {
+            v.push(k);
+        }
+    }
+    v
+}
+
+/// Checks `[detect]` and builds its rules; every problem, not the first.
+pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<String>> {
+    let mut problems = Vec::new();
+    for (name, s) in &cfg.rules {
+        let Some((_, _, keys)) = BUILTIN.iter().find(|(n, _, _)| n == name) else {
+            let known: Vec<&str> = BUILTIN.iter().map(|(n, _, _)| *n).collect();
+            problems.push(format!(
+                "detect.rules.{name}: unknown rule, expected one of {}",
+                known.join(", ")
+            ));
+            continue;
+        };
+        for k in present(s) {
+            if !keys.contains(&k) {
+                problems.push(format!(
+                    "detect.rules.{name}.{k}: not a setting of this rule"
+                ));
+            }
+        }
+        if s.threshold == Some(0) {
+            problems.push(format!("detect.rules.{name}.threshold: must be at least 1"));
+        }
+        if s.window_secs == Some(0) {
+            problems.push(format!(
+                "detect.rules.{name}.window_secs: must be at least 1"
+            ));
+        }
+        if s.ipv4_prefix.is_some_and(|b| b > 32) {
+            problems.push(format!("detect.rules.{name}.ipv4_prefix: at most 32"));
+        }
+        if s.ipv6_prefix.is_some_and(|b| b > 128) {
+            problems.push(format!("detect.rules.{name}.ipv6_prefix: at most 128"));
+        }
+        if s.silence_minutes == Some(0) {
+            problems.push(format!(
+                "detect.rules.{name}.silence_minutes: must be at least 1"
+            ));
+        }
+    }
+    let mut trusted = Vec::new();
+    for (i, n) in cfg.trusted_networks.iter().enumerate() {
+        match Cidr::parse(n) {
+            Some(c) => trusted.push(c),
+            None => problems.push(format!(
+                "detect.trusted_networks[{i}]: {n:?} is not a network (expected 10.0.0.0/8, 2001:db8::/32 or an address)"
+            )),
+        }
+    }
+    let mut custom = Vec::new();
+    let mut names: Vec<&str> = BUILTIN.iter().map(|(n, _, _)| *n).collect();
+    for (i, c) in cfg.custom.iter().enumerate() {
+        if names.contains(&c.name.as_str()) {
+            problems.push(format!(
+                "detect.custom[{i}].name: {:?} is already a rule",
+                c.name
+            ));
+        }
+        names.push(&c.name);
+        match c.compile(i) {
+            Ok(c) => custom.push(custom_rule(c, cfg.max_keys_per_rule)),
+            Err(ps) => problems.extend(ps),
+        }
+    }
+    if cfg.max_keys_per_rule == 0 {
+        problems.push("detect.max_keys_per_rule: must be at least 1".to_owned());
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let empty = RuleSettings::default();
+    let get = |n: &str| {
+        let s = cfg.rules.get(n).unwrap_or(&empty);
+        let sev = BUILTIN.iter().find(|(b, _, _)| *b == n).map(|b| b.1);
+        (
+            s,
+            s.enabled.unwrap_or(true),
+            s.severity.or(sev).unwrap_or(Severity::Medium),
+        )
+    };
+    let max = cfg.max_keys_per_rule;
+    let window = |s: &RuleSettings, d: u64| secs(s.window_secs.unwrap_or(d));
+    let keep = |s: &RuleSettings, d: u64| secs(s.keep_alive_secs.unwrap_or(d));
+
+    let (s, on, sev) = get("auth_bruteforce");
+    let bf = |by: Option<bool>, name| {
+        (on && by.unwrap_or(true)).then(|| {
+            let w = window(s, 300);
+            CountRule::new(
+                name,
+                sev,
+                s.threshold.unwrap_or(5),
+                w,
+                keep(s, 300),
+                false,
+                max,
+                count::describe_bruteforce,
+            )
+        })
+    };
+    let bruteforce_ip = bf(s.by_source_ip, "auth_bruteforce");
+    let bruteforce_id = bf(s.by_identifier, "auth_bruteforce").map(|mut r| {
+        r.spread = true;
+        r
+    });
+
+    let (s, on, sev) = get("failed_logins_then_success");
+    let logins = on.then(|| {
+        let w = window(s, 60);
+        SequenceRule::new(
+            "failed_logins_then_success",
+            sev,
+            s.threshold.unwrap_or(2),
+            w,
+            keep(s, 300),
+            max,
+            sequence::describe_logins,
+        )
+    });
+
+    let (s, on, sev) = get("new_source_ip");
+    let new_ip = on.then(|| {
+        let ttl = secs(s.history_ttl_secs.unwrap_or(14 * 24 * 3600));
+        let rule = NoveltyRule::new("new_source_ip", sev, ttl, max, novelty::describe_new_ip);
+        (
+            rule,
+            s.ipv4_prefix.unwrap_or(24),
+            s.ipv6_prefix.unwrap_or(64),
+        )
+    });
+
+    let (s, on, sev) = get("denial_burst");
+    let burst_window = window(s, 300);
+    let burst = on.then(|| {
+        CountRule::new(
+            "denial_burst",
+            sev,
+            s.threshold.unwrap_or(10),
+            burst_window,
+            keep(s, 300),
+            false,
+            max,
+            count::describe_burst,
+        )
+    });
+
+    let (s, on, sev) = get("denied_then_granted");
+    let denied_granted = on.then(|| {
+        let w = window(s, 600);
+        SequenceRule::new(
+            "denied_then_granted",
+            sev,
+            1,
+            w,
+            keep(s, 600),
+            max,
+            sequence::describe_denied_granted,
+        )
+    });
+
+    let (_, on, sev) = get("privilege_change_during_denials");
+    let privilege = (on && burst.is_some()).then(|| PrivilegeRule::new(sev, burst_window));
+
+    let mut singles = Vec::new();
+    for rule in Single::ALL {
+        let (s, on, sev) = get(rule.name());
+        if on {
+            singles.push((rule, sev, keep(s, 300)));
+        }
+    }
+    let (s, _, _) = get("admin_role_granted");
+    let admin_roles = match &s.roles {
+        Some(r) => r.iter().map(|g| Glob::new_case_insensitive(g)).collect(),
+        None => ADMIN_ROLES
+            .iter()
+            .map(|g| Glob::new_case_insensitive(g))
+            .collect(),
+    };
+    let (s, on, silence_severity) = get("audit_stream_silence");
+    Ok(Rules {
+        bruteforce_ip,
+        bruteforce_id,
+        logins,
+        new_ip,
+        burst,
+        denied_granted,
+        privilege,
+        singles,
+        admin_roles,
+        sensitive: cfg
+            .sensitive_resources
+            .iter()
+            .map(|g| Glob::new(g))
+            .collect(),
+        trusted,
+        custom,
+        silence_secs: on.then(|| s.silence_minutes.unwrap_or(15) * 60),
+        silence_severity,
+        lateness: secs(cfg.allowed_lateness_secs),
+    })
+}
+
+fn custom_rule(c: CompiledCustom, max: usize) -> Custom {
+    // Rule names key the open-alert book for the process's life; a
+    // configuration has a handful, so leaking them is bounded.
+    let name: &'static str = Box::leak(c.name.clone().into_boxed_str());
+    match c.kind {
+        CustomKind::Count | CustomKind::Distinct => Custom::Count(
+            CountRule::new(
+                name,
+                c.severity,
+                c.threshold,
+                c.window_ns,
+                c.keep_alive_ns,
+                c.kind == CustomKind::Distinct,
+                max,
+                count::describe_custom,
+            ),
+            c,
+        ),
+        CustomKind::Sequence => Custom::Sequence(
+            SequenceRule::new(
+                name,
+                c.severity,
+                c.threshold,
+                c.window_ns,
+                c.keep_alive_ns,
+                max,
+                sequence::describe_custom,
+            ),
+            c,
+        ),
+        CustomKind::NewValue => Custom::New(
+            NoveltyRule::new(name, c.severity, c.window_ns, max, novelty::describe_custom),
+            c,
+        ),
+    }
+}

@@ -1,0 +1,220 @@
+//! The `[detect]` section: which rules run, with which thresholds, windows
+//! and group keys, and where their alerts go. `config.example.toml` shows
+//! every key; README "Detections" has the rule table.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::field::Field;
+use crate::event::Severity;
+use crate::policy::rule::{RuleConfig, RuleSection};
+use crate::policy::Rule;
+
+/// `[detect]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetectConfig {
+    /// The section turns detection on; `enabled = false` turns it off.
+    #[serde(default = "yes")]
+    pub enabled: bool,
+    /// Names of the sinks that receive alerts; default: every sink.
+    pub sinks: Option<Vec<String>>,
+    /// How late (event time) an event may arrive and still count.
+    #[serde(default = "default_lateness")]
+    pub allowed_lateness_secs: u64,
+    /// Most group keys each rule keeps; the least recently seen go first.
+    #[serde(default = "default_max_keys")]
+    pub max_keys_per_rule: usize,
+    /// Globs on resource names that `denial_burst` watches.
+    #[serde(default = "default_sensitive")]
+    pub sensitive_resources: Vec<String>,
+    /// Networks (`10.0.0.0/8`, `2001:db8::/32`, or one address) that
+    /// `new_source_ip` never reports.
+    #[serde(default)]
+    pub trusted_networks: Vec<String>,
+    /// Settings of the built-in rules, by rule name.
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleSettings>,
+    /// User-defined rules.
+    #[serde(default)]
+    pub custom: Vec<CustomRule>,
+}
+
+fn yes() -> bool {
+    true
+}
+fn default_lateness() -> u64 {
+    30
+}
+fn default_max_keys() -> usize {
+    100_000
+}
+fn default_sensitive() -> Vec<String> {
+    vec!["sensitive-*".to_owned()]
+}
+
+impl Default for DetectConfig {
+    fn default() -> Self {
+        DetectConfig {
+            enabled: true,
+            sinks: None,
+            allowed_lateness_secs: default_lateness(),
+            max_keys_per_rule: default_max_keys(),
+            sensitive_resources: default_sensitive(),
+            trusted_networks: Vec::new(),
+            rules: BTreeMap::new(),
+            custom: Vec::new(),
+        }
+    }
+}
+
+/// Settings of one built-in rule; each rule reads the keys that apply to
+/// it (the rule table says which) and refuses the others.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSettings {
+    pub enabled: Option<bool>,
+    pub severity: Option<Severity>,
+    pub threshold: Option<u32>,
+    pub window_secs: Option<u64>,
+    /// An open alert absorbs events of its group up to this long after its
+    /// last one, instead of a new alert opening.
+    pub keep_alive_secs: Option<u64>,
+    /// `auth_bruteforce`: count per source address / per identifier.
+    pub by_source_ip: Option<bool>,
+    pub by_identifier: Option<bool>,
+    /// `new_source_ip`: prefix lengths and how long history is kept.
+    pub ipv4_prefix: Option<u8>,
+    pub ipv6_prefix: Option<u8>,
+    pub history_ttl_secs: Option<u64>,
+    /// `admin_role_granted`: role names (globs) that count as admin.
+    pub roles: Option<Vec<String>>,
+    /// `audit_stream_silence`: minutes without any event.
+    pub silence_minutes: Option<u64>,
+}
+
+/// The kind of a user-defined rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CustomKind {
+    /// At least `threshold` matching events per group within the window.
+    Count,
+    /// At least `threshold` distinct values of `field` per group.
+    Distinct,
+    /// A value of `field` the group has not shown before.
+    NewValue,
+    /// An event matching `match` then one matching `then`, per group.
+    Sequence,
+}
+
+/// `[[detect.custom]]` as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomRule {
+    pub name: String,
+    pub kind: CustomKind,
+    /// Which events the rule sees, in the filter rule language.
+    #[serde(rename = "match", default)]
+    pub matches: RuleConfig,
+    /// `sequence` only: the second step.
+    pub then: Option<RuleConfig>,
+    #[serde(default)]
+    pub group_by: Vec<Field>,
+    /// `distinct` and `new_value`: the field whose values count.
+    pub field: Option<Field>,
+    pub threshold: Option<u32>,
+    pub window_secs: Option<u64>,
+    pub keep_alive_secs: Option<u64>,
+    pub severity: Option<Severity>,
+    pub summary: Option<String>,
+}
+
+/// A compiled user-defined rule.
+#[derive(Debug, Clone)]
+pub struct CompiledCustom {
+    pub name: String,
+    pub kind: CustomKind,
+    pub matches: Rule,
+    pub then: Option<Rule>,
+    pub group_by: Vec<Field>,
+    pub field: Option<Field>,
+    pub threshold: u32,
+    pub window_ns: i64,
+    pub keep_alive_ns: i64,
+    pub severity: Severity,
+}
+
+/// Seconds to nanoseconds, saturating.
+pub fn secs(s: u64) -> i64 {
+    (s as i64).saturating_mul(1_000_000_000)
+}
+
+impl CustomRule {
+    /// Checks and compiles; every problem is listed with the rule's name.
+    pub fn compile(&self, index: usize) -> Result<CompiledCustom, Vec<String>> {
+        let at = format!("detect.custom[{index}] ({})", self.name);
+        let mut problems = Vec::new();
+        let compile = |r: &RuleConfig, what: &str, problems: &mut Vec<String>| {
+            let mut r = r.clone();
+            if r.name.is_none() {
+                r.name = Some(self.name.clone());
+            }
+            r.compile(RuleSection::Allow, self.name.clone())
+                .map_err(|ps| problems.extend(ps.into_iter().map(|p| format!("{at}.{what}: {p}"))))
+                .ok()
+        };
+        let matches = compile(&self.matches, "match", &mut problems);
+        let then = self
+            .then
+            .as_ref()
+            .and_then(|t| compile(t, "then", &mut problems));
+        if self.name.trim().is_empty() {
+            problems.push(format!("{at}.name: must not be empty"));
+        }
+        match self.kind {
+            CustomKind::Sequence if self.then.is_none() => {
+                problems.push(format!("{at}.then: a sequence rule needs its second step"))
+            }
+            CustomKind::Distinct | CustomKind::NewValue if self.field.is_none() => {
+                problems.push(format!(
+                    "{at}.field: a {:?} rule needs the field whose values count",
+                    self.kind
+                ))
+            }
+            _ => {}
+        }
+        if self.kind != CustomKind::Sequence && self.then.is_some() {
+            problems.push(format!("{at}.then: only sequence rules have a second step"));
+        }
+        if self.threshold == Some(0) {
+            problems.push(format!("{at}.threshold: must be at least 1"));
+        }
+        if self.window_secs == Some(0) {
+            problems.push(format!("{at}.window_secs: must be at least 1"));
+        }
+        let (Some(matches), true) = (matches, problems.is_empty()) else {
+            return Err(problems);
+        };
+        // New values are remembered for the window: two weeks unless set.
+        let window = self.window_secs.unwrap_or(match self.kind {
+            CustomKind::NewValue => 14 * 24 * 3600,
+            _ => 300,
+        });
+        Ok(CompiledCustom {
+            name: self.name.clone(),
+            kind: self.kind,
+            matches,
+            then,
+            group_by: self.group_by.clone(),
+            field: self.field,
+            threshold: self.threshold.unwrap_or(match self.kind {
+                CustomKind::Count | CustomKind::Distinct => 5,
+                _ => 1,
+            }),
+            window_ns: secs(window),
+            keep_alive_ns: secs(self.keep_alive_secs.unwrap_or(window)),
+            severity: self.severity.unwrap_or(Severity::Medium),
+        })
+    }
+}

@@ -1,0 +1,354 @@
+//! What the detection rules need to know about one event, read from its
+//! [`Enrichment`] and, for the few events that need more, from its JSON.
+//!
+//! The enrichment answers most questions (principal, source address,
+//! verdict, CRN, operation). Four facts are not in it: the credential a
+//! failed login tried (`authenticationInfo.metadata.identifier` or the
+//! cloud dialect's `credentials.*.credentialId`), the connection id, the
+//! target pattern of a role binding (`request.data.crn_pattern`) and the
+//! error type of a failed data-plane request. They are read by a second,
+//! small parse ([`Extras`]) and only for events that are authentications,
+//! denials, failures or privilege changes — a small share of a real stream
+//! — so a granted read costs nothing extra. `docs/audit-log-format.md`
+//! §7–§8 define the principal and verdict rules used here.
+
+use serde_json::Value;
+
+use crate::event::{Enrichment, Verdict};
+
+/// What an authentication event says, if it is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Authn {
+    NotAuthn,
+    Failed,
+    Succeeded,
+}
+
+/// The facts of one event.
+#[derive(Debug)]
+pub struct Facts<'a> {
+    pub e: &'a Enrichment,
+    pub id: &'a str,
+    /// Event time, Unix nanoseconds.
+    pub time: i64,
+    /// Normalised principal; `None:UNKNOWN_USER` and absent principals are
+    /// `None` here (they name nobody).
+    pub principal: Option<&'a str>,
+    pub source_ip: Option<&'a str>,
+    pub authn: Authn,
+    /// Denied authorization, or a data-plane request refused for lack of
+    /// authorization (Confluent Cloud reports produce/fetch denials so).
+    pub denied: bool,
+    /// Granted authorization.
+    pub granted: bool,
+    pub operation: Option<&'a str>,
+    /// The resource acted on, as a CRN path without authority
+    /// (`kafka=lkc-1/topic=orders`), when the event names one.
+    pub resource: Option<ResourcePath>,
+    /// The resource's display form: the raw CRN.
+    pub resource_crn: Option<&'a str>,
+    /// The resource's own name (last CRN value, or authorizationInfo's).
+    pub resource_name: Option<&'a str>,
+    pub extras: Extras,
+}
+
+/// A CRN as ordered `(key, value)` pairs, the last one the resource
+/// itself; `prefix` when the last value was a pattern (`topic=pii*`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ResourcePath {
+    pub parts: Vec<(String, String)>,
+    pub prefix: bool,
+}
+
+impl ResourcePath {
+    /// Parses `crn://authority/k=v/...`; `None` for anything else.
+    pub fn parse_crn(crn: &str) -> Option<ResourcePath> {
+        let rest = crn.strip_prefix("crn://")?;
+        let path = rest.split_once('/').map(|(_, p)| p).unwrap_or("");
+        // A trailing *unencoded* `*` is a prefix pattern; `%2A` is a
+        // literal star, so the check comes before decoding.
+        let prefix = path.ends_with('*');
+        let path = path.strip_suffix('*').unwrap_or(path);
+        let mut parts = Vec::new();
+        for seg in path.split('/').filter(|s| !s.is_empty()) {
+            let (k, v) = seg.split_once('=')?;
+            parts.push((decode(k), decode(v)));
+        }
+        (!parts.is_empty()).then_some(ResourcePath { parts, prefix })
+    }
+
+    /// The path as text, `k=v/k=v`, with a trailing `*` for a prefix.
+    pub fn display(&self) -> String {
+        let mut s = String::new();
+        for (i, (k, v)) in self.parts.iter().enumerate() {
+            if i > 0 {
+                s.push('/');
+            }
+            s.push_str(k);
+            s.push('=');
+            s.push_str(v);
+        }
+        if self.prefix {
+            s.push('*');
+        }
+        s
+    }
+
+    /// Whether a privilege granted on `self` reaches `other`: `self`'s
+    /// last element (a resource or a scope such as `kafka=…` or
+    /// `environment=…`) appears in `other` with an equal value, or with a
+    /// value it is a prefix of when `self` is a prefix pattern; and the
+    /// Kafka cluster, when both name one, is the same.
+    pub fn covers(&self, other: &ResourcePath) -> bool {
+        let Some((tk, tv)) = self.parts.last() else {
+            return false;
+        };
+        let cluster = |p: &ResourcePath| {
+            p.parts
+                .iter()
+                .find(|(k, _)| k == "kafka" || k == "cloud-cluster")
+                .map(|(_, v)| v.clone())
+        };
+        if let (Some(a), Some(b)) = (cluster(self), cluster(other)) {
+            if a != b {
+                return false;
+            }
+        }
+        other
+            .parts
+            .iter()
+            .any(|(k, v)| k == tk && (v == tv || (self.prefix && v.starts_with(tv.as_str()))))
+    }
+}
+
+fn decode(s: &str) -> String {
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .map(|c| c.into_owned())
+        .unwrap_or_else(|_| s.to_owned())
+}
+
+/// Facts that need a second look at the JSON.
+#[derive(Debug, Default, Clone)]
+pub struct Extras {
+    /// The credential an authentication used or tried.
+    pub identifier: Option<String>,
+    pub connection_id: Option<String>,
+    /// Role-binding target (`request.data.crn_pattern`).
+    pub crn_pattern: Option<String>,
+    /// `authorizationInfo.patternType`.
+    pub pattern_type: Option<String>,
+    /// `result.data.errorType` of a failed request.
+    pub error_type: Option<String>,
+    /// The principal a role binding or ACL is for (`request.data.principal`).
+    pub target_principal: Option<String>,
+}
+
+impl Extras {
+    /// Reads the extra facts from the event's JSON (the record or its
+    /// rendered form). Unknown shapes give `None`s, never an error.
+    pub fn read(raw: &[u8]) -> Extras {
+        let Ok(v) = serde_json::from_slice::<Value>(raw) else {
+            return Extras::default();
+        };
+        let data = &v["data"];
+        let authn = first(data, &["authenticationInfo", "authentication_info"]);
+        let s = |v: &Value| match v {
+            Value::String(s) if !s.is_empty() => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        let identifier = s(&authn["metadata"]["identifier"])
+            .or_else(|| {
+                let c = &authn["credentials"];
+                s(&c["idSecretCredentials"]["credentialId"])
+                    .or_else(|| s(&c["idTokenCredentials"]["subject"]))
+                    .or_else(|| s(&c["certificateCredentials"]["dname"]["cn"]))
+            })
+            .or_else(|| s(&authn["principal"]["email"]));
+        let meta = first(data, &["requestMetadata", "request_metadata"]);
+        let connection_id = s(&meta["connection_id"]).or_else(|| s(&meta["connectionId"]));
+        let req_data = &data["request"]["data"];
+        let crn_pattern = s(&req_data["crn_pattern"]).or_else(|| s(&req_data["crnPattern"]));
+        let target_principal = s(&req_data["principal"]);
+        let authz = first(data, &["authorizationInfo", "authorization_info"]);
+        let pattern_type = s(&authz["patternType"]).or_else(|| s(&authz["pattern_type"]));
+        let error_type = s(&data["result"]["data"]["errorType"]);
+        Extras {
+            identifier,
+            connection_id,
+            crn_pattern,
+            pattern_type,
+            error_type,
+            target_principal,
+        }
+    }
+}
+
+fn first<'v>(v: &'v Value, keys: &[&str]) -> &'v Value {
+    keys.iter()
+        .map(|k| &v[*k])
+        .find(|x| !x.is_null())
+        .unwrap_or(&Value::Null)
+}
+
+/// Methods that change who may do what. Matched case-insensitively on
+/// words, not exact spellings: `docs/audit-log-format.md` §5 warns that
+/// several organisation method names are unconfirmed.
+pub fn is_privilege_change(e: &Enrichment) -> bool {
+    if e.operation()
+        .is_some_and(|o| o.eq_ignore_ascii_case("AlterAccess"))
+    {
+        return true;
+    }
+    let Some(m) = e.method() else { return false };
+    let m = m.to_ascii_lowercase();
+    let m = m.rsplit('.').next().unwrap_or(&m);
+    (m.contains("createacl"))
+        || (m.contains("rolebinding") && (m.starts_with("create") || m.starts_with("add")))
+        || m.starts_with("bindrole")
+        || m.starts_with("grantrole")
+        || m.contains("alteruserscramcredentials")
+}
+
+impl<'a> Facts<'a> {
+    /// Reads the facts of `e`; `raw` is the event's JSON, read again only
+    /// when the event needs [`Extras`].
+    pub fn new(e: &'a Enrichment, raw: &[u8]) -> Facts<'a> {
+        let principal = e.principal().normalized.filter(|p| !p.starts_with("None:"));
+        let is_authn_type =
+            e.event_type().ends_with("/authentication") || e.method().is_some_and(is_login_method);
+        let authn = if e.failed_auth && e.verdict == Verdict::Failure {
+            Authn::Failed
+        } else if is_authn_type && e.verdict == Verdict::Success {
+            Authn::Succeeded
+        } else {
+            Authn::NotAuthn
+        };
+        let crn = e.crn();
+        let resource = crn.raw.and_then(ResourcePath::parse_crn);
+        let resource_name = crn.resource_name.or(e.resource_name());
+        let granted = e.verdict == Verdict::Allowed;
+        let privilege = granted && is_privilege_change(e) || e.role().is_some();
+        let wants_extras = authn != Authn::NotAuthn
+            || e.verdict == Verdict::Denied
+            || e.request_failed
+            || privilege;
+        let extras = if wants_extras {
+            Extras::read(raw)
+        } else {
+            Extras::default()
+        };
+        let denied = e.verdict == Verdict::Denied
+            || (e.request_failed
+                && e.event_type().ends_with("/request")
+                && extras
+                    .error_type
+                    .as_deref()
+                    .is_some_and(|t| t.contains("AUTHORIZATION")));
+        Facts {
+            e,
+            id: e.event_id(),
+            time: e.time_unix_nanos,
+            principal,
+            source_ip: e.source_ip(),
+            authn,
+            denied,
+            granted,
+            operation: e.operation().or(e.method()),
+            resource,
+            resource_crn: crn.raw,
+            resource_name,
+            extras,
+        }
+    }
+
+    /// The credential of an authentication: the identifier it tried, or
+    /// its principal.
+    pub fn identifier(&self) -> Option<&str> {
+        self.extras.identifier.as_deref().or(self.principal)
+    }
+
+    /// The resource key of "the same resource": the CRN path, or the
+    /// authorization's type and name.
+    pub fn resource_key(&self) -> Option<String> {
+        if let Some(r) = &self.resource {
+            return Some(r.display());
+        }
+        match (self.e.resource_type(), self.e.resource_name()) {
+            (Some(t), Some(n)) => Some(format!("{t}:{n}")),
+            (None, Some(n)) => Some(n.to_owned()),
+            _ => None,
+        }
+    }
+
+    /// The resources a granted privilege change reaches.
+    pub fn privilege_targets(&self) -> Vec<ResourcePath> {
+        let mut out = Vec::new();
+        if let Some(p) = self.extras.crn_pattern.as_deref() {
+            out.extend(ResourcePath::parse_crn(p));
+        }
+        if let Some(mut r) = self.resource.clone() {
+            if self.extras.pattern_type.as_deref().is_some_and(|t| {
+                t.eq_ignore_ascii_case("PREFIXED") || t.eq_ignore_ascii_case("PREFIX")
+            }) {
+                r.prefix = true;
+            }
+            if out.is_empty() {
+                out.push(r);
+            }
+        }
+        out
+    }
+}
+
+fn is_login_method(m: &str) -> bool {
+    let m = m.to_ascii_lowercase();
+    m.ends_with(".authentication")
+        || m.ends_with(".authenticate")
+        || m == "signin"
+        || m.ends_with("login")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefix_pattern_covers_topics_it_names() {
+        let grant = ResourcePath::parse_crn("crn:///kafka=C1/topic=sensitive-pii*").unwrap();
+        let hit = ResourcePath::parse_crn("crn:///kafka=C1/topic=sensitive-pii-eu").unwrap();
+        let other = ResourcePath::parse_crn("crn:///kafka=C1/topic=sensitive-cards").unwrap();
+        let elsewhere = ResourcePath::parse_crn("crn:///kafka=C2/topic=sensitive-pii").unwrap();
+        assert!(grant.prefix);
+        assert!(grant.covers(&hit));
+        assert!(!grant.covers(&other));
+        assert!(!grant.covers(&elsewhere));
+    }
+
+    #[test]
+    fn literal_and_scope_cover() {
+        let lit = ResourcePath::parse_crn("crn:///kafka=C1/topic=a").unwrap();
+        let a = ResourcePath::parse_crn("crn:///kafka=C1/topic=a").unwrap();
+        let ab = ResourcePath::parse_crn("crn:///kafka=C1/topic=ab").unwrap();
+        assert!(lit.covers(&a));
+        assert!(!lit.covers(&ab));
+        let cluster = ResourcePath::parse_crn("crn:///kafka=C1").unwrap();
+        assert!(cluster.covers(&ab));
+        let env = ResourcePath::parse_crn("crn://confluent.cloud/organization=o/environment=env-1")
+            .unwrap();
+        let t = ResourcePath::parse_crn(
+            "crn://confluent.cloud/organization=o/environment=env-1/cloud-cluster=lkc-1/kafka=lkc-1/topic=x",
+        )
+        .unwrap();
+        assert!(env.covers(&t));
+    }
+
+    #[test]
+    fn encoded_star_is_literal() {
+        let p = ResourcePath::parse_crn("crn://confluent.cloud/organization=o/cloud-api-key=%2A")
+            .unwrap();
+        assert!(!p.prefix);
+        assert_eq!(p.parts[1].1, "*");
+    }
+}

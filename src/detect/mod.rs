@@ -1,0 +1,414 @@
+//! Detections in the stream: rules over enriched events that raise
+//! [`Alert`]s.
+//!
+//! The [`Detector`] sees every valid event *before* filter rules drop
+//! noise (a granted read the filter drops can still complete "denied then
+//! granted"). It is pure and synchronous: events in, alerts out, no I/O.
+//! Windows run on event time; the *watermark* is the latest event time
+//! seen minus the allowed lateness, and an event older than it is still
+//! counted wherever its group's window is open (and counted as late).
+//!
+//! | file | concept |
+//! |---|---|
+//! | [`facts`] | what the rules read of one event |
+//! | [`field`] | fields to group by and count |
+//! | [`count`] | threshold rules (`auth_bruteforce`, `denial_burst`, `count`, `distinct`) |
+//! | [`sequence`] | A-then-B rules (`failed_logins_then_success`, `denied_then_granted`, `sequence`) |
+//! | [`novelty`] | new-value rules (`new_source_ip`, `new_value`) |
+//! | [`privilege`] | `privilege_change_during_denials` |
+//! | [`single`] | single-event rules |
+//! | [`state`] | bounded group state, duplicate ids, the open-alert book |
+//! | [`alert`] | the alert and its deterministic id |
+//! | [`config`], [`build`] | `[detect]` and its checks |
+
+pub mod alert;
+pub mod build;
+pub mod config;
+pub mod count;
+pub mod facts;
+pub mod field;
+pub mod novelty;
+pub mod privilege;
+pub mod sequence;
+pub mod single;
+pub mod state;
+
+use std::time::{Duration, Instant};
+
+pub use alert::Alert;
+pub use config::DetectConfig;
+pub use state::Emit;
+
+use alert::EventRef;
+use build::{Custom, Rules};
+use config::CustomKind;
+use count::Hit;
+use facts::{Authn, Facts};
+use field::group_key;
+use sequence::Step;
+use state::{Book, Seen};
+
+use crate::event::{Enrichment, TimeSource, Verdict};
+
+/// How many recent event ids are remembered to skip redeliveries.
+const SEEN_IDS: usize = 200_000;
+/// Expired state is swept every this many events.
+const SWEEP_EVERY: u64 = 4096;
+
+/// Counters for metrics and summaries.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct DetectStats {
+    pub events: u64,
+    /// Events whose id was seen recently (redelivered), not counted again.
+    pub duplicates: u64,
+    /// Events older than the watermark when they arrived.
+    pub late_events: u64,
+    /// The largest lateness seen, nanoseconds behind the latest event.
+    pub max_lateness_ns: i64,
+    pub alerts: u64,
+    /// Group keys held by all rules.
+    pub keys: u64,
+    /// Groups forgotten because a rule was full.
+    pub evictions: u64,
+    pub open_alerts: u64,
+}
+
+/// The detection stage.
+pub struct Detector {
+    rules: Rules,
+    book: Book,
+    seen: Seen,
+    max_time: i64,
+    stats: DetectStats,
+    used: Vec<EventRef>,
+    last_arrival: Instant,
+    silence_fired: bool,
+}
+
+impl Detector {
+    /// A detector for `[detect]`; every configuration problem, not the first.
+    pub fn new(cfg: &DetectConfig, emit: Emit) -> Result<Detector, Vec<String>> {
+        Ok(Detector {
+            rules: build::build(cfg)?,
+            book: Book::new(emit),
+            seen: Seen::new(SEEN_IDS),
+            max_time: i64::MIN,
+            stats: DetectStats::default(),
+            used: Vec::new(),
+            last_arrival: Instant::now(),
+            silence_fired: false,
+        })
+    }
+
+    /// The watermark: latest event time minus the allowed lateness.
+    pub fn watermark(&self) -> i64 {
+        self.max_time.saturating_sub(self.rules.lateness)
+    }
+
+    /// Feeds one valid event; `raw` is its JSON (read again only for the
+    /// few events that need facts the enrichment lacks). Alerts that are
+    /// due are appended to `out`.
+    pub fn observe(&mut self, e: &Enrichment, raw: &[u8], out: &mut Vec<Alert>) {
+        self.last_arrival = Instant::now();
+        self.silence_fired = false;
+        if !self.seen.first(e.event_id()) {
+            self.stats.duplicates += 1;
+            return;
+        }
+        self.stats.events += 1;
+        let mut f = Facts::new(e, raw);
+        // An event with neither its own time nor a Kafka timestamp would
+        // carry the moment it was read: in a file of last week's events
+        // that would jump the watermark to now. It takes the latest event
+        // time seen instead.
+        if e.time_source == TimeSource::Ingest && self.max_time != i64::MIN {
+            f.time = self.max_time;
+        }
+        if f.time < self.watermark() {
+            self.stats.late_events += 1;
+            self.stats.max_lateness_ns = self.stats.max_lateness_ns.max(self.max_time - f.time);
+        }
+        self.max_time = self.max_time.max(f.time);
+        let wm = self.watermark();
+        self.authentication(&f, wm);
+        self.authorization(&f, wm);
+        self.singles(&f);
+        self.custom(&f, wm);
+        if self.stats.events % SWEEP_EVERY == 0 {
+            self.sweep();
+        }
+        self.book.close_before(wm);
+        self.drain(out);
+    }
+
+    fn authentication(&mut self, f: &Facts<'_>, wm: i64) {
+        let r = &mut self.rules;
+        match f.authn {
+            Authn::Failed => {
+                let ev = EventRef::of(f);
+                if let (Some(rule), Some(ip)) = (&mut r.bruteforce_ip, f.source_ip) {
+                    let hit = Hit {
+                        event: ev.clone(),
+                        value: None,
+                    };
+                    rule.offer(
+                        format!("source_ip={ip}"),
+                        hit,
+                        wm,
+                        &mut self.book,
+                        &mut self.used,
+                    );
+                }
+                if let (Some(rule), Some(id)) = (&mut r.bruteforce_id, f.identifier()) {
+                    let hit = Hit {
+                        event: ev.clone(),
+                        value: None,
+                    };
+                    rule.offer(
+                        format!("identifier={id}"),
+                        hit,
+                        wm,
+                        &mut self.book,
+                        &mut self.used,
+                    );
+                }
+                if let (Some(rule), Some(key)) = (&mut r.logins, login_key(f)) {
+                    rule.offer(key, Step::A, ev, wm, &mut self.book);
+                }
+            }
+            Authn::Succeeded => {
+                if let (Some(rule), Some(key)) = (&mut r.logins, login_key(f)) {
+                    rule.offer(key, Step::B, EventRef::of(f), wm, &mut self.book);
+                }
+            }
+            Authn::NotAuthn => {}
+        }
+        if let (Some((rule, v4, v6)), Some(p), Some(ip)) = (&mut r.new_ip, f.principal, f.source_ip)
+        {
+            if !r.trusted.iter().any(|c| c.contains(ip)) && f.authn != Authn::Failed {
+                if let Some(net) = novelty::network(ip, *v4, *v6) {
+                    rule.offer(
+                        &format!("principal={p}"),
+                        &net,
+                        &EventRef::of(f),
+                        &mut self.book,
+                    );
+                }
+            }
+        }
+    }
+
+    fn authorization(&mut self, f: &Facts<'_>, wm: i64) {
+        let r = &mut self.rules;
+        if f.denied {
+            let sensitive = f
+                .resource_name
+                .is_some_and(|n| r.sensitive.iter().any(|g| g.matches(n)));
+            if let (Some(rule), Some(p), true) = (&mut r.burst, f.principal, sensitive) {
+                let key = format!("principal={p}");
+                let hit = Hit {
+                    event: EventRef::of(f),
+                    value: None,
+                };
+                rule.offer(key.clone(), hit, wm, &mut self.book, &mut self.used);
+                if let (Some(priv_rule), false) = (&mut r.privilege, self.used.is_empty()) {
+                    priv_rule.on_burst(&key, &self.used, &mut self.book);
+                }
+            }
+        }
+        if let Some(rule) = &mut r.denied_granted {
+            if f.denied || f.granted {
+                if let (Some(p), Some(op), Some(res)) = (f.principal, f.operation, f.resource_key())
+                {
+                    let key = format!("principal={p},operation={op},resource={res}");
+                    let step = if f.denied { Step::A } else { Step::B };
+                    // Grants are kept even where no denial was seen yet: a
+                    // denial from a partition that is behind may still come.
+                    rule.offer(key, step, EventRef::of(f), wm, &mut self.book);
+                }
+            }
+        }
+        let ok = matches!(f.e.verdict, Verdict::Allowed | Verdict::Success) && !f.e.request_failed;
+        if let Some(rule) = &mut r.privilege {
+            if ok && (facts::is_privilege_change(f.e) || f.e.role().is_some()) {
+                rule.on_change(EventRef::of(f), f.privilege_targets(), &mut self.book);
+            }
+        }
+    }
+
+    fn singles(&mut self, f: &Facts<'_>) {
+        for &(rule, severity, keep_alive) in &self.rules.singles {
+            let Some(key) = rule.matches(f, &self.rules.admin_roles) else {
+                continue;
+            };
+            let ev = EventRef::of(f);
+            if !self.book.extend(rule.name(), &key, &ev) {
+                let mut a = Alert::new(rule.name(), severity, key, &[&ev]);
+                a.summary = rule.describe(f);
+                self.book.fire(rule.name(), a, keep_alive);
+            }
+        }
+    }
+
+    fn custom(&mut self, f: &Facts<'_>, wm: i64) {
+        for c in &mut self.rules.custom {
+            match c {
+                Custom::Count(rule, cfg) => {
+                    if !cfg.matches.matches(f.e) {
+                        continue;
+                    }
+                    let Some(key) = group_key(&cfg.group_by, f) else {
+                        continue;
+                    };
+                    let value = cfg.field.and_then(|fl| fl.value(f));
+                    if cfg.kind == CustomKind::Distinct && value.is_none() {
+                        continue;
+                    }
+                    let hit = Hit {
+                        event: EventRef::of(f),
+                        value,
+                    };
+                    rule.offer(key, hit, wm, &mut self.book, &mut self.used);
+                }
+                Custom::Sequence(rule, cfg) => {
+                    let step = if cfg.matches.matches(f.e) {
+                        Step::A
+                    } else if cfg.then.as_ref().is_some_and(|t| t.matches(f.e)) {
+                        Step::B
+                    } else {
+                        continue;
+                    };
+                    let Some(key) = group_key(&cfg.group_by, f) else {
+                        continue;
+                    };
+                    rule.offer(key, step, EventRef::of(f), wm, &mut self.book);
+                }
+                Custom::New(rule, cfg) => {
+                    if !cfg.matches.matches(f.e) {
+                        continue;
+                    }
+                    let (Some(key), Some(v)) = (
+                        group_key(&cfg.group_by, f),
+                        cfg.field.and_then(|fl| fl.value(f)),
+                    ) else {
+                        continue;
+                    };
+                    rule.offer(&key, &v, &EventRef::of(f), &mut self.book);
+                }
+            }
+        }
+    }
+
+    fn sweep(&mut self) {
+        let wm = self.watermark();
+        let r = &mut self.rules;
+        for rule in [&mut r.bruteforce_ip, &mut r.bruteforce_id, &mut r.burst]
+            .into_iter()
+            .flatten()
+        {
+            rule.expire(wm);
+        }
+        for rule in [&mut r.logins, &mut r.denied_granted].into_iter().flatten() {
+            rule.expire(wm);
+        }
+        if let Some(p) = &mut r.privilege {
+            p.expire(wm);
+        }
+        for c in &mut r.custom {
+            match c {
+                Custom::Count(rule, _) => rule.expire(wm),
+                Custom::Sequence(rule, _) => rule.expire(wm),
+                Custom::New(..) => {}
+            }
+        }
+    }
+
+    /// Processing-time check for `audit_stream_silence` (`run` calls it
+    /// on a timer): an alert when no event arrived for the set time.
+    pub fn tick(&mut self, now: Instant, out: &mut Vec<Alert>) {
+        let Some(secs) = self.rules.silence_secs else {
+            return;
+        };
+        let quiet = now.saturating_duration_since(self.last_arrival);
+        if self.silence_fired || quiet < Duration::from_secs(secs) {
+            return;
+        }
+        self.silence_fired = true;
+        let since = crate::event::now_nanos() - quiet.as_nanos() as i64;
+        let mut a = Alert::new(
+            "audit_stream_silence",
+            self.rules.silence_severity,
+            "stream".into(),
+            &[],
+        );
+        a.id = alert::alert_id("audit_stream_silence", "stream", since / 1_000_000_000);
+        a.first_time = since;
+        a.last_time = crate::event::now_nanos();
+        a.summary = format!(
+            "No audit events for {} (since {}).",
+            alert::span_words(quiet.as_nanos() as i64),
+            crate::event::time::format_rfc3339_nanos(since)
+        );
+        a.closed = true;
+        self.book.fire("audit_stream_silence", a, 0);
+        self.book.close_before(i64::MAX);
+        self.drain(out);
+    }
+
+    /// Closes every open alert (end of input or shutdown).
+    pub fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.book.close_all();
+        self.drain(out);
+    }
+
+    fn drain(&mut self, out: &mut Vec<Alert>) {
+        self.stats.alerts += self.book.out.len() as u64;
+        out.append(&mut self.book.out);
+    }
+
+    /// Counters, with the state sizes as of now.
+    pub fn stats(&self) -> DetectStats {
+        let r = &self.rules;
+        let mut keys = 0u64;
+        let mut evictions = 0u64;
+        for c in [&r.bruteforce_ip, &r.bruteforce_id, &r.burst]
+            .into_iter()
+            .flatten()
+        {
+            keys += c.keys() as u64;
+            evictions += c.evictions();
+        }
+        for s in [&r.logins, &r.denied_granted].into_iter().flatten() {
+            keys += s.keys() as u64;
+            evictions += s.evictions();
+        }
+        if let Some((n, _, _)) = &r.new_ip {
+            keys += n.keys() as u64;
+            evictions += n.evictions();
+        }
+        if let Some(p) = &r.privilege {
+            keys += p.keys() as u64;
+        }
+        DetectStats {
+            keys: keys + self.seen.len() as u64,
+            evictions,
+            open_alerts: self.book.open_count() as u64,
+            ..self.stats
+        }
+    }
+}
+
+/// `failed_logins_then_success` groups by source address, or by the
+/// credential when the event has no address.
+fn login_key(f: &Facts<'_>) -> Option<String> {
+    match (f.source_ip, f.extras.identifier.as_deref()) {
+        (Some(ip), _) => Some(format!("source_ip={ip}")),
+        (None, Some(id)) => Some(format!("identifier={id}")),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod custom_tests;
+#[cfg(test)]
+mod tests;

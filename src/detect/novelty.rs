@@ -1,0 +1,199 @@
+//! New-value rules: a group (a principal) shows a value it has not shown
+//! before — `new_source_ip` (the value is the address's /24 or /64
+//! network) and user-defined `new_value` rules.
+//!
+//! A group seen for the first time learns its value silently: novelty
+//! needs history. Values are forgotten `ttl` after they were last seen
+//! (event time), and each group keeps at most [`MAX_VALUES`] of them.
+
+use std::net::IpAddr;
+
+use super::alert::{Alert, EventRef};
+use super::state::{Book, Keyed};
+use crate::event::Severity;
+
+/// Most values remembered per group; the least recently seen go first.
+pub const MAX_VALUES: usize = 64;
+
+/// A new-value rule.
+pub struct NoveltyRule {
+    pub name: &'static str,
+    pub severity: Severity,
+    pub ttl: i64,
+    pub describe: fn(&Alert, &str, usize) -> String,
+    groups: Keyed<String, Vec<(String, i64)>>,
+}
+
+impl NoveltyRule {
+    pub fn new(
+        name: &'static str,
+        severity: Severity,
+        ttl: i64,
+        max_keys: usize,
+        describe: fn(&Alert, &str, usize) -> String,
+    ) -> NoveltyRule {
+        NoveltyRule {
+            name,
+            severity,
+            ttl,
+            describe,
+            groups: Keyed::new(max_keys),
+        }
+    }
+
+    pub fn keys(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn evictions(&self) -> u64 {
+        self.groups.evictions
+    }
+
+    /// Offers `value` for `key`; true when it was new to a group with
+    /// history (and an alert fired).
+    pub fn offer(&mut self, key: &str, value: &str, e: &EventRef, book: &mut Book) -> bool {
+        let t = e.time;
+        let horizon = t.saturating_sub(self.ttl);
+        let known = self.groups.entry(key.to_owned(), t, horizon, Vec::new);
+        known.retain(|(_, seen)| *seen >= horizon);
+        if let Some(slot) = known.iter_mut().find(|(v, _)| v == value) {
+            slot.1 = slot.1.max(t);
+            return false;
+        }
+        let had = known.len();
+        if known.len() >= MAX_VALUES {
+            if let Some(oldest) = (0..known.len()).min_by_key(|&i| known[i].1) {
+                known.swap_remove(oldest);
+            }
+        }
+        known.push((value.to_owned(), t));
+        if had == 0 {
+            return false;
+        }
+        let group_key = format!("{key},value={value}");
+        let mut alert = Alert::new(self.name, self.severity, group_key, &[e]);
+        alert.summary = (self.describe)(&alert, value, had);
+        alert.closed = true;
+        book.fire(self.name, alert, 0);
+        true
+    }
+}
+
+/// The network of `ip` at the given prefix lengths, as `a.b.c.0/24`.
+pub fn network(ip: &str, v4_bits: u8, v6_bits: u8) -> Option<String> {
+    let addr: IpAddr = ip.trim().parse().ok()?;
+    Some(match addr {
+        IpAddr::V4(a) => {
+            let bits = v4_bits.min(32);
+            let mask = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            let net = std::net::Ipv4Addr::from(u32::from(a) & mask);
+            format!("{net}/{bits}")
+        }
+        IpAddr::V6(a) => {
+            let bits = v6_bits.min(128);
+            let mask = if bits == 0 {
+                0
+            } else {
+                u128::MAX << (128 - bits)
+            };
+            let net = std::net::Ipv6Addr::from(u128::from(a) & mask);
+            format!("{net}/{bits}")
+        }
+    })
+}
+
+/// A network written `10.0.0.0/8`, `2001:db8::/32` or as one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    addr: IpAddr,
+    bits: u8,
+}
+
+impl Cidr {
+    pub fn parse(s: &str) -> Option<Cidr> {
+        let (a, bits) = match s.split_once('/') {
+            Some((a, b)) => (a, Some(b.parse::<u8>().ok()?)),
+            None => (s, None),
+        };
+        let addr: IpAddr = a.trim().parse().ok()?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let bits = bits.unwrap_or(max);
+        (bits <= max).then_some(Cidr { addr, bits })
+    }
+
+    pub fn contains(&self, ip: &str) -> bool {
+        let Ok(ip) = ip.trim().parse::<IpAddr>() else {
+            return false;
+        };
+        match (self.addr, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = if self.bits == 0 {
+                    0
+                } else {
+                    u32::MAX << (32 - self.bits)
+                };
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = if self.bits == 0 {
+                    0
+                } else {
+                    u128::MAX << (128 - self.bits)
+                };
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `new_source_ip`'s sentence.
+pub fn describe_new_ip(a: &Alert, network: &str, known: usize) -> String {
+    format!(
+        "{} acted from {} in {network}, a network it has not used before ({known} known).",
+        a.principal.as_deref().unwrap_or("(unknown principal)"),
+        a.source_ips
+            .first()
+            .map(String::as_str)
+            .unwrap_or("an address"),
+    )
+}
+
+/// A user-defined new-value rule's sentence.
+pub fn describe_custom(a: &Alert, value: &str, known: usize) -> String {
+    format!(
+        "Rule {}: new value {value} for {} ({known} known before).",
+        a.rule,
+        a.group_key
+            .rsplit_once(",value=")
+            .map(|(k, _)| k)
+            .unwrap_or(&a.group_key)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks_and_cidrs() {
+        assert_eq!(network("192.0.2.77", 24, 64).unwrap(), "192.0.2.0/24");
+        assert_eq!(
+            network("2001:db8:1:2:3::9", 24, 64).unwrap(),
+            "2001:db8:1:2::/64"
+        );
+        assert!(network("not-an-ip", 24, 64).is_none());
+        let c = Cidr::parse("10.0.0.0/8").unwrap();
+        assert!(c.contains("10.200.1.1"));
+        assert!(!c.contains("11.0.0.1"));
+        assert!(Cidr::parse("192.0.2.5").unwrap().contains("192.0.2.5"));
+        assert!(Cidr::parse("10.0.0.0/33").is_none());
+        assert!(Cidr::parse("2001:db8::/32")
+            .unwrap()
+            .contains("2001:db8:ffff::1"));
+    }
+}

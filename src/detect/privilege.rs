@@ -1,0 +1,156 @@
+//! `privilege_change_during_denials`: a granted privilege change (role
+//! binding, ACL, `AlterAccess`) whose target — literal, prefix
+//! (`topic=sensitive-pii*`) or an enclosing scope — covers a resource of
+//! an active denial burst. "Active": the change falls between the burst's
+//! first denial and one burst window after its last.
+//!
+//! Either may arrive first: changes are kept for a window and bursts as
+//! long as `denial_burst` keeps them open, and each new change or burst
+//! event is checked against the other side.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use super::alert::{span_words, Alert, EventRef};
+use super::facts::ResourcePath;
+use super::state::Book;
+use crate::event::Severity;
+
+pub const NAME: &str = "privilege_change_during_denials";
+/// Most privilege changes remembered at once.
+const MAX_CHANGES: usize = 1024;
+/// Most denials remembered per burst.
+const MAX_DENIALS: usize = 200;
+/// Most bursts remembered at once.
+const MAX_BURSTS: usize = 10_000;
+
+struct Change {
+    event: EventRef,
+    targets: Vec<ResourcePath>,
+}
+
+#[derive(Default)]
+struct Burst {
+    first: i64,
+    last: i64,
+    denials: Vec<(EventRef, Option<ResourcePath>)>,
+}
+
+/// The rule's state.
+pub struct PrivilegeRule {
+    pub severity: Severity,
+    /// The burst window: how long after its last denial a burst is active.
+    pub window: i64,
+    changes: VecDeque<Change>,
+    bursts: HashMap<String, Burst>,
+    fired: HashSet<(Box<str>, String)>,
+}
+
+impl PrivilegeRule {
+    pub fn new(severity: Severity, window: i64) -> PrivilegeRule {
+        PrivilegeRule {
+            severity,
+            window,
+            changes: VecDeque::new(),
+            bursts: HashMap::new(),
+            fired: HashSet::new(),
+        }
+    }
+
+    pub fn keys(&self) -> usize {
+        self.changes.len() + self.bursts.len()
+    }
+
+    /// A granted privilege change.
+    pub fn on_change(&mut self, event: EventRef, targets: Vec<ResourcePath>, book: &mut Book) {
+        if targets.is_empty() {
+            return;
+        }
+        self.changes.push_back(Change { event, targets });
+        if self.changes.len() > MAX_CHANGES {
+            self.changes.pop_front();
+        }
+        let c = self.changes.len() - 1;
+        let keys: Vec<String> = self.bursts.keys().cloned().collect();
+        for k in keys {
+            self.evaluate(c, &k, book);
+        }
+    }
+
+    /// Denials that belong to the burst `key` (they fired it or joined it).
+    pub fn on_burst(&mut self, key: &str, denials: &[EventRef], book: &mut Book) {
+        if !self.bursts.contains_key(key) && self.bursts.len() >= MAX_BURSTS {
+            return;
+        }
+        let b = self.bursts.entry(key.to_owned()).or_insert_with(|| Burst {
+            first: i64::MAX,
+            last: i64::MIN,
+            denials: Vec::new(),
+        });
+        for d in denials {
+            b.first = b.first.min(d.time);
+            b.last = b.last.max(d.time);
+            if b.denials.len() < MAX_DENIALS {
+                let path = d.resource.as_deref().and_then(ResourcePath::parse_crn);
+                b.denials.push((d.clone(), path));
+            }
+        }
+        for c in 0..self.changes.len() {
+            self.evaluate(c, key, book);
+        }
+    }
+
+    fn evaluate(&mut self, c: usize, burst_key: &str, book: &mut Book) {
+        let (Some(change), Some(burst)) = (self.changes.get(c), self.bursts.get(burst_key)) else {
+            return;
+        };
+        let t = change.event.time;
+        if t < burst.first || t > burst.last.saturating_add(self.window) {
+            return;
+        }
+        let covered: Vec<&EventRef> = burst
+            .denials
+            .iter()
+            .filter(|(_, p)| {
+                p.as_ref()
+                    .is_some_and(|p| change.targets.iter().any(|t| t.covers(p)))
+            })
+            .map(|(e, _)| e)
+            .collect();
+        if covered.is_empty() {
+            return;
+        }
+        let group_key = format!("change={},{burst_key}", change.event.id);
+        let fired_key = (change.event.id.clone(), burst_key.to_owned());
+        if self.fired.contains(&fired_key) {
+            for d in covered {
+                book.extend(NAME, &group_key, d);
+            }
+            return;
+        }
+        let mut refs = covered.clone();
+        refs.push(&change.event);
+        let mut alert = Alert::new(NAME, self.severity, group_key, &refs);
+        alert.summary = format!(
+            "{} changed privileges on {} while {} was being denied there (burst since {} before the change).",
+            change.event.principal.as_deref().unwrap_or("An unknown principal"),
+            change.targets[0].display(),
+            burst_key.split_once('=').map(|(_, p)| p).unwrap_or(burst_key),
+            span_words(t - burst.first),
+        );
+        // The change is the alert's point; the principal shown is who made it.
+        alert.principal = change.event.principal.as_deref().map(str::to_owned);
+        book.fire(NAME, alert, self.window);
+        self.fired.insert(fired_key);
+    }
+
+    /// Forgets changes and bursts older than a window before `watermark`.
+    pub fn expire(&mut self, watermark: i64) {
+        let horizon = watermark.saturating_sub(self.window.saturating_mul(2));
+        self.changes.retain(|c| c.event.time >= horizon);
+        self.bursts.retain(|_, b| b.last >= horizon);
+        if self.fired.len() > MAX_CHANGES * 4 {
+            let live: HashSet<&str> = self.changes.iter().map(|c| &*c.event.id).collect();
+            self.fired.retain(|(id, _)| live.contains(&**id));
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! Sequence rules: at least N events of a first kind (A), then one of a
+//! second kind (B), per group, the B within the window after the A's.
+//! `failed_logins_then_success`, `denied_then_granted` and user-defined
+//! `sequence` rules.
+//!
+//! Order is event time, not arrival: a group keeps its recent A's and its
+//! last few B's, so an A that arrives after its B (another partition was
+//! behind) still completes the sequence. The alert is the A's and the B;
+//! it fires once, and the group is quiet for the keep-alive after it.
+
+use super::alert::{span_words, Alert, EventRef};
+use super::count::list;
+use super::state::{Book, Keyed};
+use crate::event::Severity;
+
+/// Most B events a group remembers for late A's.
+const KEEP_B: usize = 4;
+
+#[derive(Debug, Default)]
+struct Group {
+    a: Vec<EventRef>,
+    b: Vec<EventRef>,
+    /// No new alert from events at or before this time.
+    quiet_until: i64,
+}
+
+/// A sequence rule.
+pub struct SequenceRule {
+    pub name: &'static str,
+    pub severity: Severity,
+    pub min_a: u32,
+    pub window: i64,
+    pub keep_alive: i64,
+    pub describe: fn(&Alert, &[&EventRef], &EventRef) -> String,
+    groups: Keyed<String, Group>,
+}
+
+/// Which step an event is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    A,
+    B,
+}
+
+impl SequenceRule {
+    pub fn new(
+        name: &'static str,
+        severity: Severity,
+        min_a: u32,
+        window: i64,
+        keep_alive: i64,
+        max_keys: usize,
+        describe: fn(&Alert, &[&EventRef], &EventRef) -> String,
+    ) -> SequenceRule {
+        SequenceRule {
+            name,
+            severity,
+            min_a: min_a.max(1),
+            window,
+            keep_alive,
+            describe,
+            groups: Keyed::new(max_keys),
+        }
+    }
+
+    pub fn keys(&self) -> usize {
+        self.groups.len()
+    }
+
+    pub fn evictions(&self) -> u64 {
+        self.groups.evictions
+    }
+
+    /// Whether the group has an A on record: lets a caller skip the B's of
+    /// groups that never saw an A, which are most events (every granted
+    /// request is a B of `denied_then_granted`), unless they are late.
+    pub fn has_a(&mut self, key: &str) -> bool {
+        self.groups
+            .get_mut(&key.to_owned())
+            .is_some_and(|g| !g.a.is_empty())
+    }
+
+    /// Offers one event of group `key`; true when it completed a sequence.
+    pub fn offer(
+        &mut self,
+        key: String,
+        step: Step,
+        e: EventRef,
+        watermark: i64,
+        book: &mut Book,
+    ) -> bool {
+        let horizon = watermark.saturating_sub(self.window);
+        let g = self
+            .groups
+            .entry(key.clone(), e.time, horizon, Group::default);
+        if e.time <= g.quiet_until {
+            return false;
+        }
+        g.a.retain(|x| x.time >= horizon);
+        g.b.retain(|x| x.time >= horizon);
+        let candidates: Vec<EventRef> = match step {
+            Step::A => {
+                let at = g.a.partition_point(|x| x.time <= e.time);
+                g.a.insert(at, e.clone());
+                // A late A may complete a B already seen.
+                g.b.iter().filter(|b| b.time > e.time).cloned().collect()
+            }
+            Step::B => {
+                g.b.push(e.clone());
+                if g.b.len() > KEEP_B {
+                    g.b.remove(0);
+                }
+                vec![e]
+            }
+        };
+        for b in candidates {
+            let from = b.time.saturating_sub(self.window);
+            let a: Vec<&EventRef> =
+                g.a.iter()
+                    .filter(|x| x.time >= from && x.time < b.time)
+                    .collect();
+            if a.len() < self.min_a as usize {
+                continue;
+            }
+            let mut refs = a.clone();
+            refs.push(&b);
+            let mut alert = Alert::new(self.name, self.severity, key.clone(), &refs);
+            alert.summary = (self.describe)(&alert, &a, &b);
+            alert.closed = true;
+            g.quiet_until = b.time.saturating_add(self.keep_alive);
+            g.a.retain(|x| x.time > b.time);
+            g.b.clear();
+            book.fire(self.name, alert, 0);
+            return true;
+        }
+        false
+    }
+
+    pub fn expire(&mut self, watermark: i64) {
+        self.groups
+            .expire(watermark.saturating_sub(self.window.saturating_add(self.keep_alive)));
+    }
+}
+
+/// `failed_logins_then_success`'s sentence.
+pub fn describe_logins(a: &Alert, fails: &[&EventRef], ok: &EventRef) -> String {
+    let from = ok
+        .source_ip
+        .as_deref()
+        .map(|ip| format!(" from {ip}"))
+        .unwrap_or_default();
+    format!(
+        "{} failed authentications{from}, then a successful one as {} {} later{}.",
+        fails.len(),
+        ok.principal.as_deref().unwrap_or("(unknown principal)"),
+        span_words(ok.time - a.first_time),
+        list(" (credentials tried: ", &a.correlation.identifiers, ")")
+    )
+}
+
+/// `denied_then_granted`'s sentence.
+pub fn describe_denied_granted(a: &Alert, denied: &[&EventRef], ok: &EventRef) -> String {
+    format!(
+        "{} was denied {} time(s), then granted the same operation on {} {} later.",
+        a.principal.as_deref().unwrap_or("(unknown principal)"),
+        denied.len(),
+        ok.resource.as_deref().unwrap_or("the same resource"),
+        span_words(ok.time - a.first_time)
+    )
+}
+
+/// A user-defined sequence rule's sentence.
+pub fn describe_custom(a: &Alert, first: &[&EventRef], _: &EventRef) -> String {
+    format!(
+        "Rule {}: {} first-step event(s) then the second step for {} within {}.",
+        a.rule,
+        first.len(),
+        a.group_key,
+        span_words(a.last_time - a.first_time)
+    )
+}

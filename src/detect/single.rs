@@ -1,0 +1,128 @@
+//! Single-event rules: one event is enough. Events of the same group that
+//! follow within the keep-alive join the open alert (five topics deleted
+//! in a minute are one incident, not five).
+
+use super::facts::{Authn, Facts};
+use crate::event::Verdict;
+use crate::policy::glob::Glob;
+
+/// The built-in single-event rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Single {
+    AdminRoleGranted,
+    DestructiveOperation,
+    ApiKeyCreated,
+    IpFilterDenied,
+    ConfluentStaffAccess,
+}
+
+impl Single {
+    pub const ALL: [Single; 5] = [
+        Single::AdminRoleGranted,
+        Single::DestructiveOperation,
+        Single::ApiKeyCreated,
+        Single::IpFilterDenied,
+        Single::ConfluentStaffAccess,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Single::AdminRoleGranted => "admin_role_granted",
+            Single::DestructiveOperation => "destructive_operation",
+            Single::ApiKeyCreated => "api_key_created",
+            Single::IpFilterDenied => "ip_filter_denied",
+            Single::ConfluentStaffAccess => "confluent_staff_access",
+        }
+    }
+
+    /// The group key when `f` matches the rule.
+    pub fn matches(self, f: &Facts<'_>, admin_roles: &[Glob]) -> Option<String> {
+        let e = f.e;
+        let ok = matches!(e.verdict, Verdict::Allowed | Verdict::Success) && !e.request_failed;
+        let method = e.method().unwrap_or("").to_ascii_lowercase();
+        let verb = method.rsplit('.').next().unwrap_or("");
+        let who = f.principal.unwrap_or("-");
+        match self {
+            Single::AdminRoleGranted => {
+                let role = e.role()?;
+                let grants = !(verb.starts_with("delete")
+                    || verb.starts_with("unbind")
+                    || verb.starts_with("revoke")
+                    || verb.starts_with("remove")
+                    || verb.starts_with("get")
+                    || verb.starts_with("list"));
+                (ok && grants && admin_roles.iter().any(|g| g.matches(role))).then(|| {
+                    let to = f.extras.target_principal.as_deref().unwrap_or("-");
+                    format!("principal={who},grantee={to},role={role}")
+                })
+            }
+            Single::DestructiveOperation => {
+                let destroys = verb.starts_with("delete")
+                    && !verb.contains("link")
+                    && !verb.contains("acl")
+                    && !verb.contains("rolebinding")
+                    && ["topic", "environment", "cluster", "subject", "schema"]
+                        .iter()
+                        .any(|w| verb.contains(w));
+                (ok && destroys)
+                    .then(|| format!("principal={who},method={}", e.method().unwrap_or("")))
+            }
+            Single::ApiKeyCreated => {
+                let creates = (verb.starts_with("create") || verb.starts_with("add"))
+                    && verb.replace(['_', '-'], "").contains("apikey");
+                (ok && creates).then(|| format!("principal={who}"))
+            }
+            Single::IpFilterDenied => {
+                let filter = method.starts_with("ip-filter.") || method.starts_with("ipfilter.");
+                (filter && f.denied)
+                    .then(|| format!("principal={who},source_ip={}", f.source_ip.unwrap_or("-")))
+            }
+            Single::ConfluentStaffAccess => {
+                let staff = e.event_type().ends_with("/access-transparency")
+                    || method == "confluent.privileged.access"
+                    || f.principal == Some("User:confluent.privileged");
+                (staff && f.authn != Authn::Failed)
+                    .then(|| format!("principal={who},cluster={}", e.crn().cluster.unwrap_or("-")))
+            }
+        }
+    }
+
+    /// The alert's sentence, from its first event's facts.
+    pub fn describe(self, f: &Facts<'_>) -> String {
+        let who = f.principal.unwrap_or("an unknown principal");
+        let what = f.resource_crn.or(f.resource_name).unwrap_or("a resource");
+        let method = f.e.method().unwrap_or("an operation");
+        match self {
+            Single::AdminRoleGranted => format!(
+                "{who} granted the admin role {} to {} on {what}.",
+                f.e.role().unwrap_or("?"),
+                f.extras
+                    .target_principal
+                    .as_deref()
+                    .unwrap_or("a principal"),
+            ),
+            Single::DestructiveOperation => format!("{who} ran {method} on {what}."),
+            Single::ApiKeyCreated => format!("{who} created an API key ({what})."),
+            Single::IpFilterDenied => format!(
+                "An IP filter denied {who} from {}.",
+                f.source_ip.unwrap_or("an unknown address")
+            ),
+            Single::ConfluentStaffAccess => {
+                format!("Confluent staff accessed {what} (Access Transparency).")
+            }
+        }
+    }
+}
+
+/// The default admin role names.
+pub const ADMIN_ROLES: &[&str] = &[
+    "OrganizationAdmin",
+    "EnvironmentAdmin",
+    "CloudClusterAdmin",
+    "SystemAdmin",
+    "ClusterAdmin",
+    "SecurityAdmin",
+    "UserAdmin",
+    "AccountAdmin",
+    "FlinkAdmin",
+];

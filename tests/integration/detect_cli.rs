@@ -1,0 +1,132 @@
+//! `siem-bridge detect` as a user runs it: the incident scenario under
+//! `tests/data/detect/` (made by its `make_incident.py`) must raise exactly
+//! its expected alerts, each made of exactly its expected events.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+fn data(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/detect")
+        .join(name)
+}
+
+fn detect(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_siem-bridge"))
+        .arg("detect")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start siem-bridge");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+fn alerts(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON alert per line"))
+        .collect()
+}
+
+#[test]
+fn incident_raises_exactly_its_alerts() {
+    let (code, stdout, stderr) = detect(&[data("incident.jsonl").to_str().unwrap()], None);
+    assert_eq!(code, 0, "{stderr}");
+    let expected: BTreeMap<String, Vec<Vec<String>>> =
+        serde_json::from_slice(&std::fs::read(data("incident.expected.json")).unwrap()).unwrap();
+    let mut got: BTreeMap<String, Vec<Vec<String>>> = BTreeMap::new();
+    for a in alerts(&stdout) {
+        let mut ids: Vec<String> = a["event_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(
+            a["event_count"].as_u64().unwrap() as usize,
+            ids.len(),
+            "{a}"
+        );
+        // Alert fields a SOC reads are there.
+        for k in [
+            "id",
+            "severity",
+            "summary",
+            "first_time",
+            "last_time",
+            "group_key",
+        ] {
+            assert!(!a[k].is_null(), "{k} missing in {a}");
+        }
+        ids.sort();
+        got.entry(a["rule"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(ids);
+    }
+    for v in got.values_mut() {
+        v.sort();
+    }
+    let mut expected = expected;
+    for v in expected.values_mut() {
+        v.sort();
+    }
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn alert_ids_are_the_same_on_every_run() {
+    let a = detect(&[data("incident.jsonl").to_str().unwrap()], None).1;
+    let b = detect(&[data("incident.jsonl").to_str().unwrap()], None).1;
+    let ids = |s: &str| {
+        alerts(s)
+            .iter()
+            .map(|a| a["id"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert!(!ids(&a).is_empty());
+    assert_eq!(ids(&a), ids(&b));
+}
+
+#[test]
+fn stdin_bad_lines_are_reported_and_skipped() {
+    let good = std::fs::read_to_string(data("incident.jsonl")).unwrap();
+    let mut input = String::from("not json\n\n[1,2]\n");
+    input.push_str(&good);
+    let (code, stdout, stderr) = detect(&["-"], Some(input.as_bytes()));
+    assert_eq!(code, 0);
+    assert!(stderr.contains("-:1: skipped: not_json"), "{stderr}");
+    assert!(stderr.contains("-:3: skipped: not_object"), "{stderr}");
+    assert!(
+        !stderr.contains("-:2:"),
+        "a blank line is not a problem: {stderr}"
+    );
+    assert_eq!(alerts(&stdout).len(), 8, "the incident's eight alerts");
+}
+
+#[test]
+fn bad_detect_config_exits_2_with_every_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "[detect]\nallowed_lateness_secs = 10\n[detect.rules.denial_burst]\nthreshold = 0\n[detect.rules.nope]\n").unwrap();
+    let (code, _, stderr) = detect(&["--config", cfg.to_str().unwrap(), "-"], Some(b""));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("detect.rules.denial_burst.threshold"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("detect.rules.nope"), "{stderr}");
+}
