@@ -30,7 +30,7 @@ const BATCH: usize = 2000;
 fn events(n: usize) -> Vec<Arc<Event>> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/audit-events/sample.jsonl"
+        "/tests/data/audit-events/sample.jsonl"
     );
     let p = Processor::default();
     let templates: Vec<serde_json::Value> = std::fs::read_to_string(path)

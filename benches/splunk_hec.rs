@@ -27,9 +27,9 @@ const BATCH: usize = 1_000;
 fn events(n: usize) -> Vec<Arc<Event>> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/audit-events/sample.jsonl"
+        "/tests/data/audit-events/sample.jsonl"
     );
-    let raw = std::fs::read(path).expect("shared fixtures beside the repository");
+    let raw = std::fs::read(path).expect("tests/data/audit-events/sample.jsonl");
     let p = Processor::default();
     let templates: Vec<serde_json::Value> = raw
         .split(|&b| b == b'\n')

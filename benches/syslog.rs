@@ -3,7 +3,7 @@
 //! (a) an in-process TCP receiver that parses and counts frames, and
 //! (b) Debian's rsyslogd writing every message to a file, over plain TCP
 //! and over TLS. Events are the forwarded lines of
-//! `shared/fixtures/audit-events/sample.jsonl`, repeated.
+//! `tests/data/audit-events/sample.jsonl`, repeated.
 //!
 //! Run: `cargo bench --bench syslog` (needs rsyslogd and openssl:
 //! `bash scripts/setup.sh`). Figures go to BENCHMARKS.md by hand.
@@ -27,10 +27,10 @@ const BATCH: usize = 500;
 fn fixture() -> Vec<Arc<Event>> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/audit-events/sample.jsonl"
+        "/tests/data/audit-events/sample.jsonl"
     );
     std::fs::read(path)
-        .expect("shared fixtures")
+        .expect("tests/data/audit-events/sample.jsonl")
         .split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
         .filter_map(|l| match Processor::default().process(l, None, 0) {

@@ -1,5 +1,5 @@
 //! Kafka-side faults: a rebalance while batches are in flight (K2), offset
-//! commit errors and a broker outage (K8).
+//! commit errors and a broker outage (K8); cases of `docs/sinks.md` §6.1.
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -12,6 +12,7 @@ mod kafka_support;
 mod no_panic;
 mod observability;
 mod process;
+mod self_contained;
 mod splunk_hec;
 mod support;
 mod syslog;

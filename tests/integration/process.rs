@@ -1,6 +1,7 @@
 //! The `siem-bridge run` binary as a separate process against a Kafka that
 //! outlives it (the `mock-kafka` helper process): kill -9 at random points
-//! (K4) and SIGTERM while a sink fails forever (K5).
+//! (K4) and SIGTERM while a sink fails forever (K5); the K cases are in
+//! `docs/sinks.md` §6.1.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};

@@ -36,7 +36,7 @@ fn split_at_json<'a>(msg: &'a str, marker: &str) -> (&'a str, &'a str) {
 fn fixture_line(n: usize) -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/audit-events/sample.jsonl"
+        "/tests/data/audit-events/sample.jsonl"
     );
     std::fs::read_to_string(path)
         .unwrap()

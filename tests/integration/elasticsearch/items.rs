@@ -1,5 +1,5 @@
 //! A 200 read item by item, and answers that cannot be matched to the
-//! request (E3–E7, E11–E14).
+//! request (E3–E7, E11–E14 of `docs/sinks.md` §6.3).
 
 use siem_bridge::sink::elasticsearch::Action;
 use siem_bridge::sink::{Outcome, Sink};

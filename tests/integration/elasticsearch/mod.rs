@@ -1,5 +1,5 @@
 //! The Elasticsearch / OpenSearch sink, test cases E1–E16 of
-//! `shared/docs/sinks.md` §6.3: error paths against the in-repo fake
+//! `docs/sinks.md` §6.3: error paths against the in-repo fake
 //! (`support::es`), the real protocol against osmem-server
 //! (`support::osmem`), and one end-to-end replay through the pipeline
 //! (`pipeline`). Elsewhere [`deliver`] stands in for the pipeline by
@@ -21,7 +21,7 @@ use siem_bridge::sink::{Outcome, SendReport, Sink};
 
 use crate::support::sample_lines;
 
-/// Every event of the shared fixture that is forwarded (no filter).
+/// Every event of the audit-event fixture that is forwarded (no filter).
 pub fn fixture_events() -> Vec<Arc<Event>> {
     let p = Processor {
         filtering: false,

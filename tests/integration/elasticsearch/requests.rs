@@ -1,5 +1,5 @@
 //! Whole requests: what goes on the wire, and HTTP-level answers
-//! (E1, E2, E8, E9, E10, E15, timeouts, caps, auth).
+//! (E1, E2, E8, E9, E10, E15 of `docs/sinks.md` §6.3, timeouts, caps, auth).
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! H12–H16: indexer acknowledgement.
+//! H12–H16 (`docs/sinks.md` §6.2): indexer acknowledgement.
 
 use std::collections::HashSet;
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! H1–H6, H9, H10, H18: requests, headers, and what each failure class
+//! H1–H6, H9, H10, H18 (`docs/sinks.md` §6.2): requests, headers, and what each failure class
 //! does to the events.
 
 use std::collections::HashSet;

@@ -1,4 +1,5 @@
-//! H7, H8, H11, H17, H19: bad events, sizes, and the health endpoint.
+//! H7, H8, H11, H17, H19 (`docs/sinks.md` §6.2): bad events, sizes, and
+//! the health endpoint.
 
 use std::sync::Arc;
 

@@ -1,5 +1,5 @@
 //! The Splunk HEC sink against the fake HEC (`support::hec`): test cases
-//! H1–H19 of `shared/docs/sinks.md` §6.2, at the sink level (the
+//! H1–H19 of `docs/sinks.md` §6.2, at the sink level (the
 //! pipeline's backoff, dead-letter writes and offsets are tested with the
 //! pipeline).
 
@@ -22,7 +22,7 @@ use crate::support::hec::FakeHec;
 use crate::support::sample_lines;
 
 /// `n` enriched events with ids `evt-00000`, `evt-00001`, … made from the
-/// forwarded events of the shared fixture (small ones only).
+/// forwarded events of the audit-event fixture (small ones only).
 pub fn events(n: usize) -> Vec<Arc<Event>> {
     let p = Processor::default();
     let templates: Vec<serde_json::Value> = sample_lines()

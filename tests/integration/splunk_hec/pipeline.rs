@@ -19,7 +19,7 @@ use crate::support::hec::{FakeHec, Fault, HecOptions};
 const N: usize = 10_000;
 
 /// Partitions: the mock broker keeps at most 5 MiB per partition and
-/// silently drops older records (`test-infra.md` §1), so 10,000 events of
+/// silently drops older records (`docs/test-infra.md` §1), so 10,000 events of
 /// about 1 KB are spread over 8.
 const PARTITIONS: i32 = 8;
 

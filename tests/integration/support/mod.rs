@@ -5,13 +5,14 @@ pub mod osmem;
 
 use std::path::PathBuf;
 
-/// `shared/` beside the repository (the fixtures and docs live there).
-pub fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+/// The audit-event fixtures: `sample.jsonl` and its README (the expected
+/// result of every line).
+pub fn fixtures_dir() -> PathBuf {
+    repo().join("tests/data/audit-events")
 }
 
 pub fn sample_jsonl() -> PathBuf {
-    shared().join("fixtures/audit-events/sample.jsonl")
+    fixtures_dir().join("sample.jsonl")
 }
 
 pub fn repo() -> PathBuf {
@@ -20,7 +21,7 @@ pub fn repo() -> PathBuf {
 
 /// The lines of `sample.jsonl`, as bytes, without their newline.
 pub fn sample_lines() -> Vec<Vec<u8>> {
-    let raw = std::fs::read(sample_jsonl()).expect("shared/fixtures/audit-events/sample.jsonl");
+    let raw = std::fs::read(sample_jsonl()).expect("tests/data/audit-events/sample.jsonl");
     raw.split(|&b| b == b'\n')
         .filter(|l| !l.is_empty())
         .map(|l| l.to_vec())

@@ -1,6 +1,6 @@
 //! A real receiver: Debian's rsyslogd, started per test in the foreground
 //! with its own work directory, certificates and free ports, with plain
-//! TCP, UDP, TLS and mutual-TLS inputs (`shared/docs/test-infra.md` §5).
+//! TCP, UDP, TLS and mutual-TLS inputs (`docs/test-infra.md` §5).
 //! Each input writes the raw message it received (framing removed) as one
 //! JSON string per line to `out/<input>.log`.
 
