@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::kafka_support::*;
+use crate::support::kafka::*;
 
 /// The mock cluster in its own process; killed on drop.
 struct KafkaProcess {
@@ -112,7 +112,13 @@ fn delivered_ids(path: &Path) -> HashMap<String, usize> {
 async fn k4_kill_9_at_random_points_then_restart_loses_nothing() {
     let kafka = KafkaProcess::start(8);
     let n = 20_000;
-    produce(&kafka.bootstrap, TOPIC, 8, &events(0..n)).await;
+    produce(
+        &kafka.bootstrap,
+        TOPIC,
+        &round_robin(8, &records(0..n)),
+        Sending::Pipelined,
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let sink = dir.path().join("events.ndjson");
     let cfg = write_config(dir.path(), &kafka.bootstrap, "g-k4", &sink);
@@ -179,7 +185,13 @@ async fn k4_kill_9_at_random_points_then_restart_loses_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn k5_sigterm_while_the_sink_fails_forever_exits_in_time_and_commits_nothing() {
     let kafka = KafkaProcess::start(2);
-    produce(&kafka.bootstrap, TOPIC, 2, &events(0..200)).await;
+    produce(
+        &kafka.bootstrap,
+        TOPIC,
+        &round_robin(2, &records(0..200)),
+        Sending::Pipelined,
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     // The sink's directory is a regular file: every write fails
     // (retryable) until the file is removed.

@@ -4,8 +4,9 @@
 use siem_bridge::sink::elasticsearch::Action;
 use siem_bridge::sink::{Outcome, Sink};
 
-use super::{assert_once, classes, deliver, events, ids, sink};
+use super::{assert_once, classes, deliver, sink};
 use crate::support::es::{FakeEs, Reply};
+use crate::support::{events, ids};
 
 #[tokio::test]
 async fn e3_mixed_items_only_429_and_5xx_items_are_resent() {

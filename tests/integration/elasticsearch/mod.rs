@@ -19,7 +19,7 @@ use siem_bridge::event::{Disposition, Event, Processor};
 use siem_bridge::sink::elasticsearch::{Compression, ElasticsearchConfig, ElasticsearchSink};
 use siem_bridge::sink::{Outcome, SendReport, Sink};
 
-use crate::support::sample_lines;
+use crate::support::{ids, sample_lines};
 
 /// Every event of the audit-event fixture that is forwarded (no filter).
 pub fn fixture_events() -> Vec<Arc<Event>> {
@@ -34,33 +34,6 @@ pub fn fixture_events() -> Vec<Arc<Event>> {
             _ => None,
         })
         .collect()
-}
-
-/// `n` events with ids `evt-00000`, … made from the fixture's small
-/// forwarded events.
-pub fn events(n: usize) -> Vec<Arc<Event>> {
-    let p = Processor::default();
-    let templates: Vec<serde_json::Value> = sample_lines()
-        .into_iter()
-        .filter(|l| l.len() < 20_000)
-        .filter(|l| matches!(p.process(l, None, 0), Disposition::Forward(_)))
-        .map(|l| serde_json::from_slice(&l).unwrap())
-        .collect();
-    assert!(templates.len() > 50, "fixture events");
-    (0..n)
-        .map(|i| {
-            let mut v = templates[i % templates.len()].clone();
-            v["id"] = serde_json::json!(format!("evt-{i:05}"));
-            match p.process(v.to_string().as_bytes(), None, 0) {
-                Disposition::Forward(e) => Arc::new(e),
-                other => panic!("template {i}: {}", other.label()),
-            }
-        })
-        .collect()
-}
-
-pub fn ids(events: &[Arc<Event>]) -> Vec<String> {
-    events.iter().map(|e| e.id().to_owned()).collect()
 }
 
 /// A sink on `url` with test-friendly settings (no gzip, 2 s timeout),

@@ -7,8 +7,9 @@ use siem_bridge::secret::Secret;
 use siem_bridge::sink::elasticsearch::{Compression, Flavor};
 use siem_bridge::sink::{Outcome, Sink};
 
-use super::{assert_once, classes, deliver, events, ids, sink};
+use super::{assert_once, classes, deliver, sink};
 use crate::support::es::{FakeEs, Reply};
+use crate::support::{events, ids};
 
 #[tokio::test]
 async fn e1_happy_path_body_headers_ids() {

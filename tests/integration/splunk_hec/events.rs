@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use siem_bridge::sink::{Outcome, Sink};
 
-use super::{all_accepted, config, counts, deliver, events, ids, sink};
+use super::{all_accepted, config, counts, deliver, sink};
 use crate::support::hec::{FakeHec, Fault, HecOptions};
+use crate::support::{events, ids};
 
 fn class(outcomes: &[Outcome]) -> HashSet<&'static str> {
     outcomes.iter().map(Outcome::class).collect()

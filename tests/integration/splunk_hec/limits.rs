@@ -6,8 +6,9 @@ use std::sync::Arc;
 use siem_bridge::event::Event;
 use siem_bridge::sink::{Outcome, Sink, SinkConfig};
 
-use super::{counts, events, ids, sink};
+use super::{counts, sink};
 use crate::support::hec::{FakeHec, Fault, HecOptions, Poison};
+use crate::support::{events, ids};
 
 /// A copy of `e` with a `pad` member of `bytes` characters and a new id.
 fn padded(e: &Event, id: &str, bytes: usize) -> Arc<Event> {

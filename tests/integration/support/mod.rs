@@ -1,32 +1,22 @@
-//! Shared helpers for the integration tests.
+//! Test support in one place: fixtures, Kafka, waiting, certificates, and
+//! every fake server. The benches include the self-contained modules by
+//! `#[path]` (`benches/support/mod.rs`).
 
 pub mod es;
+pub mod fixture;
+pub mod hec;
+pub mod kafka;
 pub mod osmem;
+pub mod pipeline;
+pub mod pki;
+pub mod sinks;
+pub mod tansu;
+pub mod wait;
 
 use std::path::PathBuf;
 
-/// The audit-event fixtures: `sample.jsonl` and its README (the expected
-/// result of every line).
-pub fn fixtures_dir() -> PathBuf {
-    repo().join("tests/data/audit-events")
-}
-
-pub fn sample_jsonl() -> PathBuf {
-    fixtures_dir().join("sample.jsonl")
-}
+pub use fixture::{events, fixtures_dir, ids, sample_jsonl, sample_lines};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
-
-/// The lines of `sample.jsonl`, as bytes, without their newline.
-pub fn sample_lines() -> Vec<Vec<u8>> {
-    let raw = std::fs::read(sample_jsonl()).expect("tests/data/audit-events/sample.jsonl");
-    raw.split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| l.to_vec())
-        .collect()
-}
-
-pub mod hec;
-pub mod pki;
