@@ -1,6 +1,6 @@
 //! The `enrichment` object: computed once per event, read by filters,
 //! sinks, dashboards and outside checks. Its field names are a contract
-//! (README "Enrichment fields").
+//! (`docs/events.md`, "Enrichment fields").
 
 use std::fmt;
 

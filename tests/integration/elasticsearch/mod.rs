@@ -94,15 +94,19 @@ pub fn assert_once(writes: &HashMap<String, usize>, events: &[Arc<Event>]) {
     }
 }
 
-/// The `config.example.toml` snippet handed to the lead loads through the
-/// real config loader (with `${ES_PASSWORD}` interpolated), and a broken
-/// sink table is reported key by key, with lines.
+/// The `elasticsearch` table of `config.example.toml`, alone, loads
+/// through the real config loader (with `${ES_PASSWORD}` interpolated), and
+/// a broken sink table is reported key by key, with lines.
 #[test]
 fn config_example_snippet_loads_and_problems_name_their_keys() {
-    let doc = std::fs::read_to_string(crate::support::repo().join("docs/readme/elasticsearch.md"))
-        .unwrap();
-    let start = doc.find("```toml\n").expect("a toml block") + 8;
-    let snippet = &doc[start..start + doc[start..].find("```").unwrap()];
+    let doc = std::fs::read_to_string(crate::support::repo().join("config.example.toml")).unwrap();
+    let start = doc
+        .find("[[sinks]]\ntype = \"elasticsearch\"")
+        .expect("an elasticsearch table");
+    let len = doc[start + 1..]
+        .find("\n[[")
+        .map_or(doc.len() - start, |n| n + 2);
+    let snippet = &doc[start..start + len];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.toml");
     let kafka = "[kafka]\nbootstrap_servers = \"localhost:9092\"\n\n";
