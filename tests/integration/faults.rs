@@ -9,6 +9,7 @@ use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 use siem_bridge::mock::MockKafka;
 use siem_bridge::sink::Sink;
 
+use crate::support::kafka::Sending::Pipelined;
 use crate::support::kafka::*;
 use crate::support::pipeline::Running;
 use crate::support::sinks::MemorySink;
@@ -24,13 +25,7 @@ async fn k2_rebalance_with_a_second_consumer_loses_nothing() {
     kafka.create_topic(TOPIC, 6).unwrap();
     let bs = kafka.bootstrap_servers();
     let n = 6000;
-    produce(
-        &bs,
-        TOPIC,
-        &round_robin(6, &records(0..n)),
-        Sending::Pipelined,
-    )
-    .await;
+    produce(&bs, TOPIC, &round_robin(6, &records(0..n)), Pipelined).await;
     let dir = tempfile::tempdir().unwrap();
     let dl = dir.path().join("dl.ndjson").to_string_lossy().into_owned();
     let mut cfg = config(&bs, "g-k2", &dl);
@@ -49,12 +44,8 @@ async fn k2_rebalance_with_a_second_consumer_loses_nothing() {
     );
     // A second member joins while the first has batches in flight.
     let second = Running::start(cfg, vec![b.clone() as Arc<dyn Sink>]);
-    assert!(
-        wait_until(secs(60), KAFKA_POLL, async || committed_total(
-            &bs, "g-k2", TOPIC, 6
-        ) == n as i64)
-        .await
-    );
+    let done = async || committed_total(&bs, "g-k2", TOPIC, 6) == n as i64;
+    assert!(wait_until(secs(60), KAFKA_POLL, done).await);
     first.stop().await;
     second.stop().await;
     assert!(!b.ids().is_empty(), "the second member got partitions");
@@ -83,13 +74,7 @@ async fn k8_offset_commit_errors_and_broker_down_up_lose_nothing() {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
         ],
     );
-    produce(
-        &bs,
-        TOPIC,
-        &round_robin(2, &records(0..500)),
-        Sending::Pipelined,
-    )
-    .await;
+    produce(&bs, TOPIC, &round_robin(2, &records(0..500)), Pipelined).await;
     let dir = tempfile::tempdir().unwrap();
     let dl = dir.path().join("dl.ndjson").to_string_lossy().into_owned();
     let sink = MemorySink::new("mem");
@@ -101,19 +86,9 @@ async fn k8_offset_commit_errors_and_broker_down_up_lose_nothing() {
     kafka.cluster().broker_down(1).unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     kafka.cluster().broker_up(1).unwrap();
-    produce(
-        &bs,
-        TOPIC,
-        &round_robin(2, &records(500..1000)),
-        Sending::Pipelined,
-    )
-    .await;
-    assert!(
-        wait_until(secs(60), KAFKA_POLL, async || committed_total(
-            &bs, "g-k8", TOPIC, 2
-        ) == 1000)
-        .await
-    );
+    produce(&bs, TOPIC, &round_robin(2, &records(500..1000)), Pipelined).await;
+    let done = async || committed_total(&bs, "g-k8", TOPIC, 2) == 1000;
+    assert!(wait_until(secs(60), KAFKA_POLL, done).await);
     run.stop().await;
     assert_eq!(sink.ids(), all(1000), "0 missing");
     eprintln!("k8: {} duplicates", sink.duplicates());
@@ -124,13 +99,7 @@ async fn k7_sink_stall_longer_than_max_poll_interval_keeps_the_group() {
     let kafka = MockKafka::start(1).unwrap();
     kafka.create_topic(TOPIC, 2).unwrap();
     let bs = kafka.bootstrap_servers();
-    produce(
-        &bs,
-        TOPIC,
-        &round_robin(2, &records(0..300)),
-        Sending::Pipelined,
-    )
-    .await;
+    produce(&bs, TOPIC, &round_robin(2, &records(0..300)), Pipelined).await;
     let dir = tempfile::tempdir().unwrap();
     let dl = dir.path().join("dl.ndjson").to_string_lossy().into_owned();
     let mut cfg = config(&bs, "g-k7", &dl);
@@ -147,12 +116,8 @@ async fn k7_sink_stall_longer_than_max_poll_interval_keeps_the_group() {
     tokio::time::sleep(Duration::from_secs(9)).await;
     assert_eq!(run.assignments(), 1, "no eviction, no rebalance");
     sink.release();
-    assert!(
-        wait_until(secs(30), KAFKA_POLL, async || committed_total(
-            &bs, "g-k7", TOPIC, 2
-        ) == 300)
-        .await
-    );
+    let done = async || committed_total(&bs, "g-k7", TOPIC, 2) == 300;
+    assert!(wait_until(secs(30), KAFKA_POLL, done).await);
     run.stop().await;
     assert_eq!(sink.ids(), all(300));
     assert_eq!(sink.duplicates(), 0, "no duplicate storm");

@@ -8,6 +8,7 @@ use siem_bridge::mock::MockKafka;
 use siem_bridge::sink::file::{FileConfig, FileSink, Fsync};
 use siem_bridge::sink::{Outcome, Sink};
 
+use crate::support::kafka::Sending::Pipelined;
 use crate::support::kafka::*;
 use crate::support::pipeline::Running;
 use crate::support::sinks::MemorySink;
@@ -130,19 +131,14 @@ async fn dead_letters_go_to_a_kafka_topic_with_coordinates() {
     let bs = kafka.bootstrap_servers();
     let mut values = records(0..5);
     values.push(b"{\"truncated\":".to_vec());
-    produce(&bs, TOPIC, &round_robin(1, &values), Sending::Pipelined).await;
+    produce(&bs, TOPIC, &round_robin(1, &values), Pipelined).await;
     let mut cfg = config(&bs, "g-dlt", "unused");
     cfg.dead_letter.path = None;
     cfg.dead_letter.topic = Some("dead-letters".into());
     let sink = MemorySink::new("mem");
     let run = Running::start(cfg, vec![sink.clone() as Arc<dyn Sink>]);
-    assert!(
-        wait_until(secs(20), KAFKA_POLL, async || committed(
-            &bs, "g-dlt", TOPIC, 1
-        )[&0]
-            == Some(6))
-        .await
-    );
+    let done = async || committed(&bs, "g-dlt", TOPIC, 1)[&0] == Some(6);
+    assert!(wait_until(secs(20), KAFKA_POLL, done).await);
     run.stop().await;
     // Read the dead-letter topic back.
     use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -173,13 +169,7 @@ async fn intake_pauses_while_too_much_is_in_flight() {
     let kafka = MockKafka::start(1).unwrap();
     kafka.create_topic(TOPIC, 2).unwrap();
     let bs = kafka.bootstrap_servers();
-    produce(
-        &bs,
-        TOPIC,
-        &round_robin(2, &records(0..2000)),
-        Sending::Pipelined,
-    )
-    .await;
+    produce(&bs, TOPIC, &round_robin(2, &records(0..2000)), Pipelined).await;
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(&bs, "g-pause", &dir.path().join("dl").to_string_lossy());
     cfg.pipeline.batch_max_events = 10;
@@ -205,12 +195,8 @@ async fn intake_pauses_while_too_much_is_in_flight() {
     // Bounded: the limit plus what was already fetched when the pause began.
     assert!(pending < 50_000 + 64 * 1024 * 2, "{pending} bytes pending");
     sink.release();
-    assert!(
-        wait_until(secs(30), KAFKA_POLL, async || committed_total(
-            &bs, "g-pause", TOPIC, 2
-        ) == 2000)
-        .await
-    );
+    let done = async || committed_total(&bs, "g-pause", TOPIC, 2) == 2000;
+    assert!(wait_until(secs(30), KAFKA_POLL, done).await);
     run.stop().await;
     assert_eq!(sink.ids().len(), 2000);
 }
@@ -225,7 +211,7 @@ fn zero_config_run_writes_to_stdout() {
         &bs,
         TOPIC,
         &round_robin(1, &records(0..10)),
-        Sending::Pipelined,
+        Pipelined,
     ));
     let dir = tempfile::tempdir().unwrap();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_siem-bridge"))

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::kafka::Sending::Pipelined;
 use crate::support::kafka::*;
 
 /// The mock cluster in its own process; killed on drop.
@@ -116,7 +117,7 @@ async fn k4_kill_9_at_random_points_then_restart_loses_nothing() {
         &kafka.bootstrap,
         TOPIC,
         &round_robin(8, &records(0..n)),
-        Sending::Pipelined,
+        Pipelined,
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
@@ -189,7 +190,7 @@ async fn k5_sigterm_while_the_sink_fails_forever_exits_in_time_and_commits_nothi
         &kafka.bootstrap,
         TOPIC,
         &round_robin(2, &records(0..200)),
-        Sending::Pipelined,
+        Pipelined,
     )
     .await;
     let dir = tempfile::tempdir().unwrap();

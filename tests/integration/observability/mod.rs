@@ -13,6 +13,7 @@ use siem_bridge::sink::Sink;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use crate::support::kafka::Sending::Pipelined;
 use crate::support::kafka::*;
 use crate::support::sinks::{Behaviour, MemorySink};
 use crate::support::wait::{secs, wait_until, KAFKA_POLL};
@@ -46,13 +47,8 @@ impl Served {
                 .unwrap()
             }
         });
-        assert!(
-            wait_until(secs(10), KAFKA_POLL, async || started
-                .lock()
-                .unwrap()
-                .is_some())
-            .await
-        );
+        let done = async || started.lock().unwrap().is_some();
+        assert!(wait_until(secs(10), KAFKA_POLL, done).await);
         let addr = started
             .lock()
             .unwrap()
@@ -135,7 +131,7 @@ async fn counters_lag_and_headroom_after_every_record_is_committed() {
     let dir = tempfile::tempdir().unwrap();
     let mut values = records(0..60);
     values.push(b"not json".to_vec());
-    produce(&bs, TOPIC, &round_robin(3, &values), Sending::Pipelined).await;
+    produce(&bs, TOPIC, &round_robin(3, &values), Pipelined).await;
     let config = with_policy(
         config(
             &bs,
@@ -146,15 +142,8 @@ async fn counters_lag_and_headroom_after_every_record_is_committed() {
     );
     let sink = MemorySink::new("mem");
     let (run, base) = Served::start(config, vec![sink.clone() as Arc<dyn Sink>]).await;
-    assert!(
-        wait_until(secs(30), KAFKA_POLL, async || committed_total(
-            &bs,
-            "g-metrics",
-            TOPIC,
-            3
-        ) == 61)
-        .await
-    );
+    let done = async || committed_total(&bs, "g-metrics", TOPIC, 3) == 61;
+    assert!(wait_until(secs(30), KAFKA_POLL, done).await);
     let m = metrics_until(&base, |m| (0..3).all(|p| m.get(&lag(p)) == Some(&0.0))).await;
     let v = |k: &str| {
         m.get(k)
@@ -289,12 +278,8 @@ async fn a_stuck_sink_shows_as_lag_shrinking_headroom_and_not_ready() {
     assert_eq!(m[&headroom(0)], 168.0);
     assert_eq!(get(&format!("{base}/ready")).await, (200, "ready\n".into()));
     run.stop().await;
-    assert!(
-        wait_until(secs(10), KAFKA_POLL, async || committed_total(
-            &bs, "g-stuck", TOPIC, 1
-        ) == 20)
-        .await
-    );
+    let done = async || committed_total(&bs, "g-stuck", TOPIC, 1) == 20;
+    assert!(wait_until(secs(10), KAFKA_POLL, done).await);
     assert_eq!(sink.ids().len(), 20);
 }
 

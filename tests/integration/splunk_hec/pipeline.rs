@@ -13,7 +13,8 @@ use siem_bridge::sink::Sink;
 
 use super::config;
 use crate::support::hec::{FakeHec, Fault, HecOptions};
-use crate::support::kafka::{committed, produce, records, round_robin, Sending, TOPIC};
+use crate::support::kafka::Sending::Pipelined;
+use crate::support::kafka::{committed, produce, records, round_robin, TOPIC};
 use crate::support::pipeline::Running;
 
 const N: usize = 10_000;
@@ -30,7 +31,7 @@ async fn produce_mapped(bootstrap: &str, records: &[Vec<u8>]) -> Vec<Vec<usize>>
         bootstrap,
         TOPIC,
         &round_robin(PARTITIONS, records),
-        Sending::Pipelined,
+        Pipelined,
     )
     .await;
     let mut at: Vec<Vec<Option<usize>>> = vec![Vec::new(); PARTITIONS as usize];

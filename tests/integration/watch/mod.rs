@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use siem_bridge::mock::MockKafka;
 
-use crate::support::kafka::{produce, Record, Sending, TOPIC};
+use crate::support::kafka::Sending::Pipelined;
+use crate::support::kafka::{produce, Record, TOPIC};
 
 /// What varies between test events.
 #[derive(Clone)]
@@ -60,7 +61,7 @@ pub async fn cluster(partitions: i32, records: &[Record]) -> (MockKafka, String)
     let kafka = MockKafka::start(1).unwrap();
     kafka.create_topic(TOPIC, partitions).unwrap();
     let bootstrap = kafka.bootstrap_servers();
-    produce(&bootstrap, TOPIC, records, Sending::Pipelined).await;
+    produce(&bootstrap, TOPIC, records, Pipelined).await;
     (kafka, bootstrap)
 }
 
@@ -196,7 +197,7 @@ async fn follows_live_until_ctrl_c() {
         &b,
         TOPIC,
         &[rec(Ev::new("live").json(), 1, now_ms())],
-        Sending::Pipelined,
+        Pipelined,
     )
     .await;
     assert!(next(&mut out).await.contains("\"id\":\"live\""));
