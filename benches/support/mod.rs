@@ -20,7 +20,7 @@ pub mod osmem;
 pub mod pki;
 #[path = "../../tests/integration/syslog/rsyslogd.rs"]
 pub mod rsyslogd;
-#[path = "../../tests/integration/syslog/fake.rs"]
+#[path = "../../tests/integration/support/syslog_fake.rs"]
 pub mod syslog_fake;
 #[path = "../../tests/integration/support/wait.rs"]
 pub mod wait;

@@ -10,6 +10,7 @@ pub mod osmem;
 pub mod pipeline;
 pub mod pki;
 pub mod sinks;
+pub mod syslog_fake;
 pub mod tansu;
 pub mod wait;
 
