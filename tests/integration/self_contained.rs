@@ -47,6 +47,40 @@ fn nothing_reads_files_beside_the_repository() {
     );
 }
 
+/// The `docs/….md` paths cited in `text`.
+fn cited_docs(text: &str) -> Vec<&str> {
+    let ok = |c: char| c.is_ascii_alphanumeric() || "_-./".contains(c);
+    text.match_indices("docs/")
+        .filter(|(i, _)| !text[..*i].ends_with(|c: char| ok(c)))
+        .filter_map(|(i, _)| {
+            let path = &text[i..i + text[i..].find(|c: char| !ok(c)).unwrap_or(text.len() - i)];
+            let path = path.trim_end_matches('.');
+            path.ends_with(".md").then_some(path)
+        })
+        .collect()
+}
+
+#[test]
+fn every_doc_the_code_cites_exists() {
+    let mut missing = Vec::new();
+    for dir in ["src", "tests", "benches", "scripts"] {
+        for path in files(&repo().join(dir)) {
+            let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+            for doc in cited_docs(&text) {
+                if !repo().join(doc).is_file() {
+                    let rel = path.strip_prefix(repo()).unwrap().display().to_string();
+                    missing.push(format!("{rel}: {doc}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "cited docs that do not exist:\n{}",
+        missing.join("\n")
+    );
+}
+
 /// The targets of the relative Markdown links `[text](target)` in `text`.
 fn relative_links(text: &str) -> Vec<&str> {
     text.split("](")
