@@ -1,6 +1,7 @@
 //! Per-event cost of the core: validate + parse + enrich + filter + render
-//! the enriched JSON, for the ~1.4 KB authorization event of
-//! `shared/docs/peers.md` (appendix), 1,024 variants cycled, one thread.
+//! the enriched JSON, for a ~1.4 KB authorization event (`event` below; the
+//! event the peer forwarders were measured with), 1,024 variants cycled,
+//! one thread.
 //!
 //! Run: `cargo bench --bench core` (prints ns/event and events/s);
 //! `BREAKDOWN=1` first prints the cost of each stage alone; `ESCAPED=1`

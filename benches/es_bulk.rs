@@ -8,49 +8,20 @@
 //!
 //! Run: `cargo bench --bench es_bulk` (prints events/s and MB/s).
 
-#[path = "../tests/integration/support/es.rs"]
-mod es;
-#[path = "../tests/integration/support/osmem.rs"]
-mod osmem;
+mod support;
 
 use std::sync::Arc;
 use std::time::Instant;
 
-use siem_bridge::event::{Disposition, Event, Processor};
+use siem_bridge::event::Event;
 use siem_bridge::sink::elasticsearch::encode::Encoder;
 use siem_bridge::sink::elasticsearch::{
     Compression, ElasticsearchConfig, ElasticsearchSink, Flavor,
 };
 use siem_bridge::sink::{Outcome, Sink};
+use support::{es, fixture, osmem};
 
 const BATCH: usize = 2000;
-
-/// `n` events with unique ids made from the forwarded fixture events
-/// under 20 KB.
-fn events(n: usize) -> Vec<Arc<Event>> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/audit-events/sample.jsonl"
-    );
-    let p = Processor::default();
-    let templates: Vec<serde_json::Value> = std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .filter(|l| l.len() < 20_000)
-        .filter(|l| matches!(p.process(l.as_bytes(), None, 0), Disposition::Forward(_)))
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    (0..n)
-        .map(|i| {
-            let mut v = templates[i % templates.len()].clone();
-            v["id"] = serde_json::json!(format!("bench-{i:08}"));
-            match p.process(v.to_string().as_bytes(), None, 0) {
-                Disposition::Forward(e) => Arc::new(e),
-                _ => unreachable!("templates are forwarded"),
-            }
-        })
-        .collect()
-}
 
 fn report(label: &str, n: usize, bytes: usize, secs: f64) {
     println!(
@@ -80,14 +51,12 @@ fn sink(url: &str, compression: Compression, flavor: Flavor) -> ElasticsearchSin
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --all-targets` does not
-    // and runs this as a quick smoke test in debug mode.
-    let full = std::env::args().any(|a| a == "--bench");
+    let full = support::full_run();
     let n: usize = std::env::var("ES_BENCH_EVENTS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(if full { 100_000 } else { 4_000 });
-    let evs = events(n);
+    let evs = fixture::numbered(n, |i| format!("bench-{i:08}"));
     let avg = evs.iter().map(|e| e.json.len()).sum::<usize>() / n;
     println!(
         "{n} events, average enriched JSON {avg} bytes, batches of {BATCH}, 1 request in flight"
@@ -111,12 +80,7 @@ fn main() {
     let bytes: usize = evs.iter().map(|e| e.json.len()).sum();
     report("encode only (no I/O)", n, bytes, t.elapsed().as_secs_f64());
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    support::runtime().block_on(async {
         for (label, compression) in [
             ("fake _bulk, gzip (default)", Compression::Gzip),
             ("fake _bulk, no compression", Compression::None),

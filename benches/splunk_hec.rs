@@ -1,53 +1,26 @@
 //! Throughput of the Splunk HEC sink into the in-repo fake HEC
-//! (`tests/integration/support/hec.rs`, which parses and checks every
+//! (`tests/integration/support/hec/`, which parses and checks every
 //! envelope like Splunk does), over loopback HTTP/1.1, on this machine.
 //!
 //! Run: `cargo bench --bench splunk_hec` (prints events/s and MB/s per
 //! scenario). The fake shares the CPUs with the sink, so the figures are
 //! for sink + fake together; the encode-only line shows the sink's own cost.
 
-#[path = "../tests/integration/support/hec/mod.rs"]
-#[allow(dead_code)]
-mod hec;
+mod support;
 
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
-use siem_bridge::event::{Disposition, Event, Processor};
+use siem_bridge::event::Event;
 use siem_bridge::sink::splunk_hec::encode::Encoder;
 use siem_bridge::sink::splunk_hec::{SplunkHec, SplunkHecConfig};
 use siem_bridge::sink::{Outcome, Sink};
 
-use hec::{FakeHec, HecOptions};
+use support::fixture;
+use support::hec::{FakeHec, HecOptions};
 
 const BATCH: usize = 1_000;
-
-/// `n` distinct enriched events made from the forwarded fixture events.
-fn events(n: usize) -> Vec<Arc<Event>> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/audit-events/sample.jsonl"
-    );
-    let raw = std::fs::read(path).expect("shared fixtures beside the repository");
-    let p = Processor::default();
-    let templates: Vec<serde_json::Value> = raw
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty() && l.len() < 20_000)
-        .filter(|l| matches!(p.process(l, None, 0), Disposition::Forward(_)))
-        .map(|l| serde_json::from_slice(l).unwrap())
-        .collect();
-    (0..n)
-        .map(|i| {
-            let mut v = templates[i % templates.len()].clone();
-            v["id"] = serde_json::json!(format!("bench-{i:07}"));
-            match p.process(v.to_string().as_bytes(), None, 0) {
-                Disposition::Forward(e) => Arc::new(e),
-                _ => unreachable!("templates are forwarded"),
-            }
-        })
-        .collect()
-}
 
 fn config(hec: &FakeHec, extra: &str) -> SplunkHecConfig {
     toml::from_str(&format!(
@@ -103,11 +76,9 @@ async fn run(label: &str, events: &[Arc<Event>], acks: bool, extra: &str, in_fli
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this
-    // binary without it: then only a quick smoke run.
-    let full = std::env::args().any(|a| a == "--bench");
+    let full = support::full_run();
     let n = if full { 200_000 } else { 2_000 };
-    let evs = events(n);
+    let evs = fixture::numbered(n, |i| format!("bench-{i:07}"));
     let avg = evs.iter().map(|e| e.json.len()).sum::<usize>() / evs.len();
     println!("{n} events of {avg} bytes on average (enriched JSON), {BATCH} per send");
 
@@ -127,12 +98,7 @@ fn main() {
         1e9 / ns
     );
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
+    support::runtime().block_on(async {
         run(
             "acks off, no compression, 1 send in flight",
             &evs,

@@ -3,17 +3,12 @@
 //! (a) an in-process TCP receiver that parses and counts frames, and
 //! (b) Debian's rsyslogd writing every message to a file, over plain TCP
 //! and over TLS. Events are the forwarded lines of
-//! `shared/fixtures/audit-events/sample.jsonl`, repeated.
+//! `tests/data/audit-events/sample.jsonl`, repeated.
 //!
 //! Run: `cargo bench --bench syslog` (needs rsyslogd and openssl:
 //! `bash scripts/setup.sh`). Figures go to BENCHMARKS.md by hand.
 
-#[allow(dead_code)]
-#[path = "../tests/integration/syslog/fake.rs"]
-mod fake;
-#[allow(dead_code)]
-#[path = "../tests/integration/syslog/rsyslogd.rs"]
-mod rsyslogd;
+mod support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,18 +16,14 @@ use std::time::{Duration, Instant};
 use siem_bridge::event::{Disposition, Event, Processor};
 use siem_bridge::sink::syslog::{SyslogConfig, SyslogSink};
 use siem_bridge::sink::{Outcome, Sink};
+use support::wait::{secs, wait_until, FAKE_POLL};
+use support::{rsyslogd, syslog_fake};
 
 const BATCH: usize = 500;
 
 fn fixture() -> Vec<Arc<Event>> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/audit-events/sample.jsonl"
-    );
-    std::fs::read(path)
-        .expect("shared fixtures")
-        .split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
+    support::fixture::sample_lines()
+        .iter()
         .filter_map(|l| match Processor::default().process(l, None, 0) {
             Disposition::Forward(e) if e.json.len() < 100_000 => Some(Arc::new(e)),
             _ => None,
@@ -83,22 +74,17 @@ async fn send_all(s: &SyslogSink, events: &[Arc<Event>]) -> usize {
     bytes
 }
 
-async fn wait(done: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while !done() {
-        assert!(Instant::now() < deadline, "receiver did not get everything");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-}
-
 async fn to_counting_receiver(events: &[Arc<Event>], scale: usize) {
     let n = 200_000 / scale;
     let all = repeat(events, n);
-    let fake = fake::Fake::start(&[fake::Behavior::Count]).await;
+    let fake = syslog_fake::Fake::start(&[syslog_fake::Behavior::Count]).await;
     let s = sink(&format!("address = \"{}\"", fake.address()));
     let started = Instant::now();
     let bytes = send_all(&s, &all).await;
-    wait(|| fake.counted() == n).await;
+    assert!(
+        wait_until(secs(300), FAKE_POLL, async || fake.counted() == n).await,
+        "receiver did not get everything"
+    );
     report("tcp → counting receiver", n, bytes, started.elapsed());
 }
 
@@ -123,7 +109,10 @@ async fn to_rsyslog(events: &[Arc<Event>], scale: usize) {
         let started = Instant::now();
         let bytes = send_all(&s, &all).await;
         let sent = started.elapsed();
-        wait(|| rs.lines(input) >= n).await;
+        assert!(
+            wait_until(secs(300), FAKE_POLL, async || rs.lines(input) >= n).await,
+            "receiver did not get everything"
+        );
         report(
             &format!("{input} → rsyslogd (to file)"),
             n,
@@ -148,13 +137,7 @@ fn report(what: &str, n: usize, bytes: usize, took: Duration) {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; `cargo test --all-targets` runs this
-    // binary without it, unoptimised: then only a quick smoke run.
-    let scale = if std::env::args().any(|a| a == "--bench") {
-        1
-    } else {
-        100
-    };
+    let scale = if support::full_run() { 1 } else { 100 };
     let events = fixture();
     println!(
         "{} fixture events, mean enriched JSON {} bytes; batches of {BATCH}",
@@ -162,11 +145,7 @@ fn main() {
         events.iter().map(|e| e.json.len()).sum::<usize>() / events.len()
     );
     encode_bench(&events, scale);
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = support::runtime();
     rt.block_on(to_counting_receiver(&events, scale));
     rt.block_on(to_rsyslog(&events, scale));
 }

@@ -7,7 +7,7 @@
 //! | [`event`] | one record value → dead-letter reason, or an enriched event ([`event::Processor`]) |
 //! | [`event::view`] | the tolerant borrowed view of the fields we read |
 //! | [`event::validate`] | envelope validity and dead-letter reasons |
-//! | [`event::crn`], [`event::principal`], [`event::time`] | CRN-PARSE, rule NP, rule TIME |
+//! | [`event::crn`], [`event::principal`], [`event::time`] | CRN-PARSE, rule NP, rule TIME (`docs/audit-log-format.md` §7, §11) |
 //! | [`event::enrich`] | computes the `enrichment` contract |
 //! | [`event::enrichment`] | the [`event::Enrichment`] type: one text buffer, accessors |
 //! | [`event::write`] | the enrichment as JSON, on the hot path |

@@ -1,7 +1,44 @@
 //! Helpers shared by the benches (each bench is its own crate and declares
-//! `mod support;`).
+//! `mod support;`): the fixture events, the fake and real servers of the
+//! integration tests (included by `#[path]`, so `crate::support::…` means
+//! the same in both), the runtime, the Kafka backlog.
+
+// Each bench uses a part of this.
+#![allow(dead_code)]
 
 use siem_bridge::secret::Secret;
+
+#[path = "../../tests/integration/support/es.rs"]
+pub mod es;
+#[path = "../../tests/integration/support/fixture.rs"]
+pub mod fixture;
+#[path = "../../tests/integration/support/hec/mod.rs"]
+pub mod hec;
+#[path = "../../tests/integration/support/osmem.rs"]
+pub mod osmem;
+#[path = "../../tests/integration/support/pki.rs"]
+pub mod pki;
+#[path = "../../tests/integration/syslog/rsyslogd.rs"]
+pub mod rsyslogd;
+#[path = "../../tests/integration/support/syslog_fake.rs"]
+pub mod syslog_fake;
+#[path = "../../tests/integration/support/wait.rs"]
+pub mod wait;
+
+/// `cargo bench` passes `--bench`; `cargo test --all-targets` (and clippy's
+/// build) run a bench without it, as a quick smoke run.
+pub fn full_run() -> bool {
+    std::env::args().any(|a| a == "--bench")
+}
+
+/// The runtime the sink benches send from: two workers, like the machine.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
 
 /// `LIBRDKAFKA=key=value,…` from the environment: extra consumer settings
 /// for A/B runs (e.g. `fetch.queue.backoff.ms=1000`, librdkafka's default).

@@ -22,7 +22,8 @@ use crate::pipeline::{
 use crate::policy::Policy;
 use crate::sink::{file::FileConfig, SinkConfig};
 
-/// The reference filter policy (F1–F3) the demo applies.
+/// The reference filter policy (F1–F3 of `tests/data/audit-events/README.md`)
+/// the demo applies.
 pub const DEMO_POLICY: &str = include_str!("../../examples/policy/reference.toml");
 
 const TOPIC: &str = "confluent-audit-log-events";

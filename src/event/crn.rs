@@ -1,4 +1,4 @@
-//! Confluent Resource Names (rule CRN-PARSE of `audit-log-format.md` §11).
+//! Confluent Resource Names (rule CRN-PARSE of `docs/audit-log-format.md` §11).
 //!
 //! `crn://<authority>/<key>=<value>/<key>=<value>…`: the authority may be
 //! empty (Confluent Platform's `crn:///kafka=…`), empty segments are dropped

@@ -1,4 +1,5 @@
-//! Tests of CRN-PARSE and of `enrichment.crn` (see `crn.rs`).
+//! Tests of CRN-PARSE (`docs/audit-log-format.md` §11) and of
+//! `enrichment.crn` (see `crn.rs`).
 
 use super::*;
 

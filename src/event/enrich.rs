@@ -1,6 +1,6 @@
 //! The `enrichment` object: computed once per event, read by filters,
 //! sinks, dashboards and outside checks. Its field names are a contract
-//! (README "Enrichment fields").
+//! (`docs/events.md`, "Enrichment fields").
 
 use std::fmt;
 
@@ -16,7 +16,7 @@ use super::view::{Data, Envelope, Field};
 use super::{KafkaCoords, Severity, Verdict};
 use crate::policy::SeverityPolicy;
 
-/// Which payload shape the event used (`audit-log-format.md` §3).
+/// Which payload shape the event used (`docs/audit-log-format.md` §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dialect {
@@ -160,7 +160,7 @@ pub fn enrich(
     e
 }
 
-/// Rule FAIL (`audit-log-format.md` §8).
+/// Rule FAIL (`docs/audit-log-format.md` §8).
 fn is_failed_auth(event_type: &str, data: &Data) -> bool {
     let authz = data.authorization_info.get();
     if authz.is_some_and(|a| a.granted == Field::Bool(false)) {

@@ -12,8 +12,8 @@
 //! raw). Only decoded strings (escapes, percent-decoding) and foreign ones
 //! (the Kafka topic, a test's id) are checked.
 //!
-//! The field names of the JSON form are the contract of the README's
-//! "Enrichment fields"; [`super::write`] writes it.
+//! The field names of the JSON form are the contract of `docs/events.md`
+//! ("Enrichment fields"); [`super::write`] writes it.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -162,7 +162,7 @@ pub(super) struct KafkaSpans {
 }
 
 /// The enrichment of one event. Strings are read through accessors named
-/// after the JSON fields; see the README's field list for their meaning.
+/// after the JSON fields; see `docs/events.md` for their meaning.
 #[derive(Clone)]
 pub struct Enrichment {
     pub(super) text: Text,

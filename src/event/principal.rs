@@ -1,4 +1,4 @@
-//! Principals (rule NP of `audit-log-format.md` §7).
+//! Principals (rule NP of `docs/audit-log-format.md` §7).
 //!
 //! The broker dialect writes a string `Type:name` (split at the *first*
 //! `:`; the name may hold `:`, `=`, `,`, `/`). The cloud dialect writes an

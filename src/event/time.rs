@@ -1,4 +1,4 @@
-//! Event times (rule TIME of `audit-log-format.md` §11).
+//! Event times (rule TIME of `docs/audit-log-format.md` §11).
 //!
 //! RFC 3339 with `T`/`t`, 0 to 9 fraction digits and `Z`/`z` or `±hh:mm`
 //! gives Unix nanoseconds; anything else, including values outside what an

@@ -1,5 +1,5 @@
 //! Envelope validity: which records go to the dead-letter store, and why
-//! (`audit-log-format.md` §11 and the fixtures' dead-letter policy).
+//! (`docs/audit-log-format.md` §11 and the fixtures' dead-letter policy).
 
 use serde::de::IgnoredAny;
 use thiserror::Error;

@@ -6,7 +6,7 @@
 //! store. The stored offset of a partition is always "first unresolved
 //! offset" (or "last read + 1" when all are resolved), so it never passes a
 //! record that is not resolved, whatever order batches complete in
-//! (`shared/docs/sinks.md` §0.1–0.2).
+//! (`docs/sinks.md` §0.1–0.2).
 //!
 //! Storing happens under the same lock that the revoke callback takes, and
 //! each registration carries the partition's assignment *epoch*: a batch

@@ -57,7 +57,8 @@ pub struct RuleConfig {
     /// `data.methodName` globs.
     #[serde(default)]
     pub method: OneOrMany,
-    /// Normalised principal globs (rule NP), case-sensitive.
+    /// Normalised principal globs (rule NP, `docs/audit-log-format.md` §7),
+    /// case-sensitive.
     #[serde(default)]
     pub principal: OneOrMany,
     /// CRN component key → value globs, e.g. `{ topic = "sensitive-*" }`.

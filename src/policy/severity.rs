@@ -1,7 +1,7 @@
 //! `enrichment.severity`: an ordered rule table, first match wins.
 //! Configured rules (`[[severity.rules]]`) come before the defaults below.
 //! Method names are a hint here, never the only signal: failed-auth and
-//! request-failed verdicts (`audit-log-format.md` §8) carry the weight.
+//! request-failed verdicts (`docs/audit-log-format.md` §8) carry the weight.
 
 use serde::Deserialize;
 

@@ -8,7 +8,7 @@
 //! its own size limits; the outcomes still come back one per event, in the
 //! order of the input.
 //!
-//! Five outcome classes (`shared/docs/sinks.md` §0.3):
+//! Five outcome classes (`docs/sinks.md` §0.3):
 //!
 //! | class | meaning | pipeline does |
 //! |---|---|---|

@@ -1,74 +1,18 @@
 //! The delivery rules, end to end against a real Kafka protocol peer
 //! (librdkafka's mock cluster), with scriptable sinks.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use siem_bridge::config::Config;
 use siem_bridge::mock::MockKafka;
-use siem_bridge::pipeline::{self, stats::Stats, Handle, Summary};
 use siem_bridge::sink::Sink;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
-use crate::kafka_support::*;
-use crate::test_sinks::{Behaviour, MemorySink};
-
-/// A pipeline running in the background.
-pub struct Running {
-    pub shutdown: CancellationToken,
-    pub handle: Arc<Mutex<Option<Handle>>>,
-    pub task: JoinHandle<Summary>,
-}
-
-impl Running {
-    pub fn start(config: Config, sinks: Vec<Arc<dyn Sink>>) -> Running {
-        let shutdown = CancellationToken::new();
-        let handle: Arc<Mutex<Option<Handle>>> = Arc::default();
-        let h = handle.clone();
-        let task = tokio::spawn({
-            let shutdown = shutdown.clone();
-            async move {
-                pipeline::run_with(config, sinks, shutdown, move |x| {
-                    *h.lock().unwrap() = Some(x)
-                })
-                .await
-                .unwrap()
-            }
-        });
-        Running {
-            shutdown,
-            handle,
-            task,
-        }
-    }
-
-    pub fn read(&self) -> u64 {
-        self.handle
-            .lock()
-            .unwrap()
-            .as_ref()
-            .map_or(0, |h| Stats::get(&h.stats.read))
-    }
-
-    /// Assignments seen so far (0 before the consumer exists).
-    pub fn assignments(&self) -> u64 {
-        self.handle
-            .lock()
-            .unwrap()
-            .as_ref()
-            .map_or(0, |h| h.tracker.assignments())
-    }
-
-    pub fn with<T>(&self, f: impl FnOnce(&Handle) -> T) -> T {
-        f(self.handle.lock().unwrap().as_ref().expect("started"))
-    }
-
-    pub async fn stop(self) -> Summary {
-        self.shutdown.cancel();
-        self.task.await.unwrap()
-    }
-}
+use crate::support::kafka::Sending::Pipelined;
+use crate::support::kafka::*;
+use crate::support::pipeline::Running;
+use crate::support::sinks::{Behaviour, MemorySink};
+use crate::support::wait::{secs, wait_until, KAFKA_POLL};
 
 fn sinks(s: &Arc<MemorySink>) -> Vec<Arc<dyn Sink>> {
     vec![s.clone() as Arc<dyn Sink>]
@@ -92,13 +36,14 @@ fn dl_path(dir: &tempfile::TempDir) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivers_every_id_and_commits_every_offset() {
     let (_kafka, bs, dir) = setup(3);
-    let mut records = events(0..300);
-    records.push(b"not json".to_vec());
-    records.push(vec![0xff, 0xfe, b'{']);
-    produce(&bs, TOPIC, 3, &records).await;
+    let mut values = records(0..300);
+    values.push(b"not json".to_vec());
+    values.push(vec![0xff, 0xfe, b'{']);
+    produce(&bs, TOPIC, &round_robin(3, &values), Pipelined).await;
     let sink = MemorySink::new("mem");
     let run = Running::start(config(&bs, "g-all", &dl_path(&dir)), sinks(&sink));
-    assert!(wait_for(30, || committed_total(&bs, "g-all", TOPIC, 3) == 302).await);
+    let done = async || committed_total(&bs, "g-all", TOPIC, 3) == 302;
+    assert!(wait_until(secs(30), KAFKA_POLL, done).await);
     let summary = run.stop().await;
     assert_eq!(sink.ids(), ids(0..300), "0 missing");
     assert_eq!(summary.unresolved, 0);
@@ -125,14 +70,14 @@ async fn delivers_every_id_and_commits_every_offset() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn k1_out_of_order_completion_keeps_the_watermark() {
     let (_kafka, bs, dir) = setup(1);
-    produce(&bs, TOPIC, 1, &events(0..30)).await;
+    produce(&bs, TOPIC, &round_robin(1, &records(0..30)), Pipelined).await;
     let sink = MemorySink::new("mem");
     sink.stall_on("evt-0");
     let mut cfg = config(&bs, "g-k1", &dl_path(&dir));
     cfg.pipeline.batch_max_events = 10;
     let run = Running::start(cfg, sinks(&sink));
     // Batches B (10..20) and C (20..30) complete while A (0..10) stalls.
-    assert!(wait_for(20, || sink.ids().len() == 20).await);
+    assert!(wait_until(secs(20), KAFKA_POLL, async || sink.ids().len() == 20).await);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(
         committed(&bs, "g-k1", TOPIC, 1)[&0],
@@ -140,7 +85,8 @@ async fn k1_out_of_order_completion_keeps_the_watermark() {
         "nothing may be committed past the stalled batch"
     );
     sink.release();
-    assert!(wait_for(20, || committed(&bs, "g-k1", TOPIC, 1)[&0] == Some(30)).await);
+    let done = async || committed(&bs, "g-k1", TOPIC, 1)[&0] == Some(30);
+    assert!(wait_until(secs(20), KAFKA_POLL, done).await);
     run.stop().await;
     assert_eq!(sink.ids(), ids(0..30));
 }
@@ -148,7 +94,7 @@ async fn k1_out_of_order_completion_keeps_the_watermark() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn k3_rejected_record_blocks_its_partition_while_dead_letter_store_fails() {
     let (_kafka, bs, dir) = setup(1);
-    produce(&bs, TOPIC, 1, &events(0..100)).await;
+    produce(&bs, TOPIC, &round_robin(1, &records(0..100)), Pipelined).await;
     let sink = MemorySink::new("mem");
     sink.set("evt-50", Behaviour::Reject);
     // The dead-letter path is a directory for now: every write fails.
@@ -158,7 +104,7 @@ async fn k3_rejected_record_blocks_its_partition_while_dead_letter_store_fails()
     let mut cfg = config(&bs, "g-k3", &dl);
     cfg.pipeline.batch_max_events = 10;
     let run = Running::start(cfg, sinks(&sink));
-    assert!(wait_for(20, || sink.ids().len() == 99).await);
+    assert!(wait_until(secs(20), KAFKA_POLL, async || sink.ids().len() == 99).await);
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(
         committed(&bs, "g-k3", TOPIC, 1)[&0],
@@ -174,7 +120,8 @@ async fn k3_rejected_record_blocks_its_partition_while_dead_letter_store_fails()
         vec![(TOPIC.to_owned(), 0, 50)]
     );
     std::fs::remove_dir(&blocker).unwrap();
-    assert!(wait_for(20, || committed(&bs, "g-k3", TOPIC, 1)[&0] == Some(100)).await);
+    let done = async || committed(&bs, "g-k3", TOPIC, 1)[&0] == Some(100);
+    assert!(wait_until(secs(20), KAFKA_POLL, done).await);
     let summary = run.stop().await;
     assert_eq!(
         summary.stats.dead_lettered_by_reason().get("sink_rejected"),
@@ -200,14 +147,15 @@ async fn filtered_only_and_dead_lettered_records_still_advance_offsets() {
     };
     let mut records: Vec<Vec<u8>> = (0..40).map(|n| kafka_principal(n).into_bytes()).collect();
     records.extend((0..10).map(|n| format!("garbage {n}").into_bytes()));
-    produce(&bs, TOPIC, 2, &records).await;
+    produce(&bs, TOPIC, &round_robin(2, &records), Pipelined).await;
     let sink = MemorySink::new("mem");
     let mut cfg = config(&bs, "g-filter", &dl_path(&dir));
     let filter: siem_bridge::policy::FilterConfig =
         toml::from_str("[[drop]]\nname = \"broker\"\nprincipal = \"User:kafka*\"\n").unwrap();
     cfg.policy.filter = filter.compile().unwrap();
     let run = Running::start(cfg, sinks(&sink));
-    assert!(wait_for(20, || committed_total(&bs, "g-filter", TOPIC, 2) == 50).await);
+    let done = async || committed_total(&bs, "g-filter", TOPIC, 2) == 50;
+    assert!(wait_until(secs(20), KAFKA_POLL, done).await);
     let summary = run.stop().await;
     assert!(sink.ids().is_empty());
     assert_eq!(summary.stats.dropped_by_rule().get("broker"), Some(&40));
@@ -241,14 +189,15 @@ fn drop_kafka_principals(cfg: &mut Config) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_records_resolve_by_count_while_running() {
     let (_kafka, bs, dir) = setup(2);
-    produce(&bs, TOPIC, 2, &filtered(40)).await;
+    produce(&bs, TOPIC, &round_robin(2, &filtered(40)), Pipelined).await;
     let mut cfg = config(&bs, "g-drop-count", &dl_path(&dir));
     drop_kafka_principals(&mut cfg);
     cfg.pipeline.batch_max_events = 10;
     cfg.pipeline.batch_linger_ms = 60_000;
     let run = Running::start(cfg, sinks(&MemorySink::new("mem")));
     // 40 = 4 full groups of 10: all committed long before the linger.
-    assert!(wait_for(20, || committed_total(&bs, "g-drop-count", TOPIC, 2) == 40).await);
+    let done = async || committed_total(&bs, "g-drop-count", TOPIC, 2) == 40;
+    assert!(wait_until(secs(20), KAFKA_POLL, done).await);
     assert_eq!(run.with(|h| h.tracker.pending_records()), 0);
     let summary = run.stop().await;
     assert_eq!(summary.stats.dropped_by_rule().get("broker"), Some(&40));
@@ -257,13 +206,13 @@ async fn dropped_records_resolve_by_count_while_running() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_group_of_dropped_records_holds_offsets_until_shutdown_resolves_it() {
     let (_kafka, bs, dir) = setup(2);
-    produce(&bs, TOPIC, 2, &filtered(30)).await;
+    produce(&bs, TOPIC, &round_robin(2, &filtered(30)), Pipelined).await;
     let mut cfg = config(&bs, "g-drop-open", &dl_path(&dir));
     drop_kafka_principals(&mut cfg);
     cfg.pipeline.batch_max_events = 1_000;
     cfg.pipeline.batch_linger_ms = 60_000;
     let run = Running::start(cfg, sinks(&MemorySink::new("mem")));
-    assert!(wait_for(20, || run.read() == 30).await);
+    assert!(wait_until(secs(20), KAFKA_POLL, async || run.read() == 30).await);
     // Read and dropped, but the group is open: nothing may be stored yet.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(run.with(|h| h.tracker.pending_records()), 30);
@@ -278,26 +227,28 @@ async fn open_group_of_dropped_records_holds_offsets_until_shutdown_resolves_it(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dropped_records_resolve_after_the_linger_without_more_input() {
     let (_kafka, bs, dir) = setup(2);
-    produce(&bs, TOPIC, 2, &filtered(7)).await;
+    produce(&bs, TOPIC, &round_robin(2, &filtered(7)), Pipelined).await;
     let mut cfg = config(&bs, "g-drop-linger", &dl_path(&dir));
     drop_kafka_principals(&mut cfg);
     cfg.pipeline.batch_max_events = 1_000;
     cfg.pipeline.batch_linger_ms = 200;
     let run = Running::start(cfg, sinks(&MemorySink::new("mem")));
-    assert!(wait_for(20, || committed_total(&bs, "g-drop-linger", TOPIC, 2) == 7).await);
+    let done = async || committed_total(&bs, "g-drop-linger", TOPIC, 2) == 7;
+    assert!(wait_until(secs(20), KAFKA_POLL, done).await);
     run.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resume_after_restart_loses_nothing() {
     let (_kafka, bs, dir) = setup(4);
-    produce(&bs, TOPIC, 4, &events(0..400)).await;
+    produce(&bs, TOPIC, &round_robin(4, &records(0..400)), Pipelined).await;
     let first = MemorySink::new("mem");
     first.stall_on("evt-201");
     let mut cfg = config(&bs, "g-resume", &dl_path(&dir));
     cfg.pipeline.shutdown_timeout_ms = 300;
     let run = Running::start(cfg.clone(), sinks(&first));
-    assert!(wait_for(20, || run.read() == 400 && first.ids().len() >= 300).await);
+    let done = async || run.read() == 400 && first.ids().len() >= 300;
+    assert!(wait_until(secs(20), KAFKA_POLL, done).await);
     let summary = run.stop().await;
     assert!(
         summary.unresolved > 0,
@@ -307,7 +258,8 @@ async fn resume_after_restart_loses_nothing() {
     assert!(after_first < 400);
     let second = MemorySink::new("mem");
     let run = Running::start(cfg, sinks(&second));
-    assert!(wait_for(30, || committed_total(&bs, "g-resume", TOPIC, 4) == 400).await);
+    let done = async || committed_total(&bs, "g-resume", TOPIC, 4) == 400;
+    assert!(wait_until(secs(30), KAFKA_POLL, done).await);
     run.stop().await;
     let all: std::collections::HashSet<String> =
         first.ids().union(&second.ids()).cloned().collect();
@@ -320,11 +272,12 @@ async fn resume_after_restart_loses_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn misconfigured_sink_holds_offsets_and_never_dead_letters() {
     let (_kafka, bs, dir) = setup(1);
-    produce(&bs, TOPIC, 1, &events(0..20)).await;
+    produce(&bs, TOPIC, &round_robin(1, &records(0..20)), Pipelined).await;
     let sink = MemorySink::new("mem");
     sink.set_default(Behaviour::Misconfigured);
     let run = Running::start(config(&bs, "g-401", &dl_path(&dir)), sinks(&sink));
-    assert!(wait_for(20, || *sink.sends.lock().unwrap() >= 3).await);
+    let done = async || *sink.sends.lock().unwrap() >= 3;
+    assert!(wait_until(secs(20), KAFKA_POLL, done).await);
     tokio::time::sleep(Duration::from_millis(400)).await;
     assert_eq!(committed(&bs, "g-401", TOPIC, 1)[&0], None);
     assert!(!run.with(|h| h.stats.health()["mem"].healthy));
@@ -333,7 +286,8 @@ async fn misconfigured_sink_holds_offsets_and_never_dead_letters() {
         "no dead-letter flood"
     );
     sink.set_default(Behaviour::Accept);
-    assert!(wait_for(20, || committed(&bs, "g-401", TOPIC, 1)[&0] == Some(20)).await);
+    let done = async || committed(&bs, "g-401", TOPIC, 1)[&0] == Some(20);
+    assert!(wait_until(secs(20), KAFKA_POLL, done).await);
     assert!(run.with(|h| h.stats.health()["mem"].healthy));
     run.stop().await;
     assert_eq!(sink.ids(), ids(0..20));
@@ -342,7 +296,7 @@ async fn misconfigured_sink_holds_offsets_and_never_dead_letters() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn k9_failing_sink_holds_commit_and_healthy_sink_never_resends() {
     let (_kafka, bs, dir) = setup(1);
-    produce(&bs, TOPIC, 1, &events(0..50)).await;
+    produce(&bs, TOPIC, &round_robin(1, &records(0..50)), Pipelined).await;
     let good = MemorySink::new("good");
     let bad = MemorySink::new("bad");
     bad.set_default(Behaviour::Retry);
@@ -350,11 +304,12 @@ async fn k9_failing_sink_holds_commit_and_healthy_sink_never_resends() {
         config(&bs, "g-k9", &dl_path(&dir)),
         vec![good.clone() as Arc<dyn Sink>, bad.clone() as Arc<dyn Sink>],
     );
-    assert!(wait_for(20, || good.ids().len() == 50).await);
+    assert!(wait_until(secs(20), KAFKA_POLL, async || good.ids().len() == 50).await);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(committed(&bs, "g-k9", TOPIC, 1)[&0], None);
     bad.set_default(Behaviour::Accept);
-    assert!(wait_for(20, || committed(&bs, "g-k9", TOPIC, 1)[&0] == Some(50)).await);
+    let done = async || committed(&bs, "g-k9", TOPIC, 1)[&0] == Some(50);
+    assert!(wait_until(secs(20), KAFKA_POLL, done).await);
     run.stop().await;
     assert_eq!(bad.ids(), ids(0..50));
     assert_eq!(good.duplicates(), 0, "the healthy sink got each event once");

@@ -1,5 +1,5 @@
 //! Kafka-side faults: a rebalance while batches are in flight (K2), offset
-//! commit errors and a broker outage (K8).
+//! commit errors and a broker outage (K8); cases of `docs/sinks.md` §6.1.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -9,9 +9,11 @@ use rdkafka::types::{RDKafkaApiKey, RDKafkaRespErr};
 use siem_bridge::mock::MockKafka;
 use siem_bridge::sink::Sink;
 
-use crate::at_least_once::Running;
-use crate::kafka_support::*;
-use crate::test_sinks::MemorySink;
+use crate::support::kafka::Sending::Pipelined;
+use crate::support::kafka::*;
+use crate::support::pipeline::Running;
+use crate::support::sinks::MemorySink;
+use crate::support::wait::{secs, wait_until, KAFKA_POLL};
 
 fn all(n: usize) -> HashSet<String> {
     (0..n).map(|i| format!("evt-{i}")).collect()
@@ -23,7 +25,7 @@ async fn k2_rebalance_with_a_second_consumer_loses_nothing() {
     kafka.create_topic(TOPIC, 6).unwrap();
     let bs = kafka.bootstrap_servers();
     let n = 6000;
-    produce(&bs, TOPIC, 6, &events(0..n)).await;
+    produce(&bs, TOPIC, &round_robin(6, &records(0..n)), Pipelined).await;
     let dir = tempfile::tempdir().unwrap();
     let dl = dir.path().join("dl.ndjson").to_string_lossy().into_owned();
     let mut cfg = config(&bs, "g-k2", &dl);
@@ -35,14 +37,15 @@ async fn k2_rebalance_with_a_second_consumer_loses_nothing() {
     let b = MemorySink::new("mem");
     *b.delay.lock().unwrap() = Duration::from_millis(100);
     let first = Running::start(cfg.clone(), vec![a.clone() as Arc<dyn Sink>]);
-    assert!(wait_for(20, || a.ids().len() > 300).await);
+    assert!(wait_until(secs(20), KAFKA_POLL, async || a.ids().len() > 300).await);
     eprintln!(
         "k2: committed before the second member: {:?}",
         committed(&bs, "g-k2", TOPIC, 6)
     );
     // A second member joins while the first has batches in flight.
     let second = Running::start(cfg, vec![b.clone() as Arc<dyn Sink>]);
-    assert!(wait_for(60, || committed_total(&bs, "g-k2", TOPIC, 6) == n as i64).await);
+    let done = async || committed_total(&bs, "g-k2", TOPIC, 6) == n as i64;
+    assert!(wait_until(secs(60), KAFKA_POLL, done).await);
     first.stop().await;
     second.stop().await;
     assert!(!b.ids().is_empty(), "the second member got partitions");
@@ -71,7 +74,7 @@ async fn k8_offset_commit_errors_and_broker_down_up_lose_nothing() {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
         ],
     );
-    produce(&bs, TOPIC, 2, &events(0..500)).await;
+    produce(&bs, TOPIC, &round_robin(2, &records(0..500)), Pipelined).await;
     let dir = tempfile::tempdir().unwrap();
     let dl = dir.path().join("dl.ndjson").to_string_lossy().into_owned();
     let sink = MemorySink::new("mem");
@@ -79,12 +82,13 @@ async fn k8_offset_commit_errors_and_broker_down_up_lose_nothing() {
         config(&bs, "g-k8", &dl),
         vec![sink.clone() as Arc<dyn Sink>],
     );
-    assert!(wait_for(30, || sink.ids().len() == 500).await);
+    assert!(wait_until(secs(30), KAFKA_POLL, async || sink.ids().len() == 500).await);
     kafka.cluster().broker_down(1).unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     kafka.cluster().broker_up(1).unwrap();
-    produce(&bs, TOPIC, 2, &events(500..1000)).await;
-    assert!(wait_for(60, || committed_total(&bs, "g-k8", TOPIC, 2) == 1000).await);
+    produce(&bs, TOPIC, &round_robin(2, &records(500..1000)), Pipelined).await;
+    let done = async || committed_total(&bs, "g-k8", TOPIC, 2) == 1000;
+    assert!(wait_until(secs(60), KAFKA_POLL, done).await);
     run.stop().await;
     assert_eq!(sink.ids(), all(1000), "0 missing");
     eprintln!("k8: {} duplicates", sink.duplicates());
@@ -95,7 +99,7 @@ async fn k7_sink_stall_longer_than_max_poll_interval_keeps_the_group() {
     let kafka = MockKafka::start(1).unwrap();
     kafka.create_topic(TOPIC, 2).unwrap();
     let bs = kafka.bootstrap_servers();
-    produce(&bs, TOPIC, 2, &events(0..300)).await;
+    produce(&bs, TOPIC, &round_robin(2, &records(0..300)), Pipelined).await;
     let dir = tempfile::tempdir().unwrap();
     let dl = dir.path().join("dl.ndjson").to_string_lossy().into_owned();
     let mut cfg = config(&bs, "g-k7", &dl);
@@ -107,12 +111,13 @@ async fn k7_sink_stall_longer_than_max_poll_interval_keeps_the_group() {
     let sink = MemorySink::new("mem");
     sink.stall_on("evt-0");
     let run = Running::start(cfg, vec![sink.clone() as Arc<dyn Sink>]);
-    assert!(wait_for(20, || run.assignments() == 1).await);
+    assert!(wait_until(secs(20), KAFKA_POLL, async || run.assignments() == 1).await);
     // Stalled for three times max.poll.interval.ms, with intake paused.
     tokio::time::sleep(Duration::from_secs(9)).await;
     assert_eq!(run.assignments(), 1, "no eviction, no rebalance");
     sink.release();
-    assert!(wait_for(30, || committed_total(&bs, "g-k7", TOPIC, 2) == 300).await);
+    let done = async || committed_total(&bs, "g-k7", TOPIC, 2) == 300;
+    assert!(wait_until(secs(30), KAFKA_POLL, done).await);
     run.stop().await;
     assert_eq!(sink.ids(), all(300));
     assert_eq!(sink.duplicates(), 0, "no duplicate storm");

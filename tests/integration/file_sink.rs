@@ -8,9 +8,11 @@ use siem_bridge::mock::MockKafka;
 use siem_bridge::sink::file::{FileConfig, FileSink, Fsync};
 use siem_bridge::sink::{Outcome, Sink};
 
-use crate::at_least_once::Running;
-use crate::kafka_support::*;
-use crate::test_sinks::MemorySink;
+use crate::support::kafka::Sending::Pipelined;
+use crate::support::kafka::*;
+use crate::support::pipeline::Running;
+use crate::support::sinks::MemorySink;
+use crate::support::wait::{secs, wait_until, KAFKA_POLL};
 
 fn ev(n: usize) -> Arc<Event> {
     match Processor::default().process(event(n).as_bytes(), None, 0) {
@@ -127,15 +129,16 @@ async fn dead_letters_go_to_a_kafka_topic_with_coordinates() {
     kafka.create_topic(TOPIC, 1).unwrap();
     kafka.create_topic("dead-letters", 1).unwrap();
     let bs = kafka.bootstrap_servers();
-    let mut records = events(0..5);
-    records.push(b"{\"truncated\":".to_vec());
-    produce(&bs, TOPIC, 1, &records).await;
+    let mut values = records(0..5);
+    values.push(b"{\"truncated\":".to_vec());
+    produce(&bs, TOPIC, &round_robin(1, &values), Pipelined).await;
     let mut cfg = config(&bs, "g-dlt", "unused");
     cfg.dead_letter.path = None;
     cfg.dead_letter.topic = Some("dead-letters".into());
     let sink = MemorySink::new("mem");
     let run = Running::start(cfg, vec![sink.clone() as Arc<dyn Sink>]);
-    assert!(wait_for(20, || committed(&bs, "g-dlt", TOPIC, 1)[&0] == Some(6)).await);
+    let done = async || committed(&bs, "g-dlt", TOPIC, 1)[&0] == Some(6);
+    assert!(wait_until(secs(20), KAFKA_POLL, done).await);
     run.stop().await;
     // Read the dead-letter topic back.
     use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -166,7 +169,7 @@ async fn intake_pauses_while_too_much_is_in_flight() {
     let kafka = MockKafka::start(1).unwrap();
     kafka.create_topic(TOPIC, 2).unwrap();
     let bs = kafka.bootstrap_servers();
-    produce(&bs, TOPIC, 2, &events(0..2000)).await;
+    produce(&bs, TOPIC, &round_robin(2, &records(0..2000)), Pipelined).await;
     let dir = tempfile::tempdir().unwrap();
     let mut cfg = config(&bs, "g-pause", &dir.path().join("dl").to_string_lossy());
     cfg.pipeline.batch_max_events = 10;
@@ -192,7 +195,8 @@ async fn intake_pauses_while_too_much_is_in_flight() {
     // Bounded: the limit plus what was already fetched when the pause began.
     assert!(pending < 50_000 + 64 * 1024 * 2, "{pending} bytes pending");
     sink.release();
-    assert!(wait_for(30, || committed_total(&bs, "g-pause", TOPIC, 2) == 2000).await);
+    let done = async || committed_total(&bs, "g-pause", TOPIC, 2) == 2000;
+    assert!(wait_until(secs(30), KAFKA_POLL, done).await);
     run.stop().await;
     assert_eq!(sink.ids().len(), 2000);
 }
@@ -203,7 +207,12 @@ fn zero_config_run_writes_to_stdout() {
     kafka.create_topic(TOPIC, 1).unwrap();
     let bs = kafka.bootstrap_servers();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(produce(&bs, TOPIC, 1, &events(0..10)));
+    rt.block_on(produce(
+        &bs,
+        TOPIC,
+        &round_robin(1, &records(0..10)),
+        Pipelined,
+    ));
     let dir = tempfile::tempdir().unwrap();
     let child = std::process::Command::new(env!("CARGO_BIN_EXE_siem-bridge"))
         .args(["run", "--log", "warn"])

@@ -1,9 +1,10 @@
-//! Every line of `sample.jsonl` against its row in the fixtures README.
+//! Every line of `tests/data/audit-events/sample.jsonl` against its row in
+//! the fixtures README.
 
 use siem_bridge::config::load_policy;
 use siem_bridge::event::{Disposition, KafkaCoords, Processor};
 
-use crate::support::{repo, sample_lines, shared};
+use crate::support::{fixtures_dir, repo, sample_lines};
 
 /// One row of the README table.
 #[derive(Debug)]
@@ -16,7 +17,7 @@ struct Row {
 }
 
 fn rows() -> Vec<Row> {
-    let readme = std::fs::read_to_string(shared().join("fixtures/audit-events/README.md")).unwrap();
+    let readme = std::fs::read_to_string(fixtures_dir().join("README.md")).unwrap();
     readme
         .lines()
         .filter_map(|l| {

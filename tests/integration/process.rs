@@ -1,6 +1,7 @@
 //! The `siem-bridge run` binary as a separate process against a Kafka that
 //! outlives it (the `mock-kafka` helper process): kill -9 at random points
-//! (K4) and SIGTERM while a sink fails forever (K5).
+//! (K4) and SIGTERM while a sink fails forever (K5); the K cases are in
+//! `docs/sinks.md` §6.1.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -8,7 +9,8 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::kafka_support::*;
+use crate::support::kafka::Sending::Pipelined;
+use crate::support::kafka::*;
 
 /// The mock cluster in its own process; killed on drop.
 struct KafkaProcess {
@@ -111,7 +113,13 @@ fn delivered_ids(path: &Path) -> HashMap<String, usize> {
 async fn k4_kill_9_at_random_points_then_restart_loses_nothing() {
     let kafka = KafkaProcess::start(8);
     let n = 20_000;
-    produce(&kafka.bootstrap, TOPIC, 8, &events(0..n)).await;
+    produce(
+        &kafka.bootstrap,
+        TOPIC,
+        &round_robin(8, &records(0..n)),
+        Pipelined,
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     let sink = dir.path().join("events.ndjson");
     let cfg = write_config(dir.path(), &kafka.bootstrap, "g-k4", &sink);
@@ -178,7 +186,13 @@ async fn k4_kill_9_at_random_points_then_restart_loses_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn k5_sigterm_while_the_sink_fails_forever_exits_in_time_and_commits_nothing() {
     let kafka = KafkaProcess::start(2);
-    produce(&kafka.bootstrap, TOPIC, 2, &events(0..200)).await;
+    produce(
+        &kafka.bootstrap,
+        TOPIC,
+        &round_robin(2, &records(0..200)),
+        Pipelined,
+    )
+    .await;
     let dir = tempfile::tempdir().unwrap();
     // The sink's directory is a regular file: every write fails
     // (retryable) until the file is removed.

@@ -12,7 +12,7 @@ fn envelope(text: &str) -> Option<Envelope<'_>> {
 fn fixture_lines() -> Vec<String> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/audit-events/sample.jsonl"
+        "/tests/data/audit-events/sample.jsonl"
     );
     std::fs::read_to_string(path)
         .expect("shared fixtures")

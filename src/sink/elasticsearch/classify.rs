@@ -1,4 +1,4 @@
-//! One `_bulk` response → one outcome per document (`sinks.md` §2.3–2.4).
+//! One `_bulk` response → one outcome per document (`docs/sinks.md` §2.3–2.4).
 //! Pure: status and body in, decision out.
 //!
 //! The rules that keep at-least-once without duplicates piling up:

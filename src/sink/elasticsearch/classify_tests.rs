@@ -1,4 +1,4 @@
-//! Response classification, one case per row of `sinks.md` §2.3–2.4.
+//! Response classification, one case per row of `docs/sinks.md` §2.3–2.4.
 
 use super::*;
 

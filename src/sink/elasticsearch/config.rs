@@ -10,7 +10,7 @@ use crate::tls::TlsConfig;
 
 /// Which server family we talk to. It decides which query parameters and
 /// auth schemes may be sent: OpenSearch refuses unknown parameters with a
-/// 400 for the whole request (`sinks.md` §2.7).
+/// 400 for the whole request (`docs/sinks.md` §2.7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Flavor {

@@ -1,5 +1,5 @@
 //! The `elasticsearch` sink: `_bulk` to Elasticsearch or OpenSearch,
-//! idempotent on the event id (`sinks.md` §2, checklist §6.3).
+//! idempotent on the event id (`docs/sinks.md` §2, checklist §6.3).
 //!
 //! Every event becomes a `create` with `_id` = the CloudEvents `id`, into
 //! an index named from the event time. A replay, a retry after a timeout,

@@ -5,7 +5,7 @@
 //! replay a week later lands in the same concrete index, where the same
 //! `_id` is refused with a 409. With a write alias or a data stream a
 //! replay after a rollover reaches a new backing index and is not
-//! deduplicated (`sinks.md` §2.2), which the README says.
+//! deduplicated (`docs/sinks.md` §2.2), which `docs/elasticsearch.md` says.
 
 use crate::event::time::format_rfc3339_nanos;
 

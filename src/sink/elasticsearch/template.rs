@@ -125,7 +125,7 @@ mod tests {
     fn every_enrichment_field_of_the_fixtures_is_mapped() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../shared/fixtures/audit-events/sample.jsonl"
+            "/tests/data/audit-events/sample.jsonl"
         );
         let text = std::fs::read_to_string(path).unwrap();
         let p = Processor {

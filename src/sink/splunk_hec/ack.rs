@@ -1,4 +1,4 @@
-//! Indexer acknowledgement (`shared/docs/sinks.md` §1.8).
+//! Indexer acknowledgement (`docs/sinks.md` §1.8).
 //!
 //! A 200 from HEC only means "received". With `acknowledgements = true`
 //! each accepted request carries an `ackId`; its events count as delivered

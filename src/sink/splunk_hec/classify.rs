@@ -1,4 +1,4 @@
-//! What one HEC response means (`shared/docs/sinks.md` §1.5, §1.6).
+//! What one HEC response means (`docs/sinks.md` §1.5, §1.6).
 //!
 //! The HTTP status is read first and the body defensively: load
 //! balancers and proxies answer with HTML, and a 413 from Splunk itself is

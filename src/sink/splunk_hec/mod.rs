@@ -5,7 +5,7 @@
 //! |---|---|
 //! | [`config`] | the TOML keys and their checks |
 //! | [`encode`] | envelope per event, stacked bodies, gzip, request plan |
-//! | [`classify`] | status + body → what to do (`sinks.md` §1.5) |
+//! | [`classify`] | status + body → what to do (`docs/sinks.md` §1.5) |
 //! | `deliver` | one `send`: requests, code-6 isolation, 413 splits |
 //! | `ack` | indexer acknowledgement polling, timeouts, backpressure |
 //! | [`channel`] | the channel GUID and its rotation |

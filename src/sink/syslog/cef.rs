@@ -1,4 +1,4 @@
-//! ArcSight CEF (`sinks.md` §3.6) behind an RFC 3164 header.
+//! ArcSight CEF (`docs/sinks.md` §3.6) behind an RFC 3164 header.
 //!
 //! `CEF:0|Confluent|Audit Log|1|<signature>|<name>|<severity>|<extension>`
 //!

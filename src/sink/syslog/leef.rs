@@ -1,4 +1,4 @@
-//! IBM QRadar LEEF 2.0 (`sinks.md` §3.7) behind an RFC 3164 header, with
+//! IBM QRadar LEEF 2.0 (`docs/sinks.md` §3.7) behind an RFC 3164 header, with
 //! `^` as the attribute delimiter.
 //!
 //! `LEEF:2.0|Confluent|Audit Log|1|<event id>|^|key=value^key=value…`

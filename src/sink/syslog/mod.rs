@@ -19,7 +19,7 @@
 //! of arrival (plain TCP has no acknowledgement the sender can see), so
 //! the last `resend_window_bytes` of accepted messages are written again
 //! after any reconnect: duplicates instead of loss. What can still be lost
-//! is spelled out in `docs/readme/syslog.md` ("For DESIGN.md"). UDP is
+//! is spelled out in `DESIGN.md` §5 and `docs/syslog.md`. UDP is
 //! fire-and-forget: accepted when handed to the kernel.
 
 pub mod backoff;

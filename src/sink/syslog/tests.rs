@@ -36,7 +36,7 @@ fn split_at_json<'a>(msg: &'a str, marker: &str) -> (&'a str, &'a str) {
 fn fixture_line(n: usize) -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/audit-events/sample.jsonl"
+        "/tests/data/audit-events/sample.jsonl"
     );
     std::fs::read_to_string(path)
         .unwrap()
@@ -324,15 +324,15 @@ async fn an_event_that_cannot_fit_is_rejected_without_network() {
     );
 }
 
-/// The `config.example.toml` snippet in `docs/readme/syslog.md` (merged
-/// into `config.example.toml` by the lead) uses only real keys.
+/// The example in `docs/syslog.md` (the block starting `# --- Syslog`)
+/// uses only real keys.
 #[test]
 fn documented_example_parses() {
     #[derive(serde::Deserialize)]
     struct File {
         sinks: Vec<crate::sink::SinkConfig>,
     }
-    let doc = include_str!("../../../docs/readme/syslog.md");
+    let doc = include_str!("../../../docs/syslog.md");
     let start = doc.find("```toml\n# --- Syslog").expect("snippet") + "```toml\n".len();
     let end = start + doc[start..].find("```").unwrap();
     let file: File = toml::from_str(&doc[start..end]).unwrap();

@@ -1,6 +1,7 @@
 //! Against osmem-server, an OpenSearch emulator with the real `_bulk`
 //! behaviour: the happy path with the shipped template, 409 dedup on
-//! replay, mapping errors, and the OpenSearch profile (E1, E4, E6, E16).
+//! replay, mapping errors, and the OpenSearch profile (E1, E4, E6, E16 of
+//! `docs/sinks.md` §6.3).
 
 use std::collections::{HashMap, HashSet};
 use std::process::Command;

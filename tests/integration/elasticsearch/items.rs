@@ -1,11 +1,12 @@
 //! A 200 read item by item, and answers that cannot be matched to the
-//! request (E3–E7, E11–E14).
+//! request (E3–E7, E11–E14 of `docs/sinks.md` §6.3).
 
 use siem_bridge::sink::elasticsearch::Action;
 use siem_bridge::sink::{Outcome, Sink};
 
-use super::{assert_once, classes, deliver, events, ids, sink};
+use super::{assert_once, classes, deliver, sink};
 use crate::support::es::{FakeEs, Reply};
+use crate::support::{events, ids};
 
 #[tokio::test]
 async fn e3_mixed_items_only_429_and_5xx_items_are_resent() {

@@ -1,5 +1,5 @@
 //! The Elasticsearch / OpenSearch sink, test cases E1–E16 of
-//! `shared/docs/sinks.md` §6.3: error paths against the in-repo fake
+//! `docs/sinks.md` §6.3: error paths against the in-repo fake
 //! (`support::es`), the real protocol against osmem-server
 //! (`support::osmem`), and one end-to-end replay through the pipeline
 //! (`pipeline`). Elsewhere [`deliver`] stands in for the pipeline by
@@ -19,9 +19,9 @@ use siem_bridge::event::{Disposition, Event, Processor};
 use siem_bridge::sink::elasticsearch::{Compression, ElasticsearchConfig, ElasticsearchSink};
 use siem_bridge::sink::{Outcome, SendReport, Sink};
 
-use crate::support::sample_lines;
+use crate::support::{ids, sample_lines};
 
-/// Every event of the shared fixture that is forwarded (no filter).
+/// Every event of the audit-event fixture that is forwarded (no filter).
 pub fn fixture_events() -> Vec<Arc<Event>> {
     let p = Processor {
         filtering: false,
@@ -34,33 +34,6 @@ pub fn fixture_events() -> Vec<Arc<Event>> {
             _ => None,
         })
         .collect()
-}
-
-/// `n` events with ids `evt-00000`, … made from the fixture's small
-/// forwarded events.
-pub fn events(n: usize) -> Vec<Arc<Event>> {
-    let p = Processor::default();
-    let templates: Vec<serde_json::Value> = sample_lines()
-        .into_iter()
-        .filter(|l| l.len() < 20_000)
-        .filter(|l| matches!(p.process(l, None, 0), Disposition::Forward(_)))
-        .map(|l| serde_json::from_slice(&l).unwrap())
-        .collect();
-    assert!(templates.len() > 50, "fixture events");
-    (0..n)
-        .map(|i| {
-            let mut v = templates[i % templates.len()].clone();
-            v["id"] = serde_json::json!(format!("evt-{i:05}"));
-            match p.process(v.to_string().as_bytes(), None, 0) {
-                Disposition::Forward(e) => Arc::new(e),
-                other => panic!("template {i}: {}", other.label()),
-            }
-        })
-        .collect()
-}
-
-pub fn ids(events: &[Arc<Event>]) -> Vec<String> {
-    events.iter().map(|e| e.id().to_owned()).collect()
 }
 
 /// A sink on `url` with test-friendly settings (no gzip, 2 s timeout),
@@ -121,15 +94,19 @@ pub fn assert_once(writes: &HashMap<String, usize>, events: &[Arc<Event>]) {
     }
 }
 
-/// The `config.example.toml` snippet handed to the lead loads through the
-/// real config loader (with `${ES_PASSWORD}` interpolated), and a broken
-/// sink table is reported key by key, with lines.
+/// The `elasticsearch` table of `config.example.toml`, alone, loads
+/// through the real config loader (with `${ES_PASSWORD}` interpolated), and
+/// a broken sink table is reported key by key, with lines.
 #[test]
 fn config_example_snippet_loads_and_problems_name_their_keys() {
-    let doc = std::fs::read_to_string(crate::support::repo().join("docs/readme/elasticsearch.md"))
-        .unwrap();
-    let start = doc.find("```toml\n").expect("a toml block") + 8;
-    let snippet = &doc[start..start + doc[start..].find("```").unwrap()];
+    let doc = std::fs::read_to_string(crate::support::repo().join("config.example.toml")).unwrap();
+    let start = doc
+        .find("[[sinks]]\ntype = \"elasticsearch\"")
+        .expect("an elasticsearch table");
+    let len = doc[start + 1..]
+        .find("\n[[")
+        .map_or(doc.len() - start, |n| n + 2);
+    let snippet = &doc[start..start + len];
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("c.toml");
     let kafka = "[kafka]\nbootstrap_servers = \"localhost:9092\"\n\n";

@@ -12,10 +12,12 @@ use siem_bridge::sink::elasticsearch::Flavor;
 use siem_bridge::sink::Sink;
 
 use super::sink;
-use crate::at_least_once::Running;
-use crate::kafka_support::{committed_total, config, produce, wait_for, TOPIC};
+use crate::support::kafka::Sending::Pipelined;
+use crate::support::kafka::{committed_total, config, produce, round_robin, TOPIC};
 use crate::support::osmem::Osmem;
+use crate::support::pipeline::Running;
 use crate::support::sample_lines;
+use crate::support::wait::{secs, wait_until, KAFKA_POLL};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn topic_replayed_with_a_new_group_indexes_every_id_exactly_once() {
@@ -23,7 +25,7 @@ async fn topic_replayed_with_a_new_group_indexes_every_id_exactly_once() {
     kafka.create_topic(TOPIC, 3).unwrap();
     let bs = kafka.bootstrap_servers();
     let lines = sample_lines();
-    produce(&bs, TOPIC, 3, &lines).await;
+    produce(&bs, TOPIC, &round_robin(3, &lines), Pipelined).await;
     let expected: HashSet<String> = lines
         .iter()
         .filter_map(|l| match Processor::default().process(l, None, 0) {
@@ -47,8 +49,9 @@ async fn topic_replayed_with_a_new_group_indexes_every_id_exactly_once() {
     for group in ["g-es-first", "g-es-replay"] {
         let run = Running::start(config(&bs, group, &dl), vec![es.clone() as Arc<dyn Sink>]);
         let all = lines.len() as i64;
+        let done = async || committed_total(&bs, group, TOPIC, 3) == all;
         assert!(
-            wait_for(60, || committed_total(&bs, group, TOPIC, 3) == all).await,
+            wait_until(secs(60), KAFKA_POLL, done).await,
             "{group}: every offset committed"
         );
         let summary = run.stop().await;

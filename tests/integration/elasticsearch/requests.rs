@@ -1,5 +1,5 @@
 //! Whole requests: what goes on the wire, and HTTP-level answers
-//! (E1, E2, E8, E9, E10, E15, timeouts, caps, auth).
+//! (E1, E2, E8, E9, E10, E15 of `docs/sinks.md` §6.3, timeouts, caps, auth).
 
 use std::time::Duration;
 
@@ -7,8 +7,9 @@ use siem_bridge::secret::Secret;
 use siem_bridge::sink::elasticsearch::{Compression, Flavor};
 use siem_bridge::sink::{Outcome, Sink};
 
-use super::{assert_once, classes, deliver, events, ids, sink};
+use super::{assert_once, classes, deliver, sink};
 use crate::support::es::{FakeEs, Reply};
+use crate::support::{events, ids};
 
 #[tokio::test]
 async fn e1_happy_path_body_headers_ids() {

@@ -6,8 +6,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::ClientConfig;
 use siem_bridge::config::{self, Config, Document};
 use siem_bridge::mock::MockKafka;
 use siem_bridge::pipeline::{self, Handle, Summary};
@@ -15,8 +13,10 @@ use siem_bridge::sink::Sink;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::kafka_support::*;
-use crate::test_sinks::{Behaviour, MemorySink};
+use crate::support::kafka::Sending::Pipelined;
+use crate::support::kafka::*;
+use crate::support::sinks::{Behaviour, MemorySink};
+use crate::support::wait::{secs, wait_until, KAFKA_POLL};
 
 mod probe;
 
@@ -47,7 +47,8 @@ impl Served {
                 .unwrap()
             }
         });
-        assert!(wait_for(10, || started.lock().unwrap().is_some()).await);
+        let done = async || started.lock().unwrap().is_some();
+        assert!(wait_until(secs(10), KAFKA_POLL, done).await);
         let addr = started
             .lock()
             .unwrap()
@@ -92,19 +93,19 @@ async fn metrics(base: &str) -> BTreeMap<String, f64> {
     samples(&body)
 }
 
-/// Polls the metrics until `cond` holds (up to 30 s), returns the last.
+/// Polls the metrics every 100 ms until `cond` holds (up to 30 s);
+/// returns the last answer, for the caller's assertions.
 async fn metrics_until(
     base: &str,
     cond: impl Fn(&BTreeMap<String, f64>) -> bool,
 ) -> BTreeMap<String, f64> {
-    for _ in 0..300 {
-        let m = metrics(base).await;
-        if cond(&m) {
-            return m;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    metrics(base).await
+    let mut last = BTreeMap::new();
+    wait_until(secs(30), Duration::from_millis(100), async || {
+        last = metrics(base).await;
+        cond(&last)
+    })
+    .await;
+    last
 }
 
 fn lag(p: i32) -> String {
@@ -128,9 +129,9 @@ async fn counters_lag_and_headroom_after_every_record_is_committed() {
     kafka.create_topic(TOPIC, 3).unwrap();
     let bs = kafka.bootstrap_servers();
     let dir = tempfile::tempdir().unwrap();
-    let mut records = events(0..60);
-    records.push(b"not json".to_vec());
-    produce(&bs, TOPIC, 3, &records).await;
+    let mut values = records(0..60);
+    values.push(b"not json".to_vec());
+    produce(&bs, TOPIC, &round_robin(3, &values), Pipelined).await;
     let config = with_policy(
         config(
             &bs,
@@ -141,7 +142,8 @@ async fn counters_lag_and_headroom_after_every_record_is_committed() {
     );
     let sink = MemorySink::new("mem");
     let (run, base) = Served::start(config, vec![sink.clone() as Arc<dyn Sink>]).await;
-    assert!(wait_for(30, || committed_total(&bs, "g-metrics", TOPIC, 3) == 61).await);
+    let done = async || committed_total(&bs, "g-metrics", TOPIC, 3) == 61;
+    assert!(wait_until(secs(30), KAFKA_POLL, done).await);
     let m = metrics_until(&base, |m| (0..3).all(|p| m.get(&lag(p)) == Some(&0.0))).await;
     let v = |k: &str| {
         m.get(k)
@@ -197,31 +199,21 @@ async fn counters_lag_and_headroom_after_every_record_is_committed() {
     assert_eq!(sink.ids().len(), 59);
 }
 
-/// Produces `n` events to partition 0 with Kafka timestamps `age` ago.
-async fn produce_aged(bootstrap: &str, n: usize, age: Duration) {
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .create()
-        .unwrap();
+/// `n` events for partition 0 with Kafka timestamps `age` ago.
+fn aged(n: usize, age: Duration) -> Vec<Record> {
     let ts = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .saturating_sub(age)
         .as_millis() as i64;
-    for i in 0..n {
-        let payload = event(i);
-        producer
-            .send(
-                FutureRecord::<(), _>::to(TOPIC)
-                    .payload(&payload)
-                    .partition(0)
-                    .timestamp(ts),
-                Duration::from_secs(10),
-            )
-            .await
-            .map_err(|(e, _)| e)
-            .unwrap();
-    }
+    (0..n)
+        .map(|i| Record {
+            value: event(i).into_bytes(),
+            partition: 0,
+            key: None,
+            timestamp: Some(ts),
+        })
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -231,7 +223,13 @@ async fn a_stuck_sink_shows_as_lag_shrinking_headroom_and_not_ready() {
     let bs = kafka.bootstrap_servers();
     let dir = tempfile::tempdir().unwrap();
     // Records written 100 hours ago: 68 of the 168 retention hours left.
-    produce_aged(&bs, 20, Duration::from_secs(100 * 3600)).await;
+    produce(
+        &bs,
+        TOPIC,
+        &aged(20, Duration::from_secs(100 * 3600)),
+        Sending::OneAtATime,
+    )
+    .await;
     let sink = MemorySink::new("mem");
     sink.stall_on("evt-5");
     let config = config(&bs, "g-stuck", &dir.path().join("dl").display().to_string());
@@ -280,7 +278,8 @@ async fn a_stuck_sink_shows_as_lag_shrinking_headroom_and_not_ready() {
     assert_eq!(m[&headroom(0)], 168.0);
     assert_eq!(get(&format!("{base}/ready")).await, (200, "ready\n".into()));
     run.stop().await;
-    assert!(wait_for(10, || committed_total(&bs, "g-stuck", TOPIC, 1) == 20).await);
+    let done = async || committed_total(&bs, "g-stuck", TOPIC, 1) == 20;
+    assert!(wait_until(secs(10), KAFKA_POLL, done).await);
     assert_eq!(sink.ids().len(), 20);
 }
 

@@ -7,7 +7,8 @@ use siem_bridge::mock::MockKafka;
 use siem_bridge::sink::Sink;
 
 use super::{get, metrics, Served};
-use crate::kafka_support::*;
+use crate::support::kafka::*;
+use crate::support::wait::{secs, wait_until};
 
 /// Accepts everything; its health check fails while `broken` is set.
 struct ProbedSink {
@@ -37,17 +38,16 @@ impl Sink for ProbedSink {
     }
 }
 
-/// Polls `/ready` until it answers `want` (up to 5 s); returns the last.
+/// Polls `/ready` every 50 ms until it answers `want` (up to 5 s);
+/// returns the last answer.
 async fn ready_until(base: &str, want: (u16, &str)) -> (u16, String) {
-    let mut r = (0, String::new());
-    for _ in 0..100 {
-        r = get(&format!("{base}/ready")).await;
-        if (r.0, r.1.as_str()) == want {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    r
+    let mut last = (0, String::new());
+    wait_until(secs(5), Duration::from_millis(50), async || {
+        last = get(&format!("{base}/ready")).await;
+        (last.0, last.1.as_str()) == want
+    })
+    .await;
+    last
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,4 +1,4 @@
-//! H12–H16: indexer acknowledgement.
+//! H12–H16 (`docs/sinks.md` §6.2): indexer acknowledgement.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -6,8 +6,10 @@ use std::time::{Duration, Instant};
 
 use siem_bridge::sink::{Outcome, Sink};
 
-use super::{all_accepted, counts, deliver, events, sink, wait_until};
+use super::{all_accepted, counts, deliver, sink};
+use crate::support::events;
 use crate::support::hec::{FakeHec, HecOptions};
+use crate::support::wait::{secs, wait_until, FAKE_POLL};
 
 async fn ack_hec() -> FakeHec {
     FakeHec::start(HecOptions {
@@ -59,7 +61,10 @@ async fn h12_ack_queries_carry_only_outstanding_ids_and_do_not_block_sends() {
         let s = s.clone();
         tokio::spawn(async move { s.send(&a).await })
     };
-    wait_until("the first POST", || hec.received().len() == 1).await;
+    assert!(
+        wait_until(secs(10), FAKE_POLL, async || hec.received().len() == 1).await,
+        "timed out waiting for the first POST"
+    );
     hec.set_false_polls(0);
     let quick = s.send(&b).await;
     assert!(all_accepted(&quick.outcomes));
@@ -170,7 +175,10 @@ async fn h15_forgotten_channel_restarting_ack_ids_rotates_and_resends() {
         let (s, a) = (s.clone(), a.clone());
         tokio::spawn(async move { s.send(&a).await })
     };
-    wait_until("the first ack query", || !hec.ack_queries().is_empty()).await;
+    assert!(
+        wait_until(secs(10), FAKE_POLL, async || !hec.ack_queries().is_empty()).await,
+        "timed out waiting for the first ack query"
+    );
     let old = s.channel();
     hec.forget_channels(); // Splunk restarted: ackIds begin at 0 again.
     let second = s.send(&b).await;

@@ -1,4 +1,4 @@
-//! H1–H6, H9, H10, H18: requests, headers, and what each failure class
+//! H1–H6, H9, H10, H18 (`docs/sinks.md` §6.2): requests, headers, and what each failure class
 //! does to the events.
 
 use std::collections::HashSet;
@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use siem_bridge::sink::{Outcome, Sink};
 
-use super::{all_accepted, config, counts, deliver, events, ids, sink};
+use super::{all_accepted, config, counts, deliver, sink};
 use crate::support::hec::{FakeHec, Fault, HecOptions};
+use crate::support::{events, ids};
 
 fn class(outcomes: &[Outcome]) -> HashSet<&'static str> {
     outcomes.iter().map(Outcome::class).collect()

@@ -1,12 +1,14 @@
-//! H7, H8, H11, H17, H19: bad events, sizes, and the health endpoint.
+//! H7, H8, H11, H17, H19 (`docs/sinks.md` §6.2): bad events, sizes, and
+//! the health endpoint.
 
 use std::sync::Arc;
 
 use siem_bridge::event::Event;
 use siem_bridge::sink::{Outcome, Sink, SinkConfig};
 
-use super::{counts, events, ids, sink};
+use super::{counts, sink};
 use crate::support::hec::{FakeHec, Fault, HecOptions, Poison};
+use crate::support::{events, ids};
 
 /// A copy of `e` with a `pad` member of `bytes` characters and a new id.
 fn padded(e: &Event, id: &str, bytes: usize) -> Arc<Event> {

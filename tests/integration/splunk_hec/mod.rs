@@ -1,5 +1,5 @@
 //! The Splunk HEC sink against the fake HEC (`support::hec`): test cases
-//! H1–H19 of `shared/docs/sinks.md` §6.2, at the sink level (the
+//! H1–H19 of `docs/sinks.md` §6.2, at the sink level (the
 //! pipeline's backoff, dead-letter writes and offsets are tested with the
 //! pipeline).
 
@@ -14,39 +14,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use siem_bridge::event::{Disposition, Event, Processor};
+use siem_bridge::event::Event;
 use siem_bridge::sink::splunk_hec::{SplunkHec, SplunkHecConfig};
 use siem_bridge::sink::{Outcome, Sink};
 
+use crate::support::events;
 use crate::support::hec::FakeHec;
-use crate::support::sample_lines;
-
-/// `n` enriched events with ids `evt-00000`, `evt-00001`, … made from the
-/// forwarded events of the shared fixture (small ones only).
-pub fn events(n: usize) -> Vec<Arc<Event>> {
-    let p = Processor::default();
-    let templates: Vec<serde_json::Value> = sample_lines()
-        .into_iter()
-        .filter(|l| l.len() < 20_000)
-        .filter(|l| matches!(p.process(l, None, 0), Disposition::Forward(_)))
-        .map(|l| serde_json::from_slice(&l).unwrap())
-        .collect();
-    assert!(templates.len() > 50, "fixture events");
-    (0..n)
-        .map(|i| {
-            let mut v = templates[i % templates.len()].clone();
-            v["id"] = serde_json::json!(format!("evt-{i:05}"));
-            match p.process(v.to_string().as_bytes(), None, 0) {
-                Disposition::Forward(e) => Arc::new(e),
-                other => panic!("template {i}: {}", other.label()),
-            }
-        })
-        .collect()
-}
-
-pub fn ids(events: &[Arc<Event>]) -> Vec<String> {
-    events.iter().map(|e| e.id().to_owned()).collect()
-}
 
 /// How many times each id was indexed.
 pub fn counts(ids: &[String]) -> HashMap<String, usize> {
@@ -110,18 +83,6 @@ pub async fn deliver(
 
 pub fn all_accepted(outcomes: &[Outcome]) -> bool {
     outcomes.iter().all(|o| *o == Outcome::Accepted)
-}
-
-/// Waits (up to 10 s) until `cond` holds, instead of guessing a sleep.
-pub async fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let start = std::time::Instant::now();
-    while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
 }
 
 #[test]

@@ -12,44 +12,35 @@ use siem_bridge::sink::splunk_hec::SplunkHec;
 use siem_bridge::sink::Sink;
 
 use super::config;
-use crate::at_least_once::Running;
-use crate::kafka_support::{committed, events, TOPIC};
 use crate::support::hec::{FakeHec, Fault, HecOptions};
+use crate::support::kafka::Sending::Pipelined;
+use crate::support::kafka::{committed, produce, records, round_robin, TOPIC};
+use crate::support::pipeline::Running;
 
 const N: usize = 10_000;
 
 /// Partitions: the mock broker keeps at most 5 MiB per partition and
-/// silently drops older records (`test-infra.md` §1), so 10,000 events of
+/// silently drops older records (`docs/test-infra.md` §1), so 10,000 events of
 /// about 1 KB are spread over 8.
 const PARTITIONS: i32 = 8;
 
 /// Produces `records` round-robin and returns, per partition, the index of
 /// the record at each offset (from the delivery reports).
 async fn produce_mapped(bootstrap: &str, records: &[Vec<u8>]) -> Vec<Vec<usize>> {
-    use rdkafka::producer::{FutureProducer, FutureRecord};
-    let producer: FutureProducer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("linger.ms", "5")
-        .create()
-        .unwrap();
-    let deliveries: Vec<_> = records
-        .iter()
-        .enumerate()
-        .map(|(n, r)| {
-            let record = FutureRecord::<(), _>::to(TOPIC)
-                .payload(r)
-                .partition(n as i32 % PARTITIONS);
-            producer.send_result(record).map_err(|(e, _)| e).unwrap()
-        })
-        .collect();
+    let landed = produce(
+        bootstrap,
+        TOPIC,
+        &round_robin(PARTITIONS, records),
+        Pipelined,
+    )
+    .await;
     let mut at: Vec<Vec<Option<usize>>> = vec![Vec::new(); PARTITIONS as usize];
-    for (n, d) in deliveries.into_iter().enumerate() {
-        let d = d.await.unwrap().map_err(|(e, _)| e).unwrap();
-        let slots = &mut at[d.partition as usize];
-        if slots.len() <= d.offset as usize {
-            slots.resize(d.offset as usize + 1, None);
+    for (n, (partition, offset)) in landed.into_iter().enumerate() {
+        let slots = &mut at[partition as usize];
+        if slots.len() <= offset as usize {
+            slots.resize(offset as usize + 1, None);
         }
-        slots[d.offset as usize] = Some(n);
+        slots[offset as usize] = Some(n);
     }
     at.into_iter()
         .map(|p| p.into_iter().map(|n| n.expect("dense offsets")).collect())
@@ -62,10 +53,10 @@ async fn run(hec: &FakeHec, extra: &str, group: &str, confirmed: impl Fn(&FakeHe
     let kafka = MockKafka::start(1).unwrap();
     kafka.create_topic(TOPIC, PARTITIONS).unwrap();
     let bs = kafka.bootstrap_servers();
-    let at = produce_mapped(&bs, &events(0..N)).await;
+    let at = produce_mapped(&bs, &records(0..N)).await;
     let dir = tempfile::tempdir().unwrap();
     let dl = dir.path().join("dl.ndjson");
-    let mut cfg = crate::kafka_support::config(&bs, group, &dl.to_string_lossy());
+    let mut cfg = crate::support::kafka::config(&bs, group, &dl.to_string_lossy());
     cfg.pipeline.batch_max_events = 500;
     let sink = Arc::new(SplunkHec::new("hec".into(), &config(hec, extra)).unwrap());
     let running = Running::start(cfg, vec![sink.clone() as Arc<dyn Sink>]);

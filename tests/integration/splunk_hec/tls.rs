@@ -3,7 +3,8 @@
 
 use siem_bridge::sink::{Outcome, Sink};
 
-use super::{all_accepted, events, sink};
+use super::{all_accepted, sink};
+use crate::support::events;
 use crate::support::hec::{FakeHec, HecOptions};
 use crate::support::pki::Pki;
 
@@ -21,7 +22,7 @@ fn tls_keys(pki: &Pki, client: bool) -> String {
         s.push_str(&format!(
             "cert_file = \"{}\"\nkey_file = \"{}\"\n",
             pki.path("client.pem").display(),
-            pki.path("client.key").display()
+            pki.path("client-key.pem").display()
         ));
     }
     s

@@ -1,8 +1,8 @@
 //! A scriptable fake Elasticsearch `_bulk` server, in-process, for the
 //! error paths osmem-server cannot produce (429, 5xx, 413, resets,
 //! garbage, short item lists, delays), over the hand-written HTTP/1.1 of
-//! `es_http.rs`. Self-contained: `benches/es_bulk.rs` includes it by
-//! `#[path]`.
+//! `es_http.rs`. Self-contained: the benches include it by `#[path]`
+//! (`benches/support/mod.rs`).
 //!
 //! By default it behaves like Elasticsearch: `create` stores a new `_id`
 //! (201) and refuses a stored one (409), `index` stores or overwrites.

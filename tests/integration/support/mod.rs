@@ -1,31 +1,23 @@
-//! Shared helpers for the integration tests.
+//! Test support in one place: fixtures, Kafka, waiting, certificates, and
+//! every fake server. The benches include the self-contained modules by
+//! `#[path]` (`benches/support/mod.rs`).
 
 pub mod es;
+pub mod fixture;
+pub mod hec;
+pub mod kafka;
 pub mod osmem;
+pub mod pipeline;
+pub mod pki;
+pub mod sinks;
+pub mod syslog_fake;
+pub mod tansu;
+pub mod wait;
 
 use std::path::PathBuf;
 
-/// `shared/` beside the repository (the fixtures and docs live there).
-pub fn shared() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
-}
-
-pub fn sample_jsonl() -> PathBuf {
-    shared().join("fixtures/audit-events/sample.jsonl")
-}
+pub use fixture::{events, fixtures_dir, ids, sample_jsonl, sample_lines};
 
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
-
-/// The lines of `sample.jsonl`, as bytes, without their newline.
-pub fn sample_lines() -> Vec<Vec<u8>> {
-    let raw = std::fs::read(sample_jsonl()).expect("shared/fixtures/audit-events/sample.jsonl");
-    raw.split(|&b| b == b'\n')
-        .filter(|l| !l.is_empty())
-        .map(|l| l.to_vec())
-        .collect()
-}
-
-pub mod hec;
-pub mod pki;

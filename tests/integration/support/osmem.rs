@@ -2,7 +2,7 @@
 //! `scripts/setup.sh`): the real `_bulk` protocol for happy paths, 409
 //! dedup and mapping errors. One server per test, on a free port; it exits
 //! with the test process (`-parent-pid`, and its stdin closing).
-//! `benches/es_bulk.rs` includes this file too, using less of it.
+//! The benches include this file too (`benches/support/mod.rs`).
 
 #![allow(dead_code)]
 

@@ -1,6 +1,9 @@
-//! A throw-away PKI for TLS tests, made with the `openssl` command
-//! (installed by `scripts/setup.sh`): a CA, a server certificate for
-//! `localhost`/127.0.0.1 and a client certificate, all signed by the CA.
+//! The one throw-away PKI for TLS tests, made with the `openssl` command
+//! (installed by `scripts/setup.sh`): a CA, a server certificate and a
+//! client certificate signed by it, and a second, unrelated CA. Files:
+//! `ca.pem`, `server.pem`, `client.pem`, `other-ca.pem`, each key beside
+//! its certificate as `<name>-key.pem`. Self-contained: the benches include
+//! it by `#[path]` (the rsyslogd launcher uses it).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -8,6 +11,15 @@ use std::sync::Arc;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
+/// The server certificate's names for the in-process fakes: connecting to
+/// 127.0.0.1 or `localhost` verifies.
+pub const LOOPBACK: &str = "DNS:localhost,IP:127.0.0.1";
+
+/// `localhost` only: connecting to 127.0.0.1 is a name mismatch (rsyslogd
+/// tests use that).
+pub const LOCALHOST_ONLY: &str = "DNS:localhost";
+
+/// A PKI in its own temporary directory.
 pub struct Pki {
     pub dir: tempfile::TempDir,
 }
@@ -25,8 +37,38 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
+fn ca(dir: &Path, name: &str, cn: &str) {
+    let key = format!("{name}-key.pem");
+    let pem = format!("{name}.pem");
+    let subj = format!("/CN={cn}");
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            &key,
+            "-out",
+            &pem,
+            "-days",
+            "2",
+            "-subj",
+            &subj,
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+}
+
 fn leaf(dir: &Path, name: &str, ext: &str) {
-    let key = format!("{name}.key");
+    let key = format!("{name}-key.pem");
     let csr = format!("{name}.csr");
     let pem = format!("{name}.pem");
     let ext_file = format!("{name}.ext");
@@ -58,7 +100,7 @@ fn leaf(dir: &Path, name: &str, ext: &str) {
             "-CA",
             "ca.pem",
             "-CAkey",
-            "ca.key",
+            "ca-key.pem",
             "-CAcreateserial",
             "-out",
             &pem,
@@ -70,45 +112,39 @@ fn leaf(dir: &Path, name: &str, ext: &str) {
     );
 }
 
+/// Writes the whole PKI into `dir` (created if missing); the server
+/// certificate holds `server_names` (e.g. [`LOOPBACK`]).
+pub fn write(dir: &Path, server_names: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    ca(dir, "ca", "siem-bridge test CA");
+    ca(dir, "other-ca", "unrelated CA");
+    leaf(
+        dir,
+        "server",
+        &format!("subjectAltName={server_names}\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n"),
+    );
+    leaf(
+        dir,
+        "client",
+        "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n",
+    );
+}
+
 impl Pki {
+    /// A fresh PKI whose server certificate is for [`LOOPBACK`].
     pub fn new() -> Pki {
         let dir = tempfile::tempdir().unwrap();
-        let d = dir.path();
-        openssl(
-            d,
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-keyout",
-                "ca.key",
-                "-out",
-                "ca.pem",
-                "-days",
-                "2",
-                "-subj",
-                "/CN=siem-bridge test CA",
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign,cRLSign",
-            ],
-        );
-        leaf(d, "server", "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n");
-        leaf(
-            d,
-            "client",
-            "extendedKeyUsage=clientAuth\nbasicConstraints=CA:FALSE\n",
-        );
+        write(dir.path(), LOOPBACK);
         Pki { dir }
     }
 
     pub fn path(&self, file: &str) -> PathBuf {
         self.dir.path().join(file)
+    }
+
+    /// `path(file)` as the `Option<String>` of a sink's `tls.*_file` key.
+    pub fn key_value(&self, file: &str) -> Option<String> {
+        Some(self.path(file).to_str().unwrap().to_owned())
     }
 
     fn certs(&self, file: &str) -> Vec<CertificateDer<'static>> {
@@ -149,7 +185,7 @@ impl Pki {
         };
         Arc::new(
             builder
-                .with_single_cert(self.certs("server.pem"), self.key("server.key"))
+                .with_single_cert(self.certs("server.pem"), self.key("server-key.pem"))
                 .unwrap(),
         )
     }

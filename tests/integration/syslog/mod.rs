@@ -1,7 +1,7 @@
 //! The syslog sink against a real rsyslogd (formats, framings, transports,
 //! TLS) and against a scripted fake receiver (peer close, stall, reset).
 
-pub mod fake;
+pub use crate::support::syslog_fake as fake;
 mod faults;
 mod real_receiver;
 pub mod rsyslogd;

@@ -1,6 +1,6 @@
 //! A real receiver: Debian's rsyslogd, started per test in the foreground
 //! with its own work directory, certificates and free ports, with plain
-//! TCP, UDP, TLS and mutual-TLS inputs (`shared/docs/test-infra.md` §5).
+//! TCP, UDP, TLS and mutual-TLS inputs (`docs/test-infra.md` §5).
 //! Each input writes the raw message it received (framing removed) as one
 //! JSON string per line to `out/<input>.log`.
 
@@ -8,6 +8,8 @@ use std::net::{TcpListener, TcpStream, UdpSocket};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::support::pki;
 
 pub struct Rsyslog {
     dir: tempfile::TempDir,
@@ -31,7 +33,7 @@ impl Rsyslog {
     /// Starts rsyslogd and waits until its inputs accept connections.
     pub fn start() -> Rsyslog {
         let dir = tempfile::tempdir().unwrap();
-        make_certs(&dir.path().join("certs"));
+        pki::write(&dir.path().join("certs"), pki::LOCALHOST_ONLY);
         std::fs::create_dir_all(dir.path().join("work")).unwrap();
         std::fs::create_dir_all(dir.path().join("out")).unwrap();
         // Free ports can be taken by a parallel test before rsyslogd binds
@@ -247,73 +249,4 @@ ruleset(name="tcp") {{
         out("tls"),
         out("mtls")
     )
-}
-
-/// CA, server certificate for DNS name `localhost` only (so connecting to
-/// 127.0.0.1 is a name mismatch), client certificate, and a second CA.
-fn make_certs(dir: &Path) {
-    std::fs::create_dir_all(dir).unwrap();
-    let run = |args: &[&str]| {
-        let out = Command::new("openssl")
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .expect("openssl (run scripts/setup.sh)");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    let ec = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-    ];
-    for (name, cn) in [("ca", "siem-bridge test CA"), ("other-ca", "unrelated CA")] {
-        let key = format!("{name}-key.pem");
-        let pem = format!("{name}.pem");
-        let mut a = vec!["req", "-x509"];
-        a.extend(ec);
-        a.extend(["-keyout", &key, "-out", &pem, "-days", "2", "-subj"]);
-        let subj = format!("/CN={cn}");
-        a.push(&subj);
-        run(&a);
-    }
-    std::fs::write(
-        dir.join("server.ext"),
-        "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n",
-    )
-    .unwrap();
-    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").unwrap();
-    for (name, cn) in [("server", "localhost"), ("client", "siem-bridge")] {
-        let key = format!("{name}-key.pem");
-        let csr = format!("{name}.csr");
-        let pem = format!("{name}.pem");
-        let ext = format!("{name}.ext");
-        let subj = format!("/CN={cn}");
-        let mut a = vec!["req"];
-        a.extend(ec);
-        a.extend(["-keyout", &key, "-out", &csr, "-subj", &subj]);
-        run(&a);
-        run(&[
-            "x509",
-            "-req",
-            "-in",
-            &csr,
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca-key.pem",
-            "-CAcreateserial",
-            "-out",
-            &pem,
-            "-days",
-            "2",
-            "-extfile",
-            &ext,
-        ]);
-    }
 }

@@ -32,7 +32,7 @@ fn events() -> Vec<Ev> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_query_flag_selects_its_events_and_invalid_records_always_show() {
     let ts = now_ms() - MIN;
-    let mut records: Vec<Rec> = events().iter().map(|e| rec(e.json(), 0, ts)).collect();
+    let mut records: Vec<Record> = events().iter().map(|e| rec(e.json(), 0, ts)).collect();
     records.push(rec("not json", 0, ts));
     let (_kafka, b) = cluster(1, &records).await;
     let run = |flags: &'static [&'static str]| {

@@ -7,18 +7,10 @@ mod tansu;
 
 use std::time::Duration;
 
-use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::ClientConfig;
 use siem_bridge::mock::MockKafka;
 
-use crate::kafka_support::TOPIC;
-
-/// One record to produce: value, partition, timestamp (Unix ms).
-pub struct Rec {
-    pub value: Vec<u8>,
-    pub partition: i32,
-    pub ts: i64,
-}
+use crate::support::kafka::Sending::Pipelined;
+use crate::support::kafka::{produce, Record, TOPIC};
 
 /// What varies between test events.
 #[derive(Clone)]
@@ -65,32 +57,12 @@ pub fn rfc3339(ms: i64) -> String {
 }
 
 /// A mock cluster with the audit topic holding `records`.
-pub async fn cluster(partitions: i32, records: &[Rec]) -> (MockKafka, String) {
+pub async fn cluster(partitions: i32, records: &[Record]) -> (MockKafka, String) {
     let kafka = MockKafka::start(1).unwrap();
     kafka.create_topic(TOPIC, partitions).unwrap();
     let bootstrap = kafka.bootstrap_servers();
-    produce(&bootstrap, records).await;
+    produce(&bootstrap, TOPIC, records, Pipelined).await;
     (kafka, bootstrap)
-}
-
-pub async fn produce(bootstrap: &str, records: &[Rec]) {
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .create()
-        .unwrap();
-    // Enqueued in order: offsets within a partition follow the order given.
-    let sends = records.iter().map(|r| {
-        producer.send(
-            FutureRecord::<(), _>::to(TOPIC)
-                .payload(&r.value)
-                .partition(r.partition)
-                .timestamp(r.ts),
-            Duration::from_secs(10),
-        )
-    });
-    for sent in futures::future::join_all(sends).await {
-        sent.map_err(|(e, _)| e).unwrap();
-    }
 }
 
 /// The binary with the environment a user would give it (no config file).
@@ -140,11 +112,13 @@ pub fn ids(lines: &[String]) -> Vec<String> {
     ids
 }
 
-fn rec(value: impl Into<Vec<u8>>, partition: i32, ts: i64) -> Rec {
-    Rec {
+/// A record for `partition` with Kafka timestamp `ts` (Unix ms).
+fn rec(value: impl Into<Vec<u8>>, partition: i32, ts: i64) -> Record {
+    Record {
         value: value.into(),
         partition,
-        ts,
+        key: None,
+        timestamp: Some(ts),
     }
 }
 
@@ -152,7 +126,7 @@ const MIN: i64 = 60_000;
 
 /// old (3 h ago, p0), mid (90 min, p1), new (10 min, p0), and a broken
 /// record (5 min ago, p1, offset 1).
-fn timeline(now: i64) -> Vec<Rec> {
+fn timeline(now: i64) -> Vec<Record> {
     vec![
         rec(Ev::new("old").json(), 0, now - 180 * MIN),
         rec(Ev::new("mid").json(), 1, now - 90 * MIN),
@@ -219,7 +193,13 @@ async fn follows_live_until_ctrl_c() {
     first.sort();
     assert!(first[0].contains("\"dead_letter\""), "{first:?}");
     assert!(first[1].contains("\"id\":\"new\""), "{first:?}");
-    produce(&b, &[rec(Ev::new("live").json(), 1, now_ms())]).await;
+    produce(
+        &b,
+        TOPIC,
+        &[rec(Ev::new("live").json(), 1, now_ms())],
+        Pipelined,
+    )
+    .await;
     assert!(next(&mut out).await.contains("\"id\":\"live\""));
     // SAFETY: signalling our own child by its pid.
     unsafe { libc::kill(child.id().unwrap() as i32, libc::SIGINT) };

@@ -6,7 +6,7 @@ use std::io::Write;
 use siem_bridge::event::{Disposition, KafkaCoords, Processor};
 
 use super::*;
-use crate::kafka_support::committed;
+use crate::support::kafka::committed;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_lines_are_exactly_the_enriched_events_and_dead_letter_records() {
@@ -163,7 +163,7 @@ async fn on_a_terminal_lines_are_coloured_and_a_bar_shows_catching_up() {
         ..Ev::new("red")
     };
     let mut records = vec![rec(denied.json(), 0, ts)];
-    records.extend((0..3000).map(|i| rec(crate::kafka_support::event(i), 0, ts)));
+    records.extend((0..3000).map(|i| rec(crate::support::kafka::event(i), 0, ts)));
     let (_kafka, b) = cluster(1, &records).await;
     let bin = env!("CARGO_BIN_EXE_siem-bridge");
     let out = tokio::process::Command::new("script")
@@ -192,8 +192,8 @@ async fn on_a_terminal_lines_are_coloured_and_a_bar_shows_catching_up() {
 async fn a_closed_pipe_ends_watch_with_success() {
     use tokio::io::AsyncBufReadExt;
     let ts = now_ms() - MIN;
-    let records: Vec<Rec> = (0..3000)
-        .map(|i| rec(crate::kafka_support::event(i), 0, ts))
+    let records: Vec<Record> = (0..3000)
+        .map(|i| rec(crate::support::kafka::event(i), 0, ts))
         .collect();
     let (_kafka, b) = cluster(1, &records).await;
     let mut child = watch(&b, &["--from-beginning"])

@@ -1,133 +1,16 @@
 //! `watch --since/--from` against tansu, a Kafka-compatible broker that
 //! answers ListOffsets by timestamp (librdkafka's mock cluster cannot, so
 //! the other watch tests only reach the read-from-the-oldest fallback).
-//! tansu is built by `scripts/setup.sh` into `.tools/bin/tansu`
-//! (`TANSU_BIN` overrides) and runs with sqlite storage in a temp dir on a
-//! free port, one broker per test, killed when the test ends.
+//! The broker comes from `support::tansu`.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
-use super::{ids, now_ms, rec, rfc3339, watch, Ev, Rec, MIN};
-use crate::kafka_support::TOPIC;
-
-struct Tansu {
-    bootstrap: String,
-    child: Child,
-    dir: tempfile::TempDir,
-}
-
-impl Drop for Tansu {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn binary() -> PathBuf {
-    let path = std::env::var_os("TANSU_BIN").map_or_else(
-        || PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.tools/bin/tansu")),
-        PathBuf::from,
-    );
-    assert!(
-        path.is_file(),
-        "tansu is not installed at {}: run scripts/setup.sh",
-        path.display()
-    );
-    path
-}
-
-impl Tansu {
-    fn start() -> Tansu {
-        let bin = binary();
-        let dir = tempfile::tempdir().unwrap();
-        // A free port can be taken between finding and binding it: retry.
-        for _ in 0..3 {
-            let port = TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
-            let url = format!("tcp://127.0.0.1:{port}");
-            let log = std::fs::File::create(dir.path().join("tansu.log")).unwrap();
-            let mut child = Command::new(&bin)
-                .args(["broker", "--listener-url", &url])
-                .args(["--advertised-listener-url", &url])
-                // Relative to the working directory (an absolute sqlite
-                // path is mangled); memory:// loses data in tansu 0.6.0.
-                .args(["--storage-engine", "sqlite://tansu.db"])
-                .current_dir(dir.path())
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()));
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Tansu {
-                        bootstrap: format!("127.0.0.1:{port}"),
-                        child,
-                        dir,
-                    };
-                }
-                std::thread::sleep(Duration::from_millis(20));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("tansu did not start: {}", Tansu::log_of(&dir));
-    }
-
-    fn log_of(dir: &tempfile::TempDir) -> String {
-        std::fs::read_to_string(dir.path().join("tansu.log")).unwrap_or_default()
-    }
-
-    fn create_topic(&self, name: &str, partitions: i32) {
-        let out = Command::new(binary())
-            .args(["topic", "create", name, "--partitions"])
-            .arg(partitions.to_string())
-            .args(["--broker", &format!("tcp://{}", self.bootstrap)])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "tansu topic create: {}{}\nbroker log: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-            Tansu::log_of(&self.dir)
-        );
-    }
-}
-
-/// tansu with sqlite storage cannot serve snappy: say "none" outright.
-async fn produce(bootstrap: &str, records: &[Rec]) {
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("compression.type", "none")
-        .create()
-        .unwrap();
-    // One at a time: offsets within a partition follow the order given.
-    for r in records {
-        producer
-            .send(
-                FutureRecord::<(), _>::to(TOPIC)
-                    .payload(&r.value)
-                    .partition(r.partition)
-                    .timestamp(r.ts),
-                Duration::from_secs(10),
-            )
-            .await
-            .map_err(|(e, _)| e)
-            .unwrap();
-    }
-}
+use super::{ids, now_ms, rec, rfc3339, watch, Ev, MIN};
+use crate::support::kafka::{produce, Sending, TOPIC};
+use crate::support::tansu::Tansu;
 
 /// The broker's answer to ListOffsets by `ms` for partitions 0 and 1.
 fn offsets_for(bootstrap: &str, ms: i64) -> Vec<Offset> {
@@ -194,12 +77,14 @@ async fn since_and_from_start_where_the_broker_finds_the_time() {
     let now = now_ms();
     produce(
         b,
+        TOPIC,
         &[
             rec(Ev::new("old").json(), 0, now - 180 * MIN),
             rec(Ev::new("new").json(), 0, now - 10 * MIN),
             rec(Ev::new("mid").json(), 1, now - 90 * MIN),
             rec(Ev::new("late").json(), 1, now - 5 * MIN),
         ],
+        Sending::OneAtATime,
     )
     .await;
 

@@ -6,7 +6,7 @@ use super::*;
 fn fixture_line(n: usize) -> String {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/fixtures/audit-events/sample.jsonl"
+        "/tests/data/audit-events/sample.jsonl"
     );
     let text = std::fs::read_to_string(path).expect("shared fixtures");
     text.lines().nth(n - 1).expect("line exists").to_owned()

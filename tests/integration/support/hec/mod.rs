@@ -1,5 +1,5 @@
 //! A fake Splunk HTTP Event Collector, faithful to the parts of the
-//! protocol the sink uses (`shared/docs/sinks.md` §1), with scriptable
+//! protocol the sink uses (`docs/sinks.md` §1), with scriptable
 //! faults. It records every request and every indexed event id.
 //!
 //! - `POST /services/collector/event` (and `/services/collector`,

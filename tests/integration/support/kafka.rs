@@ -1,5 +1,5 @@
-//! Kafka helpers for pipeline tests: a mock cluster per test, producing
-//! numbered audit events, reading committed offsets, a test config.
+//! Kafka helpers: producing records (the one `produce`), numbered audit
+//! events, reading committed offsets, a pipeline config for tests.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -22,35 +22,84 @@ pub fn event(n: usize) -> String {
     )
 }
 
-/// Produces `records` (key = index) to `topic`, round-robin over
-/// `partitions` partitions, and waits for every ack.
-pub async fn produce(bootstrap: &str, topic: &str, partitions: i32, records: &[Vec<u8>]) {
+/// One record to produce.
+pub struct Record {
+    pub value: Vec<u8>,
+    pub partition: i32,
+    pub key: Option<String>,
+    /// The record timestamp in ms since the epoch (default: now).
+    pub timestamp: Option<i64>,
+}
+
+/// `values` spread round-robin over `partitions` partitions, key = index.
+pub fn round_robin(partitions: i32, values: &[Vec<u8>]) -> Vec<Record> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| Record {
+            value: v.clone(),
+            partition: i as i32 % partitions,
+            key: Some(i.to_string()),
+            timestamp: None,
+        })
+        .collect()
+}
+
+/// How [`produce`] sends.
+#[derive(Clone, Copy, PartialEq)]
+pub enum Sending {
+    /// Every record enqueued at once, in order (the mock cluster).
+    Pipelined,
+    /// Each record acknowledged before the next is sent (tansu).
+    OneAtATime,
+}
+
+/// Produces `records` to `topic` in the order given, so offsets within a
+/// partition follow that order, and waits for every ack. Returns where
+/// each record landed: `(partition, offset)`, from the delivery reports.
+/// No compression: tansu with sqlite storage cannot serve snappy.
+pub async fn produce(
+    bootstrap: &str,
+    topic: &str,
+    records: &[Record],
+    sending: Sending,
+) -> Vec<(i32, i64)> {
     let producer: FutureProducer = ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
         .set("linger.ms", "5")
+        .set("compression.type", "none")
         .create()
         .unwrap();
-    let sends = records.iter().enumerate().map(|(i, r)| {
-        let producer = &producer;
-        let key = i.to_string();
-        async move {
-            producer
-                .send(
-                    FutureRecord::to(topic)
-                        .key(&key)
-                        .payload(r)
-                        .partition(i as i32 % partitions),
-                    Duration::from_secs(10),
-                )
-                .await
-                .map_err(|(e, _)| e)
-                .unwrap();
+    let send = |r: &Record| {
+        let mut record = FutureRecord::<String, _>::to(topic)
+            .payload(&r.value)
+            .partition(r.partition);
+        if let Some(key) = &r.key {
+            record = record.key(key);
         }
-    });
-    futures::future::join_all(sends).await;
+        if let Some(ts) = r.timestamp {
+            record = record.timestamp(ts);
+        }
+        producer.send_result(record).map_err(|(e, _)| e).unwrap()
+    };
+    let mut landed = Vec::with_capacity(records.len());
+    if sending == Sending::OneAtATime {
+        for r in records {
+            let d = send(r).await.unwrap().map_err(|(e, _)| e).unwrap();
+            landed.push((d.partition, d.offset));
+        }
+    } else {
+        let deliveries: Vec<_> = records.iter().map(send).collect();
+        for d in futures::future::join_all(deliveries).await {
+            let d = d.unwrap().map_err(|(e, _)| e).unwrap();
+            landed.push((d.partition, d.offset));
+        }
+    }
+    landed
 }
 
-pub fn events(range: std::ops::Range<usize>) -> Vec<Vec<u8>> {
+/// Valid audit events `evt-<n>` for `range`, as record values.
+pub fn records(range: std::ops::Range<usize>) -> Vec<Vec<u8>> {
     range.map(|n| event(n).into_bytes()).collect()
 }
 
@@ -121,16 +170,4 @@ pub fn config(bootstrap: &str, group: &str, dl_path: &str) -> Config {
         policy: Policy::default(),
         observability: siem_bridge::observe::ObservabilityConfig::disabled(),
     }
-}
-
-/// Polls `cond` every 20 ms for up to `secs` seconds.
-pub async fn wait_for(secs: u64, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
-    while tokio::time::Instant::now() < deadline {
-        if cond() {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    cond()
 }
