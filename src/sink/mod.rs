@@ -19,10 +19,14 @@
 //! | `Ambiguous` | sent, but no clear answer | resends (duplicates possible) |
 
 pub mod elasticsearch;
+mod error;
 pub mod file;
+pub(crate) mod http;
 pub mod splunk_hec;
 pub mod stdout;
 pub mod syslog;
+
+pub use error::SinkError;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -108,13 +112,6 @@ pub trait Sink: Send + Sync + 'static {
     }
 }
 
-/// Why a sink could not be built from its configuration.
-#[derive(Debug, thiserror::Error)]
-pub enum SinkError {
-    #[error("sink `{sink}`: {message}")]
-    Build { sink: String, message: String },
-}
-
 /// `[[sinks]]` entries, chosen by `type`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -154,19 +151,22 @@ impl SinkConfig {
     /// Builds the sink. Nothing here blocks on the network.
     pub fn build(&self) -> Result<Arc<dyn Sink>, SinkError> {
         let name = self.name().to_owned();
-        match self {
+        Ok(match self {
             SinkConfig::Elasticsearch(c) => {
-                Ok(Arc::new(elasticsearch::ElasticsearchSink::new(name, c)?))
+                Arc::new(elasticsearch::ElasticsearchSink::new(c, name)?)
             }
-            SinkConfig::File(c) => Ok(Arc::new(file::FileSink::new(name, c.clone()))),
-            SinkConfig::Stdout(_) => Ok(Arc::new(stdout::StdoutSink::new(name))),
-            SinkConfig::Syslog(c) => syslog::SyslogSink::new(name.clone(), c)
-                .map(|s| Arc::new(s) as Arc<dyn Sink>)
-                .map_err(|message| SinkError::Build {
-                    sink: name,
-                    message,
-                }),
-            SinkConfig::SplunkHec(c) => Ok(Arc::new(splunk_hec::SplunkHec::new(name, c)?)),
-        }
+            SinkConfig::File(c) => Arc::new(file::FileSink::new(c, name)?),
+            SinkConfig::Stdout(c) => Arc::new(stdout::StdoutSink::new(c, name)?),
+            SinkConfig::Syslog(c) => match syslog::SyslogSink::new(name.clone(), c) {
+                Ok(s) => Arc::new(s),
+                // Until syslog's constructor returns a `SinkError`: its
+                // messages start with the key (`tls: …`, `address: …`).
+                Err(m) => {
+                    let (key, problem) = m.split_once(": ").unwrap_or(("address", m.as_str()));
+                    return Err(SinkError::config(&name, key, problem));
+                }
+            },
+            SinkConfig::SplunkHec(c) => Arc::new(splunk_hec::SplunkHecSink::new(c, name)?),
+        })
     }
 }
