@@ -17,6 +17,61 @@
 //! | `Rejected` | this event can never be accepted (mapping error, invalid event) | writes it to the dead-letter store |
 //! | `Misconfigured` | the sink is wrong, not the event (401/403, bad index) | pauses the sink, reports unhealthy, resends later; never dead-letters |
 //! | `Ambiguous` | sent, but no clear answer | resends (duplicates possible) |
+//!
+//! 501 Not Implemented is `Misconfigured`, decided once for every HTTP
+//! sink in [`http`] (the one status table); the other 5xx are
+//! `Retryable`.
+//!
+//! # Writing a new sink: the template
+//!
+//! Copy the folder of the closest sink and rename. For an HTTP API (a
+//! `webhook`, say) copy `elasticsearch/` and delete `target.rs` and
+//! `template.rs`; `splunk_hec/` is the example of protocol extras
+//! (`ack.rs`, `channel.rs`); `syslog/` of a non-HTTP `transport`. Every
+//! sink folder has the same parts with the same names, and leaves out
+//! the ones its protocol does not need:
+//!
+//! | file | holds |
+//! |---|---|
+//! | `mod.rs` | the module doc (file table, delivery rule); `XSink`; `Counters` (private atomics) and `Stats` (the public snapshot `stats()` returns); `new`; `impl Sink`. Glue only |
+//! | `config.rs` | `XConfig`: serde, `deny_unknown_fields`, `name: Option<String>`, defaults, and `check() -> Vec<(String, String)>`, every problem found without network as `(key, message)` |
+//! | `encode.rs` | one event → its bytes on the wire; pure. What can never be sent is refused here with a typed error, and becomes `Rejected` without costing a request |
+//! | `send.rs` | one [`Sink::send`]: cut the batch at the sink's caps, send, apply the 413 rule ([`http::split`]), give the rest of the batch [`http::not_sent`] after a whole-request failure |
+//! | `classify.rs` | answer → outcome; pure, and **the only place outcome classes are decided**. HTTP sinks start from [`http::status::class`] and return [`http::Verdict`]; they may refine a class from the body, never decide a status differently |
+//! | `transport.rs` | the connection: the sink's endpoints over [`http::client`] and [`http::exchange`] (transport failures: [`http::Failure::outcome`]), or TCP/TLS/UDP for syslog |
+//! | protocol extras | concepts with no counterpart elsewhere: `ack`, `channel` (HEC), `target`, `template` (Elasticsearch), `frame`, `truncate` (syslog) |
+//!
+//! Shapes every sink keeps:
+//!
+//! - **Constructor**: `pub fn new(config: &XConfig, name: String) ->
+//!   Result<XSink, SinkError>`. It reads files (secrets, certificates),
+//!   never the network; each failure is a [`SinkError`] variant that keeps
+//!   its source and says what to change (no message-only catch-all).
+//! - **Trait methods**: `name`; `send` (one attempt, one outcome per event,
+//!   in order; `retry_after` from the server); `healthcheck` (for
+//!   `validate` and `/ready`, never a gate on sending); `close` when
+//!   something must be flushed.
+//! - **Visibility**: submodules are private (`mod send;`), items inside
+//!   `pub(crate)` when a sibling needs them. The public surface is
+//!   re-exported from `mod.rs`: `XSink`, `XConfig` and its enums, `Stats`,
+//!   and `Encoder` when a bench measures it.
+//! - **Counters**: `Counters` are the private atomics, `Stats` the `Copy`
+//!   snapshot `stats()` returns (not `StatsSnapshot`).
+//! - **Unit tests**: `foo.rs` ends with `#[cfg(test)] mod tests;` and the
+//!   tests live in `foo/tests.rs` (`use super::*;`). Write at least
+//!   `classify/tests.rs` (one case per row of the protocol's status table
+//!   in `docs/sinks.md`), `config/tests.rs` (defaults, every problem
+//!   names its key, unknown keys refused) and `encode/tests.rs` (the wire
+//!   format, what is refused).
+//! - **Integration tests**: `tests/integration/<sink>/`, against a fake
+//!   server from `tests/integration/support/`: all accepted; 429/5xx
+//!   retried with `Retry-After`; 401/403 misconfigured and nothing
+//!   dead-lettered; 413 split and a lone oversize event rejected; a bad
+//!   event rejected alone; a timeout ambiguous; a TLS failure
+//!   misconfigured; one run through the pipeline.
+//! - **Registration**: `pub mod x;` below; a variant in [`SinkConfig`]
+//!   (boxed when the config is large) and its arms in `name`, `check` and
+//!   `build`; an example in `config.example.toml`; `docs/readme/x.md`.
 
 pub mod elasticsearch;
 mod error;
@@ -26,7 +81,7 @@ pub mod splunk_hec;
 pub mod stdout;
 pub mod syslog;
 
-pub use error::SinkError;
+pub use error::{ConfigProblem, SinkError};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,14 +94,19 @@ use crate::event::Event;
 /// What happened to one event in one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
+    /// The destination has it.
     Accepted,
+    /// Temporary: resend with backoff.
     Retryable(String),
     /// Never acceptable: dead-letter it with this reason and status.
     Rejected {
         reason: String,
         status: Option<String>,
     },
+    /// The sink is wrong, not the event: pause, resend later, never
+    /// dead-letter.
     Misconfigured(String),
+    /// Sent, but no clear answer: resend (duplicates possible).
     Ambiguous(String),
 }
 
@@ -86,6 +146,7 @@ impl SendReport {
         }
     }
 
+    /// Every event accepted.
     pub fn accepted(n: usize) -> SendReport {
         SendReport::all(n, Outcome::Accepted)
     }

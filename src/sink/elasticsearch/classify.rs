@@ -86,16 +86,30 @@ struct ItemError<'a> {
     reason: Option<Cow<'a, str>>,
 }
 
-fn items(body: &[u8], ids: &[&str], op: Action) -> Result<Items, String> {
-    let parsed: BulkResponse = serde_json::from_slice(body)
-        .map_err(|e| format!("the body is not a bulk response ({e})"))?;
-    let list = parsed.items.ok_or("the body has no `items`")?;
+/// Why a 2xx body cannot be matched to what was sent: the request is
+/// ambiguous (resent whole; `_id` keeps it free of duplicates).
+#[derive(Debug, thiserror::Error)]
+enum Unmatched {
+    #[error("the body is not a bulk response ({0})")]
+    NotBulk(serde_json::Error),
+    #[error("the body has no `items`")]
+    NoItems,
+    #[error("{got} items came back for {sent} documents")]
+    Count { got: usize, sent: usize },
+    #[error("item {i} is for `_id` {id}, not {sent}")]
+    OtherId { i: usize, id: String, sent: String },
+    #[error("item {0} has no status")]
+    NoStatus(usize),
+}
+
+fn items(body: &[u8], ids: &[&str], op: Action) -> Result<Items, Unmatched> {
+    let parsed: BulkResponse = serde_json::from_slice(body).map_err(Unmatched::NotBulk)?;
+    let list = parsed.items.ok_or(Unmatched::NoItems)?;
     if list.len() != ids.len() {
-        return Err(format!(
-            "{} items came back for {} documents",
-            list.len(),
-            ids.len()
-        ));
+        return Err(Unmatched::Count {
+            got: list.len(),
+            sent: ids.len(),
+        });
     }
     let mut out = Items {
         outcomes: Vec::with_capacity(list.len()),
@@ -105,11 +119,15 @@ fn items(body: &[u8], ids: &[&str], op: Action) -> Result<Items, String> {
         let item = wrap.create;
         if let Some(id) = &item.id {
             if id != sent {
-                return Err(format!("item {i} is for `_id` {id}, not {sent}"));
+                return Err(Unmatched::OtherId {
+                    i,
+                    id: id.to_string(),
+                    sent: sent.to_string(),
+                });
             }
         }
         let Some(status) = item.status else {
-            return Err(format!("item {i} has no status"));
+            return Err(Unmatched::NoStatus(i));
         };
         let (kind, reason) = match &item.error {
             Some(e) => (

@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::target::{IndexPattern, Target};
 use crate::secret::{self, Secret};
+use crate::sink::ConfigProblem;
 use crate::tls::TlsConfig;
 
 /// Which server family we talk to. It decides which query parameters and
@@ -170,8 +171,8 @@ impl ElasticsearchConfig {
             ),
             Err(e) => add("endpoint", format!("not a URL: {e}")),
         }
-        if let Err((key, msg)) = self.target() {
-            add(key, msg);
+        if let Err(p) = self.target() {
+            add(&p.key, p.message);
         }
         if self.data_stream.is_some() && self.action == Action::Index {
             add("action", "data streams accept only `create`".into());
@@ -207,8 +208,8 @@ impl ElasticsearchConfig {
                 );
             }
         }
-        if let Err((key, msg)) = self.auth() {
-            add(key, msg);
+        if let Err(p) = self.auth() {
+            add(&p.key, p.message);
         }
         for (key, msg) in self.tls.check() {
             add(&format!("tls.{key}"), msg);
@@ -217,16 +218,17 @@ impl ElasticsearchConfig {
     }
 
     /// Where documents go.
-    pub fn target(&self) -> Result<Target, (&'static str, String)> {
+    pub fn target(&self) -> Result<Target, ConfigProblem> {
         match (&self.index, &self.data_stream) {
-            (Some(_), Some(_)) => Err((
+            (Some(_), Some(_)) => Err(ConfigProblem::new(
                 "data_stream",
-                "give `index` or `data_stream`, not both".into(),
+                "give `index` or `data_stream`, not both",
             )),
-            (_, Some(ds)) => Target::data_stream(ds).map_err(|m| ("data_stream", m)),
+            (_, Some(ds)) => Target::data_stream(ds)
+                .map_err(|e| ConfigProblem::new("data_stream", e.to_string())),
             (index, None) => IndexPattern::parse(index.as_deref().unwrap_or(DEFAULT_INDEX))
                 .map(Target::Index)
-                .map_err(|m| ("index", m)),
+                .map_err(|e| ConfigProblem::new("index", e.to_string())),
         }
     }
 
@@ -242,28 +244,28 @@ impl ElasticsearchConfig {
     }
 
     /// The `Authorization` header value, if any. Reads `*_file` secrets.
-    pub fn auth(&self) -> Result<Option<Secret>, (&'static str, String)> {
+    pub fn auth(&self) -> Result<Option<Secret>, ConfigProblem> {
         let password = secret::resolve(self.password.as_ref(), self.password_file.as_deref())
-            .map_err(|m| ("password", m))?;
+            .map_err(|m| ConfigProblem::new("password", m))?;
         let api_key = secret::resolve(self.api_key.as_ref(), self.api_key_file.as_deref())
-            .map_err(|m| ("api_key", m))?;
+            .map_err(|m| ConfigProblem::new("api_key", m))?;
         let bearer = secret::resolve(
             self.bearer_token.as_ref(),
             self.bearer_token_file.as_deref(),
         )
-        .map_err(|m| ("bearer_token", m))?;
+        .map_err(|m| ConfigProblem::new("bearer_token", m))?;
         let basic = match (&self.user, password) {
             (Some(u), Some(p)) => Some(Secret::new(format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(format!("{u}:{}", p.expose()))
             ))),
             (Some(_), None) => {
-                return Err((
+                return Err(ConfigProblem::new(
                     "password",
-                    "`user` needs `password` or `password_file`".into(),
+                    "`user` needs `password` or `password_file`",
                 ))
             }
-            (None, Some(_)) => return Err(("user", "`password` needs `user`".into())),
+            (None, Some(_)) => return Err(ConfigProblem::new("user", "`password` needs `user`")),
             (None, None) => None,
         };
         let api_key = api_key.map(|k| {
@@ -284,9 +286,9 @@ impl ElasticsearchConfig {
         match given.len() {
             0 => Ok(None),
             1 => Ok(given.into_iter().next()),
-            _ => Err((
+            _ => Err(ConfigProblem::new(
                 "user",
-                "choose one auth scheme: user/password, api_key or bearer_token".into(),
+                "choose one auth scheme: user/password, api_key or bearer_token",
             )),
         }
     }

@@ -80,9 +80,7 @@ impl ElasticsearchSink {
     /// Builds the sink; reads secret and certificate files, no network.
     pub fn new(config: &ElasticsearchConfig, name: String) -> Result<ElasticsearchSink, SinkError> {
         SinkError::first_problem(&name, config.check())?;
-        let target = config
-            .target()
-            .map_err(|(key, m)| SinkError::config(&name, key, m))?;
+        let target = config.target().map_err(|p| p.for_sink(&name))?;
         let transport = Transport::new(config, &name)?;
         Ok(ElasticsearchSink {
             name,

@@ -9,6 +9,30 @@
 
 use crate::event::time::format_rfc3339_nanos;
 
+/// Why an index pattern or a data stream name is refused (Elasticsearch's
+/// index-name rules, `MetadataCreateIndexService`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("unknown `%{0}`: use %Y, %m, %d, %H or %%")]
+    UnknownPlaceholder(char),
+    #[error("ends with a lone `%`")]
+    LonePercent,
+    #[error("a data stream name takes no `%` pattern")]
+    PatternInDataStream,
+    #[error("must not be empty")]
+    Empty,
+    #[error("longer than 255 bytes")]
+    TooLong,
+    #[error("`.` and `..` are not index names")]
+    Dots,
+    #[error("must not start with `-`, `_` or `+`")]
+    BadStart,
+    #[error("must be lowercase")]
+    Uppercase,
+    #[error("must not contain `{0}`")]
+    BadChar(char),
+}
+
 /// One piece of an index pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
@@ -28,7 +52,7 @@ pub struct IndexPattern {
 impl IndexPattern {
     /// Parses a pattern and checks that every name it can produce is a
     /// valid index name.
-    pub fn parse(pattern: &str) -> Result<IndexPattern, String> {
+    pub fn parse(pattern: &str) -> Result<IndexPattern, NameError> {
         let mut parts = Vec::new();
         let mut text = String::new();
         let mut chars = pattern.chars();
@@ -46,8 +70,8 @@ impl IndexPattern {
                 Some('m') => Part::Month,
                 Some('d') => Part::Day,
                 Some('H') => Part::Hour,
-                Some(other) => return Err(format!("unknown `%{other}`: use %Y, %m, %d, %H or %%")),
-                None => return Err("ends with a lone `%`".to_owned()),
+                Some(other) => return Err(NameError::UnknownPlaceholder(other)),
+                None => return Err(NameError::LonePercent),
             };
             if !text.is_empty() {
                 parts.push(Part::Text(std::mem::take(&mut text)));
@@ -118,9 +142,10 @@ pub enum Target {
 }
 
 impl Target {
-    pub fn data_stream(name: &str) -> Result<Target, String> {
+    /// A data stream target, if `name` is a valid name.
+    pub fn data_stream(name: &str) -> Result<Target, NameError> {
         if name.contains('%') {
-            return Err("a data stream name takes no `%` pattern".to_owned());
+            return Err(NameError::PatternInDataStream);
         }
         check_name(name)?;
         Ok(Target::DataStream(name.to_owned()))
@@ -136,21 +161,21 @@ impl Target {
 }
 
 /// Elasticsearch's index-name rules (`MetadataCreateIndexService`).
-fn check_name(name: &str) -> Result<(), String> {
+fn check_name(name: &str) -> Result<(), NameError> {
     if name.is_empty() {
-        return Err("must not be empty".to_owned());
+        return Err(NameError::Empty);
     }
     if name.len() > 255 {
-        return Err("longer than 255 bytes".to_owned());
+        return Err(NameError::TooLong);
     }
     if name == "." || name == ".." {
-        return Err("`.` and `..` are not index names".to_owned());
+        return Err(NameError::Dots);
     }
     if name.starts_with(['-', '_', '+']) {
-        return Err("must not start with `-`, `_` or `+`".to_owned());
+        return Err(NameError::BadStart);
     }
     if name.chars().any(|c| c.is_uppercase()) {
-        return Err("must be lowercase".to_owned());
+        return Err(NameError::Uppercase);
     }
     if let Some(c) = name.chars().find(|c| {
         matches!(
@@ -158,7 +183,7 @@ fn check_name(name: &str) -> Result<(), String> {
             '\\' | '/' | '*' | '?' | '"' | '<' | '>' | '|' | ' ' | ',' | '#' | ':'
         )
     }) {
-        return Err(format!("must not contain `{c}`"));
+        return Err(NameError::BadChar(c));
     }
     Ok(())
 }

@@ -20,6 +20,7 @@ use serde_json::{json, Value};
 
 use super::config::ElasticsearchConfig;
 use super::target::Target;
+use crate::sink::ConfigProblem;
 
 /// The template for the default layout, as shipped.
 pub const INDEX_TEMPLATE: &str = include_str!("../../../assets/elasticsearch/index-template.json");
@@ -50,8 +51,8 @@ impl Default for TemplateOptions {
 
 impl TemplateOptions {
     /// The options that fit a sink's configuration.
-    pub fn for_config(config: &ElasticsearchConfig) -> Result<TemplateOptions, String> {
-        let target = config.target().map_err(|(k, m)| format!("`{k}`: {m}"))?;
+    pub fn for_config(config: &ElasticsearchConfig) -> Result<TemplateOptions, ConfigProblem> {
+        let target = config.target()?;
         Ok(match target {
             Target::Index(p) => TemplateOptions {
                 ecs: config.ecs,

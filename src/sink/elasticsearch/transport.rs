@@ -50,9 +50,7 @@ impl Transport {
             }
         }
         let mut headers = HeaderMap::new();
-        let auth = config
-            .auth()
-            .map_err(|(key, m)| SinkError::config(sink, key, m))?;
+        let auth = config.auth().map_err(|p| p.for_sink(sink))?;
         if let Some(auth) = auth {
             headers.insert(
                 AUTHORIZATION,

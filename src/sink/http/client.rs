@@ -42,15 +42,15 @@ pub(crate) fn client(sink: &str, o: ClientOptions<'_>) -> Result<reqwest::Client
         builder = builder.redirect(reqwest::redirect::Policy::none());
     }
     if o.https {
-        let tls = o.tls.client_config().map_err(|source| SinkError::Tls {
+        let tls = o.tls.client_config().map_err(|error| SinkError::Tls {
             sink: sink.to_owned(),
-            source,
+            error,
         })?;
         builder = builder.use_preconfigured_tls(tls);
     }
-    builder.build().map_err(|source| SinkError::HttpClient {
+    builder.build().map_err(|error| SinkError::HttpClient {
         sink: sink.to_owned(),
-        source,
+        error,
     })
 }
 
@@ -61,10 +61,10 @@ pub(crate) fn secret_header(
     key: &'static str,
     value: &str,
 ) -> Result<HeaderValue, SinkError> {
-    let mut v = HeaderValue::from_str(value).map_err(|source| SinkError::Header {
+    let mut v = HeaderValue::from_str(value).map_err(|error| SinkError::Header {
         sink: sink.to_owned(),
         key,
-        source,
+        error,
     })?;
     v.set_sensitive(true);
     Ok(v)

@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::event::Severity;
 use crate::secret::{self, Secret};
+use crate::sink::ConfigProblem;
 use crate::tls::TlsConfig;
 
 /// Request body compression.
@@ -135,47 +136,57 @@ impl SplunkHecConfig {
     }
 
     /// The token, from `token` or `token_file`.
-    pub fn resolve_token(&self) -> Result<Secret, String> {
-        match secret::resolve(self.token.as_ref(), self.token_file.as_deref())? {
+    pub fn resolve_token(&self) -> Result<Secret, ConfigProblem> {
+        let key = if self.token_file.is_some() {
+            "token_file"
+        } else {
+            "token"
+        };
+        let problem = |m: String| ConfigProblem::new(key, m);
+        match secret::resolve(self.token.as_ref(), self.token_file.as_deref()).map_err(problem)? {
             Some(t) if !t.expose().trim().is_empty() => Ok(t),
-            Some(_) => Err("the HEC token is empty".to_owned()),
-            None => Err("set `token = \"${SPLUNK_HEC_TOKEN}\"` or `token_file`".to_owned()),
+            Some(_) => Err(problem("the HEC token is empty".to_owned())),
+            None => Err(problem(
+                "set `token = \"${SPLUNK_HEC_TOKEN}\"` or `token_file`".to_owned(),
+            )),
         }
     }
 
     /// `endpoint` joined with `path`.
-    pub fn url(&self, path: &str) -> Result<reqwest::Url, String> {
-        let mut base = reqwest::Url::parse(self.endpoint.trim())
-            .map_err(|e| format!("not a URL ({e}); e.g. https://splunk.example.com:8088"))?;
+    pub fn url(&self, path: &str) -> Result<reqwest::Url, ConfigProblem> {
+        let problem = |m: String| ConfigProblem::new("endpoint", m);
+        let mut base = reqwest::Url::parse(self.endpoint.trim()).map_err(|e| {
+            problem(format!(
+                "not a URL ({e}); e.g. https://splunk.example.com:8088"
+            ))
+        })?;
         if !matches!(base.scheme(), "http" | "https") {
-            return Err(format!("scheme `{}` is not http or https", base.scheme()));
+            return Err(problem(format!(
+                "scheme `{}` is not http or https",
+                base.scheme()
+            )));
         }
         if base.path().contains("/services/collector") {
-            return Err(
+            return Err(problem(
                 "give the base URL only; siem-bridge appends /services/collector/…".to_owned(),
-            );
+            ));
         }
         if !base.path().ends_with('/') {
             let p = format!("{}/", base.path());
             base.set_path(&p);
         }
-        base.join(path).map_err(|e| e.to_string())
+        base.join(path).map_err(|e| problem(e.to_string()))
     }
 
     /// Problems that can be found without network, as `(key, message)`.
     pub fn check(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let mut add = |k: &str, m: String| out.push((k.to_owned(), m));
-        if let Err(m) = self.url(EVENT_PATH) {
-            add("endpoint", m);
+        if let Err(p) = self.url(EVENT_PATH) {
+            add(&p.key, p.message);
         }
-        if let Err(m) = self.resolve_token() {
-            let key = if self.token_file.is_some() {
-                "token_file"
-            } else {
-                "token"
-            };
-            add(key, m);
+        if let Err(p) = self.resolve_token() {
+            add(&p.key, p.message);
         }
         for (key, m) in self.tls.check() {
             add(&format!("tls.{key}"), m);

@@ -18,6 +18,18 @@ use flate2::write::GzEncoder;
 use super::config::{Compression, SplunkHecConfig};
 use crate::event::{Event, Severity};
 
+/// Why one event cannot be sent to HEC. Each means the event can never be
+/// accepted as it is: it is dead-lettered without costing a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    #[error("event is blank: Splunk HEC refuses it (code 12/13); not sent")]
+    Blank,
+    #[error("event is not a JSON object; not sent")]
+    NotAnObject,
+    #[error("event envelope is {bytes} bytes, over max_event_bytes = {max}; not sent")]
+    TooLarge { bytes: usize, max: usize },
+}
+
 /// Builds envelopes from events; the constant parts are escaped once.
 #[derive(Debug, Clone)]
 pub struct Encoder {
@@ -84,13 +96,13 @@ impl Encoder {
     }
 
     /// The envelope of one event, or why it must not be sent.
-    pub fn envelope(&self, event: &Event) -> Result<Vec<u8>, String> {
+    pub fn envelope(&self, event: &Event) -> Result<Vec<u8>, EncodeError> {
         let json = event.json.trim();
         if json.is_empty() || json == "\"\"" || json == "null" {
-            return Err("event is blank: Splunk HEC refuses it (code 12/13); not sent".to_owned());
+            return Err(EncodeError::Blank);
         }
         if !(json.starts_with('{') && json.ends_with('}')) {
-            return Err("event is not a JSON object; not sent".to_owned());
+            return Err(EncodeError::NotAnObject);
         }
         let e = &event.enrichment;
         let mut out = Vec::with_capacity(json.len() + 512);
@@ -140,11 +152,10 @@ impl Encoder {
         out.extend_from_slice(json.as_bytes());
         out.push(b'}');
         if out.len() > self.max_event_bytes {
-            return Err(format!(
-                "event envelope is {} bytes, over max_event_bytes = {}; not sent",
-                out.len(),
-                self.max_event_bytes
-            ));
+            return Err(EncodeError::TooLarge {
+                bytes: out.len(),
+                max: self.max_event_bytes,
+            });
         }
         Ok(out)
     }

@@ -106,14 +106,7 @@ pub struct SplunkHecSink {
 impl SplunkHecSink {
     /// Builds the sink; reads the token and TLS files, no network.
     pub fn new(c: &SplunkHecConfig, name: String) -> Result<SplunkHecSink, SinkError> {
-        let token = c.resolve_token().map_err(|m| {
-            let key = if c.token_file.is_some() {
-                "token_file"
-            } else {
-                "token"
-            };
-            SinkError::config(&name, key, m)
-        })?;
+        let token = c.resolve_token().map_err(|p| p.for_sink(&name))?;
         let transport = Arc::new(Transport::new(c, &name, &token)?);
         let channel = Arc::new(Channel::default());
         let counters = Arc::new(Counters::default());

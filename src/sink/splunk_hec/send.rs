@@ -75,9 +75,9 @@ pub(crate) async fn send(core: &Core, events: &[Arc<Event>]) -> SendReport {
                 sizes.push((i, env.len()));
                 run.envelopes.push(env);
             }
-            Err(reason) => {
+            Err(e) => {
                 run.outcomes[i] = Some(Outcome::Rejected {
-                    reason,
+                    reason: e.to_string(),
                     status: None,
                 });
                 run.envelopes.push(Vec::new());

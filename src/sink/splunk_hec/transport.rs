@@ -29,10 +29,7 @@ impl Transport {
         sink: &str,
         token: &Secret,
     ) -> Result<Transport, SinkError> {
-        let url = |path| {
-            c.url(path)
-                .map_err(|m| SinkError::config(sink, "endpoint", m))
-        };
+        let url = |path| c.url(path).map_err(|p| p.for_sink(sink));
         let event_url = url(EVENT_PATH)?;
         let client = http::client(
             sink,

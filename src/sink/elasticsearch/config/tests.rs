@@ -93,7 +93,7 @@ fn auth_headers() {
         "Basic ZWxhc3RpYzpjaGFuZ2VtZQ=="
     );
     c.bearer_token = Some(Secret::new("tok"));
-    assert_eq!(c.auth().unwrap_err().0, "user", "two schemes at once");
+    assert_eq!(c.auth().unwrap_err().key, "user", "two schemes at once");
     c.user = None;
     c.password = None;
     assert_eq!(c.auth().unwrap().unwrap().expose(), "Bearer tok");

@@ -71,9 +71,13 @@ fn blank_and_oversize_events_are_refused_before_sending() {
     e.json.push_str(&" ".repeat(10));
     e.json
         .insert_str(1, &format!("\"pad\":\"{}\",", "x".repeat(2000)));
-    assert!(enc.envelope(&e).unwrap_err().contains("max_event_bytes"));
+    assert!(enc
+        .envelope(&e)
+        .unwrap_err()
+        .to_string()
+        .contains("max_event_bytes"));
     e.json = String::new();
-    assert!(enc.envelope(&e).unwrap_err().contains("blank"));
+    assert!(enc.envelope(&e).unwrap_err().to_string().contains("blank"));
 }
 
 #[test]
