@@ -19,6 +19,7 @@ use crate::sink::Outcome;
 /// Per-item outcomes and what they hide.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub(crate) struct Items {
+    /// One outcome per document, in request order.
     pub outcomes: Vec<Outcome>,
     /// 409 on `create`: already stored by an earlier attempt.
     pub duplicates: usize,

@@ -34,6 +34,7 @@ pub enum Action {
 }
 
 impl Action {
+    /// The name in a bulk action line.
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
@@ -57,6 +58,7 @@ pub enum Compression {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ElasticsearchConfig {
+    /// The sink's name in logs and metrics (default `elasticsearch`).
     pub name: Option<String>,
     /// Base URL of the cluster, e.g. `https://es.example.com:9200`. A path
     /// prefix (reverse proxy) is kept: requests go to `{endpoint}/_bulk`.
@@ -98,13 +100,17 @@ pub struct ElasticsearchConfig {
     /// Basic auth user; the password comes from `password` (normally
     /// `${ENV}`) or `password_file`.
     pub user: Option<String>,
+    /// Basic auth password (normally `${ENV}`).
     pub password: Option<Secret>,
+    /// A file holding the password.
     pub password_file: Option<String>,
     /// Elasticsearch API key: the encoded value Kibana shows, or `id:key`.
     pub api_key: Option<Secret>,
+    /// A file holding the API key.
     pub api_key_file: Option<String>,
     /// Bearer token (OAuth2, JWT, service account token).
     pub bearer_token: Option<Secret>,
+    /// A file holding the bearer token.
     pub bearer_token_file: Option<String>,
     #[serde(default)]
     pub tls: TlsConfig,

@@ -26,8 +26,11 @@ pub enum EncodeError {
 /// Builds bulk documents for one sink.
 #[derive(Debug, Clone)]
 pub struct Encoder {
+    /// Where each document goes.
     pub target: Target,
+    /// The configured action (data streams always get `create`).
     pub action: Action,
+    /// Write ECS fields, the event under `confluent`.
     pub ecs: bool,
 }
 

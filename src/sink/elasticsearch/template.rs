@@ -32,6 +32,7 @@ pub const INDEX_TEMPLATE_ECS: &str =
 /// Which template, for which names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateOptions {
+    /// The `ecs = true` layout.
     pub ecs: bool,
     /// Index name globs, e.g. `confluent-audit-*`.
     pub index_patterns: Vec<String>,

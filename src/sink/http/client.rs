@@ -14,6 +14,7 @@ use crate::tls::TlsConfig;
 pub(crate) struct ClientOptions<'a> {
     /// The whole request, answer included.
     pub timeout: Duration,
+    /// Setting up the connection (TCP and TLS).
     pub connect_timeout: Duration,
     /// The sink's `tls` table; used when the endpoint is `https`.
     pub tls: &'a TlsConfig,

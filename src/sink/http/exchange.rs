@@ -14,6 +14,7 @@ use crate::sink::Outcome;
 /// An answer, whatever its status.
 #[derive(Debug)]
 pub(crate) struct Answer {
+    /// The HTTP status.
     pub status: u16,
     /// Decompressed when the server gzipped it.
     pub body: Bytes,

@@ -49,7 +49,9 @@ use super::Outcome;
 ///
 /// Syslog has no answers to classify (it writes to a stream and watches
 /// the connection), so its `classify` keeps its own connection-level
-/// types.
+/// types. The other `Verdict`s in the crate mean something else:
+/// `event::Verdict` is an audit event's authorization result,
+/// `validate::Verdict` the result of one `validate` check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Verdict<D> {
     /// Every document of the request gets this outcome (retry, pause,

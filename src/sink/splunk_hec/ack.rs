@@ -66,6 +66,7 @@ pub struct Acks {
 }
 
 impl Acks {
+    /// A tracker polling over `transport` for the acks of `channel`.
     pub fn new(
         transport: Arc<Transport>,
         channel: Arc<Channel>,

@@ -43,6 +43,7 @@ impl Channel {
         self.state.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
+    /// The current generation alone.
     pub fn generation(&self) -> u64 {
         self.state.lock().unwrap_or_else(|p| p.into_inner()).1
     }

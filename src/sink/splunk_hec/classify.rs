@@ -15,7 +15,9 @@ use crate::sink::Outcome;
 /// `invalid-event-number`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct Reply {
+    /// HEC's message (`Success`, `Invalid token`, …).
     pub text: Option<String>,
+    /// HEC's status code (0 success, 6 invalid data format, …).
     pub code: Option<i64>,
     #[serde(rename = "ackId")]
     pub ack_id: Option<u64>,

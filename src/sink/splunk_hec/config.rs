@@ -26,6 +26,7 @@ pub enum Compression {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SplunkHecConfig {
+    /// The sink's name in logs and metrics (default `splunk_hec`).
     pub name: Option<String>,
     /// Base URL of the collector, e.g. `https://splunk.example.com:8088`
     /// (a path prefix is kept: some proxies publish HEC under one).
@@ -118,19 +119,25 @@ fn default_max_pending_acks() -> usize {
 
 /// The HEC paths, appended to `endpoint`.
 pub const EVENT_PATH: &str = "services/collector/event";
+/// Indexer acknowledgement queries.
 pub const ACK_PATH: &str = "services/collector/ack";
+/// The health endpoint (readiness only).
 pub const HEALTH_PATH: &str = "services/collector/health";
 
 impl SplunkHecConfig {
+    /// `request_timeout_ms`.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
     }
+    /// `connect_timeout_ms`.
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_millis(self.connect_timeout_ms)
     }
+    /// `ack_timeout_ms`.
     pub fn ack_timeout(&self) -> Duration {
         Duration::from_millis(self.ack_timeout_ms)
     }
+    /// `ack_poll_interval_ms`.
     pub fn ack_poll_interval(&self) -> Duration {
         Duration::from_millis(self.ack_poll_interval_ms)
     }

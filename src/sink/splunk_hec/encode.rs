@@ -62,6 +62,7 @@ fn local_host() -> Option<String> {
 }
 
 impl Encoder {
+    /// The encoder for one sink's configuration.
     pub fn new(c: &SplunkHecConfig) -> Encoder {
         let mut constant = String::new();
         if let Some(host) = c.host.clone().or_else(local_host) {
