@@ -19,7 +19,7 @@
 //! | `Ambiguous` | sent, but no clear answer | resends (duplicates possible) |
 //!
 //! 501 Not Implemented is `Misconfigured`, decided once for every HTTP
-//! sink in [`http`] (the one status table); the other 5xx are
+//! sink in `sink::http` (the one status table); the other 5xx are
 //! `Retryable`.
 //!
 //! # Writing a new sink: the template
@@ -36,17 +36,23 @@
 //! | `mod.rs` | the module doc (file table, delivery rule); `XSink`; `Counters` (private atomics) and `Stats` (the public snapshot `stats()` returns); `new`; `impl Sink`. Glue only |
 //! | `config.rs` | `XConfig`: serde, `deny_unknown_fields`, `name: Option<String>`, defaults, and `check() -> Vec<(String, String)>`, every problem found without network as `(key, message)` |
 //! | `encode.rs` | one event → its bytes on the wire; pure. What can never be sent is refused here with a typed error, and becomes `Rejected` without costing a request |
-//! | `send.rs` | one [`Sink::send`]: cut the batch at the sink's caps, send, apply the 413 rule ([`http::split`]), give the rest of the batch [`http::not_sent`] after a whole-request failure |
-//! | `classify.rs` | answer → outcome; pure, and **the only place outcome classes are decided**. HTTP sinks start from [`http::status::class`] and return [`http::Verdict`]; they may refine a class from the body, never decide a status differently |
-//! | `transport.rs` | the connection: the sink's endpoints over [`http::client`] and [`http::exchange`] (transport failures: [`http::Failure::outcome`]), or TCP/TLS/UDP for syslog |
+//! | `send.rs` | one [`Sink::send`]: cut the batch at the sink's caps, send, apply the 413 rule (`http::split`), give the rest of the batch `http::not_sent` after a whole-request failure |
+//! | `classify.rs` | answer → outcome; pure, and **the only place outcome classes are decided**. HTTP sinks start from `http::status::class` and return `http::Verdict`; they may refine a class from the body, never decide a status differently |
+//! | `transport.rs` | the connection: the sink's endpoints over `http::client` and `http::exchange` (transport failures: `http::Failure::outcome`), or TCP/TLS/UDP for syslog |
 //! | protocol extras | concepts with no counterpart elsewhere: `ack`, `channel` (HEC), `target`, `template` (Elasticsearch), `frame`, `truncate` (syslog) |
+//!
+//! A sink small enough for one file (`file.rs`, `stdout.rs`) keeps the
+//! same order inside it: config, sink type, `new`, `impl Sink`.
 //!
 //! Shapes every sink keeps:
 //!
 //! - **Constructor**: `pub fn new(config: &XConfig, name: String) ->
 //!   Result<XSink, SinkError>`. It reads files (secrets, certificates),
 //!   never the network; each failure is a [`SinkError`] variant that keeps
-//!   its source and says what to change (no message-only catch-all).
+//!   its cause and says what to change (no message-only catch-all).
+//!   No `Result<_, String>`: config helpers (`url`, `target`, `auth`,
+//!   secrets) return a [`ConfigProblem`] naming the key, `encode` a typed
+//!   `EncodeError` whose text becomes the `Rejected` reason.
 //! - **Trait methods**: `name`; `send` (one attempt, one outcome per event,
 //!   in order; `retry_after` from the server); `healthcheck` (for
 //!   `validate` and `/ready`, never a gate on sending); `close` when

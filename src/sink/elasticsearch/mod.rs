@@ -12,7 +12,7 @@
 //! | `config` | the `[[sinks]]` keys, defaults, offline checks, auth header |
 //! | `encode` | events → NDJSON action + source lines; ECS; gzip |
 //! | `send` | one `send`: batch caps, requests, 413 splits, skipping after a failure |
-//! | `classify` | response → [`Verdict`](crate::sink::http::Verdict), one outcome per document |
+//! | `classify` | response → `http::Verdict`, one outcome per document |
 //! | `transport` | `POST _bulk` and `GET /` over the shared client: URL, query parameters, auth |
 //! | `target` | index pattern on event time, or a data stream |
 //! | [`template`] | the index template shipped in `assets/elasticsearch/` (public: `siem-bridge es-template`) |

@@ -6,7 +6,7 @@
 //! | `config` | the TOML keys and their checks |
 //! | `encode` | envelope per event, stacked bodies, gzip, request plan |
 //! | `send` | one `send`: requests, code-6 isolation, 413 splits |
-//! | `classify` | status + body → [`Verdict`](crate::sink::http::Verdict) (`sinks.md` §1.5) |
+//! | `classify` | status + body → `http::Verdict` (`sinks.md` §1.5) |
 //! | `transport` | the `/event`, `/ack` and `/health` requests over the shared client |
 //! | `ack` | indexer acknowledgement polling, timeouts, backpressure |
 //! | `channel` | the channel GUID and its rotation |
