@@ -32,7 +32,8 @@ use futures::future::BoxFuture;
 
 pub use config::{Action, Compression, ElasticsearchConfig, Flavor};
 /// Public for `benches/es_bulk.rs` (encoding alone).
-pub use encode::Encoder;
+pub use encode::{EncodeError, Encoder};
+pub use target::{IndexPattern, NameError, Target};
 
 use super::{SendReport, Sink, SinkError};
 use crate::event::Event;

@@ -29,6 +29,8 @@ struct Doc {
 }
 
 impl ElasticsearchSink {
+    /// One [`Sink::send`](crate::sink::Sink::send): one outcome per event,
+    /// in order.
     pub(crate) async fn deliver(&self, events: &[Arc<Event>]) -> SendReport {
         let mut outcomes: Vec<Option<Outcome>> = vec![None; events.len()];
         let mut buf = Vec::with_capacity(events.iter().map(|e| e.json.len() + 160).sum());

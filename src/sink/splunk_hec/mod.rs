@@ -30,7 +30,7 @@ use futures::future::BoxFuture;
 
 pub use config::{Compression, SplunkHecConfig};
 /// Public for `benches/splunk_hec.rs` (envelope encoding alone).
-pub use encode::Encoder;
+pub use encode::{EncodeError, Encoder};
 
 use super::{SendReport, Sink, SinkError};
 use crate::event::Event;

@@ -59,6 +59,8 @@ struct Run<'a> {
     stop: Option<Outcome>,
 }
 
+/// One [`Sink::send`](crate::sink::Sink::send): one outcome per event, in
+/// order, once the acknowledgements of accepted requests are settled.
 pub(crate) async fn send(core: &Core, events: &[Arc<Event>]) -> SendReport {
     let mut run = Run {
         core,
