@@ -119,7 +119,9 @@ pub(crate) fn event_response(status: u16, body: &[u8]) -> Verdict<Hec> {
     }
 }
 
-/// What an `/ack` response says.
+/// What an `/ack` response says. Not a [`Verdict`]: an `/ack` answer
+/// settles requests sent earlier (through their ackIds), not the events
+/// of the request it answers, so it has its own cases.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AckReply {
     /// The ids Splunk reported `true` (indexed and replicated).

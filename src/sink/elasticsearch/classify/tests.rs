@@ -140,7 +140,13 @@ fn whole_request_statuses() {
             "{s}"
         );
     }
-    for s in [400, 401, 403, 404, 301] {
+    // One table for every HTTP sink (`sink::http::status`): 501 pauses,
+    // 505/506 are retried like the other 5xx (they used to pause here).
+    assert!(matches!(
+        verdict(505, "", &ids),
+        Verdict::All(Outcome::Retryable(_))
+    ));
+    for s in [400, 401, 403, 404, 301, 501] {
         assert!(
             matches!(
                 verdict(s, "", &ids),
