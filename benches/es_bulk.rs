@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use siem_bridge::event::Event;
-use siem_bridge::sink::elasticsearch::encode::Encoder;
+use siem_bridge::sink::elasticsearch::Encoder;
 use siem_bridge::sink::elasticsearch::{
     Compression, ElasticsearchConfig, ElasticsearchSink, Flavor,
 };
@@ -47,7 +47,7 @@ fn sink(url: &str, compression: Compression, flavor: Flavor) -> ElasticsearchSin
     let mut c = ElasticsearchConfig::new(url);
     c.compression = compression;
     c.flavor = flavor;
-    ElasticsearchSink::new("bench".into(), &c).unwrap()
+    ElasticsearchSink::new(&c, "bench".into()).unwrap()
 }
 
 fn main() {

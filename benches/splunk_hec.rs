@@ -13,8 +13,8 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use siem_bridge::event::Event;
-use siem_bridge::sink::splunk_hec::encode::Encoder;
-use siem_bridge::sink::splunk_hec::{SplunkHec, SplunkHecConfig};
+use siem_bridge::sink::splunk_hec::Encoder;
+use siem_bridge::sink::splunk_hec::{SplunkHecConfig, SplunkHecSink};
 use siem_bridge::sink::{Outcome, Sink};
 
 use support::fixture;
@@ -39,7 +39,7 @@ async fn run(label: &str, events: &[Arc<Event>], acks: bool, extra: &str, in_fli
         ..HecOptions::default()
     })
     .await;
-    let sink = Arc::new(SplunkHec::new("bench".into(), &config(&hec, extra)).unwrap());
+    let sink = Arc::new(SplunkHecSink::new(&config(&hec, extra), "bench".into()).unwrap());
     let bytes: usize = events.iter().map(|e| e.json.len()).sum();
     let batches: Vec<Vec<Arc<Event>>> = events.chunks(BATCH).map(<[_]>::to_vec).collect();
     let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));

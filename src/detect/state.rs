@@ -230,10 +230,14 @@ impl Book {
             .filter(|(_, o)| o.alert.last_time.saturating_add(o.keep_alive) < watermark)
             .map(|(k, _)| k.clone())
             .collect();
-        for k in done {
-            if let Some(o) = self.open.remove(&k) {
-                self.close(o);
-            }
+        let mut closing: Vec<Open> = done.iter().filter_map(|k| self.open.remove(k)).collect();
+        // A stable order (the map's is random): the same input prints the
+        // same output.
+        closing.sort_by(|a, b| {
+            (a.alert.first_time, &a.alert.id).cmp(&(b.alert.first_time, &b.alert.id))
+        });
+        for o in closing {
+            self.close(o);
         }
     }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use serde::Deserialize;
 
-use super::{Outcome, SendReport, Sink};
+use super::{Outcome, SendReport, Sink, SinkError};
 use crate::event::{now_nanos, time::format_rfc3339_nanos, Event};
 
 /// When the file sink calls `fsync`.
@@ -29,6 +29,7 @@ pub enum Fsync {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
+    /// The sink's name in logs and metrics (default `file`).
     pub name: Option<String>,
     /// The file written now; rotated files get a UTC timestamp suffix.
     pub path: String,
@@ -38,6 +39,7 @@ pub struct FileConfig {
     /// Rotate files older than this many seconds (0: never).
     #[serde(default)]
     pub rotate_secs: u64,
+    /// When to `fsync` (default: every batch).
     #[serde(default)]
     pub fsync: Fsync,
 }
@@ -47,6 +49,7 @@ fn default_max_file_bytes() -> u64 {
 }
 
 impl FileConfig {
+    /// Problems found without writing, as `(key, message)`.
     pub fn check(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         if self.path.trim().is_empty() {
@@ -72,12 +75,13 @@ pub struct FileSink {
 }
 
 impl FileSink {
-    pub fn new(name: String, config: FileConfig) -> FileSink {
-        FileSink {
+    /// Builds the sink; the file is opened by the first batch.
+    pub fn new(config: &FileConfig, name: String) -> Result<FileSink, SinkError> {
+        Ok(FileSink {
             name,
-            config,
+            config: config.clone(),
             current: Arc::new(Mutex::new(None)),
-        }
+        })
     }
 }
 

@@ -17,12 +17,77 @@
 //! | `Rejected` | this event can never be accepted (mapping error, invalid event) | writes it to the dead-letter store |
 //! | `Misconfigured` | the sink is wrong, not the event (401/403, bad index) | pauses the sink, reports unhealthy, resends later; never dead-letters |
 //! | `Ambiguous` | sent, but no clear answer | resends (duplicates possible) |
+//!
+//! 501 Not Implemented is `Misconfigured`, decided once for every HTTP
+//! sink in `sink::http` (the one status table); the other 5xx are
+//! `Retryable`.
+//!
+//! # Writing a new sink: the template
+//!
+//! Copy the folder of the closest sink and rename. For an HTTP API (a
+//! `webhook`, say) copy `elasticsearch/` and delete `target.rs` and
+//! `template.rs`; `splunk_hec/` is the example of protocol extras
+//! (`ack.rs`, `channel.rs`); `syslog/` of a non-HTTP `transport`. Every
+//! sink folder has the same parts with the same names, and leaves out
+//! the ones its protocol does not need:
+//!
+//! | file | holds |
+//! |---|---|
+//! | `mod.rs` | the module doc (file table, delivery rule); `XSink`; `Counters` (private atomics) and `Stats` (the public snapshot `stats()` returns); `new`; `impl Sink`. Glue only |
+//! | `config.rs` | `XConfig`: serde, `deny_unknown_fields`, `name: Option<String>`, defaults, and `check() -> Vec<(String, String)>`, every problem found without network as `(key, message)` |
+//! | `encode.rs` | one event → its bytes on the wire; pure. What can never be sent is refused here with a typed error, and becomes `Rejected` without costing a request |
+//! | `send.rs` | one [`Sink::send`]: cut the batch at the sink's caps, send, apply the 413 rule (`http::split`), give the rest of the batch `http::not_sent` after a whole-request failure |
+//! | `classify.rs` | answer → outcome; pure, and **the only place outcome classes are decided**. HTTP sinks start from `http::status::class` and return `http::Verdict`; they may refine a class from the body, never decide a status differently |
+//! | `transport.rs` | the connection: the sink's endpoints over `http::client` and `http::exchange` (transport failures: `http::Failure::outcome`), or TCP/TLS/UDP for syslog |
+//! | protocol extras | concepts with no counterpart elsewhere: `ack`, `channel` (HEC), `target`, `template` (Elasticsearch), `frame`, `truncate` (syslog) |
+//!
+//! A sink small enough for one file (`file.rs`, `stdout.rs`) keeps the
+//! same order inside it: config, sink type, `new`, `impl Sink`.
+//!
+//! Shapes every sink keeps:
+//!
+//! - **Constructor**: `pub fn new(config: &XConfig, name: String) ->
+//!   Result<XSink, SinkError>`. It reads files (secrets, certificates),
+//!   never the network; each failure is a [`SinkError`] variant that keeps
+//!   its cause and says what to change (no message-only catch-all).
+//!   No `Result<_, String>`: config helpers (`url`, `target`, `auth`,
+//!   secrets) return a [`ConfigProblem`] naming the key, `encode` a typed
+//!   `EncodeError` whose text becomes the `Rejected` reason.
+//! - **Trait methods**: `name`; `send` (one attempt, one outcome per event,
+//!   in order; `retry_after` from the server); `healthcheck` (for
+//!   `validate` and `/ready`, never a gate on sending); `close` when
+//!   something must be flushed.
+//! - **Visibility**: submodules are private (`mod send;`), items inside
+//!   `pub(crate)` when a sibling needs them. The public surface is
+//!   re-exported from `mod.rs`: `XSink`, `XConfig` and its enums, `Stats`,
+//!   and `Encoder` when a bench measures it.
+//! - **Counters**: `Counters` are the private atomics, `Stats` the `Copy`
+//!   snapshot `stats()` returns (not `StatsSnapshot`).
+//! - **Unit tests**: `foo.rs` ends with `#[cfg(test)] mod tests;` and the
+//!   tests live in `foo/tests.rs` (`use super::*;`). Write at least
+//!   `classify/tests.rs` (one case per row of the protocol's status table
+//!   in `docs/sinks.md`), `config/tests.rs` (defaults, every problem
+//!   names its key, unknown keys refused) and `encode/tests.rs` (the wire
+//!   format, what is refused).
+//! - **Integration tests**: `tests/integration/<sink>/`, against a fake
+//!   server from `tests/integration/support/`: all accepted; 429/5xx
+//!   retried with `Retry-After`; 401/403 misconfigured and nothing
+//!   dead-lettered; 413 split and a lone oversize event rejected; a bad
+//!   event rejected alone; a timeout ambiguous; a TLS failure
+//!   misconfigured; one run through the pipeline.
+//! - **Registration**: `pub mod x;` below; a variant in [`SinkConfig`]
+//!   (boxed when the config is large) and its arms in `name`, `check` and
+//!   `build`; an example in `config.example.toml`; `docs/<sink>.md`.
 
 pub mod elasticsearch;
+mod error;
 pub mod file;
+pub(crate) mod http;
 pub mod splunk_hec;
 pub mod stdout;
 pub mod syslog;
+
+pub use error::{ConfigProblem, SinkError};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,14 +100,19 @@ use crate::event::Event;
 /// What happened to one event in one attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
+    /// The destination has it.
     Accepted,
+    /// Temporary: resend with backoff.
     Retryable(String),
     /// Never acceptable: dead-letter it with this reason and status.
     Rejected {
         reason: String,
         status: Option<String>,
     },
+    /// The sink is wrong, not the event: pause, resend later, never
+    /// dead-letter.
     Misconfigured(String),
+    /// Sent, but no clear answer: resend (duplicates possible).
     Ambiguous(String),
 }
 
@@ -82,6 +152,7 @@ impl SendReport {
         }
     }
 
+    /// Every event accepted.
     pub fn accepted(n: usize) -> SendReport {
         SendReport::all(n, Outcome::Accepted)
     }
@@ -106,13 +177,6 @@ pub trait Sink: Send + Sync + 'static {
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
     }
-}
-
-/// Why a sink could not be built from its configuration.
-#[derive(Debug, thiserror::Error)]
-pub enum SinkError {
-    #[error("sink `{sink}`: {message}")]
-    Build { sink: String, message: String },
 }
 
 /// `[[sinks]]` entries, chosen by `type`.
@@ -154,19 +218,22 @@ impl SinkConfig {
     /// Builds the sink. Nothing here blocks on the network.
     pub fn build(&self) -> Result<Arc<dyn Sink>, SinkError> {
         let name = self.name().to_owned();
-        match self {
+        Ok(match self {
             SinkConfig::Elasticsearch(c) => {
-                Ok(Arc::new(elasticsearch::ElasticsearchSink::new(name, c)?))
+                Arc::new(elasticsearch::ElasticsearchSink::new(c, name)?)
             }
-            SinkConfig::File(c) => Ok(Arc::new(file::FileSink::new(name, c.clone()))),
-            SinkConfig::Stdout(_) => Ok(Arc::new(stdout::StdoutSink::new(name))),
-            SinkConfig::Syslog(c) => syslog::SyslogSink::new(name.clone(), c)
-                .map(|s| Arc::new(s) as Arc<dyn Sink>)
-                .map_err(|message| SinkError::Build {
-                    sink: name,
-                    message,
-                }),
-            SinkConfig::SplunkHec(c) => Ok(Arc::new(splunk_hec::SplunkHec::new(name, c)?)),
-        }
+            SinkConfig::File(c) => Arc::new(file::FileSink::new(c, name)?),
+            SinkConfig::Stdout(c) => Arc::new(stdout::StdoutSink::new(c, name)?),
+            SinkConfig::Syslog(c) => match syslog::SyslogSink::new(name.clone(), c) {
+                Ok(s) => Arc::new(s),
+                // Until syslog's constructor returns a `SinkError`: its
+                // messages start with the key (`tls: …`, `address: …`).
+                Err(m) => {
+                    let (key, problem) = m.split_once(": ").unwrap_or(("address", m.as_str()));
+                    return Err(SinkError::config(&name, key, problem));
+                }
+            },
+            SinkConfig::SplunkHec(c) => Arc::new(splunk_hec::SplunkHecSink::new(c, name)?),
+        })
     }
 }

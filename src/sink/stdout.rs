@@ -6,23 +6,27 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use serde::Deserialize;
 
-use super::{Outcome, SendReport, Sink};
+use super::{Outcome, SendReport, Sink, SinkError};
 use crate::event::Event;
 
 /// `[[sinks]] type = "stdout"`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StdoutConfig {
+    /// The sink's name in logs and metrics (default `stdout`).
     pub name: Option<String>,
 }
 
+/// Writes NDJSON to standard output.
 pub struct StdoutSink {
     name: String,
 }
 
 impl StdoutSink {
-    pub fn new(name: String) -> StdoutSink {
-        StdoutSink { name }
+    /// Builds the sink; it has nothing that can fail, the `Result` keeps
+    /// every sink's constructor the same shape.
+    pub fn new(_config: &StdoutConfig, name: String) -> Result<StdoutSink, SinkError> {
+        Ok(StdoutSink { name })
     }
 }
 

@@ -44,15 +44,16 @@ async fn file_sink_writes_ndjson_and_rotates_by_size() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("out/events.ndjson");
     let sink = FileSink::new(
-        "f".into(),
-        FileConfig {
+        &FileConfig {
             name: None,
             path: path.to_string_lossy().into(),
             max_file_bytes: 4000,
             rotate_secs: 0,
             fsync: Fsync::Batch,
         },
-    );
+        "f".into(),
+    )
+    .unwrap();
     for chunk in (0..30).collect::<Vec<_>>().chunks(3) {
         let batch: Vec<Arc<Event>> = chunk.iter().map(|&n| ev(n)).collect();
         let report = sink.send(&batch).await;
@@ -91,15 +92,16 @@ async fn file_sink_rotates_by_age_and_reports_unwritable_paths() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("events.ndjson");
     let sink = FileSink::new(
-        "f".into(),
-        FileConfig {
+        &FileConfig {
             name: None,
             path: path.to_string_lossy().into(),
             max_file_bytes: 0,
             rotate_secs: 1,
             fsync: Fsync::Never,
         },
-    );
+        "f".into(),
+    )
+    .unwrap();
     assert_eq!(sink.send(&[ev(1)]).await.outcomes, vec![Outcome::Accepted]);
     tokio::time::sleep(Duration::from_millis(1100)).await;
     assert_eq!(sink.send(&[ev(2)]).await.outcomes, vec![Outcome::Accepted]);
@@ -107,15 +109,16 @@ async fn file_sink_rotates_by_age_and_reports_unwritable_paths() {
     assert_eq!(lines_in(dir.path()).len(), 2);
 
     let blocked = FileSink::new(
-        "f".into(),
-        FileConfig {
+        &FileConfig {
             name: None,
             path: dir.path().to_string_lossy().into(),
             max_file_bytes: 0,
             rotate_secs: 0,
             fsync: Fsync::Batch,
         },
-    );
+        "f".into(),
+    )
+    .unwrap();
     let report = blocked.send(&[ev(3)]).await;
     assert!(
         matches!(report.outcomes[0], Outcome::Retryable(_)),
@@ -251,15 +254,16 @@ async fn a_torn_last_line_from_a_crash_does_not_swallow_the_next_record() {
     // What kill -9 in the middle of a write leaves behind.
     std::fs::write(&path, b"{\"id\":\"evt-torn\",\"sou").unwrap();
     let sink = FileSink::new(
-        "f".into(),
-        FileConfig {
+        &FileConfig {
             name: None,
             path: path.to_string_lossy().into(),
             max_file_bytes: 0,
             rotate_secs: 0,
             fsync: Fsync::Batch,
         },
-    );
+        "f".into(),
+    )
+    .unwrap();
     assert_eq!(sink.send(&[ev(7)]).await.outcomes, vec![Outcome::Accepted]);
     let text = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = text.lines().collect();

@@ -8,27 +8,18 @@
 //! what we sent is ambiguous, and resending it is safe because of `_id`.
 
 use std::borrow::Cow;
-use std::time::Duration;
 
 use serde::Deserialize;
 
 use super::config::Action;
+use crate::sink::http::status::{self, Class};
+use crate::sink::http::Verdict;
 use crate::sink::Outcome;
-
-/// What to do with the documents of one request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
-    /// Every document of the request gets this outcome.
-    All(Outcome),
-    /// HTTP 413: split the request in halves and send each.
-    TooLarge,
-    /// One outcome per document, in request order.
-    Items(Items),
-}
 
 /// Per-item outcomes and what they hide.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Items {
+pub(crate) struct Items {
+    /// One outcome per document, in request order.
     pub outcomes: Vec<Outcome>,
     /// 409 on `create`: already stored by an earlier attempt.
     pub duplicates: usize,
@@ -37,31 +28,30 @@ pub struct Items {
     pub failure_store: usize,
 }
 
-/// Classifies an HTTP status and body. `ids` are the `_id`s sent, in
-/// order.
-pub fn classify(status: u16, body: &[u8], ids: &[&str], op: Action) -> Verdict {
-    match status {
-        200..=299 => match items(body, ids, op) {
-            Ok(items) => Verdict::Items(items),
+/// Classifies an HTTP status and body: the shared status table first
+/// ([`status::class`]), then what `_bulk` adds. `ids` are the `_id`s
+/// sent, in order.
+pub(crate) fn classify(status: u16, body: &[u8], ids: &[&str], op: Action) -> Verdict<Items> {
+    let summary = || error_summary(body);
+    match status::class(status) {
+        Class::Success => match items(body, ids, op) {
+            Ok(items) => Verdict::Protocol(items),
             Err(why) => Verdict::All(Outcome::Ambiguous(format!("HTTP {status} but {why}; resending (ids make it safe)"))),
         },
-        413 => Verdict::TooLarge,
-        408 | 429 | 500 | 502..=504 | 507..=599 => {
-            Verdict::All(Outcome::Retryable(format!("HTTP {status}{}", error_summary(body))))
-        }
-        401 | 403 => Verdict::All(Outcome::Misconfigured(format!(
-            "HTTP {status}{}: check the credentials and the role's privileges (create_doc / create_index on the target)",
-            error_summary(body)
-        ))),
-        404 => Verdict::All(Outcome::Misconfigured(format!(
-            "HTTP 404{}: check `endpoint` (a path prefix?)",
-            error_summary(body)
-        ))),
-        400 => Verdict::All(Outcome::Misconfigured(format!(
-            "HTTP 400 for the whole request{}: a parameter the server refuses (wrong `flavor`?) or a bug; not retried blindly",
-            error_summary(body)
-        ))),
-        _ => Verdict::All(Outcome::Misconfigured(format!("unexpected HTTP {status}{}", error_summary(body)))),
+        Class::TooLarge => Verdict::TooLarge(format!("HTTP 413{}", summary())),
+        Class::Retry => Verdict::All(Outcome::Retryable(format!("HTTP {status}{}", summary()))),
+        Class::Misconfigured => Verdict::All(Outcome::Misconfigured(match status {
+            401 | 403 => format!(
+                "HTTP {status}{}: check the credentials and the role's privileges (create_doc / create_index on the target)",
+                summary()
+            ),
+            404 => format!("HTTP 404{}: check `endpoint` (a path prefix?)", summary()),
+            400 => format!(
+                "HTTP 400 for the whole request{}: a parameter the server refuses (wrong `flavor`?) or a bug; not retried blindly",
+                summary()
+            ),
+            _ => format!("unexpected HTTP {status}{}", summary()),
+        })),
     }
 }
 
@@ -97,16 +87,30 @@ struct ItemError<'a> {
     reason: Option<Cow<'a, str>>,
 }
 
-fn items(body: &[u8], ids: &[&str], op: Action) -> Result<Items, String> {
-    let parsed: BulkResponse = serde_json::from_slice(body)
-        .map_err(|e| format!("the body is not a bulk response ({e})"))?;
-    let list = parsed.items.ok_or("the body has no `items`")?;
+/// Why a 2xx body cannot be matched to what was sent: the request is
+/// ambiguous (resent whole; `_id` keeps it free of duplicates).
+#[derive(Debug, thiserror::Error)]
+enum Unmatched {
+    #[error("the body is not a bulk response ({0})")]
+    NotBulk(serde_json::Error),
+    #[error("the body has no `items`")]
+    NoItems,
+    #[error("{got} items came back for {sent} documents")]
+    Count { got: usize, sent: usize },
+    #[error("item {i} is for `_id` {id}, not {sent}")]
+    OtherId { i: usize, id: String, sent: String },
+    #[error("item {0} has no status")]
+    NoStatus(usize),
+}
+
+fn items(body: &[u8], ids: &[&str], op: Action) -> Result<Items, Unmatched> {
+    let parsed: BulkResponse = serde_json::from_slice(body).map_err(Unmatched::NotBulk)?;
+    let list = parsed.items.ok_or(Unmatched::NoItems)?;
     if list.len() != ids.len() {
-        return Err(format!(
-            "{} items came back for {} documents",
-            list.len(),
-            ids.len()
-        ));
+        return Err(Unmatched::Count {
+            got: list.len(),
+            sent: ids.len(),
+        });
     }
     let mut out = Items {
         outcomes: Vec::with_capacity(list.len()),
@@ -116,11 +120,15 @@ fn items(body: &[u8], ids: &[&str], op: Action) -> Result<Items, String> {
         let item = wrap.create;
         if let Some(id) = &item.id {
             if id != sent {
-                return Err(format!("item {i} is for `_id` {id}, not {sent}"));
+                return Err(Unmatched::OtherId {
+                    i,
+                    id: id.to_string(),
+                    sent: sent.to_string(),
+                });
             }
         }
         let Some(status) = item.status else {
-            return Err(format!("item {i} has no status"));
+            return Err(Unmatched::NoStatus(i));
         };
         let (kind, reason) = match &item.error {
             Some(e) => (
@@ -151,7 +159,7 @@ const MISCONFIG_TYPES: &[&str] = &[
 ];
 
 /// One item's status and error → outcome.
-pub fn item_outcome(status: u16, kind: &str, reason: &str, op: Action) -> Outcome {
+pub(crate) fn item_outcome(status: u16, kind: &str, reason: &str, op: Action) -> Outcome {
     let what = || {
         if reason.is_empty() {
             format!("{kind} ({status})")
@@ -197,11 +205,5 @@ fn error_summary(body: &[u8]) -> String {
     }
 }
 
-/// `Retry-After` in seconds (the HTTP-date form is not used by ES).
-pub fn retry_after(value: Option<&str>) -> Option<Duration> {
-    value?.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
-
 #[cfg(test)]
-#[path = "classify_tests.rs"]
 mod tests;

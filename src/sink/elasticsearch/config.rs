@@ -6,6 +6,7 @@ use serde::Deserialize;
 
 use super::target::{IndexPattern, Target};
 use crate::secret::{self, Secret};
+use crate::sink::ConfigProblem;
 use crate::tls::TlsConfig;
 
 /// Which server family we talk to. It decides which query parameters and
@@ -33,6 +34,7 @@ pub enum Action {
 }
 
 impl Action {
+    /// The name in a bulk action line.
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
@@ -56,6 +58,7 @@ pub enum Compression {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ElasticsearchConfig {
+    /// The sink's name in logs and metrics (default `elasticsearch`).
     pub name: Option<String>,
     /// Base URL of the cluster, e.g. `https://es.example.com:9200`. A path
     /// prefix (reverse proxy) is kept: requests go to `{endpoint}/_bulk`.
@@ -97,13 +100,17 @@ pub struct ElasticsearchConfig {
     /// Basic auth user; the password comes from `password` (normally
     /// `${ENV}`) or `password_file`.
     pub user: Option<String>,
+    /// Basic auth password (normally `${ENV}`).
     pub password: Option<Secret>,
+    /// A file holding the password.
     pub password_file: Option<String>,
     /// Elasticsearch API key: the encoded value Kibana shows, or `id:key`.
     pub api_key: Option<Secret>,
+    /// A file holding the API key.
     pub api_key_file: Option<String>,
     /// Bearer token (OAuth2, JWT, service account token).
     pub bearer_token: Option<Secret>,
+    /// A file holding the bearer token.
     pub bearer_token_file: Option<String>,
     #[serde(default)]
     pub tls: TlsConfig,
@@ -170,8 +177,8 @@ impl ElasticsearchConfig {
             ),
             Err(e) => add("endpoint", format!("not a URL: {e}")),
         }
-        if let Err((key, msg)) = self.target() {
-            add(key, msg);
+        if let Err(p) = self.target() {
+            add(&p.key, p.message);
         }
         if self.data_stream.is_some() && self.action == Action::Index {
             add("action", "data streams accept only `create`".into());
@@ -207,8 +214,8 @@ impl ElasticsearchConfig {
                 );
             }
         }
-        if let Err((key, msg)) = self.auth() {
-            add(key, msg);
+        if let Err(p) = self.auth() {
+            add(&p.key, p.message);
         }
         for (key, msg) in self.tls.check() {
             add(&format!("tls.{key}"), msg);
@@ -217,42 +224,54 @@ impl ElasticsearchConfig {
     }
 
     /// Where documents go.
-    pub fn target(&self) -> Result<Target, (&'static str, String)> {
+    pub fn target(&self) -> Result<Target, ConfigProblem> {
         match (&self.index, &self.data_stream) {
-            (Some(_), Some(_)) => Err((
+            (Some(_), Some(_)) => Err(ConfigProblem::new(
                 "data_stream",
-                "give `index` or `data_stream`, not both".into(),
+                "give `index` or `data_stream`, not both",
             )),
-            (_, Some(ds)) => Target::data_stream(ds).map_err(|m| ("data_stream", m)),
+            (_, Some(ds)) => Target::data_stream(ds)
+                .map_err(|e| ConfigProblem::new("data_stream", e.to_string())),
             (index, None) => IndexPattern::parse(index.as_deref().unwrap_or(DEFAULT_INDEX))
                 .map(Target::Index)
-                .map_err(|m| ("index", m)),
+                .map_err(|e| ConfigProblem::new("index", e.to_string())),
+        }
+    }
+
+    /// The key the `Authorization` header comes from, for errors.
+    pub fn auth_key(&self) -> &'static str {
+        if self.api_key.is_some() || self.api_key_file.is_some() {
+            "api_key"
+        } else if self.bearer_token.is_some() || self.bearer_token_file.is_some() {
+            "bearer_token"
+        } else {
+            "password"
         }
     }
 
     /// The `Authorization` header value, if any. Reads `*_file` secrets.
-    pub fn auth(&self) -> Result<Option<Secret>, (&'static str, String)> {
+    pub fn auth(&self) -> Result<Option<Secret>, ConfigProblem> {
         let password = secret::resolve(self.password.as_ref(), self.password_file.as_deref())
-            .map_err(|m| ("password", m))?;
+            .map_err(|m| ConfigProblem::new("password", m))?;
         let api_key = secret::resolve(self.api_key.as_ref(), self.api_key_file.as_deref())
-            .map_err(|m| ("api_key", m))?;
+            .map_err(|m| ConfigProblem::new("api_key", m))?;
         let bearer = secret::resolve(
             self.bearer_token.as_ref(),
             self.bearer_token_file.as_deref(),
         )
-        .map_err(|m| ("bearer_token", m))?;
+        .map_err(|m| ConfigProblem::new("bearer_token", m))?;
         let basic = match (&self.user, password) {
             (Some(u), Some(p)) => Some(Secret::new(format!(
                 "Basic {}",
                 base64::engine::general_purpose::STANDARD.encode(format!("{u}:{}", p.expose()))
             ))),
             (Some(_), None) => {
-                return Err((
+                return Err(ConfigProblem::new(
                     "password",
-                    "`user` needs `password` or `password_file`".into(),
+                    "`user` needs `password` or `password_file`",
                 ))
             }
-            (None, Some(_)) => return Err(("user", "`password` needs `user`".into())),
+            (None, Some(_)) => return Err(ConfigProblem::new("user", "`password` needs `user`")),
             (None, None) => None,
         };
         let api_key = api_key.map(|k| {
@@ -273,139 +292,13 @@ impl ElasticsearchConfig {
         match given.len() {
             0 => Ok(None),
             1 => Ok(given.into_iter().next()),
-            _ => Err((
+            _ => Err(ConfigProblem::new(
                 "user",
-                "choose one auth scheme: user/password, api_key or bearer_token".into(),
+                "choose one auth scheme: user/password, api_key or bearer_token",
             )),
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(toml: &str) -> ElasticsearchConfig {
-        toml::from_str(toml).unwrap()
-    }
-
-    fn keys(c: &ElasticsearchConfig) -> Vec<String> {
-        c.check().into_iter().map(|(k, _)| k).collect()
-    }
-
-    #[test]
-    fn defaults() {
-        let c = parse(r#"endpoint = "https://es:9200""#);
-        assert_eq!(c.flavor, Flavor::Elasticsearch);
-        assert_eq!(c.action, Action::Create);
-        assert_eq!(c.compression, Compression::Gzip);
-        assert_eq!(c.max_batch_bytes, 5 * 1024 * 1024);
-        assert!(c.tls.verify);
-        assert!(c.check().is_empty(), "{:?}", c.check());
-        match c.target().unwrap() {
-            Target::Index(p) => assert_eq!(
-                p.render(1_741_078_801_112_000_000),
-                "confluent-audit-2025.03.04"
-            ),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn unknown_key_is_refused() {
-        let e = toml::from_str::<ElasticsearchConfig>("endpoint = \"http://x\"\nindx = \"a\"")
-            .unwrap_err();
-        assert!(e.to_string().contains("unknown field `indx`"), "{e}");
-    }
-
-    #[test]
-    fn opensearch_refuses_elasticsearch_only_settings() {
-        let c = parse(
-            r#"endpoint = "http://os:9200"
-               flavor = "opensearch"
-               include_source_on_error = false
-               api_key = "abc""#,
-        );
-        assert_eq!(keys(&c), ["include_source_on_error", "api_key"]);
-    }
-
-    #[test]
-    fn bad_values_are_each_reported() {
-        let c = parse(
-            r#"endpoint = "ftp://x"
-               index = "Audit-%Y"
-               max_batch_events = 0
-               timeout_secs = 0
-               user = "u""#,
-        );
-        assert_eq!(
-            keys(&c),
-            [
-                "endpoint",
-                "index",
-                "max_batch_events",
-                "timeout_secs",
-                "password"
-            ]
-        );
-    }
-
-    #[test]
-    fn data_stream_excludes_index_and_index_action() {
-        let c = parse(
-            r#"endpoint = "http://x"
-               index = "a-%Y"
-               data_stream = "logs-confluent.audit-default""#,
-        );
-        assert_eq!(keys(&c), ["data_stream"]);
-        let c = parse(
-            r#"endpoint = "http://x"
-               action = "index"
-               data_stream = "logs-confluent.audit-default""#,
-        );
-        assert_eq!(keys(&c), ["action"]);
-    }
-
-    #[test]
-    fn auth_headers() {
-        let mut c = ElasticsearchConfig::new("http://x");
-        assert_eq!(c.auth().unwrap(), None);
-        c.user = Some("elastic".into());
-        c.password = Some(Secret::new("changeme"));
-        // base64("elastic:changeme")
-        assert_eq!(
-            c.auth().unwrap().unwrap().expose(),
-            "Basic ZWxhc3RpYzpjaGFuZ2VtZQ=="
-        );
-        c.bearer_token = Some(Secret::new("tok"));
-        assert_eq!(c.auth().unwrap_err().0, "user", "two schemes at once");
-        c.user = None;
-        c.password = None;
-        assert_eq!(c.auth().unwrap().unwrap().expose(), "Bearer tok");
-        c.bearer_token = None;
-        c.api_key = Some(Secret::new(
-            "VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==",
-        ));
-        assert_eq!(
-            c.auth().unwrap().unwrap().expose(),
-            "ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw=="
-        );
-        c.api_key = Some(Secret::new("id1:key1"));
-        assert_eq!(c.auth().unwrap().unwrap().expose(), "ApiKey aWQxOmtleTE=");
-    }
-
-    #[test]
-    fn secrets_from_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("pw");
-        std::fs::write(&p, "s3cret\n").unwrap();
-        let mut c = ElasticsearchConfig::new("http://x");
-        c.user = Some("u".into());
-        c.password_file = Some(p.to_str().unwrap().into());
-        // base64("u:s3cret")
-        assert_eq!(c.auth().unwrap().unwrap().expose(), "Basic dTpzM2NyZXQ=");
-        c.password_file = Some("/nonexistent/pw".into());
-        assert_eq!(keys(&c), ["password"]);
-        assert!(!format!("{c:?}").contains("s3cret"));
-    }
-}
+mod tests;

@@ -10,41 +10,34 @@
 //! | file | concept |
 //! |---|---|
 //! | `config` | the `[[sinks]]` keys, defaults, offline checks, auth header |
-//! | `target` | index pattern on event time, or a data stream |
 //! | `encode` | events → NDJSON action + source lines; ECS; gzip |
-//! | `client` | one HTTP request: URL, query parameters, auth, TLS |
-//! | `classify` | response → one outcome per document |
-//! | `template` | the index template shipped in `assets/elasticsearch/` |
-//!
-//! One [`Sink::send`] may make several requests: the batch is cut at
-//! `max_batch_bytes` / `max_batch_events`, and a 413 halves a request
-//! until it fits (a single document that still does not fit is
-//! dead-lettered). After a whole-request failure (429, 5xx, 401, no
-//! answer) the rest of the batch is not sent in this attempt; it gets the
-//! same class so the pipeline backs off instead of hammering.
+//! | `send` | one `send`: batch caps, requests, 413 splits, skipping after a failure |
+//! | `classify` | response → `http::Verdict`, one outcome per document |
+//! | `transport` | `POST _bulk` and `GET /` over the shared client: URL, query parameters, auth |
+//! | `target` | index pattern on event time, or a data stream |
+//! | [`template`] | the index template shipped in `assets/elasticsearch/` (public: `siem-bridge es-template`) |
 
-pub mod classify;
-pub mod client;
-pub mod config;
-pub mod encode;
-pub mod target;
+mod classify;
+mod config;
+mod encode;
+mod send;
+mod target;
 pub mod template;
+mod transport;
 
-use std::collections::VecDeque;
-use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
-use std::time::Duration;
 
 use futures::future::BoxFuture;
 
 pub use config::{Action, Compression, ElasticsearchConfig, Flavor};
+/// Public for `benches/es_bulk.rs` (encoding alone).
+pub use encode::{EncodeError, Encoder};
+pub use target::{IndexPattern, NameError, Target};
 
-use super::{Outcome, SendReport, Sink, SinkError};
+use super::{SendReport, Sink, SinkError};
 use crate::event::Event;
-use classify::Verdict;
-use client::{Client, SendError};
-use encode::Encoder;
+use transport::Transport;
 
 /// Counters a user (or a test) reads to see what the retries hid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -77,37 +70,23 @@ struct Counters {
 pub struct ElasticsearchSink {
     name: String,
     flavor: Flavor,
-    client: Client,
+    transport: Transport,
     encoder: Encoder,
     max_batch_bytes: usize,
     max_batch_events: usize,
     counters: Counters,
 }
 
-/// One encoded document: which event, and where its two lines are.
-struct Doc {
-    event: usize,
-    bytes: Range<usize>,
-}
-
 impl ElasticsearchSink {
     /// Builds the sink; reads secret and certificate files, no network.
-    pub fn new(name: String, config: &ElasticsearchConfig) -> Result<ElasticsearchSink, SinkError> {
-        let build = |message: String| SinkError::Build {
-            sink: name.clone(),
-            message,
-        };
-        if let Some((key, msg)) = config.check().into_iter().next() {
-            return Err(build(format!("`{key}`: {msg}")));
-        }
-        let target = config
-            .target()
-            .map_err(|(k, m)| build(format!("`{k}`: {m}")))?;
-        let client = Client::new(config).map_err(build)?;
+    pub fn new(config: &ElasticsearchConfig, name: String) -> Result<ElasticsearchSink, SinkError> {
+        SinkError::first_problem(&name, config.check())?;
+        let target = config.target().map_err(|p| p.for_sink(&name))?;
+        let transport = Transport::new(config, &name)?;
         Ok(ElasticsearchSink {
-            name: name.clone(),
+            name,
             flavor: config.flavor,
-            client,
+            transport,
             encoder: Encoder {
                 target,
                 action: config.action,
@@ -119,6 +98,7 @@ impl ElasticsearchSink {
         })
     }
 
+    /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
         let c = &self.counters;
         Stats {
@@ -133,168 +113,7 @@ impl ElasticsearchSink {
 
     /// The bulk URL with its query string (no credentials in it).
     pub fn bulk_url(&self) -> &str {
-        self.client.bulk_url().as_str()
-    }
-
-    async fn deliver(&self, events: &[Arc<Event>]) -> SendReport {
-        let mut outcomes: Vec<Option<Outcome>> = vec![None; events.len()];
-        let mut buf = Vec::with_capacity(events.iter().map(|e| e.json.len() + 160).sum());
-        let mut docs = Vec::with_capacity(events.len());
-        for (i, e) in events.iter().enumerate() {
-            let start = buf.len();
-            match self.encoder.encode(e, &mut buf) {
-                Ok(()) => docs.push(Doc {
-                    event: i,
-                    bytes: start..buf.len(),
-                }),
-                Err(err) => {
-                    tracing::warn!(sink = %self.name, id = e.id(), error = %err, "event cannot be sent; dead-lettering it");
-                    outcomes[i] = Some(Outcome::Rejected {
-                        reason: err.to_string(),
-                        status: None,
-                    });
-                }
-            }
-        }
-        let mut queue: VecDeque<Range<usize>> = self.chunks(&docs).collect();
-        let mut skip: Option<Outcome> = None;
-        let mut retry_after: Option<Duration> = None;
-        while let Some(range) = queue.pop_front() {
-            let chunk = &docs[range.clone()];
-            if let Some(o) = &skip {
-                for d in chunk {
-                    outcomes[d.event] = Some(o.clone());
-                }
-                continue;
-            }
-            let (verdict, wait) = self.request(&buf, chunk, events).await;
-            retry_after = retry_after.max(wait);
-            match verdict {
-                Verdict::TooLarge if chunk.len() > 1 => {
-                    self.counters.splits.fetch_add(1, Relaxed);
-                    let mid = range.start + chunk.len() / 2;
-                    queue.push_front(mid..range.end);
-                    queue.push_front(range.start..mid);
-                }
-                Verdict::TooLarge => {
-                    let d = &chunk[0];
-                    outcomes[d.event] = Some(Outcome::Rejected {
-                        reason: format!(
-                            "HTTP 413: the document alone ({} bytes) is larger than the server accepts (http.max_content_length)",
-                            d.bytes.len()
-                        ),
-                        status: Some("413".to_owned()),
-                    });
-                }
-                Verdict::All(o) => {
-                    skip = not_sent(&o);
-                    for d in chunk {
-                        outcomes[d.event] = Some(o.clone());
-                    }
-                }
-                Verdict::Items(items) => {
-                    self.counters
-                        .duplicates
-                        .fetch_add(items.duplicates as u64, Relaxed);
-                    self.counters
-                        .failure_store
-                        .fetch_add(items.failure_store as u64, Relaxed);
-                    if items.failure_store > 0 {
-                        tracing::warn!(sink = %self.name, documents = items.failure_store, "stored in the data stream's failure store");
-                    }
-                    for (d, o) in chunk.iter().zip(items.outcomes) {
-                        outcomes[d.event] = Some(o);
-                    }
-                }
-            }
-        }
-        SendReport {
-            outcomes: outcomes
-                .into_iter()
-                .map(|o| o.expect("every event got an outcome"))
-                .collect(),
-            retry_after,
-        }
-    }
-
-    /// Consecutive documents, each run within both batch caps (a document
-    /// larger than `max_batch_bytes` goes alone).
-    fn chunks<'a>(&self, docs: &'a [Doc]) -> impl Iterator<Item = Range<usize>> + 'a {
-        let (max_bytes, max_events) = (self.max_batch_bytes, self.max_batch_events);
-        let mut start = 0;
-        std::iter::from_fn(move || {
-            if start >= docs.len() {
-                return None;
-            }
-            let mut end = start;
-            let mut bytes = 0;
-            while end < docs.len() && end - start < max_events {
-                let len = docs[end].bytes.len();
-                if end > start && bytes + len > max_bytes {
-                    break;
-                }
-                bytes += len;
-                end += 1;
-            }
-            let r = start..end;
-            start = end;
-            Some(r)
-        })
-    }
-
-    /// One `_bulk` request for `chunk`, classified.
-    async fn request(
-        &self,
-        buf: &[u8],
-        chunk: &[Doc],
-        events: &[Arc<Event>],
-    ) -> (Verdict, Option<Duration>) {
-        let mut body = Vec::with_capacity(chunk.iter().map(|d| d.bytes.len()).sum());
-        for d in chunk {
-            body.extend_from_slice(&buf[d.bytes.clone()]);
-        }
-        let ids: Vec<&str> = chunk.iter().map(|d| events[d.event].id()).collect();
-        self.counters.requests.fetch_add(1, Relaxed);
-        self.counters
-            .documents
-            .fetch_add(chunk.len() as u64, Relaxed);
-        let (verdict, wait) = match self.client.bulk(&body).await {
-            Ok(reply) => {
-                let v = classify::classify(reply.status, &reply.body, &ids, self.encoder.op());
-                (v, reply.retry_after)
-            }
-            Err(SendError::NotSent(m)) => (Verdict::All(Outcome::Retryable(m)), None),
-            Err(e @ SendError::Tls(_)) => {
-                (Verdict::All(Outcome::Misconfigured(e.to_string())), None)
-            }
-            Err(SendError::Unknown(m)) => (Verdict::All(Outcome::Ambiguous(m)), None),
-        };
-        match &verdict {
-            Verdict::All(Outcome::Ambiguous(m)) => {
-                self.counters.ambiguous.fetch_add(1, Relaxed);
-                tracing::error!(sink = %self.name, documents = chunk.len(), reason = %m, "ambiguous bulk answer; the batch will be resent (ids keep it free of duplicates)");
-            }
-            Verdict::All(Outcome::Misconfigured(m)) => {
-                tracing::error!(sink = %self.name, reason = %m, "bulk request refused: the sink needs attention");
-            }
-            Verdict::All(Outcome::Retryable(m)) => {
-                tracing::warn!(sink = %self.name, documents = chunk.len(), reason = %m, "bulk request failed; will retry");
-            }
-            _ => {}
-        }
-        (verdict, wait)
-    }
-}
-
-/// The outcome for the documents after a whole request failed, which this
-/// attempt does not send.
-fn not_sent(o: &Outcome) -> Option<Outcome> {
-    match o {
-        Outcome::Accepted | Outcome::Rejected { .. } => None,
-        Outcome::Misconfigured(m) => Some(Outcome::Misconfigured(format!("not sent: {m}"))),
-        Outcome::Retryable(m) | Outcome::Ambiguous(m) => Some(Outcome::Retryable(format!(
-            "not sent after an earlier request of the batch failed: {m}"
-        ))),
+        self.transport.bulk_url().as_str()
     }
 }
 
@@ -314,7 +133,7 @@ impl Sink for ElasticsearchSink {
     /// distribution, so it is not reported.)
     fn healthcheck(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move {
-            let reply = self.client.root().await.map_err(|e| e.to_string())?;
+            let reply = self.transport.root().await.map_err(|e| e.to_string())?;
             if reply.status != 200 {
                 return Err(format!("GET / answered HTTP {}", reply.status));
             }

@@ -25,7 +25,7 @@ use tokio::time::Instant;
 
 use super::channel::Channel;
 use super::classify::{self, AckReply};
-use super::http::Http;
+use super::transport::Transport;
 use super::Counters;
 
 /// How one acknowledgement wait ended.
@@ -55,7 +55,7 @@ struct State {
 
 /// The acknowledgement tracker of one sink.
 pub struct Acks {
-    http: Arc<Http>,
+    transport: Arc<Transport>,
     channel: Arc<Channel>,
     counters: Arc<Counters>,
     timeout: Duration,
@@ -66,8 +66,9 @@ pub struct Acks {
 }
 
 impl Acks {
+    /// A tracker polling over `transport` for the acks of `channel`.
     pub fn new(
-        http: Arc<Http>,
+        transport: Arc<Transport>,
         channel: Arc<Channel>,
         counters: Arc<Counters>,
         timeout: Duration,
@@ -75,7 +76,7 @@ impl Acks {
         max_pending: usize,
     ) -> Acks {
         Acks {
-            http,
+            transport,
             channel,
             counters,
             timeout,
@@ -206,7 +207,7 @@ impl Acks {
             tokio::time::sleep(self.interval).await;
             let Some(ids) = self.due() else { return };
             let (guid, generation) = self.channel.current();
-            let reply = match self.http.post_acks(&guid, &ids).await {
+            let reply = match self.transport.post_acks(&guid, &ids).await {
                 Ok(a) => classify::ack_response(a.status, &a.body),
                 Err(f) => AckReply::Unclear(f.to_string()),
             };

@@ -1,18 +1,23 @@
-//! What one HEC response means (`docs/sinks.md` §1.5, §1.6).
+//! What one HEC response means (`docs/sinks.md` §1.5, §1.6), on
+//! top of the shared status table ([`crate::sink::http::status`]).
 //!
 //! The HTTP status is read first and the body defensively: load
 //! balancers and proxies answer with HTML, and a 413 from Splunk itself is
 //! HTML too.
 
-use std::time::Duration;
-
 use serde::Deserialize;
+
+use crate::sink::http::status::{self, Class};
+use crate::sink::http::Verdict;
+use crate::sink::Outcome;
 
 /// The JSON body HEC answers with (`{"text":…,"code":…}` plus `ackId` or
 /// `invalid-event-number`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct Reply {
+    /// HEC's message (`Success`, `Invalid token`, …).
     pub text: Option<String>,
+    /// HEC's status code (0 success, 6 invalid data format, …).
     pub code: Option<i64>,
     #[serde(rename = "ackId")]
     pub ack_id: Option<u64>,
@@ -36,13 +41,12 @@ impl Reply {
     }
 }
 
-/// What to do about one `/event` response.
+/// What only HEC says about an `/event` request: the sink-specific part
+/// of [`Verdict`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(crate) enum Hec {
     /// Taken; with acks on, durable only once `ack_id` is acknowledged.
     Accepted { ack_id: Option<u64> },
-    /// Temporary (busy, throttled, 5xx): send again later.
-    Retry(String),
     /// An event in the request can never be accepted. `index` (zero-based,
     /// within the request) is Splunk's `invalid-event-number` when given;
     /// without it the sink bisects.
@@ -51,14 +55,9 @@ pub enum Verdict {
         reason: String,
         status: String,
     },
-    /// The body is over the server's (or a proxy's) size limit: split it.
-    TooLarge(String),
-    /// The sink is wrong, not the events: pause, never dead-letter.
-    /// `rotate_channel`: the server no longer knows our channel.
-    Misconfigured {
-        message: String,
-        rotate_channel: bool,
-    },
+    /// Code 10/11: the server no longer knows our channel. The request is
+    /// `Misconfigured` with this text, and the channel is rotated.
+    ChannelLost(String),
 }
 
 /// Short text of a non-JSON body for logs (HTML from a proxy).
@@ -67,64 +66,62 @@ fn snippet(body: &[u8]) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// `Retry-After` in seconds (the form HEC and proxies use).
-pub fn retry_after(value: Option<&str>) -> Option<Duration> {
-    value?.trim().parse::<u64>().ok().map(Duration::from_secs)
+fn misconfigured(status: u16, what: String, hint: &str) -> Verdict<Hec> {
+    Verdict::All(Outcome::Misconfigured(format!(
+        "HTTP {status}: {what}; {hint}"
+    )))
 }
 
-fn misconfigured(status: u16, what: String, hint: &str) -> Verdict {
-    Verdict::Misconfigured {
-        message: format!("HTTP {status}: {what}; {hint}"),
-        rotate_channel: false,
-    }
-}
-
-/// Classifies an `/event` response.
-pub fn event_response(status: u16, body: &[u8]) -> Verdict {
+/// Classifies an `/event` response: the shared status table first
+/// ([`status::class`]), then what HEC's body adds.
+pub(crate) fn event_response(status: u16, body: &[u8]) -> Verdict<Hec> {
     let reply = Reply::parse(body);
     let what = reply
         .as_ref()
         .map(Reply::describe)
         .unwrap_or_else(|| format!("non-HEC body `{}`", snippet(body)));
     let code = reply.as_ref().and_then(|r| r.code);
-    match status {
-        200..=299 => match &reply {
+    match status::class(status) {
+        Class::Success => match &reply {
             // 24/25: success, but the queue/ack service is filling up.
-            Some(r) if matches!(r.code, Some(0 | 24 | 25)) => Verdict::Accepted { ack_id: r.ack_id },
+            Some(r) if matches!(r.code, Some(0 | 24 | 25)) => {
+                Verdict::Protocol(Hec::Accepted { ack_id: r.ack_id })
+            }
             Some(r) if r.code.is_none() && r.text.as_deref() == Some("Success") => {
-                Verdict::Accepted { ack_id: r.ack_id }
+                Verdict::Protocol(Hec::Accepted { ack_id: r.ack_id })
             }
             _ => misconfigured(status, what, "the endpoint does not answer like Splunk HEC"),
         },
-        413 => Verdict::TooLarge(format!("HTTP 413: {what}")),
-        408 | 429 | 500..=599 => Verdict::Retry(format!("HTTP {status}: {what}")),
-        401 | 403 => misconfigured(status, what, "check `token` (enabled, allowed for this index)"),
-        400 => match code {
-            Some(6 | 12 | 13 | 15) => Verdict::BadEvent {
-                index: reply.as_ref().and_then(|r| r.invalid_event_number),
-                reason: format!("Splunk HEC refused the event: {what}"),
-                status: format!("400 code {}", code.unwrap_or_default()),
-            },
-            Some(7) => misconfigured(
-                status,
-                what,
-                "the index is not allowed for this token: check `index`, `index_by_*` and the token's allowed indexes",
-            ),
-            Some(10 | 11) => Verdict::Misconfigured {
-                message: format!(
-                    "HTTP 400: {what}; the channel was refused, a new one is used from now on"
+        Class::TooLarge => Verdict::TooLarge(format!("HTTP 413: {what}")),
+        Class::Retry => Verdict::All(Outcome::Retryable(format!("HTTP {status}: {what}"))),
+        Class::Misconfigured => match status {
+            401 | 403 => misconfigured(status, what, "check `token` (enabled, allowed for this index)"),
+            400 => match code {
+                Some(6 | 12 | 13 | 15) => Verdict::Protocol(Hec::BadEvent {
+                    index: reply.as_ref().and_then(|r| r.invalid_event_number),
+                    reason: format!("Splunk HEC refused the event: {what}"),
+                    status: format!("400 code {}", code.unwrap_or_default()),
+                }),
+                Some(7) => misconfigured(
+                    status,
+                    what,
+                    "the index is not allowed for this token: check `index`, `index_by_*` and the token's allowed indexes",
                 ),
-                rotate_channel: true,
+                Some(10 | 11) => Verdict::Protocol(Hec::ChannelLost(format!(
+                    "HTTP 400: {what}; the channel was refused, a new one is used from now on"
+                ))),
+                Some(14) => misconfigured(status, what, "the token has indexer acknowledgement off"),
+                Some(16) => misconfigured(status, what, "query-string auth is off (it is never used here)"),
+                _ => misconfigured(status, what, "check `endpoint` and the token's settings"),
             },
-            Some(14) => misconfigured(status, what, "the token has indexer acknowledgement off"),
-            Some(16) => misconfigured(status, what, "query-string auth is off (it is never used here)"),
-            _ => misconfigured(status, what, "check `endpoint` and the token's settings"),
+            _ => misconfigured(status, what, "check `endpoint` (the URL of the collector, port 8088 by default)"),
         },
-        _ => misconfigured(status, what, "check `endpoint` (the URL of the collector, port 8088 by default)"),
     }
 }
 
-/// What an `/ack` response says.
+/// What an `/ack` response says. Not a [`Verdict`]: an `/ack` answer
+/// settles requests sent earlier (through their ackIds), not the events
+/// of the request it answers, so it has its own cases.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AckReply {
     /// The ids Splunk reported `true` (indexed and replicated).
@@ -191,145 +188,4 @@ pub fn health_response(status: u16, body: &[u8]) -> Result<(), String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn v(status: u16, body: &str) -> Verdict {
-        event_response(status, body.as_bytes())
-    }
-
-    fn is_misconfigured(v: &Verdict) -> bool {
-        matches!(v, Verdict::Misconfigured { .. })
-    }
-
-    #[test]
-    fn code_table() {
-        assert_eq!(
-            v(200, r#"{"text":"Success","code":0}"#),
-            Verdict::Accepted { ack_id: None }
-        );
-        assert_eq!(
-            v(200, r#"{"text":"Success","code":0,"ackId":7}"#),
-            Verdict::Accepted { ack_id: Some(7) }
-        );
-        assert!(matches!(
-            v(503, r#"{"text":"Server is busy","code":9}"#),
-            Verdict::Retry(_)
-        ));
-        assert!(matches!(
-            v(429, r#"{"text":"HEC queue at capacity","code":26}"#),
-            Verdict::Retry(_)
-        ));
-        assert!(matches!(
-            v(500, r#"{"text":"Internal server error","code":8}"#),
-            Verdict::Retry(_)
-        ));
-        assert!(matches!(
-            v(502, "<html><body>Bad Gateway</body></html>"),
-            Verdict::Retry(_)
-        ));
-        assert!(matches!(v(408, ""), Verdict::Retry(_)));
-        for (status, code) in [
-            (403, 1),
-            (401, 2),
-            (401, 3),
-            (403, 4),
-            (400, 7),
-            (400, 14),
-            (400, 16),
-        ] {
-            let body = format!(r#"{{"text":"x","code":{code}}}"#);
-            let verdict = v(status, &body);
-            assert!(is_misconfigured(&verdict), "{status}/{code}: {verdict:?}");
-        }
-        assert!(matches!(
-            v(400, r#"{"text":"Invalid data channel","code":11}"#),
-            Verdict::Misconfigured {
-                rotate_channel: true,
-                ..
-            }
-        ));
-        assert!(matches!(
-            v(413, "<html>too big</html>"),
-            Verdict::TooLarge(_)
-        ));
-        assert!(is_misconfigured(&v(
-            404,
-            r#"{"text":"The requested URL was not found on this server.","code":404}"#
-        )));
-        assert!(
-            is_misconfigured(&v(200, "<html>welcome</html>")),
-            "200 that is not HEC"
-        );
-    }
-
-    #[test]
-    fn bad_event_carries_splunks_text_and_number() {
-        match v(
-            400,
-            r#"{"text":"Invalid data format","code":6,"invalid-event-number":3}"#,
-        ) {
-            Verdict::BadEvent {
-                index,
-                reason,
-                status,
-            } => {
-                assert_eq!(index, Some(3));
-                assert!(reason.contains("Invalid data format"), "{reason}");
-                assert_eq!(status, "400 code 6");
-            }
-            other => panic!("{other:?}"),
-        }
-        for code in [12, 13, 15] {
-            let body = format!(r#"{{"text":"x","code":{code}}}"#);
-            assert!(matches!(
-                v(400, &body),
-                Verdict::BadEvent { index: None, .. }
-            ));
-        }
-    }
-
-    #[test]
-    fn ack_replies() {
-        let mut ids = match ack_response(200, br#"{"acks":{"0":true,"1":false,"2":true}}"#) {
-            AckReply::Status(ids) => ids,
-            other => panic!("{other:?}"),
-        };
-        ids.sort();
-        assert_eq!(ids, [0, 2]);
-        assert!(matches!(
-            ack_response(400, br#"{"text":"ACK is disabled","code":14}"#),
-            AckReply::Disabled(_)
-        ));
-        assert!(matches!(
-            ack_response(400, br#"{"text":"Invalid data channel","code":11}"#),
-            AckReply::ChannelLost(_)
-        ));
-        assert!(matches!(
-            ack_response(403, br#"{"text":"Invalid token","code":4}"#),
-            AckReply::Refused(_)
-        ));
-        assert!(matches!(
-            ack_response(503, b"<html/>"),
-            AckReply::Unclear(_)
-        ));
-        assert!(matches!(
-            ack_response(200, b"garbage"),
-            AckReply::Unclear(_)
-        ));
-    }
-
-    #[test]
-    fn health_and_retry_after() {
-        assert!(health_response(200, br#"{"text":"HEC is healthy","code":17}"#).is_ok());
-        let e = health_response(
-            503,
-            br#"{"text":"HEC is unhealthy, queues are full","code":18}"#,
-        )
-        .unwrap_err();
-        assert!(e.contains("queues are full"), "{e}");
-        assert!(health_response(404, b"").is_ok());
-        assert_eq!(retry_after(Some("5")), Some(Duration::from_secs(5)));
-        assert_eq!(retry_after(Some("soon")), None);
-    }
-}
+mod tests;

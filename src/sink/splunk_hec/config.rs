@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::event::Severity;
 use crate::secret::{self, Secret};
+use crate::sink::ConfigProblem;
 use crate::tls::TlsConfig;
 
 /// Request body compression.
@@ -25,6 +26,7 @@ pub enum Compression {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SplunkHecConfig {
+    /// The sink's name in logs and metrics (default `splunk_hec`).
     pub name: Option<String>,
     /// Base URL of the collector, e.g. `https://splunk.example.com:8088`
     /// (a path prefix is kept: some proxies publish HEC under one).
@@ -117,65 +119,81 @@ fn default_max_pending_acks() -> usize {
 
 /// The HEC paths, appended to `endpoint`.
 pub const EVENT_PATH: &str = "services/collector/event";
+/// Indexer acknowledgement queries.
 pub const ACK_PATH: &str = "services/collector/ack";
+/// The health endpoint (readiness only).
 pub const HEALTH_PATH: &str = "services/collector/health";
 
 impl SplunkHecConfig {
+    /// `request_timeout_ms`.
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
     }
+    /// `connect_timeout_ms`.
     pub fn connect_timeout(&self) -> Duration {
         Duration::from_millis(self.connect_timeout_ms)
     }
+    /// `ack_timeout_ms`.
     pub fn ack_timeout(&self) -> Duration {
         Duration::from_millis(self.ack_timeout_ms)
     }
+    /// `ack_poll_interval_ms`.
     pub fn ack_poll_interval(&self) -> Duration {
         Duration::from_millis(self.ack_poll_interval_ms)
     }
 
     /// The token, from `token` or `token_file`.
-    pub fn resolve_token(&self) -> Result<Secret, String> {
-        match secret::resolve(self.token.as_ref(), self.token_file.as_deref())? {
+    pub fn resolve_token(&self) -> Result<Secret, ConfigProblem> {
+        let key = if self.token_file.is_some() {
+            "token_file"
+        } else {
+            "token"
+        };
+        let problem = |m: String| ConfigProblem::new(key, m);
+        match secret::resolve(self.token.as_ref(), self.token_file.as_deref()).map_err(problem)? {
             Some(t) if !t.expose().trim().is_empty() => Ok(t),
-            Some(_) => Err("the HEC token is empty".to_owned()),
-            None => Err("set `token = \"${SPLUNK_HEC_TOKEN}\"` or `token_file`".to_owned()),
+            Some(_) => Err(problem("the HEC token is empty".to_owned())),
+            None => Err(problem(
+                "set `token = \"${SPLUNK_HEC_TOKEN}\"` or `token_file`".to_owned(),
+            )),
         }
     }
 
     /// `endpoint` joined with `path`.
-    pub fn url(&self, path: &str) -> Result<reqwest::Url, String> {
-        let mut base = reqwest::Url::parse(self.endpoint.trim())
-            .map_err(|e| format!("not a URL ({e}); e.g. https://splunk.example.com:8088"))?;
+    pub fn url(&self, path: &str) -> Result<reqwest::Url, ConfigProblem> {
+        let problem = |m: String| ConfigProblem::new("endpoint", m);
+        let mut base = reqwest::Url::parse(self.endpoint.trim()).map_err(|e| {
+            problem(format!(
+                "not a URL ({e}); e.g. https://splunk.example.com:8088"
+            ))
+        })?;
         if !matches!(base.scheme(), "http" | "https") {
-            return Err(format!("scheme `{}` is not http or https", base.scheme()));
+            return Err(problem(format!(
+                "scheme `{}` is not http or https",
+                base.scheme()
+            )));
         }
         if base.path().contains("/services/collector") {
-            return Err(
+            return Err(problem(
                 "give the base URL only; siem-bridge appends /services/collector/…".to_owned(),
-            );
+            ));
         }
         if !base.path().ends_with('/') {
             let p = format!("{}/", base.path());
             base.set_path(&p);
         }
-        base.join(path).map_err(|e| e.to_string())
+        base.join(path).map_err(|e| problem(e.to_string()))
     }
 
     /// Problems that can be found without network, as `(key, message)`.
     pub fn check(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let mut add = |k: &str, m: String| out.push((k.to_owned(), m));
-        if let Err(m) = self.url(EVENT_PATH) {
-            add("endpoint", m);
+        if let Err(p) = self.url(EVENT_PATH) {
+            add(&p.key, p.message);
         }
-        if let Err(m) = self.resolve_token() {
-            let key = if self.token_file.is_some() {
-                "token_file"
-            } else {
-                "token"
-            };
-            add(key, m);
+        if let Err(p) = self.resolve_token() {
+            add(&p.key, p.message);
         }
         for (key, m) in self.tls.check() {
             add(&format!("tls.{key}"), m);
@@ -239,74 +257,4 @@ impl SplunkHecConfig {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(extra: &str) -> Result<SplunkHecConfig, toml::de::Error> {
-        toml::from_str(&format!(
-            "endpoint = \"https://splunk:8088\"\ntoken = \"t\"\n{extra}"
-        ))
-    }
-
-    #[test]
-    fn defaults() {
-        let c = parse("").unwrap();
-        assert_eq!(c.sourcetype, "confluent:audit");
-        assert_eq!(c.max_batch_bytes, 1_000_000);
-        assert_eq!(c.ack_timeout(), Duration::from_secs(300));
-        assert!(c.tls.verify);
-        assert!(!c.acknowledgements);
-        assert_eq!(c.compression, Compression::None);
-        assert!(c.check().is_empty(), "{:?}", c.check());
-        assert_eq!(
-            c.url(EVENT_PATH).unwrap().as_str(),
-            "https://splunk:8088/services/collector/event"
-        );
-    }
-
-    #[test]
-    fn path_prefix_is_kept_and_full_paths_refused() {
-        let mut c = parse("").unwrap();
-        c.endpoint = "https://proxy/splunk".to_owned();
-        assert_eq!(
-            c.url(ACK_PATH).unwrap().as_str(),
-            "https://proxy/splunk/services/collector/ack"
-        );
-        c.endpoint = "https://splunk:8088/services/collector/event".to_owned();
-        let keys: Vec<_> = c.check().into_iter().map(|(k, _)| k).collect();
-        assert_eq!(keys, ["endpoint"]);
-    }
-
-    #[test]
-    fn problems_name_their_keys() {
-        let mut c =
-            parse("max_batch_bytes = 0\nindex = \" \"\n[index_by_severity]\nhigh = \"\"").unwrap();
-        c.token = None;
-        let keys: Vec<_> = c.check().into_iter().map(|(k, _)| k).collect();
-        assert_eq!(
-            keys,
-            [
-                "token",
-                "index",
-                "max_batch_bytes",
-                "index_by_severity.high"
-            ]
-        );
-    }
-
-    #[test]
-    fn nested_fields_and_unknown_keys_are_refused() {
-        assert!(parse("[fields]\nsite = \"eu1\"").is_ok());
-        let e = parse("[fields.site]\nname = \"eu1\"").unwrap_err();
-        assert!(e.to_string().contains("invalid type"), "{e}");
-        assert!(parse("tokn = \"x\"").is_err());
-    }
-
-    #[test]
-    fn index_routing_keys() {
-        let c = parse("[index_by_severity]\ncritical = \"sec\"\n[index_by_type]\n\"io.confluent.kafka.server/authentication\" = \"auth\"").unwrap();
-        assert_eq!(c.index_by_severity.get(&Severity::Critical).unwrap(), "sec");
-        assert_eq!(c.index_by_type.len(), 1);
-        assert!(parse("[index_by_severity]\nsevere = \"x\"").is_err());
-    }
-}
+mod tests;

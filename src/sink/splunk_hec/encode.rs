@@ -18,6 +18,18 @@ use flate2::write::GzEncoder;
 use super::config::{Compression, SplunkHecConfig};
 use crate::event::{Event, Severity};
 
+/// Why one event cannot be sent to HEC. Each means the event can never be
+/// accepted as it is: it is dead-lettered without costing a request.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    #[error("event is blank: Splunk HEC refuses it (code 12/13); not sent")]
+    Blank,
+    #[error("event is not a JSON object; not sent")]
+    NotAnObject,
+    #[error("event envelope is {bytes} bytes, over max_event_bytes = {max}; not sent")]
+    TooLarge { bytes: usize, max: usize },
+}
+
 /// Builds envelopes from events; the constant parts are escaped once.
 #[derive(Debug, Clone)]
 pub struct Encoder {
@@ -50,6 +62,7 @@ fn local_host() -> Option<String> {
 }
 
 impl Encoder {
+    /// The encoder for one sink's configuration.
     pub fn new(c: &SplunkHecConfig) -> Encoder {
         let mut constant = String::new();
         if let Some(host) = c.host.clone().or_else(local_host) {
@@ -84,13 +97,13 @@ impl Encoder {
     }
 
     /// The envelope of one event, or why it must not be sent.
-    pub fn envelope(&self, event: &Event) -> Result<Vec<u8>, String> {
+    pub fn envelope(&self, event: &Event) -> Result<Vec<u8>, EncodeError> {
         let json = event.json.trim();
         if json.is_empty() || json == "\"\"" || json == "null" {
-            return Err("event is blank: Splunk HEC refuses it (code 12/13); not sent".to_owned());
+            return Err(EncodeError::Blank);
         }
         if !(json.starts_with('{') && json.ends_with('}')) {
-            return Err("event is not a JSON object; not sent".to_owned());
+            return Err(EncodeError::NotAnObject);
         }
         let e = &event.enrichment;
         let mut out = Vec::with_capacity(json.len() + 512);
@@ -140,11 +153,10 @@ impl Encoder {
         out.extend_from_slice(json.as_bytes());
         out.push(b'}');
         if out.len() > self.max_event_bytes {
-            return Err(format!(
-                "event envelope is {} bytes, over max_event_bytes = {}; not sent",
-                out.len(),
-                self.max_event_bytes
-            ));
+            return Err(EncodeError::TooLarge {
+                bytes: out.len(),
+                max: self.max_event_bytes,
+            });
         }
         Ok(out)
     }
@@ -204,121 +216,4 @@ pub fn body(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::{Disposition, Processor};
-    use std::io::Read;
-
-    fn config(extra: &str) -> SplunkHecConfig {
-        toml::from_str(&format!(
-            "endpoint = \"http://h\"\ntoken = \"t\"\nhost = \"bridge-1\"\n{extra}"
-        ))
-        .unwrap()
-    }
-
-    const DENIED: &str = r#"{"specversion":"1.0","id":"e-1","source":"crn://confluent.cloud/organization=o-1/environment=env-1/cloud-cluster=lkc-1","type":"io.confluent.kafka.server/authorization","time":"2025-01-15T10:31:00.123456Z","data":{"methodName":"kafka.Produce","resourceName":"crn://confluent.cloud/organization=o-1/environment=env-1/cloud-cluster=lkc-1/kafka=lkc-1/topic=pay","authenticationInfo":{"principal":"User:sa-1"},"authorizationInfo":{"granted":false,"operation":"Write","resourceType":"Topic","resourceName":"pay"},"requestMetadata":{"clientAddress":[{"ip":"203.0.113.7"}]}}}"#;
-
-    fn event(raw: &str) -> Event {
-        match Processor::default().process(raw.as_bytes(), None, 0) {
-            Disposition::Forward(e) => e,
-            other => panic!("{}", other.label()),
-        }
-    }
-
-    #[test]
-    fn envelope_has_time_metadata_flat_fields_and_the_enriched_event() {
-        let e = event(DENIED);
-        let enc = Encoder::new(&config("index = \"audit\"\n[fields]\nsite = \"eu1\""));
-        let bytes = enc.envelope(&e).unwrap();
-        let text = std::str::from_utf8(&bytes).unwrap();
-        assert!(text.starts_with("{\"time\":1736937060.123,\"host\":\"bridge-1\",\"source\":\"siem-bridge\",\"sourcetype\":\"confluent:audit\",\"index\":\"audit\",\"fields\":{"), "{text}");
-        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        let fields = v["fields"].as_object().unwrap();
-        assert_eq!(fields["event_id"], "e-1");
-        assert_eq!(fields["verdict"], "denied");
-        assert_eq!(fields["principal"], "User:sa-1");
-        assert_eq!(fields["method"], "kafka.Produce");
-        assert_eq!(fields["organization"], "o-1");
-        assert_eq!(fields["environment"], "env-1");
-        assert_eq!(fields["cluster"], "lkc-1");
-        assert_eq!(fields["source_ip"], "203.0.113.7");
-        assert_eq!(fields["site"], "eu1");
-        assert!(fields.values().all(|v| v.is_string()), "flat fields");
-        assert_eq!(v["event"]["id"], "e-1");
-        assert_eq!(v["event"]["enrichment"]["event_id"], "e-1");
-        assert_eq!(v["event"].to_string().len(), e.json.len());
-    }
-
-    #[test]
-    fn index_by_type_beats_severity_beats_default() {
-        let e = event(DENIED);
-        let sev = e.enrichment.severity.as_str();
-        let c = config(&format!(
-            "index = \"main\"\n[index_by_severity]\n{sev} = \"by_sev\""
-        ));
-        let v: serde_json::Value =
-            serde_json::from_slice(&Encoder::new(&c).envelope(&e).unwrap()).unwrap();
-        assert_eq!(v["index"], "by_sev");
-        let c = config(&format!(
-            "[index_by_severity]\n{sev} = \"by_sev\"\n[index_by_type]\n\"io.confluent.kafka.server/authorization\" = \"authz\""
-        ));
-        let v: serde_json::Value =
-            serde_json::from_slice(&Encoder::new(&c).envelope(&e).unwrap()).unwrap();
-        assert_eq!(v["index"], "authz");
-        let v: serde_json::Value =
-            serde_json::from_slice(&Encoder::new(&config("")).envelope(&e).unwrap()).unwrap();
-        assert!(v.get("index").is_none(), "no index: the token's default");
-    }
-
-    #[test]
-    fn blank_and_oversize_events_are_refused_before_sending() {
-        let mut e = event(DENIED);
-        let enc = Encoder::new(&config("max_event_bytes = 2000"));
-        assert!(enc.envelope(&e).is_ok());
-        e.json.push_str(&" ".repeat(10));
-        e.json
-            .insert_str(1, &format!("\"pad\":\"{}\",", "x".repeat(2000)));
-        assert!(enc.envelope(&e).unwrap_err().contains("max_event_bytes"));
-        e.json = String::new();
-        assert!(enc.envelope(&e).unwrap_err().contains("blank"));
-    }
-
-    #[test]
-    fn epoch_seconds_keep_milliseconds() {
-        let mut out = Vec::new();
-        write_epoch_seconds(&mut out, 1_433_188_255_500_999_999);
-        assert_eq!(out, b"1433188255.500");
-        out.clear();
-        write_epoch_seconds(&mut out, -1_500_000);
-        assert_eq!(out, b"-1.998");
-    }
-
-    #[test]
-    fn plan_caps_bytes_and_events() {
-        let sizes: Vec<(usize, usize)> = (0..7).map(|i| (i, 400)).collect();
-        assert_eq!(
-            plan(&sizes, 1000, 100),
-            vec![vec![0, 1], vec![2, 3], vec![4, 5], vec![6]]
-        );
-        assert_eq!(
-            plan(&sizes, 10_000, 3),
-            vec![vec![0, 1, 2], vec![3, 4, 5], vec![6]]
-        );
-        let big = [(0, 10), (1, 5000), (2, 10)];
-        assert_eq!(plan(&big, 1000, 100), vec![vec![0], vec![1], vec![2]]);
-    }
-
-    #[test]
-    fn gzip_body_inflates_to_the_plain_body() {
-        let envs = vec![b"{\"a\":1}".to_vec(), b"{\"b\":2}".to_vec()];
-        let (plain, n) = body(&envs, &[0, 1], Compression::None);
-        assert_eq!((plain.as_slice(), n), (&b"{\"a\":1}{\"b\":2}"[..], 14));
-        let (gz, n) = body(&envs, &[0, 1], Compression::Gzip);
-        assert_eq!(n, 14);
-        let mut back = Vec::new();
-        flate2::read::GzDecoder::new(gz.as_slice())
-            .read_to_end(&mut back)
-            .unwrap();
-        assert_eq!(back, plain);
-    }
-}
+mod tests;

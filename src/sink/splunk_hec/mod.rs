@@ -3,25 +3,25 @@
 //!
 //! | file | concept |
 //! |---|---|
-//! | [`config`] | the TOML keys and their checks |
-//! | [`encode`] | envelope per event, stacked bodies, gzip, request plan |
-//! | [`classify`] | status + body → what to do (`docs/sinks.md` §1.5) |
-//! | `deliver` | one `send`: requests, code-6 isolation, 413 splits |
+//! | `config` | the TOML keys and their checks |
+//! | `encode` | envelope per event, stacked bodies, gzip, request plan |
+//! | `send` | one `send`: requests, code-6 isolation, 413 splits |
+//! | `classify` | status + body → `http::Verdict` (`docs/sinks.md` §1.5) |
+//! | `transport` | the `/event`, `/ack` and `/health` requests over the shared client |
 //! | `ack` | indexer acknowledgement polling, timeouts, backpressure |
-//! | [`channel`] | the channel GUID and its rotation |
-//! | `http` | the rustls client and transport failures |
+//! | `channel` | the channel GUID and its rotation |
 //!
 //! The sink classifies; retrying and dead-lettering are the pipeline's.
 //! An event is `Accepted` only when HEC answered code 0 for its request
 //! and, with acknowledgements on, its ackId was reported `true`.
 
 mod ack;
-pub mod channel;
-pub mod classify;
-pub mod config;
-mod deliver;
-pub mod encode;
-mod http;
+mod channel;
+mod classify;
+mod config;
+mod encode;
+mod send;
+mod transport;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -29,16 +29,17 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 
 pub use config::{Compression, SplunkHecConfig};
+/// Public for `benches/splunk_hec.rs` (envelope encoding alone).
+pub use encode::{EncodeError, Encoder};
 
 use super::{SendReport, Sink, SinkError};
 use crate::event::Event;
 use ack::Acks;
 use channel::Channel;
-use encode::Encoder;
-use http::Http;
+use transport::Transport;
 
 /// Counters kept by the sink (logs and tests read them through
-/// [`SplunkHec::stats`]).
+/// [`SplunkHecSink::stats`]).
 #[derive(Debug, Default)]
 struct Counters {
     requests: AtomicU64,
@@ -57,16 +58,21 @@ struct Counters {
 pub struct Stats {
     /// `/event` requests sent.
     pub requests: u64,
+    /// Requests that broke off after sending (reset, timeout).
     pub ambiguous: u64,
+    /// Events resent although Splunk may already have indexed them.
     pub possible_duplicates: u64,
+    /// ackIds given up after `ack_timeout_ms`.
     pub ack_timeouts: u64,
+    /// Channels replaced because Splunk forgot them.
     pub channel_rotations: u64,
+    /// Acks were asked for but the token does not do them.
     pub acks_fallback: bool,
 }
 
 /// What one `send` needs, shared with the ack poller.
 struct Core {
-    http: Arc<Http>,
+    transport: Arc<Transport>,
     channel: Arc<Channel>,
     acks: Option<Arc<Acks>>,
     encoder: Encoder,
@@ -92,27 +98,21 @@ impl Core {
 }
 
 /// Sends events to Splunk HEC.
-pub struct SplunkHec {
+pub struct SplunkHecSink {
     name: String,
     core: Core,
 }
 
-impl SplunkHec {
-    /// Builds the sink; nothing here touches the network.
-    pub fn new(name: String, c: &SplunkHecConfig) -> Result<SplunkHec, SinkError> {
-        let fail = |message: String| SinkError::Build {
-            sink: name.clone(),
-            message,
-        };
-        let token = c
-            .resolve_token()
-            .map_err(|m| fail(format!("`token`: {m}")))?;
-        let http = Arc::new(Http::new(c, &token).map_err(|e| fail(e.to_string()))?);
+impl SplunkHecSink {
+    /// Builds the sink; reads the token and TLS files, no network.
+    pub fn new(c: &SplunkHecConfig, name: String) -> Result<SplunkHecSink, SinkError> {
+        let token = c.resolve_token().map_err(|p| p.for_sink(&name))?;
+        let transport = Arc::new(Transport::new(c, &name, &token)?);
         let channel = Arc::new(Channel::default());
         let counters = Arc::new(Counters::default());
         let acks = c.acknowledgements.then(|| {
             Arc::new(Acks::new(
-                http.clone(),
+                transport.clone(),
                 channel.clone(),
                 counters.clone(),
                 c.ack_timeout(),
@@ -120,9 +120,9 @@ impl SplunkHec {
                 c.max_pending_acks,
             ))
         });
-        Ok(SplunkHec {
+        Ok(SplunkHecSink {
             core: Core {
-                http,
+                transport,
                 channel,
                 acks,
                 encoder: Encoder::new(c),
@@ -135,6 +135,7 @@ impl SplunkHec {
         })
     }
 
+    /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
         let c = &self.core.counters;
         Stats {
@@ -153,19 +154,19 @@ impl SplunkHec {
     }
 }
 
-impl Sink for SplunkHec {
+impl Sink for SplunkHecSink {
     fn name(&self) -> &str {
         &self.name
     }
 
     fn send<'a>(&'a self, events: &'a [Arc<Event>]) -> BoxFuture<'a, SendReport> {
-        Box::pin(deliver::send(&self.core, events))
+        Box::pin(send::send(&self.core, events))
     }
 
     /// `GET /services/collector/health`: for `validate` and readiness only.
     fn healthcheck(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move {
-            match self.core.http.get_health().await {
+            match self.core.transport.get_health().await {
                 Ok(a) => classify::health_response(a.status, &a.body),
                 Err(f) => Err(format!("Splunk HEC health: {f}")),
             }

@@ -43,7 +43,7 @@ pub fn sink(url: &str, f: impl FnOnce(&mut ElasticsearchConfig)) -> Elasticsearc
     c.compression = Compression::None;
     c.timeout_secs = 2;
     f(&mut c);
-    ElasticsearchSink::new("es".into(), &c).unwrap()
+    ElasticsearchSink::new(&c, "es".into()).unwrap()
 }
 
 /// The pipeline's contract in miniature: resend every event whose outcome

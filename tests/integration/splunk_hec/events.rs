@@ -208,7 +208,7 @@ async fn h10_token_errors_are_misconfigured() {
     // The fake's own token check: a wrong token gets 403 code 4.
     let mut c = config(&hec, "");
     c.token = Some(siem_bridge::secret::Secret::new("wrong-token"));
-    let wrong = siem_bridge::sink::splunk_hec::SplunkHec::new("hec".into(), &c).unwrap();
+    let wrong = siem_bridge::sink::splunk_hec::SplunkHecSink::new(&c, "hec".into()).unwrap();
     let r = wrong.send(&evs).await;
     assert!(
         matches!(&r.outcomes[0], Outcome::Misconfigured(m) if m.contains("403") && m.contains("Invalid token")),

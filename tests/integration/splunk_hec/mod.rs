@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use siem_bridge::event::Event;
-use siem_bridge::sink::splunk_hec::{SplunkHec, SplunkHecConfig};
+use siem_bridge::sink::splunk_hec::{SplunkHecConfig, SplunkHecSink};
 use siem_bridge::sink::{Outcome, Sink};
 
 use crate::support::events;
@@ -45,17 +45,17 @@ pub fn config(hec: &FakeHec, extra: &str) -> SplunkHecConfig {
     toml::Value::Table(table).try_into().unwrap()
 }
 
-pub fn sink(hec: &FakeHec, extra: &str) -> SplunkHec {
+pub fn sink(hec: &FakeHec, extra: &str) -> SplunkHecSink {
     let c = config(hec, extra);
     assert!(c.check().is_empty(), "{:?}", c.check());
-    SplunkHec::new("hec".to_owned(), &c).unwrap()
+    SplunkHecSink::new(&c, "hec".to_owned()).unwrap()
 }
 
 /// What the pipeline does with one sink, without backoff: resend the
 /// events whose outcome is not final until all are (at most `rounds`).
 /// Returns the final outcomes and the number of `send` calls.
 pub async fn deliver(
-    sink: &SplunkHec,
+    sink: &SplunkHecSink,
     events: &[Arc<Event>],
     rounds: usize,
 ) -> (Vec<Outcome>, usize) {
@@ -117,7 +117,7 @@ async fn token_from_a_file_authorizes_requests() {
     std::fs::write(&file, format!("{}\n", hec.token())).unwrap();
     let mut c = config(&hec, &format!("token_file = \"{}\"", file.display()));
     c.token = None;
-    let s = SplunkHec::new("hec".into(), &c).unwrap();
+    let s = SplunkHecSink::new(&c, "hec".into()).unwrap();
     assert!(all_accepted(&s.send(&events(2)).await.outcomes));
     let auth = hec.received()[0].authorization.clone().unwrap();
     assert_eq!(auth, format!("Splunk {}", hec.token()));

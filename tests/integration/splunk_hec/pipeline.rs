@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use siem_bridge::mock::MockKafka;
-use siem_bridge::sink::splunk_hec::SplunkHec;
+use siem_bridge::sink::splunk_hec::SplunkHecSink;
 use siem_bridge::sink::Sink;
 
 use super::config;
@@ -58,7 +58,7 @@ async fn run(hec: &FakeHec, extra: &str, group: &str, confirmed: impl Fn(&FakeHe
     let dl = dir.path().join("dl.ndjson");
     let mut cfg = crate::support::kafka::config(&bs, group, &dl.to_string_lossy());
     cfg.pipeline.batch_max_events = 500;
-    let sink = Arc::new(SplunkHec::new("hec".into(), &config(hec, extra)).unwrap());
+    let sink = Arc::new(SplunkHecSink::new(&config(hec, extra), "hec".into()).unwrap());
     let running = Running::start(cfg, vec![sink.clone() as Arc<dyn Sink>]);
     let mut checks = 0;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);

@@ -1,14 +1,17 @@
 //! Response classification, one case per row of `docs/sinks.md` §2.3–2.4.
 
-use super::*;
+use std::time::Duration;
 
-fn verdict(status: u16, body: &str, ids: &[&str]) -> Verdict {
+use super::*;
+use crate::sink::http::exchange::retry_after;
+
+fn verdict(status: u16, body: &str, ids: &[&str]) -> Verdict<Items> {
     classify(status, body.as_bytes(), ids, Action::Create)
 }
 
 fn outcomes(status: u16, body: &str, ids: &[&str]) -> Items {
     match verdict(status, body, ids) {
-        Verdict::Items(i) => i,
+        Verdict::Protocol(i) => i,
         other => panic!("{other:?}"),
     }
 }
@@ -56,7 +59,7 @@ fn conflict_on_create_is_a_delivered_duplicate() {
     assert_eq!(i.duplicates, 1);
     // With `index`, a 409 is a concurrent-write conflict: try again.
     match classify(200, body.as_bytes(), &["a", "b"], Action::Index) {
-        Verdict::Items(i) => assert!(matches!(i.outcomes[0], Outcome::Retryable(_))),
+        Verdict::Protocol(i) => assert!(matches!(i.outcomes[0], Outcome::Retryable(_))),
         other => panic!("{other:?}"),
     }
 }
@@ -124,7 +127,10 @@ fn sink_problems_are_not_dead_lettered() {
 #[test]
 fn whole_request_statuses() {
     let ids = ["a"];
-    assert_eq!(verdict(413, "<html>413</html>", &ids), Verdict::TooLarge);
+    assert!(matches!(
+        verdict(413, "<html>413</html>", &ids),
+        Verdict::TooLarge(_)
+    ));
     for s in [408, 429, 500, 502, 503, 504] {
         assert!(
             matches!(
@@ -134,7 +140,13 @@ fn whole_request_statuses() {
             "{s}"
         );
     }
-    for s in [400, 401, 403, 404, 301] {
+    // One table for every HTTP sink (`sink::http::status`): 501 pauses,
+    // 505/506 are retried like the other 5xx (they used to pause here).
+    assert!(matches!(
+        verdict(505, "", &ids),
+        Verdict::All(Outcome::Retryable(_))
+    ));
+    for s in [400, 401, 403, 404, 301, 501] {
         assert!(
             matches!(
                 verdict(s, "", &ids),

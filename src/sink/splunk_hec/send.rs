@@ -15,8 +15,8 @@
 //!   split without being sent whole; halves not yet tried are sent
 //!   together at the end. One bad event in *n* costs at most
 //!   ⌈log2 *n*⌉ + 1 extra requests;
-//! - 413: split in halves until accepted; an event refused alone is
-//!   rejected.
+//! - 413: the shared rule ([`crate::sink::http::split`]): split in
+//!   halves until accepted; an event refused alone is rejected.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -26,11 +26,12 @@ use futures::future::BoxFuture;
 use tokio::sync::oneshot;
 
 use super::ack::AckResult;
-use super::classify::{self, Verdict};
+use super::classify::{self, Hec};
 use super::encode;
-use super::http::Failure;
 use super::Core;
 use crate::event::Event;
+use crate::sink::http::split::{self, TooLarge};
+use crate::sink::http::{self, Failure, Verdict};
 use crate::sink::{Outcome, SendReport};
 
 /// How a request ended, for the splitting logic.
@@ -58,7 +59,9 @@ struct Run<'a> {
     stop: Option<Outcome>,
 }
 
-pub async fn send(core: &Core, events: &[Arc<Event>]) -> SendReport {
+/// One [`Sink::send`](crate::sink::Sink::send): one outcome per event, in
+/// order, once the acknowledgements of accepted requests are settled.
+pub(crate) async fn send(core: &Core, events: &[Arc<Event>]) -> SendReport {
     let mut run = Run {
         core,
         envelopes: Vec::with_capacity(events.len()),
@@ -74,9 +77,9 @@ pub async fn send(core: &Core, events: &[Arc<Event>]) -> SendReport {
                 sizes.push((i, env.len()));
                 run.envelopes.push(env);
             }
-            Err(reason) => {
+            Err(e) => {
                 run.outcomes[i] = Some(Outcome::Rejected {
-                    reason,
+                    reason: e.to_string(),
                     status: None,
                 });
                 run.envelopes.push(Vec::new());
@@ -90,11 +93,6 @@ pub async fn send(core: &Core, events: &[Arc<Event>]) -> SendReport {
     }
     run.settle_acks().await;
     run.report()
-}
-
-fn halves(mut idx: Vec<usize>) -> (Vec<usize>, Vec<usize>) {
-    let right = idx.split_off(idx.len() / 2);
-    (idx, right)
 }
 
 fn without(idx: &[usize], skip: usize) -> Vec<usize> {
@@ -120,10 +118,11 @@ impl Run<'_> {
         });
     }
 
-    /// Ends the attempt: `idx` get `now`, unsent events get `later`.
-    fn stop(&mut self, idx: &[usize], now: Outcome, later: Outcome) -> Step {
+    /// Ends the attempt: `idx` get `now`, unsent events get what
+    /// [`http::not_sent`] makes of it.
+    fn stop(&mut self, idx: &[usize], now: Outcome) -> Step {
+        self.stop = http::not_sent(&now);
         self.set(idx, now);
-        self.stop = Some(later);
         Step::Stop
     }
 
@@ -138,30 +137,22 @@ impl Run<'_> {
         let (guid, generation) = core.channel.current();
         let (body, _) = encode::body(&self.envelopes, idx, core.compression);
         core.counters.requests.fetch_add(1, Ordering::Relaxed);
-        let answer = match core.http.post_events(&guid, body).await {
+        let answer = match core.transport.post_events(&guid, body).await {
             Ok(a) => a,
-            Err(Failure::NotSent(m)) => {
-                let later = Outcome::Retryable(format!("not sent: {m}"));
-                return self.stop(idx, Outcome::Retryable(m), later);
-            }
-            Err(Failure::Unknown(m)) => {
+            Err(f @ Failure::Unknown(_)) => {
                 core.counters.ambiguous.fetch_add(1, Ordering::Relaxed);
                 core.counters
                     .possible_duplicates
                     .fetch_add(idx.len() as u64, Ordering::Relaxed);
-                let later = Outcome::Retryable(format!("not sent after an earlier failure: {m}"));
-                return self.stop(idx, Outcome::Ambiguous(m), later);
+                return self.stop(idx, f.outcome());
             }
-            Err(Failure::Tls(m)) => {
-                let o = Outcome::Misconfigured(format!("{m}; check `tls.*` and `endpoint`"));
-                return self.stop(idx, o.clone(), o);
-            }
+            Err(f) => return self.stop(idx, f.outcome()),
         };
         if answer.retry_after.is_some() {
             self.retry_after = self.retry_after.max(answer.retry_after);
         }
         match classify::event_response(answer.status, &answer.body) {
-            Verdict::Accepted { ack_id } => {
+            Verdict::Protocol(Hec::Accepted { ack_id }) => {
                 match (core.acks.as_ref(), slot, ack_id) {
                     (Some(a), Some(slot), Some(id)) => {
                         let rx = a.register(generation, id, slot);
@@ -178,26 +169,22 @@ impl Run<'_> {
                 self.set(idx, Outcome::Accepted);
                 Step::Done
             }
-            Verdict::Retry(m) => {
-                let later = Outcome::Retryable(format!("not sent: {m}"));
-                self.stop(idx, Outcome::Retryable(m), later)
-            }
-            Verdict::Misconfigured {
-                message,
-                rotate_channel,
-            } => {
-                if rotate_channel {
-                    core.rotate_channel(generation, &message);
-                }
+            Verdict::Protocol(Hec::ChannelLost(message)) => {
+                core.rotate_channel(generation, &message);
                 tracing::error!(message = "Splunk HEC sink misconfigured", reason = %message);
-                let o = Outcome::Misconfigured(message);
-                self.stop(idx, o.clone(), o)
+                self.stop(idx, Outcome::Misconfigured(message))
             }
-            Verdict::BadEvent {
+            Verdict::All(o) => {
+                if let Outcome::Misconfigured(m) = &o {
+                    tracing::error!(message = "Splunk HEC sink misconfigured", reason = %m);
+                }
+                self.stop(idx, o)
+            }
+            Verdict::Protocol(Hec::BadEvent {
                 index,
                 reason,
                 status,
-            } => Step::Bad {
+            }) => Step::Bad {
                 index: index.filter(|&i| i < idx.len()),
                 reason,
                 status,
@@ -233,16 +220,15 @@ impl Run<'_> {
                     untried.sort_unstable();
                     untried.is_empty() || self.attempt(untried).await
                 }
-                Step::TooLarge(m) if idx.len() == 1 => {
-                    let reason =
-                        format!("the event alone is over Splunk's request size limit: {m}");
-                    self.reject(idx[0], reason, "413".to_owned());
-                    true
-                }
-                Step::TooLarge(_) => {
-                    let (l, r) = halves(idx);
-                    self.attempt(l).await && self.attempt(r).await
-                }
+                Step::TooLarge(m) => match split::too_large(idx) {
+                    TooLarge::Alone(idx) => {
+                        let reason =
+                            format!("the event alone is over Splunk's request size limit: {m}");
+                        self.reject(idx[0], reason, "413".to_owned());
+                        true
+                    }
+                    TooLarge::Halves(l, r) => self.attempt(l).await && self.attempt(r).await,
+                },
             }
         })
     }
@@ -261,7 +247,7 @@ impl Run<'_> {
                 self.reject(idx[0], format!("{reason} (isolated by bisection)"), status);
                 return true;
             }
-            let (l, r) = halves(idx);
+            let (l, r) = split::Docs::halves(idx);
             match self.post(&l).await {
                 // The left half is clean, so the bad event is on the right.
                 Step::Done => self.isolate(r, reason, status, untried).await,
