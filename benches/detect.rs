@@ -1,0 +1,113 @@
+//! The detector's added cost per event, and its memory under a flood.
+//!
+//! Run: `cargo bench --bench detect`. Prints, for the core bench's ~1.4 KB
+//! authorization event (`benches/core.rs`) in a granted and a denied
+//! variant, the ns per event that `Detector::observe` adds on top of the
+//! core (the enrichment is made beforehand and not timed). Then a flood:
+//! `FLOOD` (default 1,000,000) failed authentications, each from its own
+//! source address, and the peak RSS of this process (`VmHWM`) after it.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use siem_bridge::detect::{DetectConfig, Detector, Emit};
+use siem_bridge::event::{enrich, validate, Enrichment};
+use siem_bridge::policy::SeverityPolicy;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn authz(i: usize, granted: bool) -> String {
+    let org = "1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d";
+    let scope = format!(
+        "crn://confluent.cloud/organization={org}/environment=env-1ab2c/cloud-cluster=lkc-a1b2c"
+    );
+    format!(
+        r#"{{"specversion":"1.0","id":"7f2c1a9e-{i:08}-4b1f-9c2e-0a1b2c3d4e5f","source":"{scope}","type":"io.confluent.kafka.server/authorization","datacontenttype":"application/json","subject":"{scope}/kafka=lkc-a1b2c/topic=sensitive-payments","time":"2025-01-15T10:{m:02}:{s:02}.{ms:03}Z","data":{{"serviceName":"{scope}","methodName":"kafka.Produce","resourceName":"{scope}/kafka=lkc-a1b2c/topic=sensitive-payments","authenticationInfo":{{"principal":"User:sa-{p:05}","identity":"crn://confluent.cloud/organization={org}/service-account=sa-{p:05}"}},"authorizationInfo":{{"granted":{granted},"operation":"Write","resourceType":"Topic","resourceName":"sensitive-payments","patternType":"LITERAL","aclAuthorization":{{"permissionType":"ALLOW","host":"*"}}}},"request":{{"correlationId":"{i}","clientId":"payments-producer-{p}"}},"requestMetadata":{{"clientAddress":[{{"ip":"203.0.113.{ip}","port":51234}}]}}}}}}"#,
+        m = (i / 60_000) % 60,
+        s = (i / 1000) % 60,
+        ms = i % 1000,
+        p = i % 1024,
+        ip = i % 250 + 1,
+    )
+}
+
+fn authn_fail(i: usize) -> String {
+    format!(
+        r#"{{"specversion":"1.0","id":"f-{i}","source":"crn:///kafka=C1","type":"io.confluent.kafka.server/authentication","time":"2025-01-15T10:00:00.000Z","data":{{"methodName":"kafka.Authentication","authenticationInfo":{{"principal":"None:UNKNOWN_USER","metadata":{{"identifier":"user-{i}"}}}},"requestMetadata":{{"client_address":"/10.{}.{}.{}"}},"result":{{"status":"UNAUTHENTICATED"}}}}}}"#,
+        (i >> 16) & 255,
+        (i >> 8) & 255,
+        i & 255
+    )
+}
+
+fn enriched(lines: &[String]) -> Vec<Enrichment> {
+    let sev = SeverityPolicy::default();
+    lines
+        .iter()
+        .map(|l| {
+            let (_, env) = validate::parse(l.as_bytes(), 1 << 20).expect("valid");
+            enrich::enrich(&env, None, 0, &sev)
+        })
+        .collect()
+}
+
+fn per_event(label: &str, lines: &[String], rounds: usize) {
+    let events = enriched(lines);
+    let mut best = f64::MAX;
+    for _ in 0..rounds {
+        let mut d = Detector::new(&DetectConfig::default(), Emit::OnFireAndClose).unwrap();
+        let mut out = Vec::new();
+        let start = Instant::now();
+        for (e, l) in events.iter().zip(lines) {
+            d.observe(e, l.as_bytes(), &mut out);
+            out.clear();
+        }
+        let ns = start.elapsed().as_nanos() as f64 / events.len() as f64;
+        best = best.min(ns);
+        black_box(d.stats());
+    }
+    println!("{label}: {best:.0} ns/event added by the detector (best of {rounds})");
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let n = 200_000;
+    let granted: Vec<String> = (0..n).map(|i| authz(i, true)).collect();
+    per_event("granted authorization", &granted, 3);
+    drop(granted);
+    let denied: Vec<String> = (0..n).map(|i| authz(i, false)).collect();
+    per_event("denied authorization on sensitive-*", &denied, 3);
+    drop(denied);
+
+    let flood: usize = std::env::var("FLOOD")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let before = peak_rss_mb();
+    let mut d = Detector::new(&DetectConfig::default(), Emit::OnFireAndClose).unwrap();
+    let sev = SeverityPolicy::default();
+    let mut out = Vec::new();
+    let start = Instant::now();
+    for i in 0..flood {
+        let l = authn_fail(i);
+        let (_, env) = validate::parse(l.as_bytes(), 1 << 20).expect("valid");
+        let e = enrich::enrich(&env, None, 0, &sev);
+        d.observe(&e, l.as_bytes(), &mut out);
+        out.clear();
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let s = d.stats();
+    println!(
+        "flood: {flood} failed logins from distinct addresses in {secs:.1} s; state keys {}, evictions {}; peak RSS {:.0} MB (before the flood {:.0} MB)",
+        s.keys, s.evictions, peak_rss_mb(), before
+    );
+}
