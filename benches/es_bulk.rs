@@ -16,7 +16,8 @@ mod osmem;
 use std::sync::Arc;
 use std::time::Instant;
 
-use siem_bridge::event::{Disposition, Event, Processor};
+use siem_bridge::event::{Disposition, Event};
+use siem_bridge::process::Processor;
 use siem_bridge::sink::elasticsearch::encode::Encoder;
 use siem_bridge::sink::elasticsearch::{
     Compression, ElasticsearchConfig, ElasticsearchSink, Flavor,

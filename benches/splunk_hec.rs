@@ -14,7 +14,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
-use siem_bridge::event::{Disposition, Event, Processor};
+use siem_bridge::event::{Disposition, Event};
+use siem_bridge::process::Processor;
 use siem_bridge::sink::splunk_hec::encode::Encoder;
 use siem_bridge::sink::splunk_hec::{SplunkHec, SplunkHecConfig};
 use siem_bridge::sink::{Outcome, Sink};

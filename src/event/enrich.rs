@@ -14,7 +14,6 @@ use super::principal;
 use super::time::{format_rfc3339_nanos, parse_rfc3339};
 use super::view::{Data, Envelope, Field};
 use super::{KafkaCoords, Severity, Verdict};
-use crate::policy::SeverityPolicy;
 
 /// Which payload shape the event used (`audit-log-format.md` §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -72,12 +71,14 @@ impl Serialize for Rfc3339 {
 }
 
 /// Builds the enrichment of a validated event. `ingest_nanos` is used only
-/// when neither the event nor Kafka gives a time.
+/// when neither the event nor Kafka gives a time; `classify` gives the
+/// severity of the otherwise complete enrichment (the policy's severity
+/// table, which sits above this module).
 pub fn enrich(
     env: &Envelope,
     kafka: Option<&KafkaCoords>,
     ingest_nanos: i64,
-    severity: &SeverityPolicy,
+    classify: impl FnOnce(&Enrichment) -> Severity,
 ) -> Enrichment {
     let empty = Data::default();
     let data = env.data.get().unwrap_or(&empty);
@@ -156,7 +157,7 @@ pub fn enrich(
         correlation_id,
         kafka,
     };
-    e.severity = severity.classify(&e);
+    e.severity = classify(&e);
     e
 }
 

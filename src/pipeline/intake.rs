@@ -16,7 +16,8 @@ use super::dead_letter::{Entry, Payload};
 use super::deliver::Delivery;
 use super::stats::Stats;
 use super::tracker::Ticket;
-use crate::event::{now_nanos, Disposition, KafkaCoords, Processor};
+use crate::event::{now_nanos, Disposition, KafkaCoords};
+use crate::process::Processor;
 
 /// Invalid records waiting for one dead-letter write.
 #[derive(Default)]

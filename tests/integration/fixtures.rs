@@ -1,7 +1,8 @@
 //! Every line of `sample.jsonl` against its row in the fixtures README.
 
 use siem_bridge::config::load_policy;
-use siem_bridge::event::{Disposition, KafkaCoords, Processor};
+use siem_bridge::event::{Disposition, KafkaCoords};
+use siem_bridge::process::Processor;
 
 use crate::support::{repo, sample_lines, shared};
 

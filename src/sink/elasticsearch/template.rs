@@ -89,7 +89,8 @@ pub fn index_template(opts: &TemplateOptions) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Disposition, Processor};
+    use crate::event::Disposition;
+    use crate::process::Processor;
 
     fn props(raw: &str) -> Value {
         let t: Value = serde_json::from_str(raw).unwrap();

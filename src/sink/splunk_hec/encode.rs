@@ -206,7 +206,8 @@ pub fn body(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Disposition, Processor};
+    use crate::event::Disposition;
+    use crate::process::Processor;
     use std::io::Read;
 
     fn config(extra: &str) -> SplunkHecConfig {

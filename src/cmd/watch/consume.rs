@@ -51,7 +51,9 @@ pub fn consumer_config(
     kafka: &KafkaConfig,
     group: &str,
 ) -> Result<rdkafka::ClientConfig, WatchError> {
-    let mut c = kafka.client_config().map_err(WatchError::Kafka)?;
+    let mut c = kafka
+        .client_config()
+        .map_err(|e| WatchError::Kafka(e.to_string()))?;
     c.set("client.id", "siem-bridge-watch")
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")

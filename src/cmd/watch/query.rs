@@ -160,7 +160,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Disposition, Processor};
+    use crate::event::Disposition;
+    use crate::process::Processor;
 
     fn enriched(line: &str) -> Enrichment {
         match Processor::default().process(line.as_bytes(), None, 0) {

@@ -23,9 +23,11 @@ use futures::FutureExt;
 use rdkafka::Message;
 use tokio_util::sync::CancellationToken;
 
-use crate::event::{now_nanos, Disposition, KafkaCoords, Processor};
+use crate::event::{now_nanos, Disposition, KafkaCoords};
 use crate::kafka::KafkaConfig;
+use crate::process::Processor;
 
+pub use command::command;
 pub use line::Style;
 pub use query::{Query, QueryFlags};
 pub use range::Range;
