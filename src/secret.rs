@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer};
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret value.
     pub fn new(s: impl Into<String>) -> Secret {
         Secret(s.into())
     }
@@ -20,6 +21,7 @@ impl Secret {
         &self.0
     }
 
+    /// Whether the value is empty.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

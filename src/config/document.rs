@@ -154,13 +154,10 @@ impl Document {
         }
     }
 
-    /// Records problems returned as `"<key>: <message>"` strings.
-    pub fn problems_at(&mut self, problems: Vec<String>) {
-        for p in problems {
-            match p.split_once(": ") {
-                Some((key, msg)) => self.problem(key, msg),
-                None => self.problem("", p),
-            }
+    /// Records problems returned as `(key, message)` pairs.
+    pub fn problems_at(&mut self, problems: Vec<(String, String)>) {
+        for (key, message) in problems {
+            self.problem(key, message);
         }
     }
 

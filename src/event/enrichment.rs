@@ -23,8 +23,9 @@ use smallvec::SmallVec;
 
 use super::escape::first_special;
 use super::principal::PrincipalKind;
+use super::values::{Dialect, Rfc3339, TimeSource};
 use super::view::Field;
-use super::{Dialect, KafkaCoords, Rfc3339, Severity, TimeSource, Verdict};
+use super::{KafkaCoords, Severity, Verdict};
 
 /// Where the primary CRN came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -17,14 +17,15 @@ pub mod render;
 pub mod scan;
 pub mod time;
 pub mod validate;
+pub mod values;
 pub mod view;
 pub mod write;
 
 use serde::{Deserialize, Serialize};
 
-pub use enrich::{Dialect, Rfc3339, TimeSource};
 pub use enrichment::{CrnInfo, Enrichment, PrincipalInfo};
 pub use validate::DeadLetterReason;
+pub use values::{Dialect, Rfc3339, TimeSource};
 
 /// Where a record came from in Kafka.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +49,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The JSON value of `enrichment.verdict`.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Allowed => "allowed",
@@ -71,6 +73,7 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The JSON value of `enrichment.severity`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -92,6 +95,7 @@ pub struct Event {
 }
 
 impl Event {
+    /// The event's `id`.
     pub fn id(&self) -> &str {
         self.enrichment.event_id()
     }
@@ -113,6 +117,7 @@ pub enum Disposition {
 }
 
 impl Disposition {
+    /// `forward`, `drop` or `dead_letter`.
     pub fn label(&self) -> &'static str {
         match self {
             Disposition::Forward(_) => "forward",

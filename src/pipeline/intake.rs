@@ -53,6 +53,8 @@ pub struct Intake {
 }
 
 impl Intake {
+    /// Intake that processes with `processor` and hands batches to
+    /// `delivery`, at most `max_in_flight_batches` at a time.
     pub fn new(
         processor: Processor,
         delivery: Arc<Delivery>,

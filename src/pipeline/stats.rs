@@ -28,7 +28,7 @@ impl Notable {
     pub fn line(&self) -> String {
         format!(
             "{} {:<8} {:>5} × {} on {}",
-            crate::event::enrich::Rfc3339(self.time_unix_nanos),
+            crate::event::Rfc3339(self.time_unix_nanos),
             self.severity.as_str(),
             self.count,
             self.what,

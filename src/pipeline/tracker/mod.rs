@@ -37,10 +37,16 @@ pub struct PartitionState {
 /// is shared with the tracker (one allocation per topic, not per record).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ticket {
+    /// The record's topic (shared name).
     pub topic: Arc<str>,
+    /// The record's partition.
     pub partition: i32,
+    /// The partition's assignment when the record was read; a ticket of
+    /// an older epoch resolves nothing.
     pub epoch: u64,
+    /// The record's offset.
     pub offset: i64,
+    /// The record value's size, counted in flight until resolved.
     pub bytes: usize,
 }
 
