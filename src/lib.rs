@@ -37,7 +37,7 @@
 //! | [`event::validate`] | envelope validity and dead-letter reasons |
 //! | [`event::crn`], [`event::principal`], [`event::time`] | CRN-PARSE, rule NP, rule TIME |
 //! | [`event::enrich`] | computes the `enrichment` contract |
-//! | [`event::enrichment`] | the [`event::Enrichment`] type: one text buffer, accessors |
+//! | [`event::enrichment`], [`event::values`] | the [`event::Enrichment`] type: one text buffer, accessors; its small value types |
 //! | [`event::write`] | the enrichment as JSON, on the hot path |
 //! | [`event::render`] | original bytes + `enrichment`, lossless |
 //! | [`secret`], [`tls`], [`shutdown`] | secrets that never print; rustls client configuration for sinks; SIGINT/SIGTERM → one cancellation token |

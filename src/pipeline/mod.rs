@@ -9,6 +9,11 @@
 //! partition's offset only up to its first unresolved record. Memory is
 //! bounded by pausing every assigned partition while the bytes of
 //! unresolved records exceed `max_in_flight_bytes`.
+//!
+//! [`run`] is the one entry point. It takes [`Parts`] (what it reads of
+//! the configuration, and the sinks), not the configuration file's type,
+//! and knows nothing of the observability endpoints: whoever runs it gets
+//! a [`Handle`] to read from (the `run` command serves `/metrics` with it).
 
 pub mod batch;
 mod config;
