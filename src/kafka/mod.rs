@@ -1,5 +1,5 @@
-//! The Kafka side: `[kafka]` settings ([`config`]), the consumer and its
-//! callbacks ([`consumer`]).
+//! The Kafka side: `[kafka]` settings (`config.rs`), the consumer and its
+//! callbacks (`consumer.rs`).
 //!
 //! Offsets are never stored here: `enable.auto.offset.store = false`, and
 //! the pipeline's tracker is the one place that stores them. This module
