@@ -18,9 +18,6 @@ use crate::sink::{Sink, SinkError};
 /// Why `run` could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    /// A sink could not be built from its `[[sinks]]` entry.
-    #[error(transparent)]
-    Sink(#[from] SinkError),
     /// `[observability] listen` is taken or not local: change the address
     /// or set `enabled = false`.
     #[error("observability endpoint: {0}")]
@@ -30,27 +27,23 @@ pub enum RunError {
     Pipeline(#[from] PipelineError),
 }
 
-/// `siem-bridge run [--config FILE]`: loads the configuration, runs until
-/// a signal, logs what was stored.
+/// `siem-bridge run [--config FILE]`: loads the configuration, builds its
+/// sinks, [`serve`]s until a signal, logs what was stored.
 pub async fn command(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let config = config::load(config, &config::process_env)?;
-    let summary = run(config, shutdown::on_signal()).await?;
+    let shutdown = shutdown::on_signal();
+    let sinks = config
+        .sinks
+        .iter()
+        .map(|s| s.build())
+        .collect::<Result<Vec<_>, SinkError>>()?;
+    let summary = serve(config, sinks, shutdown, |_, _| {}).await?;
     tracing::info!(
         message = "Stopped.",
         unresolved = summary.unresolved,
         offsets = ?summary.stored
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// Builds the sinks of `config` and [`serve`]s.
-pub async fn run(config: Config, shutdown: CancellationToken) -> Result<Summary, RunError> {
-    let sinks = config
-        .sinks
-        .iter()
-        .map(|s| s.build())
-        .collect::<Result<Vec<_>, _>>()?;
-    serve(config, sinks, shutdown, |_, _| {}).await
 }
 
 /// Runs the pipeline of `config` with `sinks` (tests bring their own) and
