@@ -4,6 +4,7 @@
 //!
 //! | file | concept |
 //! |---|---|
+//! | `command.rs` | the flags and the config file → a [`Watch`]; the `watch` command itself |
 //! | [`range`] | `--since/--from/--from-beginning/--until` → start and stop |
 //! | [`query`] | the query flags → one matcher over the enrichment |
 //! | [`line`] | one readable (coloured) line, or one NDJSON line |
