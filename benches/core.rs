@@ -11,7 +11,8 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use siem_bridge::event::{Disposition, KafkaCoords, Processor};
+use siem_bridge::event::{Disposition, KafkaCoords};
+use siem_bridge::process::Processor;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -101,14 +102,14 @@ fn main() {
         let t = Instant::now();
         for i in 0..n {
             let (_, env) = validate::parse(events[i % 1024].as_bytes(), 1 << 20).unwrap();
-            black_box(enrich::enrich(&env, Some(&kafka), 0, sev));
+            black_box(enrich::enrich(&env, Some(&kafka), 0, |e| sev.classify(e)));
         }
         println!(
             "parse+enrich: {:.0} ns",
             t.elapsed().as_nanos() as f64 / n as f64
         );
         let (_, env) = validate::parse(events[0].as_bytes(), 1 << 20).unwrap();
-        let e = enrich::enrich(&env, Some(&kafka), 0, sev);
+        let e = enrich::enrich(&env, Some(&kafka), 0, |e| sev.classify(e));
         let t = Instant::now();
         for _ in 0..n {
             let mut out = Vec::with_capacity(3000);

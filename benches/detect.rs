@@ -47,7 +47,7 @@ fn enriched(lines: &[String]) -> Vec<Enrichment> {
         .iter()
         .map(|l| {
             let (_, env) = validate::parse(l.as_bytes(), 1 << 20).expect("valid");
-            enrich::enrich(&env, None, 0, &sev)
+            enrich::enrich(&env, None, 0, |e| sev.classify(e))
         })
         .collect()
 }
@@ -100,7 +100,7 @@ fn main() {
     for i in 0..flood {
         let l = authn_fail(i);
         let (_, env) = validate::parse(l.as_bytes(), 1 << 20).expect("valid");
-        let e = enrich::enrich(&env, None, 0, &sev);
+        let e = enrich::enrich(&env, None, 0, |e| sev.classify(e));
         d.observe(&e, l.as_bytes(), &mut out);
         out.clear();
     }

@@ -94,7 +94,7 @@ fn main() {
                 ..Default::default()
             }
         } else {
-            siem_bridge::demo::demo_policy()
+            siem_bridge::cmd::demo::demo_policy()
         },
         observability: siem_bridge::observe::ObservabilityConfig::disabled(),
     };
@@ -105,9 +105,8 @@ fn main() {
     let cpu_start = cpu_time();
     let threads_start = thread_times();
     let summary = rt.block_on(async {
-        let task = tokio::spawn(pipeline::run_with(
-            config,
-            vec![sink.clone() as Arc<dyn Sink>],
+        let task = tokio::spawn(pipeline::run(
+            config.pipeline_parts(vec![sink.clone() as Arc<dyn Sink>]),
             shutdown.clone(),
             move |x| *h.lock().unwrap() = Some(x),
         ));

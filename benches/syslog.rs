@@ -13,7 +13,8 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use siem_bridge::event::{Disposition, Event, Processor};
+use siem_bridge::event::{Disposition, Event};
+use siem_bridge::process::Processor;
 use siem_bridge::sink::syslog::{SyslogConfig, SyslogSink};
 use siem_bridge::sink::{Outcome, Sink};
 use support::wait::{secs, wait_until, FAKE_POLL};

@@ -16,10 +16,10 @@ use support::PARTITIONS;
 
 use std::time::Instant;
 
-use siem_bridge::event::Processor;
+use siem_bridge::cmd::watch::range::Start;
+use siem_bridge::cmd::watch::{Query, QueryFlags, Range, Style, Watch};
 use siem_bridge::kafka::KafkaConfig;
-use siem_bridge::watch::range::Start;
-use siem_bridge::watch::{Query, QueryFlags, Range, Style, Watch};
+use siem_bridge::process::Processor;
 use tokio_util::sync::CancellationToken;
 
 #[global_allocator]
@@ -60,7 +60,7 @@ fn main() {
         ),
     ];
     for (label, style, flags) in cases {
-        let mut processor = Processor::new(siem_bridge::demo::demo_policy());
+        let mut processor = Processor::new(siem_bridge::cmd::demo::demo_policy());
         processor.filtering = false;
         let watch = Watch {
             processor,

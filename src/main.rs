@@ -1,16 +1,12 @@
 //! The `siem-bridge` binary: parses the command line, sets up logging,
-//! calls the library, and maps errors to exit codes (0 ok, 1 runtime
-//! failure, 2 bad usage or configuration).
+//! dispatches to the command ([`siem_bridge::cmd`]), and maps errors to
+//! exit codes (0 ok, 1 runtime failure, 2 bad usage or configuration).
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use siem_bridge::cli::{Cli, Command, LogFormat};
-use siem_bridge::config::{self, ConfigError};
-use siem_bridge::event::Processor;
-use siem_bridge::policy::Policy;
-use siem_bridge::sink::elasticsearch::template::{index_template, TemplateOptions};
-use siem_bridge::{demo, inspect, pipeline, shutdown, watch};
+use siem_bridge::cmd::{self, Cli, Command, LogFormat};
+use siem_bridge::config::ConfigError;
 
 // mimalloc: the hot path allocates many small strings per event; it is
 // measurably faster than the system allocator there (BENCHMARKS.md).
@@ -24,7 +20,7 @@ fn main() -> ExitCode {
         _ => "info",
     };
     init_logging(cli.log_format, cli.log.as_deref().unwrap_or(default_filter));
-    match run(cli.command) {
+    match dispatch(cli.command) {
         Ok(code) => code,
         Err(err) => {
             if is_broken_pipe(&err) {
@@ -33,11 +29,11 @@ fn main() -> ExitCode {
             eprintln!("siem-bridge: {err:#}");
             if err.downcast_ref::<ConfigError>().is_some()
                 || err
-                    .downcast_ref::<watch::WatchError>()
-                    .is_some_and(watch::WatchError::is_usage)
+                    .downcast_ref::<cmd::watch::WatchError>()
+                    .is_some_and(cmd::watch::WatchError::is_usage)
                 || err
-                    .downcast_ref::<siem_bridge::cmd_detect::DetectError>()
-                    .is_some_and(siem_bridge::cmd_detect::DetectError::is_usage)
+                    .downcast_ref::<cmd::detect::DetectError>()
+                    .is_some_and(cmd::detect::DetectError::is_usage)
             {
                 ExitCode::from(2)
             } else {
@@ -65,79 +61,28 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-fn run(command: Command) -> anyhow::Result<ExitCode> {
+fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Run { config } => {
-            let config = config::load(config.as_deref(), &config::process_env)?;
-            runtime()?.block_on(async {
-                let summary = pipeline::run(config, shutdown::on_signal()).await?;
-                tracing::info!(
-                    message = "Stopped.",
-                    unresolved = summary.unresolved,
-                    offsets = ?summary.stored
-                );
-                Ok(ExitCode::SUCCESS)
-            })
-        }
+        Command::Run { config } => runtime()?.block_on(cmd::run::command(config.as_deref())),
         Command::Validate {
             config,
             no_network,
             timeout_ms,
-        } => Ok(ExitCode::from(runtime()?.block_on(
-            siem_bridge::cli::validate(&config, no_network, timeout_ms),
-        ))),
-        Command::Demo { events, out } => runtime()?.block_on(async {
-            let mut stdout = std::io::stdout();
-            demo::run(events, &out, &mut stdout).await?;
-            Ok(ExitCode::SUCCESS)
-        }),
+        } => Ok(runtime()?.block_on(cmd::validate::command(&config, no_network, timeout_ms))),
+        Command::Demo { events, out } => runtime()?.block_on(cmd::demo::command(events, &out)),
         Command::Inspect {
             config,
             no_filter,
             format,
             file,
-        } => {
-            let policy = match config {
-                Some(path) => config::load_policy(&path)?,
-                None => Policy::default(),
-            };
-            let mut processor = Processor::new(policy);
-            processor.filtering = !no_filter;
-            let input =
-                inspect::open(&file).map_err(|e| anyhow::anyhow!("cannot open {file}: {e}"))?;
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            inspect::run(&processor, input, &mut out, format)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Detect { config, files } => {
-            let mut detector = siem_bridge::cmd_detect::load_rules(config.as_deref())?;
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            let mut err = std::io::stderr();
-            siem_bridge::cmd_detect::run(&mut detector, &files, inspect::open, &mut out, &mut err)?;
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Watch(args) => runtime()?.block_on(async {
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            watch::command::run(&args, &config::process_env, shutdown::on_signal(), &mut out)
-                .await?;
-            Ok(ExitCode::SUCCESS)
-        }),
+        } => cmd::inspect::command(config.as_deref(), no_filter, format, &file),
+        Command::Detect { config, files } => Ok(cmd::detect::command(config.as_deref(), &files)?),
+        Command::Watch(args) => runtime()?.block_on(cmd::watch::command(&args)),
         Command::EsTemplate {
             ecs,
             index_pattern,
             data_stream,
-        } => {
-            let opts = TemplateOptions {
-                ecs,
-                index_patterns: index_pattern,
-                data_stream,
-            };
-            std::io::Write::write_all(&mut std::io::stdout(), index_template(&opts).as_bytes())?;
-            Ok(ExitCode::SUCCESS)
-        }
+        } => cmd::es_template::command(ecs, index_pattern, data_stream),
     }
 }
 

@@ -44,10 +44,12 @@ impl MockKafka {
             .expect("created with test.mock.num.brokers")
     }
 
+    /// `host:port,…` of the mock brokers.
     pub fn bootstrap_servers(&self) -> String {
         self.cluster().bootstrap_servers()
     }
 
+    /// Creates `topic` with `partitions` partitions.
     pub fn create_topic(&self, topic: &str, partitions: i32) -> KafkaResult<()> {
         self.cluster().create_topic(topic, partitions, 1)
     }

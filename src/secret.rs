@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer};
 pub struct Secret(String);
 
 impl Secret {
+    /// Wraps a secret value.
     pub fn new(s: impl Into<String>) -> Secret {
         Secret(s.into())
     }
@@ -20,6 +21,7 @@ impl Secret {
         &self.0
     }
 
+    /// Whether the value is empty.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -56,17 +58,46 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// Why a secret given as `<key>` / `<key>_file` cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// Both keys are set: keep one of them.
+    #[error("give the secret inline or as a file, not both")]
+    Both,
+    /// The `<key>_file` cannot be read: check the path and permissions.
+    #[error("cannot read secret file {path}: {source}")]
+    Read {
+        /// The file named by `<key>_file`.
+        path: String,
+        /// Why reading failed.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// A secret given inline (normally as `${ENV_VAR}`) or as `<key>_file`.
-/// Sinks declare both keys and call [`resolve`].
-pub fn resolve(inline: Option<&Secret>, file: Option<&str>) -> Result<Option<Secret>, String> {
+pub fn load(inline: Option<&Secret>, file: Option<&str>) -> Result<Option<Secret>, SecretError> {
     match (inline, file) {
-        (Some(_), Some(_)) => Err("give the secret inline or as a file, not both".to_owned()),
+        (Some(_), Some(_)) => Err(SecretError::Both),
         (Some(s), None) => Ok(Some(s.clone())),
-        (None, Some(path)) => Secret::from_file(path)
-            .map(Some)
-            .map_err(|e| format!("cannot read secret file {path}: {e}")),
+        (None, Some(path)) => {
+            Secret::from_file(path)
+                .map(Some)
+                .map_err(|source| SecretError::Read {
+                    path: path.to_owned(),
+                    source,
+                })
+        }
         (None, None) => Ok(None),
     }
+}
+
+/// [`load`] with the error as text, for the sinks, which report config
+/// problems as text. Sinks declare both keys and call this.
+// TODO(issue 12): the sinks (src/sink/**, another branch) move to `load`,
+// then this goes.
+pub fn resolve(inline: Option<&Secret>, file: Option<&str>) -> Result<Option<Secret>, String> {
+    load(inline, file).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ pub fn backlog() -> (siem_bridge::mock::MockKafka, usize, usize) {
         .unwrap_or(200_000);
     let kafka = siem_bridge::mock::MockKafka::start(1).unwrap();
     kafka.create_topic(TOPIC, PARTITIONS).unwrap();
-    let records = siem_bridge::demo::generate::stream(n, 1_741_078_800_000);
+    let records = siem_bridge::cmd::demo::generate::stream(n, 1_741_078_800_000);
     let bytes_in: usize = records.iter().map(Vec::len).sum();
     kafka.preload(TOPIC, PARTITIONS, &records).unwrap();
     (kafka, n, bytes_in)

@@ -35,6 +35,7 @@ fn value_node(v: &Value) -> Node<'_> {
 }
 
 impl Locator {
+    /// Parses `text` for its spans (no spans when it does not parse).
     pub fn new(text: &str) -> Locator {
         Locator {
             text: text.to_owned(),

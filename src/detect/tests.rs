@@ -68,7 +68,7 @@ pub fn run_lines(cfg: &DetectConfig, lines: &[String]) -> Vec<Alert> {
     let mut out = Vec::new();
     for l in lines {
         let (_, env) = validate::parse(l.as_bytes(), 1 << 20).expect("valid test event");
-        let e = enrich::enrich(&env, None, 0, &SeverityPolicy::default());
+        let e = enrich::enrich(&env, None, 0, |e| SeverityPolicy::default().classify(e));
         d.observe(&e, l.as_bytes(), &mut out);
     }
     d.finish(&mut out);

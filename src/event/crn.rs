@@ -12,9 +12,9 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use percent_encoding::percent_decode_str;
-use serde::Serialize;
 use smallvec::SmallVec;
 
+pub use super::enrichment::CrnField;
 use super::enrichment::{CrnSpans, Span, Text};
 use super::view::Field;
 
@@ -128,27 +128,6 @@ fn decode(s: &str) -> Cow<'_, str> {
         percent_decode_str(s).decode_utf8_lossy()
     } else {
         Cow::Borrowed(s)
-    }
-}
-
-/// Where the primary CRN came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum CrnField {
-    #[serde(rename = "data.resourceName")]
-    ResourceName,
-    #[serde(rename = "subject")]
-    Subject,
-    #[serde(rename = "source")]
-    Source,
-}
-
-impl CrnField {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CrnField::ResourceName => "data.resourceName",
-            CrnField::Subject => "subject",
-            CrnField::Source => "source",
-        }
     }
 }
 

@@ -2,82 +2,25 @@
 //! sinks, dashboards and outside checks. Its field names are a contract
 //! (`docs/events.md`, "Enrichment fields").
 
-use std::fmt;
-
-use serde::{Serialize, Serializer};
-
 use std::borrow::Cow;
 
 use super::crn::{CrnField, ScopeIds};
 use super::enrichment::{CrnSpans, Enrichment, KafkaSpans, PrincipalSpans, Span, Text};
 use super::principal;
-use super::time::{format_rfc3339_nanos, parse_rfc3339};
+use super::time::parse_rfc3339;
+use super::values::{Dialect, Rfc3339, TimeSource};
 use super::view::{Data, Envelope, Field};
 use super::{KafkaCoords, Severity, Verdict};
-use crate::policy::SeverityPolicy;
-
-/// Which payload shape the event used (`docs/audit-log-format.md` §3).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Dialect {
-    Broker,
-    Cloud,
-}
-
-impl Dialect {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Dialect::Broker => "broker",
-            Dialect::Cloud => "cloud",
-        }
-    }
-}
-
-/// Where `enrichment.time` came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TimeSource {
-    /// The event's own `time` parsed.
-    Event,
-    /// The Kafka record timestamp.
-    Kafka,
-    /// The moment siem-bridge read the record.
-    Ingest,
-}
-
-impl TimeSource {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TimeSource::Event => "event",
-            TimeSource::Kafka => "kafka",
-            TimeSource::Ingest => "ingest",
-        }
-    }
-}
-
-/// Unix nanoseconds that serialise as RFC 3339 UTC with 9 fraction digits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rfc3339(pub i64);
-
-impl fmt::Display for Rfc3339 {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&format_rfc3339_nanos(self.0))
-    }
-}
-
-impl Serialize for Rfc3339 {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
 
 /// Builds the enrichment of a validated event. `ingest_nanos` is used only
-/// when neither the event nor Kafka gives a time.
+/// when neither the event nor Kafka gives a time; `classify` gives the
+/// severity of the otherwise complete enrichment (the policy's severity
+/// table, which sits above this module).
 pub fn enrich(
     env: &Envelope,
     kafka: Option<&KafkaCoords>,
     ingest_nanos: i64,
-    severity: &SeverityPolicy,
+    classify: impl FnOnce(&Enrichment) -> Severity,
 ) -> Enrichment {
     let empty = Data::default();
     let data = env.data.get().unwrap_or(&empty);
@@ -156,7 +99,7 @@ pub fn enrich(
         correlation_id,
         kafka,
     };
-    e.severity = severity.classify(&e);
+    e.severity = classify(&e);
     e
 }
 

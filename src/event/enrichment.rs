@@ -13,19 +13,41 @@
 //! (the Kafka topic, a test's id) are checked.
 //!
 //! The field names of the JSON form are the contract of `docs/events.md`
-//! ("Enrichment fields"); [`super::write`] writes it.
+//! ("Enrichment fields"); [`super::write`] writes it (and gives
+//! `Enrichment` its `to_json`, `Debug` and `Serialize`).
 
 use std::borrow::Cow;
-use std::fmt;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use smallvec::SmallVec;
 
-use super::crn::CrnField;
 use super::escape::first_special;
 use super::principal::PrincipalKind;
+use super::values::{Dialect, Rfc3339, TimeSource};
 use super::view::Field;
-use super::{Dialect, KafkaCoords, Rfc3339, Severity, TimeSource, Verdict};
+use super::{KafkaCoords, Severity, Verdict};
+
+/// Where the primary CRN came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CrnField {
+    #[serde(rename = "data.resourceName")]
+    ResourceName,
+    #[serde(rename = "subject")]
+    Subject,
+    #[serde(rename = "source")]
+    Source,
+}
+
+impl CrnField {
+    /// The field's JSON path, as `enrichment.crn.field` names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CrnField::ResourceName => "data.resourceName",
+            CrnField::Subject => "subject",
+            CrnField::Source => "source",
+        }
+    }
+}
 
 /// A range of [`Enrichment`]'s text. `u32` keeps the struct small; the
 /// text is a few times the record, and records are capped far below 4 GiB
@@ -277,27 +299,6 @@ impl Enrichment {
     pub fn set_event_id(&mut self, id: &str) {
         self.event_id = self.text.checked(id);
     }
-
-    /// The enrichment as one JSON object.
-    pub fn to_json(&self) -> String {
-        let mut out = Vec::with_capacity(self.text.buf.len() + 1024);
-        super::write::write_enrichment(self, &mut out);
-        String::from_utf8(out).expect("the enrichment writer writes UTF-8")
-    }
-}
-
-impl fmt::Debug for Enrichment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Enrichment({})", self.to_json())
-    }
-}
-
-impl Serialize for Enrichment {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let raw = serde_json::value::RawValue::from_string(self.to_json())
-            .map_err(serde::ser::Error::custom)?;
-        raw.serialize(s)
-    }
 }
 
 /// `enrichment.principal`, borrowed from an [`Enrichment`].
@@ -342,9 +343,9 @@ impl<'a> CrnInfo<'a> {
             .map(|c| c.iter().map(move |&(k, v)| (text.get(k), text.get(v))))
     }
 
-    /// Whether any component with `key` has a value matching `glob`.
-    pub fn any_component(&self, key: &str, glob: &crate::policy::glob::Glob) -> bool {
+    /// Whether any component with `key` has a value that `matches`.
+    pub fn any_component(&self, key: &str, matches: impl Fn(&str) -> bool) -> bool {
         self.components()
-            .is_some_and(|mut c| c.any(|(k, v)| k == key && glob.matches(v)))
+            .is_some_and(|mut c| c.any(|(k, v)| k == key && matches(v)))
     }
 }

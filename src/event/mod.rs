@@ -1,10 +1,12 @@
-//! The audit event: from one Kafka record value to a verdict.
+//! The audit event: from one Kafka record value to its enrichment and
+//! rendering.
 //!
-//! [`Processor::process`] is the whole core, pure and without I/O:
-//! validate ([`validate`]) → enrich ([`enrich`]) → filter
-//! ([`crate::policy::Filter`]) → render ([`render`]). Its result is a
-//! [`Disposition`]: forward an [`Event`], drop it by a named rule, or send
-//! the raw record to the dead-letter store with a [`DeadLetterReason`].
+//! The steps, pure and without I/O: validate ([`validate`]) → enrich
+//! ([`enrich`]) → render ([`render`]). [`crate::process::Processor`]
+//! chains them with the policy (which sits above this module and reads
+//! the [`Enrichment`]) into a [`Disposition`]: forward an [`Event`], drop
+//! it by a named rule, or send the raw record to the dead-letter store
+//! with a [`DeadLetterReason`].
 
 pub mod crn;
 pub mod enrich;
@@ -15,16 +17,15 @@ pub mod render;
 pub mod scan;
 pub mod time;
 pub mod validate;
+pub mod values;
 pub mod view;
 pub mod write;
 
 use serde::{Deserialize, Serialize};
 
-pub use enrich::{Dialect, Rfc3339, TimeSource};
 pub use enrichment::{CrnInfo, Enrichment, PrincipalInfo};
 pub use validate::DeadLetterReason;
-
-use crate::policy::Policy;
+pub use values::{Dialect, Rfc3339, TimeSource};
 
 /// Where a record came from in Kafka.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +49,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The JSON value of `enrichment.verdict`.
     pub fn as_str(self) -> &'static str {
         match self {
             Verdict::Allowed => "allowed",
@@ -71,6 +73,7 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// The JSON value of `enrichment.severity`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -92,6 +95,7 @@ pub struct Event {
 }
 
 impl Event {
+    /// The event's `id`.
     pub fn id(&self) -> &str {
         self.enrichment.event_id()
     }
@@ -113,6 +117,7 @@ pub enum Disposition {
 }
 
 impl Disposition {
+    /// `forward`, `drop` or `dead_letter`.
     pub fn label(&self) -> &'static str {
         match self {
             Disposition::Forward(_) => "forward",
@@ -128,63 +133,6 @@ pub const DEFAULT_MAX_RECORD_BYTES: usize = 1 << 20;
 /// The largest `max_record_bytes` a configuration may set: the
 /// enrichment's text is indexed with `u32` (see [`enrichment`]).
 pub const MAX_RECORD_BYTES_LIMIT: usize = 1 << 30;
-
-/// Validates, enriches, filters and renders records. Cheap to share.
-#[derive(Debug, Clone)]
-pub struct Processor {
-    pub policy: Policy,
-    pub max_record_bytes: usize,
-    /// When false, every valid event is forwarded (`inspect --no-filter`).
-    pub filtering: bool,
-}
-
-impl Default for Processor {
-    fn default() -> Self {
-        Processor::new(Policy::default())
-    }
-}
-
-impl Processor {
-    pub fn new(policy: Policy) -> Self {
-        Processor {
-            policy,
-            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
-            filtering: true,
-        }
-    }
-
-    /// Decides what happens to one record value.
-    pub fn process(
-        &self,
-        raw: &[u8],
-        kafka: Option<&KafkaCoords>,
-        ingest_nanos: i64,
-    ) -> Disposition {
-        let (text, env) = match validate::parse(raw, self.max_record_bytes) {
-            Ok(v) => v,
-            Err(reason) => return Disposition::DeadLetter(reason),
-        };
-        let enrichment = enrich::enrich(&env, kafka, ingest_nanos, &self.policy.severity);
-        if self.filtering {
-            if let Some(rule) = self.policy.filter.drop_rule(&enrichment) {
-                return Disposition::Drop {
-                    rule: rule.to_owned(),
-                    enrichment: Box::new(enrichment),
-                };
-            }
-        }
-        // The enrichment is about as large as the event (CRNs repeat).
-        let mut out = Vec::with_capacity(text.len() * 2 + 1024);
-        render::render(text, &enrichment, &mut out);
-        debug_assert!(std::str::from_utf8(&out).is_ok());
-        // SAFETY: `render` writes only whole `&str`s (the validated record,
-        // enrichment strings), ASCII punctuation and digits, and UTF-8
-        // encodings of decoded `\uXXXX` escapes: the bytes are UTF-8.
-        // Checking again would cost a pass over every forwarded byte.
-        let json = unsafe { String::from_utf8_unchecked(out) };
-        Disposition::Forward(Event { enrichment, json })
-    }
-}
 
 /// Now, in Unix nanoseconds (the ingest time fallback).
 pub fn now_nanos() -> i64 {

@@ -6,6 +6,10 @@
 //! between quotes. The reference is serde_json: a test rebuilds the object
 //! from the accessors with `json!` and compares, for every fixture line.
 
+use std::fmt;
+
+use serde::{Serialize, Serializer};
+
 use super::enrichment::{CrnSpans, Enrichment, PrincipalSpans, Span, Text};
 use super::time::write_rfc3339_nanos;
 
@@ -227,6 +231,29 @@ impl<'a> Obj<'a> {
     }
     fn end(self) {
         self.out.push(b'}');
+    }
+}
+
+impl Enrichment {
+    /// The enrichment as one JSON object.
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::with_capacity(self.text.buf.len() + 1024);
+        write_enrichment(self, &mut out);
+        String::from_utf8(out).expect("the enrichment writer writes UTF-8")
+    }
+}
+
+impl fmt::Debug for Enrichment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Enrichment({})", self.to_json())
+    }
+}
+
+impl Serialize for Enrichment {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let raw = serde_json::value::RawValue::from_string(self.to_json())
+            .map_err(serde::ser::Error::custom)?;
+        raw.serialize(s)
     }
 }
 

@@ -4,7 +4,9 @@
 //! answers) and `/ready` ([`ready`]: partitions assigned, every sink
 //! healthy, the dead-letter store working), on one small HTTP/1.1 server.
 //! Everything is read from the pipeline's [`crate::pipeline::Handle`] at
-//! scrape time; nothing here is on the delivery path.
+//! scrape time; nothing here is on the delivery path. This module sits
+//! above the pipeline (the pipeline does not know it): the `run` command
+//! binds the [`Server`] and starts it with the handle.
 
 pub mod metrics;
 mod probe;
@@ -16,7 +18,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 pub use probe::spawn_probes;
-pub use server::Server;
+pub use server::{BindError, Server};
 
 /// `[observability]`.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
@@ -73,6 +75,7 @@ impl ObservabilityConfig {
         }
     }
 
+    /// `retention_hours` as a duration.
     pub fn retention(&self) -> Duration {
         Duration::from_secs(self.retention_hours * 3600)
     }

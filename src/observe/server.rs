@@ -15,6 +15,19 @@ use tokio_util::sync::CancellationToken;
 use super::{metrics, ready, ObservabilityConfig};
 use crate::pipeline::Handle;
 
+/// `[observability] listen` cannot be bound: another process holds the
+/// port, or the address is not local. Change the address or set
+/// `enabled = false`.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen on {listen}: {source}")]
+pub struct BindError {
+    /// The configured address.
+    pub listen: String,
+    /// Why binding failed.
+    #[source]
+    pub source: std::io::Error,
+}
+
 /// A bound listener, not serving yet: binding first lets `run` fail at
 /// start-up when the port is taken, before the consumer joins the group.
 pub struct Server {
@@ -23,13 +36,16 @@ pub struct Server {
 
 impl Server {
     /// Binds `[observability] listen`; `None` when disabled.
-    pub async fn bind(config: &ObservabilityConfig) -> Result<Option<Server>, String> {
+    pub async fn bind(config: &ObservabilityConfig) -> Result<Option<Server>, BindError> {
         if !config.enabled {
             return Ok(None);
         }
         let listener = TcpListener::bind(&config.listen)
             .await
-            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+            .map_err(|source| BindError {
+                listen: config.listen.clone(),
+                source,
+            })?;
         Ok(Some(Server { listener }))
     }
 

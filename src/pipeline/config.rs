@@ -74,6 +74,7 @@ impl Default for PipelineConfig {
 }
 
 impl PipelineConfig {
+    /// Problems as `(key, message)`, keys relative to `[pipeline]`.
     pub fn check(&self, session_timeout_ms: u64) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let mut p = |k: &str, m: &str| out.push((k.to_owned(), m.to_owned()));

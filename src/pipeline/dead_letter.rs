@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine;
+use rdkafka::error::KafkaError;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,7 @@ impl Default for DeadLetterConfig {
 }
 
 impl DeadLetterConfig {
+    /// Problems as `(key, message)`, keys relative to `[dead_letter]`.
     pub fn check(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         if self.path.is_none() && self.topic.is_none() {
@@ -137,6 +139,39 @@ impl Entry {
     }
 }
 
+/// Why the dead-letter store cannot start or cannot take a write. A
+/// failed write is retried; the records' offsets wait meanwhile.
+#[derive(Debug, thiserror::Error)]
+pub enum DeadLetterError {
+    /// The `[kafka]` SASL password file cannot be read.
+    #[error(transparent)]
+    Secret(#[from] crate::secret::SecretError),
+    /// librdkafka refused the producer's settings: check
+    /// `[dead_letter] librdkafka_options`.
+    #[error("cannot create the dead-letter producer: {0}")]
+    Producer(#[source] KafkaError),
+    /// The dead-letter topic did not take a record: check that it exists
+    /// and that the credentials may write to it.
+    #[error("dead-letter topic {topic}: {source}")]
+    Topic {
+        /// `[dead_letter] topic`.
+        topic: String,
+        /// The producer's error.
+        #[source]
+        source: KafkaError,
+    },
+    /// The dead-letter file cannot be opened or written: check the path,
+    /// permissions and free space.
+    #[error("dead-letter file {path}: {source}")]
+    File {
+        /// `[dead_letter] path`.
+        path: String,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
 /// The configured dead-letter destinations. Writes go to every one.
 pub struct DeadLetter {
     path: Option<String>,
@@ -145,7 +180,12 @@ pub struct DeadLetter {
 }
 
 impl DeadLetter {
-    pub fn new(config: &DeadLetterConfig, kafka: &KafkaConfig) -> Result<DeadLetter, String> {
+    /// The destinations of `config`; a topic is written with the `[kafka]`
+    /// client settings (and its own `bootstrap_servers`, if given).
+    pub fn new(
+        config: &DeadLetterConfig,
+        kafka: &KafkaConfig,
+    ) -> Result<DeadLetter, DeadLetterError> {
         let producer = match &config.topic {
             None => None,
             Some(topic) => {
@@ -159,9 +199,7 @@ impl DeadLetter {
                 for (k, v) in &config.librdkafka_options {
                     c.set(k, v.expose());
                 }
-                let p: FutureProducer = c
-                    .create()
-                    .map_err(|e| format!("cannot create the dead-letter producer: {e}"))?;
+                let p: FutureProducer = c.create().map_err(DeadLetterError::Producer)?;
                 Some((p, topic.clone()))
             }
         };
@@ -174,7 +212,7 @@ impl DeadLetter {
 
     /// Writes entries durably to every destination, or fails (the caller
     /// retries; the records' offsets do not pass meanwhile).
-    pub async fn write(&self, entries: &[Entry]) -> Result<(), String> {
+    pub async fn write(&self, entries: &[Entry]) -> Result<(), DeadLetterError> {
         if entries.is_empty() {
             return Ok(());
         }
@@ -200,13 +238,16 @@ impl DeadLetter {
                 producer
                     .send(record, Duration::from_secs(30))
                     .await
-                    .map_err(|(e, _)| format!("dead-letter topic {topic}: {e}"))?;
+                    .map_err(|(source, _)| DeadLetterError::Topic {
+                        topic: topic.clone(),
+                        source,
+                    })?;
             }
         }
         Ok(())
     }
 
-    fn write_file(&self, lines: &[String]) -> Result<(), String> {
+    fn write_file(&self, lines: &[String]) -> Result<(), DeadLetterError> {
         let path = self.path.as_deref().expect("checked by the caller");
         let mut slot = self.file.lock().unwrap_or_else(|p| p.into_inner());
         let result = (|| -> std::io::Result<()> {
@@ -233,6 +274,9 @@ impl DeadLetter {
         if result.is_err() {
             *slot = None;
         }
-        result.map_err(|e| format!("dead-letter file {path}: {e}"))
+        result.map_err(|source| DeadLetterError::File {
+            path: path.to_owned(),
+            source,
+        })
     }
 }

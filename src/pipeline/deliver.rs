@@ -187,7 +187,7 @@ impl Delivery {
                         error = %e,
                         blocked_at = ?self.tracker.blocked_at()
                     );
-                    self.stats.set_dead_letter_error(Some(e));
+                    self.stats.set_dead_letter_error(Some(e.to_string()));
                 }
             }
             let wait = jitter(delays.next().unwrap_or(self.retry.max));

@@ -16,7 +16,8 @@ use super::dead_letter::{Entry, Payload};
 use super::deliver::Delivery;
 use super::stats::Stats;
 use super::tracker::Ticket;
-use crate::event::{now_nanos, Disposition, KafkaCoords, Processor};
+use crate::event::{now_nanos, Disposition, KafkaCoords};
+use crate::process::Processor;
 
 /// Invalid records waiting for one dead-letter write.
 #[derive(Default)]
@@ -52,6 +53,8 @@ pub struct Intake {
 }
 
 impl Intake {
+    /// Intake that processes with `processor` and hands batches to
+    /// `delivery`, at most `max_in_flight_batches` at a time.
     pub fn new(
         processor: Processor,
         delivery: Arc<Delivery>,

@@ -9,6 +9,11 @@
 //! partition's offset only up to its first unresolved record. Memory is
 //! bounded by pausing every assigned partition while the bytes of
 //! unresolved records exceed `max_in_flight_bytes`.
+//!
+//! [`run`] is the one entry point. It takes [`Parts`] (what it reads of
+//! the configuration, and the sinks), not the configuration file's type,
+//! and knows nothing of the observability endpoints: whoever runs it gets
+//! a [`Handle`] to read from (the `run` command serves `/metrics` with it).
 
 pub mod batch;
 mod config;
@@ -25,11 +30,12 @@ use futures::FutureExt;
 use rdkafka::consumer::{CommitMode, Consumer};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Config;
-use crate::event::Processor;
+use crate::kafka::{AuditConsumer, ConsumerError, KafkaConfig};
+use crate::policy::Policy;
+use crate::process::Processor;
 use crate::sink::Sink;
 use batch::Limits;
-use dead_letter::DeadLetter;
+use dead_letter::{DeadLetter, DeadLetterConfig, DeadLetterError};
 use deliver::{Delivery, RetryPolicy};
 use intake::Intake;
 use stats::Stats;
@@ -41,21 +47,18 @@ pub use config::PipelineConfig;
 /// running, faults are retried, never returned.
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
+    /// The consumer could not be created or subscribed: check `[kafka]`.
     #[error("Kafka: {0}")]
-    Kafka(String),
+    Kafka(#[from] ConsumerError),
+    /// The dead-letter store could not be set up: check `[dead_letter]`.
     #[error("dead-letter store: {0}")]
-    DeadLetter(String),
-    #[error(transparent)]
-    Sink(#[from] crate::sink::SinkError),
-    /// Another process holds `[observability] listen`, or the address is
-    /// not local: change the address or set `enabled = false`.
-    #[error("observability endpoint: {0}")]
-    Http(String),
+    DeadLetter(#[from] DeadLetterError),
 }
 
 /// What a finished run did.
 #[derive(Debug)]
 pub struct Summary {
+    /// The counters of the run.
     pub stats: Arc<Stats>,
     /// Next offset per partition as last stored.
     pub stored: Vec<(String, i32, Option<i64>)>,
@@ -66,86 +69,56 @@ pub struct Summary {
 /// A running pipeline's shared state, for health and metrics.
 #[derive(Clone)]
 pub struct Handle {
+    /// The counters, updated as the pipeline works.
     pub stats: Arc<Stats>,
+    /// The offsets: assigned partitions, stored and unresolved records.
     pub tracker: Arc<Tracker>,
     /// The consumer, for its cached high watermarks (consumer lag). Weak:
     /// a handle kept after the run must not keep the consumer alive.
-    pub consumer: std::sync::Weak<crate::kafka::AuditConsumer>,
+    pub consumer: std::sync::Weak<AuditConsumer>,
 }
 
-/// Runs until `shutdown` is cancelled, then stops intake, finishes or
-/// abandons in-flight batches within the deadline, commits and leaves
-/// the group.
-/// Runs the pipeline with the sinks of `config` and its observability
-/// endpoints.
-pub async fn run(config: Config, shutdown: CancellationToken) -> Result<Summary, PipelineError> {
-    let sinks = config
-        .sinks
-        .iter()
-        .map(|s| s.build())
-        .collect::<Result<Vec<_>, _>>()?;
-    run_served(config, sinks, shutdown, |_, _| {}).await
+/// Everything a pipeline runs with (the parts of the configuration it
+/// reads, and the sinks, built by the caller).
+pub struct Parts {
+    /// `[kafka]`: where to consume from.
+    pub kafka: KafkaConfig,
+    /// `[pipeline]`: batching, retries, bounds, shutdown.
+    pub settings: PipelineConfig,
+    /// `[dead_letter]`: where invalid and refused records go.
+    pub dead_letter: DeadLetterConfig,
+    /// `[filter]` and `[severity]`.
+    pub policy: Policy,
+    /// Where every forwarded event goes.
+    pub sinks: Vec<Arc<dyn Sink>>,
 }
 
-/// [`run_with`] plus `/metrics`, `/health` and `/ready` on
-/// `[observability] listen` while it runs. The listener is bound before
-/// anything else, so a taken port fails the start; `on_start` also gets
-/// the bound address (`None` when disabled).
-pub async fn run_served(
-    config: Config,
-    sinks: Vec<Arc<dyn Sink>>,
-    shutdown: CancellationToken,
-    on_start: impl FnOnce(Handle, Option<std::net::SocketAddr>),
-) -> Result<Summary, PipelineError> {
-    let server = crate::observe::Server::bind(&config.observability)
-        .await
-        .map_err(PipelineError::Http)?;
-    let stop_server = shutdown.child_token();
-    let retention = config.observability.retention();
-    let probe_every = Duration::from_secs(config.observability.healthcheck_interval_secs);
-    let probed = sinks.clone();
-    let summary = run_with(config, sinks, shutdown, |handle| {
-        let addr = server.as_ref().map(|s| s.addr());
-        if let Some(server) = server {
-            tracing::info!(message = "Serving /metrics, /health and /ready.", address = %server.addr());
-            server.spawn(handle.clone(), retention, stop_server.clone());
-            if !probe_every.is_zero() {
-                crate::observe::spawn_probes(
-                    probed,
-                    handle.stats.clone(),
-                    probe_every,
-                    stop_server.clone(),
-                );
-            }
-        }
-        on_start(handle, addr);
-    })
-    .await;
-    stop_server.cancel();
-    summary
-}
-
-/// [`run`] with sinks built by the caller (tests use their own sinks),
-/// and a callback that receives the [`Handle`] once the consumer exists.
-pub async fn run_with(
-    config: Config,
-    sinks: Vec<Arc<dyn Sink>>,
+/// Runs the pipeline until `shutdown` is cancelled, then stops intake,
+/// finishes or abandons in-flight batches within the deadline, commits
+/// and leaves the group. `on_start` receives the [`Handle`] once the
+/// consumer exists (the observability endpoints and tests read it).
+pub async fn run(
+    parts: Parts,
     shutdown: CancellationToken,
     on_start: impl FnOnce(Handle),
 ) -> Result<Summary, PipelineError> {
-    let pc = config.pipeline.clone();
-    let mut processor = Processor::new(config.policy.clone());
+    let Parts {
+        kafka,
+        settings: pc,
+        dead_letter,
+        policy,
+        sinks,
+    } = parts;
+    let mut processor = Processor::new(policy);
     processor.max_record_bytes = pc.max_record_bytes;
     let tracker = Arc::new(Tracker::new());
     let stats = Arc::new(Stats::default());
     for s in &sinks {
         stats.set_health(s.name(), true, None);
     }
-    let dead_letter = Arc::new(
-        DeadLetter::new(&config.dead_letter, &config.kafka).map_err(PipelineError::DeadLetter)?,
-    );
-    let consumer =
-        crate::kafka::consumer(&config.kafka, tracker.clone()).map_err(PipelineError::Kafka)?;
+    let dead_letter = Arc::new(DeadLetter::new(&dead_letter, &kafka)?);
+    let consumer = crate::kafka::consumer(&kafka, tracker.clone())?;
+    tracker.attach(Arc::downgrade(&consumer));
     on_start(Handle {
         stats: stats.clone(),
         tracker: tracker.clone(),
@@ -173,7 +146,7 @@ pub async fn run_with(
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut paused = false;
-    tracing::info!(message = "Pipeline started.", topics = ?config.kafka.topics, group = %config.kafka.group_id, sinks = sinks.len());
+    tracing::info!(message = "Pipeline started.", topics = ?kafka.topics, group = %kafka.group_id, sinks = sinks.len());
 
     // Made once and re-armed only when the deadline changes: a new
     // `Sleep` or cancellation future per record registers (and removes) a
@@ -273,12 +246,7 @@ fn received(
 
 /// Pauses every assigned partition while unresolved bytes exceed `max`,
 /// resumes below half. Re-applies the pause to partitions assigned since.
-fn backpressure(
-    consumer: &crate::kafka::AuditConsumer,
-    tracker: &Tracker,
-    max: usize,
-    paused: bool,
-) -> bool {
+fn backpressure(consumer: &AuditConsumer, tracker: &Tracker, max: usize, paused: bool) -> bool {
     let bytes = tracker.pending_bytes();
     let want = if paused { bytes > max / 2 } else { bytes > max };
     if want || paused {

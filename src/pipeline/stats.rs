@@ -28,7 +28,7 @@ impl Notable {
     pub fn line(&self) -> String {
         format!(
             "{} {:<8} {:>5} × {} on {}",
-            crate::event::enrich::Rfc3339(self.time_unix_nanos),
+            crate::event::Rfc3339(self.time_unix_nanos),
             self.severity.as_str(),
             self.count,
             self.what,
@@ -336,7 +336,7 @@ mod tests {
         let line = format!(
             r#"{{"specversion":"1.0","id":"{id}","source":"crn://confluent.cloud/kafka=lkc-1","type":"io.confluent.kafka.server/authorization","time":"2025-03-04T09:05:00Z","data":{{"methodName":"kafka.Produce","resourceName":"crn://confluent.cloud/kafka=lkc-1/topic={topic}","authenticationInfo":{{"principal":"User:sa-1"}},"authorizationInfo":{{"granted":{granted},"operation":"Write","resourceType":"Topic","resourceName":"{topic}"}},"requestMetadata":{{"clientAddress":[{{"ip":"{ip}"}}]}}}}}}"#
         );
-        match crate::event::Processor::default().process(line.as_bytes(), None, 0) {
+        match crate::process::Processor::default().process(line.as_bytes(), None, 0) {
             crate::event::Disposition::Forward(e) => e.enrichment,
             other => panic!("not forwarded: {other:?}"),
         }

@@ -38,20 +38,22 @@ pub struct Filter {
 }
 
 impl FilterConfig {
-    pub fn compile(&self) -> Result<Filter, Vec<String>> {
+    /// Compiles every rule; on failure, every problem as `(key, message)`
+    /// with the rule's key path (`filter.drop[0]`).
+    pub fn compile(&self) -> Result<Filter, Vec<(String, String)>> {
         let mut problems = Vec::new();
         let mut drop = Vec::new();
         for (i, rc) in self.drop.iter().enumerate() {
             match rc.compile(RuleSection::Drop, format!("filter.drop[{i}]")) {
                 Ok(r) => drop.push((r, rc.include_failed_auth.unwrap_or(false))),
-                Err(p) => problems.extend(p.into_iter().map(|m| format!("filter.drop[{i}]: {m}"))),
+                Err(p) => problems.extend(p.into_iter().map(|m| (format!("filter.drop[{i}]"), m))),
             }
         }
         let mut allow = Vec::new();
         for (i, rc) in self.allow.iter().enumerate() {
             match rc.compile(RuleSection::Allow, format!("filter.allow[{i}]")) {
                 Ok(r) => allow.push(r),
-                Err(p) => problems.extend(p.into_iter().map(|m| format!("filter.allow[{i}]: {m}"))),
+                Err(p) => problems.extend(p.into_iter().map(|m| (format!("filter.allow[{i}]"), m))),
             }
         }
         if !problems.is_empty() {

@@ -223,7 +223,7 @@ impl Rule {
                 let crn = e.crn();
                 self.crn
                     .iter()
-                    .all(|(key, gs)| gs.iter().any(|g| crn.any_component(key, g)))
+                    .all(|(key, gs)| gs.iter().any(|g| crn.any_component(key, |v| g.matches(v))))
             })
     }
 

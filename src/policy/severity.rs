@@ -51,16 +51,16 @@ impl Default for SeverityPolicy {
 }
 
 impl SeverityConfig {
-    /// Compiles overrides and defaults; every problem is returned with the
-    /// rule's key path.
-    pub fn compile(&self) -> Result<SeverityPolicy, Vec<String>> {
+    /// Compiles overrides and defaults; every problem is returned as
+    /// `(key, message)` with the rule's key path (`severity.rules[0]`).
+    pub fn compile(&self) -> Result<SeverityPolicy, Vec<(String, String)>> {
         let mut rules = Vec::new();
         let mut problems = Vec::new();
         for (i, rc) in self.rules.iter().enumerate() {
             match rc.compile(RuleSection::Severity, format!("severity.rules[{i}]")) {
                 Ok(rule) => rules.push((rule, rc.severity.unwrap_or(Severity::Info))),
                 Err(p) => {
-                    problems.extend(p.into_iter().map(|m| format!("severity.rules[{i}]: {m}")))
+                    problems.extend(p.into_iter().map(|m| (format!("severity.rules[{i}]"), m)))
                 }
             }
         }

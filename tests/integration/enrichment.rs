@@ -1,7 +1,8 @@
 //! The enrichment contract and lossless pass-through, on fixture lines.
 
 use serde_json::Value;
-use siem_bridge::event::{Disposition, Event, KafkaCoords, Processor};
+use siem_bridge::event::{Disposition, Event, KafkaCoords};
+use siem_bridge::process::Processor;
 
 use crate::support::sample_lines;
 

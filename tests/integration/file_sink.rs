@@ -3,8 +3,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use siem_bridge::event::{Disposition, Event, Processor};
+use siem_bridge::event::{Disposition, Event};
 use siem_bridge::mock::MockKafka;
+use siem_bridge::process::Processor;
 use siem_bridge::sink::file::{FileConfig, FileSink, Fsync};
 use siem_bridge::sink::{Outcome, Sink};
 

@@ -2,7 +2,8 @@
 //! the fixtures README.
 
 use siem_bridge::config::load_policy;
-use siem_bridge::event::{Disposition, KafkaCoords, Processor};
+use siem_bridge::event::{Disposition, KafkaCoords};
+use siem_bridge::process::Processor;
 
 use crate::support::{fixtures_dir, repo, sample_lines};
 

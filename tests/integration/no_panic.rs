@@ -2,7 +2,8 @@
 //! consistent (forwarded output is valid JSON that contains the original).
 
 use proptest::prelude::*;
-use siem_bridge::event::{Disposition, Processor};
+use siem_bridge::event::Disposition;
+use siem_bridge::process::Processor;
 
 use crate::support::sample_lines;
 

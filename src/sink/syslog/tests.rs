@@ -3,7 +3,8 @@
 use serde_json::Value;
 
 use super::*;
-use crate::event::{Disposition, Processor, Severity};
+use crate::event::{Disposition, Severity};
+use crate::process::Processor;
 
 fn event(json: &str) -> Event {
     match Processor::default().process(json.as_bytes(), None, 0) {

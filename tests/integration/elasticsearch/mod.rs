@@ -15,7 +15,8 @@ mod tls;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use siem_bridge::event::{Disposition, Event, Processor};
+use siem_bridge::event::{Disposition, Event};
+use siem_bridge::process::Processor;
 use siem_bridge::sink::elasticsearch::{Compression, ElasticsearchConfig, ElasticsearchSink};
 use siem_bridge::sink::{Outcome, SendReport, Sink};
 

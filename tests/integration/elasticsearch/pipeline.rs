@@ -5,8 +5,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use siem_bridge::event::{Disposition, Processor};
+use siem_bridge::event::Disposition;
 use siem_bridge::mock::MockKafka;
+use siem_bridge::process::Processor;
 use siem_bridge::sink::elasticsearch::template::{index_template, TemplateOptions};
 use siem_bridge::sink::elasticsearch::Flavor;
 use siem_bridge::sink::Sink;

@@ -6,9 +6,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use siem_bridge::cmd;
 use siem_bridge::config::{self, Config, Document};
 use siem_bridge::mock::MockKafka;
-use siem_bridge::pipeline::{self, Handle, Summary};
+use siem_bridge::pipeline::{Handle, Summary};
 use siem_bridge::sink::Sink;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -40,7 +41,7 @@ impl Served {
         let task = tokio::spawn({
             let shutdown = shutdown.clone();
             async move {
-                pipeline::run_served(config, sinks, shutdown, move |h, a| {
+                cmd::run::serve(config, sinks, shutdown, move |h, a| {
                     *s.lock().unwrap() = Some((h, a))
                 })
                 .await

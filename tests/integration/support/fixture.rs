@@ -5,7 +5,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use siem_bridge::event::{Disposition, Event, Processor};
+use siem_bridge::event::{Disposition, Event};
+use siem_bridge::process::Processor;
 
 /// `sample.jsonl` and its README (the expected result of every line).
 pub fn fixtures_dir() -> PathBuf {

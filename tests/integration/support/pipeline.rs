@@ -24,7 +24,7 @@ impl Running {
         let task = tokio::spawn({
             let shutdown = shutdown.clone();
             async move {
-                pipeline::run_with(config, sinks, shutdown, move |x| {
+                pipeline::run(config.pipeline_parts(sinks), shutdown, move |x| {
                     *h.lock().unwrap() = Some(x)
                 })
                 .await

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use siem_bridge::event::{Disposition, Event, Processor};
+use siem_bridge::event::{Disposition, Event};
+use siem_bridge::process::Processor;
 use siem_bridge::sink::syslog::SyslogSink;
 use siem_bridge::sink::{Outcome, Sink, SinkConfig};
 

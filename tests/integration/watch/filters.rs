@@ -1,6 +1,7 @@
 //! Each query flag of `watch`, through the binary.
 
-use siem_bridge::event::{Disposition, Processor, Severity};
+use siem_bridge::event::{Disposition, Severity};
+use siem_bridge::process::Processor;
 
 use super::*;
 

@@ -3,7 +3,8 @@
 
 use std::io::Write;
 
-use siem_bridge::event::{Disposition, KafkaCoords, Processor};
+use siem_bridge::event::{Disposition, KafkaCoords};
+use siem_bridge::process::Processor;
 
 use super::*;
 use crate::support::kafka::committed;

@@ -1,5 +1,6 @@
 use super::*;
-use crate::event::{Disposition, Processor};
+use crate::event::Disposition;
+use crate::process::Processor;
 use crate::sink::elasticsearch::target::IndexPattern;
 
 const RAW: &str = r#"{"id":"e-1","source":"crn://confluent.cloud/organization=o1/environment=env-1/cloud-cluster=lkc-1/kafka=lkc-1","specversion":"1.0","type":"io.confluent.kafka.server/authorization","time":"2025-03-04T09:00:01.112Z","data":{"methodName":"kafka.CreateTopics","authenticationInfo":{"principal":"User:sa-1"},"authorizationInfo":{"granted":false,"operation":"Create","resourceType":"Topic","resourceName":"t"},"requestMetadata":{"client_address":"/192.0.2.7"}}}"#;

@@ -1,5 +1,6 @@
 use super::*;
-use crate::event::{Disposition, Processor};
+use crate::event::Disposition;
+use crate::process::Processor;
 
 fn props(raw: &str) -> Value {
     let t: Value = serde_json::from_str(raw).unwrap();

@@ -1,5 +1,6 @@
 use super::*;
-use crate::event::{Disposition, Processor};
+use crate::event::Disposition;
+use crate::process::Processor;
 use std::io::Read;
 
 fn config(extra: &str) -> SplunkHecConfig {

@@ -13,7 +13,7 @@ fn fixture_line(n: usize) -> String {
 }
 
 fn enriched(raw: &str) -> String {
-    match crate::event::Processor::default().process(raw.as_bytes(), None, 0) {
+    match crate::process::Processor::default().process(raw.as_bytes(), None, 0) {
         crate::event::Disposition::Forward(e) => e.json,
         other => panic!("not forwarded: {}", other.label()),
     }

@@ -164,7 +164,8 @@ fn invalid_json(reason: &DeadLetterReason, kafka: &KafkaCoords, raw: &[u8]) -> S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Disposition, Processor};
+    use crate::event::Disposition;
+    use crate::process::Processor;
 
     fn coords() -> KafkaCoords {
         KafkaCoords {

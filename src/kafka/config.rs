@@ -1,23 +1,12 @@
-//! The Kafka side: `[kafka]` settings, the consumer, and its callbacks.
-//!
-//! Offsets are never stored here: `enable.auto.offset.store = false`, and
-//! [`crate::pipeline::tracker`] is the one place that stores them. This
-//! module only wires the rebalance callbacks to the tracker and commits on
-//! revoke.
+//! `[kafka]`: the settings, their checks, and the librdkafka client and
+//! consumer configurations built from them.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
-use rdkafka::consumer::{
-    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
-};
-use rdkafka::error::KafkaResult;
-use rdkafka::{ClientContext, TopicPartitionList};
 use serde::Deserialize;
 
-use crate::pipeline::tracker::Tracker;
-use crate::secret::Secret;
+use crate::secret::{Secret, SecretError};
 
 /// librdkafka settings that would break the at-least-once guarantee or
 /// that have their own key; `librdkafka_options` may not set them.
@@ -233,7 +222,7 @@ impl KafkaConfig {
 
     /// The librdkafka configuration shared by the consumer and the
     /// dead-letter producer (no group settings).
-    pub fn client_config(&self) -> Result<ClientConfig, String> {
+    pub fn client_config(&self) -> Result<ClientConfig, SecretError> {
         let mut c = ClientConfig::new();
         c.set("bootstrap.servers", &self.bootstrap_servers)
             .set("security.protocol", self.security_protocol.as_librdkafka())
@@ -245,7 +234,7 @@ impl KafkaConfig {
         if let Some(u) = &self.sasl_username {
             c.set("sasl.username", u);
         }
-        let password = crate::secret::resolve(
+        let password = crate::secret::load(
             self.sasl_password.as_ref(),
             self.sasl_password_file.as_deref(),
         )?;
@@ -268,7 +257,7 @@ impl KafkaConfig {
 
     /// The consumer configuration: the guarantee's settings first, then
     /// the user's passthrough options (reserved keys were refused).
-    pub fn consumer_config(&self) -> Result<ClientConfig, String> {
+    pub fn consumer_config(&self) -> Result<ClientConfig, SecretError> {
         let mut c = self.client_config()?;
         c.set("group.id", &self.group_id)
             .set("enable.auto.commit", "true")
@@ -301,224 +290,5 @@ impl KafkaConfig {
             c.set(k, v.expose());
         }
         Ok(c)
-    }
-}
-
-/// Consumer callbacks: rebalances go to the tracker, commits are logged.
-pub struct Context {
-    pub tracker: Arc<Tracker>,
-}
-
-impl ClientContext for Context {}
-
-impl ConsumerContext for Context {
-    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        if let Rebalance::Revoke(tpl) = rebalance {
-            let parts = partitions(tpl);
-            // Forget the partitions first (under the tracker's lock, so no
-            // late batch can store for them), then commit what is stored.
-            self.tracker.revoke(&parts);
-            match consumer.commit_consumer_state(CommitMode::Sync) {
-                Ok(()) => tracing::info!(message = "Committed on revoke.", partitions = ?parts),
-                Err(e) if is_no_offset(&e) => {
-                    tracing::debug!(message = "Nothing new to commit on revoke.")
-                }
-                Err(e) => {
-                    tracing::warn!(message = "Commit on revoke failed; the next owner re-reads (duplicates, no loss).", error = %e)
-                }
-            }
-        }
-    }
-
-    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
-        match rebalance {
-            Rebalance::Assign(tpl) => {
-                let parts = partitions(tpl);
-                tracing::info!(message = "Partitions assigned.", partitions = ?parts);
-                self.tracker.assign(&parts);
-            }
-            Rebalance::Revoke(_) => {}
-            Rebalance::Error(e) => tracing::warn!(message = "Rebalance error.", error = %e),
-        }
-    }
-
-    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
-        match result {
-            Ok(()) => {
-                tracing::debug!(message = "Offsets committed.", offsets = ?partition_offsets(offsets))
-            }
-            Err(e) => {
-                tracing::warn!(message = "Offset commit failed; it is retried with the next commit.", error = %e)
-            }
-        }
-    }
-}
-
-/// "Nothing to commit": not an error for us.
-pub fn is_no_offset(e: &rdkafka::error::KafkaError) -> bool {
-    matches!(
-        e,
-        rdkafka::error::KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)
-    )
-}
-
-/// The consumer type used by the pipeline.
-pub type AuditConsumer = StreamConsumer<Context>;
-
-fn partitions(tpl: &TopicPartitionList) -> Vec<(String, i32)> {
-    tpl.elements()
-        .iter()
-        .map(|e| (e.topic().to_owned(), e.partition()))
-        .collect()
-}
-
-fn partition_offsets(tpl: &TopicPartitionList) -> Vec<(String, i32, Option<i64>)> {
-    tpl.elements()
-        .iter()
-        .map(|e| (e.topic().to_owned(), e.partition(), e.offset().to_raw()))
-        .collect()
-}
-
-/// Creates the consumer and subscribes it to the configured topics.
-pub fn consumer(config: &KafkaConfig, tracker: Arc<Tracker>) -> Result<Arc<AuditConsumer>, String> {
-    let consumer: AuditConsumer = config
-        .consumer_config()?
-        .create_with_context(Context {
-            tracker: tracker.clone(),
-        })
-        .map_err(|e| format!("cannot create the Kafka consumer: {e}"))?;
-    let topics: Vec<&str> = config.topics.iter().map(String::as_str).collect();
-    consumer
-        .subscribe(&topics)
-        .map_err(|e| format!("cannot subscribe to {topics:?}: {e}"))?;
-    let consumer = Arc::new(consumer);
-    tracker.attach(Arc::downgrade(&consumer));
-    Ok(consumer)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn confluent_cloud_from_environment() {
-        let mut k = KafkaConfig::default();
-        let env = |v: &str| match v {
-            "CONFLUENT_BOOTSTRAP_SERVERS" => Some("pkc-1.confluent.cloud:9092".to_owned()),
-            "CONFLUENT_API_KEY" => Some("KEY".to_owned()),
-            "CONFLUENT_API_SECRET" => Some("SECRET".to_owned()),
-            _ => None,
-        };
-        k.apply_env(env);
-        assert_eq!(k.security_protocol, SecurityProtocol::SaslSsl);
-        assert_eq!(k.sasl_mechanism.as_deref(), Some("PLAIN"));
-        assert_eq!(k.sasl_username.as_deref(), Some("KEY"));
-        assert!(!format!("{k:?}").contains("SECRET"));
-        let c = k.consumer_config().unwrap();
-        assert_eq!(c.get("sasl.password"), Some("SECRET"));
-        assert_eq!(c.get("enable.auto.offset.store"), Some("false"));
-        assert!(k.check().is_empty());
-    }
-
-    #[test]
-    fn reserved_options_are_refused() {
-        let mut k = KafkaConfig {
-            bootstrap_servers: "x:9092".into(),
-            ..Default::default()
-        };
-        k.librdkafka_options
-            .insert("enable.auto.offset.store".into(), Secret::new("true"));
-        k.librdkafka_options
-            .insert("fetch.min.bytes".into(), Secret::new("1"));
-        k.librdkafka_options.insert(
-            "sasl.oauthbearer.client.secret".into(),
-            Secret::new("oidc-secret"),
-        );
-        assert!(!format!("{k:?}").contains("oidc-secret"));
-        let problems = k.check();
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].0.contains("enable.auto.offset.store"));
-    }
-
-    #[test]
-    fn prefetch_backoff_is_short_unless_overridden() {
-        let mut k = KafkaConfig {
-            bootstrap_servers: "x:9092".into(),
-            ..Default::default()
-        };
-        let c = k.consumer_config().unwrap();
-        assert_eq!(c.get("fetch.queue.backoff.ms"), Some("10"));
-        assert_eq!(c.get("queued.max.messages.kbytes"), Some("16384"));
-        k.librdkafka_options
-            .insert("fetch.queue.backoff.ms".into(), Secret::new("1000"));
-        let c = k.consumer_config().unwrap();
-        assert_eq!(c.get("fetch.queue.backoff.ms"), Some("1000"));
-    }
-
-    /// Reads a backlog 60 times the prefetch bound, in many small message
-    /// sets, with the consumer configuration. Returns the seconds taken.
-    async fn catch_up_secs(options: &[(&str, &str)]) -> f64 {
-        use rdkafka::consumer::StreamConsumer;
-        use rdkafka::producer::{BaseRecord, Producer, ThreadedProducer};
-        use rdkafka::Message;
-        use std::time::{Duration, Instant};
-
-        const N: usize = 2000;
-        let kafka = crate::mock::MockKafka::start(1).unwrap();
-        kafka.create_topic("t", 4).unwrap();
-        let producer: ThreadedProducer<_> = ClientConfig::new()
-            .set("bootstrap.servers", kafka.bootstrap_servers())
-            .set("batch.num.messages", "25")
-            .create()
-            .unwrap();
-        let payload = vec![b'x'; 1000];
-        for i in 0..N {
-            producer
-                .send(
-                    BaseRecord::<(), _>::to("t")
-                        .payload(&payload)
-                        .partition(i as i32 % 4),
-                )
-                .map_err(|(e, _)| e)
-                .unwrap();
-        }
-        producer.flush(Duration::from_secs(30)).unwrap();
-        let mut k = KafkaConfig {
-            bootstrap_servers: kafka.bootstrap_servers(),
-            topics: vec!["t".into()],
-            prefetch_kbytes: 32,
-            ..Default::default()
-        };
-        for (key, v) in options {
-            k.librdkafka_options.insert((*key).into(), Secret::new(*v));
-        }
-        let consumer: StreamConsumer = k.consumer_config().unwrap().create().unwrap();
-        let mut tpl = TopicPartitionList::new();
-        for p in 0..4 {
-            tpl.add_partition_offset("t", p, rdkafka::Offset::Beginning)
-                .unwrap();
-        }
-        consumer.assign(&tpl).unwrap();
-        let start = Instant::now();
-        let read = async {
-            for _ in 0..N {
-                let m = consumer.recv().await.unwrap();
-                assert_eq!(m.payload().map(<[u8]>::len), Some(1000));
-            }
-        };
-        tokio::time::timeout(Duration::from_secs(60), read)
-            .await
-            .expect("backlog read within a minute");
-        start.elapsed().as_secs_f64()
-    }
-
-    /// Each fetch overfills the 32 KiB prefetch queue. With librdkafka's
-    /// default `fetch.queue.backoff.ms` (1 s) every partition then waits a
-    /// second before fetching again: this took 9.5 s (about ten rounds);
-    /// with [`FETCH_QUEUE_BACKOFF_MS`] it takes well under a second.
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_full_prefetch_queue_does_not_stall_the_consumer() {
-        let secs = catch_up_secs(&[]).await;
-        assert!(secs < 5.0, "2000 records took {secs:.1} s");
     }
 }

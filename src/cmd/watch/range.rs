@@ -29,6 +29,8 @@ pub struct Range {
 }
 
 impl Range {
+    /// The range of the flags at `now_ms`; conflicting or malformed flags
+    /// are usage errors.
     pub fn resolve(
         since: Option<&str>,
         from: Option<&str>,
@@ -78,7 +80,7 @@ impl Range {
     }
 }
 
-fn bad(flag: &'static str) -> impl Fn(String) -> WatchError {
+fn bad(flag: &'static str) -> impl Fn(TimeArgError) -> WatchError {
     move |m| WatchError::Query(format!("{flag}: {m}"))
 }
 
@@ -86,11 +88,50 @@ fn fmt_ms(ms: i64) -> String {
     crate::event::time::format_rfc3339_nanos(ms.saturating_mul(1_000_000))
 }
 
+/// Why a `--since`, `--from` or `--until` value is not a duration or a
+/// time; each message says what to write instead.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeArgError {
+    /// Nothing was given.
+    #[error("empty duration (examples: 90s, 15m, 2h, 1h30m, 7d)")]
+    Empty,
+    /// A letter that is not s, m, h, d or w.
+    #[error("{text:?}: unknown unit {unit:?} (use s, m, h, d or w)")]
+    UnknownUnit {
+        /// The value given.
+        text: String,
+        /// The letter.
+        unit: char,
+    },
+    /// A unit without a number before it.
+    #[error("{text:?}: a number must come before {unit:?}")]
+    NoNumber {
+        /// The value given.
+        text: String,
+        /// The unit.
+        unit: char,
+    },
+    /// More milliseconds than an `i64` holds.
+    #[error("{0:?} is too long")]
+    TooLong(String),
+    /// A trailing number without a unit.
+    #[error("{text:?}: the number {number} has no unit (s, m, h, d or w)")]
+    NoUnit {
+        /// The value given.
+        text: String,
+        /// The number.
+        number: String,
+    },
+    /// Neither an RFC 3339 time nor a duration.
+    #[error("{0:?} is neither an RFC 3339 time (2025-03-04T09:00:00Z) nor a duration (2h)")]
+    NotATime(String),
+}
+
 /// `90s`, `15m`, `2h`, `7d`, `1h30m` → milliseconds.
-pub fn duration_ms(s: &str) -> Result<i64, String> {
+pub fn duration_ms(s: &str) -> Result<i64, TimeArgError> {
     let s = s.trim();
     if s.is_empty() {
-        return Err("empty duration (examples: 90s, 15m, 2h, 1h30m, 7d)".to_owned());
+        return Err(TimeArgError::Empty);
     }
     let mut total: i64 = 0;
     let mut number = String::new();
@@ -105,33 +146,40 @@ pub fn duration_ms(s: &str) -> Result<i64, String> {
             'h' => 3_600_000,
             'd' => 86_400_000,
             'w' => 7 * 86_400_000,
-            _ => return Err(format!("{s:?}: unknown unit {c:?} (use s, m, h, d or w)")),
+            _ => {
+                return Err(TimeArgError::UnknownUnit {
+                    text: s.to_owned(),
+                    unit: c,
+                })
+            }
         };
-        let n: i64 = number
-            .parse()
-            .map_err(|_| format!("{s:?}: a number must come before {c:?}"))?;
+        let n: i64 = number.parse().map_err(|_| TimeArgError::NoNumber {
+            text: s.to_owned(),
+            unit: c,
+        })?;
         number.clear();
         total = n
             .checked_mul(unit)
             .and_then(|v| total.checked_add(v))
-            .ok_or_else(|| format!("{s:?} is too long"))?;
+            .ok_or_else(|| TimeArgError::TooLong(s.to_owned()))?;
     }
     if !number.is_empty() {
-        return Err(format!(
-            "{s:?}: the number {number} has no unit (s, m, h, d or w)"
-        ));
+        return Err(TimeArgError::NoUnit {
+            text: s.to_owned(),
+            number,
+        });
     }
     Ok(total)
 }
 
 /// An RFC 3339 time, or a duration meaning that long ago.
-pub fn time_ms(s: &str, now_ms: i64) -> Result<i64, String> {
+pub fn time_ms(s: &str, now_ms: i64) -> Result<i64, TimeArgError> {
     if let Some(nanos) = parse_rfc3339(s.trim()) {
         return Ok(nanos.div_euclid(1_000_000));
     }
-    duration_ms(s).map(|d| now_ms - d).map_err(|_| {
-        format!("{s:?} is neither an RFC 3339 time (2025-03-04T09:00:00Z) nor a duration (2h)")
-    })
+    duration_ms(s)
+        .map(|d| now_ms - d)
+        .map_err(|_| TimeArgError::NotATime(s.to_owned()))
 }
 
 #[cfg(test)]
@@ -146,8 +194,14 @@ mod tests {
         assert_eq!(duration_ms("2h"), Ok(7_200_000));
         assert_eq!(duration_ms("1h30m"), Ok(5_400_000));
         assert_eq!(duration_ms("7d"), Ok(604_800_000));
-        assert!(duration_ms("2").unwrap_err().contains("no unit"));
-        assert!(duration_ms("2x").unwrap_err().contains("unknown unit"));
+        assert!(duration_ms("2")
+            .unwrap_err()
+            .to_string()
+            .contains("no unit"));
+        assert!(duration_ms("2x")
+            .unwrap_err()
+            .to_string()
+            .contains("unknown unit"));
         assert!(duration_ms("h").is_err());
         assert!(duration_ms("").is_err());
     }

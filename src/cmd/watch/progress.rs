@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::consume::Part;
 
+/// The catching-up bar on stderr (none when stderr is not a terminal).
 pub struct Bar(Option<ProgressBar>);
 
 impl Bar {
@@ -27,6 +28,7 @@ impl Bar {
         Bar(Some(bar))
     }
 
+    /// Moves the bar to where the partitions' positions are.
     pub fn update(&self, parts: &[Part]) {
         if let Some(bar) = &self.0 {
             if bar.is_finished() {
@@ -48,6 +50,7 @@ impl Bar {
         }
     }
 
+    /// Removes the bar (caught up or stopped).
     pub fn finish(&self) {
         if let Some(bar) = &self.0 {
             bar.finish_and_clear();

@@ -3,10 +3,37 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
+use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::event::{now_nanos, Disposition, Enrichment, Processor};
+use crate::config;
+use crate::policy::Policy;
+
+use crate::event::{now_nanos, Disposition, Enrichment};
+use crate::process::Processor;
+
+/// `siem-bridge inspect`: the policy of `config` (or the default one),
+/// the filter unless `no_filter`, each line of `file` (`-`: stdin) judged
+/// on standard output.
+pub fn command(
+    config: Option<&Path>,
+    no_filter: bool,
+    format: Format,
+    file: &str,
+) -> anyhow::Result<ExitCode> {
+    let policy = match config {
+        Some(path) => config::load_policy(path)?,
+        None => Policy::default(),
+    };
+    let mut processor = Processor::new(policy);
+    processor.filtering = !no_filter;
+    let input = open(file).map_err(|e| anyhow::anyhow!("cannot open {file}: {e}"))?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    run(&processor, input, &mut out, format)?;
+    Ok(ExitCode::SUCCESS)
+}
 
 /// Output format of `inspect`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

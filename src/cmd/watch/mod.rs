@@ -4,6 +4,7 @@
 //!
 //! | file | concept |
 //! |---|---|
+//! | `command.rs` | the flags and the config file → a [`Watch`]; the `watch` command itself |
 //! | [`range`] | `--since/--from/--from-beginning/--until` → start and stop |
 //! | [`query`] | the query flags → one matcher over the enrichment |
 //! | [`line`] | one readable (coloured) line, or one NDJSON line |
@@ -23,9 +24,11 @@ use futures::FutureExt;
 use rdkafka::Message;
 use tokio_util::sync::CancellationToken;
 
-use crate::event::{now_nanos, Disposition, KafkaCoords, Processor};
+use crate::event::{now_nanos, Disposition, KafkaCoords};
 use crate::kafka::KafkaConfig;
+use crate::process::Processor;
 
+pub use command::command;
 pub use line::Style;
 pub use query::{Query, QueryFlags};
 pub use range::Range;
@@ -36,16 +39,50 @@ pub enum WatchError {
     /// A flag is wrong: fix the command line (exit 2).
     #[error("{0}")]
     Query(String),
-    /// Kafka could not be reached or read: check the address, credentials
-    /// and topic (exit 1).
-    #[error("{0}")]
-    Kafka(String),
+    /// `[kafka]`'s password file cannot be read (exit 1).
+    #[error(transparent)]
+    Secret(#[from] crate::secret::SecretError),
+    /// Kafka could not be reached or read (`what` was being done): check
+    /// the address, credentials and topic (exit 1).
+    #[error("{what}: {source}")]
+    Kafka {
+        /// What failed, e.g. `cannot create the Kafka consumer`.
+        what: String,
+        /// librdkafka's error.
+        #[source]
+        source: rdkafka::error::KafkaError,
+    },
+    /// No metadata for a topic: the brokers cannot be reached or refuse
+    /// the credentials (exit 1).
+    #[error("cannot read the metadata of {topic} from {servers}: {source} (check bootstrap_servers, the credentials and the network)")]
+    Metadata {
+        /// The topic asked for.
+        topic: String,
+        /// `[kafka] bootstrap_servers`.
+        servers: String,
+        /// librdkafka's error (boxed: keeps `WatchError` small).
+        #[source]
+        source: Box<rdkafka::error::KafkaError>,
+    },
+    /// A configured topic does not exist or may not be read: check
+    /// `[kafka] topics` and the ACLs (exit 1).
+    #[error("topic {0} does not exist or is not readable with these credentials")]
+    NoTopic(String),
+    /// A partition list could not be built (a librdkafka error).
+    #[error(transparent)]
+    Client(rdkafka::error::KafkaError),
     /// Standard output is gone or full.
     #[error("writing the output: {0}")]
     Output(#[from] std::io::Error),
 }
 
 impl WatchError {
+    /// A [`WatchError::Kafka`] for `what`.
+    pub fn kafka(what: impl Into<String>) -> impl FnOnce(rdkafka::error::KafkaError) -> WatchError {
+        let what = what.into();
+        move |source| WatchError::Kafka { what, source }
+    }
+
     /// Whether the command line is at fault (exit code 2).
     pub fn is_usage(&self) -> bool {
         matches!(self, WatchError::Query(_))

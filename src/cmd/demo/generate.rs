@@ -266,7 +266,8 @@ fn malformed(seq: usize, rng: &mut Rng) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Disposition, Processor};
+    use crate::event::Disposition;
+    use crate::process::Processor;
 
     #[test]
     fn stream_mixes_every_disposition_and_tells_the_story() {

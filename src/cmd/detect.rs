@@ -8,6 +8,7 @@
 
 use std::io::{self, BufRead, Write};
 use std::path::Path;
+use std::process::ExitCode;
 
 use serde::Deserialize;
 use thiserror::Error;
@@ -38,6 +39,22 @@ impl DetectError {
     pub fn is_usage(&self) -> bool {
         matches!(self, DetectError::Config { .. } | DetectError::Rules { .. })
     }
+}
+
+/// `siem-bridge detect [--config FILE] FILE...`: alerts to standard
+/// output, skipped lines to standard error.
+pub fn command(config: Option<&Path>, files: &[String]) -> Result<ExitCode, DetectError> {
+    let mut detector = load_rules(config)?;
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    run(
+        &mut detector,
+        files,
+        super::inspect::open,
+        &mut out,
+        &mut io::stderr(),
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// What a run saw.
@@ -112,7 +129,7 @@ pub fn run(
             }
             match validate::parse(record, DEFAULT_MAX_RECORD_BYTES) {
                 Ok((_, env)) => {
-                    let e = enrich::enrich(&env, None, now_nanos(), &severity);
+                    let e = enrich::enrich(&env, None, now_nanos(), |e| severity.classify(e));
                     summary.events += 1;
                     detector.observe(&e, record, &mut alerts);
                 }

@@ -2,13 +2,14 @@
 //! loaded exactly as `run` loads it.
 
 use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::cli::WatchArgs;
-use crate::config;
-use crate::event::Processor;
+use crate::cmd::WatchArgs;
 use crate::policy::SeverityConfig;
+use crate::process::Processor;
+use crate::{config, shutdown};
 
 use super::{Query, QueryFlags, Range, Style, Summary, Watch, WatchError};
 
@@ -55,6 +56,15 @@ pub fn watch_from(
         style,
         progress: true,
     })
+}
+
+/// `siem-bridge watch …` on standard output until the range ends or a
+/// signal arrives.
+pub async fn command(args: &WatchArgs) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    run(args, &config::process_env, shutdown::on_signal(), &mut out).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `siem-bridge watch …`: load the config, watch, write to `out`.

@@ -46,6 +46,7 @@ pub struct Query {
 }
 
 impl Query {
+    /// The matcher of the query flags; a wrong flag is a usage error.
     pub fn new(flags: &QueryFlags) -> Result<Query, WatchError> {
         let mut crn: BTreeMap<String, OneOrMany> = BTreeMap::new();
         for c in &flags.crn {
@@ -98,6 +99,7 @@ impl Query {
         })
     }
 
+    /// Whether the event's enrichment matches every given flag.
     pub fn matches(&self, e: &Enrichment) -> bool {
         self.rule.matches(e)
             && self.sensitive.as_ref().is_none_or(|r| r.matches(e))
@@ -160,7 +162,8 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::event::{Disposition, Processor};
+    use crate::event::Disposition;
+    use crate::process::Processor;
 
     fn enriched(line: &str) -> Enrichment {
         match Processor::default().process(line.as_bytes(), None, 0) {

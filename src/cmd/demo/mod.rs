@@ -13,20 +13,26 @@ use std::time::Duration;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Config;
 use crate::kafka::KafkaConfig;
 use crate::mock::MockKafka;
 use crate::pipeline::{
-    self, dead_letter::DeadLetterConfig, stats::Stats, Handle, PipelineConfig, Summary,
+    self, dead_letter::DeadLetterConfig, stats::Stats, Handle, Parts, PipelineConfig, Summary,
 };
 use crate::policy::Policy;
 use crate::sink::{file::FileConfig, SinkConfig};
 
 /// The reference filter policy (F1–F3 of `tests/data/audit-events/README.md`)
 /// the demo applies.
-pub const DEMO_POLICY: &str = include_str!("../../examples/policy/reference.toml");
+pub const DEMO_POLICY: &str = include_str!("../../../examples/policy/reference.toml");
 
 const TOPIC: &str = "confluent-audit-log-events";
+
+/// `siem-bridge demo --events N --out DIR`, reporting on standard output.
+pub async fn command(events: usize, out_dir: &Path) -> anyhow::Result<std::process::ExitCode> {
+    let mut stdout = std::io::stdout();
+    run(events, out_dir, &mut stdout).await?;
+    Ok(std::process::ExitCode::SUCCESS)
+}
 
 /// Runs the demo with `events` records, writing into `out_dir`.
 pub async fn run(events: usize, out_dir: &Path, out: &mut impl Write) -> anyhow::Result<Summary> {
@@ -47,14 +53,21 @@ pub async fn run(events: usize, out_dir: &Path, out: &mut impl Write) -> anyhow:
         records.len()
     )?;
 
-    let config = Config {
+    let sink = SinkConfig::File(FileConfig {
+        name: Some("demo-file".to_owned()),
+        path: path_str(&events_path),
+        max_file_bytes: 0,
+        rotate_secs: 0,
+        fsync: Default::default(),
+    });
+    let parts = Parts {
         kafka: KafkaConfig {
             bootstrap_servers: bootstrap,
             group_id: "siem-bridge-demo".to_owned(),
             session_timeout_ms: 6_000,
             ..Default::default()
         },
-        pipeline: PipelineConfig {
+        settings: PipelineConfig {
             batch_linger_ms: 50,
             shutdown_timeout_ms: 5_000,
             ..Default::default()
@@ -63,29 +76,15 @@ pub async fn run(events: usize, out_dir: &Path, out: &mut impl Write) -> anyhow:
             path: Some(path_str(&dl_path)),
             ..Default::default()
         },
-        sinks: vec![SinkConfig::File(FileConfig {
-            name: Some("demo-file".to_owned()),
-            path: path_str(&events_path),
-            max_file_bytes: 0,
-            rotate_secs: 0,
-            fsync: Default::default(),
-        })],
         policy: demo_policy(),
-        observability: crate::observe::ObservabilityConfig::disabled(),
+        sinks: vec![sink.build()?],
     };
     let shutdown = CancellationToken::new();
     let handle: Arc<Mutex<Option<Handle>>> = Arc::default();
     let h = handle.clone();
-    let pipeline = tokio::spawn(pipeline::run_with(
-        config.clone(),
-        config
-            .sinks
-            .iter()
-            .map(|s| s.build())
-            .collect::<Result<_, _>>()?,
-        shutdown.clone(),
-        move |handle| *h.lock().expect("not poisoned") = Some(handle),
-    ));
+    let pipeline = tokio::spawn(pipeline::run(parts, shutdown.clone(), move |handle| {
+        *h.lock().expect("not poisoned") = Some(handle)
+    }));
     // Stop once every produced record is read and resolved.
     let total = records.len() as u64;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);

@@ -9,11 +9,14 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
 
 use crate::config::{self, Config};
+use crate::secret::SecretError;
 
 /// What `validate` concluded, and its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +31,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The process exit code of this verdict.
     pub fn exit_code(self) -> u8 {
         match self {
             Verdict::Valid => 0,
@@ -35,6 +39,25 @@ impl Verdict {
             Verdict::Invalid => 2,
         }
     }
+}
+
+/// `siem-bridge validate`: prints the findings on stdout, returns the exit
+/// code (0 valid, 1 unreachable, 2 invalid).
+pub async fn command(config: &Path, no_network: bool, timeout_ms: u64) -> ExitCode {
+    let mut out = std::io::stdout();
+    let code = match run(
+        config,
+        !no_network,
+        Duration::from_millis(timeout_ms),
+        &config::process_env,
+        &mut out,
+    )
+    .await
+    {
+        Ok(v) => v.exit_code(),
+        Err(_) => 1,
+    };
+    ExitCode::from(code)
 }
 
 /// Validates `path`, writing one line per finding to `out`. `timeout`
@@ -95,6 +118,15 @@ pub async fn run(
     Ok(verdict)
 }
 
+/// Why no Kafka client could be made for the metadata requests.
+#[derive(Debug, thiserror::Error)]
+enum ClientError {
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("cannot create a Kafka client: {0}")]
+    Create(#[source] KafkaError),
+}
+
 /// One line per topic: its partition count, or why it is unreachable.
 async fn kafka(config: &Config, timeout: Duration) -> Vec<String> {
     let kafka = config.kafka.clone();
@@ -102,7 +134,7 @@ async fn kafka(config: &Config, timeout: Duration) -> Vec<String> {
         let consumer: BaseConsumer = kafka
             .client_config()?
             .create()
-            .map_err(|e| format!("cannot create a Kafka client: {e}"))?;
+            .map_err(ClientError::Create)?;
         let mut lines = Vec::new();
         for topic in &kafka.topics {
             lines.push(match consumer.fetch_metadata(Some(topic), timeout) {
@@ -124,7 +156,7 @@ async fn kafka(config: &Config, timeout: Duration) -> Vec<String> {
                 },
             });
         }
-        Ok::<_, String>(lines)
+        Ok::<_, ClientError>(lines)
     })
     .await;
     match result {

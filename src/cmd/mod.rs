@@ -1,11 +1,36 @@
-//! Command-line interface: `siem-bridge <command>`.
+//! The commands: the command line (`siem-bridge <command>`) and one module
+//! per subcommand. This layer sits on top of the core (`event`, `policy`,
+//! `sink`, `kafka`, `pipeline`, `observe`, `config`, …) and the core never
+//! imports it.
+//!
+//! | module | command |
+//! |---|---|
+//! | [`run`] | `run`: the pipeline with its observability endpoints, until a signal |
+//! | [`validate`] | `validate`: every config problem, then Kafka and sink reachability |
+//! | [`inspect`] | `inspect`: why was this dropped, how was it classified |
+//! | [`watch`] | `watch`: query the audit topic over a time range or live, committing nothing |
+//! | [`demo`] | `demo`: generated stream → in-process Kafka → the real pipeline |
+//! | [`es_template`] | `es-template`: the Elasticsearch / OpenSearch index template |
+//!
+//! Each command module has a `command` function that `main` calls with
+//! the parsed flags; it returns the process exit code or an error that
+//! `main` maps to one.
+
+pub mod demo;
+pub mod detect;
+pub mod es_template;
+pub mod inspect;
+pub mod run;
+pub mod validate;
+pub mod watch;
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::inspect::Format;
+use inspect::Format;
 
+/// `siem-bridge [--log-format …] [--log …] <command>`.
 #[derive(Debug, Parser)]
 #[command(
     name = "siem-bridge",
@@ -30,12 +55,14 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `--log-format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     Text,
     Json,
 }
 
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the pipeline: consume the audit topic, deliver to the sinks,
@@ -112,24 +139,6 @@ pub enum Command {
         #[arg(long)]
         data_stream: bool,
     },
-}
-
-/// `siem-bridge validate`: prints the findings on stdout, returns the exit
-/// code (0 valid, 1 unreachable, 2 invalid).
-pub async fn validate(config: &std::path::Path, no_network: bool, timeout_ms: u64) -> u8 {
-    let mut out = std::io::stdout();
-    match crate::validate::run(
-        config,
-        !no_network,
-        std::time::Duration::from_millis(timeout_ms),
-        &crate::config::process_env,
-        &mut out,
-    )
-    .await
-    {
-        Ok(v) => v.exit_code(),
-        Err(_) => 1,
-    }
 }
 
 /// `siem-bridge watch`.

@@ -1,13 +1,14 @@
 //! Tests of the tracker: the watermark never passes an unresolved record.
 
 use super::*;
-use std::sync::Arc;
+use rdkafka::error::KafkaError;
+use std::sync::{Arc, Mutex};
 
 #[derive(Default)]
 struct Recorder(Mutex<Vec<(String, i32, i64)>>);
 
 impl OffsetStore for Recorder {
-    fn store(&self, offsets: &[(String, i32, i64)]) -> Result<(), String> {
+    fn store(&self, offsets: &[(String, i32, i64)]) -> Result<(), KafkaError> {
         self.0.lock().unwrap().extend_from_slice(offsets);
         Ok(())
     }

@@ -13,31 +13,14 @@
 //! that completes after its partition was revoked (or revoked and assigned
 //! again) is ignored and can never store an offset for it.
 
-use std::collections::{BTreeMap, VecDeque};
+mod state;
+mod store;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use rdkafka::consumer::Consumer;
-use rdkafka::{Offset, TopicPartitionList};
-
-/// Where resolved offsets go: the Kafka consumer in production, a
-/// recorder in tests.
-pub trait OffsetStore: Send + Sync {
-    /// Stores `next` (the next offset to read) for each partition.
-    fn store(&self, offsets: &[(String, i32, i64)]) -> Result<(), String>;
-}
-
-impl OffsetStore for crate::kafka::AuditConsumer {
-    fn store(&self, offsets: &[(String, i32, i64)]) -> Result<(), String> {
-        let mut tpl = TopicPartitionList::new();
-        for (topic, partition, next) in offsets {
-            tpl.add_partition_offset(topic, *partition, Offset::Offset(*next))
-                .map_err(|e| e.to_string())?;
-        }
-        // `store_offsets` stores the list as given: `next` is already +1.
-        self.store_offsets(&tpl).map_err(|e| e.to_string())
-    }
-}
+use state::{Partition, Record, State};
+pub use store::OffsetStore;
 
 /// One assigned partition as [`Tracker::partitions`] sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,85 +37,17 @@ pub struct PartitionState {
 /// is shared with the tracker (one allocation per topic, not per record).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Ticket {
+    /// The record's topic (shared name).
     pub topic: Arc<str>,
+    /// The record's partition.
     pub partition: i32,
+    /// The partition's assignment when the record was read; a ticket of
+    /// an older epoch resolves nothing.
     pub epoch: u64,
+    /// The record's offset.
     pub offset: i64,
+    /// The record value's size, counted in flight until resolved.
     pub bytes: usize,
-}
-
-#[derive(Debug)]
-struct Partition {
-    epoch: u64,
-    /// Records from the first unresolved one to the last read, in offset
-    /// order: (offset, resolved, bytes, Kafka timestamp in ms).
-    pending: VecDeque<(i64, bool, usize, Option<i64>)>,
-    /// The next offset to store once everything before it is resolved.
-    next: Option<i64>,
-    /// What was last stored.
-    stored: Option<i64>,
-}
-
-/// The partitions of one topic. Topics are few (usually one), so they
-/// are found by a linear search that compares the shared name's pointer
-/// first: no per-record hashing or key allocation.
-#[derive(Debug)]
-struct Topic {
-    name: Arc<str>,
-    partitions: BTreeMap<i32, Partition>,
-}
-
-#[derive(Debug, Default)]
-struct State {
-    topics: Vec<Topic>,
-    epoch: u64,
-    pending_bytes: usize,
-    pending_records: usize,
-    assignments: u64,
-}
-
-impl State {
-    fn topic_index(&self, name: &str) -> Option<usize> {
-        self.topics
-            .iter()
-            .position(|t| std::ptr::eq(t.name.as_ptr(), name.as_ptr()) || &*t.name == name)
-    }
-
-    /// The topic's entry, created if missing.
-    fn topic_mut(&mut self, name: &str) -> &mut Topic {
-        let i = match self.topic_index(name) {
-            Some(i) => i,
-            None => {
-                self.topics.push(Topic {
-                    name: Arc::from(name),
-                    partitions: BTreeMap::new(),
-                });
-                self.topics.len() - 1
-            }
-        };
-        &mut self.topics[i]
-    }
-
-    fn partition(&self, topic: &str, partition: i32) -> Option<&Partition> {
-        let i = self.topic_index(topic)?;
-        self.topics[i].partitions.get(&partition)
-    }
-
-    fn partition_mut(&mut self, topic: &str, partition: i32) -> Option<&mut Partition> {
-        let i = self.topic_index(topic)?;
-        self.topics[i].partitions.get_mut(&partition)
-    }
-
-    /// Every assigned partition, in topic and partition order.
-    fn each(&self) -> Vec<(&Arc<str>, i32, &Partition)> {
-        let mut out: Vec<_> = self
-            .topics
-            .iter()
-            .flat_map(|t| t.partitions.iter().map(|(p, part)| (&t.name, *p, part)))
-            .collect();
-        out.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-        out
-    }
 }
 
 /// The watermark of every assigned partition.
@@ -154,6 +69,7 @@ impl std::fmt::Debug for Tracker {
 }
 
 impl Tracker {
+    /// A tracker with no partitions and no offset store yet.
     pub fn new() -> Tracker {
         Tracker::default()
     }
@@ -181,15 +97,9 @@ impl Tracker {
         s.epoch += 1;
         let epoch = s.epoch;
         for (topic, partition) in parts {
-            s.topic_mut(topic).partitions.insert(
-                *partition,
-                Partition {
-                    epoch,
-                    pending: VecDeque::new(),
-                    next: None,
-                    stored: None,
-                },
-            );
+            s.topic_mut(topic)
+                .partitions
+                .insert(*partition, Partition::new(epoch));
         }
     }
 
@@ -201,9 +111,9 @@ impl Tracker {
                 continue;
             };
             if let Some(p) = s.topics[i].partitions.remove(&key.1) {
-                let unresolved = p.pending.iter().filter(|(_, done, ..)| !done).count();
+                let unresolved = p.pending.iter().filter(|r| !r.resolved).count();
                 s.pending_records -= p.pending.len();
-                s.pending_bytes -= p.pending.iter().map(|(_, _, b, _)| b).sum::<usize>();
+                s.pending_bytes -= p.pending_bytes();
                 if unresolved > 0 {
                     tracing::info!(
                         message = "Partition revoked with unresolved records; the next owner re-reads them.",
@@ -246,31 +156,28 @@ impl Tracker {
         let p = t.partitions.entry(partition).or_insert_with(|| {
             // Read before the assign callback was seen (should not happen
             // with librdkafka, but be safe): start an epoch for it.
-            Partition {
-                epoch: next_epoch,
-                pending: VecDeque::new(),
-                next: None,
-                stored: None,
-            }
+            Partition::new(next_epoch)
         });
         if p.epoch == next_epoch {
             s.epoch = next_epoch;
         }
         let mut released = (0, 0);
-        if p.pending.back().is_some_and(|(o, ..)| *o >= offset) {
+        if p.pending.back().is_some_and(|r| r.offset >= offset) {
             tracing::warn!(
                 message = "Offset went backwards; resetting the partition's watermark.",
                 topic,
                 partition,
                 offset
             );
-            released = (
-                p.pending.len(),
-                p.pending.iter().map(|(_, _, b, _)| b).sum::<usize>(),
-            );
+            released = (p.pending.len(), p.pending_bytes());
             p.pending.clear();
         }
-        p.pending.push_back((offset, false, bytes, timestamp_ms));
+        p.pending.push_back(Record {
+            offset,
+            resolved: false,
+            bytes,
+            timestamp_ms,
+        });
         let epoch = p.epoch;
         let name = t.name.clone();
         s.pending_records = s.pending_records + 1 - released.0;
@@ -299,15 +206,15 @@ impl Tracker {
                 continue;
             }
             // Offsets are sorted: find the record by binary search.
-            if let Ok(i) = p.pending.binary_search_by_key(&t.offset, |(o, ..)| *o) {
-                p.pending[i].1 = true;
+            if let Ok(i) = p.pending.binary_search_by_key(&t.offset, |r| r.offset) {
+                p.pending[i].resolved = true;
             }
             let (mut popped, mut bytes) = (0, 0);
-            while let Some(&(o, true, b, _)) = p.pending.front() {
+            while let Some(r) = p.pending.front().filter(|r| r.resolved).copied() {
                 p.pending.pop_front();
-                p.next = Some(o + 1);
+                p.next = Some(r.offset + 1);
                 popped += 1;
-                bytes += b;
+                bytes += r.bytes;
             }
             if popped > 0 {
                 s.pending_records -= popped;
@@ -394,10 +301,8 @@ impl Tracker {
         s.each()
             .into_iter()
             .filter_map(|(t, p, part)| {
-                part.pending
-                    .iter()
-                    .find(|(_, done, ..)| !done)
-                    .map(|(o, ..)| (t.to_string(), p, *o))
+                part.first_unresolved()
+                    .map(|r| (t.to_string(), p, r.offset))
             })
             .collect()
     }
@@ -413,16 +318,11 @@ impl Tracker {
                 topic: t.to_string(),
                 partition: p,
                 stored: part.stored,
-                first_unresolved: part
-                    .pending
-                    .iter()
-                    .find(|(_, done, ..)| !done)
-                    .map(|&(o, _, _, ts)| (o, ts)),
+                first_unresolved: part.first_unresolved().map(|r| (r.offset, r.timestamp_ms)),
             })
             .collect()
     }
 }
 
 #[cfg(test)]
-#[path = "tracker_tests.rs"]
 mod tests;

@@ -51,7 +51,7 @@ pub fn consumer_config(
     kafka: &KafkaConfig,
     group: &str,
 ) -> Result<rdkafka::ClientConfig, WatchError> {
-    let mut c = kafka.client_config().map_err(WatchError::Kafka)?;
+    let mut c = kafka.client_config()?;
     c.set("client.id", "siem-bridge-watch")
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
@@ -82,32 +82,31 @@ pub fn open(
     let group = throwaway_group();
     let consumer: StreamConsumer = consumer_config(kafka, &group)?
         .create()
-        .map_err(|e| WatchError::Kafka(format!("cannot create the Kafka consumer: {e}")))?;
+        .map_err(WatchError::kafka("cannot create the Kafka consumer"))?;
     let mut parts = Vec::new();
     let mut lows = Vec::new();
     for topic in &kafka.topics {
         let md = consumer
             .fetch_metadata(Some(topic), TIMEOUT)
-            .map_err(|e| {
-                WatchError::Kafka(format!(
-                    "cannot read the metadata of {topic} from {}: {e} (check bootstrap_servers, the credentials and the network)",
-                    kafka.bootstrap_servers
-                ))
+            .map_err(|source| WatchError::Metadata {
+                topic: topic.clone(),
+                servers: kafka.bootstrap_servers.clone(),
+                source: Box::new(source),
             })?;
         let t = md
             .topics()
             .iter()
             .find(|t| t.name() == topic)
             .filter(|t| t.error().is_none() && !t.partitions().is_empty())
-            .ok_or_else(|| {
-                WatchError::Kafka(format!(
-                    "topic {topic} does not exist or is not readable with these credentials"
-                ))
-            })?;
+            .ok_or_else(|| WatchError::NoTopic(topic.clone()))?;
         for p in t.partitions() {
-            let (low, high) = consumer
-                .fetch_watermarks(topic, p.id(), TIMEOUT)
-                .map_err(|e| WatchError::Kafka(format!("watermarks of {topic}/{}: {e}", p.id())))?;
+            let (low, high) =
+                consumer
+                    .fetch_watermarks(topic, p.id(), TIMEOUT)
+                    .map_err(WatchError::kafka(format!(
+                        "watermarks of {topic}/{}",
+                        p.id()
+                    )))?;
             let start = match range.start {
                 Start::Beginning => low,
                 Start::End => high,
@@ -128,11 +127,11 @@ pub fn open(
         let mut tpl = TopicPartitionList::new();
         for p in &parts {
             tpl.add_partition_offset(&p.topic, p.partition, Offset::Offset(ms))
-                .map_err(|e| WatchError::Kafka(e.to_string()))?;
+                .map_err(WatchError::Client)?;
         }
         let found = consumer
             .offsets_for_times(tpl, TIMEOUT)
-            .map_err(|e| WatchError::Kafka(format!("offsets for the start time: {e}")))?;
+            .map_err(WatchError::kafka("offsets for the start time"))?;
         for (p, low) in parts.iter_mut().zip(&lows) {
             match found
                 .find_partition(&p.topic, p.partition)
@@ -171,11 +170,11 @@ pub fn open(
     let mut tpl = TopicPartitionList::new();
     for p in &parts {
         tpl.add_partition_offset(&p.topic, p.partition, Offset::Offset(p.start))
-            .map_err(|e| WatchError::Kafka(e.to_string()))?;
+            .map_err(WatchError::Client)?;
     }
     consumer
         .assign(&tpl)
-        .map_err(|e| WatchError::Kafka(format!("cannot assign the partitions: {e}")))?;
+        .map_err(WatchError::kafka("cannot assign the partitions"))?;
     Ok((consumer, parts, group))
 }
 
@@ -188,13 +187,13 @@ fn last_timestamp(
 ) -> Result<Option<i64>, WatchError> {
     let consumer: BaseConsumer = consumer_config(kafka, &throwaway_group())?
         .create()
-        .map_err(|e| WatchError::Kafka(format!("cannot create the Kafka consumer: {e}")))?;
+        .map_err(WatchError::kafka("cannot create the Kafka consumer"))?;
     let mut tpl = TopicPartitionList::new();
     tpl.add_partition_offset(topic, partition, Offset::Offset(high - 1))
-        .map_err(|e| WatchError::Kafka(e.to_string()))?;
-    consumer
-        .assign(&tpl)
-        .map_err(|e| WatchError::Kafka(format!("cannot assign {topic}/{partition}: {e}")))?;
+        .map_err(WatchError::Client)?;
+    consumer.assign(&tpl).map_err(WatchError::kafka(format!(
+        "cannot assign {topic}/{partition}"
+    )))?;
     let deadline = Instant::now() + TIMEOUT;
     while Instant::now() < deadline {
         if let Some(Ok(m)) = consumer.poll(Duration::from_millis(200)) {

@@ -1,0 +1,141 @@
+//! The pipeline's consumer and its callbacks: rebalances are reported to
+//! a [`RebalanceHook`] (the pipeline's offset tracker), the consumer
+//! commits on revoke, and commit results are logged.
+
+use std::sync::Arc;
+
+use rdkafka::consumer::{
+    BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer,
+};
+use rdkafka::error::{KafkaError, KafkaResult};
+use rdkafka::{ClientContext, TopicPartitionList};
+
+use super::KafkaConfig;
+use crate::secret::SecretError;
+
+/// Who must hear about partition ownership changes: the pipeline's offset
+/// tracker, which forgets revoked partitions so that no late batch can
+/// store an offset for them, and starts a new epoch for assigned ones.
+pub trait RebalanceHook: Send + Sync {
+    /// Partitions are being revoked. Called before the commit on revoke,
+    /// so that what is committed is final for them.
+    fn revoked(&self, partitions: &[(String, i32)]);
+    /// Partitions were assigned to this consumer.
+    fn assigned(&self, partitions: &[(String, i32)]);
+}
+
+/// Consumer callbacks: rebalances go to the hook, commits are logged.
+pub struct Context {
+    /// Told about every assignment and revocation.
+    pub hook: Arc<dyn RebalanceHook>,
+}
+
+impl ClientContext for Context {}
+
+impl ConsumerContext for Context {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Revoke(tpl) = rebalance {
+            let parts = partitions(tpl);
+            // Forget the partitions first (under the tracker's lock, so no
+            // late batch can store for them), then commit what is stored.
+            self.hook.revoked(&parts);
+            match consumer.commit_consumer_state(CommitMode::Sync) {
+                Ok(()) => tracing::info!(message = "Committed on revoke.", partitions = ?parts),
+                Err(e) if is_no_offset(&e) => {
+                    tracing::debug!(message = "Nothing new to commit on revoke.")
+                }
+                Err(e) => {
+                    tracing::warn!(message = "Commit on revoke failed; the next owner re-reads (duplicates, no loss).", error = %e)
+                }
+            }
+        }
+    }
+
+    fn post_rebalance(&self, _: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Assign(tpl) => {
+                let parts = partitions(tpl);
+                tracing::info!(message = "Partitions assigned.", partitions = ?parts);
+                self.hook.assigned(&parts);
+            }
+            Rebalance::Revoke(_) => {}
+            Rebalance::Error(e) => tracing::warn!(message = "Rebalance error.", error = %e),
+        }
+    }
+
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        match result {
+            Ok(()) => {
+                tracing::debug!(message = "Offsets committed.", offsets = ?partition_offsets(offsets))
+            }
+            Err(e) => {
+                tracing::warn!(message = "Offset commit failed; it is retried with the next commit.", error = %e)
+            }
+        }
+    }
+}
+
+/// "Nothing to commit": not an error for us.
+pub fn is_no_offset(e: &KafkaError) -> bool {
+    matches!(
+        e,
+        KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)
+    )
+}
+
+/// The consumer type used by the pipeline.
+pub type AuditConsumer = StreamConsumer<Context>;
+
+fn partitions(tpl: &TopicPartitionList) -> Vec<(String, i32)> {
+    tpl.elements()
+        .iter()
+        .map(|e| (e.topic().to_owned(), e.partition()))
+        .collect()
+}
+
+fn partition_offsets(tpl: &TopicPartitionList) -> Vec<(String, i32, Option<i64>)> {
+    tpl.elements()
+        .iter()
+        .map(|e| (e.topic().to_owned(), e.partition(), e.offset().to_raw()))
+        .collect()
+}
+
+/// Why the consumer could not be started.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsumerError {
+    /// `sasl_password_file` cannot be read: check the path and permissions.
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// librdkafka refused the configuration: check `librdkafka_options`.
+    #[error("cannot create the Kafka consumer: {0}")]
+    Create(#[source] KafkaError),
+    /// The subscription failed: check the topic names.
+    #[error("cannot subscribe to {topics:?}: {source}")]
+    Subscribe {
+        /// The configured topics.
+        topics: Vec<String>,
+        /// librdkafka's answer.
+        #[source]
+        source: KafkaError,
+    },
+}
+
+/// Creates the consumer and subscribes it to the configured topics;
+/// rebalances are reported to `hook`.
+pub fn consumer(
+    config: &KafkaConfig,
+    hook: Arc<dyn RebalanceHook>,
+) -> Result<Arc<AuditConsumer>, ConsumerError> {
+    let consumer: AuditConsumer = config
+        .consumer_config()?
+        .create_with_context(Context { hook })
+        .map_err(ConsumerError::Create)?;
+    let topics: Vec<&str> = config.topics.iter().map(String::as_str).collect();
+    consumer
+        .subscribe(&topics)
+        .map_err(|source| ConsumerError::Subscribe {
+            topics: config.topics.clone(),
+            source,
+        })?;
+    Ok(Arc::new(consumer))
+}

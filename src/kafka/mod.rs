@@ -1,0 +1,18 @@
+//! The Kafka side: `[kafka]` settings (`config.rs`), the consumer and its
+//! callbacks (`consumer.rs`).
+//!
+//! Offsets are never stored here: `enable.auto.offset.store = false`, and
+//! the pipeline's tracker is the one place that stores them. This module
+//! only reports rebalances to a [`RebalanceHook`] and commits on revoke;
+//! it knows nothing of the pipeline above it.
+
+mod config;
+mod consumer;
+
+pub use config::{
+    KafkaConfig, OffsetReset, SecurityProtocol, FETCH_QUEUE_BACKOFF_MS, RESERVED_OPTIONS,
+};
+pub use consumer::{consumer, is_no_offset, AuditConsumer, ConsumerError, Context, RebalanceHook};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,71 @@
+//! One record value → a [`Disposition`]: the event steps ([`crate::event`]:
+//! validate → enrich → render) with the policy's decisions
+//! ([`crate::policy`]: severity while enriching, then the filter). It sits
+//! above both, so that the policy can read the event's types without a
+//! cycle.
+
+use crate::event::DEFAULT_MAX_RECORD_BYTES;
+use crate::event::{enrich, render, validate, Disposition, Event, KafkaCoords};
+use crate::policy::Policy;
+
+/// Validates, enriches, filters and renders records. Cheap to share.
+#[derive(Debug, Clone)]
+pub struct Processor {
+    /// The filter rules and the severity table.
+    pub policy: Policy,
+    /// Larger records are dead-lettered.
+    pub max_record_bytes: usize,
+    /// When false, every valid event is forwarded (`inspect --no-filter`).
+    pub filtering: bool,
+}
+
+impl Default for Processor {
+    fn default() -> Self {
+        Processor::new(Policy::default())
+    }
+}
+
+impl Processor {
+    /// Applies `policy`, with the default record size limit.
+    pub fn new(policy: Policy) -> Self {
+        Processor {
+            policy,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            filtering: true,
+        }
+    }
+
+    /// Decides what happens to one record value.
+    pub fn process(
+        &self,
+        raw: &[u8],
+        kafka: Option<&KafkaCoords>,
+        ingest_nanos: i64,
+    ) -> Disposition {
+        let (text, env) = match validate::parse(raw, self.max_record_bytes) {
+            Ok(v) => v,
+            Err(reason) => return Disposition::DeadLetter(reason),
+        };
+        let enrichment = enrich::enrich(&env, kafka, ingest_nanos, |e| {
+            self.policy.severity.classify(e)
+        });
+        if self.filtering {
+            if let Some(rule) = self.policy.filter.drop_rule(&enrichment) {
+                return Disposition::Drop {
+                    rule: rule.to_owned(),
+                    enrichment: Box::new(enrichment),
+                };
+            }
+        }
+        // The enrichment is about as large as the event (CRNs repeat).
+        let mut out = Vec::with_capacity(text.len() * 2 + 1024);
+        render::render(text, &enrichment, &mut out);
+        debug_assert!(std::str::from_utf8(&out).is_ok());
+        // SAFETY: `render` writes only whole `&str`s (the validated record,
+        // enrichment strings), ASCII punctuation and digits, and UTF-8
+        // encodings of decoded `\uXXXX` escapes: the bytes are UTF-8.
+        // Checking again would cost a pass over every forwarded byte.
+        let json = unsafe { String::from_utf8_unchecked(out) };
+        Disposition::Forward(Event { enrichment, json })
+    }
+}
