@@ -3,6 +3,7 @@
 
 pub mod fake;
 mod faults;
+mod pipeline;
 mod real_receiver;
 pub mod rsyslogd;
 
