@@ -2,11 +2,12 @@
 //! through rustls, or a connected UDP socket.
 //!
 //! Syslog receivers never write back, so a stream connection gets a
-//! reader task whose only job is to notice the receiver's end: EOF, a
-//! reset, or a TLS alert. The sender checks what it saw before and after
-//! each batch instead of learning it one write too late.
+//! watcher task that notices the receiver's end (EOF, a reset, or a TLS
+//! alert) as soon as it arrives, and while bytes are unacknowledged reads
+//! how far the receiver's TCP acknowledged them ([`super::settle`]).
 
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use tokio_rustls::TlsConnector;
 
 use super::classify::{self, ConnectError, PeerEnd};
 use super::config::{Protocol, SyslogConfig};
+use super::settle::{self, Counted, Progress, Ticket, Tracker};
 
 /// Opens connections as configured. Built once per sink.
 pub struct Connector {
@@ -47,7 +49,7 @@ impl Connector {
         let (host, port) = config.host_port()?;
         let tls = match config.protocol {
             Protocol::Tls => {
-                let tls_config = config.tls.clone().unwrap_or_default();
+                let tls_config = config.tls.as_deref().cloned().unwrap_or_default();
                 let client = tls_config
                     .client_config()
                     .map_err(|e| format!("tls: {e}"))?;
@@ -128,8 +130,11 @@ impl Connector {
                 .with_interval(Duration::from_secs(10).min(idle));
             let _ = socket2::SockRef::from(&tcp).set_tcp_keepalive(&ka);
         }
+        let fd = raw_fd(&tcp);
+        let tracker = Arc::new(Tracker::default());
+        let tcp = Counted::new(tcp, &tracker);
         let Some((connector, name)) = &self.tls else {
-            return Ok(Conn::Stream(Stream::start(Box::new(tcp))));
+            return Ok(Conn::Stream(Stream::start(Box::new(tcp), fd, tracker)));
         };
         let started = Instant::now();
         let tls = connector
@@ -137,7 +142,7 @@ impl Connector {
             .await
             .map_err(|e| classify::handshake(&e, &self.address))?;
         let tls13 = tls.get_ref().1.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
-        let mut stream = Stream::start(Box::new(tls));
+        let mut stream = Stream::start(Box::new(tls), fd, tracker);
         if tls13 {
             // A TLS 1.3 server checks our certificate (or its absence)
             // after our handshake is over, and answers with an alert a
@@ -155,32 +160,59 @@ impl Connector {
     }
 }
 
-/// A TCP or TLS connection with its peer-watching reader.
+#[cfg(unix)]
+fn raw_fd(tcp: &TcpStream) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    Some(tcp.as_raw_fd())
+}
+
+#[cfg(not(unix))]
+fn raw_fd(_tcp: &TcpStream) -> Option<i32> {
+    None
+}
+
+/// A TCP or TLS connection with its watcher task.
 pub struct Stream {
     writer: WriteHalf<Box<dyn Io>>,
-    peer: watch::Receiver<Option<PeerEnd>>,
+    peer: watch::Receiver<Progress>,
+    tracker: Arc<Tracker>,
     reader: JoinHandle<()>,
 }
 
 impl Stream {
-    fn start(io: Box<dyn Io>) -> Stream {
+    fn start(io: Box<dyn Io>, fd: Option<i32>, tracker: Arc<Tracker>) -> Stream {
         let (r, w) = tokio::io::split(io);
-        let (tx, rx) = watch::channel(None);
+        let (tx, rx) = watch::channel(Progress::default());
         Stream {
             writer: w,
             peer: rx,
-            reader: tokio::spawn(watch_peer(r, tx)),
+            reader: tokio::spawn(watch_peer(r, fd, tracker.clone(), tx)),
+            tracker,
         }
     }
 
     /// How the receiver ended the connection, if it has.
     pub fn peer_end(&self) -> Option<PeerEnd> {
-        self.peer.borrow().clone()
+        self.peer.borrow().end.clone()
+    }
+
+    /// A batch waited too long for the receiver's acknowledgement.
+    pub fn doomed(&self) -> bool {
+        self.tracker.doomed.load(Relaxed)
+    }
+
+    /// What the last batch written waits for to count as delivered.
+    pub(crate) fn ticket(&self) -> Ticket {
+        Ticket {
+            progress: self.peer.clone(),
+            tracker: self.tracker.clone(),
+            end: self.tracker.written(),
+        }
     }
 
     async fn settle(&mut self, wait: Duration) -> Result<(), ConnectError> {
-        let ended = timeout(wait, self.peer.wait_for(Option::is_some)).await;
-        match ended.ok().and_then(|r| r.ok()).and_then(|v| v.clone()) {
+        let ended = timeout(wait, self.peer.wait_for(|p| p.end.is_some())).await;
+        match ended.ok().and_then(|r| r.ok()).and_then(|v| v.end.clone()) {
             None => Ok(()),
             Some(PeerEnd::Refused(m)) => Err(ConnectError::Misconfigured(m)),
             Some(PeerEnd::Clean) => Err(ConnectError::Misconfigured(
@@ -199,7 +231,10 @@ impl Stream {
         })
         .await
         {
-            Ok(r) => r,
+            Ok(r) => {
+                self.tracker.wake.notify_one();
+                r
+            }
             Err(_) => Err(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
                 format!("the receiver has not taken the data for {limit:?} (stalled)"),
@@ -223,12 +258,13 @@ impl Stream {
         }
         let writer = &mut self.writer;
         let peer = &mut self.peer;
+        self.tracker.fin_sent.store(true, Relaxed);
         let ended = timeout(limit, async {
             if let Err(e) = writer.shutdown().await {
                 return PeerEnd::Broken(e.to_string());
             }
-            match peer.wait_for(Option::is_some).await {
-                Ok(v) => v.clone().unwrap_or(PeerEnd::Clean),
+            match peer.wait_for(|p| p.end.is_some()).await {
+                Ok(v) => v.end.clone().unwrap_or(PeerEnd::Clean),
                 Err(_) => PeerEnd::Broken("connection watcher stopped".to_owned()),
             }
         })
@@ -247,15 +283,34 @@ impl Drop for Stream {
     }
 }
 
-async fn watch_peer(mut r: ReadHalf<Box<dyn Io>>, tx: watch::Sender<Option<PeerEnd>>) {
+/// Watches one connection: the receiver's end, and while bytes are
+/// unacknowledged, the send queue every [`settle::POLL`]. Holding the read
+/// half keeps the socket (and so `fd`) open.
+async fn watch_peer(
+    mut r: ReadHalf<Box<dyn Io>>,
+    fd: Option<i32>,
+    tracker: Arc<Tracker>,
+    tx: watch::Sender<Progress>,
+) {
     let mut buf = [0u8; 4096];
     let end = loop {
-        match r.read(&mut buf).await {
-            Ok(0) => break PeerEnd::Clean,
-            // Syslog receivers send nothing; whatever comes is ignored.
-            Ok(_) => continue,
-            Err(e) => break classify::peer_read_error(&e),
+        let behind = tracker.written() > tx.borrow().acked;
+        tokio::select! {
+            read = r.read(&mut buf) => match read {
+                Ok(0) => break PeerEnd::Clean,
+                // Syslog receivers send nothing; whatever comes is ignored.
+                Ok(_) => continue,
+                Err(e) => break classify::peer_read_error(&e),
+            },
+            _ = tokio::time::sleep(settle::POLL), if behind => {
+                settle::poll_acked(&tracker, fd, &tx);
+            }
+            _ = tracker.wake.notified(), if !behind => {}
         }
     };
-    let _ = tx.send(Some(end));
+    let confirmed = end == PeerEnd::Clean && tracker.fin_sent.load(Relaxed);
+    tx.send_modify(|p| {
+        p.end = Some(end);
+        p.confirmed = confirmed;
+    });
 }

@@ -32,6 +32,7 @@ pub mod frame;
 pub mod header;
 pub mod leef;
 pub mod session;
+pub(crate) mod settle;
 pub mod truncate;
 pub mod window;
 
@@ -69,6 +70,7 @@ pub struct StatsSnapshot {
     pub too_large_events: u64,
     pub window_messages: u64,
     pub window_bytes: u64,
+    pub unsettled_messages: u64,
 }
 
 impl SyslogSink {
@@ -85,18 +87,17 @@ impl SyslogSink {
                 protocol: config.protocol,
                 connector,
                 write_timeout: Duration::from_secs(config.write_timeout_secs),
+                settle: Duration::from_millis(config.settle_ms),
                 close_budget: Duration::from_secs(
                     config.connect_timeout_secs + 2 * config.write_timeout_secs,
                 ),
+                window: std::sync::Mutex::new(window::Window::new(config.resend_window_bytes)),
                 stats: Default::default(),
             },
-            session: tokio::sync::Mutex::new(Session::new(
-                config.resend_window_bytes,
-                backoff::Backoff::new(
-                    Duration::from_millis(config.reconnect_backoff_min_ms),
-                    Duration::from_millis(config.reconnect_backoff_max_ms),
-                ),
-            )),
+            session: tokio::sync::Mutex::new(Session::new(backoff::Backoff::new(
+                Duration::from_millis(config.reconnect_backoff_min_ms),
+                Duration::from_millis(config.reconnect_backoff_max_ms),
+            ))),
             name,
         })
     }
@@ -115,6 +116,7 @@ impl SyslogSink {
             too_large_events: s.too_large_events.load(Relaxed),
             window_messages: s.window_messages.load(Relaxed),
             window_bytes: s.window_bytes.load(Relaxed),
+            unsettled_messages: s.unsettled_messages.load(Relaxed),
         }
     }
 
@@ -161,6 +163,7 @@ impl Sink for SyslogSink {
         Box::pin(async move {
             let (wire, sent, frames, mut outcomes) = self.build(events);
             if !frames.is_empty() {
+                // The lock covers the write only: batches settle in parallel.
                 let delivery = self
                     .session
                     .lock()
@@ -170,6 +173,20 @@ impl Sink for SyslogSink {
                 if let Some(failure) = delivery.failure {
                     for &i in &sent[delivery.delivered..] {
                         outcomes[i] = failure.clone();
+                    }
+                }
+                if let Some(ticket) = delivery.ticket {
+                    let link = &self.link;
+                    match ticket.settled(link.settle, link.write_timeout).await {
+                        Ok(()) => link.settled(&wire, &frames),
+                        Err(why) => {
+                            let n = delivery.delivered;
+                            link.stats.unsettled_messages.fetch_add(n as u64, Relaxed);
+                            tracing::warn!(message = "Syslog batch not settled; the pipeline resends it.", sink = %self.name, messages = n, reason = %why);
+                            for &i in &sent[..n] {
+                                outcomes[i] = Outcome::Ambiguous(why.clone());
+                            }
+                        }
                     }
                 }
             }
@@ -203,7 +220,7 @@ impl Sink for SyslogSink {
             let budget = self.link.close_budget;
             let unconfirmed = match tokio::time::timeout(budget, session.close(&self.link)).await {
                 Ok(n) => n,
-                Err(_) => session.unconfirmed(),
+                Err(_) => session.unconfirmed(&self.link),
             };
             if unconfirmed > 0 {
                 tracing::error!(

@@ -78,7 +78,10 @@ async fn run_closing_receiver(
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     loop {
-        assert!(tokio::time::Instant::now() < deadline, "not committed in 120 s");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not committed in 120 s"
+        );
         let closes = fake.closed_by_us();
         if closes > closes_seen {
             // The receiver just closed: committed offsets first, then what
