@@ -18,6 +18,9 @@ pub enum Protocol {
     /// One datagram per message (RFC 5426): no acknowledgement, no error on
     /// loss. Never the default.
     Udp,
+    /// RELP (rsyslog's imrelp): every message acknowledged by the receiver
+    /// application. Over TLS when a `[tls]` table is present.
+    Relp,
 }
 
 impl Protocol {
@@ -26,6 +29,7 @@ impl Protocol {
             Protocol::Tcp => "tcp",
             Protocol::Tls => "tls",
             Protocol::Udp => "udp",
+            Protocol::Relp => "relp",
         }
     }
 }
@@ -245,6 +249,10 @@ impl SyslogConfig {
                 "framing",
                 "applies to tcp and tls only; UDP sends one message per datagram".to_owned(),
             ),
+            (Protocol::Relp, Some(_)) => push(
+                "framing",
+                "applies to tcp and tls only; RELP has its own framing".to_owned(),
+            ),
             (Protocol::Tls, Some(Framing::Lf)) => push(
                 "framing",
                 "TLS syslog (RFC 5425) requires octet_counting".to_owned(),
@@ -295,11 +303,11 @@ impl SyslogConfig {
             (Some(_), Protocol::Tcp | Protocol::Udp) => push(
                 "tls",
                 format!(
-                    "is only used with protocol = \"tls\", not {:?}",
+                    "is only used with protocol = \"tls\" or \"relp\", not {:?}",
                     self.protocol.as_str()
                 ),
             ),
-            (Some(tls), Protocol::Tls) => {
+            (Some(tls), Protocol::Tls | Protocol::Relp) => {
                 for (k, m) in tls.check() {
                     push(&format!("tls.{k}"), m);
                 }

@@ -21,6 +21,7 @@ use tokio_rustls::TlsConnector;
 
 use super::classify::{self, ConnectError, PeerEnd};
 use super::config::{Protocol, SyslogConfig};
+use super::relp::RelpConn;
 use super::settle::{self, Counted, Progress, Ticket, Tracker};
 
 /// Opens connections as configured. Built once per sink.
@@ -35,20 +36,26 @@ pub struct Connector {
 }
 
 /// An open connection.
-pub enum Conn {
+pub(crate) enum Conn {
     Stream(Stream),
     Udp(UdpSocket),
+    Relp(RelpConn),
 }
 
-trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
 
 impl Connector {
     /// Reads the TLS files; no network.
     pub fn new(config: &SyslogConfig) -> Result<Connector, String> {
         let (host, port) = config.host_port()?;
-        let tls = match config.protocol {
-            Protocol::Tls => {
+        let wants_tls = match config.protocol {
+            Protocol::Tls => true,
+            Protocol::Relp => config.tls.is_some(),
+            Protocol::Tcp | Protocol::Udp => false,
+        };
+        let tls = match wants_tls {
+            true => {
                 let tls_config = config.tls.as_deref().cloned().unwrap_or_default();
                 let client = tls_config
                     .client_config()
@@ -57,7 +64,7 @@ impl Connector {
                     .map_err(|e| format!("address: `{host}` cannot be verified by TLS: {e}"))?;
                 Some((TlsConnector::from(Arc::new(client)), name))
             }
-            Protocol::Tcp | Protocol::Udp => None,
+            false => None,
         };
         Ok(Connector {
             address: config.address.clone(),
@@ -73,7 +80,7 @@ impl Connector {
 
     /// Resolves the address again (so DNS changes are followed), then
     /// connects, within `connect_timeout_secs`.
-    pub async fn connect(&self) -> Result<Conn, ConnectError> {
+    pub(crate) async fn connect(&self) -> Result<Conn, ConnectError> {
         timeout(self.connect_timeout, self.open())
             .await
             .unwrap_or_else(|_| {
@@ -133,7 +140,13 @@ impl Connector {
         let fd = raw_fd(&tcp);
         let tracker = Arc::new(Tracker::default());
         let tcp = Counted::new(tcp, &tracker);
+        let relp = self.protocol == Protocol::Relp;
         let Some((connector, name)) = &self.tls else {
+            if relp {
+                let c = RelpConn::open(Box::new(tcp), false, self.connect_timeout, &self.address)
+                    .await?;
+                return Ok(Conn::Relp(c));
+            }
             return Ok(Conn::Stream(Stream::start(Box::new(tcp), fd, tracker)));
         };
         let started = Instant::now();
@@ -141,6 +154,13 @@ impl Connector {
             .connect(name.clone(), tcp)
             .await
             .map_err(|e| classify::handshake(&e, &self.address))?;
+        if relp {
+            // The answer to `open` also proves the server kept our
+            // certificate (TLS 1.3 refuses it after the handshake).
+            let c =
+                RelpConn::open(Box::new(tls), true, self.connect_timeout, &self.address).await?;
+            return Ok(Conn::Relp(c));
+        }
         let tls13 = tls.get_ref().1.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
         let mut stream = Stream::start(Box::new(tls), fd, tracker);
         if tls13 {

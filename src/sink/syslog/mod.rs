@@ -26,11 +26,12 @@ pub mod backoff;
 pub mod cef;
 pub mod classify;
 pub mod config;
-pub mod conn;
+pub(crate) mod conn;
 pub mod encode;
 pub mod frame;
 pub mod header;
 pub mod leef;
+pub(crate) mod relp;
 pub mod session;
 pub(crate) mod settle;
 pub mod truncate;
@@ -80,7 +81,8 @@ impl SyslogSink {
         let hostname = machine_hostname();
         Ok(SyslogSink {
             encoder: Encoder::new(config, &hostname),
-            framing: (config.protocol != Protocol::Udp).then(|| config.framing()),
+            framing: matches!(config.protocol, Protocol::Tcp | Protocol::Tls)
+                .then(|| config.framing()),
             link: Link {
                 sink: name.clone(),
                 address: config.address.clone(),
@@ -154,6 +156,44 @@ impl SyslogSink {
     }
 }
 
+impl SyslogSink {
+    /// RELP: each message's outcome is the receiver's answer, awaited
+    /// (in order, they come in order) up to `write_timeout_secs`.
+    async fn answered(
+        &self,
+        answers: Vec<tokio::sync::oneshot::Receiver<relp::Rsp>>,
+        sent: &[usize],
+        outcomes: &mut [Outcome],
+    ) {
+        let limit = self.link.write_timeout;
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut unanswered = 0u64;
+        for (rx, &i) in answers.into_iter().zip(sent) {
+            outcomes[i] = match tokio::time::timeout_at(deadline, rx).await {
+                Ok(Ok(Ok(()))) => Outcome::Accepted,
+                Ok(Ok(Err(text))) => {
+                    Outcome::Retryable(format!("the RELP receiver answered {text}"))
+                }
+                Ok(Err(_)) => {
+                    unanswered += 1;
+                    Outcome::Ambiguous(
+                        "the RELP connection ended before the receiver answered".to_owned(),
+                    )
+                }
+                Err(_) => {
+                    unanswered += 1;
+                    Outcome::Ambiguous(format!("no RELP answer within {limit:?}"))
+                }
+            };
+        }
+        if unanswered > 0 {
+            let stats = &self.link.stats;
+            stats.unsettled_messages.fetch_add(unanswered, Relaxed);
+            tracing::warn!(message = "RELP messages not acknowledged; the pipeline resends them.", sink = %self.name, messages = unanswered);
+        }
+    }
+}
+
 impl Sink for SyslogSink {
     fn name(&self) -> &str {
         &self.name
@@ -174,6 +214,9 @@ impl Sink for SyslogSink {
                     for &i in &sent[delivery.delivered..] {
                         outcomes[i] = failure.clone();
                     }
+                }
+                if let Some(answers) = delivery.answers {
+                    self.answered(answers, &sent, &mut outcomes).await;
                 }
                 if let Some(ticket) = delivery.ticket {
                     let link = &self.link;
@@ -206,6 +249,10 @@ impl Sink for SyslogSink {
                     Ok(())
                 }
                 Ok(conn::Conn::Udp(_)) => Ok(()),
+                Ok(conn::Conn::Relp(mut c)) => {
+                    let _ = c.close(self.link.write_timeout).await;
+                    Ok(())
+                }
                 Err(e) => Err(e.to_string()),
             }
         })

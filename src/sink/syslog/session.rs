@@ -8,11 +8,13 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
+use tokio::sync::oneshot;
 
 use super::backoff::Backoff;
 use super::classify::PeerEnd;
 use super::config::Protocol;
 use super::conn::{Conn, Connector};
+use super::relp::Rsp;
 use super::settle::Ticket;
 use super::window::Window;
 use crate::sink::Outcome;
@@ -78,6 +80,8 @@ pub struct Delivery {
     pub delivered: usize,
     pub failure: Option<Outcome>,
     pub(crate) ticket: Option<Ticket>,
+    /// RELP: the receiver's answer to each delivered frame.
+    pub(crate) answers: Option<Vec<oneshot::Receiver<Rsp>>>,
 }
 
 impl Delivery {
@@ -86,6 +90,16 @@ impl Delivery {
             delivered: 0,
             failure: Some(failure),
             ticket: None,
+            answers: None,
+        }
+    }
+
+    fn all(n: usize) -> Delivery {
+        Delivery {
+            delivered: n,
+            failure: None,
+            ticket: None,
+            answers: None,
         }
     }
 }
@@ -113,6 +127,57 @@ impl Session {
         match link.protocol {
             Protocol::Udp => self.deliver_datagrams(link, batch, frames).await,
             Protocol::Tcp | Protocol::Tls => self.deliver_stream(link, batch, frames).await,
+            Protocol::Relp => self.deliver_relp(link, batch, frames).await,
+        }
+    }
+
+    /// Writes one RELP `syslog` command per frame; the answers come later.
+    async fn deliver_relp(
+        &mut self,
+        link: &Link,
+        batch: &Bytes,
+        frames: &[Range<usize>],
+    ) -> Delivery {
+        if let Some(Conn::Relp(c)) = &self.conn {
+            if let Some(why) = c.ended() {
+                tracing::warn!(message = "RELP connection ended; reconnecting.", sink = %link.sink, reason = %why);
+                self.drop_connection();
+            }
+        }
+        if self.conn.is_none() {
+            self.backoff.wait().await;
+            match link.connector.connect().await {
+                Ok(c) => {
+                    link.stats.connects.fetch_add(1, Relaxed);
+                    self.conn = Some(c);
+                }
+                Err(e) => {
+                    self.backoff.failed();
+                    tracing::warn!(message = "Cannot connect to the RELP receiver.", sink = %link.sink, error = %e);
+                    return Delivery::none(e.outcome());
+                }
+            }
+        }
+        let Some(Conn::Relp(c)) = &mut self.conn else {
+            unreachable!("RELP opens RELP connections");
+        };
+        let messages: Vec<&[u8]> = frames.iter().map(|r| &batch[r.clone()]).collect();
+        match c.send(&messages, link.write_timeout).await {
+            Ok(answers) => {
+                self.backoff.succeeded();
+                Delivery {
+                    answers: Some(answers),
+                    ..Delivery::all(frames.len())
+                }
+            }
+            Err(e) => {
+                tracing::warn!(message = "Writing to the RELP receiver failed; the connection is recycled.", sink = %link.sink, error = %e);
+                self.drop_connection();
+                Delivery::none(Outcome::Ambiguous(format!(
+                    "writing to {} failed: {e}; part of the batch may have arrived",
+                    link.address
+                )))
+            }
         }
     }
 
@@ -161,9 +226,8 @@ impl Session {
         }
         self.backoff.succeeded();
         Delivery {
-            delivered: frames.len(),
-            failure: None,
             ticket: Some(stream.ticket()),
+            ..Delivery::all(frames.len())
         }
     }
 
@@ -240,15 +304,12 @@ impl Session {
                         link.address
                     ))),
                     ticket: None,
+                    answers: None,
                 };
             }
         }
         self.backoff.succeeded();
-        Delivery {
-            delivered: frames.len(),
-            failure: None,
-            ticket: None,
-        }
+        Delivery::all(frames.len())
     }
 
     fn drop_connection(&mut self) {
@@ -276,6 +337,13 @@ impl Session {
             let end = match self.conn.take() {
                 Some(Conn::Stream(mut s)) => Some(s.close(link.write_timeout).await),
                 Some(Conn::Udp(_)) => return 0,
+                Some(Conn::Relp(mut c)) => {
+                    // Every message was answered or handed back already.
+                    if let Err(e) = c.close(link.write_timeout).await {
+                        tracing::debug!(message = "RELP close not answered.", sink = %link.sink, error = %e);
+                    }
+                    return 0;
+                }
                 None => None,
             };
             if end == Some(PeerEnd::Clean) {

@@ -5,6 +5,7 @@ pub mod fake;
 mod faults;
 mod pipeline;
 mod real_receiver;
+mod relp;
 pub mod rsyslogd;
 
 use std::collections::BTreeMap;
