@@ -4,13 +4,15 @@
 //! | file | concept |
 //! |---|---|
 //! | [`config`] | keys, defaults, checks |
-//! | [`encode`] ([`header`], [`cef`], [`leef`]) | one event → one message within `max_message_bytes` |
-//! | [`truncate`] | shrinking an event's JSON on character boundaries, recording what was cut |
-//! | [`frame`] | octet counting or LF framing |
-//! | [`conn`] | TCP/TLS/UDP connections and the reader that notices the receiver leaving |
-//! | [`session`] | one batch at a time: connect, resend the window, write, classify |
-//! | [`window`], [`backoff`] | what is resent after a reconnect; when to reconnect |
-//! | [`classify`] | failures → outcome classes |
+//! | `encode` (`header`, `cef`, `leef`, `fields`) | one event → one message within `max_message_bytes` |
+//! | `truncate` | shrinking an event's JSON on character boundaries, recording what was cut |
+//! | `frame` | octet counting or LF framing |
+//! | `send` | one batch at a time: connect, resend the window, write; what a batch then waits for |
+//! | `settle` | when a TCP/TLS batch counts as delivered |
+//! | `relp` | the RELP client: commands, answers, window |
+//! | `transport` | TCP/TLS/UDP/RELP connections, their watcher task, reconnect backoff |
+//! | `window` | settled messages resent after a reconnect (`resend_window_bytes`) |
+//! | `classify` | failures → outcome classes |
 //!
 //! # Delivery
 //!
@@ -22,20 +24,20 @@
 //! is spelled out in `docs/readme/syslog.md` ("For DESIGN.md"). UDP is
 //! fire-and-forget: accepted when handed to the kernel.
 
-pub mod backoff;
-pub mod cef;
-pub mod classify;
+mod cef;
+mod classify;
 pub mod config;
-pub(crate) mod conn;
-pub mod encode;
-pub mod frame;
-pub mod header;
-pub mod leef;
-pub(crate) mod relp;
-pub mod session;
-pub(crate) mod settle;
-pub mod truncate;
-pub mod window;
+mod encode;
+mod fields;
+mod frame;
+mod header;
+mod leef;
+mod relp;
+mod send;
+mod settle;
+mod transport;
+mod truncate;
+mod window;
 
 use std::ops::Range;
 use std::sync::atomic::Ordering::Relaxed;
@@ -51,7 +53,7 @@ pub use encode::Encoder;
 use super::{Outcome, SendReport, Sink};
 use crate::event::Event;
 use config::Protocol;
-use session::{Link, Session};
+use send::{Link, Session};
 
 /// Sends events to a syslog receiver.
 pub struct SyslogSink {
@@ -77,7 +79,7 @@ pub struct StatsSnapshot {
 impl SyslogSink {
     /// Reads TLS files; does not connect (the first batch does).
     pub fn new(name: String, config: &SyslogConfig) -> Result<SyslogSink, String> {
-        let connector = conn::Connector::new(config)?;
+        let connector = transport::Connector::new(config)?;
         let hostname = machine_hostname();
         Ok(SyslogSink {
             encoder: Encoder::new(config, &hostname),
@@ -96,7 +98,7 @@ impl SyslogSink {
                 window: std::sync::Mutex::new(window::Window::new(config.resend_window_bytes)),
                 stats: Default::default(),
             },
-            session: tokio::sync::Mutex::new(Session::new(backoff::Backoff::new(
+            session: tokio::sync::Mutex::new(Session::new(transport::Backoff::new(
                 Duration::from_millis(config.reconnect_backoff_min_ms),
                 Duration::from_millis(config.reconnect_backoff_max_ms),
             ))),
@@ -244,12 +246,12 @@ impl Sink for SyslogSink {
     fn healthcheck(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move {
             match self.link.connector.connect().await {
-                Ok(conn::Conn::Stream(mut s)) => {
+                Ok(transport::Conn::Stream(mut s)) => {
                     let _ = s.close(self.link.write_timeout).await;
                     Ok(())
                 }
-                Ok(conn::Conn::Udp(_)) => Ok(()),
-                Ok(conn::Conn::Relp(mut c)) => {
+                Ok(transport::Conn::Udp(_)) => Ok(()),
+                Ok(transport::Conn::Relp(mut c)) => {
                     let _ = c.close(self.link.write_timeout).await;
                     Ok(())
                 }

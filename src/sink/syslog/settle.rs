@@ -106,6 +106,19 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Counted<T> {
     }
 }
 
+/// The socket's descriptor, for [`unacked`].
+#[cfg(unix)]
+pub(crate) fn raw_fd(tcp: &tokio::net::TcpStream) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    Some(tcp.as_raw_fd())
+}
+
+/// The socket's descriptor, for [`unacked`].
+#[cfg(not(unix))]
+pub(crate) fn raw_fd(_tcp: &tokio::net::TcpStream) -> Option<i32> {
+    None
+}
+
 /// Bytes in the socket's send queue not yet acknowledged by the peer
 /// (`SIOCOUTQ`). `None` where unknown: then only the settle time counts.
 #[cfg(target_os = "linux")]

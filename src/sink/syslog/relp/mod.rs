@@ -11,13 +11,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::{oneshot, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio::time::{timeout, timeout_at, Instant};
 
 use super::classify::{self, ConnectError, PeerEnd};
-use super::conn::Io;
 
 /// Commands sent but not yet answered, per connection. librelp's client
 /// default is 128; more keeps a fast receiver busy across a round trip.
@@ -30,6 +29,10 @@ const OFFERS: &str = concat!(
     env!("CARGO_PKG_VERSION"),
     ",https://github.com/siem-bridge\ncommands=syslog"
 );
+
+/// A byte stream RELP runs over (TCP, or TLS over TCP).
+pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
 
 /// The receiver's answer to one command: `Ok` for 200, else its text.
 pub(crate) type Rsp = Result<(), String>;

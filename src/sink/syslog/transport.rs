@@ -1,5 +1,6 @@
 //! Connections to the receiver: TCP (keepalive, no Nagle), TLS over it
-//! through rustls, or a connected UDP socket.
+//! through rustls, RELP over either, or a connected UDP socket; and the
+//! backoff between reconnect attempts.
 //!
 //! Syslog receivers never write back, so a stream connection gets a
 //! watcher task that notices the receiver's end (EOF, a reset, or a TLS
@@ -11,6 +12,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::{TcpStream, UdpSocket};
@@ -35,6 +37,50 @@ pub struct Connector {
     keepalive: Option<Duration>,
 }
 
+/// Jittered exponential backoff between reconnect attempts (backon's
+/// sequence from `reconnect_backoff_min_ms` doubling to
+/// `reconnect_backoff_max_ms`), so a dead receiver is not hammered and
+/// bridges restarting together do not reconnect in lockstep.
+pub(crate) struct Backoff {
+    builder: ExponentialBuilder,
+    delays: ExponentialBackoff,
+    next: Option<Instant>,
+}
+
+impl Backoff {
+    pub fn new(min: Duration, max: Duration) -> Backoff {
+        let builder = ExponentialBuilder::default()
+            .with_min_delay(min)
+            .with_max_delay(max)
+            .without_max_times();
+        Backoff {
+            delays: builder.build(),
+            builder,
+            next: None,
+        }
+    }
+
+    /// Waits until the next attempt is allowed.
+    pub async fn wait(&self) {
+        if let Some(at) = self.next {
+            tokio::time::sleep_until(at).await;
+        }
+    }
+
+    /// The connection failed or broke: the next attempt waits longer.
+    /// "Equal jitter": a uniform draw from the upper half of the delay.
+    pub fn failed(&mut self) {
+        let full = self.delays.next().unwrap_or(Duration::ZERO);
+        let half = full / 2;
+        self.next = Some(Instant::now() + half + half.mul_f64(fastrand::f64()));
+    }
+
+    pub fn succeeded(&mut self) {
+        self.delays = self.builder.build();
+        self.next = None;
+    }
+}
+
 /// An open connection.
 pub(crate) enum Conn {
     Stream(Stream),
@@ -42,7 +88,7 @@ pub(crate) enum Conn {
     Relp(RelpConn),
 }
 
-pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
 impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
 
 impl Connector {
@@ -137,7 +183,7 @@ impl Connector {
                 .with_interval(Duration::from_secs(10).min(idle));
             let _ = socket2::SockRef::from(&tcp).set_tcp_keepalive(&ka);
         }
-        let fd = raw_fd(&tcp);
+        let fd = settle::raw_fd(&tcp);
         let tracker = Arc::new(Tracker::default());
         let tcp = Counted::new(tcp, &tracker);
         let relp = self.protocol == Protocol::Relp;
@@ -178,17 +224,6 @@ impl Connector {
     fn retryable(&self, e: std::io::Error) -> ConnectError {
         ConnectError::Retryable(format!("cannot connect to {}: {e}", self.address))
     }
-}
-
-#[cfg(unix)]
-fn raw_fd(tcp: &TcpStream) -> Option<i32> {
-    use std::os::fd::AsRawFd;
-    Some(tcp.as_raw_fd())
-}
-
-#[cfg(not(unix))]
-fn raw_fd(_tcp: &TcpStream) -> Option<i32> {
-    None
 }
 
 /// A TCP or TLS connection with its watcher task.
@@ -333,4 +368,28 @@ async fn watch_peer(
         p.end = Some(end);
         p.confirmed = confirmed;
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn backoff_doubles_with_jitter_up_to_the_cap() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_millis(1000));
+        for full in [100, 200, 400, 800, 1000, 1000] {
+            let before = Instant::now();
+            b.failed();
+            let d = b.next.unwrap() - before;
+            let full = Duration::from_millis(full);
+            assert!(
+                d >= full / 2 && d <= full + Duration::from_millis(5),
+                "{d:?} vs {full:?}"
+            );
+        }
+        b.succeeded();
+        assert!(b.next.is_none());
+        b.failed();
+        assert!(b.next.unwrap() - Instant::now() <= Duration::from_millis(100));
+    }
 }

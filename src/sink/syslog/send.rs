@@ -10,12 +10,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::sync::oneshot;
 
-use super::backoff::Backoff;
 use super::classify::PeerEnd;
 use super::config::Protocol;
-use super::conn::{Conn, Connector};
 use super::relp::Rsp;
 use super::settle::Ticket;
+use super::transport::{Backoff, Conn, Connector};
 use super::window::Window;
 use crate::sink::Outcome;
 
