@@ -4,9 +4,10 @@
 set -euo pipefail
 
 need_apt=()
-# --- syslog sink tests: rsyslog with TLS (gnutls) -------------------------
+# --- syslog sink tests: rsyslog with TLS (gnutls) and RELP (imrelp) ---------
 command -v rsyslogd >/dev/null 2>&1 || need_apt+=(rsyslog)
 dpkg -s rsyslog-gnutls >/dev/null 2>&1 || need_apt+=(rsyslog-gnutls)
+dpkg -s rsyslog-relp >/dev/null 2>&1 || need_apt+=(rsyslog-relp)
 # --- TLS certificates for tests --------------------------------------------
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 

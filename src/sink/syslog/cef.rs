@@ -20,7 +20,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use super::encode::{cap, ten_point_severity, FIELD_CAP_BYTES};
+use super::fields::{cap, ten_point_severity, FIELD_CAP_BYTES};
 use crate::event::Enrichment;
 
 /// Writes the CEF header and every extension but `msg`, ending in ` msg=`.

@@ -18,6 +18,9 @@ pub enum Protocol {
     /// One datagram per message (RFC 5426): no acknowledgement, no error on
     /// loss. Never the default.
     Udp,
+    /// RELP (rsyslog's imrelp): every message acknowledged by the receiver
+    /// application. Over TLS when a `[tls]` table is present.
+    Relp,
 }
 
 impl Protocol {
@@ -26,6 +29,7 @@ impl Protocol {
             Protocol::Tcp => "tcp",
             Protocol::Tls => "tls",
             Protocol::Udp => "udp",
+            Protocol::Relp => "relp",
         }
     }
 }
@@ -144,12 +148,22 @@ pub struct SyslogConfig {
     /// several SIEMs show it as `ï»¿` and fail to parse the JSON after it.
     #[serde(default)]
     pub utf8_bom: bool,
-    /// Bytes of recently flushed messages kept to resend after a
-    /// reconnect (TCP/TLS). Plain TCP cannot tell which of them the
-    /// receiver read before the connection broke; resending them trades
-    /// duplicates for loss. The default, 4 MiB, is Linux's largest
-    /// auto-tuned TCP send buffer (`tcp_wmem`), i.e. the most a flush can
-    /// have left unsent on our side. 0 turns it off.
+    /// TCP/TLS: a written batch counts as delivered once the receiver's
+    /// TCP acknowledged all of it and this long then passed without the
+    /// receiver closing the connection (a receiver that closes loses what
+    /// sat unread in its buffers). Set it above the time the receiver may
+    /// leave data unread. Bounds throughput: at most
+    /// `max_in_flight_batches` batches settle at once. 0: the TCP
+    /// acknowledgement alone.
+    #[serde(default = "default_settle_ms")]
+    pub settle_ms: u64,
+    /// Bytes of recently *settled* messages written again after a
+    /// reconnect (TCP/TLS), in case the receiver sat on them longer than
+    /// `settle_ms`: duplicates instead of loss. Unsettled messages are
+    /// always resent (the pipeline retries them). Default 0 (off): every
+    /// reconnect would cost this many duplicates, and a receiver that
+    /// closes after fewer messages than the window holds would never get
+    /// past the resend.
     #[serde(default = "default_resend_window_bytes")]
     pub resend_window_bytes: usize,
     /// TCP connect plus TLS handshake.
@@ -170,7 +184,7 @@ pub struct SyslogConfig {
     #[serde(default = "default_reconnect_backoff_max_ms")]
     pub reconnect_backoff_max_ms: u64,
     /// `protocol = "tls"` only.
-    pub tls: Option<TlsConfig>,
+    pub tls: Option<Box<TlsConfig>>,
 }
 
 fn default_app_name() -> String {
@@ -180,7 +194,10 @@ fn default_sd_id() -> String {
     "audit@32473".to_owned()
 }
 fn default_resend_window_bytes() -> usize {
-    4 << 20
+    0
+}
+fn default_settle_ms() -> u64 {
+    1000
 }
 fn default_connect_timeout_secs() -> u64 {
     10
@@ -232,6 +249,10 @@ impl SyslogConfig {
                 "framing",
                 "applies to tcp and tls only; UDP sends one message per datagram".to_owned(),
             ),
+            (Protocol::Relp, Some(_)) => push(
+                "framing",
+                "applies to tcp and tls only; RELP has its own framing".to_owned(),
+            ),
             (Protocol::Tls, Some(Framing::Lf)) => push(
                 "framing",
                 "TLS syslog (RFC 5425) requires octet_counting".to_owned(),
@@ -282,11 +303,11 @@ impl SyslogConfig {
             (Some(_), Protocol::Tcp | Protocol::Udp) => push(
                 "tls",
                 format!(
-                    "is only used with protocol = \"tls\", not {:?}",
+                    "is only used with protocol = \"tls\" or \"relp\", not {:?}",
                     self.protocol.as_str()
                 ),
             ),
-            (Some(tls), Protocol::Tls) => {
+            (Some(tls), Protocol::Tls | Protocol::Relp) => {
                 for (k, m) in tls.check() {
                     push(&format!("tls.{k}"), m);
                 }

@@ -5,17 +5,15 @@
 //! the message (RFC 5424/3164 MSG, CEF/LEEF `msg=`) plus a few mapped
 //! fields up front for SIEM rules. Only the JSON is shrunk to fit
 //! ([`super::truncate`]); the mapped fields are capped at
-//! [`FIELD_CAP_BYTES`] each, since the full values stay in the JSON.
+//! [`super::fields::FIELD_CAP_BYTES`] each, since the full values stay in the JSON.
 
 use std::borrow::Cow;
 
 use super::config::{Format, SyslogConfig};
+use super::fields::syslog_severity;
 use super::truncate::{self, TooLarge};
 use super::{cef, header, leef};
-use crate::event::{Event, Severity};
-
-/// The most bytes a mapped field (SD-PARAM, CEF/LEEF attribute) takes.
-pub const FIELD_CAP_BYTES: usize = 512;
+use crate::event::Event;
 
 /// A message ready for framing.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,14 +28,9 @@ pub struct Encoded {
 pub struct Encoder {
     pub(super) format: Format,
     pub(super) facility: u8,
-    /// HOSTNAME: printable ASCII, at most 255 bytes.
-    pub(super) hostname: String,
-    /// APP-NAME: printable ASCII, at most 48 bytes.
-    pub(super) app_name: String,
+    pub(super) identity: header::Identity,
     /// RFC 3164 TAG: at most 32 characters of `[A-Za-z0-9_.-]`.
     pub(super) tag: String,
-    pub(super) sd_id: String,
-    pub(super) bom: bool,
     pub(super) max_message_bytes: usize,
 }
 
@@ -48,8 +41,12 @@ impl Encoder {
         Encoder {
             format: config.format,
             facility: config.facility.0,
-            hostname: header::printable(hostname, 255),
-            app_name: header::printable(&config.app_name, 48),
+            identity: header::Identity {
+                hostname: header::printable(hostname, 255),
+                app_name: header::printable(&config.app_name, 48),
+                sd_id: config.sd_id.clone(),
+                bom: config.utf8_bom,
+            },
             tag: config
                 .app_name
                 .chars()
@@ -62,8 +59,6 @@ impl Encoder {
                 })
                 .take(32)
                 .collect(),
-            sd_id: config.sd_id.clone(),
-            bom: config.utf8_bom,
             max_message_bytes: config.max_message_bytes(),
         }
     }
@@ -78,22 +73,22 @@ impl Encoder {
         let mut head = String::with_capacity(1024);
         let escape: fn(&str) -> Cow<'_, str> = match self.format {
             Format::Rfc5424 => {
-                header::rfc5424(&mut head, pri, self, e);
+                header::rfc5424(&mut head, pri, &self.identity, e);
                 as_is
             }
             Format::Rfc3164 => {
-                header::rfc3164(&mut head, pri, &self.hostname, e.time_unix_nanos);
+                header::rfc3164(&mut head, pri, &self.identity.hostname, e.time_unix_nanos);
                 head.push_str(&self.tag);
                 head.push_str(": ");
                 as_is
             }
             Format::Cef => {
-                header::rfc3164(&mut head, pri, &self.hostname, e.time_unix_nanos);
+                header::rfc3164(&mut head, pri, &self.identity.hostname, e.time_unix_nanos);
                 cef::head(&mut head, e);
                 cef::escape_value
             }
             Format::Leef => {
-                header::rfc3164(&mut head, pri, &self.hostname, e.time_unix_nanos);
+                header::rfc3164(&mut head, pri, &self.identity.hostname, e.time_unix_nanos);
                 leef::head(&mut head, e);
                 leef::escape_json
             }
@@ -125,59 +120,4 @@ impl Encoder {
 
 fn as_is(json: &str) -> Cow<'_, str> {
     Cow::Borrowed(json)
-}
-
-/// `enrichment.severity` → syslog severity (RFC 5424 §6.2.1): denials and
-/// failures rise above the informational default.
-pub fn syslog_severity(s: Severity) -> u8 {
-    match s {
-        Severity::Info => 6,     // Informational
-        Severity::Low => 5,      // Notice
-        Severity::Medium => 4,   // Warning
-        Severity::High => 3,     // Error
-        Severity::Critical => 2, // Critical
-    }
-}
-
-/// `enrichment.severity` → CEF severity (0–10) and LEEF `sev` (1–10), in
-/// the bands both use: 0–3 low, 4–6 medium, 7–8 high, 9–10 very high.
-/// Always in range by construction, so no clamping is needed.
-pub fn ten_point_severity(s: Severity) -> u8 {
-    match s {
-        Severity::Info => 1,
-        Severity::Low => 3,
-        Severity::Medium => 5,
-        Severity::High => 8,
-        Severity::Critical => 10,
-    }
-}
-
-/// The longest prefix of `s` of at most `max` bytes ending on a character
-/// boundary.
-pub fn cap(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cap_never_splits_a_character() {
-        let s = "aé€😀";
-        for max in 0..=s.len() {
-            let c = cap(s, max);
-            assert!(c.len() <= max && s.starts_with(c));
-        }
-        assert_eq!(cap(s, 3), "aé");
-        assert_eq!(cap(s, 5), "aé");
-        assert_eq!(cap(s, 6), "aé€");
-    }
 }

@@ -2,14 +2,26 @@
 
 use std::fmt::Write;
 
-use super::encode::{cap, Encoder, FIELD_CAP_BYTES};
+use super::fields::{cap, FIELD_CAP_BYTES};
 use crate::event::time::format_rfc3339_nanos;
 use crate::event::Enrichment;
+
+/// Who sends: the configured parts of an RFC 5424 header.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// HOSTNAME: printable ASCII, at most 255 bytes.
+    pub hostname: String,
+    /// APP-NAME: printable ASCII, at most 48 bytes.
+    pub app_name: String,
+    pub sd_id: String,
+    /// Start MSG with a UTF-8 BOM.
+    pub bom: bool,
+}
 
 /// `<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID [SD] ` and, when
 /// configured, the UTF-8 BOM that starts MSG. PROCID is always `-`: the
 /// events are not ours, and a bridge pid helps no one.
-pub fn rfc5424(out: &mut String, pri: u8, enc: &Encoder, e: &Enrichment) {
+pub fn rfc5424(out: &mut String, pri: u8, enc: &Identity, e: &Enrichment) {
     let msgid = e
         .method()
         .map(|m| printable(m, 32))

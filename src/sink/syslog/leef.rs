@@ -26,7 +26,7 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::cef::replace_ascii;
-use super::encode::{cap, ten_point_severity, FIELD_CAP_BYTES};
+use super::fields::{cap, ten_point_severity, FIELD_CAP_BYTES};
 use crate::event::time::format_rfc3339_nanos;
 use crate::event::Enrichment;
 

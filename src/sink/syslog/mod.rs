@@ -4,13 +4,15 @@
 //! | file | concept |
 //! |---|---|
 //! | [`config`] | keys, defaults, checks |
-//! | [`encode`] ([`header`], [`cef`], [`leef`]) | one event → one message within `max_message_bytes` |
-//! | [`truncate`] | shrinking an event's JSON on character boundaries, recording what was cut |
-//! | [`frame`] | octet counting or LF framing |
-//! | [`conn`] | TCP/TLS/UDP connections and the reader that notices the receiver leaving |
-//! | [`session`] | one batch at a time: connect, resend the window, write, classify |
-//! | [`window`], [`backoff`] | what is resent after a reconnect; when to reconnect |
-//! | [`classify`] | failures → outcome classes |
+//! | `encode` (`header`, `cef`, `leef`, `fields`) | one event → one message within `max_message_bytes` |
+//! | `truncate` | shrinking an event's JSON on character boundaries, recording what was cut |
+//! | `frame` | octet counting or LF framing |
+//! | `send` | one batch at a time: connect, resend the window, write; what a batch then waits for |
+//! | `settle` | when a TCP/TLS batch counts as delivered |
+//! | `relp` | the RELP client: commands, answers, window |
+//! | `transport` | TCP/TLS/UDP/RELP connections, their watcher task, reconnect backoff |
+//! | `window` | settled messages resent after a reconnect (`resend_window_bytes`) |
+//! | `classify` | failures → outcome classes |
 //!
 //! # Delivery
 //!
@@ -22,18 +24,20 @@
 //! is spelled out in `DESIGN.md` §5 and `docs/syslog.md`. UDP is
 //! fire-and-forget: accepted when handed to the kernel.
 
-pub mod backoff;
-pub mod cef;
-pub mod classify;
+mod cef;
+mod classify;
 pub mod config;
-pub mod conn;
-pub mod encode;
-pub mod frame;
-pub mod header;
-pub mod leef;
-pub mod session;
-pub mod truncate;
-pub mod window;
+mod encode;
+mod fields;
+mod frame;
+mod header;
+mod leef;
+mod relp;
+mod send;
+mod settle;
+mod transport;
+mod truncate;
+mod window;
 
 use std::ops::Range;
 use std::sync::atomic::Ordering::Relaxed;
@@ -49,7 +53,7 @@ pub use encode::Encoder;
 use super::{Outcome, SendReport, Sink};
 use crate::event::Event;
 use config::Protocol;
-use session::{Link, Session};
+use send::{Link, Session};
 
 /// Sends events to a syslog receiver.
 pub struct SyslogSink {
@@ -69,34 +73,35 @@ pub struct StatsSnapshot {
     pub too_large_events: u64,
     pub window_messages: u64,
     pub window_bytes: u64,
+    pub unsettled_messages: u64,
 }
 
 impl SyslogSink {
     /// Reads TLS files; does not connect (the first batch does).
     pub fn new(name: String, config: &SyslogConfig) -> Result<SyslogSink, String> {
-        let connector = conn::Connector::new(config)?;
+        let connector = transport::Connector::new(config)?;
         let hostname = machine_hostname();
         Ok(SyslogSink {
             encoder: Encoder::new(config, &hostname),
-            framing: (config.protocol != Protocol::Udp).then(|| config.framing()),
+            framing: matches!(config.protocol, Protocol::Tcp | Protocol::Tls)
+                .then(|| config.framing()),
             link: Link {
                 sink: name.clone(),
                 address: config.address.clone(),
                 protocol: config.protocol,
                 connector,
                 write_timeout: Duration::from_secs(config.write_timeout_secs),
+                settle: Duration::from_millis(config.settle_ms),
                 close_budget: Duration::from_secs(
                     config.connect_timeout_secs + 2 * config.write_timeout_secs,
                 ),
+                window: std::sync::Mutex::new(window::Window::new(config.resend_window_bytes)),
                 stats: Default::default(),
             },
-            session: tokio::sync::Mutex::new(Session::new(
-                config.resend_window_bytes,
-                backoff::Backoff::new(
-                    Duration::from_millis(config.reconnect_backoff_min_ms),
-                    Duration::from_millis(config.reconnect_backoff_max_ms),
-                ),
-            )),
+            session: tokio::sync::Mutex::new(Session::new(transport::Backoff::new(
+                Duration::from_millis(config.reconnect_backoff_min_ms),
+                Duration::from_millis(config.reconnect_backoff_max_ms),
+            ))),
             name,
         })
     }
@@ -115,6 +120,7 @@ impl SyslogSink {
             too_large_events: s.too_large_events.load(Relaxed),
             window_messages: s.window_messages.load(Relaxed),
             window_bytes: s.window_bytes.load(Relaxed),
+            unsettled_messages: s.unsettled_messages.load(Relaxed),
         }
     }
 
@@ -152,6 +158,44 @@ impl SyslogSink {
     }
 }
 
+impl SyslogSink {
+    /// RELP: each message's outcome is the receiver's answer, awaited
+    /// (in order, they come in order) up to `write_timeout_secs`.
+    async fn answered(
+        &self,
+        answers: Vec<tokio::sync::oneshot::Receiver<relp::Rsp>>,
+        sent: &[usize],
+        outcomes: &mut [Outcome],
+    ) {
+        let limit = self.link.write_timeout;
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut unanswered = 0u64;
+        for (rx, &i) in answers.into_iter().zip(sent) {
+            outcomes[i] = match tokio::time::timeout_at(deadline, rx).await {
+                Ok(Ok(Ok(()))) => Outcome::Accepted,
+                Ok(Ok(Err(text))) => {
+                    Outcome::Retryable(format!("the RELP receiver answered {text}"))
+                }
+                Ok(Err(_)) => {
+                    unanswered += 1;
+                    Outcome::Ambiguous(
+                        "the RELP connection ended before the receiver answered".to_owned(),
+                    )
+                }
+                Err(_) => {
+                    unanswered += 1;
+                    Outcome::Ambiguous(format!("no RELP answer within {limit:?}"))
+                }
+            };
+        }
+        if unanswered > 0 {
+            let stats = &self.link.stats;
+            stats.unsettled_messages.fetch_add(unanswered, Relaxed);
+            tracing::warn!(message = "RELP messages not acknowledged; the pipeline resends them.", sink = %self.name, messages = unanswered);
+        }
+    }
+}
+
 impl Sink for SyslogSink {
     fn name(&self) -> &str {
         &self.name
@@ -161,6 +205,7 @@ impl Sink for SyslogSink {
         Box::pin(async move {
             let (wire, sent, frames, mut outcomes) = self.build(events);
             if !frames.is_empty() {
+                // The lock covers the write only: batches settle in parallel.
                 let delivery = self
                     .session
                     .lock()
@@ -170,6 +215,23 @@ impl Sink for SyslogSink {
                 if let Some(failure) = delivery.failure {
                     for &i in &sent[delivery.delivered..] {
                         outcomes[i] = failure.clone();
+                    }
+                }
+                if let Some(answers) = delivery.answers {
+                    self.answered(answers, &sent, &mut outcomes).await;
+                }
+                if let Some(ticket) = delivery.ticket {
+                    let link = &self.link;
+                    match ticket.settled(link.settle, link.write_timeout).await {
+                        Ok(()) => link.settled(&wire, &frames),
+                        Err(why) => {
+                            let n = delivery.delivered;
+                            link.stats.unsettled_messages.fetch_add(n as u64, Relaxed);
+                            tracing::warn!(message = "Syslog batch not settled; the pipeline resends it.", sink = %self.name, messages = n, reason = %why);
+                            for &i in &sent[..n] {
+                                outcomes[i] = Outcome::Ambiguous(why.clone());
+                            }
+                        }
                     }
                 }
             }
@@ -184,11 +246,15 @@ impl Sink for SyslogSink {
     fn healthcheck(&self) -> BoxFuture<'_, Result<(), String>> {
         Box::pin(async move {
             match self.link.connector.connect().await {
-                Ok(conn::Conn::Stream(mut s)) => {
+                Ok(transport::Conn::Stream(mut s)) => {
                     let _ = s.close(self.link.write_timeout).await;
                     Ok(())
                 }
-                Ok(conn::Conn::Udp(_)) => Ok(()),
+                Ok(transport::Conn::Udp(_)) => Ok(()),
+                Ok(transport::Conn::Relp(mut c)) => {
+                    let _ = c.close(self.link.write_timeout).await;
+                    Ok(())
+                }
                 Err(e) => Err(e.to_string()),
             }
         })
@@ -203,7 +269,7 @@ impl Sink for SyslogSink {
             let budget = self.link.close_budget;
             let unconfirmed = match tokio::time::timeout(budget, session.close(&self.link)).await {
                 Ok(n) => n,
-                Err(_) => session.unconfirmed(),
+                Err(_) => session.unconfirmed(&self.link),
             };
             if unconfirmed > 0 {
                 tracing::error!(

@@ -130,7 +130,7 @@ fn header_fields_are_printable_ascii_within_limits() {
     let long = format!("User:{}", "é".repeat(400));
     let ev = denied_with(r#""User:sa-1""#, &format!("\"{long}\""));
     let msg = text(&encoder(""), &ev);
-    let capped = encode::cap(&long, encode::FIELD_CAP_BYTES);
+    let capped = fields::cap(&long, fields::FIELD_CAP_BYTES);
     assert_eq!(capped.len(), 511);
     assert!(msg.contains(&format!(" principal=\"{capped}\" ")));
 }

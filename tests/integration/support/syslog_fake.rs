@@ -26,6 +26,10 @@ pub enum Behavior {
     /// Read everything and only count the messages (benches/syslog.rs).
     #[allow(dead_code)]
     Count,
+    /// Like a busy rsyslog: process at most `per_sec` messages a second
+    /// (what is not processed yet waits in the socket buffers) and close
+    /// after `k`, losing everything read or buffered but not processed.
+    SlowCloseAfter { k: usize, per_sec: usize },
 }
 
 #[derive(Default)]
@@ -47,9 +51,14 @@ impl Fake {
     /// `script[i]` is the behavior of connection `i`; later connections
     /// repeat the last entry. A small receive buffer makes stalls quick.
     pub async fn start(script: &[Behavior]) -> Fake {
+        Fake::start_with_buffer(script, 16 * 1024).await
+    }
+
+    /// With a socket receive buffer of `recv_buffer` bytes (Linux doubles it).
+    pub async fn start_with_buffer(script: &[Behavior], recv_buffer: usize) -> Fake {
         let sock =
             socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).unwrap();
-        sock.set_recv_buffer_size(16 * 1024).unwrap();
+        sock.set_recv_buffer_size(recv_buffer).unwrap();
         sock.set_reuse_address(true).unwrap();
         sock.bind(&std::net::SocketAddr::from(([127, 0, 0, 1], 0)).into())
             .unwrap();
@@ -147,6 +156,7 @@ async fn serve(
     let mut chunk = vec![0u8; 64 * 1024];
     let mut read_bytes = 0;
     let mut taken = 0;
+    let started = tokio::time::Instant::now();
     loop {
         let limit = match behavior {
             Behavior::ResetAfterBytes(n) => chunk.len().min(n.saturating_sub(read_bytes)).max(1),
@@ -172,7 +182,7 @@ async fn serve(
                 frames.clear();
             }
             for m in frames {
-                if let Behavior::CloseAfter(k) = behavior {
+                if let Behavior::CloseAfter(k) | Behavior::SlowCloseAfter { k, .. } = behavior {
                     if taken == k {
                         break;
                     }
@@ -182,8 +192,12 @@ async fn serve(
             }
         }
         changed.notify_waiters();
+        if let Behavior::SlowCloseAfter { per_sec, .. } = behavior {
+            let due = started + Duration::from_secs_f64(taken as f64 / per_sec as f64);
+            tokio::time::sleep_until(due).await;
+        }
         let stop = match behavior {
-            Behavior::CloseAfter(k) => taken >= k,
+            Behavior::CloseAfter(k) | Behavior::SlowCloseAfter { k, .. } => taken >= k,
             Behavior::ResetAfterBytes(n) => read_bytes >= n,
             _ => false,
         };

@@ -3,7 +3,9 @@
 
 pub use crate::support::syslog_fake as fake;
 mod faults;
+mod pipeline;
 mod real_receiver;
+mod relp;
 pub mod rsyslogd;
 
 use std::collections::BTreeMap;

@@ -134,7 +134,7 @@ impl Drop for Rsyslog {
 
 const PROBE: &str = "<14>1 - - readiness-probe - - -";
 
-fn received(dir: &Path, input: &str) -> Vec<Vec<u8>> {
+pub fn received(dir: &Path, input: &str) -> Vec<Vec<u8>> {
     let text = std::fs::read_to_string(dir.join(format!("out/{input}.log"))).unwrap_or_default();
     // rsyslog may be writing the last line right now: complete lines only.
     let complete = &text[..text.rfind('\n').map_or(0, |i| i + 1)];
@@ -190,7 +190,7 @@ fn wait_udp(dir: &Path, port: u16, deadline: Instant) -> bool {
     false
 }
 
-fn rsyslogd() -> &'static str {
+pub fn rsyslogd() -> &'static str {
     if Path::new("/usr/sbin/rsyslogd").exists() {
         "/usr/sbin/rsyslogd"
     } else {
@@ -198,7 +198,7 @@ fn rsyslogd() -> &'static str {
     }
 }
 
-fn free_tcp_port() -> u16 {
+pub fn free_tcp_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()

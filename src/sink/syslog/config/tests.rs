@@ -81,3 +81,18 @@ fn sd_id_rules() {
         assert!(check_sd_id(bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn relp_has_its_own_framing_and_takes_tls() {
+    let c = parse("address = \"h:2514\"\nprotocol = \"relp\"").unwrap();
+    assert_eq!(c.protocol.as_str(), "relp");
+    assert!(c.check().is_empty(), "{:?}", c.check());
+    let c = parse("address = \"h:2514\"\nprotocol = \"relp\"\nframing = \"lf\"").unwrap();
+    assert_eq!(keys(&c), ["framing"]);
+    let c = parse("address = \"h:2514\"\nprotocol = \"relp\"\n[tls]\nverify = true").unwrap();
+    assert!(c.check().is_empty(), "{:?}", c.check());
+    let c = parse("address = \"h:514\"\nprotocol = \"tcp\"\n[tls]\nverify = true").unwrap();
+    assert_eq!(keys(&c), ["tls"]);
+    assert_eq!(parse("address = \"h:1\"").unwrap().settle_ms, 1000);
+    assert_eq!(parse("address = \"h:1\"").unwrap().resend_window_bytes, 0);
+}

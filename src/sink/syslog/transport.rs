@@ -1,15 +1,18 @@
 //! Connections to the receiver: TCP (keepalive, no Nagle), TLS over it
-//! through rustls, or a connected UDP socket.
+//! through rustls, RELP over either, or a connected UDP socket; and the
+//! backoff between reconnect attempts.
 //!
 //! Syslog receivers never write back, so a stream connection gets a
-//! reader task whose only job is to notice the receiver's end: EOF, a
-//! reset, or a TLS alert. The sender checks what it saw before and after
-//! each batch instead of learning it one write too late.
+//! watcher task that notices the receiver's end (EOF, a reset, or a TLS
+//! alert) as soon as it arrives, and while bytes are unacknowledged reads
+//! how far the receiver's TCP acknowledged them ([`super::settle`]).
 
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
 
+use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::{TcpStream, UdpSocket};
@@ -20,6 +23,8 @@ use tokio_rustls::TlsConnector;
 
 use super::classify::{self, ConnectError, PeerEnd};
 use super::config::{Protocol, SyslogConfig};
+use super::relp::RelpConn;
+use super::settle::{self, Counted, Progress, Ticket, Tracker};
 
 /// Opens connections as configured. Built once per sink.
 pub struct Connector {
@@ -32,10 +37,55 @@ pub struct Connector {
     keepalive: Option<Duration>,
 }
 
+/// Jittered exponential backoff between reconnect attempts (backon's
+/// sequence from `reconnect_backoff_min_ms` doubling to
+/// `reconnect_backoff_max_ms`), so a dead receiver is not hammered and
+/// bridges restarting together do not reconnect in lockstep.
+pub(crate) struct Backoff {
+    builder: ExponentialBuilder,
+    delays: ExponentialBackoff,
+    next: Option<Instant>,
+}
+
+impl Backoff {
+    pub fn new(min: Duration, max: Duration) -> Backoff {
+        let builder = ExponentialBuilder::default()
+            .with_min_delay(min)
+            .with_max_delay(max)
+            .without_max_times();
+        Backoff {
+            delays: builder.build(),
+            builder,
+            next: None,
+        }
+    }
+
+    /// Waits until the next attempt is allowed.
+    pub async fn wait(&self) {
+        if let Some(at) = self.next {
+            tokio::time::sleep_until(at).await;
+        }
+    }
+
+    /// The connection failed or broke: the next attempt waits longer.
+    /// "Equal jitter": a uniform draw from the upper half of the delay.
+    pub fn failed(&mut self) {
+        let full = self.delays.next().unwrap_or(Duration::ZERO);
+        let half = full / 2;
+        self.next = Some(Instant::now() + half + half.mul_f64(fastrand::f64()));
+    }
+
+    pub fn succeeded(&mut self) {
+        self.delays = self.builder.build();
+        self.next = None;
+    }
+}
+
 /// An open connection.
-pub enum Conn {
+pub(crate) enum Conn {
     Stream(Stream),
     Udp(UdpSocket),
+    Relp(RelpConn),
 }
 
 trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
@@ -45,9 +95,14 @@ impl Connector {
     /// Reads the TLS files; no network.
     pub fn new(config: &SyslogConfig) -> Result<Connector, String> {
         let (host, port) = config.host_port()?;
-        let tls = match config.protocol {
-            Protocol::Tls => {
-                let tls_config = config.tls.clone().unwrap_or_default();
+        let wants_tls = match config.protocol {
+            Protocol::Tls => true,
+            Protocol::Relp => config.tls.is_some(),
+            Protocol::Tcp | Protocol::Udp => false,
+        };
+        let tls = match wants_tls {
+            true => {
+                let tls_config = config.tls.as_deref().cloned().unwrap_or_default();
                 let client = tls_config
                     .client_config()
                     .map_err(|e| format!("tls: {e}"))?;
@@ -55,7 +110,7 @@ impl Connector {
                     .map_err(|e| format!("address: `{host}` cannot be verified by TLS: {e}"))?;
                 Some((TlsConnector::from(Arc::new(client)), name))
             }
-            Protocol::Tcp | Protocol::Udp => None,
+            false => None,
         };
         Ok(Connector {
             address: config.address.clone(),
@@ -71,7 +126,7 @@ impl Connector {
 
     /// Resolves the address again (so DNS changes are followed), then
     /// connects, within `connect_timeout_secs`.
-    pub async fn connect(&self) -> Result<Conn, ConnectError> {
+    pub(crate) async fn connect(&self) -> Result<Conn, ConnectError> {
         timeout(self.connect_timeout, self.open())
             .await
             .unwrap_or_else(|_| {
@@ -128,16 +183,32 @@ impl Connector {
                 .with_interval(Duration::from_secs(10).min(idle));
             let _ = socket2::SockRef::from(&tcp).set_tcp_keepalive(&ka);
         }
+        let fd = settle::raw_fd(&tcp);
+        let tracker = Arc::new(Tracker::default());
+        let tcp = Counted::new(tcp, &tracker);
+        let relp = self.protocol == Protocol::Relp;
         let Some((connector, name)) = &self.tls else {
-            return Ok(Conn::Stream(Stream::start(Box::new(tcp))));
+            if relp {
+                let c = RelpConn::open(Box::new(tcp), false, self.connect_timeout, &self.address)
+                    .await?;
+                return Ok(Conn::Relp(c));
+            }
+            return Ok(Conn::Stream(Stream::start(Box::new(tcp), fd, tracker)));
         };
         let started = Instant::now();
         let tls = connector
             .connect(name.clone(), tcp)
             .await
             .map_err(|e| classify::handshake(&e, &self.address))?;
+        if relp {
+            // The answer to `open` also proves the server kept our
+            // certificate (TLS 1.3 refuses it after the handshake).
+            let c =
+                RelpConn::open(Box::new(tls), true, self.connect_timeout, &self.address).await?;
+            return Ok(Conn::Relp(c));
+        }
         let tls13 = tls.get_ref().1.protocol_version() == Some(rustls::ProtocolVersion::TLSv1_3);
-        let mut stream = Stream::start(Box::new(tls));
+        let mut stream = Stream::start(Box::new(tls), fd, tracker);
         if tls13 {
             // A TLS 1.3 server checks our certificate (or its absence)
             // after our handshake is over, and answers with an alert a
@@ -155,32 +226,48 @@ impl Connector {
     }
 }
 
-/// A TCP or TLS connection with its peer-watching reader.
+/// A TCP or TLS connection with its watcher task.
 pub struct Stream {
     writer: WriteHalf<Box<dyn Io>>,
-    peer: watch::Receiver<Option<PeerEnd>>,
+    peer: watch::Receiver<Progress>,
+    tracker: Arc<Tracker>,
     reader: JoinHandle<()>,
 }
 
 impl Stream {
-    fn start(io: Box<dyn Io>) -> Stream {
+    fn start(io: Box<dyn Io>, fd: Option<i32>, tracker: Arc<Tracker>) -> Stream {
         let (r, w) = tokio::io::split(io);
-        let (tx, rx) = watch::channel(None);
+        let (tx, rx) = watch::channel(Progress::default());
         Stream {
             writer: w,
             peer: rx,
-            reader: tokio::spawn(watch_peer(r, tx)),
+            reader: tokio::spawn(watch_peer(r, fd, tracker.clone(), tx)),
+            tracker,
         }
     }
 
     /// How the receiver ended the connection, if it has.
     pub fn peer_end(&self) -> Option<PeerEnd> {
-        self.peer.borrow().clone()
+        self.peer.borrow().end.clone()
+    }
+
+    /// A batch waited too long for the receiver's acknowledgement.
+    pub fn doomed(&self) -> bool {
+        self.tracker.doomed.load(Relaxed)
+    }
+
+    /// What the last batch written waits for to count as delivered.
+    pub(crate) fn ticket(&self) -> Ticket {
+        Ticket {
+            progress: self.peer.clone(),
+            tracker: self.tracker.clone(),
+            end: self.tracker.written(),
+        }
     }
 
     async fn settle(&mut self, wait: Duration) -> Result<(), ConnectError> {
-        let ended = timeout(wait, self.peer.wait_for(Option::is_some)).await;
-        match ended.ok().and_then(|r| r.ok()).and_then(|v| v.clone()) {
+        let ended = timeout(wait, self.peer.wait_for(|p| p.end.is_some())).await;
+        match ended.ok().and_then(|r| r.ok()).and_then(|v| v.end.clone()) {
             None => Ok(()),
             Some(PeerEnd::Refused(m)) => Err(ConnectError::Misconfigured(m)),
             Some(PeerEnd::Clean) => Err(ConnectError::Misconfigured(
@@ -199,7 +286,10 @@ impl Stream {
         })
         .await
         {
-            Ok(r) => r,
+            Ok(r) => {
+                self.tracker.wake.notify_one();
+                r
+            }
             Err(_) => Err(std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
                 format!("the receiver has not taken the data for {limit:?} (stalled)"),
@@ -223,12 +313,13 @@ impl Stream {
         }
         let writer = &mut self.writer;
         let peer = &mut self.peer;
+        self.tracker.fin_sent.store(true, Relaxed);
         let ended = timeout(limit, async {
             if let Err(e) = writer.shutdown().await {
                 return PeerEnd::Broken(e.to_string());
             }
-            match peer.wait_for(Option::is_some).await {
-                Ok(v) => v.clone().unwrap_or(PeerEnd::Clean),
+            match peer.wait_for(|p| p.end.is_some()).await {
+                Ok(v) => v.end.clone().unwrap_or(PeerEnd::Clean),
                 Err(_) => PeerEnd::Broken("connection watcher stopped".to_owned()),
             }
         })
@@ -247,15 +338,58 @@ impl Drop for Stream {
     }
 }
 
-async fn watch_peer(mut r: ReadHalf<Box<dyn Io>>, tx: watch::Sender<Option<PeerEnd>>) {
+/// Watches one connection: the receiver's end, and while bytes are
+/// unacknowledged, the send queue every [`settle::POLL`]. Holding the read
+/// half keeps the socket (and so `fd`) open.
+async fn watch_peer(
+    mut r: ReadHalf<Box<dyn Io>>,
+    fd: Option<i32>,
+    tracker: Arc<Tracker>,
+    tx: watch::Sender<Progress>,
+) {
     let mut buf = [0u8; 4096];
     let end = loop {
-        match r.read(&mut buf).await {
-            Ok(0) => break PeerEnd::Clean,
-            // Syslog receivers send nothing; whatever comes is ignored.
-            Ok(_) => continue,
-            Err(e) => break classify::peer_read_error(&e),
+        let behind = tracker.written() > tx.borrow().acked;
+        tokio::select! {
+            read = r.read(&mut buf) => match read {
+                Ok(0) => break PeerEnd::Clean,
+                // Syslog receivers send nothing; whatever comes is ignored.
+                Ok(_) => continue,
+                Err(e) => break classify::peer_read_error(&e),
+            },
+            _ = tokio::time::sleep(settle::POLL), if behind => {
+                settle::poll_acked(&tracker, fd, &tx);
+            }
+            _ = tracker.wake.notified(), if !behind => {}
         }
     };
-    let _ = tx.send(Some(end));
+    let confirmed = end == PeerEnd::Clean && tracker.fin_sent.load(Relaxed);
+    tx.send_modify(|p| {
+        p.end = Some(end);
+        p.confirmed = confirmed;
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn backoff_doubles_with_jitter_up_to_the_cap() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_millis(1000));
+        for full in [100, 200, 400, 800, 1000, 1000] {
+            let before = Instant::now();
+            b.failed();
+            let d = b.next.unwrap() - before;
+            let full = Duration::from_millis(full);
+            assert!(
+                d >= full / 2 && d <= full + Duration::from_millis(5),
+                "{d:?} vs {full:?}"
+            );
+        }
+        b.succeeded();
+        assert!(b.next.is_none());
+        b.failed();
+        assert!(b.next.unwrap() - Instant::now() <= Duration::from_millis(100));
+    }
 }

@@ -4,14 +4,17 @@
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use bytes::Bytes;
+use tokio::sync::oneshot;
 
-use super::backoff::Backoff;
 use super::classify::PeerEnd;
 use super::config::Protocol;
-use super::conn::{Conn, Connector};
+use super::relp::Rsp;
+use super::settle::Ticket;
+use super::transport::{Backoff, Conn, Connector};
 use super::window::Window;
 use crate::sink::Outcome;
 
@@ -22,8 +25,12 @@ pub struct Link {
     pub protocol: Protocol,
     pub connector: Connector,
     pub write_timeout: Duration,
+    /// How long an acknowledged batch must stay without a close to settle.
+    pub settle: Duration,
     /// The most [`Session::close`] may take (one reconnect and two writes).
     pub close_budget: Duration,
+    /// Settled messages written again after a reconnect.
+    pub window: Mutex<Window>,
     pub stats: Stats,
 }
 
@@ -41,13 +48,39 @@ pub struct Stats {
     /// Current resend window.
     pub window_messages: AtomicU64,
     pub window_bytes: AtomicU64,
+    /// Messages written but reported ambiguous because the connection
+    /// ended (or stalled) before they settled: the pipeline resends them.
+    pub unsettled_messages: AtomicU64,
 }
 
-/// The first `delivered` frames are done; the rest get `failure`.
-#[derive(Debug, PartialEq, Eq)]
+impl Link {
+    /// Settled frames join the resend window.
+    pub fn settled(&self, batch: &Bytes, frames: &[Range<usize>]) {
+        let mut w = self.window.lock().expect("window lock");
+        for r in frames {
+            w.push(batch.slice(r.clone()));
+        }
+        self.publish(&w);
+    }
+
+    fn publish(&self, w: &Window) {
+        self.stats.window_messages.store(w.len() as u64, Relaxed);
+        self.stats.window_bytes.store(w.bytes() as u64, Relaxed);
+    }
+
+    fn window(&self) -> std::sync::MutexGuard<'_, Window> {
+        self.window.lock().expect("window lock")
+    }
+}
+
+/// The first `delivered` frames are done (once `ticket`, if any, says
+/// they settled); the rest get `failure`.
 pub struct Delivery {
     pub delivered: usize,
     pub failure: Option<Outcome>,
+    pub(crate) ticket: Option<Ticket>,
+    /// RELP: the receiver's answer to each delivered frame.
+    pub(crate) answers: Option<Vec<oneshot::Receiver<Rsp>>>,
 }
 
 impl Delivery {
@@ -55,21 +88,30 @@ impl Delivery {
         Delivery {
             delivered: 0,
             failure: Some(failure),
+            ticket: None,
+            answers: None,
+        }
+    }
+
+    fn all(n: usize) -> Delivery {
+        Delivery {
+            delivered: n,
+            failure: None,
+            ticket: None,
+            answers: None,
         }
     }
 }
 
 pub struct Session {
     conn: Option<Conn>,
-    window: Window,
     backoff: Backoff,
 }
 
 impl Session {
-    pub fn new(window_bytes: usize, backoff: Backoff) -> Session {
+    pub fn new(backoff: Backoff) -> Session {
         Session {
             conn: None,
-            window: Window::new(window_bytes),
             backoff,
         }
     }
@@ -81,21 +123,61 @@ impl Session {
         batch: &Bytes,
         frames: &[Range<usize>],
     ) -> Delivery {
-        let d = match link.protocol {
+        match link.protocol {
             Protocol::Udp => self.deliver_datagrams(link, batch, frames).await,
             Protocol::Tcp | Protocol::Tls => self.deliver_stream(link, batch, frames).await,
-        };
-        self.publish(link);
-        d
+            Protocol::Relp => self.deliver_relp(link, batch, frames).await,
+        }
     }
 
-    fn publish(&self, link: &Link) {
-        link.stats
-            .window_messages
-            .store(self.window.len() as u64, Relaxed);
-        link.stats
-            .window_bytes
-            .store(self.window.bytes() as u64, Relaxed);
+    /// Writes one RELP `syslog` command per frame; the answers come later.
+    async fn deliver_relp(
+        &mut self,
+        link: &Link,
+        batch: &Bytes,
+        frames: &[Range<usize>],
+    ) -> Delivery {
+        if let Some(Conn::Relp(c)) = &self.conn {
+            if let Some(why) = c.ended() {
+                tracing::warn!(message = "RELP connection ended; reconnecting.", sink = %link.sink, reason = %why);
+                self.drop_connection();
+            }
+        }
+        if self.conn.is_none() {
+            self.backoff.wait().await;
+            match link.connector.connect().await {
+                Ok(c) => {
+                    link.stats.connects.fetch_add(1, Relaxed);
+                    self.conn = Some(c);
+                }
+                Err(e) => {
+                    self.backoff.failed();
+                    tracing::warn!(message = "Cannot connect to the RELP receiver.", sink = %link.sink, error = %e);
+                    return Delivery::none(e.outcome());
+                }
+            }
+        }
+        let Some(Conn::Relp(c)) = &mut self.conn else {
+            unreachable!("RELP opens RELP connections");
+        };
+        let messages: Vec<&[u8]> = frames.iter().map(|r| &batch[r.clone()]).collect();
+        match c.send(&messages, link.write_timeout).await {
+            Ok(answers) => {
+                self.backoff.succeeded();
+                Delivery {
+                    answers: Some(answers),
+                    ..Delivery::all(frames.len())
+                }
+            }
+            Err(e) => {
+                tracing::warn!(message = "Writing to the RELP receiver failed; the connection is recycled.", sink = %link.sink, error = %e);
+                self.drop_connection();
+                Delivery::none(Outcome::Ambiguous(format!(
+                    "writing to {} failed: {e}; part of the batch may have arrived",
+                    link.address
+                )))
+            }
+        }
     }
 
     async fn deliver_stream(
@@ -107,6 +189,9 @@ impl Session {
         if let Some(Conn::Stream(s)) = &self.conn {
             if let Some(end) = s.peer_end() {
                 tracing::warn!(message = "Syslog receiver ended the connection; reconnecting.", sink = %link.sink, end = ?end);
+                self.drop_connection();
+            } else if s.doomed() {
+                tracing::warn!(message = "Syslog receiver stopped acknowledging; reconnecting.", sink = %link.sink);
                 self.drop_connection();
             }
         }
@@ -139,12 +224,9 @@ impl Session {
             return Delivery::none(failure);
         }
         self.backoff.succeeded();
-        for r in frames {
-            self.window.push(batch.slice(r.clone()));
-        }
         Delivery {
-            delivered: frames.len(),
-            failure: None,
+            ticket: Some(stream.ticket()),
+            ..Delivery::all(frames.len())
         }
     }
 
@@ -163,12 +245,13 @@ impl Session {
         let Conn::Stream(mut stream) = conn else {
             unreachable!("a stream protocol opens streams");
         };
-        if !self.window.is_empty() {
-            let (n, bytes) = (self.window.len(), self.window.bytes());
-            if let Err(e) = stream
-                .write(&self.window.concat(), link.write_timeout)
-                .await
-            {
+        let (resend, n) = {
+            let w = link.window();
+            (w.concat(), w.len())
+        };
+        if n > 0 {
+            let bytes = resend.len();
+            if let Err(e) = stream.write(&resend, link.write_timeout).await {
                 self.backoff.failed();
                 return Err(Outcome::Retryable(format!(
                     "resending {n} unconfirmed messages to {} failed: {e}",
@@ -219,14 +302,13 @@ impl Session {
                         "sending to {} failed: {e}",
                         link.address
                     ))),
+                    ticket: None,
+                    answers: None,
                 };
             }
         }
         self.backoff.succeeded();
-        Delivery {
-            delivered: frames.len(),
-            failure: None,
-        }
+        Delivery::all(frames.len())
     }
 
     fn drop_connection(&mut self) {
@@ -240,13 +322,13 @@ impl Session {
     /// way. Returns how many messages remain unconfirmed.
     pub async fn close(&mut self, link: &Link) -> usize {
         let left = self.close_confirmed(link).await;
-        self.publish(link);
+        link.publish(&link.window());
         left
     }
 
     /// Messages not confirmed by the receiver (the window).
-    pub fn unconfirmed(&self) -> usize {
-        self.window.len()
+    pub fn unconfirmed(&self, link: &Link) -> usize {
+        link.window().len()
     }
 
     async fn close_confirmed(&mut self, link: &Link) -> usize {
@@ -254,19 +336,26 @@ impl Session {
             let end = match self.conn.take() {
                 Some(Conn::Stream(mut s)) => Some(s.close(link.write_timeout).await),
                 Some(Conn::Udp(_)) => return 0,
+                Some(Conn::Relp(mut c)) => {
+                    // Every message was answered or handed back already.
+                    if let Err(e) = c.close(link.write_timeout).await {
+                        tracing::debug!(message = "RELP close not answered.", sink = %link.sink, error = %e);
+                    }
+                    return 0;
+                }
                 None => None,
             };
             if end == Some(PeerEnd::Clean) {
-                self.window.clear();
+                link.window().clear();
                 return 0;
             }
-            if self.window.is_empty() || attempt == 1 {
+            if link.window().is_empty() || attempt == 1 {
                 break;
             }
             if self.reconnect(link).await.is_err() {
                 break;
             }
         }
-        self.window.len()
+        link.window().len()
     }
 }

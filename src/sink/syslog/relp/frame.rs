@@ -1,0 +1,201 @@
+//! RELP framing (librelp `doc/relp.md`):
+//! `TXNR SP COMMAND SP DATALEN [SP DATA] LF`, TXNR 1–999,999,999 (0 is
+//! reserved for server hints such as `serverclose`), COMMAND 1–32
+//! letters, DATALEN the octets of DATA (no SP and no DATA when 0).
+//! A `rsp` carries `CODE [SP HUMAN-TEXT] [LF CMDDATA]`; 200 is OK.
+
+/// The largest TXNR; the next one is 1.
+pub(crate) const MAX_TXNR: u32 = 999_999_999;
+/// DATALEN above this is a framing error (rsyslog's maxDataSize is far
+/// below it; it only bounds what a broken peer can make us buffer).
+const MAX_DATALEN: usize = 64 << 20;
+
+/// Appends one command frame.
+pub(crate) fn command(out: &mut Vec<u8>, txnr: u32, command: &str, data: &[u8]) {
+    let mut n = itoa::Buffer::new();
+    out.extend_from_slice(n.format(txnr).as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(command.as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(n.format(data.len()).as_bytes());
+    if !data.is_empty() {
+        out.push(b' ');
+        out.extend_from_slice(data);
+    }
+    out.push(b'\n');
+}
+
+/// The TXNR after `t`.
+pub(crate) fn next_txnr(t: u32) -> u32 {
+    if t >= MAX_TXNR {
+        1
+    } else {
+        t + 1
+    }
+}
+
+/// One frame received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Frame {
+    pub txnr: u32,
+    pub command: String,
+    pub data: Vec<u8>,
+}
+
+impl Frame {
+    /// A `rsp`'s status code and the rest of its data.
+    pub fn rsp(&self) -> Option<(u16, &[u8])> {
+        let code = self.data.get(..3)?;
+        let code: u16 = std::str::from_utf8(code).ok()?.parse().ok()?;
+        Some((code, self.data.get(3..).unwrap_or_default()))
+    }
+}
+
+/// Takes one frame off the front of `buf`: `Ok(None)` when incomplete,
+/// `Err` when `buf` does not start with a frame (close the connection).
+pub(crate) fn parse(buf: &mut Vec<u8>) -> Result<Option<Frame>, String> {
+    let Some((txnr, at)) = number(buf, 0, 9)? else {
+        return Ok(None);
+    };
+    if buf[at] != b' ' {
+        return Err("RELP frame: no space after TXNR".to_owned());
+    }
+    let at = at + 1;
+    let Some(sp) = buf[at..].iter().position(|&b| b == b' ') else {
+        return if buf.len() - at > 32 {
+            Err("RELP command longer than 32 letters".to_owned())
+        } else {
+            Ok(None)
+        };
+    };
+    let command = &buf[at..at + sp];
+    if command.is_empty() || command.len() > 32 || !command.iter().all(u8::is_ascii_alphabetic) {
+        return Err(format!(
+            "bad RELP command {:?}",
+            String::from_utf8_lossy(command)
+        ));
+    }
+    let command = String::from_utf8_lossy(command).into_owned();
+    let Some((len, at)) = number(buf, at + sp + 1, 9)? else {
+        return Ok(None);
+    };
+    let len = len as usize;
+    if len > MAX_DATALEN {
+        return Err(format!("RELP DATALEN {len} too large"));
+    }
+    // DATA follows a space; without DATA the LF may follow at once.
+    let at = match buf[at] {
+        b' ' => at + 1,
+        _ if len == 0 => at,
+        _ => return Err("RELP frame: no space before DATA".to_owned()),
+    };
+    let Some(&trailer) = buf.get(at + len) else {
+        return Ok(None);
+    };
+    if trailer != b'\n' {
+        return Err("RELP frame does not end with LF".to_owned());
+    }
+    let data = buf[at..at + len].to_vec();
+    buf.drain(..at + len + 1);
+    Ok(Some(Frame {
+        txnr,
+        command,
+        data,
+    }))
+}
+
+/// Digits at `buf[from..]` up to a space or LF: `(value, index of the
+/// delimiter)`.
+fn number(buf: &[u8], from: usize, max_digits: usize) -> Result<Option<(u32, usize)>, String> {
+    let rest = buf.get(from..).unwrap_or_default();
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits > max_digits || (digits == 0 && !rest.is_empty()) {
+        return Err("RELP frame: bad number".to_owned());
+    }
+    let Some(&delim) = rest.get(digits) else {
+        return Ok(None);
+    };
+    let value: u32 = std::str::from_utf8(&rest[..digits])
+        .expect("digits")
+        .parse()
+        .expect("at most 9 digits");
+    match delim {
+        b' ' | b'\n' => Ok(Some((value, from + digits))),
+        _ => Err("RELP frame: bad delimiter after a number".to_owned()),
+    }
+}
+
+/// The offers of an `open` (LF-separated `name[=value]`), as pairs.
+pub(crate) fn offers(data: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(data)
+        .split('\n')
+        .filter(|l| !l.is_empty())
+        .map(|l| match l.split_once('=') {
+            Some((k, v)) => (k.to_owned(), v.to_owned()),
+            None => (l.to_owned(), String::new()),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_and_responses_round_trip() {
+        let mut out = Vec::new();
+        command(&mut out, 7, "syslog", b"<14>1 - - - - - - hi");
+        command(&mut out, 8, "close", b"");
+        assert_eq!(out, b"7 syslog 20 <14>1 - - - - - - hi\n8 close 0\n");
+
+        let mut buf = b"1 rsp 6 200 OK\n3 rsp 0\n0 serverclose 0\n2 rsp 1".to_vec();
+        let f = parse(&mut buf).unwrap().unwrap();
+        assert_eq!((f.txnr, f.command.as_str()), (1, "rsp"));
+        assert_eq!(f.rsp(), Some((200, &b" OK"[..])));
+        // rsyslog answers `close` with an empty rsp.
+        let f = parse(&mut buf).unwrap().unwrap();
+        assert_eq!((f.txnr, f.command.as_str(), f.rsp()), (3, "rsp", None));
+        let f = parse(&mut buf).unwrap().unwrap();
+        assert_eq!(
+            (f.txnr, f.command.as_str(), f.data.len()),
+            (0, "serverclose", 0)
+        );
+        assert_eq!(parse(&mut buf), Ok(None), "incomplete");
+        buf.extend_from_slice(b"0 500 not ok\n");
+        let f = parse(&mut buf).unwrap().unwrap();
+        assert_eq!((f.txnr, f.rsp()), (2, Some((500, &b" not ok"[..]))));
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn framing_errors_are_errors_and_partial_frames_wait() {
+        for bad in [
+            &b"x rsp 0\n"[..],
+            b"1 rs!p 0\n",
+            b"1 rsp 3 abcd\n",
+            b"1234567890 rsp 0\n",
+        ] {
+            assert!(
+                parse(&mut bad.to_vec()).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+        let whole = b"12 rsp 14 200 OK\nrelp_ve\n".to_vec();
+        for cut in 0..whole.len() {
+            assert_eq!(parse(&mut whole[..cut].to_vec()), Ok(None), "cut at {cut}");
+        }
+        let f = parse(&mut whole.clone()).unwrap().unwrap();
+        assert_eq!(f.rsp(), Some((200, &b" OK\nrelp_ve"[..])));
+        assert_eq!(next_txnr(MAX_TXNR), 1);
+        assert_eq!(
+            offers(b"relp_version=0\nrelp_software=librelp,1.11\ncommands=syslog"),
+            [
+                ("relp_version", "0"),
+                ("relp_software", "librelp,1.11"),
+                ("commands", "syslog")
+            ]
+            .map(|(a, b)| (a.to_owned(), b.to_owned()))
+        );
+    }
+}

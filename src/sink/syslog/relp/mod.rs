@@ -1,0 +1,304 @@
+//! A RELP client connection (rsyslog's omrelp/imrelp protocol): `open`
+//! with offers, `syslog` commands numbered by TXNR, one `rsp` per command
+//! read by a reader task, at most [`WINDOW`] commands unanswered, `close`,
+//! and the server's `serverclose` hint. A message counts as delivered only
+//! when its `rsp 200` arrived; a connection that ends first leaves its
+//! unanswered messages to be resent by the pipeline (ambiguous).
+
+mod frame;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::sync::{oneshot, watch, OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinHandle;
+use tokio::time::{timeout, timeout_at, Instant};
+
+use super::classify::{self, ConnectError, PeerEnd};
+
+/// Commands sent but not yet answered, per connection. librelp's client
+/// default is 128; more keeps a fast receiver busy across a round trip.
+pub(crate) const WINDOW: usize = 1024;
+
+/// What `open` offers: protocol version 0 (what librelp speaks) and the
+/// one command we use.
+const OFFERS: &str = concat!(
+    "relp_version=0\nrelp_software=siem-bridge,",
+    env!("CARGO_PKG_VERSION"),
+    ",https://github.com/siem-bridge\ncommands=syslog"
+);
+
+/// A byte stream RELP runs over (TCP, or TLS over TCP).
+pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
+
+/// The receiver's answer to one command: `Ok` for 200, else its text.
+pub(crate) type Rsp = Result<(), String>;
+
+struct Pending {
+    tx: oneshot::Sender<Rsp>,
+    _slot: Option<OwnedSemaphorePermit>,
+}
+
+type PendingMap = Arc<Mutex<HashMap<u32, Pending>>>;
+
+pub(crate) struct RelpConn {
+    writer: WriteHalf<Box<dyn Io>>,
+    next: u32,
+    pending: PendingMap,
+    window: Arc<Semaphore>,
+    ended: watch::Receiver<Option<String>>,
+    reader: JoinHandle<()>,
+}
+
+impl RelpConn {
+    /// Sends `open` and checks the answer within `limit`.
+    /// Over TLS, a receiver closing before it answers most likely refused
+    /// our certificate (or its absence): a configuration error.
+    pub async fn open(
+        mut io: Box<dyn Io>,
+        tls: bool,
+        limit: Duration,
+        address: &str,
+    ) -> Result<RelpConn, ConnectError> {
+        let mut out = Vec::new();
+        frame::command(&mut out, 1, "open", OFFERS.as_bytes());
+        let mut buf = Vec::new();
+        let answer = timeout(limit, async {
+            io.write_all(&out).await?;
+            io.flush().await?;
+            loop {
+                match frame::parse(&mut buf) {
+                    Ok(Some(f)) => return Ok(f),
+                    Ok(None) => {}
+                    Err(e) => return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e)),
+                }
+                if io.read_buf(&mut buf).await? == 0 {
+                    return Err(std::io::ErrorKind::UnexpectedEof.into());
+                }
+            }
+        })
+        .await
+        .map_err(|_| {
+            ConnectError::Retryable(format!(
+                "{address} did not answer the RELP open within {limit:?}"
+            ))
+        })?;
+        let f = answer.map_err(|e| match classify::peer_read_error(&e) {
+            PeerEnd::Refused(m) => ConnectError::Misconfigured(m),
+            PeerEnd::Clean if tls => ConnectError::Misconfigured(format!(
+                "{address} closed the TLS connection before answering the RELP open; it may require a client certificate (tls.cert_file, tls.key_file) or refuse ours"
+            )),
+            _ if e.kind() == std::io::ErrorKind::InvalidData => ConnectError::Misconfigured(
+                format!("{address} does not speak RELP ({e}); is this an imrelp port?"),
+            ),
+            _ => ConnectError::Retryable(format!("RELP open with {address}: {e}")),
+        })?;
+        check_open(&f, address)?;
+        let (r, writer) = tokio::io::split(io);
+        let pending: PendingMap = Arc::default();
+        let (tx, ended) = watch::channel(None);
+        Ok(RelpConn {
+            writer,
+            next: 2,
+            reader: tokio::spawn(read_rsps(r, buf, pending.clone(), tx)),
+            pending,
+            window: Arc::new(Semaphore::new(WINDOW)),
+            ended,
+        })
+    }
+
+    /// Why the connection ended, once it has (the reader saw EOF, an
+    /// error, a framing error or `serverclose`).
+    pub fn ended(&self) -> Option<String> {
+        self.ended.borrow().clone()
+    }
+
+    /// Writes one `syslog` command per message within `limit` (waiting
+    /// for window slots as answers come in); one answer receiver each.
+    pub async fn send(
+        &mut self,
+        messages: &[&[u8]],
+        limit: Duration,
+    ) -> std::io::Result<Vec<oneshot::Receiver<Rsp>>> {
+        let deadline = Instant::now() + limit;
+        let mut out = Vec::new();
+        let mut answers = Vec::with_capacity(messages.len());
+        for m in messages {
+            let slot = match self.window.clone().try_acquire_owned() {
+                Ok(s) => s,
+                Err(_) => {
+                    self.write(&out, deadline).await?;
+                    out.clear();
+                    timeout_at(deadline, self.window.clone().acquire_owned())
+                        .await
+                        .map_err(|_| stalled(limit))?
+                        .expect("the window is never closed")
+                }
+            };
+            if let Some(why) = self.ended() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionAborted,
+                    why,
+                ));
+            }
+            answers.push(self.register(Some(slot)));
+            frame::command(&mut out, self.next_txnr(), "syslog", m);
+        }
+        self.write(&out, deadline).await?;
+        Ok(answers)
+    }
+
+    /// `close`, and its answer, then FIN. The answer comes after the
+    /// answers to every earlier command (they are sent in order).
+    pub async fn close(&mut self, limit: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + limit;
+        let answer = self.register(None);
+        let mut out = Vec::new();
+        frame::command(&mut out, self.next_txnr(), "close", b"");
+        self.write(&out, deadline)
+            .await
+            .map_err(|e| e.to_string())?;
+        let r = timeout_at(deadline, answer).await;
+        let _ = self.writer.shutdown().await;
+        match r {
+            // rsyslog answers `close` with an empty rsp: any answer will do.
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(_)) => Err(self
+                .ended()
+                .unwrap_or_else(|| "connection ended".to_owned())),
+            Err(_) => Err(format!("no answer to RELP close within {limit:?}")),
+        }
+    }
+
+    fn next_txnr(&mut self) -> u32 {
+        let t = self.next;
+        self.next = frame::next_txnr(t);
+        t
+    }
+
+    /// Registers the answer to the command about to get TXNR `self.next`.
+    fn register(&mut self, slot: Option<OwnedSemaphorePermit>) -> oneshot::Receiver<Rsp> {
+        let (tx, rx) = oneshot::channel();
+        let p = Pending { tx, _slot: slot };
+        self.pending
+            .lock()
+            .expect("pending lock")
+            .insert(self.next, p);
+        rx
+    }
+
+    async fn write(&mut self, buf: &[u8], deadline: Instant) -> std::io::Result<()> {
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let w = &mut self.writer;
+        let limit = deadline.saturating_duration_since(Instant::now());
+        match timeout_at(deadline, async {
+            w.write_all(buf).await?;
+            w.flush().await
+        })
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(stalled(limit)),
+        }
+    }
+}
+
+impl Drop for RelpConn {
+    fn drop(&mut self) {
+        self.reader.abort();
+        // Unanswered commands: their receivers see the sender dropped.
+        self.pending.lock().expect("pending lock").clear();
+    }
+}
+
+fn stalled(limit: Duration) -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!("the RELP receiver has not taken the data within {limit:?} (stalled)"),
+    )
+}
+
+/// The answer to `open` must be `rsp 200` with a `relp_version` offer and
+/// `syslog` among its commands.
+fn check_open(f: &frame::Frame, address: &str) -> Result<(), ConnectError> {
+    let refused = |why: String| {
+        Err(ConnectError::Misconfigured(format!(
+            "RELP open with {address}: {why}"
+        )))
+    };
+    if f.txnr != 1 || f.command != "rsp" {
+        return refused(format!(
+            "expected the answer to open, got {} {}",
+            f.txnr, f.command
+        ));
+    }
+    match f.rsp() {
+        Some((200, rest)) => {
+            let offers = rest.splitn(2, |&b| b == b'\n').nth(1).unwrap_or_default();
+            let offers = frame::offers(offers);
+            let has = |k: &str| offers.iter().any(|(name, _)| name == k);
+            let syslog = offers
+                .iter()
+                .any(|(k, v)| k == "commands" && v.split(',').any(|c| c == "syslog"));
+            if !has("relp_version") {
+                return refused("no relp_version offer in the answer".to_owned());
+            }
+            if !syslog {
+                return refused("the receiver does not accept the syslog command".to_owned());
+            }
+            Ok(())
+        }
+        Some((code, rest)) => refused(format!(
+            "refused with {code}{}",
+            String::from_utf8_lossy(rest)
+        )),
+        None => refused("malformed answer".to_owned()),
+    }
+}
+
+/// Matches answers to commands until the connection ends; then every
+/// unanswered command's receiver sees its sender dropped.
+async fn read_rsps(
+    mut r: ReadHalf<Box<dyn Io>>,
+    mut buf: Vec<u8>,
+    pending: PendingMap,
+    ended: watch::Sender<Option<String>>,
+) {
+    let why = 'conn: loop {
+        loop {
+            match frame::parse(&mut buf) {
+                Ok(Some(f)) if f.command == "rsp" => {
+                    let answer = match f.rsp() {
+                        Some((200, _)) => Ok(()),
+                        Some((code, text)) => {
+                            Err(format!("{code}{}", String::from_utf8_lossy(text)))
+                        }
+                        None => Err("malformed rsp".to_owned()),
+                    };
+                    let p = pending.lock().expect("pending lock").remove(&f.txnr);
+                    if let Some(p) = p {
+                        let _ = p.tx.send(answer);
+                    }
+                }
+                Ok(Some(f)) if f.txnr == 0 && f.command == "serverclose" => {
+                    break 'conn "the receiver is closing the connection (serverclose)".to_owned();
+                }
+                Ok(Some(_)) => {} // other hints: ignored
+                Ok(None) => break,
+                Err(e) => break 'conn e,
+            }
+        }
+        match r.read_buf(&mut buf).await {
+            Ok(0) => break "the receiver closed the connection".to_owned(),
+            Ok(_) => {}
+            Err(e) => break format!("{:?}", classify::peer_read_error(&e)),
+        }
+    };
+    pending.lock().expect("pending lock").clear();
+    let _ = ended.send(Some(why));
+}
