@@ -97,6 +97,7 @@ fn main() {
             siem_bridge::cmd::demo::demo_policy()
         },
         observability: siem_bridge::observe::ObservabilityConfig::disabled(),
+        detect: None,
     };
     let handle: Arc<Mutex<Option<Handle>>> = Arc::default();
     let h = handle.clone();

@@ -40,7 +40,7 @@ fn repeat(events: &[Arc<Event>], n: usize) -> Vec<Arc<Event>> {
 
 fn sink(body: &str) -> SyslogSink {
     let c: SyslogConfig = toml::from_str(&format!("hostname = \"bench\"\n{body}")).unwrap();
-    SyslogSink::new("bench".into(), &c).unwrap()
+    SyslogSink::new(&c, "bench".into()).unwrap()
 }
 
 fn encode_bench(events: &[Arc<Event>], scale: usize) {

@@ -31,9 +31,6 @@ fn main() -> ExitCode {
                 || err
                     .downcast_ref::<cmd::watch::WatchError>()
                     .is_some_and(cmd::watch::WatchError::is_usage)
-                || err
-                    .downcast_ref::<cmd::detect::DetectError>()
-                    .is_some_and(cmd::detect::DetectError::is_usage)
             {
                 ExitCode::from(2)
             } else {
@@ -76,7 +73,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             format,
             file,
         } => cmd::inspect::command(config.as_deref(), no_filter, format, &file),
-        Command::Detect { config, files } => Ok(cmd::detect::command(config.as_deref(), &files)?),
+        Command::Detect { config, files } => cmd::detect::command(config.as_deref(), &files),
         Command::Watch(args) => runtime()?.block_on(cmd::watch::command(&args)),
         Command::EsTemplate {
             ecs,

@@ -5,7 +5,9 @@
 //! cycle.
 
 use crate::event::DEFAULT_MAX_RECORD_BYTES;
-use crate::event::{enrich, render, validate, Disposition, Event, KafkaCoords};
+use crate::event::{
+    enrich, render, validate, DeadLetterReason, Disposition, Enrichment, Event, KafkaCoords,
+};
 use crate::policy::Policy;
 
 /// Validates, enriches, filters and renders records. Cheap to share.
@@ -35,6 +37,23 @@ impl Processor {
         }
     }
 
+    /// Validates and enriches one record value, with this policy's
+    /// severity; no filter, no rendering (detection reads only this). The
+    /// `&str` is the validated record.
+    #[inline]
+    pub fn enrich<'r>(
+        &self,
+        raw: &'r [u8],
+        kafka: Option<&KafkaCoords>,
+        ingest_nanos: i64,
+    ) -> Result<(&'r str, Enrichment), DeadLetterReason> {
+        let (text, env) = validate::parse(raw, self.max_record_bytes)?;
+        let enrichment = enrich::enrich(&env, kafka, ingest_nanos, |e| {
+            self.policy.severity.classify(e)
+        });
+        Ok((text, enrichment))
+    }
+
     /// Decides what happens to one record value.
     pub fn process(
         &self,
@@ -42,13 +61,10 @@ impl Processor {
         kafka: Option<&KafkaCoords>,
         ingest_nanos: i64,
     ) -> Disposition {
-        let (text, env) = match validate::parse(raw, self.max_record_bytes) {
+        let (text, enrichment) = match self.enrich(raw, kafka, ingest_nanos) {
             Ok(v) => v,
             Err(reason) => return Disposition::DeadLetter(reason),
         };
-        let enrichment = enrich::enrich(&env, kafka, ingest_nanos, |e| {
-            self.policy.severity.classify(e)
-        });
         if self.filtering {
             if let Some(rule) = self.policy.filter.drop_rule(&enrichment) {
                 return Disposition::Drop {

@@ -10,41 +10,29 @@ use std::io::{self, BufRead, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use serde::Deserialize;
 use thiserror::Error;
 
-use crate::detect::{Alert, DetectConfig, Detector, Emit};
-use crate::event::{enrich, now_nanos, validate, DEFAULT_MAX_RECORD_BYTES};
-use crate::policy::SeverityPolicy;
+use crate::config;
+use crate::detect::{Alert, Detector, Emit};
+use crate::event::now_nanos;
+use crate::process::Processor;
 
-/// What can stop `detect`.
+/// What can stop `detect` once its rules are loaded (a bad `[detect]` is
+/// a [`config::ConfigError`], exit 2).
 #[derive(Debug, Error)]
 pub enum DetectError {
     /// The input could not be opened or read: check the path.
     #[error("cannot read {path}: {source}")]
     Input { path: String, source: io::Error },
-    /// The configuration file could not be read or parsed: fix it.
-    #[error("{path}: {message}")]
-    Config { path: String, message: String },
-    /// `[detect]` has problems: each is listed.
-    #[error("{path}: [detect] has {} problem(s):\n  {}", problems.len(), problems.join("\n  "))]
-    Rules { path: String, problems: Vec<String> },
     /// Standard output went away.
     #[error("cannot write alerts: {0}")]
     Output(#[source] io::Error),
 }
 
-impl DetectError {
-    /// Usage and configuration errors exit 2.
-    pub fn is_usage(&self) -> bool {
-        matches!(self, DetectError::Config { .. } | DetectError::Rules { .. })
-    }
-}
-
 /// `siem-bridge detect [--config FILE] FILE...`: alerts to standard
 /// output, skipped lines to standard error.
-pub fn command(config: Option<&Path>, files: &[String]) -> Result<ExitCode, DetectError> {
-    let mut detector = load_rules(config)?;
+pub fn command(config: Option<&Path>, files: &[String]) -> anyhow::Result<ExitCode> {
+    let mut detector = config::load_detect(config, Emit::OnClose)?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     run(
@@ -66,36 +54,6 @@ pub struct Summary {
     pub alerts: u64,
 }
 
-#[derive(Deserialize)]
-struct FileWithDetect {
-    #[serde(default)]
-    detect: Option<DetectConfig>,
-}
-
-/// Reads `[detect]` from a configuration file (other sections ignored);
-/// no file: the defaults.
-pub fn load_rules(config: Option<&Path>) -> Result<Detector, DetectError> {
-    let cfg = match config {
-        None => DetectConfig::default(),
-        Some(p) => {
-            let path = p.display().to_string();
-            let text = std::fs::read_to_string(p).map_err(|e| DetectError::Config {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-            let file: FileWithDetect = toml::from_str(&text).map_err(|e| DetectError::Config {
-                path: path.clone(),
-                message: e.to_string(),
-            })?;
-            file.detect.unwrap_or_default()
-        }
-    };
-    Detector::new(&cfg, Emit::OnClose).map_err(|problems| DetectError::Rules {
-        path: config.map(|p| p.display().to_string()).unwrap_or_default(),
-        problems,
-    })
-}
-
 /// Runs `detector` over `inputs` (paths, `-` for standard input, `.gz`
 /// decompressed), alerts to `out`, problems to `err`.
 pub fn run(
@@ -106,7 +64,7 @@ pub fn run(
     err: &mut impl Write,
 ) -> Result<Summary, DetectError> {
     let mut summary = Summary::default();
-    let severity = SeverityPolicy::default();
+    let processor = Processor::default();
     let mut alerts = Vec::new();
     let mut buf = Vec::new();
     for path in inputs {
@@ -123,13 +81,12 @@ pub fn run(
             }
             line += 1;
             summary.lines += 1;
-            let record = trim(&buf);
+            let record = buf.trim_ascii();
             if record.is_empty() {
                 continue;
             }
-            match validate::parse(record, DEFAULT_MAX_RECORD_BYTES) {
-                Ok((_, env)) => {
-                    let e = enrich::enrich(&env, None, now_nanos(), |e| severity.classify(e));
+            match processor.enrich(record, None, now_nanos()) {
+                Ok((_, e)) => {
                     summary.events += 1;
                     detector.observe(&e, record, &mut alerts);
                 }
@@ -157,16 +114,4 @@ fn write_alerts(
         writeln!(out, "{}", a.to_json()).map_err(DetectError::Output)?;
     }
     Ok(())
-}
-
-fn trim(b: &[u8]) -> &[u8] {
-    let end = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(0, |i| i + 1);
-    let start = b[..end]
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(end);
-    &b[start..end]
 }

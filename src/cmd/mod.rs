@@ -10,6 +10,7 @@
 //! | [`inspect`] | `inspect`: why was this dropped, how was it classified |
 //! | [`watch`] | `watch`: query the audit topic over a time range or live, committing nothing |
 //! | [`demo`] | `demo`: generated stream → in-process Kafka → the real pipeline |
+//! | [`detect`] | `detect`: the detection rules over files or standard input, alerts as NDJSON |
 //! | [`es_template`] | `es-template`: the Elasticsearch / OpenSearch index template |
 //!
 //! Each command module has a `command` function that `main` calls with

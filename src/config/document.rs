@@ -66,8 +66,6 @@ fn list(problems: &[Problem]) -> String {
 pub struct Document {
     /// The file name, as problems report it.
     pub path: String,
-    /// The text as read.
-    pub text: String,
     /// The parsed TOML (interpolated once [`Document::interpolate`] ran).
     pub table: toml::Table,
     locator: Locator,
@@ -106,7 +104,6 @@ impl Document {
         };
         Ok(Document {
             path: path.to_owned(),
-            text: text.to_owned(),
             table,
             locator: Locator::new(text),
             problems: Vec::new(),

@@ -7,6 +7,7 @@ pub mod locate;
 use std::path::Path;
 use std::sync::Arc;
 
+use crate::detect::{DetectConfig, Detector, Emit};
 use crate::kafka::KafkaConfig;
 use crate::observe::ObservabilityConfig;
 use crate::pipeline::dead_letter::DeadLetterConfig;
@@ -38,6 +39,38 @@ pub fn policy_from(doc: &mut Document) -> Option<Policy> {
     })
 }
 
+/// Reads only `[detect]` of a config file (`siem-bridge detect --config`;
+/// other sections are not checked here) and builds its detector; no file,
+/// or no section: every rule with its defaults.
+pub fn load_detect(path: Option<&Path>, emit: Emit) -> Result<Detector, ConfigError> {
+    let mut doc = match path {
+        Some(p) => Document::read(p)?,
+        None => Document::parse("(no config file)", "")?,
+    };
+    // Absent, the section is its defaults (every rule on).
+    let detector = doc
+        .section::<DetectConfig>("detect")
+        .and_then(|c| Detector::new(&c, emit).map_err(|p| doc.problems_at(p)).ok());
+    doc.finish_with(detector)
+}
+
+/// `[detect]`, checked (every problem recorded in `doc`); `Some(None)`
+/// when the file has no such section.
+pub fn detect_from(doc: &mut Document) -> Option<Option<DetectConfig>> {
+    if !doc.table.contains_key("detect") {
+        return Some(None);
+    }
+    let cfg = doc.section::<DetectConfig>("detect")?;
+    // Building the rules is the check; a detector's state is not needed.
+    match crate::detect::build::build(&cfg) {
+        Ok(_) => Some(Some(cfg)),
+        Err(problems) => {
+            doc.problems_at(problems);
+            None
+        }
+    }
+}
+
 /// The whole configuration, validated.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -53,6 +86,8 @@ pub struct Config {
     pub policy: Policy,
     /// `[observability]`.
     pub observability: ObservabilityConfig,
+    /// `[detect]`, when the file has one.
+    pub detect: Option<DetectConfig>,
 }
 
 impl Config {
@@ -78,6 +113,7 @@ pub const SECTIONS: &[&str] = &[
     "filter",
     "severity",
     "observability",
+    "detect",
 ];
 
 /// Loads and validates a config file (or, with `None`, the zero-config
@@ -139,6 +175,7 @@ pub fn load(
     }
     let sinks = sinks_from(&mut doc, path.is_none());
     let policy = policy_from(&mut doc);
+    let detect = detect_from(&mut doc);
     let config = (|| {
         Some(Config {
             kafka: kafka?,
@@ -147,6 +184,7 @@ pub fn load(
             sinks: sinks?,
             policy: policy?,
             observability: observability?,
+            detect: detect?,
         })
     })();
     doc.finish_with(config)

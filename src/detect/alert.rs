@@ -1,5 +1,5 @@
-//! The alert: one JSON object per incident (README "Detections" documents
-//! every field).
+//! The alert: one JSON object per incident (`docs/detect.md`, "Alerts",
+//! documents every field).
 //!
 //! Its `id` is a hash of the rule, the group key and the window start
 //! (the time of the first event of the detection), so the same events give
@@ -9,6 +9,7 @@
 use serde::Serialize;
 
 use super::facts::Facts;
+use super::state::{fnv1a, FNV_OFFSET};
 use crate::event::time::format_rfc3339_nanos;
 use crate::event::Severity;
 
@@ -122,7 +123,10 @@ impl Alert {
     /// Adds one event (an incident that goes on). An id already listed is
     /// not counted twice.
     pub fn add(&mut self, e: &EventRef) {
-        if self.event_ids.iter().any(|id| **id == *e.id) {
+        // Listed ids are sorted by time: only those at `e.time` can match.
+        let same_time = self.times.partition_point(|t| *t < e.time)
+            ..self.times.partition_point(|t| *t <= e.time);
+        if self.event_ids[same_time].iter().any(|id| **id == *e.id) {
             return;
         }
         self.event_count += 1;
@@ -162,12 +166,9 @@ fn push(list: &mut Vec<String>, v: Option<&str>) {
     }
 }
 
-/// `sb-` and 32 hex digits: two FNV-1a hashes of rule, key and start.
-/// FNV is written out here because its output must never change between
-/// releases (std's hashers make no such promise).
+/// `sb-` and 32 hex digits: FNV-1a of rule, key and start, and a second,
+/// rotated FNV variant for the other 64 bits.
 pub fn alert_id(rule: &str, group_key: &str, window_start: i64) -> String {
-    let mut h1: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut h2: u64 = 0x6c62_272e_07bb_0142;
     let start = window_start.to_le_bytes();
     let parts: [&[u8]; 5] = [
         rule.as_bytes(),
@@ -176,13 +177,12 @@ pub fn alert_id(rule: &str, group_key: &str, window_start: i64) -> String {
         b"\x1f",
         &start,
     ];
-    for part in parts {
-        for &b in part {
-            h1 = (h1 ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3);
-            h2 = (h2 ^ b as u64)
-                .wrapping_mul(0x0000_0100_0000_01b3)
-                .rotate_left(5);
-        }
+    let h1 = parts.iter().fold(FNV_OFFSET, |h, p| fnv1a(h, p));
+    let mut h2: u64 = 0x6c62_272e_07bb_0142;
+    for &b in parts.iter().flat_map(|p| p.iter()) {
+        h2 = (h2 ^ b as u64)
+            .wrapping_mul(0x0000_0100_0000_01b3)
+            .rotate_left(5);
     }
     format!("sb-{h1:016x}{h2:016x}")
 }

@@ -6,7 +6,7 @@ use super::count::{self, CountRule};
 use super::novelty::{self, Cidr, NoveltyRule};
 use super::privilege::PrivilegeRule;
 use super::sequence::{self, SequenceRule};
-use super::single::{Single, ADMIN_ROLES};
+use super::single::{Single, MORE_ADMIN_ROLES};
 use crate::event::Severity;
 use crate::policy::glob::Glob;
 
@@ -92,71 +92,83 @@ fn present(s: &RuleSettings) -> Vec<&'static str> {
     v
 }
 
+/// A configuration problem: the key (`detect.rules.denial_burst.threshold`)
+/// and what is wrong with it.
+pub type Problem = (String, String);
+
 /// Checks `[detect]` and builds its rules; every problem, not the first.
-pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<String>> {
-    let mut problems = Vec::new();
+pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
+    let mut problems: Vec<Problem> = Vec::new();
+    let mut problem = |key: String, message: &str| problems.push((key, message.to_owned()));
     for (name, s) in &cfg.rules {
         let Some((_, _, keys)) = BUILTIN.iter().find(|(n, _, _)| n == name) else {
             let known: Vec<&str> = BUILTIN.iter().map(|(n, _, _)| *n).collect();
-            problems.push(format!(
-                "detect.rules.{name}: unknown rule, expected one of {}",
-                known.join(", ")
-            ));
+            let message = format!("unknown rule, expected one of {}", known.join(", "));
+            problem(format!("detect.rules.{name}"), &message);
             continue;
         };
         for k in present(s) {
             if !keys.contains(&k) {
-                problems.push(format!(
-                    "detect.rules.{name}.{k}: not a setting of this rule"
-                ));
+                problem(
+                    format!("detect.rules.{name}.{k}"),
+                    "not a setting of this rule",
+                );
             }
         }
         if s.threshold == Some(0) {
-            problems.push(format!("detect.rules.{name}.threshold: must be at least 1"));
+            problem(
+                format!("detect.rules.{name}.threshold"),
+                "must be at least 1",
+            );
         }
         if s.window_secs == Some(0) {
-            problems.push(format!(
-                "detect.rules.{name}.window_secs: must be at least 1"
-            ));
+            problem(
+                format!("detect.rules.{name}.window_secs"),
+                "must be at least 1",
+            );
         }
         if s.ipv4_prefix.is_some_and(|b| b > 32) {
-            problems.push(format!("detect.rules.{name}.ipv4_prefix: at most 32"));
+            problem(format!("detect.rules.{name}.ipv4_prefix"), "at most 32");
         }
         if s.ipv6_prefix.is_some_and(|b| b > 128) {
-            problems.push(format!("detect.rules.{name}.ipv6_prefix: at most 128"));
+            problem(format!("detect.rules.{name}.ipv6_prefix"), "at most 128");
         }
         if s.silence_minutes == Some(0) {
-            problems.push(format!(
-                "detect.rules.{name}.silence_minutes: must be at least 1"
-            ));
+            problem(
+                format!("detect.rules.{name}.silence_minutes"),
+                "must be at least 1",
+            );
         }
     }
     let mut trusted = Vec::new();
     for (i, n) in cfg.trusted_networks.iter().enumerate() {
         match Cidr::parse(n) {
             Some(c) => trusted.push(c),
-            None => problems.push(format!(
-                "detect.trusted_networks[{i}]: {n:?} is not a network (expected 10.0.0.0/8, 2001:db8::/32 or an address)"
-            )),
+            None => problem(
+                format!("detect.trusted_networks[{i}]"),
+                &format!(
+                    "{n:?} is not a network (expected 10.0.0.0/8, 2001:db8::/32 or an address)"
+                ),
+            ),
         }
     }
     let mut custom = Vec::new();
     let mut names: Vec<&str> = BUILTIN.iter().map(|(n, _, _)| *n).collect();
     for (i, c) in cfg.custom.iter().enumerate() {
         if names.contains(&c.name.as_str()) {
-            problems.push(format!(
-                "detect.custom[{i}].name: {:?} is already a rule",
-                c.name
-            ));
+            problem(
+                format!("detect.custom[{i}].name"),
+                &format!("{:?} is already a rule", c.name),
+            );
         }
         names.push(&c.name);
         match c.compile(i) {
             Ok(c) => custom.push(custom_rule(c, cfg.max_keys_per_rule)),
-            Err(ps) => problems.extend(ps),
+            Err(ps) => ps.into_iter().for_each(|(k, m)| problem(k, &m)),
         }
     }
     if cfg.max_keys_per_rule == 0 {
-        problems.push("detect.max_keys_per_rule: must be at least 1".to_owned());
+        problem("detect.max_keys_per_rule".to_owned(), "must be at least 1");
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -264,8 +276,9 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<String>> {
     let (s, _, _) = get("admin_role_granted");
     let admin_roles = match &s.roles {
         Some(r) => r.iter().map(|g| Glob::new_case_insensitive(g)).collect(),
-        None => ADMIN_ROLES
+        None => crate::policy::severity::ADMIN_ROLES
             .iter()
+            .chain(MORE_ADMIN_ROLES)
             .map(|g| Glob::new_case_insensitive(g))
             .collect(),
     };

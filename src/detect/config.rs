@@ -1,6 +1,6 @@
 //! The `[detect]` section: which rules run, with which thresholds, windows
 //! and group keys, and where their alerts go. `config.example.toml` shows
-//! every key; README "Detections" has the rule table.
+//! every key; `docs/detect.md` has the rule table.
 
 use std::collections::BTreeMap;
 
@@ -151,17 +151,18 @@ pub fn secs(s: u64) -> i64 {
 }
 
 impl CustomRule {
-    /// Checks and compiles; every problem is listed with the rule's name.
-    pub fn compile(&self, index: usize) -> Result<CompiledCustom, Vec<String>> {
-        let at = format!("detect.custom[{index}] ({})", self.name);
-        let mut problems = Vec::new();
-        let compile = |r: &RuleConfig, what: &str, problems: &mut Vec<String>| {
+    /// Checks and compiles; every problem with its key
+    /// (`detect.custom[0].then`).
+    pub fn compile(&self, index: usize) -> Result<CompiledCustom, Vec<(String, String)>> {
+        let at = format!("detect.custom[{index}]");
+        let mut problems: Vec<(String, String)> = Vec::new();
+        let compile = |r: &RuleConfig, what: &str, problems: &mut Vec<(String, String)>| {
             let mut r = r.clone();
             if r.name.is_none() {
                 r.name = Some(self.name.clone());
             }
             r.compile(RuleSection::Allow, self.name.clone())
-                .map_err(|ps| problems.extend(ps.into_iter().map(|p| format!("{at}.{what}: {p}"))))
+                .map_err(|ps| problems.extend(ps.into_iter().map(|p| (format!("{at}.{what}"), p))))
                 .ok()
         };
         let matches = compile(&self.matches, "match", &mut problems);
@@ -169,29 +170,29 @@ impl CustomRule {
             .then
             .as_ref()
             .and_then(|t| compile(t, "then", &mut problems));
+        let mut problem =
+            |key: &str, message: String| problems.push((format!("{at}.{key}"), message));
         if self.name.trim().is_empty() {
-            problems.push(format!("{at}.name: must not be empty"));
+            problem("name", "must not be empty".into());
         }
         match self.kind {
             CustomKind::Sequence if self.then.is_none() => {
-                problems.push(format!("{at}.then: a sequence rule needs its second step"))
+                problem("then", "a sequence rule needs its second step".into())
             }
-            CustomKind::Distinct | CustomKind::NewValue if self.field.is_none() => {
-                problems.push(format!(
-                    "{at}.field: a {:?} rule needs the field whose values count",
-                    self.kind
-                ))
-            }
+            CustomKind::Distinct | CustomKind::NewValue if self.field.is_none() => problem(
+                "field",
+                format!("a {:?} rule needs the field whose values count", self.kind),
+            ),
             _ => {}
         }
         if self.kind != CustomKind::Sequence && self.then.is_some() {
-            problems.push(format!("{at}.then: only sequence rules have a second step"));
+            problem("then", "only sequence rules have a second step".into());
         }
         if self.threshold == Some(0) {
-            problems.push(format!("{at}.threshold: must be at least 1"));
+            problem("threshold", "must be at least 1".into());
         }
         if self.window_secs == Some(0) {
-            problems.push(format!("{at}.window_secs: must be at least 1"));
+            problem("window_secs", "must be at least 1".into());
         }
         let (Some(matches), true) = (matches, problems.is_empty()) else {
             return Err(problems);

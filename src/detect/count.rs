@@ -8,14 +8,16 @@
 //! are *consumed* (they never start a second alert), and later events of
 //! the group join the open alert while they come within its keep-alive.
 
+use std::sync::Arc;
+
 use super::alert::{span_words, Alert, EventRef};
-use super::state::{Book, Keyed};
+use super::state::{Book, Keyed, Size};
 use crate::event::Severity;
 
 /// One matching event kept for its group.
 #[derive(Debug, Clone)]
 pub struct Hit {
-    pub event: EventRef,
+    pub event: Arc<EventRef>,
     /// The value counted by a distinct rule.
     pub value: Option<String>,
 }
@@ -48,19 +50,6 @@ pub struct CountRule {
     groups: Keyed<String, Group>,
 }
 
-/// What happened to one event offered to a rule.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Kept, no alert yet.
-    Kept,
-    /// Joined an open alert.
-    Joined,
-    /// Completed a new alert.
-    Fired,
-    /// Too old: its group's events are already consumed.
-    Ignored,
-}
-
 impl CountRule {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -86,12 +75,8 @@ impl CountRule {
         }
     }
 
-    pub fn keys(&self) -> usize {
-        self.groups.len()
-    }
-
-    pub fn evictions(&self) -> u64 {
-        self.groups.evictions
+    pub fn size(&self) -> Size {
+        self.groups.size()
     }
 
     /// Offers one matching event of group `key`. The events that became
@@ -103,19 +88,20 @@ impl CountRule {
         hit: Hit,
         watermark: i64,
         book: &mut Book,
-        used: &mut Vec<EventRef>,
-    ) -> Outcome {
+        used: &mut Vec<Arc<EventRef>>,
+    ) {
         used.clear();
         if book.extend(self.name, &key, &hit.event) {
             used.push(hit.event);
-            return Outcome::Joined;
+            return;
         }
         let horizon = watermark.saturating_sub(self.window);
         let g = self
             .groups
             .entry(key.clone(), hit.event.time, horizon, Group::default);
+        // Too old: its group's events at that time are already consumed.
         if hit.event.time <= g.consumed_until {
-            return Outcome::Ignored;
+            return;
         }
         let at = g.hits.partition_point(|h| h.event.time <= hit.event.time);
         g.hits.insert(at, hit);
@@ -131,17 +117,16 @@ impl CountRule {
             self.distinct,
             self.spread,
         ) else {
-            return Outcome::Kept;
+            return;
         };
         used.extend(g.hits.drain(from..to).map(|h| h.event));
         g.consumed_until = used.iter().map(|e| e.time).max().unwrap_or(0);
         // Anything before the window is older than what just fired.
         g.hits.retain(|h| h.event.time > g.consumed_until);
-        let refs: Vec<&EventRef> = used.iter().collect();
+        let refs: Vec<&EventRef> = used.iter().map(|e| &**e).collect();
         let mut alert = Alert::new(self.name, self.severity, key, &refs);
         alert.summary = (self.describe)(&alert);
         book.fire_with(self.name, alert, self.keep_alive, Some(self.describe));
-        Outcome::Fired
     }
 
     /// Forgets groups whose events are all older than a window.

@@ -12,7 +12,12 @@
 //! — so a granted read costs nothing extra. `docs/audit-log-format.md`
 //! §7–§8 define the principal and verdict rules used here.
 
+use std::cell::OnceCell;
+use std::sync::Arc;
+
 use serde_json::Value;
+
+use super::alert::EventRef;
 
 use crate::event::{Enrichment, Verdict};
 
@@ -41,15 +46,22 @@ pub struct Facts<'a> {
     pub denied: bool,
     /// Granted authorization.
     pub granted: bool,
+    /// Granted or successful, and not a failed request.
+    pub ok: bool,
+    /// An `ok` change of who may do what ([`is_privilege_change`], or a
+    /// role binding request).
+    pub privilege_change: bool,
+    /// `data.methodName` in lower case (empty when absent), made once for
+    /// every rule that matches method words.
+    pub method_lc: String,
     pub operation: Option<&'a str>,
-    /// The resource acted on, as a CRN path without authority
-    /// (`kafka=lkc-1/topic=orders`), when the event names one.
-    pub resource: Option<ResourcePath>,
     /// The resource's display form: the raw CRN.
     pub resource_crn: Option<&'a str>,
     /// The resource's own name (last CRN value, or authorizationInfo's).
     pub resource_name: Option<&'a str>,
     pub extras: Extras,
+    /// The event as rules keep it, made on first use and then shared.
+    event: OnceCell<Arc<EventRef>>,
 }
 
 /// A CRN as ordered `(key, value)` pairs, the last one the resource
@@ -195,15 +207,15 @@ fn first<'v>(v: &'v Value, keys: &[&str]) -> &'v Value {
 /// Methods that change who may do what. Matched case-insensitively on
 /// words, not exact spellings: `docs/audit-log-format.md` §5 warns that
 /// several organisation method names are unconfirmed.
-pub fn is_privilege_change(e: &Enrichment) -> bool {
+///
+/// `method_lc` is the method in lower case ([`Facts::method_lc`]).
+pub fn is_privilege_change(e: &Enrichment, method_lc: &str) -> bool {
     if e.operation()
         .is_some_and(|o| o.eq_ignore_ascii_case("AlterAccess"))
     {
         return true;
     }
-    let Some(m) = e.method() else { return false };
-    let m = m.to_ascii_lowercase();
-    let m = m.rsplit('.').next().unwrap_or(&m);
+    let m = verb(method_lc);
     (m.contains("createacl"))
         || (m.contains("rolebinding") && (m.starts_with("create") || m.starts_with("add")))
         || m.starts_with("bindrole")
@@ -211,13 +223,19 @@ pub fn is_privilege_change(e: &Enrichment) -> bool {
         || m.contains("alteruserscramcredentials")
 }
 
+/// The method's last dot-separated part: `kafka.DeleteTopics` → `DeleteTopics`.
+pub fn verb(method: &str) -> &str {
+    method.rsplit('.').next().unwrap_or(method)
+}
+
 impl<'a> Facts<'a> {
     /// Reads the facts of `e`; `raw` is the event's JSON, read again only
     /// when the event needs [`Extras`].
     pub fn new(e: &'a Enrichment, raw: &[u8]) -> Facts<'a> {
         let principal = e.principal().normalized.filter(|p| !p.starts_with("None:"));
+        let method_lc = e.method().unwrap_or("").to_ascii_lowercase();
         let is_authn_type =
-            e.event_type().ends_with("/authentication") || e.method().is_some_and(is_login_method);
+            e.event_type().ends_with("/authentication") || is_login_method(&method_lc);
         let authn = if e.failed_auth && e.verdict == Verdict::Failure {
             Authn::Failed
         } else if is_authn_type && e.verdict == Verdict::Success {
@@ -226,14 +244,14 @@ impl<'a> Facts<'a> {
             Authn::NotAuthn
         };
         let crn = e.crn();
-        let resource = crn.raw.and_then(ResourcePath::parse_crn);
         let resource_name = crn.resource_name.or(e.resource_name());
         let granted = e.verdict == Verdict::Allowed;
-        let privilege = granted && is_privilege_change(e) || e.role().is_some();
+        let ok = matches!(e.verdict, Verdict::Allowed | Verdict::Success) && !e.request_failed;
+        let privilege_change = ok && (is_privilege_change(e, &method_lc) || e.role().is_some());
         let wants_extras = authn != Authn::NotAuthn
             || e.verdict == Verdict::Denied
             || e.request_failed
-            || privilege;
+            || privilege_change;
         let extras = if wants_extras {
             Extras::read(raw)
         } else {
@@ -255,12 +273,23 @@ impl<'a> Facts<'a> {
             authn,
             denied,
             granted,
+            ok,
+            privilege_change,
+            method_lc,
             operation: e.operation().or(e.method()),
-            resource,
             resource_crn: crn.raw,
             resource_name,
             extras,
+            event: OnceCell::new(),
         }
+    }
+
+    /// The event as rules keep it (one allocation per event, however many
+    /// rules keep it).
+    pub fn event(&self) -> Arc<EventRef> {
+        self.event
+            .get_or_init(|| Arc::new(EventRef::of(self)))
+            .clone()
     }
 
     /// The credential of an authentication: the identifier it tried, or
@@ -269,10 +298,17 @@ impl<'a> Facts<'a> {
         self.extras.identifier.as_deref().or(self.principal)
     }
 
+    /// The resource acted on, as a CRN path without authority
+    /// (`kafka=lkc-1/topic=orders`), when the event names one. Parsed on
+    /// demand: most rules never ask.
+    pub fn resource_path(&self) -> Option<ResourcePath> {
+        self.resource_crn.and_then(ResourcePath::parse_crn)
+    }
+
     /// The resource key of "the same resource": the CRN path, or the
     /// authorization's type and name.
     pub fn resource_key(&self) -> Option<String> {
-        if let Some(r) = &self.resource {
+        if let Some(r) = self.resource_path() {
             return Some(r.display());
         }
         match (self.e.resource_type(), self.e.resource_name()) {
@@ -288,7 +324,7 @@ impl<'a> Facts<'a> {
         if let Some(p) = self.extras.crn_pattern.as_deref() {
             out.extend(ResourcePath::parse_crn(p));
         }
-        if let Some(mut r) = self.resource.clone() {
+        if let Some(mut r) = self.resource_path() {
             if self.extras.pattern_type.as_deref().is_some_and(|t| {
                 t.eq_ignore_ascii_case("PREFIXED") || t.eq_ignore_ascii_case("PREFIX")
             }) {
@@ -302,8 +338,8 @@ impl<'a> Facts<'a> {
     }
 }
 
+/// `m` in lower case.
 fn is_login_method(m: &str) -> bool {
-    let m = m.to_ascii_lowercase();
     m.ends_with(".authentication")
         || m.ends_with(".authenticate")
         || m == "signin"

@@ -33,6 +33,7 @@ pub mod sequence;
 pub mod single;
 pub mod state;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use alert::Alert;
@@ -46,9 +47,9 @@ use count::Hit;
 use facts::{Authn, Facts};
 use field::group_key;
 use sequence::Step;
-use state::{Book, Seen};
+use state::{Book, Seen, Size};
 
-use crate::event::{Enrichment, TimeSource, Verdict};
+use crate::event::{Enrichment, TimeSource};
 
 /// How many recent event ids are remembered to skip redeliveries.
 const SEEN_IDS: usize = 200_000;
@@ -80,14 +81,14 @@ pub struct Detector {
     seen: Seen,
     max_time: i64,
     stats: DetectStats,
-    used: Vec<EventRef>,
+    used: Vec<Arc<EventRef>>,
     last_arrival: Instant,
     silence_fired: bool,
 }
 
 impl Detector {
     /// A detector for `[detect]`; every configuration problem, not the first.
-    pub fn new(cfg: &DetectConfig, emit: Emit) -> Result<Detector, Vec<String>> {
+    pub fn new(cfg: &DetectConfig, emit: Emit) -> Result<Detector, Vec<build::Problem>> {
         Ok(Detector {
             rules: build::build(cfg)?,
             book: Book::new(emit),
@@ -145,7 +146,7 @@ impl Detector {
         let r = &mut self.rules;
         match f.authn {
             Authn::Failed => {
-                let ev = EventRef::of(f);
+                let ev = f.event();
                 if let (Some(rule), Some(ip)) = (&mut r.bruteforce_ip, f.source_ip) {
                     let hit = Hit {
                         event: ev.clone(),
@@ -178,7 +179,7 @@ impl Detector {
             }
             Authn::Succeeded => {
                 if let (Some(rule), Some(key)) = (&mut r.logins, login_key(f)) {
-                    rule.offer(key, Step::B, EventRef::of(f), wm, &mut self.book);
+                    rule.offer(key, Step::B, f.event(), wm, &mut self.book);
                 }
             }
             Authn::NotAuthn => {}
@@ -187,12 +188,7 @@ impl Detector {
         {
             if !r.trusted.iter().any(|c| c.contains(ip)) && f.authn != Authn::Failed {
                 if let Some(net) = novelty::network(ip, *v4, *v6) {
-                    rule.offer(
-                        &format!("principal={p}"),
-                        &net,
-                        &EventRef::of(f),
-                        &mut self.book,
-                    );
+                    rule.offer(&format!("principal={p}"), &net, &f.event(), &mut self.book);
                 }
             }
         }
@@ -207,7 +203,7 @@ impl Detector {
             if let (Some(rule), Some(p), true) = (&mut r.burst, f.principal, sensitive) {
                 let key = format!("principal={p}");
                 let hit = Hit {
-                    event: EventRef::of(f),
+                    event: f.event(),
                     value: None,
                 };
                 rule.offer(key.clone(), hit, wm, &mut self.book, &mut self.used);
@@ -224,15 +220,12 @@ impl Detector {
                     let step = if f.denied { Step::A } else { Step::B };
                     // Grants are kept even where no denial was seen yet: a
                     // denial from a partition that is behind may still come.
-                    rule.offer(key, step, EventRef::of(f), wm, &mut self.book);
+                    rule.offer(key, step, f.event(), wm, &mut self.book);
                 }
             }
         }
-        let ok = matches!(f.e.verdict, Verdict::Allowed | Verdict::Success) && !f.e.request_failed;
-        if let Some(rule) = &mut r.privilege {
-            if ok && (facts::is_privilege_change(f.e) || f.e.role().is_some()) {
-                rule.on_change(EventRef::of(f), f.privilege_targets(), &mut self.book);
-            }
+        if let (Some(rule), true) = (&mut r.privilege, f.privilege_change) {
+            rule.on_change(f.event(), f.privilege_targets(), &mut self.book);
         }
     }
 
@@ -241,9 +234,9 @@ impl Detector {
             let Some(key) = rule.matches(f, &self.rules.admin_roles) else {
                 continue;
             };
-            let ev = EventRef::of(f);
+            let ev = f.event();
             if !self.book.extend(rule.name(), &key, &ev) {
-                let mut a = Alert::new(rule.name(), severity, key, &[&ev]);
+                let mut a = Alert::new(rule.name(), severity, key, &[&*ev]);
                 a.summary = rule.describe(f);
                 self.book.fire(rule.name(), a, keep_alive);
             }
@@ -265,7 +258,7 @@ impl Detector {
                         continue;
                     }
                     let hit = Hit {
-                        event: EventRef::of(f),
+                        event: f.event(),
                         value,
                     };
                     rule.offer(key, hit, wm, &mut self.book, &mut self.used);
@@ -281,7 +274,7 @@ impl Detector {
                     let Some(key) = group_key(&cfg.group_by, f) else {
                         continue;
                     };
-                    rule.offer(key, step, EventRef::of(f), wm, &mut self.book);
+                    rule.offer(key, step, f.event(), wm, &mut self.book);
                 }
                 Custom::New(rule, cfg) => {
                     if !cfg.matches.matches(f.e) {
@@ -293,7 +286,7 @@ impl Detector {
                     ) else {
                         continue;
                     };
-                    rule.offer(&key, &v, &EventRef::of(f), &mut self.book);
+                    rule.offer(&key, &v, &f.event(), &mut self.book);
                 }
             }
         }
@@ -369,29 +362,33 @@ impl Detector {
     /// Counters, with the state sizes as of now.
     pub fn stats(&self) -> DetectStats {
         let r = &self.rules;
-        let mut keys = 0u64;
-        let mut evictions = 0u64;
+        let mut size = Size::default();
         for c in [&r.bruteforce_ip, &r.bruteforce_id, &r.burst]
             .into_iter()
             .flatten()
         {
-            keys += c.keys() as u64;
-            evictions += c.evictions();
+            size = size + c.size();
         }
         for s in [&r.logins, &r.denied_granted].into_iter().flatten() {
-            keys += s.keys() as u64;
-            evictions += s.evictions();
+            size = size + s.size();
         }
         if let Some((n, _, _)) = &r.new_ip {
-            keys += n.keys() as u64;
-            evictions += n.evictions();
+            size = size + n.size();
         }
         if let Some(p) = &r.privilege {
-            keys += p.keys() as u64;
+            size = size + p.size();
+        }
+        for c in &r.custom {
+            size = size
+                + match c {
+                    Custom::Count(rule, _) => rule.size(),
+                    Custom::Sequence(rule, _) => rule.size(),
+                    Custom::New(rule, _) => rule.size(),
+                };
         }
         DetectStats {
-            keys: keys + self.seen.len() as u64,
-            evictions,
+            keys: size.keys + self.seen.len() as u64,
+            evictions: size.evictions,
             open_alerts: self.book.open_count() as u64,
             ..self.stats
         }

@@ -9,7 +9,7 @@
 use std::net::IpAddr;
 
 use super::alert::{Alert, EventRef};
-use super::state::{Book, Keyed};
+use super::state::{Book, Keyed, Size};
 use crate::event::Severity;
 
 /// Most values remembered per group; the least recently seen go first.
@@ -41,12 +41,8 @@ impl NoveltyRule {
         }
     }
 
-    pub fn keys(&self) -> usize {
-        self.groups.len()
-    }
-
-    pub fn evictions(&self) -> u64 {
-        self.groups.evictions
+    pub fn size(&self) -> Size {
+        self.groups.size()
     }
 
     /// Offers `value` for `key`; true when it was new to a group with
@@ -79,31 +75,32 @@ impl NoveltyRule {
     }
 }
 
+/// `addr` with every bit after the first `bits` cleared (`bits` capped
+/// at the address's length).
+fn masked(addr: IpAddr, bits: u8) -> IpAddr {
+    match addr {
+        IpAddr::V4(a) => {
+            let bits = bits.min(32);
+            let mask = u32::MAX.checked_shl(32 - bits as u32).unwrap_or(0);
+            IpAddr::V4((u32::from(a) & mask).into())
+        }
+        IpAddr::V6(a) => {
+            let bits = bits.min(128);
+            let mask = u128::MAX.checked_shl(128 - bits as u32).unwrap_or(0);
+            IpAddr::V6((u128::from(a) & mask).into())
+        }
+    }
+}
+
 /// The network of `ip` at the given prefix lengths, as `a.b.c.0/24`.
 pub fn network(ip: &str, v4_bits: u8, v6_bits: u8) -> Option<String> {
     let addr: IpAddr = ip.trim().parse().ok()?;
-    Some(match addr {
-        IpAddr::V4(a) => {
-            let bits = v4_bits.min(32);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u32::MAX << (32 - bits)
-            };
-            let net = std::net::Ipv4Addr::from(u32::from(a) & mask);
-            format!("{net}/{bits}")
-        }
-        IpAddr::V6(a) => {
-            let bits = v6_bits.min(128);
-            let mask = if bits == 0 {
-                0
-            } else {
-                u128::MAX << (128 - bits)
-            };
-            let net = std::net::Ipv6Addr::from(u128::from(a) & mask);
-            format!("{net}/{bits}")
-        }
-    })
+    let bits = if addr.is_ipv4() {
+        v4_bits.min(32)
+    } else {
+        v6_bits.min(128)
+    };
+    Some(format!("{}/{bits}", masked(addr, bits)))
 }
 
 /// A network written `10.0.0.0/8`, `2001:db8::/32` or as one address.
@@ -129,25 +126,7 @@ impl Cidr {
         let Ok(ip) = ip.trim().parse::<IpAddr>() else {
             return false;
         };
-        match (self.addr, ip) {
-            (IpAddr::V4(n), IpAddr::V4(a)) => {
-                let mask = if self.bits == 0 {
-                    0
-                } else {
-                    u32::MAX << (32 - self.bits)
-                };
-                u32::from(n) & mask == u32::from(a) & mask
-            }
-            (IpAddr::V6(n), IpAddr::V6(a)) => {
-                let mask = if self.bits == 0 {
-                    0
-                } else {
-                    u128::MAX << (128 - self.bits)
-                };
-                u128::from(n) & mask == u128::from(a) & mask
-            }
-            _ => false,
-        }
+        ip.is_ipv4() == self.addr.is_ipv4() && masked(ip, self.bits) == masked(self.addr, self.bits)
     }
 }
 

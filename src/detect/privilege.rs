@@ -9,10 +9,11 @@
 //! event is checked against the other side.
 
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
 
 use super::alert::{span_words, Alert, EventRef};
 use super::facts::ResourcePath;
-use super::state::Book;
+use super::state::{Book, Size};
 use crate::event::Severity;
 
 pub const NAME: &str = "privilege_change_during_denials";
@@ -24,7 +25,7 @@ const MAX_DENIALS: usize = 200;
 const MAX_BURSTS: usize = 10_000;
 
 struct Change {
-    event: EventRef,
+    event: Arc<EventRef>,
     targets: Vec<ResourcePath>,
 }
 
@@ -32,7 +33,7 @@ struct Change {
 struct Burst {
     first: i64,
     last: i64,
-    denials: Vec<(EventRef, Option<ResourcePath>)>,
+    denials: Vec<(Arc<EventRef>, Option<ResourcePath>)>,
 }
 
 /// The rule's state.
@@ -56,12 +57,16 @@ impl PrivilegeRule {
         }
     }
 
-    pub fn keys(&self) -> usize {
-        self.changes.len() + self.bursts.len()
+    /// Changes and bursts held (both are capped, neither is evicted).
+    pub fn size(&self) -> Size {
+        Size {
+            keys: (self.changes.len() + self.bursts.len()) as u64,
+            evictions: 0,
+        }
     }
 
     /// A granted privilege change.
-    pub fn on_change(&mut self, event: EventRef, targets: Vec<ResourcePath>, book: &mut Book) {
+    pub fn on_change(&mut self, event: Arc<EventRef>, targets: Vec<ResourcePath>, book: &mut Book) {
         if targets.is_empty() {
             return;
         }
@@ -72,12 +77,12 @@ impl PrivilegeRule {
         let c = self.changes.len() - 1;
         let keys: Vec<String> = self.bursts.keys().cloned().collect();
         for k in keys {
-            self.evaluate(c, &k, book);
+            self.evaluate(c, &k, 0, book);
         }
     }
 
     /// Denials that belong to the burst `key` (they fired it or joined it).
-    pub fn on_burst(&mut self, key: &str, denials: &[EventRef], book: &mut Book) {
+    pub fn on_burst(&mut self, key: &str, denials: &[Arc<EventRef>], book: &mut Book) {
         if !self.bursts.contains_key(key) && self.bursts.len() >= MAX_BURSTS {
             return;
         }
@@ -86,6 +91,7 @@ impl PrivilegeRule {
             last: i64::MIN,
             denials: Vec::new(),
         });
+        let new_from = b.denials.len();
         for d in denials {
             b.first = b.first.min(d.time);
             b.last = b.last.max(d.time);
@@ -95,11 +101,14 @@ impl PrivilegeRule {
             }
         }
         for c in 0..self.changes.len() {
-            self.evaluate(c, key, book);
+            self.evaluate(c, key, new_from, book);
         }
     }
 
-    fn evaluate(&mut self, c: usize, burst_key: &str, book: &mut Book) {
+    /// Checks change `c` against the burst; denials before `new_from`
+    /// were checked already, so a pair that fired only extends its alert
+    /// with the denials from there on.
+    fn evaluate(&mut self, c: usize, burst_key: &str, new_from: usize, book: &mut Book) {
         let (Some(change), Some(burst)) = (self.changes.get(c), self.bursts.get(burst_key)) else {
             return;
         };
@@ -107,21 +116,22 @@ impl PrivilegeRule {
         if t < burst.first || t > burst.last.saturating_add(self.window) {
             return;
         }
-        let covered: Vec<&EventRef> = burst
-            .denials
+        let fired_key = (change.event.id.clone(), burst_key.to_owned());
+        let fired = self.fired.contains(&fired_key);
+        let from = if fired { new_from } else { 0 };
+        let covered: Vec<&EventRef> = burst.denials[from.min(burst.denials.len())..]
             .iter()
             .filter(|(_, p)| {
                 p.as_ref()
                     .is_some_and(|p| change.targets.iter().any(|t| t.covers(p)))
             })
-            .map(|(e, _)| e)
+            .map(|(e, _)| &**e)
             .collect();
         if covered.is_empty() {
             return;
         }
         let group_key = format!("change={},{burst_key}", change.event.id);
-        let fired_key = (change.event.id.clone(), burst_key.to_owned());
-        if self.fired.contains(&fired_key) {
+        if fired {
             for d in covered {
                 book.extend(NAME, &group_key, d);
             }

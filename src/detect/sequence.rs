@@ -8,9 +8,11 @@
 //! behind) still completes the sequence. The alert is the A's and the B;
 //! it fires once, and the group is quiet for the keep-alive after it.
 
+use std::sync::Arc;
+
 use super::alert::{span_words, Alert, EventRef};
 use super::count::list;
-use super::state::{Book, Keyed};
+use super::state::{Book, Keyed, Size};
 use crate::event::Severity;
 
 /// Most B events a group remembers for late A's.
@@ -18,8 +20,8 @@ const KEEP_B: usize = 4;
 
 #[derive(Debug, Default)]
 struct Group {
-    a: Vec<EventRef>,
-    b: Vec<EventRef>,
+    a: Vec<Arc<EventRef>>,
+    b: Vec<Arc<EventRef>>,
     /// No new alert from events at or before this time.
     quiet_until: i64,
 }
@@ -63,21 +65,8 @@ impl SequenceRule {
         }
     }
 
-    pub fn keys(&self) -> usize {
-        self.groups.len()
-    }
-
-    pub fn evictions(&self) -> u64 {
-        self.groups.evictions
-    }
-
-    /// Whether the group has an A on record: lets a caller skip the B's of
-    /// groups that never saw an A, which are most events (every granted
-    /// request is a B of `denied_then_granted`), unless they are late.
-    pub fn has_a(&mut self, key: &str) -> bool {
-        self.groups
-            .get_mut(&key.to_owned())
-            .is_some_and(|g| !g.a.is_empty())
+    pub fn size(&self) -> Size {
+        self.groups.size()
     }
 
     /// Offers one event of group `key`; true when it completed a sequence.
@@ -85,7 +74,7 @@ impl SequenceRule {
         &mut self,
         key: String,
         step: Step,
-        e: EventRef,
+        e: Arc<EventRef>,
         watermark: i64,
         book: &mut Book,
     ) -> bool {
@@ -98,7 +87,7 @@ impl SequenceRule {
         }
         g.a.retain(|x| x.time >= horizon);
         g.b.retain(|x| x.time >= horizon);
-        let candidates: Vec<EventRef> = match step {
+        let candidates: Vec<Arc<EventRef>> = match step {
             Step::A => {
                 let at = g.a.partition_point(|x| x.time <= e.time);
                 g.a.insert(at, e.clone());
@@ -118,12 +107,13 @@ impl SequenceRule {
             let a: Vec<&EventRef> =
                 g.a.iter()
                     .filter(|x| x.time >= from && x.time < b.time)
+                    .map(|x| &**x)
                     .collect();
             if a.len() < self.min_a as usize {
                 continue;
             }
             let mut refs = a.clone();
-            refs.push(&b);
+            refs.push(&*b);
             let mut alert = Alert::new(self.name, self.severity, key.clone(), &refs);
             alert.summary = (self.describe)(&alert, &a, &b);
             alert.closed = true;

@@ -2,8 +2,7 @@
 //! follow within the keep-alive join the open alert (five topics deleted
 //! in a minute are one incident, not five).
 
-use super::facts::{Authn, Facts};
-use crate::event::Verdict;
+use super::facts::{verb, Authn, Facts};
 use crate::policy::glob::Glob;
 
 /// The built-in single-event rules.
@@ -38,9 +37,9 @@ impl Single {
     /// The group key when `f` matches the rule.
     pub fn matches(self, f: &Facts<'_>, admin_roles: &[Glob]) -> Option<String> {
         let e = f.e;
-        let ok = matches!(e.verdict, Verdict::Allowed | Verdict::Success) && !e.request_failed;
-        let method = e.method().unwrap_or("").to_ascii_lowercase();
-        let verb = method.rsplit('.').next().unwrap_or("");
+        let ok = f.ok;
+        let method = f.method_lc.as_str();
+        let verb = verb(method);
         let who = f.principal.unwrap_or("-");
         match self {
             Single::AdminRoleGranted => {
@@ -114,11 +113,9 @@ impl Single {
     }
 }
 
-/// The default admin role names.
-pub const ADMIN_ROLES: &[&str] = &[
-    "OrganizationAdmin",
-    "EnvironmentAdmin",
-    "CloudClusterAdmin",
+/// The default admin role names, besides the severity table's
+/// ([`crate::policy::severity::ADMIN_ROLES`]), which come first.
+pub const MORE_ADMIN_ROLES: &[&str] = &[
     "SystemAdmin",
     "ClusterAdmin",
     "SecurityAdmin",

@@ -11,6 +11,23 @@ use std::hash::Hash;
 
 use super::alert::{Alert, EventRef};
 
+/// How much state a rule holds.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    pub keys: u64,
+    pub evictions: u64,
+}
+
+impl std::ops::Add for Size {
+    type Output = Size;
+    fn add(self, o: Size) -> Size {
+        Size {
+            keys: self.keys + o.keys,
+            evictions: self.evictions + o.evictions,
+        }
+    }
+}
+
 /// A map of group states with a size bound.
 #[derive(Debug)]
 pub struct Keyed<K, V> {
@@ -28,16 +45,12 @@ impl<K: Hash + Eq + Clone, V> Keyed<K, V> {
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    pub fn get_mut(&mut self, k: &K) -> Option<&mut V> {
-        self.map.get_mut(k).map(|(_, v)| v)
+    /// Groups held, and groups evicted so far.
+    pub fn size(&self) -> Size {
+        Size {
+            keys: self.map.len() as u64,
+            evictions: self.evictions,
+        }
     }
 
     /// The state of `k`, made by `new` when absent; touched at `time`.
@@ -49,10 +62,6 @@ impl<K: Hash + Eq + Clone, V> Keyed<K, V> {
         let slot = self.map.entry(k).or_insert_with(|| (time, new()));
         slot.0 = slot.0.max(time);
         &mut slot.1
-    }
-
-    pub fn remove(&mut self, k: &K) {
-        self.map.remove(k);
     }
 
     fn make_room(&mut self, horizon: i64) {
@@ -77,7 +86,8 @@ impl<K: Hash + Eq + Clone, V> Keyed<K, V> {
 
 /// Recently seen event ids, so a redelivered event (at-least-once
 /// upstream, or a replay) is not counted twice. Holds 64-bit hashes of
-/// `(source, id)`, at most `cap`, oldest forgotten first.
+/// event ids (CloudEvents ids are UUIDs, unique across sources in
+/// practice), at most `cap`, oldest forgotten first.
 #[derive(Debug)]
 pub struct Seen {
     set: HashSet<u64>,
@@ -96,7 +106,7 @@ impl Seen {
 
     /// True the first time `id` is seen.
     pub fn first(&mut self, id: &str) -> bool {
-        let h = fnv(id.as_bytes());
+        let h = fnv1a(FNV_OFFSET, id.as_bytes());
         if !self.set.insert(h) {
             return false;
         }
@@ -118,8 +128,13 @@ impl Seen {
     }
 }
 
-fn fnv(b: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+/// FNV-1a's 64-bit offset basis.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `b`, continuing from `h` ([`FNV_OFFSET`] to start). Written
+/// out because alert ids depend on it and must not change between
+/// releases (std's hashers make no such promise).
+pub fn fnv1a(mut h: u64, b: &[u8]) -> u64 {
     for &x in b {
         h = (h ^ x as u64).wrapping_mul(0x0000_0100_0000_01b3);
     }
@@ -149,44 +164,50 @@ struct Open {
 /// Open alerts by rule and group key.
 #[derive(Debug)]
 pub struct Book {
-    open: HashMap<(&'static str, String), Open>,
+    /// Rule name → group key → alert (two levels, so a lookup by `&str`
+    /// allocates nothing).
+    open: HashMap<&'static str, HashMap<String, Open>>,
+    /// No open alert's keep-alive ends before this time: a watermark at or
+    /// below it closes nothing, and [`Book::close_before`] returns at once.
+    next_deadline: i64,
     emit: Emit,
     pub out: Vec<Alert>,
-    pub fired: u64,
+}
+
+impl Open {
+    fn deadline(&self) -> i64 {
+        self.alert.last_time.saturating_add(self.keep_alive)
+    }
 }
 
 impl Book {
     pub fn new(emit: Emit) -> Book {
         Book {
             open: HashMap::new(),
+            next_deadline: i64::MAX,
             emit,
             out: Vec::new(),
-            fired: 0,
         }
     }
 
     pub fn open_count(&self) -> usize {
-        self.open.len()
+        self.open.values().map(HashMap::len).sum()
     }
 
     /// Adds `e` to the open alert of `(rule, key)` when `e` is within its
     /// keep-alive; false when there is none (or it is too far behind).
+    /// A deadline only moves later here, so `next_deadline` stays a bound.
     pub fn extend(&mut self, rule: &'static str, key: &str, e: &EventRef) -> bool {
-        let Some(open) = self.open.get_mut(&(rule, key.to_owned())) else {
+        let Some(open) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) else {
             return false;
         };
-        if e.time > open.alert.last_time.saturating_add(open.keep_alive) {
+        if e.time > open.deadline() {
             return false;
         }
         let before = open.alert.event_count;
         open.alert.add(e);
         open.dirty |= open.alert.event_count != before;
         true
-    }
-
-    /// Whether `(rule, key)` has an open alert.
-    pub fn is_open(&self, rule: &'static str, key: &str) -> bool {
-        self.open.contains_key(&(rule, key.to_owned()))
     }
 
     /// A new alert; handed out now in [`Emit::OnFireAndClose`].
@@ -202,52 +223,62 @@ impl Book {
         keep_alive: i64,
         refresh: Option<fn(&Alert) -> String>,
     ) {
-        self.fired += 1;
         let mut dirty = true;
         if self.emit == Emit::OnFireAndClose {
             self.out.push(alert.clone());
             dirty = false;
         }
-        let key = (rule, alert.group_key.clone());
-        if let Some(old) = self.open.insert(
-            key,
-            Open {
-                alert,
-                keep_alive,
-                dirty,
-                refresh,
-            },
-        ) {
+        let open = Open {
+            alert,
+            keep_alive,
+            dirty,
+            refresh,
+        };
+        self.next_deadline = self.next_deadline.min(open.deadline());
+        let key = open.alert.group_key.clone();
+        if let Some(old) = self.open.entry(rule).or_default().insert(key, open) {
             self.close(old);
         }
     }
 
     /// Closes alerts whose keep-alive ended before `watermark`.
     pub fn close_before(&mut self, watermark: i64) {
-        let done: Vec<_> = self
-            .open
-            .iter()
-            .filter(|(_, o)| o.alert.last_time.saturating_add(o.keep_alive) < watermark)
-            .map(|(k, _)| k.clone())
-            .collect();
-        let mut closing: Vec<Open> = done.iter().filter_map(|k| self.open.remove(k)).collect();
-        // A stable order (the map's is random): the same input prints the
-        // same output.
-        closing.sort_by(|a, b| {
-            (a.alert.first_time, &a.alert.id).cmp(&(b.alert.first_time, &b.alert.id))
-        });
-        for o in closing {
-            self.close(o);
+        if watermark <= self.next_deadline {
+            return;
         }
+        let mut closing = Vec::new();
+        let mut next = i64::MAX;
+        for alerts in self.open.values_mut() {
+            let due: Vec<String> = alerts
+                .iter()
+                .filter(|(_, o)| o.deadline() < watermark)
+                .map(|(k, _)| k.clone())
+                .collect();
+            closing.extend(due.iter().filter_map(|k| alerts.remove(k)));
+            next = alerts.values().map(Open::deadline).fold(next, i64::min);
+        }
+        self.next_deadline = next;
+        self.close_in_order(closing);
     }
 
     /// Closes every open alert (end of input, shutdown).
     pub fn close_all(&mut self) {
-        let mut all: Vec<Open> = self.open.drain().map(|(_, o)| o).collect();
-        all.sort_by(|a, b| {
+        let all = self
+            .open
+            .drain()
+            .flat_map(|(_, m)| m.into_values())
+            .collect();
+        self.next_deadline = i64::MAX;
+        self.close_in_order(all);
+    }
+
+    /// Closes `alerts` in a stable order (the maps' is random), so the
+    /// same input prints the same output.
+    fn close_in_order(&mut self, mut alerts: Vec<Open>) {
+        alerts.sort_by(|a, b| {
             (a.alert.first_time, &a.alert.id).cmp(&(b.alert.first_time, &b.alert.id))
         });
-        for o in all {
+        for o in alerts {
             self.close(o);
         }
     }

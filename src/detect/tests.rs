@@ -3,8 +3,7 @@
 //! Confluent Platform 7.x shape (`docs/audit-log-format.md` §3A, §10).
 
 use super::*;
-use crate::event::{enrich, validate};
-use crate::policy::SeverityPolicy;
+use crate::process::Processor;
 
 const T0: i64 = 1_741_078_800; // 2025-03-04T09:00:00Z
 
@@ -67,8 +66,9 @@ pub fn run_lines(cfg: &DetectConfig, lines: &[String]) -> Vec<Alert> {
     let mut d = Detector::new(cfg, Emit::OnClose).expect("valid config");
     let mut out = Vec::new();
     for l in lines {
-        let (_, env) = validate::parse(l.as_bytes(), 1 << 20).expect("valid test event");
-        let e = enrich::enrich(&env, None, 0, |e| SeverityPolicy::default().classify(e));
+        let (_, e) = Processor::default()
+            .enrich(l.as_bytes(), None, 0)
+            .expect("valid test event");
         d.observe(&e, l.as_bytes(), &mut out);
     }
     d.finish(&mut out);
@@ -393,13 +393,14 @@ match = { verdict = "denied" }
         Err(p) => p,
         Ok(_) => panic!("expected problems"),
     };
-    let text = problems.join("\n");
+    let text: Vec<String> = problems.iter().map(|(k, m)| format!("{k}: {m}")).collect();
+    let text = text.join("\n");
     for want in [
         "detect.rules.denial_burst.threshold",
         "detect.rules.denial_burst.roles",
         "detect.rules.no_such_rule",
         "detect.trusted_networks[0]",
-        "detect.custom[0] (seq).then",
+        "detect.custom[0].then: a sequence rule needs its second step",
     ] {
         assert!(text.contains(want), "{want} missing in:\n{text}");
     }

@@ -7,7 +7,7 @@ use serde::{Serialize, Serializer};
 
 use super::time::format_rfc3339_nanos;
 
-/// Which payload shape the event used (`audit-log-format.md` §3).
+/// Which payload shape the event used (`docs/audit-log-format.md` §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Dialect {

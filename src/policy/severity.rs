@@ -40,6 +40,9 @@ pub const ADMIN_ROLES: &[&str] = &["OrganizationAdmin", "EnvironmentAdmin", "Clo
 #[derive(Debug, Clone)]
 pub struct SeverityPolicy {
     rules: Vec<(Rule, Severity)>,
+    /// `[severity] sensitive_resources`, for whoever else means the same
+    /// resources (`watch --failed-sensitive`).
+    pub sensitive_resources: Vec<String>,
 }
 
 impl Default for SeverityPolicy {
@@ -68,7 +71,10 @@ impl SeverityConfig {
             return Err(problems);
         }
         rules.extend(default_rules(&self.sensitive_resources));
-        Ok(SeverityPolicy { rules })
+        Ok(SeverityPolicy {
+            rules,
+            sensitive_resources: self.sensitive_resources.clone(),
+        })
     }
 }
 

@@ -58,11 +58,6 @@ impl ConfigProblem {
         }
     }
 
-    /// As a `(key, message)` pair of `check()`.
-    pub fn pair(self) -> (String, String) {
-        (self.key, self.message)
-    }
-
     /// As the error of building sink `sink`.
     pub fn for_sink(self, sink: &str) -> SinkError {
         SinkError::Config {

@@ -224,15 +224,7 @@ impl SinkConfig {
             }
             SinkConfig::File(c) => Arc::new(file::FileSink::new(c, name)?),
             SinkConfig::Stdout(c) => Arc::new(stdout::StdoutSink::new(c, name)?),
-            SinkConfig::Syslog(c) => match syslog::SyslogSink::new(name.clone(), c) {
-                Ok(s) => Arc::new(s),
-                // Until syslog's constructor returns a `SinkError`: its
-                // messages start with the key (`tls: …`, `address: …`).
-                Err(m) => {
-                    let (key, problem) = m.split_once(": ").unwrap_or(("address", m.as_str()));
-                    return Err(SinkError::config(&name, key, problem));
-                }
-            },
+            SinkConfig::Syslog(c) => Arc::new(syslog::SyslogSink::new(c, name)?),
             SinkConfig::SplunkHec(c) => Arc::new(splunk_hec::SplunkHecSink::new(c, name)?),
         })
     }

@@ -69,7 +69,7 @@ port = 1
     assert_eq!(
         out,
         "CONFIG is invalid:
-  - line 19: `metrics`: unknown section, expected one of: kafka, pipeline, dead_letter, sinks, filter, severity, observability
+  - line 19: `metrics`: unknown section, expected one of: kafka, pipeline, dead_letter, sinks, filter, severity, observability, detect
   - line 3: `kafka.session_timeout_ms`: invalid type: string \"fast\", expected u64
   - line 6: `pipeline.batch_max_events`: must be positive
   - line 9: `observability.listen`: `localhost:9464` is not an IP address and port such as 127.0.0.1:9464
@@ -88,6 +88,25 @@ fn a_toml_syntax_error_is_reported_with_its_line() {
         out,
         "CONFIG is invalid:\n  - line 2: invalid string; expected `\"`, `'`\n"
     );
+}
+
+#[test]
+fn detect_rules_are_checked_with_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[kafka]\nbootstrap_servers = \"127.0.0.1:{}\"\n[dead_letter]\npath = \"{}\"\n[[sinks]]\ntype = \"stdout\"\n[detect]\ntrusted_networks = [\"10.0.0.0/99\"]\n[detect.rules.denial_burst]\nthreshold = 0\n[[detect.custom]]\nname = \"seq\"\nkind = \"sequence\"\n",
+        closed_port(),
+        dl(dir.path()),
+    );
+    let (code, out) = validate(&toml, &["--no-network"]);
+    assert_eq!(code, 2, "{out}");
+    for want in [
+        "line 10: `detect.rules.denial_burst.threshold`: must be at least 1",
+        "line 8: `detect.trusted_networks[0]`: \"10.0.0.0/99\" is not a network",
+        "`detect.custom[0].then`: a sequence rule needs its second step",
+    ] {
+        assert!(out.contains(want), "{want:?} missing in:\n{out}");
+    }
 }
 
 #[test]

@@ -6,7 +6,7 @@
 pub mod generate;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -186,9 +186,4 @@ fn offsets(stored: &[(String, i32, Option<i64>)]) -> String {
         .map(|(t, p, o)| format!("{t}/{p}@{}", o.map_or("-".to_owned(), |o| o.to_string())))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Where the demo writes by default.
-pub fn default_out_dir() -> PathBuf {
-    PathBuf::from("siem-bridge-demo")
 }

@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use tokio_util::sync::CancellationToken;
 
 use crate::cmd::WatchArgs;
-use crate::policy::SeverityConfig;
 use crate::process::Processor;
 use crate::{config, shutdown};
 
@@ -75,23 +74,9 @@ pub async fn run(
     out: &mut impl Write,
 ) -> anyhow::Result<Summary> {
     let config = config::load(args.config.as_deref(), env)?;
-    let watch = watch_from(args, config.policy, sensitive_resources(args, env)?)?;
+    // `--failed-sensitive` means what "sensitive" means for the severity
+    // table.
+    let sensitive = config.policy.severity.sensitive_resources.clone();
+    let watch = watch_from(args, config.policy, sensitive)?;
     Ok(watch.run(&config.kafka, shutdown, out).await?)
-}
-
-/// `[severity] sensitive_resources` of the config file (already validated
-/// by `config::load`), so `--failed-sensitive` means what "sensitive"
-/// means for the severity table.
-fn sensitive_resources(
-    args: &WatchArgs,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Vec<String>, config::ConfigError> {
-    let Some(path) = &args.config else {
-        return Ok(SeverityConfig::default().sensitive_resources);
-    };
-    let mut doc = config::Document::read(path)?;
-    doc.interpolate(env);
-    let section = doc.section::<SeverityConfig>("severity");
-    doc.finish()?;
-    Ok(section.unwrap_or_default().sensitive_resources)
 }

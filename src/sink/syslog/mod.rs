@@ -50,7 +50,7 @@ use futures::future::BoxFuture;
 pub use config::SyslogConfig;
 pub use encode::Encoder;
 
-use super::{Outcome, SendReport, Sink};
+use super::{Outcome, SendReport, Sink, SinkError};
 use crate::event::Event;
 use config::Protocol;
 use send::{Link, Session};
@@ -78,8 +78,8 @@ pub struct StatsSnapshot {
 
 impl SyslogSink {
     /// Reads TLS files; does not connect (the first batch does).
-    pub fn new(name: String, config: &SyslogConfig) -> Result<SyslogSink, String> {
-        let connector = transport::Connector::new(config)?;
+    pub fn new(config: &SyslogConfig, name: String) -> Result<SyslogSink, SinkError> {
+        let connector = transport::Connector::new(config, &name)?;
         let hostname = machine_hostname();
         Ok(SyslogSink {
             encoder: Encoder::new(config, &hostname),
@@ -269,7 +269,7 @@ impl Sink for SyslogSink {
             let budget = self.link.close_budget;
             let unconfirmed = match tokio::time::timeout(budget, session.close(&self.link)).await {
                 Ok(n) => n,
-                Err(_) => session.unconfirmed(&self.link),
+                Err(_) => self.link.unconfirmed(),
             };
             if unconfirmed > 0 {
                 tracing::error!(

@@ -56,11 +56,14 @@ pub struct Stats {
 impl Link {
     /// Settled frames join the resend window.
     pub fn settled(&self, batch: &Bytes, frames: &[Range<usize>]) {
-        let mut w = self.window.lock().expect("window lock");
-        for r in frames {
-            w.push(batch.slice(r.clone()));
-        }
+        let mut w = self.window();
+        w.keep(batch, frames);
         self.publish(&w);
+    }
+
+    /// Messages in the resend window: written, not proven read.
+    pub fn unconfirmed(&self) -> usize {
+        self.window().len()
     }
 
     fn publish(&self, w: &Window) {
@@ -144,17 +147,9 @@ impl Session {
             }
         }
         if self.conn.is_none() {
-            self.backoff.wait().await;
-            match link.connector.connect().await {
-                Ok(c) => {
-                    link.stats.connects.fetch_add(1, Relaxed);
-                    self.conn = Some(c);
-                }
-                Err(e) => {
-                    self.backoff.failed();
-                    tracing::warn!(message = "Cannot connect to the RELP receiver.", sink = %link.sink, error = %e);
-                    return Delivery::none(e.outcome());
-                }
+            match self.connect(link).await {
+                Ok(c) => self.conn = Some(c),
+                Err(failure) => return Delivery::none(failure),
             }
         }
         let Some(Conn::Relp(c)) = &mut self.conn else {
@@ -169,14 +164,7 @@ impl Session {
                     ..Delivery::all(frames.len())
                 }
             }
-            Err(e) => {
-                tracing::warn!(message = "Writing to the RELP receiver failed; the connection is recycled.", sink = %link.sink, error = %e);
-                self.drop_connection();
-                Delivery::none(Outcome::Ambiguous(format!(
-                    "writing to {} failed: {e}; part of the batch may have arrived",
-                    link.address
-                )))
-            }
+            Err(e) => self.write_failed(link, e),
         }
     }
 
@@ -204,12 +192,7 @@ impl Session {
             unreachable!("a stream protocol opens streams");
         };
         if let Err(e) = stream.write(batch, link.write_timeout).await {
-            tracing::warn!(message = "Writing to the syslog receiver failed; the connection is recycled.", sink = %link.sink, error = %e);
-            self.drop_connection();
-            return Delivery::none(Outcome::Ambiguous(format!(
-                "writing to {} failed: {e}; part of the batch may have arrived",
-                link.address
-            )));
+            return self.write_failed(link, e);
         }
         // The receiver may have gone while we wrote: those bytes may be lost.
         if let Some(end) = stream.peer_end() {
@@ -230,18 +213,37 @@ impl Session {
         }
     }
 
-    /// Connects (after the backoff delay) and writes the resend window.
-    async fn reconnect(&mut self, link: &Link) -> Result<(), Outcome> {
+    /// A write failed part-way: the connection is recycled and the whole
+    /// batch is ambiguous (the pipeline resends it).
+    fn write_failed(&mut self, link: &Link, e: std::io::Error) -> Delivery {
+        tracing::warn!(message = "Writing to the syslog receiver failed; the connection is recycled.", sink = %link.sink, protocol = ?link.protocol, error = %e);
+        self.drop_connection();
+        Delivery::none(Outcome::Ambiguous(format!(
+            "writing to {} failed: {e}; part of the batch may have arrived",
+            link.address
+        )))
+    }
+
+    /// Connects after the backoff delay, for every protocol; a failure is
+    /// logged and lengthens the next delay.
+    async fn connect(&mut self, link: &Link) -> Result<Conn, Outcome> {
         self.backoff.wait().await;
-        let conn = match link.connector.connect().await {
-            Ok(c) => c,
+        match link.connector.connect().await {
+            Ok(c) => {
+                link.stats.connects.fetch_add(1, Relaxed);
+                Ok(c)
+            }
             Err(e) => {
                 self.backoff.failed();
-                tracing::warn!(message = "Cannot connect to the syslog receiver.", sink = %link.sink, error = %e);
-                return Err(e.outcome());
+                tracing::warn!(message = "Cannot connect to the syslog receiver.", sink = %link.sink, protocol = ?link.protocol, error = %e);
+                Err(e.outcome())
             }
-        };
-        link.stats.connects.fetch_add(1, Relaxed);
+        }
+    }
+
+    /// Connects and writes the resend window.
+    async fn reconnect(&mut self, link: &Link) -> Result<(), Outcome> {
+        let conn = self.connect(link).await?;
         let Conn::Stream(mut stream) = conn else {
             unreachable!("a stream protocol opens streams");
         };
@@ -275,16 +277,9 @@ impl Session {
         frames: &[Range<usize>],
     ) -> Delivery {
         if self.conn.is_none() {
-            self.backoff.wait().await;
-            match link.connector.connect().await {
-                Ok(c) => {
-                    link.stats.connects.fetch_add(1, Relaxed);
-                    self.conn = Some(c);
-                }
-                Err(e) => {
-                    self.backoff.failed();
-                    return Delivery::none(e.outcome());
-                }
+            match self.connect(link).await {
+                Ok(c) => self.conn = Some(c),
+                Err(failure) => return Delivery::none(failure),
             }
         }
         let Some(Conn::Udp(sock)) = &self.conn else {
@@ -327,10 +322,6 @@ impl Session {
     }
 
     /// Messages not confirmed by the receiver (the window).
-    pub fn unconfirmed(&self, link: &Link) -> usize {
-        link.window().len()
-    }
-
     async fn close_confirmed(&mut self, link: &Link) -> usize {
         for attempt in 0..2 {
             let end = match self.conn.take() {

@@ -312,7 +312,7 @@ async fn an_event_that_cannot_fit_is_rejected_without_network() {
     // Port 9 on a documentation address: nothing listens, and nothing is tried.
     let c: SyslogConfig =
         toml::from_str("address = \"192.0.2.1:9\"\nmax_message_bytes = 480").unwrap();
-    let sink = SyslogSink::new("s".into(), &c).unwrap();
+    let sink = SyslogSink::new(&c, "s".into()).unwrap();
     let report = sink.send(&[Arc::new(big)]).await;
     assert!(
         matches!(&report.outcomes[0], Outcome::Rejected { status: Some(s), .. } if s == "message_too_large")

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 use rustls::pki_types::ServerName;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -23,8 +23,9 @@ use tokio_rustls::TlsConnector;
 
 use super::classify::{self, ConnectError, PeerEnd};
 use super::config::{Protocol, SyslogConfig};
-use super::relp::RelpConn;
+use super::relp::{Io, RelpConn};
 use super::settle::{self, Counted, Progress, Ticket, Tracker};
+use crate::sink::SinkError;
 
 /// Opens connections as configured. Built once per sink.
 pub struct Connector {
@@ -88,13 +89,12 @@ pub(crate) enum Conn {
     Relp(RelpConn),
 }
 
-trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
-
 impl Connector {
-    /// Reads the TLS files; no network.
-    pub fn new(config: &SyslogConfig) -> Result<Connector, String> {
-        let (host, port) = config.host_port()?;
+    /// Reads the TLS files; no network. Errors name sink `sink`.
+    pub fn new(config: &SyslogConfig, sink: &str) -> Result<Connector, SinkError> {
+        let (host, port) = config
+            .host_port()
+            .map_err(|m| SinkError::config(sink, "address", m))?;
         let wants_tls = match config.protocol {
             Protocol::Tls => true,
             Protocol::Relp => config.tls.is_some(),
@@ -103,11 +103,17 @@ impl Connector {
         let tls = match wants_tls {
             true => {
                 let tls_config = config.tls.as_deref().cloned().unwrap_or_default();
-                let client = tls_config
-                    .client_config()
-                    .map_err(|e| format!("tls: {e}"))?;
-                let name = ServerName::try_from(host.to_owned())
-                    .map_err(|e| format!("address: `{host}` cannot be verified by TLS: {e}"))?;
+                let client = tls_config.client_config().map_err(|error| SinkError::Tls {
+                    sink: sink.to_owned(),
+                    error,
+                })?;
+                let name = ServerName::try_from(host.to_owned()).map_err(|e| {
+                    SinkError::config(
+                        sink,
+                        "address",
+                        format!("`{host}` cannot be verified by TLS: {e}"),
+                    )
+                })?;
                 Some((TlsConnector::from(Arc::new(client)), name))
             }
             false => None,

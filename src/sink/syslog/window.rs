@@ -41,6 +41,25 @@ impl Window {
         }
     }
 
+    /// Keeps the newest of `frames` (ranges of `batch`) that fit the
+    /// budget, copied out so the window never pins a whole batch buffer;
+    /// the same frames [`Window::push`] one by one would keep. With no
+    /// budget (the default) it does nothing.
+    pub fn keep(&mut self, batch: &[u8], frames: &[std::ops::Range<usize>]) {
+        let mut fit = 0;
+        let mut from = frames.len();
+        for (i, r) in frames.iter().enumerate().rev() {
+            if fit + r.len() > self.max_bytes {
+                break;
+            }
+            fit += r.len();
+            from = i;
+        }
+        for r in &frames[from..] {
+            self.push(Bytes::copy_from_slice(&batch[r.clone()]));
+        }
+    }
+
     /// The frames, oldest first, as one buffer to write.
     pub fn concat(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.bytes);

@@ -22,6 +22,15 @@ pub fn event(n: usize) -> String {
     )
 }
 
+/// An in-process mock cluster whose audit topic already holds
+/// `event(0..n)`, spread over `partitions` (`MockKafka::preload`'s order).
+pub fn preloaded(n: usize, partitions: i32) -> siem_bridge::mock::MockKafka {
+    let kafka = siem_bridge::mock::MockKafka::start(1).unwrap();
+    kafka.create_topic(TOPIC, partitions).unwrap();
+    kafka.preload(TOPIC, partitions, &records(0..n)).unwrap();
+    kafka
+}
+
 /// One record to produce.
 pub struct Record {
     pub value: Vec<u8>,
@@ -169,5 +178,6 @@ pub fn config(bootstrap: &str, group: &str, dl_path: &str) -> Config {
         sinks: Vec::new(),
         policy: Policy::default(),
         observability: siem_bridge::observe::ObservabilityConfig::disabled(),
+        detect: None,
     }
 }

@@ -10,7 +10,7 @@ use siem_bridge::event::Event;
 use siem_bridge::sink::{Outcome, Sink};
 
 use super::fake::{Behavior, Fake};
-use super::{counts, deliver, padded_event, sd_id, sink};
+use super::{counts, deliver, missing, padded_event, sd_id, sink};
 
 fn events(prefix: &str, n: usize, pad: usize) -> Vec<Arc<Event>> {
     (0..n)
@@ -24,12 +24,7 @@ fn ids_received(fake: &Fake) -> Vec<String> {
 
 fn assert_all_arrived(fake: &Fake, events: &[Arc<Event>]) -> usize {
     let got = ids_received(fake);
-    let c = counts(got.iter().map(String::as_str));
-    let missing: Vec<&str> = events
-        .iter()
-        .map(|e| e.id())
-        .filter(|id| !c.contains_key(*id))
-        .collect();
+    let missing = missing(events, &got);
     assert!(
         missing.is_empty(),
         "{} lost, e.g. {:?}",

@@ -57,7 +57,7 @@ pub fn sink(toml_body: &str) -> Arc<SyslogSink> {
     assert_eq!(cfg.check(), Vec::<(String, String)>::new());
     assert!(cfg.build().is_ok());
     match cfg {
-        SinkConfig::Syslog(c) => Arc::new(SyslogSink::new("siem".into(), &c).unwrap()),
+        SinkConfig::Syslog(c) => Arc::new(SyslogSink::new(&c, "siem".into()).unwrap()),
         _ => unreachable!(),
     }
 }
@@ -104,6 +104,17 @@ pub fn counts<'a>(ids: impl IntoIterator<Item = &'a str>) -> BTreeMap<String, us
         *m.entry(id.to_owned()).or_insert(0) += 1;
     }
     m
+}
+
+/// The ids of `events` that are not among the ids `got` (duplicates in
+/// `got` are fine), in the events' order.
+pub fn missing<'e>(events: &'e [Arc<Event>], got: &[String]) -> Vec<&'e str> {
+    let c = counts(got.iter().map(String::as_str));
+    events
+        .iter()
+        .map(|e| e.id())
+        .filter(|id| !c.contains_key(*id))
+        .collect()
 }
 
 /// Sorted copies, for comparing what was sent with what arrived.

@@ -7,13 +7,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use siem_bridge::mock::MockKafka;
 use siem_bridge::sink::Sink;
 
 use super::fake::{Behavior, Fake};
 use super::relp::Relp;
 use super::{sd_id, sink};
-use crate::support::kafka::{committed, config, event, TOPIC};
+use crate::support::kafka::{committed, config, preloaded, TOPIC};
 use crate::support::pipeline::Running;
 use crate::support::wait::{secs, wait_until, KAFKA_POLL};
 
@@ -54,11 +53,8 @@ async fn run_closing_receiver(
     every: usize,
     sink_keys: &str,
 ) -> (usize, usize, Arc<siem_bridge::sink::syslog::SyslogSink>) {
-    let kafka = MockKafka::start(1).unwrap();
-    kafka.create_topic(TOPIC, PARTITIONS).unwrap();
+    let kafka = preloaded(n, PARTITIONS);
     let bs = kafka.bootstrap_servers();
-    let records: Vec<Vec<u8>> = (0..n).map(|i| event(i).into_bytes()).collect();
-    kafka.preload(TOPIC, PARTITIONS, &records).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let slow = Behavior::SlowCloseAfter {
         k: every,
@@ -138,11 +134,8 @@ async fn relp_commits_only_acknowledged_messages_through_kill_and_restart() {
     // right after a kill -9 the file holds everything it acknowledged:
     // nothing committed may be missing from it.
     let n = 8_000;
-    let kafka = MockKafka::start(1).unwrap();
-    kafka.create_topic(TOPIC, PARTITIONS).unwrap();
+    let kafka = preloaded(n, PARTITIONS);
     let bs = kafka.bootstrap_servers();
-    let records: Vec<Vec<u8>> = (0..n).map(|i| event(i).into_bytes()).collect();
-    kafka.preload(TOPIC, PARTITIONS, &records).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut relp = Relp::start();
     let s = sink(&format!(

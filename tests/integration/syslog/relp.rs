@@ -14,7 +14,7 @@ use siem_bridge::sink::syslog::SyslogSink;
 use siem_bridge::sink::Sink;
 
 use super::rsyslogd::{free_tcp_port, received, rsyslogd};
-use super::{counts, deliver, padded_event, sd_id, sink};
+use super::{deliver, missing, padded_event, sd_id, sink};
 use crate::support::pki;
 
 /// rsyslogd with two imrelp inputs, restartable on the same ports.
@@ -183,19 +183,8 @@ async fn survives_restarts(s: Arc<SyslogSink>, relp: &mut Relp, input: &str, all
         deliver(&*s, chunk).await;
     }
     s.close().await;
-    let got = relp.received(input);
-    let c = counts(
-        got.iter()
-            .map(|m| sd_id(m))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(String::as_str),
-    );
-    let missing: Vec<&str> = all
-        .iter()
-        .map(|e| e.id())
-        .filter(|id| !c.contains_key(*id))
-        .collect();
+    let got: Vec<String> = relp.received(input).iter().map(|m| sd_id(m)).collect();
+    let missing = missing(all, &got);
     assert!(
         missing.is_empty(),
         "{} missing, e.g. {:?}\n{}",

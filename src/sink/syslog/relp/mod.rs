@@ -42,7 +42,10 @@ struct Pending {
     _slot: Option<OwnedSemaphorePermit>,
 }
 
-type PendingMap = Arc<Mutex<HashMap<u32, Pending>>>;
+/// Unanswered commands by TXNR; `None` once the connection ended, so a
+/// command registered after that fails at once instead of waiting for an
+/// answer that cannot come.
+type PendingMap = Arc<Mutex<Option<HashMap<u32, Pending>>>>;
 
 pub(crate) struct RelpConn {
     writer: WriteHalf<Box<dyn Io>>,
@@ -98,7 +101,7 @@ impl RelpConn {
         })?;
         check_open(&f, address)?;
         let (r, writer) = tokio::io::split(io);
-        let pending: PendingMap = Arc::default();
+        let pending: PendingMap = Arc::new(Mutex::new(Some(HashMap::new())));
         let (tx, ended) = watch::channel(None);
         Ok(RelpConn {
             writer,
@@ -138,13 +141,7 @@ impl RelpConn {
                         .expect("the window is never closed")
                 }
             };
-            if let Some(why) = self.ended() {
-                return Err(std::io::Error::new(
-                    std::io::ErrorKind::ConnectionAborted,
-                    why,
-                ));
-            }
-            answers.push(self.register(Some(slot)));
+            answers.push(self.register(Some(slot))?);
             frame::command(&mut out, self.next_txnr(), "syslog", m);
         }
         self.write(&out, deadline).await?;
@@ -155,7 +152,7 @@ impl RelpConn {
     /// answers to every earlier command (they are sent in order).
     pub async fn close(&mut self, limit: Duration) -> Result<(), String> {
         let deadline = Instant::now() + limit;
-        let answer = self.register(None);
+        let answer = self.register(None).map_err(|e| e.to_string())?;
         let mut out = Vec::new();
         frame::command(&mut out, self.next_txnr(), "close", b"");
         self.write(&out, deadline)
@@ -179,15 +176,25 @@ impl RelpConn {
         t
     }
 
-    /// Registers the answer to the command about to get TXNR `self.next`.
-    fn register(&mut self, slot: Option<OwnedSemaphorePermit>) -> oneshot::Receiver<Rsp> {
+    /// Registers the answer to the command about to get TXNR `self.next`;
+    /// fails once the connection has ended.
+    fn register(
+        &mut self,
+        slot: Option<OwnedSemaphorePermit>,
+    ) -> std::io::Result<oneshot::Receiver<Rsp>> {
         let (tx, rx) = oneshot::channel();
-        let p = Pending { tx, _slot: slot };
-        self.pending
-            .lock()
-            .expect("pending lock")
-            .insert(self.next, p);
-        rx
+        let mut pending = self.pending.lock().expect("pending lock");
+        let Some(map) = pending.as_mut() else {
+            let why = self
+                .ended()
+                .unwrap_or_else(|| "the RELP connection ended".to_owned());
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                why,
+            ));
+        };
+        map.insert(self.next, Pending { tx, _slot: slot });
+        Ok(rx)
     }
 
     async fn write(&mut self, buf: &[u8], deadline: Instant) -> std::io::Result<()> {
@@ -212,7 +219,7 @@ impl Drop for RelpConn {
     fn drop(&mut self) {
         self.reader.abort();
         // Unanswered commands: their receivers see the sender dropped.
-        self.pending.lock().expect("pending lock").clear();
+        self.pending.lock().expect("pending lock").take();
     }
 }
 
@@ -280,7 +287,11 @@ async fn read_rsps(
                         }
                         None => Err("malformed rsp".to_owned()),
                     };
-                    let p = pending.lock().expect("pending lock").remove(&f.txnr);
+                    let p = pending
+                        .lock()
+                        .expect("pending lock")
+                        .as_mut()
+                        .and_then(|m| m.remove(&f.txnr));
                     if let Some(p) = p {
                         let _ = p.tx.send(answer);
                     }
@@ -299,6 +310,8 @@ async fn read_rsps(
             Err(e) => break format!("{:?}", classify::peer_read_error(&e)),
         }
     };
-    pending.lock().expect("pending lock").clear();
+    // Say why first, then close the map: a command registered from now on
+    // fails with this reason; one registered before is dropped here.
     let _ = ended.send(Some(why));
+    pending.lock().expect("pending lock").take();
 }
