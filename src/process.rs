@@ -4,6 +4,7 @@
 //! above both, so that the policy can read the event's types without a
 //! cycle.
 
+use crate::detect::Alert;
 use crate::event::DEFAULT_MAX_RECORD_BYTES;
 use crate::event::{
     enrich, render, validate, DeadLetterReason, Disposition, Enrichment, Event, KafkaCoords,
@@ -52,6 +53,21 @@ impl Processor {
             self.policy.severity.classify(e)
         });
         Ok((text, enrichment))
+    }
+
+    /// The sinks' form of an alert: its CloudEvent
+    /// ([`Alert::to_cloudevent`]) enriched and rendered like an audit
+    /// event, never filtered, with the alert's severity.
+    pub fn alert_event(&self, alert: &Alert) -> Event {
+        let raw = alert.to_cloudevent();
+        let (text, env) = validate::parse_own(raw.as_bytes()).expect("an alert is a valid event");
+        let mut enrichment =
+            enrich::enrich(&env, None, crate::event::now_nanos(), |_| alert.severity);
+        enrichment.severity = alert.severity;
+        let mut out = Vec::with_capacity(text.len() * 2 + 512);
+        render::render(text, &enrichment, &mut out);
+        let json = String::from_utf8(out).expect("render writes UTF-8");
+        Event { enrichment, json }
     }
 
     /// Decides what happens to one record value.

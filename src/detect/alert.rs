@@ -156,6 +156,39 @@ impl Alert {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("an alert serialises")
     }
+
+    /// The alert as a CloudEvent (one line of JSON), the shape in which
+    /// `run` sends it through the sinks: `type` is
+    /// [`ALERT_TYPE`](crate::event::validate::ALERT_TYPE), `id` the
+    /// alert's id (the fired and the closed version share it, so a sink
+    /// that keys on the id keeps one document per incident), `subject`
+    /// the rule, `time` the last event's time, `data` the alert.
+    pub fn to_cloudevent(&self) -> String {
+        #[derive(Serialize)]
+        struct Envelope<'a> {
+            specversion: &'static str,
+            id: &'a str,
+            source: &'static str,
+            #[serde(rename = "type")]
+            event_type: &'static str,
+            subject: &'a str,
+            #[serde(serialize_with = "rfc3339")]
+            time: i64,
+            datacontenttype: &'static str,
+            data: &'a Alert,
+        }
+        serde_json::to_string(&Envelope {
+            specversion: "1.0",
+            id: &self.id,
+            source: "siem-bridge/detect",
+            event_type: crate::event::validate::ALERT_TYPE,
+            subject: &self.rule,
+            time: self.last_time,
+            datacontenttype: "application/json",
+            data: self,
+        })
+        .expect("an alert serialises")
+    }
 }
 
 fn push(list: &mut Vec<String>, v: Option<&str>) {

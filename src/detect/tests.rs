@@ -405,3 +405,28 @@ match = { verdict = "denied" }
         assert!(text.contains(want), "{want} missing in:\n{text}");
     }
 }
+
+#[test]
+fn an_alert_travels_as_an_enriched_cloudevent() {
+    let alerts = run(&fails(5, T0, 1, "203.0.113.9"));
+    let a = &of(&alerts, "auth_bruteforce")[0];
+    let event = Processor::default().alert_event(a);
+    assert_eq!(event.id(), a.id);
+    assert_eq!(
+        event.enrichment.event_type(),
+        crate::event::validate::ALERT_TYPE
+    );
+    assert_eq!(event.enrichment.severity, a.severity);
+    let v: serde_json::Value = serde_json::from_str(&event.json).unwrap();
+    assert_eq!(v["data"]["rule"], "auth_bruteforce");
+    assert_eq!(v["data"]["event_ids"].as_array().unwrap().len(), 5);
+    assert_eq!(v["subject"], "auth_bruteforce");
+    assert!(v["enrichment"].is_object(), "{v}");
+    // The same record on the audit topic is a foreign type, not an alert.
+    let raw = a.to_cloudevent();
+    let d = Processor::default().process(raw.as_bytes(), None, 0);
+    assert!(
+        matches!(d, crate::event::Disposition::DeadLetter(ref r) if r.code() == "foreign_type"),
+        "{d:?}"
+    );
+}

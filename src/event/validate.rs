@@ -69,6 +69,25 @@ impl DeadLetterReason {
 /// Checks size, encoding, depth and shape, and returns the text and the
 /// parsed view of a record that may be forwarded.
 pub fn parse(raw: &[u8], max_bytes: usize) -> Result<(&str, Envelope<'_>), DeadLetterReason> {
+    parse_with(raw, max_bytes, false)
+}
+
+/// The CloudEvents `type` of the bridge's own alerts (`docs/detect.md`).
+/// Valid only for records the bridge made itself ([`parse_own`]): on the
+/// audit topic it is a foreign type like any other.
+pub const ALERT_TYPE: &str = "io.siem-bridge.detection.alert";
+
+/// [`parse`] for a record the bridge made itself: an alert, whose type is
+/// [`ALERT_TYPE`] rather than `io.confluent.*`.
+pub fn parse_own(raw: &[u8]) -> Result<(&str, Envelope<'_>), DeadLetterReason> {
+    parse_with(raw, usize::MAX, true)
+}
+
+fn parse_with(
+    raw: &[u8],
+    max_bytes: usize,
+    own: bool,
+) -> Result<(&str, Envelope<'_>), DeadLetterReason> {
     if raw.len() > max_bytes {
         return Err(DeadLetterReason::TooLarge {
             bytes: raw.len(),
@@ -83,7 +102,7 @@ pub fn parse(raw: &[u8], max_bytes: usize) -> Result<(&str, Envelope<'_>), DeadL
     // reasons (see `scan`).
     let mut env = super::scan::empty();
     if super::scan::read(text, &mut env) {
-        check(&env)?;
+        check(&env, own)?;
         return Ok((text, env));
     }
     if exceeds_depth(raw, MAX_DEPTH) {
@@ -106,11 +125,11 @@ pub fn parse(raw: &[u8], max_bytes: usize) -> Result<(&str, Envelope<'_>), DeadL
         serde_json::error::Category::Data => DeadLetterReason::InvalidShape(e.to_string()),
         _ => DeadLetterReason::NotJson(e.to_string()),
     })?;
-    check(&env)?;
+    check(&env, own)?;
     Ok((text, env))
 }
 
-fn check(env: &Envelope) -> Result<(), DeadLetterReason> {
+fn check(env: &Envelope, own: bool) -> Result<(), DeadLetterReason> {
     for (name, f) in [
         ("id", &env.id),
         ("source", &env.source),
@@ -135,7 +154,7 @@ fn check(env: &Envelope) -> Result<(), DeadLetterReason> {
         }
     }
     let ty = env.event_type.as_str().unwrap_or_default();
-    if !ty.starts_with("io.confluent.") {
+    if !ty.starts_with("io.confluent.") && !(own && ty == ALERT_TYPE) {
         return Err(DeadLetterReason::ForeignType(ty.to_owned()));
     }
     let data = match &env.data {

@@ -173,6 +173,12 @@ pub trait Sink: Send + Sync + 'static {
         Box::pin(async { Ok(()) })
     }
 
+    /// A sink for alerts only (a webhook into an alerting tool): the
+    /// pipeline sends it the detector's alerts and never audit events.
+    fn alerts_only(&self) -> bool {
+        false
+    }
+
     /// Flush and release resources at shutdown.
     fn close(&self) -> BoxFuture<'_, ()> {
         Box::pin(async {})
