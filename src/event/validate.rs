@@ -154,7 +154,8 @@ fn check(env: &Envelope, own: bool) -> Result<(), DeadLetterReason> {
         }
     }
     let ty = env.event_type.as_str().unwrap_or_default();
-    if !ty.starts_with("io.confluent.") && !(own && ty == ALERT_TYPE) {
+    let ours = own && ty == ALERT_TYPE;
+    if !ty.starts_with("io.confluent.") && !ours {
         return Err(DeadLetterReason::ForeignType(ty.to_owned()));
     }
     let data = match &env.data {
