@@ -42,6 +42,7 @@ fn main() {
         stats: stats.clone(),
         tracker,
         consumer: std::sync::Weak::new(),
+        detection: None,
     };
     let retention = Duration::from_secs(7 * 24 * 3600);
     let text = metrics::render(&handle, retention);

@@ -31,12 +31,6 @@ pub enum RunError {
 /// sinks, [`serve`]s until a signal, logs what was stored.
 pub async fn command(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let config = config::load(config, &config::process_env)?;
-    if config.detect.as_ref().is_some_and(|d| d.enabled) {
-        // Checked, but not run here yet: say so rather than look protected.
-        tracing::warn!(
-            message = "[detect] is checked but detection does not run inside `run` yet; run `siem-bridge detect` over the events (docs/detect.md)."
-        );
-    }
     let shutdown = shutdown::on_signal();
     let sinks = config
         .sinks

@@ -99,6 +99,21 @@ impl Config {
             settings: self.pipeline.clone(),
             dead_letter: self.dead_letter.clone(),
             policy: self.policy.clone(),
+            detect: self.detect.as_ref().filter(|d| d.enabled).map(|d| {
+                let sinks = sinks
+                    .iter()
+                    .filter(|s| {
+                        d.sinks
+                            .as_ref()
+                            .is_none_or(|n| n.iter().any(|n| n == s.name()))
+                    })
+                    .cloned()
+                    .collect();
+                pipeline::DetectParts {
+                    config: d.clone(),
+                    sinks,
+                }
+            }),
             sinks,
         }
     }
@@ -176,6 +191,9 @@ pub fn load(
     let sinks = sinks_from(&mut doc, path.is_none());
     let policy = policy_from(&mut doc);
     let detect = detect_from(&mut doc);
+    if let (Some(Some(d)), Some(sinks)) = (&detect, &sinks) {
+        check_alert_sinks(&mut doc, d, sinks);
+    }
     let config = (|| {
         Some(Config {
             kafka: kafka?,
@@ -188,6 +206,19 @@ pub fn load(
         })
     })();
     doc.finish_with(config)
+}
+
+/// Every sink `[detect] sinks` names must exist.
+fn check_alert_sinks(doc: &mut Document, d: &DetectConfig, sinks: &[SinkConfig]) {
+    for (i, name) in d.sinks.iter().flatten().enumerate() {
+        if !sinks.iter().any(|s| s.name() == name) {
+            let known: Vec<&str> = sinks.iter().map(SinkConfig::name).collect();
+            doc.problem(
+                format!("detect.sinks[{i}]"),
+                format!("no sink is named `{name}` (sinks: {})", known.join(", ")),
+            );
+        }
+    }
 }
 
 fn join(prefix: &str, key: &str) -> String {

@@ -8,8 +8,6 @@
 
 use serde::Serialize;
 
-use super::facts::Facts;
-use super::state::{fnv1a, FNV_OFFSET};
 use crate::event::time::format_rfc3339_nanos;
 use crate::event::Severity;
 
@@ -73,23 +71,6 @@ pub struct EventRef {
     pub connection_id: Option<Box<str>>,
     pub correlation_id: Option<Box<str>>,
     pub identifier: Option<Box<str>>,
-}
-
-impl EventRef {
-    pub fn of(f: &Facts<'_>) -> EventRef {
-        let b = |s: Option<&str>| s.map(Box::from);
-        EventRef {
-            id: f.id.into(),
-            time: f.time,
-            principal: b(f.principal),
-            source_ip: b(f.source_ip),
-            resource: b(f.resource_crn.or(f.resource_name)),
-            client_id: b(f.e.client_id()),
-            connection_id: b(f.extras.connection_id.as_deref()),
-            correlation_id: b(f.e.correlation_id()),
-            identifier: b(f.extras.identifier.as_deref()),
-        }
-    }
 }
 
 impl Alert {
@@ -230,6 +211,19 @@ pub fn span_words(nanos: i64) -> String {
     } else {
         format!("{} h", s / 3600)
     }
+}
+
+/// FNV-1a's 64-bit offset basis.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a over `b`, continuing from `h` ([`FNV_OFFSET`] to start). Written
+/// out because alert ids depend on it and must not change between
+/// releases (std's hashers make no such promise).
+pub fn fnv1a(mut h: u64, b: &[u8]) -> u64 {
+    for &x in b {
+        h = (h ^ x as u64).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
 #[cfg(test)]

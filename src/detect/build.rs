@@ -342,3 +342,38 @@ fn custom_rule(c: CompiledCustom, max: usize) -> Custom {
         ),
     }
 }
+
+impl Rules {
+    /// How far back in event time the windowed rules can look: the longest
+    /// window plus its keep-alive (an open alert absorbs events that long),
+    /// plus the allowed lateness. `run` re-reads this much of the topic at
+    /// start to rebuild its state. `new_source_ip`'s history is longer
+    /// (days) and not counted: it is rebuilt from what is re-read.
+    pub fn horizon(&self) -> i64 {
+        let mut longest = 0i64;
+        for c in [&self.bruteforce_ip, &self.bruteforce_id, &self.burst]
+            .into_iter()
+            .flatten()
+        {
+            longest = longest.max(c.window.saturating_add(c.keep_alive));
+        }
+        for s in [&self.logins, &self.denied_granted].into_iter().flatten() {
+            longest = longest.max(s.window.saturating_add(s.keep_alive));
+        }
+        if let Some(p) = &self.privilege {
+            // A burst stays active one window after its last denial.
+            longest = longest.max(p.window.saturating_mul(2));
+        }
+        for &(_, _, keep_alive) in &self.singles {
+            longest = longest.max(keep_alive);
+        }
+        for c in &self.custom {
+            longest = longest.max(match c {
+                Custom::Count(r, _) => r.window.saturating_add(r.keep_alive),
+                Custom::Sequence(r, _) => r.window.saturating_add(r.keep_alive),
+                Custom::New(..) => 0,
+            });
+        }
+        longest.saturating_add(self.lateness)
+    }
+}

@@ -33,6 +33,11 @@ pub struct DetectConfig {
     /// `new_source_ip` never reports.
     #[serde(default)]
     pub trusted_networks: Vec<String>,
+    /// `run` only: how much of the topic (by Kafka timestamp) is re-read
+    /// at start to rebuild the rules' state, up to the committed offsets.
+    /// Default: the longest window with its keep-alive, plus the allowed
+    /// lateness; raise it to rebuild more of `new_source_ip`'s history.
+    pub restore_lookback_secs: Option<u64>,
     /// Settings of the built-in rules, by rule name.
     #[serde(default)]
     pub rules: BTreeMap<String, RuleSettings>,
@@ -63,6 +68,7 @@ impl Default for DetectConfig {
             max_keys_per_rule: default_max_keys(),
             sensitive_resources: default_sensitive(),
             trusted_networks: Vec::new(),
+            restore_lookback_secs: None,
             rules: BTreeMap::new(),
             custom: Vec::new(),
         }

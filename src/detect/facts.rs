@@ -346,6 +346,23 @@ fn is_login_method(m: &str) -> bool {
         || m.ends_with("login")
 }
 
+impl EventRef {
+    pub fn of(f: &Facts<'_>) -> EventRef {
+        let b = |s: Option<&str>| s.map(Box::from);
+        EventRef {
+            id: f.id.into(),
+            time: f.time,
+            principal: b(f.principal),
+            source_ip: b(f.source_ip),
+            resource: b(f.resource_crn.or(f.resource_name)),
+            client_id: b(f.e.client_id()),
+            connection_id: b(f.extras.connection_id.as_deref()),
+            correlation_id: b(f.e.correlation_id()),
+            identifier: b(f.extras.identifier.as_deref()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -32,9 +32,10 @@ pub mod privilege;
 pub mod sequence;
 pub mod single;
 pub mod state;
+mod upkeep;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub use alert::Alert;
 pub use config::DetectConfig;
@@ -47,7 +48,7 @@ use count::Hit;
 use facts::{Authn, Facts};
 use field::group_key;
 use sequence::Step;
-use state::{Book, Seen, Size};
+use state::{Book, Seen};
 
 use crate::event::{Enrichment, TimeSource};
 
@@ -80,6 +81,8 @@ pub struct Detector {
     book: Book,
     seen: Seen,
     max_time: i64,
+    /// An outside bound on the watermark (`hold_watermark`).
+    hold: i64,
     stats: DetectStats,
     used: Vec<Arc<EventRef>>,
     last_arrival: Instant,
@@ -94,6 +97,7 @@ impl Detector {
             book: Book::new(emit),
             seen: Seen::new(SEEN_IDS),
             max_time: i64::MIN,
+            hold: i64::MAX,
             stats: DetectStats::default(),
             used: Vec::new(),
             last_arrival: Instant::now(),
@@ -101,9 +105,25 @@ impl Detector {
         })
     }
 
+    /// How much event time `run` re-reads at start ([`Rules::horizon`](build::Rules::horizon)).
+    pub fn horizon_ns(&self) -> i64 {
+        self.rules.horizon()
+    }
+
     /// The watermark: latest event time minus the allowed lateness.
     pub fn watermark(&self) -> i64 {
-        self.max_time.saturating_sub(self.rules.lateness)
+        self.max_time
+            .min(self.hold)
+            .saturating_sub(self.rules.lateness)
+    }
+
+    /// Keeps the watermark at or below `until` minus the allowed lateness
+    /// (`i64::MAX`: no bound). `run` holds it at the latest event time of
+    /// the partition furthest behind, so that catching up on a backlog
+    /// partition by partition does not make one partition's events late
+    /// because another was read first.
+    pub fn hold_watermark(&mut self, until: i64) {
+        self.hold = until;
     }
 
     /// Feeds one valid event; `raw` is its JSON (read again only for the
@@ -135,6 +155,7 @@ impl Detector {
         self.authorization(&f, wm);
         self.singles(&f);
         self.custom(&f, wm);
+        self.advance_novelty(wm);
         if self.stats.events % SWEEP_EVERY == 0 {
             self.sweep();
         }
@@ -188,7 +209,13 @@ impl Detector {
         {
             if !r.trusted.iter().any(|c| c.contains(ip)) && f.authn != Authn::Failed {
                 if let Some(net) = novelty::network(ip, *v4, *v6) {
-                    rule.offer(&format!("principal={p}"), &net, &f.event(), &mut self.book);
+                    rule.offer(
+                        &format!("principal={p}"),
+                        &net,
+                        f.event(),
+                        wm,
+                        &mut self.book,
+                    );
                 }
             }
         }
@@ -286,111 +313,9 @@ impl Detector {
                     ) else {
                         continue;
                     };
-                    rule.offer(&key, &v, &f.event(), &mut self.book);
+                    rule.offer(&key, &v, f.event(), wm, &mut self.book);
                 }
             }
-        }
-    }
-
-    fn sweep(&mut self) {
-        let wm = self.watermark();
-        let r = &mut self.rules;
-        for rule in [&mut r.bruteforce_ip, &mut r.bruteforce_id, &mut r.burst]
-            .into_iter()
-            .flatten()
-        {
-            rule.expire(wm);
-        }
-        for rule in [&mut r.logins, &mut r.denied_granted].into_iter().flatten() {
-            rule.expire(wm);
-        }
-        if let Some(p) = &mut r.privilege {
-            p.expire(wm);
-        }
-        for c in &mut r.custom {
-            match c {
-                Custom::Count(rule, _) => rule.expire(wm),
-                Custom::Sequence(rule, _) => rule.expire(wm),
-                Custom::New(..) => {}
-            }
-        }
-    }
-
-    /// Processing-time check for `audit_stream_silence` (`run` calls it
-    /// on a timer): an alert when no event arrived for the set time.
-    pub fn tick(&mut self, now: Instant, out: &mut Vec<Alert>) {
-        let Some(secs) = self.rules.silence_secs else {
-            return;
-        };
-        let quiet = now.saturating_duration_since(self.last_arrival);
-        if self.silence_fired || quiet < Duration::from_secs(secs) {
-            return;
-        }
-        self.silence_fired = true;
-        let since = crate::event::now_nanos() - quiet.as_nanos() as i64;
-        let mut a = Alert::new(
-            "audit_stream_silence",
-            self.rules.silence_severity,
-            "stream".into(),
-            &[],
-        );
-        a.id = alert::alert_id("audit_stream_silence", "stream", since / 1_000_000_000);
-        a.first_time = since;
-        a.last_time = crate::event::now_nanos();
-        a.summary = format!(
-            "No audit events for {} (since {}).",
-            alert::span_words(quiet.as_nanos() as i64),
-            crate::event::time::format_rfc3339_nanos(since)
-        );
-        a.closed = true;
-        self.book.fire("audit_stream_silence", a, 0);
-        self.book.close_before(i64::MAX);
-        self.drain(out);
-    }
-
-    /// Closes every open alert (end of input or shutdown).
-    pub fn finish(&mut self, out: &mut Vec<Alert>) {
-        self.book.close_all();
-        self.drain(out);
-    }
-
-    fn drain(&mut self, out: &mut Vec<Alert>) {
-        self.stats.alerts += self.book.out.len() as u64;
-        out.append(&mut self.book.out);
-    }
-
-    /// Counters, with the state sizes as of now.
-    pub fn stats(&self) -> DetectStats {
-        let r = &self.rules;
-        let mut size = Size::default();
-        for c in [&r.bruteforce_ip, &r.bruteforce_id, &r.burst]
-            .into_iter()
-            .flatten()
-        {
-            size = size + c.size();
-        }
-        for s in [&r.logins, &r.denied_granted].into_iter().flatten() {
-            size = size + s.size();
-        }
-        if let Some((n, _, _)) = &r.new_ip {
-            size = size + n.size();
-        }
-        if let Some(p) = &r.privilege {
-            size = size + p.size();
-        }
-        for c in &r.custom {
-            size = size
-                + match c {
-                    Custom::Count(rule, _) => rule.size(),
-                    Custom::Sequence(rule, _) => rule.size(),
-                    Custom::New(rule, _) => rule.size(),
-                };
-        }
-        DetectStats {
-            keys: size.keys + self.seen.len() as u64,
-            evictions: size.evictions,
-            open_alerts: self.book.open_count() as u64,
-            ..self.stats
         }
     }
 }

@@ -5,8 +5,19 @@
 //! A group seen for the first time learns its value silently: novelty
 //! needs history. Values are forgotten `ttl` after they were last seen
 //! (event time), and each group keeps at most [`MAX_VALUES`] of them.
+//!
+//! "First" is decided in event time, not arrival order: an event whose
+//! value the group does not know yet waits until the watermark passes it
+//! ([`NoveltyRule::advance`]), and waiting events are decided oldest
+//! first. Otherwise an attacker's event read from one partition before
+//! the principal's usual traffic from another would be learnt as history
+//! and the usual network reported as new. A known value is refreshed at
+//! once (order does not matter there), so only new values wait: the
+//! alert comes the allowed lateness after its event.
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use super::alert::{Alert, EventRef};
 use super::state::{Book, Keyed, Size};
@@ -22,7 +33,14 @@ pub struct NoveltyRule {
     pub ttl: i64,
     pub describe: fn(&Alert, &str, usize) -> String,
     groups: Keyed<String, Vec<(String, i64)>>,
+    /// Events with a value new to their group, by (time, arrival).
+    waiting: BTreeMap<(i64, u64), (String, String, Arc<EventRef>)>,
+    arrivals: u64,
 }
+
+/// Most events waiting for the watermark; beyond it the oldest are
+/// decided at once.
+const MAX_WAITING: usize = 100_000;
 
 impl NoveltyRule {
     pub fn new(
@@ -38,6 +56,8 @@ impl NoveltyRule {
             ttl,
             describe,
             groups: Keyed::new(max_keys),
+            waiting: BTreeMap::new(),
+            arrivals: 0,
         }
     }
 
@@ -45,9 +65,58 @@ impl NoveltyRule {
         self.groups.size()
     }
 
-    /// Offers `value` for `key`; true when it was new to a group with
-    /// history (and an alert fired).
-    pub fn offer(&mut self, key: &str, value: &str, e: &EventRef, book: &mut Book) -> bool {
+    /// Offers `value` for `key`: a known value is refreshed now; a new
+    /// one waits for the watermark (decided at once when already behind
+    /// it).
+    pub fn offer(
+        &mut self,
+        key: &str,
+        value: &str,
+        e: Arc<EventRef>,
+        watermark: i64,
+        book: &mut Book,
+    ) {
+        let t = e.time;
+        if let Some(known) = self.groups.get_mut(key, t) {
+            if let Some(slot) = known.iter_mut().find(|(v, _)| v == value) {
+                slot.1 = slot.1.max(t);
+                return;
+            }
+        }
+        if t <= watermark {
+            self.decide(key, value, &e, book);
+            return;
+        }
+        self.arrivals += 1;
+        self.waiting
+            .insert((t, self.arrivals), (key.to_owned(), value.to_owned(), e));
+        if self.waiting.len() > MAX_WAITING {
+            if let Some((_, (k, v, e))) = self.waiting.pop_first() {
+                self.decide(&k, &v, &e, book);
+            }
+        }
+    }
+
+    /// Decides, oldest first, the waiting events at or before `watermark`.
+    pub fn advance(&mut self, watermark: i64, book: &mut Book) {
+        while self
+            .waiting
+            .first_key_value()
+            .is_some_and(|((t, _), _)| *t <= watermark)
+        {
+            let (_, (k, v, e)) = self.waiting.pop_first().expect("checked");
+            self.decide(&k, &v, &e, book);
+        }
+    }
+
+    /// Events waiting for the watermark.
+    pub fn waiting(&self) -> usize {
+        self.waiting.len()
+    }
+
+    /// `value` for `key` in event-time order; true when it was new to a
+    /// group with history (and an alert fired).
+    fn decide(&mut self, key: &str, value: &str, e: &EventRef, book: &mut Book) -> bool {
         let t = e.time;
         let horizon = t.saturating_sub(self.ttl);
         let known = self.groups.entry(key.to_owned(), t, horizon, Vec::new);

@@ -6,11 +6,13 @@
 //! Order is event time, not arrival: a group keeps its recent A's and its
 //! last few B's, so an A that arrives after its B (another partition was
 //! behind) still completes the sequence. The alert is the A's and the B;
-//! it fires once, and the group is quiet for the keep-alive after it.
+//! it fires once, and the group is quiet for the keep-alive after it. Its
+//! id is anchored on the B (the time of the event that completed the
+//! sequence), which does not depend on the order the A's arrived in.
 
 use std::sync::Arc;
 
-use super::alert::{span_words, Alert, EventRef};
+use super::alert::{alert_id, span_words, Alert, EventRef};
 use super::count::list;
 use super::state::{Book, Keyed, Size};
 use crate::event::Severity;
@@ -115,6 +117,10 @@ impl SequenceRule {
             let mut refs = a.clone();
             refs.push(&*b);
             let mut alert = Alert::new(self.name, self.severity, key.clone(), &refs);
+            // Anchored on the completing event: which of the first steps
+            // had arrived when it fired depends on the partitions' order,
+            // the event that completed the sequence does not.
+            alert.id = alert_id(self.name, &key, b.time);
             alert.summary = (self.describe)(&alert, &a, &b);
             alert.closed = true;
             g.quiet_until = b.time.saturating_add(self.keep_alive);

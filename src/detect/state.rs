@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 
-use super::alert::{Alert, EventRef};
+use super::alert::{fnv1a, Alert, EventRef, FNV_OFFSET};
 
 /// How much state a rule holds.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +62,17 @@ impl<K: Hash + Eq + Clone, V> Keyed<K, V> {
         let slot = self.map.entry(k).or_insert_with(|| (time, new()));
         slot.0 = slot.0.max(time);
         &mut slot.1
+    }
+
+    /// The state of `k` if it has one, touched at `time`.
+    pub fn get_mut<Q>(&mut self, k: &Q, time: i64) -> Option<&mut V>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let slot = self.map.get_mut(k)?;
+        slot.0 = slot.0.max(time);
+        Some(&mut slot.1)
     }
 
     fn make_room(&mut self, horizon: i64) {
@@ -126,19 +137,6 @@ impl Seen {
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
     }
-}
-
-/// FNV-1a's 64-bit offset basis.
-pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// FNV-1a over `b`, continuing from `h` ([`FNV_OFFSET`] to start). Written
-/// out because alert ids depend on it and must not change between
-/// releases (std's hashers make no such promise).
-pub fn fnv1a(mut h: u64, b: &[u8]) -> u64 {
-    for &x in b {
-        h = (h ^ x as u64).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
 }
 
 /// When alerts are handed out.

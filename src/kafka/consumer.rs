@@ -139,3 +139,26 @@ pub fn consumer(
         })?;
     Ok(Arc::new(consumer))
 }
+
+/// The low and high watermarks librdkafka last saw in fetch responses
+/// (`rd_kafka_get_watermark_offsets`: local, no broker round trip, unlike
+/// `fetch_watermarks`, so a scrape never waits on Kafka). `None` until
+/// the partition was fetched once.
+pub fn cached_watermarks(c: &AuditConsumer, topic: &str, partition: i32) -> Option<(i64, i64)> {
+    let topic = std::ffi::CString::new(topic).ok()?;
+    let (mut low, mut high) = (-1i64, -1i64);
+    // SAFETY: the client pointer is valid while `c` is borrowed; the topic
+    // is a NUL-terminated string that outlives the call; librdkafka only
+    // writes the two out-parameters.
+    let err = unsafe {
+        rdkafka::bindings::rd_kafka_get_watermark_offsets(
+            c.client().native_ptr(),
+            topic.as_ptr(),
+            partition,
+            &mut low,
+            &mut high,
+        )
+    };
+    (err == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0)
+        .then_some((low, high))
+}

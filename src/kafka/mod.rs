@@ -1,5 +1,6 @@
 //! The Kafka side: `[kafka]` settings (`config.rs`), the consumer and its
-//! callbacks (`consumer.rs`).
+//! callbacks (`consumer.rs`), and the group-less re-read of the recent
+//! past that rebuilds detection state (`lookback.rs`).
 //!
 //! Offsets are never stored here: `enable.auto.offset.store = false`, and
 //! the pipeline's tracker is the one place that stores them. This module
@@ -8,11 +9,14 @@
 
 mod config;
 mod consumer;
+pub mod lookback;
 
 pub use config::{
     KafkaConfig, OffsetReset, SecurityProtocol, FETCH_QUEUE_BACKOFF_MS, RESERVED_OPTIONS,
 };
-pub use consumer::{consumer, is_no_offset, AuditConsumer, ConsumerError, Context, RebalanceHook};
+pub use consumer::{
+    cached_watermarks, consumer, is_no_offset, AuditConsumer, ConsumerError, Context, RebalanceHook,
+};
 
 #[cfg(test)]
 mod tests;

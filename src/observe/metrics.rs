@@ -10,9 +10,6 @@
 use std::fmt::Write;
 use std::time::Duration;
 
-use rdkafka::consumer::Consumer;
-
-use crate::kafka::AuditConsumer;
 use crate::pipeline::stats::{Stats, LATENCY_BUCKETS};
 use crate::pipeline::Handle;
 
@@ -41,7 +38,7 @@ pub fn partitions(handle: &Handle, retention: Duration, now_ms: i64) -> Vec<Part
         .map(|p| {
             let high = consumer
                 .as_ref()
-                .and_then(|c| cached_watermarks(c, &p.topic, p.partition));
+                .and_then(|c| crate::kafka::cached_watermarks(c, &p.topic, p.partition));
             let position = p.stored.or(p.first_unresolved.map(|(o, _)| o));
             let lag = match (high, position) {
                 (Some((_, high)), Some(pos)) => Some((high - pos).max(0)),
@@ -64,29 +61,6 @@ pub fn partitions(handle: &Handle, retention: Duration, now_ms: i64) -> Vec<Part
             }
         })
         .collect()
-}
-
-/// The low and high watermarks librdkafka last saw in fetch responses
-/// (`rd_kafka_get_watermark_offsets`: local, no broker round trip, unlike
-/// `fetch_watermarks`, so a scrape never waits on Kafka). `None` until
-/// the partition was fetched once.
-fn cached_watermarks(c: &AuditConsumer, topic: &str, partition: i32) -> Option<(i64, i64)> {
-    let topic = std::ffi::CString::new(topic).ok()?;
-    let (mut low, mut high) = (-1i64, -1i64);
-    // SAFETY: the client pointer is valid while `c` is borrowed; the topic
-    // is a NUL-terminated string that outlives the call; librdkafka only
-    // writes the two out-parameters.
-    let err = unsafe {
-        rdkafka::bindings::rd_kafka_get_watermark_offsets(
-            c.client().native_ptr(),
-            topic.as_ptr(),
-            partition,
-            &mut low,
-            &mut high,
-        )
-    };
-    (err == rdkafka::bindings::rd_kafka_resp_err_t::RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0)
-        .then_some((low, high))
 }
 
 fn now_ms() -> i64 {

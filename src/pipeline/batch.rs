@@ -9,11 +9,49 @@ use super::tracker::Ticket;
 use crate::event::Event;
 
 /// Events to deliver together, with the tickets of their records.
+///
+/// A batch that carries alerts (`detection`) is made for the one record
+/// that raised them: `events` holds that record's event when the filter
+/// kept it, `held` its ticket when the filter dropped it. Every ticket
+/// resolves only when the events *and* the alerts are delivered.
 #[derive(Debug, Default)]
 pub struct Batch {
     pub events: Vec<Arc<Event>>,
     pub tickets: Vec<Ticket>,
     pub bytes: usize,
+    /// Alerts for the alert sinks.
+    pub alerts: Vec<Arc<Event>>,
+    /// Tickets of dropped records that raised `alerts`.
+    pub held: Vec<Ticket>,
+    /// When the record that raised `alerts` was read.
+    pub alerted_at: Option<Instant>,
+}
+
+impl Batch {
+    /// The batch of one record's alerts: its event (kept by the filter) or
+    /// its ticket alone (dropped), or no record (the clock's alerts).
+    pub fn alerts(
+        alerts: Vec<Arc<Event>>,
+        event: Option<Event>,
+        ticket: Option<Ticket>,
+        read_at: Instant,
+    ) -> Batch {
+        let mut b = Batch {
+            alerts,
+            alerted_at: Some(read_at),
+            ..Batch::default()
+        };
+        match (event, ticket) {
+            (Some(e), Some(t)) => {
+                b.bytes = e.json.len();
+                b.events.push(Arc::new(e));
+                b.tickets.push(t);
+            }
+            (None, Some(t)) => b.held.push(t),
+            _ => {}
+        }
+        b
+    }
 }
 
 /// Limits of one batch.
@@ -48,7 +86,7 @@ impl Batcher {
         Batch {
             events: Vec::with_capacity(n),
             tickets: Vec::with_capacity(n),
-            bytes: 0,
+            ..Batch::default()
         }
     }
 

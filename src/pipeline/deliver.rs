@@ -12,6 +12,7 @@ use tracing::Instrument;
 
 use super::batch::Batch;
 use super::dead_letter::{DeadLetter, Entry, Payload};
+use super::detection::DetectShared;
 use super::stats::{self, Stats};
 use super::tracker::Tracker;
 use crate::event::Event;
@@ -47,7 +48,12 @@ fn jitter(d: Duration) -> Duration {
 
 /// Everything a delivery needs, shared by all batches.
 pub struct Delivery {
+    /// Where audit events go (every sink but the alerts-only ones).
     pub sinks: Vec<Arc<dyn Sink>>,
+    /// Where alerts go (`[detect] sinks`); empty without detection.
+    pub alert_sinks: Vec<Arc<dyn Sink>>,
+    /// The detection stage's figures, when detection runs.
+    pub detection: Option<Arc<DetectShared>>,
     pub dead_letter: Arc<DeadLetter>,
     pub tracker: Arc<Tracker>,
     pub stats: Arc<Stats>,
@@ -97,7 +103,7 @@ impl Delivery {
     /// nested `sink` span.
     pub async fn run(&self, mut batch: Batch) -> bool {
         self.drop_revoked(&mut batch);
-        if batch.events.is_empty() {
+        if batch.events.is_empty() && batch.alerts.is_empty() {
             return true;
         }
         let span = batch_span(&batch);
@@ -105,33 +111,37 @@ impl Delivery {
     }
 
     async fn deliver(&self, batch: Batch) -> bool {
-        let sends = self.sinks.iter().map(|s| {
-            self.to_sink(s, &batch.events)
-                .instrument(tracing::info_span!("sink", sink = %s.name()))
-        });
-        let results = futures::future::join_all(sends).await;
-        let mut refusals = Vec::new();
-        for r in results {
-            match r {
-                Some(mut list) => refusals.append(&mut list),
-                None => return false,
-            }
-        }
-        if !refusals.is_empty() {
-            let entries: Vec<Entry> = refusals
-                .into_iter()
-                .map(|r| {
-                    let event = batch.events[r.index].clone();
-                    Entry {
-                        reason_code: "sink_rejected".to_owned(),
-                        reason: r.reason,
-                        sink: Some(r.sink),
-                        status: r.status,
-                        kafka: event.enrichment.kafka(),
-                        payload: Payload::Event(event),
-                    }
+        // Events to the event sinks, alerts to the alert sinks, all at once.
+        let events = (!batch.events.is_empty()).then_some((&self.sinks, &batch.events));
+        let alerts = (!batch.alerts.is_empty()).then_some((&self.alert_sinks, &batch.alerts));
+        let sends = [events, alerts]
+            .into_iter()
+            .flatten()
+            .flat_map(|(sinks, list)| {
+                sinks.iter().map(move |s| async move {
+                    let span = tracing::info_span!("sink", sink = %s.name());
+                    (list, self.to_sink(s, list).instrument(span).await)
                 })
-                .collect();
+            });
+        let results = futures::future::join_all(sends).await;
+        let mut entries = Vec::new();
+        for (list, r) in results {
+            let Some(refusals) = r else {
+                return false;
+            };
+            entries.extend(refusals.into_iter().map(|r| {
+                let event = list[r.index].clone();
+                Entry {
+                    reason_code: "sink_rejected".to_owned(),
+                    reason: r.reason,
+                    sink: Some(r.sink),
+                    status: r.status,
+                    kafka: event.enrichment.kafka(),
+                    payload: Payload::Event(event),
+                }
+            }));
+        }
+        if !entries.is_empty() {
             if !self.dead_letter(&entries).await {
                 return false;
             }
@@ -140,7 +150,16 @@ impl Delivery {
             }
         }
         Stats::add(&self.stats.delivered, batch.events.len() as u64);
+        if let (Some(d), false) = (&self.detection, batch.alerts.is_empty()) {
+            d.delivered(
+                batch.alerts.len(),
+                batch.alerted_at.map(tokio::time::Instant::into_std),
+            );
+        }
         self.tracker.resolve(&batch.tickets);
+        if !batch.held.is_empty() {
+            self.tracker.resolve(&batch.held);
+        }
         true
     }
 

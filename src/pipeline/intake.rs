@@ -14,6 +14,7 @@ use tokio_util::task::TaskTracker;
 use super::batch::{Batch, Batcher, Limits};
 use super::dead_letter::{Entry, Payload};
 use super::deliver::Delivery;
+use super::detection::Detection;
 use super::stats::Stats;
 use super::tracker::Ticket;
 use crate::event::{now_nanos, Disposition, KafkaCoords};
@@ -40,6 +41,9 @@ struct DropBatch {
 /// Per-record work of the consumer loop, and the three open batches.
 pub struct Intake {
     pub processor: Processor,
+    /// The detection stage, when `[detect]` is on: it sees every valid
+    /// event, kept or dropped by the filter.
+    pub detection: Option<Detection>,
     pub delivery: Arc<Delivery>,
     pub tasks: TaskTracker,
     slots: Arc<Semaphore>,
@@ -63,6 +67,7 @@ impl Intake {
     ) -> Intake {
         Intake {
             processor,
+            detection: None,
             delivery,
             tasks: TaskTracker::new(),
             slots: Arc::new(Semaphore::new(max_in_flight_batches)),
@@ -106,12 +111,30 @@ impl Intake {
             Disposition::Forward(event) => {
                 Stats::add(&stats.forwarded, 1);
                 stats.observe(&event.enrichment);
-                if let Some(b) = self.batcher.push(event, ticket) {
+                let alerts = match &mut self.detection {
+                    Some(d) => d.observe(&event.enrichment, payload, Some(coords)),
+                    None => Vec::new(),
+                };
+                if !alerts.is_empty() {
+                    // Sent at once, the event with its alerts.
+                    let b = Batch::alerts(alerts, Some(event), Some(ticket), Instant::now());
+                    self.spawn_batch(b);
+                } else if let Some(b) = self.batcher.push(event, ticket) {
                     self.spawn_batch(b);
                 }
             }
-            Disposition::Drop { rule, .. } => {
+            Disposition::Drop { rule, enrichment } => {
                 stats.dropped(&rule);
+                if let Some(d) = &mut self.detection {
+                    let alerts = d.observe(&enrichment, payload, Some(coords));
+                    if !alerts.is_empty() {
+                        // The dropped record holds its offset until its
+                        // alerts are delivered.
+                        let b = Batch::alerts(alerts, None, Some(ticket), Instant::now());
+                        self.spawn_batch(b);
+                        return;
+                    }
+                }
                 if self.dropped.tickets.is_empty() {
                     self.dropped
                         .tickets
@@ -186,12 +209,39 @@ impl Intake {
         }
     }
 
-    fn spawn_batch(&self, batch: Batch) {
+    /// The clock's part of detection: alerts that no record raised
+    /// (`audit_stream_silence`), sent at once.
+    pub fn tick(&mut self) {
+        let Some(d) = &mut self.detection else {
+            return;
+        };
+        let alerts = d.tick(std::time::Instant::now());
+        if !alerts.is_empty() {
+            self.spawn_batch(Batch::alerts(alerts, None, None, Instant::now()));
+        }
+    }
+
+    /// Sends alerts raised before the pipeline started (while its state
+    /// was rebuilt); they hold no record.
+    pub fn send_alerts(&mut self, alerts: Vec<Arc<crate::event::Event>>) {
+        if !alerts.is_empty() {
+            self.spawn_batch(Batch::alerts(alerts, None, None, Instant::now()));
+        }
+    }
+
+    pub(super) fn spawn_batch(&self, batch: Batch) {
         let delivery = self.delivery.clone();
-        let slots = self.slots.clone();
+        // A batch of alerts takes no slot: alerts that an alert sink
+        // refuses for a while must not stop the events behind them (their
+        // records still count in flight, so intake pauses in the end).
+        let slots = batch.alerts.is_empty().then(|| self.slots.clone());
         self.tasks.spawn(async move {
-            let Ok(_permit) = slots.acquire_owned().await else {
-                return;
+            let _permit = match slots {
+                Some(s) => match s.acquire_owned().await {
+                    Ok(p) => Some(p),
+                    Err(_) => return,
+                },
+                None => None,
             };
             delivery.run(batch).await;
         });

@@ -19,7 +19,10 @@ pub mod batch;
 mod config;
 pub mod dead_letter;
 pub mod deliver;
+pub mod detection;
+mod event_time;
 pub mod intake;
+mod restore;
 pub mod stats;
 pub mod tracker;
 
@@ -37,6 +40,8 @@ use crate::sink::Sink;
 use batch::Limits;
 use dead_letter::{DeadLetter, DeadLetterConfig, DeadLetterError};
 use deliver::{Delivery, RetryPolicy};
+pub use detection::DetectParts;
+use detection::DetectShared;
 use intake::Intake;
 use stats::Stats;
 use tracker::Tracker;
@@ -53,6 +58,13 @@ pub enum PipelineError {
     /// The dead-letter store could not be set up: check `[dead_letter]`.
     #[error("dead-letter store: {0}")]
     DeadLetter(#[from] DeadLetterError),
+    /// `[detect]` has problems: run `siem-bridge validate`.
+    #[error("[detect]: {}", .0.iter().map(|(k, m)| format!("{k}: {m}")).collect::<Vec<_>>().join("; "))]
+    Detect(Vec<crate::detect::build::Problem>),
+    /// Asked to stop before the pipeline started (while detection state
+    /// was being rebuilt): nothing was consumed.
+    #[error("stopped before the start")]
+    Stopped,
 }
 
 /// What a finished run did.
@@ -64,6 +76,8 @@ pub struct Summary {
     pub stored: Vec<(String, i32, Option<i64>)>,
     /// Records read but not resolved when the run ended (re-read later).
     pub unresolved: usize,
+    /// The detection stage's figures, when detection ran.
+    pub detection: Option<Arc<DetectShared>>,
 }
 
 /// A running pipeline's shared state, for health and metrics.
@@ -76,6 +90,8 @@ pub struct Handle {
     /// The consumer, for its cached high watermarks (consumer lag). Weak:
     /// a handle kept after the run must not keep the consumer alive.
     pub consumer: std::sync::Weak<AuditConsumer>,
+    /// The detection stage's figures, when detection runs.
+    pub detection: Option<Arc<DetectShared>>,
 }
 
 /// Everything a pipeline runs with (the parts of the configuration it
@@ -89,8 +105,10 @@ pub struct Parts {
     pub dead_letter: DeadLetterConfig,
     /// `[filter]` and `[severity]`.
     pub policy: Policy,
-    /// Where every forwarded event goes.
+    /// Where every forwarded event goes (but the alerts-only sinks).
     pub sinks: Vec<Arc<dyn Sink>>,
+    /// `[detect]` and its alert sinks, when detection runs.
+    pub detect: Option<DetectParts>,
 }
 
 /// Runs the pipeline until `shutdown` is cancelled, then stops intake,
@@ -108,9 +126,23 @@ pub async fn run(
         dead_letter,
         policy,
         sinks,
+        detect,
     } = parts;
     let mut processor = Processor::new(policy);
     processor.max_record_bytes = pc.max_record_bytes;
+    // Built (and its state rebuilt from the topic) before the consumer
+    // joins its group: see `restore`.
+    let (detection, alert_sinks, early_alerts) = match detect {
+        Some(d) => {
+            let (detection, alerts) =
+                restore::detection(&d.config, &processor, &kafka, &shutdown).await?;
+            (Some(detection), d.sinks, alerts)
+        }
+        None => (None, Vec::new(), Vec::new()),
+    };
+    let shared = detection.as_ref().map(|d| d.shared.clone());
+    let event_sinks: Vec<Arc<dyn Sink>> =
+        sinks.iter().filter(|s| !s.alerts_only()).cloned().collect();
     let tracker = Arc::new(Tracker::new());
     let stats = Arc::new(Stats::default());
     for s in &sinks {
@@ -123,10 +155,13 @@ pub async fn run(
         stats: stats.clone(),
         tracker: tracker.clone(),
         consumer: Arc::downgrade(&consumer),
+        detection: shared.clone(),
     });
     let abandon = CancellationToken::new();
     let delivery = Arc::new(Delivery {
-        sinks: sinks.clone(),
+        sinks: event_sinks,
+        alert_sinks,
+        detection: shared.clone(),
         dead_letter,
         tracker: tracker.clone(),
         stats: stats.clone(),
@@ -143,6 +178,14 @@ pub async fn run(
         linger: Duration::from_millis(pc.batch_linger_ms),
     };
     let mut intake = Intake::new(processor, delivery, limits, pc.max_in_flight_batches);
+    intake.detection = detection.map(|mut d| {
+        // Nothing is known of the partitions yet: hold everything until
+        // the first look at them.
+        d.detector().hold_watermark(i64::MIN);
+        d
+    });
+    intake.send_alerts(early_alerts);
+    let mut view = restore::View::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut paused = false;
@@ -187,7 +230,13 @@ pub async fn run(
                     }
                 }
             }
-            _ = tick.tick() => {}
+            _ = tick.tick() => {
+                intake.tick();
+                if let Some(d) = &mut intake.detection {
+                    d.hold_for(&consumer);
+                    view.check(&consumer, &tracker, &d.shared);
+                }
+            }
         }
         paused = backpressure(&consumer, &tracker, pc.max_in_flight_bytes, paused);
     }
@@ -223,10 +272,14 @@ pub async fn run(
     }
     consumer.unsubscribe();
     drop(consumer);
+    if let Some(d) = &intake.detection {
+        d.publish();
+    }
     Ok(Summary {
         stats,
         stored,
         unresolved,
+        detection: shared,
     })
 }
 

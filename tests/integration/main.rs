@@ -3,6 +3,7 @@
 mod at_least_once;
 mod config_file;
 mod detect_cli;
+mod detect_pipeline;
 mod elasticsearch;
 mod enrichment;
 mod faults;

@@ -61,6 +61,7 @@ pub async fn run(events: usize, out_dir: &Path, out: &mut impl Write) -> anyhow:
         fsync: Default::default(),
     });
     let parts = Parts {
+        detect: None,
         kafka: KafkaConfig {
             bootstrap_servers: bootstrap,
             group_id: "siem-bridge-demo".to_owned(),

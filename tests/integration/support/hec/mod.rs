@@ -144,6 +144,8 @@ struct ChannelAcks {
 struct State {
     faults: VecDeque<Fault>,
     always: Option<Fault>,
+    /// Requests whose (uncompressed) body contains the text get the fault.
+    when_body_has: Option<(String, Fault)>,
     poison: HashMap<String, Poison>,
     indexed: Vec<String>,
     /// Ids of events whose ackId was reported `true`.
@@ -244,6 +246,12 @@ impl FakeHec {
         self.lock().always = fault;
     }
     /// Refuse requests holding the event with this id (400 code 6).
+    /// Every request whose body (sent uncompressed) contains `needle`
+    /// gets `fault` until cleared with `None`.
+    pub fn fail_when_body_has(&self, rule: Option<(&str, Fault)>) {
+        self.lock().when_body_has = rule.map(|(n, f)| (n.to_owned(), f));
+    }
+
     pub fn poison(&self, id: &str, how: Poison) {
         self.lock().poison.insert(id.to_owned(), how);
     }

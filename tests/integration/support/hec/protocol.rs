@@ -172,7 +172,12 @@ async fn event(
     };
     let fault = {
         let mut st = state.lock().unwrap();
-        st.faults.pop_front().or_else(|| st.always.clone())
+        let matching = st
+            .when_body_has
+            .as_ref()
+            .filter(|(needle, _)| wire.windows(needle.len()).any(|w| w == needle.as_bytes()))
+            .map(|(_, f)| f.clone());
+        matching.or_else(|| st.faults.pop_front().or_else(|| st.always.clone()))
     };
     let delay = match &fault {
         Some(Fault::Delay(d)) => Some(*d),

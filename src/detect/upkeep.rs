@@ -1,0 +1,134 @@
+//! What the detector does besides taking events: the clock
+//! (`audit_stream_silence`, decisions waiting for a quiet stream), the end
+//! of input, sweeping expired state, and its counters.
+
+use std::time::{Duration, Instant};
+
+use super::build::Custom;
+use super::state::Size;
+use super::{alert, Alert, DetectStats, Detector};
+
+impl Detector {
+    pub(super) fn sweep(&mut self) {
+        let wm = self.watermark();
+        let r = &mut self.rules;
+        for rule in [&mut r.bruteforce_ip, &mut r.bruteforce_id, &mut r.burst]
+            .into_iter()
+            .flatten()
+        {
+            rule.expire(wm);
+        }
+        for rule in [&mut r.logins, &mut r.denied_granted].into_iter().flatten() {
+            rule.expire(wm);
+        }
+        if let Some(p) = &mut r.privilege {
+            p.expire(wm);
+        }
+        for c in &mut r.custom {
+            match c {
+                Custom::Count(rule, _) => rule.expire(wm),
+                Custom::Sequence(rule, _) => rule.expire(wm),
+                Custom::New(..) => {}
+            }
+        }
+    }
+
+    /// New values waiting for the watermark are decided up to `wm`.
+    pub(super) fn advance_novelty(&mut self, wm: i64) {
+        let r = &mut self.rules;
+        if let Some((rule, _, _)) = &mut r.new_ip {
+            rule.advance(wm, &mut self.book);
+        }
+        for c in &mut r.custom {
+            if let Custom::New(rule, _) = c {
+                rule.advance(wm, &mut self.book);
+            }
+        }
+    }
+
+    /// The clock's part (`run` calls it on a timer). When no event arrived
+    /// for the allowed lateness, nothing earlier can still come from a
+    /// live stream: new values waiting for the watermark are decided up to
+    /// the latest event time. And `audit_stream_silence`: an alert when no
+    /// event arrived for the set time.
+    pub fn tick(&mut self, now: Instant, out: &mut Vec<Alert>) {
+        let quiet = now.saturating_duration_since(self.last_arrival);
+        if quiet.as_nanos() as i64 >= self.rules.lateness && self.max_time != i64::MIN {
+            self.advance_novelty(self.max_time.min(self.hold));
+            self.drain(out);
+        }
+        let Some(secs) = self.rules.silence_secs else {
+            return;
+        };
+        if self.silence_fired || quiet < Duration::from_secs(secs) {
+            return;
+        }
+        self.silence_fired = true;
+        let since = crate::event::now_nanos() - quiet.as_nanos() as i64;
+        let mut a = Alert::new(
+            "audit_stream_silence",
+            self.rules.silence_severity,
+            "stream".into(),
+            &[],
+        );
+        a.id = alert::alert_id("audit_stream_silence", "stream", since / 1_000_000_000);
+        a.first_time = since;
+        a.last_time = crate::event::now_nanos();
+        a.summary = format!(
+            "No audit events for {} (since {}).",
+            alert::span_words(quiet.as_nanos() as i64),
+            crate::event::time::format_rfc3339_nanos(since)
+        );
+        a.closed = true;
+        self.book.fire("audit_stream_silence", a, 0);
+        self.book.close_before(i64::MAX);
+        self.drain(out);
+    }
+
+    /// Closes every open alert (end of input or shutdown).
+    pub fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.advance_novelty(i64::MAX);
+        self.book.close_all();
+        self.drain(out);
+    }
+
+    pub(super) fn drain(&mut self, out: &mut Vec<Alert>) {
+        self.stats.alerts += self.book.out.len() as u64;
+        out.append(&mut self.book.out);
+    }
+
+    /// Counters, with the state sizes as of now.
+    pub fn stats(&self) -> DetectStats {
+        let r = &self.rules;
+        let mut size = Size::default();
+        for c in [&r.bruteforce_ip, &r.bruteforce_id, &r.burst]
+            .into_iter()
+            .flatten()
+        {
+            size = size + c.size();
+        }
+        for s in [&r.logins, &r.denied_granted].into_iter().flatten() {
+            size = size + s.size();
+        }
+        if let Some((n, _, _)) = &r.new_ip {
+            size = size + n.size();
+        }
+        if let Some(p) = &r.privilege {
+            size = size + p.size();
+        }
+        for c in &r.custom {
+            size = size
+                + match c {
+                    Custom::Count(rule, _) => rule.size(),
+                    Custom::Sequence(rule, _) => rule.size(),
+                    Custom::New(rule, _) => rule.size(),
+                };
+        }
+        DetectStats {
+            keys: size.keys + self.seen.len() as u64,
+            evictions: size.evictions,
+            open_alerts: self.book.open_count() as u64,
+            ..self.stats
+        }
+    }
+}
