@@ -176,6 +176,9 @@ pub fn load(
     let sinks = sinks_from(&mut doc, path.is_none());
     let policy = policy_from(&mut doc);
     let detect = detect_from(&mut doc);
+    if let (Some(sinks), Some(detect)) = (&sinks, &detect) {
+        alert_sinks_check(&mut doc, sinks, detect.as_ref());
+    }
     let config = (|| {
         Some(Config {
             kafka: kafka?,
@@ -238,6 +241,34 @@ fn sinks_from(doc: &mut Document, zero_config: bool) -> Option<Vec<SinkConfig>> 
         }
     }
     ok.then_some(out)
+}
+
+/// Sinks that receive only alerts (`webhook`) need `[detect]` on, and
+/// named by `[detect] sinks` when that list is given: otherwise they
+/// would never receive anything.
+fn alert_sinks_check(doc: &mut Document, sinks: &[SinkConfig], detect: Option<&DetectConfig>) {
+    for (i, s) in sinks.iter().enumerate() {
+        if !matches!(s, SinkConfig::Webhook(_)) {
+            continue;
+        }
+        let key = format!("sinks[{i}].type");
+        match detect {
+            Some(d) if d.enabled => {
+                if let Some(names) = &d.sinks {
+                    if !names.iter().any(|n| n == s.name()) {
+                        doc.problem(
+                            key,
+                            format!(
+                                "a webhook sink receives only alerts, and `[detect] sinks` does not name `{}`: add it there",
+                                s.name()
+                            ),
+                        );
+                    }
+                }
+            }
+            _ => doc.problem(key, "a webhook sink receives only alerts: enable [detect]"),
+        }
+    }
 }
 
 /// The process environment, for [`load`].
