@@ -276,7 +276,7 @@ pub fn pagerduty_errors(b: &Value) -> Vec<String> {
     if !len(&p["summary"]).is_some_and(|n| (1..=1024).contains(&n)) {
         e.push("'payload.summary' is missing or too long".to_owned());
     }
-    if !len(&p["source"]).is_some_and(|n| n > 0) {
+    if len(&p["source"]).is_none_or(|n| n == 0) {
         e.push("'payload.source' is missing or blank".to_owned());
     }
     if !matches!(

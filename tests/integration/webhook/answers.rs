@@ -53,7 +53,7 @@ async fn generic_all_accepted_with_headers_and_the_alert_as_body() {
 async fn pagerduty_all_accepted_and_valid_by_its_rules() {
     let hook = FakeReceiver::start(pagerduty()).await;
     let mut a = alerts(2);
-    // Detector output too, when the fixture raises any.
+    // The detector's own alerts too (several rules and severities).
     for alert in detected() {
         let e = std::sync::Arc::new(siem_bridge::process::Processor::default().alert_event(&alert));
         a.push((alert, e));
@@ -72,6 +72,10 @@ async fn pagerduty_all_accepted_and_valid_by_its_rules() {
         assert_eq!(r.body["event_action"], "trigger");
         assert_eq!(r.body["payload"]["class"], alert.rule.as_str());
         assert_eq!(r.body["payload"]["custom_details"]["id"], alert.id.as_str());
+        assert_eq!(
+            r.body["payload"]["severity"],
+            siem_bridge::sink::webhook::pagerduty_severity(alert.severity)
+        );
     }
 }
 

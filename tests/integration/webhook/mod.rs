@@ -18,8 +18,6 @@ use siem_bridge::secret::Secret;
 use siem_bridge::sink::webhook::{Format, WebhookConfig, WebhookSink};
 use siem_bridge::sink::{Outcome, SendReport, Sink};
 
-use crate::support::sample_lines;
-
 pub const ROUTING_KEY: &str = "R0123456789abcdef0123456789abcde";
 const T0: i64 = 1_741_078_801_000_000_000;
 
@@ -47,16 +45,21 @@ pub fn alerts(n: usize) -> Vec<(Alert, Arc<Event>)> {
         .collect()
 }
 
-/// The alerts the detector raises over the audit-event fixture.
+/// The alerts the detector raises over the incident scenario
+/// (`tests/data/detect/incident.jsonl`), every severity among them.
 pub fn detected() -> Vec<Alert> {
+    let text =
+        std::fs::read_to_string(crate::support::repo().join("tests/data/detect/incident.jsonl"))
+            .unwrap();
     let mut d = Detector::new(&DetectConfig::default(), Emit::OnClose).expect("defaults");
     let mut out = Vec::new();
-    for l in sample_lines() {
-        if let Ok((_, e)) = Processor::default().enrich(&l, None, 0) {
-            d.observe(&e, &l, &mut out);
+    for l in text.lines() {
+        if let Ok((_, e)) = Processor::default().enrich(l.as_bytes(), None, 0) {
+            d.observe(&e, l.as_bytes(), &mut out);
         }
     }
     d.finish(&mut out);
+    assert!(out.len() >= 5, "the incident raises its alerts: {out:?}");
     out
 }
 
