@@ -54,10 +54,11 @@ pub struct WebhookConfig {
     pub auth_header: Option<Secret>,
     /// A file holding the `Authorization` header value.
     pub auth_header_file: Option<String>,
-    /// More headers sent with every request (values may use `${ENV}`).
-    /// Not `Authorization` (use `auth_header`) nor `Content-Type`.
+    /// More headers sent with every request (values may use `${ENV}`, and
+    /// are kept out of logs and `Debug` like every secret). Not
+    /// `Authorization` (use `auth_header`) nor `Content-Type`.
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    pub headers: BTreeMap<String, Secret>,
     /// `payload.source` of a PagerDuty event.
     #[serde(default = "default_source")]
     pub source: String,
@@ -250,10 +251,12 @@ impl WebhookConfig {
                     key,
                     "the body is always application/json",
                 )),
-                Ok(_) if HeaderValue::from_str(value).is_err() => out.push(ConfigProblem::new(
-                    key,
-                    "the value contains characters an HTTP header cannot carry",
-                )),
+                Ok(_) if HeaderValue::from_str(value.expose()).is_err() => {
+                    out.push(ConfigProblem::new(
+                        key,
+                        "the value contains characters an HTTP header cannot carry",
+                    ))
+                }
                 Ok(_) => {}
             }
         }

@@ -34,7 +34,7 @@ impl Transport {
             let name = HeaderName::from_bytes(name.as_bytes())
                 .map_err(|_| SinkError::config(sink, &key, "not a valid HTTP header name"))?;
             // Values may come from ${ENV}: treat each as a credential.
-            headers.insert(name, secret_header(sink, "headers", value)?);
+            headers.insert(name, secret_header(sink, "headers", value.expose())?);
         }
         let timeout = Duration::from_secs(config.timeout_secs);
         let client = http::client(

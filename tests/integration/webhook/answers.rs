@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use serde_json::json;
+use siem_bridge::secret::Secret;
 use siem_bridge::sink::webhook::Format;
 use siem_bridge::sink::{Outcome, Sink};
 
@@ -27,7 +28,7 @@ async fn generic_all_accepted_with_headers_and_the_alert_as_body() {
     let a = alerts(3);
     let s = sink(Format::Generic, &hook.url(), |c| {
         c.auth_header = Some("Bearer t0ken".into());
-        c.headers.insert("X-Team".into(), "soc".into());
+        c.headers.insert("X-Team".into(), Secret::new("soc"));
     });
     assert!(s.alerts_only());
     let report = s.send(&events(&a)).await;

@@ -83,10 +83,12 @@ fn every_problem_names_its_key() {
         text: None,
     }];
     c.auth_header_file = Some("/nonexistent/siem-bridge/auth".into());
-    c.headers.insert("Authorization".into(), "Bearer x".into());
-    c.headers.insert("Content-Type".into(), "text/plain".into());
-    c.headers.insert("bad name".into(), "v".into());
-    c.headers.insert("X-Ok".into(), "line\nbreak".into());
+    c.headers
+        .insert("Authorization".into(), Secret::new("Bearer x"));
+    c.headers
+        .insert("Content-Type".into(), Secret::new("text/plain"));
+    c.headers.insert("bad name".into(), Secret::new("v"));
+    c.headers.insert("X-Ok".into(), Secret::new("line\nbreak"));
     c.tls.cert_file = Some("/nonexistent/cert.pem".into());
     let k = keys(&c);
     for want in [
