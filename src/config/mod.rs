@@ -191,8 +191,8 @@ pub fn load(
     let sinks = sinks_from(&mut doc, path.is_none());
     let policy = policy_from(&mut doc);
     let detect = detect_from(&mut doc);
-    if let (Some(Some(d)), Some(sinks)) = (&detect, &sinks) {
-        check_alert_sinks(&mut doc, d, sinks);
+    if let (Some(sinks), Some(detect)) = (&sinks, &detect) {
+        alert_sinks_check(&mut doc, sinks, detect.as_ref());
     }
     let config = (|| {
         Some(Config {
@@ -206,19 +206,6 @@ pub fn load(
         })
     })();
     doc.finish_with(config)
-}
-
-/// Every sink `[detect] sinks` names must exist.
-fn check_alert_sinks(doc: &mut Document, d: &DetectConfig, sinks: &[SinkConfig]) {
-    for (i, name) in d.sinks.iter().flatten().enumerate() {
-        if !sinks.iter().any(|s| s.name() == name) {
-            let known: Vec<&str> = sinks.iter().map(SinkConfig::name).collect();
-            doc.problem(
-                format!("detect.sinks[{i}]"),
-                format!("no sink is named `{name}` (sinks: {})", known.join(", ")),
-            );
-        }
-    }
 }
 
 fn join(prefix: &str, key: &str) -> String {
@@ -269,6 +256,50 @@ fn sinks_from(doc: &mut Document, zero_config: bool) -> Option<Vec<SinkConfig>> 
         }
     }
     ok.then_some(out)
+}
+
+/// `[detect] sinks` names existing sinks; sinks that receive only alerts
+/// (`webhook`) need `[detect]` on, and
+/// named by `[detect] sinks` when that list is given: otherwise they
+/// would never receive anything.
+fn alert_sinks_check(doc: &mut Document, sinks: &[SinkConfig], detect: Option<&DetectConfig>) {
+    // Every sink `[detect] sinks` names must exist.
+    for (i, name) in detect
+        .and_then(|d| d.sinks.as_ref())
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if !sinks.iter().any(|s| s.name() == name) {
+            let known: Vec<&str> = sinks.iter().map(SinkConfig::name).collect();
+            doc.problem(
+                format!("detect.sinks[{i}]"),
+                format!("no sink is named `{name}` (sinks: {})", known.join(", ")),
+            );
+        }
+    }
+    for (i, s) in sinks.iter().enumerate() {
+        if !matches!(s, SinkConfig::Webhook(_)) {
+            continue;
+        }
+        let key = format!("sinks[{i}].type");
+        match detect {
+            Some(d) if d.enabled => {
+                if let Some(names) = &d.sinks {
+                    if !names.iter().any(|n| n == s.name()) {
+                        doc.problem(
+                            key,
+                            format!(
+                                "a webhook sink receives only alerts, and `[detect] sinks` does not name `{}`: add it there",
+                                s.name()
+                            ),
+                        );
+                    }
+                }
+            }
+            _ => doc.problem(key, "a webhook sink receives only alerts: enable [detect]"),
+        }
+    }
 }
 
 /// The process environment, for [`load`].

@@ -86,6 +86,7 @@ pub(crate) mod http;
 pub mod splunk_hec;
 pub mod stdout;
 pub mod syslog;
+pub mod webhook;
 
 pub use error::{ConfigProblem, SinkError};
 
@@ -195,6 +196,8 @@ pub enum SinkConfig {
     Stdout(stdout::StdoutConfig),
     Syslog(syslog::SyslogConfig),
     SplunkHec(Box<splunk_hec::SplunkHecConfig>),
+    /// Alerts only (`Sink::alerts_only`).
+    Webhook(Box<webhook::WebhookConfig>),
 }
 
 impl SinkConfig {
@@ -206,6 +209,7 @@ impl SinkConfig {
             SinkConfig::Stdout(c) => c.name.as_deref().unwrap_or("stdout"),
             SinkConfig::Syslog(c) => c.name.as_deref().unwrap_or("syslog"),
             SinkConfig::SplunkHec(c) => c.name.as_deref().unwrap_or("splunk_hec"),
+            SinkConfig::Webhook(c) => c.name.as_deref().unwrap_or("webhook"),
         }
     }
 
@@ -218,6 +222,7 @@ impl SinkConfig {
             SinkConfig::Stdout(_) => Vec::new(),
             SinkConfig::Syslog(c) => c.check(),
             SinkConfig::SplunkHec(c) => c.check(),
+            SinkConfig::Webhook(c) => c.check(),
         }
     }
 
@@ -232,6 +237,7 @@ impl SinkConfig {
             SinkConfig::Stdout(c) => Arc::new(stdout::StdoutSink::new(c, name)?),
             SinkConfig::Syslog(c) => Arc::new(syslog::SyslogSink::new(c, name)?),
             SinkConfig::SplunkHec(c) => Arc::new(splunk_hec::SplunkHecSink::new(c, name)?),
+            SinkConfig::Webhook(c) => Arc::new(webhook::WebhookSink::new(c, name)?),
         })
     }
 }

@@ -45,6 +45,7 @@ fn the_example_config_is_valid() {
             ("CONFLUENT_API_SECRET", "s3cr3t-value"),
             ("ES_PASSWORD", "es-s3cr3t"),
             ("SPLUNK_HEC_TOKEN", "hec-s3cr3t"),
+            ("PD_ROUTING_KEY", "R0123456789abcdef0123s3cr3tabcde"),
         ],
     )
     .unwrap();
@@ -54,7 +55,10 @@ fn the_example_config_is_valid() {
     );
     assert_eq!(c.kafka.topics, ["confluent-audit-log-events"]);
     let names: Vec<&str> = c.sinks.iter().map(|s| s.name()).collect();
-    assert_eq!(names, ["archive", "splunk", "elastic", "siem-syslog"]);
+    assert_eq!(
+        names,
+        ["archive", "splunk", "elastic", "siem-syslog", "pagerduty"]
+    );
     assert!(
         !format!("{c:?}").contains("s3cr3t"),
         "secrets never in Debug output"

@@ -19,3 +19,4 @@ mod support;
 mod syslog;
 mod validate_cli;
 mod watch;
+mod webhook;

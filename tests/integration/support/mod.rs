@@ -13,6 +13,7 @@ pub mod sinks;
 pub mod syslog_fake;
 pub mod tansu;
 pub mod wait;
+pub mod webhook;
 
 use std::path::PathBuf;
 
