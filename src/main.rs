@@ -29,6 +29,9 @@ fn main() -> ExitCode {
             eprintln!("siem-bridge: {err:#}");
             if err.downcast_ref::<ConfigError>().is_some()
                 || err
+                    .downcast_ref::<cmd::es_template::PatternError>()
+                    .is_some()
+                || err
                     .downcast_ref::<cmd::watch::WatchError>()
                     .is_some_and(cmd::watch::WatchError::is_usage)
             {

@@ -35,13 +35,13 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file cannot be read: check the path and permissions.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {reason}")]
     Read {
         /// The file.
         path: String,
-        /// Why reading failed.
-        #[source]
-        source: std::io::Error,
+        /// Why reading failed. Not a `#[source]`: the message already
+        /// says it, and `main` prints the chain (it would say it twice).
+        reason: std::io::Error,
     },
     /// The file was read but has problems: fix each listed key.
     #[error("{path} is invalid:\n{}", list(.problems))]
@@ -77,9 +77,9 @@ impl Document {
     /// Reads and parses `path`. A syntax error is returned at once: nothing
     /// else can be checked without a parse.
     pub fn read(path: &Path) -> Result<Document, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|reason| ConfigError::Read {
             path: path.display().to_string(),
-            source,
+            reason,
         })?;
         Document::parse(&path.display().to_string(), &text)
     }

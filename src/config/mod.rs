@@ -138,7 +138,9 @@ pub fn load(
         }
     }
     let kafka = doc.section::<KafkaConfig>("kafka").map(|mut k| {
-        k.apply_env(env);
+        for (key, msg) in k.apply_env(env) {
+            doc.problem(format!("kafka.{key}"), msg);
+        }
         k
     });
     if let Some(k) = &kafka {

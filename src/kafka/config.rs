@@ -132,6 +132,16 @@ fn default_prefetch_kbytes() -> u64 {
     16 * 1024
 }
 
+/// One Confluent credential variable without the other.
+fn missing_env(missing: &str, set: &str) -> (String, String) {
+    (
+        "sasl_password".to_owned(),
+        format!(
+            "{set} is set but {missing} is not (or is empty): set both to connect with SASL_SSL, or neither; without it siem-bridge would connect without credentials or TLS"
+        ),
+    )
+}
+
 /// `fetch.queue.backoff.ms` for every consumer: how long librdkafka waits
 /// before it considers fetching a partition again after finding the
 /// prefetch queue full. librdkafka's default is 1000 ms, and the queue
@@ -149,23 +159,38 @@ pub const FETCH_QUEUE_BACKOFF_MS: u64 = 10;
 impl KafkaConfig {
     /// Fills what the file left out from the Confluent Cloud environment
     /// variables: `CONFLUENT_BOOTSTRAP_SERVERS`, `CONFLUENT_API_KEY`,
-    /// `CONFLUENT_API_SECRET` give SASL_SSL + PLAIN.
-    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) {
-        if self.bootstrap_servers.is_empty() {
-            if let Some(b) = env("CONFLUENT_BOOTSTRAP_SERVERS") {
-                self.bootstrap_servers = b;
-                if let (Some(key), Some(secret)) =
-                    (env("CONFLUENT_API_KEY"), env("CONFLUENT_API_SECRET"))
-                {
-                    if self.sasl_username.is_none() && self.sasl_password.is_none() {
-                        self.security_protocol = SecurityProtocol::SaslSsl;
-                        self.sasl_mechanism = Some("PLAIN".to_owned());
-                        self.sasl_username = Some(key);
-                        self.sasl_password = Some(Secret::new(secret));
-                    }
+    /// `CONFLUENT_API_SECRET` give SASL_SSL + PLAIN. An empty variable
+    /// counts as unset. Returns the problems as `(key, message)`: one of
+    /// the key and the secret without the other would otherwise connect
+    /// without credentials (and without TLS), so it is refused.
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+        let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let mut problems = Vec::new();
+        if !self.bootstrap_servers.is_empty() {
+            return problems;
+        }
+        let Some(b) = var("CONFLUENT_BOOTSTRAP_SERVERS") else {
+            return problems;
+        };
+        self.bootstrap_servers = b;
+        match (var("CONFLUENT_API_KEY"), var("CONFLUENT_API_SECRET")) {
+            (Some(key), Some(secret)) => {
+                if self.sasl_username.is_none() && self.sasl_password.is_none() {
+                    self.security_protocol = SecurityProtocol::SaslSsl;
+                    self.sasl_mechanism = Some("PLAIN".to_owned());
+                    self.sasl_username = Some(key);
+                    self.sasl_password = Some(Secret::new(secret));
                 }
             }
+            (Some(_), None) => {
+                problems.push(missing_env("CONFLUENT_API_SECRET", "CONFLUENT_API_KEY"))
+            }
+            (None, Some(_)) => {
+                problems.push(missing_env("CONFLUENT_API_KEY", "CONFLUENT_API_SECRET"))
+            }
+            (None, None) => {}
         }
+        problems
     }
 
     /// Problems as `(key, message)`, keys relative to `[kafka]`.
