@@ -85,6 +85,10 @@ pub struct KafkaConfig {
     /// librdkafka's prefetch bound (`queued.max.messages.kbytes`).
     #[serde(default = "default_prefetch_kbytes")]
     pub prefetch_kbytes: u64,
+    /// `run` exits (code 1) after this many seconds without any reachable
+    /// broker, for a supervisor to act; 0: never (keep retrying).
+    #[serde(default)]
+    pub exit_after_unreachable_secs: u64,
     /// Passed to librdkafka as is, after the settings above (OAUTHBEARER,
     /// mTLS, tuning). Values may be secrets: they are never logged and
     /// `Debug` redacts them.
@@ -108,6 +112,7 @@ impl Default for KafkaConfig {
             commit_interval_ms: default_commit_interval_ms(),
             max_poll_interval_ms: default_max_poll_interval_ms(),
             prefetch_kbytes: default_prefetch_kbytes(),
+            exit_after_unreachable_secs: 0,
             librdkafka_options: BTreeMap::new(),
         }
     }
@@ -131,6 +136,10 @@ fn default_max_poll_interval_ms() -> u64 {
 fn default_prefetch_kbytes() -> u64 {
     16 * 1024
 }
+
+/// `statistics.interval.ms` of the pipeline's consumer: how soon the end
+/// of an outage is seen while no record arrives.
+pub const STATISTICS_INTERVAL_MS: u64 = 5_000;
 
 /// One Confluent credential variable without the other.
 fn missing_env(missing: &str, set: &str) -> (String, String) {
@@ -302,6 +311,9 @@ impl KafkaConfig {
                 "max.poll.interval.ms",
                 self.max_poll_interval_ms.to_string(),
             )
+            // The broker states in these tell when an outage is over
+            // (`kafka::outage`).
+            .set("statistics.interval.ms", STATISTICS_INTERVAL_MS.to_string())
             .set(
                 "auto.offset.reset",
                 match self.auto_offset_reset {

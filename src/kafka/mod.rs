@@ -8,11 +8,14 @@
 
 mod config;
 mod consumer;
+pub mod describe;
+pub mod outage;
 
 pub use config::{
     KafkaConfig, OffsetReset, SecurityProtocol, FETCH_QUEUE_BACKOFF_MS, RESERVED_OPTIONS,
 };
 pub use consumer::{consumer, is_no_offset, AuditConsumer, ConsumerError, Context, RebalanceHook};
+pub use outage::Outage;
 
 #[cfg(test)]
 mod tests;

@@ -16,5 +16,6 @@ mod self_contained;
 mod splunk_hec;
 mod support;
 mod syslog;
+mod unreachable_kafka;
 mod validate_cli;
 mod watch;
