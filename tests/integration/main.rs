@@ -13,6 +13,7 @@ mod no_panic;
 mod observability;
 mod process;
 mod self_contained;
+mod setup_script;
 mod splunk_hec;
 mod support;
 mod syslog;
