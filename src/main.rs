@@ -74,7 +74,9 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             no_network,
             timeout_ms,
         } => Ok(runtime()?.block_on(cmd::validate::command(&config, no_network, timeout_ms))),
-        Command::Demo { events, out } => runtime()?.block_on(cmd::demo::command(events, &out)),
+        Command::Demo { events, out, serve } => {
+            runtime()?.block_on(cmd::demo::command(events, &out, serve))
+        }
         Command::Inspect {
             config,
             no_filter,

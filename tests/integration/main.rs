@@ -1,7 +1,9 @@
 //! One integration-test binary (ripgrep's layout): each module is a topic.
 
 mod at_least_once;
+mod cli_errors;
 mod config_file;
+mod demo_cli;
 mod detect_cli;
 mod elasticsearch;
 mod enrichment;
