@@ -231,6 +231,26 @@ impl KafkaConfig {
                 "required with a SASL security_protocol".to_owned(),
             );
         }
+        if !sasl && (self.sasl_username.is_some() || self.sasl_password.is_some()) {
+            p(
+                "security_protocol",
+                format!(
+                    "is {}, so sasl_username and sasl_password would not be sent: set security_protocol = \"sasl_ssl\" (Confluent Cloud)",
+                    self.security_protocol.as_librdkafka()
+                ),
+            );
+        }
+        if self
+            .sasl_password
+            .as_ref()
+            .is_some_and(|pw| pw.expose().trim().is_empty())
+        {
+            p(
+                "sasl_password",
+                "is empty (an empty environment variable?): set it, or use sasl_password_file"
+                    .to_owned(),
+            );
+        }
         if self.sasl_password.is_some() && self.sasl_password_file.is_some() {
             p(
                 "sasl_password",

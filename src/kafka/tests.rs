@@ -53,6 +53,18 @@ fn a_key_without_its_secret_is_refused_naming_the_missing_variable() {
 }
 
 #[test]
+fn credentials_that_would_not_be_sent_or_are_empty_are_refused() {
+    let k = KafkaConfig {
+        bootstrap_servers: "x:9092".into(),
+        sasl_username: Some("KEY".into()),
+        sasl_password: Some(Secret::new("")),
+        ..Default::default()
+    };
+    let keys: Vec<String> = k.check().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["security_protocol", "sasl_password"]);
+}
+
+#[test]
 fn reserved_options_are_refused() {
     let mut k = KafkaConfig {
         bootstrap_servers: "x:9092".into(),
