@@ -231,7 +231,21 @@ impl KafkaConfig {
                 "required with a SASL security_protocol".to_owned(),
             );
         }
-        if !sasl && (self.sasl_username.is_some() || self.sasl_password.is_some()) {
+        let cloud = self.bootstrap_servers.split(',').any(|b| {
+            b.split(':')
+                .next()
+                .unwrap_or("")
+                .ends_with(".confluent.cloud")
+        });
+        if cloud && self.security_protocol != SecurityProtocol::SaslSsl {
+            p(
+                "security_protocol",
+                format!(
+                    "is {}, but Confluent Cloud accepts only sasl_ssl: set security_protocol = \"sasl_ssl\" with the API key and secret",
+                    self.security_protocol.as_librdkafka()
+                ),
+            );
+        } else if !sasl && (self.sasl_username.is_some() || self.sasl_password.is_some()) {
             p(
                 "security_protocol",
                 format!(

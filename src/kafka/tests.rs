@@ -62,6 +62,22 @@ fn credentials_that_would_not_be_sent_or_are_empty_are_refused() {
     };
     let keys: Vec<String> = k.check().into_iter().map(|(k, _)| k).collect();
     assert_eq!(keys, ["security_protocol", "sasl_password"]);
+    // Zero-config with only CONFLUENT_BOOTSTRAP_SERVERS, at a Cloud cluster.
+    let mut k = KafkaConfig::default();
+    assert!(k
+        .apply_env(|v: &str| {
+            (v == "CONFLUENT_BOOTSTRAP_SERVERS")
+                .then(|| "pkc-1.us-west-2.aws.confluent.cloud:9092".to_owned())
+        })
+        .is_empty());
+    let problems = k.check();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]
+            .1
+            .starts_with("is plaintext, but Confluent Cloud accepts only sasl_ssl"),
+        "{problems:?}"
+    );
 }
 
 #[test]
