@@ -42,7 +42,7 @@ impl ClientContext for Context {
             // A failed connection: counted (and summarised) by the outage.
             _ if fac == "FAIL" => self
                 .outage
-                .connection_error(message.to_owned(), std::time::Instant::now()),
+                .failed_connection(message.to_owned(), std::time::Instant::now()),
             L::Emerg | L::Alert | L::Critical | L::Error => {
                 tracing::error!(target: "librdkafka", "librdkafka: {fac} {message}")
             }

@@ -22,6 +22,9 @@ use tokio_util::sync::CancellationToken;
 /// How often a repeated error is logged at most (with its count).
 pub const SUMMARY_EVERY: Duration = Duration::from_secs(60);
 
+/// A failed connection this recent names the cause of an outage.
+const RECENT: Duration = Duration::from_secs(10);
+
 /// The state of the connection to the cluster, and the log limiter.
 pub struct Outage {
     /// `bootstrap_servers`, as the log lines name it.
@@ -38,6 +41,8 @@ struct State {
     errors: u64,
     last_error: String,
     last_summary: Option<Instant>,
+    /// The last failed connection before an outage began, and when.
+    recent: Option<(Instant, String)>,
     /// Other errors: kind → (when last logged, held back since).
     repeats: BTreeMap<String, (Instant, u64)>,
 }
@@ -64,29 +69,54 @@ impl Outage {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// An error from librdkafka: a connection error (no broker, transport,
-    /// name resolution, authentication) counts towards the outage; any
-    /// other is logged at most once per [`SUMMARY_EVERY`] per kind.
+    /// An error from librdkafka. "All brokers down" (or failed
+    /// authentication, or a bootstrap name that does not resolve) starts
+    /// an outage; a failure of one broker's connection only counts
+    /// towards one already going (in a cluster of several, the others may
+    /// be fine); any other error is logged at most once per
+    /// [`SUMMARY_EVERY`] per kind.
     pub fn error(&self, error: &KafkaError, detail: &str) {
         let text = if detail.is_empty() {
             error.to_string()
         } else {
             format!("{error}: {detail}")
         };
-        if is_connection(error) {
-            self.connection_error(text, Instant::now());
-        } else {
-            self.other(kind(error), text, Instant::now());
+        let now = Instant::now();
+        match connection(error) {
+            Some(Starts::Outage) => self.connection_error(text, true, now),
+            // Without librdkafka's detail, it is the consumer's copy of a
+            // global error: counted, but its text tells nothing new.
+            Some(Starts::Nothing) if detail.is_empty() => self.connection_error(text, false, now),
+            Some(Starts::Nothing) => self.failed_connection(text, now),
+            None => self.other(kind(error), text, now),
         }
     }
 
-    /// A connection failure librdkafka logged (`FAIL`): counts towards
-    /// the outage; its text is the most telling "last error".
-    pub fn connection_error(&self, text: String, now: Instant) {
+    /// A connection failed, with librdkafka's own words (its `FAIL` log
+    /// lines, a transport error's detail): the most telling "last error".
+    pub fn failed_connection(&self, text: String, now: Instant) {
+        self.lock().recent = Some((now, text.clone()));
+        self.connection_error(text, false, now);
+    }
+
+    /// A failed connection: `starts` when it means no broker at all is
+    /// reachable; otherwise it only counts towards an outage going on.
+    fn connection_error(&self, text: String, starts: bool, now: Instant) {
         let say = {
             let mut s = self.lock();
+            if s.since.is_none() && !starts {
+                drop(s);
+                return self.other("connection".to_owned(), text, now);
+            }
             s.errors += 1;
-            s.last_error = text;
+            // "1/1 brokers are down" says less than the connection's own
+            // failure: name the latest of those when it is recent.
+            let recent = s
+                .recent
+                .as_ref()
+                .filter(|(at, _)| now - *at < RECENT)
+                .map(|(_, t)| t.clone());
+            s.last_error = recent.unwrap_or(text);
             match s.since {
                 None => {
                     s.since = Some(now);
@@ -143,12 +173,13 @@ impl Outage {
                 brokers,
                 %last_error
             ),
-            Say::Other(error, 0) => {
-                tracing::warn!(message = "Kafka consumer error; continuing.", %error)
-            }
+            Say::Other(error, 0) => tracing::warn!(
+                message = "Kafka error; continuing (repeats are summarised once a minute).",
+                %error
+            ),
             Say::Other(error, held) => tracing::warn!(
                 message = format!(
-                    "Kafka consumer error; continuing ({held} more like it in the last minute)."
+                    "Kafka error; continuing ({held} more like it in the last minute)."
                 ),
                 %error
             ),
@@ -248,21 +279,26 @@ impl Outage {
     }
 }
 
-/// Errors that mean "cannot talk to the cluster".
-fn is_connection(e: &KafkaError) -> bool {
+/// What a connection error means for the outage.
+enum Starts {
+    /// No broker at all: an outage begins (or goes on).
+    Outage,
+    /// One connection failed: counts only towards an outage going on.
+    Nothing,
+}
+
+/// Errors that mean "cannot talk to the cluster", and what they start.
+fn connection(e: &KafkaError) -> Option<Starts> {
     use RDKafkaErrorCode as C;
-    matches!(
-        e.rdkafka_error_code(),
-        Some(
-            C::AllBrokersDown
-                | C::BrokerTransportFailure
-                | C::Resolve
-                | C::Authentication
-                | C::SaslAuthenticationFailed
-                | C::NetworkException
-                | C::BrokerNotAvailable
-        )
-    )
+    match e.rdkafka_error_code()? {
+        C::AllBrokersDown | C::Resolve | C::Authentication | C::SaslAuthenticationFailed => {
+            Some(Starts::Outage)
+        }
+        C::BrokerTransportFailure | C::NetworkException | C::BrokerNotAvailable => {
+            Some(Starts::Nothing)
+        }
+        _ => None,
+    }
 }
 
 /// The kind an error is counted under: its code, or its text.
@@ -281,8 +317,18 @@ mod tests {
     fn an_outage_is_counted_summarised_and_ends() {
         let o = Outage::new("127.0.0.1:1");
         let t0 = Instant::now();
+        // One broker's failure alone is no outage; but it names the cause
+        // of the outage that follows.
+        o.failed_connection("one broker".into(), t0);
+        assert_eq!(o.reason(), None);
+        o.connection_error("all down".into(), true, t0);
+        assert!(o.reason().unwrap().ends_with("last: one broker)"));
+        o.reachable();
+        assert_eq!(o.reason(), None);
+        let t0 = t0 + RECENT;
         for i in 0..200 {
-            o.connection_error(format!("refused {i}"), t0 + Duration::from_millis(50 * i));
+            let at = t0 + Duration::from_millis(50 * i);
+            o.connection_error(format!("refused {i}"), i == 0, at);
         }
         {
             let s = o.lock();
@@ -290,14 +336,20 @@ mod tests {
             // One "down" line at t0, nothing else within the minute.
             assert_eq!(s.last_summary, Some(t0));
         }
-        o.connection_error("refused".into(), t0 + Duration::from_secs(61));
+        o.failed_connection("refused".into(), t0 + Duration::from_secs(61));
+        // "All brokers down" does not hide the connection's own error.
+        o.connection_error(
+            "1/1 brokers are down".into(),
+            true,
+            t0 + Duration::from_secs(62),
+        );
         assert_eq!(o.lock().last_summary, Some(t0 + Duration::from_secs(61)));
         let reason = o.reason().unwrap();
         assert!(
             reason.starts_with("no Kafka broker reachable at 127.0.0.1:1 for "),
             "{reason}"
         );
-        assert!(reason.ends_with("(201 errors; last: refused)"), "{reason}");
+        assert!(reason.ends_with("(202 errors; last: refused)"), "{reason}");
         o.statistics(br#"{"brokers":{"a:1/1":{"state":"CONNECT"}}}"#);
         assert!(o.down_for().is_some());
         o.statistics(br#"{"brokers":{"a:1/1":{"state":"UP"}}}"#);

@@ -51,7 +51,9 @@ fn ten_seconds_without_a_broker_log_a_few_lines_then_exit_1() {
         1,
         "{err}"
     );
-    assert!(!err.contains("Kafka consumer error"), "{err}");
+    // Before the outage is certain, a failed connection is an ordinary
+    // error: logged once a minute per kind at most.
+    assert!(err.matches("Kafka error; continuing").count() <= 2, "{err}");
     // stderr is a pipe here: no colour codes.
     assert!(!err.contains('\u{1b}'), "{err}");
     let last = err.lines().last().unwrap();
