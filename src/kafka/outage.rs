@@ -116,7 +116,12 @@ impl Outage {
                 .as_ref()
                 .filter(|(at, _)| now - *at < RECENT)
                 .map(|(_, t)| t.clone());
-            s.last_error = recent.unwrap_or(text);
+            match recent {
+                Some(t) => s.last_error = t,
+                None if s.last_error.is_empty() => s.last_error = text,
+                // Keep the most telling one seen in this outage.
+                None => {}
+            }
             match s.since {
                 None => {
                     s.since = Some(now);
@@ -197,6 +202,7 @@ impl Outage {
             self.down.store(false, Ordering::Release);
             let over = s.since.take().map(|t| (t.elapsed(), s.errors));
             s.errors = 0;
+            s.last_error.clear();
             s.last_summary = None;
             over
         };
