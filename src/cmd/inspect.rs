@@ -77,30 +77,28 @@ struct Tell<R> {
 
 impl<R: BufRead> Read for Tell<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf).map_err(|e| self.keep(e))
+        self.inner.read(buf).map_err(|e| keep(&mut self.failed, e))
     }
 }
 
 impl<R: BufRead> BufRead for Tell<R> {
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        // Two steps: the borrow of a successful `fill_buf` must not
-        // overlap `self.keep`.
-        if let Err(e) = self.inner.fill_buf() {
-            return Err(self.keep(e));
+        // Disjoint fields: the buffer borrows `inner`, the error `failed`.
+        match self.inner.fill_buf() {
+            Ok(b) => Ok(b),
+            Err(e) => Err(keep(&mut self.failed, e)),
         }
-        self.inner.fill_buf()
     }
     fn consume(&mut self, n: usize) {
         self.inner.consume(n)
     }
 }
 
-impl<R> Tell<R> {
-    fn keep(&mut self, e: io::Error) -> io::Error {
-        let copy = io::Error::new(e.kind(), e.to_string());
-        self.failed = Some(e);
-        copy
-    }
+/// Keeps `e` in `slot` and returns a copy of it for the caller.
+fn keep(slot: &mut Option<io::Error>, e: io::Error) -> io::Error {
+    let copy = io::Error::new(e.kind(), e.to_string());
+    *slot = Some(e);
+    copy
 }
 
 /// What is wrong with an input other than its lines.
