@@ -28,7 +28,7 @@
 //! | [`config`] | the TOML file, `${VAR}`, every problem with key and line → a typed [`config::Config`] |
 //! | [`observe`] | `[observability]`: `/metrics`, `/health`, `/ready`, read from a running pipeline's [`pipeline::Handle`] |
 //! | [`pipeline`] | the at-least-once loop ([`pipeline::run`]); [`pipeline::tracker`] is the one place offsets move |
-//! | [`kafka`] | `[kafka]` settings, the consumer, rebalance callbacks ([`kafka::RebalanceHook`]) |
+//! | [`kafka`] | `[kafka]` settings, the consumer, rebalance callbacks ([`kafka::RebalanceHook`]), outages ([`kafka::Outage`]: repeated errors summarised, the reason `/ready` gives) |
 //! | [`mock`] | librdkafka's mock cluster, for `demo`, tests and the `mock-kafka` helper binary |
 //! | [`sink`] | the `Sink` trait, outcome classes, and each sink (`sink::file`, `sink::stdout`, …) |
 //! | [`detect`] | detection rules over enriched events → alerts (`docs/detect.md`) |

@@ -29,6 +29,9 @@ fn main() -> ExitCode {
             eprintln!("siem-bridge: {err:#}");
             if err.downcast_ref::<ConfigError>().is_some()
                 || err
+                    .downcast_ref::<cmd::es_template::PatternError>()
+                    .is_some()
+                || err
                     .downcast_ref::<cmd::watch::WatchError>()
                     .is_some_and(cmd::watch::WatchError::is_usage)
             {
@@ -43,8 +46,13 @@ fn main() -> ExitCode {
 fn init_logging(format: LogFormat, filter: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(filter)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Colours only for a person at a terminal: a log file or journal
+    // would get escape codes (and `NO_COLOR`, when set, always wins).
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
@@ -66,7 +74,9 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             no_network,
             timeout_ms,
         } => Ok(runtime()?.block_on(cmd::validate::command(&config, no_network, timeout_ms))),
-        Command::Demo { events, out } => runtime()?.block_on(cmd::demo::command(events, &out)),
+        Command::Demo { events, out, serve } => {
+            runtime()?.block_on(cmd::demo::command(events, &out, serve))
+        }
         Command::Inspect {
             config,
             no_filter,

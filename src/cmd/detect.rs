@@ -22,8 +22,8 @@ use crate::process::Processor;
 #[derive(Debug, Error)]
 pub enum DetectError {
     /// The input could not be opened or read: check the path.
-    #[error("cannot read {path}: {source}")]
-    Input { path: String, source: io::Error },
+    #[error("cannot read {path}: {reason}")]
+    Input { path: String, reason: io::Error },
     /// Standard output went away.
     #[error("cannot write alerts: {0}")]
     Output(#[source] io::Error),
@@ -68,9 +68,9 @@ pub fn run(
     let mut alerts = Vec::new();
     let mut buf = Vec::new();
     for path in inputs {
-        let input_err = |source| DetectError::Input {
+        let input_err = |reason| DetectError::Input {
             path: path.clone(),
-            source,
+            reason,
         };
         let mut input = open(path).map_err(input_err)?;
         let mut line = 0u64;

@@ -28,11 +28,88 @@ pub fn command(
     };
     let mut processor = Processor::new(policy);
     processor.filtering = !no_filter;
-    let input = open(file).map_err(|e| anyhow::anyhow!("cannot open {file}: {e}"))?;
+    let input = open(file).map_err(|reason| InspectError::Input {
+        path: file.to_owned(),
+        reason,
+    })?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    run(&processor, input, &mut out, format)?;
-    Ok(ExitCode::SUCCESS)
+    let mut reader = Tell {
+        inner: input,
+        failed: None,
+    };
+    match run(&processor, &mut reader, &mut out, format) {
+        Ok(_) => Ok(ExitCode::SUCCESS),
+        Err(_) if reader.failed.is_some() => Err(InspectError::Input {
+            path: file.to_owned(),
+            reason: reader.failed.take().expect("checked"),
+        }
+        .into()),
+        Err(e) => Err(InspectError::Output(e).into()),
+    }
+}
+
+/// Why `inspect` stopped (a bad `--config` is a [`config::ConfigError`]).
+#[derive(Debug, thiserror::Error)]
+pub enum InspectError {
+    /// The input cannot be opened or read: check the path, and that a
+    /// `.gz` file is complete.
+    #[error("cannot read {path}: {reason}")]
+    Input {
+        /// The file as given.
+        path: String,
+        /// Why (not a `#[source]`: `main` prints the chain, and the
+        /// message already says it).
+        reason: io::Error,
+    },
+    /// Standard output went away.
+    #[error("cannot write the verdicts: {0}")]
+    Output(#[source] io::Error),
+}
+
+/// A reader that remembers its own failure, so that a read error and a
+/// write error of [`run`] can be told apart (and the read error named
+/// with its file).
+struct Tell<R> {
+    inner: R,
+    failed: Option<io::Error>,
+}
+
+impl<R: BufRead> Read for Tell<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf).map_err(|e| keep(&mut self.failed, e))
+    }
+}
+
+impl<R: BufRead> BufRead for Tell<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        // Disjoint fields: the buffer borrows `inner`, the error `failed`.
+        match self.inner.fill_buf() {
+            Ok(b) => Ok(b),
+            Err(e) => Err(keep(&mut self.failed, e)),
+        }
+    }
+    fn consume(&mut self, n: usize) {
+        self.inner.consume(n)
+    }
+}
+
+/// Keeps `e` in `slot` and returns a copy of it for the caller.
+fn keep(slot: &mut Option<io::Error>, e: io::Error) -> io::Error {
+    let copy = io::Error::new(e.kind(), e.to_string());
+    *slot = Some(e);
+    copy
+}
+
+/// What is wrong with an input other than its lines.
+#[derive(Debug, thiserror::Error)]
+pub enum InputProblem {
+    /// A directory was given: give a file in it, or `-`.
+    #[error("is a directory; give a JSON Lines file (`.gz` too) or `-` for standard input")]
+    Directory,
+    /// A `.gz` file that does not decompress: it is truncated or not gzip.
+    #[error("gzip: {0} (is the file complete, and gzip at all?)")]
+    Gzip(io::Error),
 }
 
 /// Output format of `inspect`.
@@ -61,23 +138,44 @@ pub struct Summary {
     pub dead_letter: usize,
 }
 
-/// Opens `path` (`-` for stdin), decompressing `.gz` files.
+/// Opens `path` (`-` for stdin), decompressing `.gz` files. A directory
+/// is refused here (reading it would fail later without its name); a
+/// `.gz` file's read errors say `gzip` ([`InputProblem`]).
 pub fn open(path: &str) -> io::Result<Box<dyn BufRead>> {
     let raw: Box<dyn Read> = if path == "-" {
         Box::new(io::stdin())
     } else {
+        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                InputProblem::Directory,
+            ));
+        }
         Box::new(std::fs::File::open(path)?)
     };
     if Path::new(path).extension().is_some_and(|e| e == "gz") {
-        Ok(Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(
-            raw,
+        Ok(Box::new(BufReader::new(Gunzip(
+            flate2::read::MultiGzDecoder::new(raw),
         ))))
     } else {
         Ok(Box::new(BufReader::with_capacity(1 << 16, raw)))
     }
 }
 
+/// A gzip decoder whose errors say `gzip`.
+struct Gunzip<R>(flate2::read::MultiGzDecoder<R>);
+
+impl<R: Read> Read for Gunzip<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0
+            .read(buf)
+            .map_err(|e| io::Error::new(e.kind(), InputProblem::Gzip(e)))
+    }
+}
+
 /// Reads records line by line from `input` and writes one verdict each.
+/// Blank lines are skipped (as JSON Lines readers do) but counted, so
+/// `line` is always the line number in the input.
 pub fn run(
     processor: &Processor,
     mut input: impl BufRead,
@@ -101,6 +199,9 @@ pub fn run(
         }
         line += 1;
         let record = trim_newline(&buf);
+        if record.trim_ascii().is_empty() {
+            continue;
+        }
         let disposition = processor.process(record, None, now_nanos());
         match &disposition {
             Disposition::Forward(_) => summary.forward += 1,

@@ -91,12 +91,19 @@ pub enum Command {
     /// Run the real pipeline on an in-process Kafka with a generated
     /// stream (logins, changes, malformed records, an attack), into files.
     Demo {
-        /// How many records to generate.
+        /// How many records to generate: at least 100 (the attack
+        /// storyline is the last 60; fewer are raised to 100).
         #[arg(long, default_value_t = 2000)]
         events: usize,
         /// Where the enriched events and dead letters go.
         #[arg(long, default_value = "siem-bridge-demo")]
         out: PathBuf,
+        /// After the summary, keep the in-process Kafka (its bootstrap
+        /// address is printed) and /metrics, /health, /ready (on
+        /// 127.0.0.1:9464, or a free port) up until Ctrl-C, to try
+        /// `watch` and the endpoints against.
+        #[arg(long)]
+        serve: bool,
     },
     /// Show, for each JSON line, whether it would be forwarded, dropped (by
     /// which rule) or dead-lettered (why), with its enrichment.

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use rdkafka::consumer::Consumer;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{self, Config};
@@ -25,6 +26,10 @@ pub enum RunError {
     /// The pipeline could not start (Kafka, dead-letter store).
     #[error(transparent)]
     Pipeline(#[from] PipelineError),
+    /// `[kafka] exit_after_unreachable_secs` passed without a broker:
+    /// check the network path and `bootstrap_servers`, then restart.
+    #[error("gave up after exit_after_unreachable_secs: {0}")]
+    KafkaUnreachable(String),
 }
 
 /// `siem-bridge run [--config FILE]`: loads the configuration, builds its
@@ -37,13 +42,29 @@ pub async fn command(config: Option<&Path>) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|s| s.build())
         .collect::<Result<Vec<_>, SinkError>>()?;
-    let summary = serve(config, sinks, shutdown, |_, _| {}).await?;
+    let give_up = Duration::from_secs(config.kafka.exit_after_unreachable_secs);
+    let gave_up = Arc::new(std::sync::OnceLock::new());
+    let watchdog = (shutdown.clone(), gave_up.clone());
+    let summary = serve(config, sinks, shutdown, move |handle, _| {
+        if let Some(c) = handle.consumer.upgrade().filter(|_| !give_up.is_zero()) {
+            let (outage, (shutdown, gave_up)) = (c.context().outage.clone(), watchdog);
+            tokio::spawn(async move {
+                if let Some(why) = outage.give_up_after(give_up, shutdown).await {
+                    let _ = gave_up.set(why);
+                }
+            });
+        }
+    })
+    .await?;
     tracing::info!(
         message = "Stopped.",
         unresolved = summary.unresolved,
-        offsets = ?summary.stored
+        offsets = %crate::kafka::describe::offsets(&summary.stored)
     );
-    Ok(ExitCode::SUCCESS)
+    match gave_up.get() {
+        Some(why) => Err(RunError::KafkaUnreachable(why.clone()).into()),
+        None => Ok(ExitCode::SUCCESS),
+    }
 }
 
 /// Runs the pipeline of `config` with `sinks` (tests bring their own) and

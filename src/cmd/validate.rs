@@ -106,10 +106,10 @@ pub async fn run(
         };
         let line = match tokio::time::timeout(timeout, sink.healthcheck()).await {
             Ok(Ok(())) => "healthy".to_owned(),
-            Ok(Err(e)) => format!("unreachable: {e}"),
+            Ok(Err(e)) => format!("unhealthy: {e}"),
             Err(_) => format!("unreachable: no answer within {} ms", timeout.as_millis()),
         };
-        if line.starts_with("unreachable") && verdict == Verdict::Valid {
+        if line != "healthy" && verdict == Verdict::Valid {
             verdict = Verdict::Unreachable;
         }
         writeln!(out, "sink `{}`: {line}", s.name())?;

@@ -8,6 +8,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 
 use super::locate::Locator;
+use super::prune;
 
 /// One problem in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,13 +36,13 @@ impl fmt::Display for Problem {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file cannot be read: check the path and permissions.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {reason}")]
     Read {
         /// The file.
         path: String,
-        /// Why reading failed.
-        #[source]
-        source: std::io::Error,
+        /// Why reading failed. Not a `#[source]`: the message already
+        /// says it, and `main` prints the chain (it would say it twice).
+        reason: std::io::Error,
     },
     /// The file was read but has problems: fix each listed key.
     #[error("{path} is invalid:\n{}", list(.problems))]
@@ -77,9 +78,9 @@ impl Document {
     /// Reads and parses `path`. A syntax error is returned at once: nothing
     /// else can be checked without a parse.
     pub fn read(path: &Path) -> Result<Document, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|reason| ConfigError::Read {
             path: path.display().to_string(),
-            source,
+            reason,
         })?;
         Document::parse(&path.display().to_string(), &text)
     }
@@ -110,9 +111,13 @@ impl Document {
         })
     }
 
-    /// Records a problem at `key`.
+    /// Records a problem at `key`. A key already reported (say, for its
+    /// type) gets no second problem from a check that saw its default.
     pub fn problem(&mut self, key: impl Into<String>, message: impl Into<String>) {
         let key = key.into();
+        if !key.is_empty() && self.problems.iter().any(|p| p.key == key) {
+            return;
+        }
         let line = self.locator.line(&key);
         self.problems.push(Problem {
             key,
@@ -130,23 +135,47 @@ impl Document {
         }
     }
 
-    /// Deserialises `value` found at `key`.
-    pub fn value<T: DeserializeOwned>(&mut self, key: &str, value: toml::Value) -> Option<T> {
-        match serde_path_to_error::deserialize::<_, T>(value) {
-            Ok(t) => Some(t),
-            Err(e) => {
-                let inner = e.path().to_string();
-                let full = if inner == "." || inner.is_empty() {
-                    key.to_owned()
-                } else if inner.starts_with('[') {
-                    format!("{key}{inner}")
-                } else {
-                    format!("{key}.{inner}")
-                };
-                let message = e.into_inner().to_string();
-                let first = message.lines().next().unwrap_or_default().to_owned();
-                self.problem(full, first);
-                None
+    /// Deserialises `value` found at `key`, recording **every** unknown
+    /// key and wrong type in it, each at its own key path and line: after
+    /// each error the offending key is taken out and the rest is tried
+    /// again (with that key's default), so that the semantic checks of
+    /// the caller still run on what is left. `None` only when what is left
+    /// cannot be read at all (a missing required key, or `value` itself of
+    /// the wrong type); with `Some`, problems may have been recorded, and
+    /// [`Document::finish_with`] still fails.
+    pub fn value<T: DeserializeOwned>(&mut self, key: &str, mut value: toml::Value) -> Option<T> {
+        let mut seen = Vec::new();
+        loop {
+            let e = match serde_path_to_error::deserialize::<_, T>(value.clone()) {
+                Ok(t) => return Some(t),
+                Err(e) => e,
+            };
+            let mut path = prune::segments(e.path());
+            let message = e.into_inner().to_string();
+            let first = message.lines().next().unwrap_or_default().to_owned();
+            if let Some(field) = prune::missing_field(&first) {
+                // Reported at the key that should be there (its line is
+                // the table's); nothing can be read without it.
+                path.push(prune::Seg::Key(field.to_owned()));
+                self.problem(prune::join(key, &path), first);
+                return None;
+            }
+            if let Some(field) = prune::unknown_field(&first) {
+                // Raised while reading the key: make sure the path ends
+                // with it.
+                let named = prune::Seg::Key(field.to_owned());
+                if path.last() != Some(&named) {
+                    path.push(named);
+                }
+            }
+            let full = prune::join(key, &path);
+            if seen.contains(&full) {
+                return None;
+            }
+            self.problem(full.clone(), first);
+            seen.push(full);
+            if !prune::remove(&mut value, &path) {
+                return None;
             }
         }
     }
@@ -174,9 +203,13 @@ impl Document {
                     !self.problems.is_empty(),
                     "a part is missing without a problem"
                 );
+                // In file order, as someone fixing them reads the file
+                // (stable: problems of one line keep the order found).
+                let mut problems = self.problems;
+                problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
                 Err(ConfigError::Invalid {
                     path: self.path,
-                    problems: self.problems,
+                    problems,
                 })
             }
         }

@@ -3,6 +3,8 @@
 
 mod document;
 pub mod locate;
+mod prune;
+mod sinks;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -14,6 +16,7 @@ use crate::pipeline::dead_letter::DeadLetterConfig;
 use crate::pipeline::{self, PipelineConfig};
 use crate::policy::{FilterConfig, Policy, SeverityConfig};
 use crate::sink::{Sink, SinkConfig};
+use sinks::sinks_from;
 
 pub use document::{expand, ConfigError, Document, Problem, UndefinedVar};
 
@@ -153,7 +156,9 @@ pub fn load(
         }
     }
     let kafka = doc.section::<KafkaConfig>("kafka").map(|mut k| {
-        k.apply_env(env);
+        for (key, msg) in k.apply_env(env) {
+            doc.problem(format!("kafka.{key}"), msg);
+        }
         k
     });
     if let Some(k) = &kafka {
@@ -214,48 +219,6 @@ fn join(prefix: &str, key: &str) -> String {
     } else {
         format!("{prefix}.{key}")
     }
-}
-
-fn sinks_from(doc: &mut Document, zero_config: bool) -> Option<Vec<SinkConfig>> {
-    let list = match doc.table.get("sinks").cloned() {
-        None if zero_config => return Some(vec![SinkConfig::Stdout(Default::default())]),
-        None => {
-            doc.problem("sinks", "at least one [[sinks]] entry is required");
-            return None;
-        }
-        Some(toml::Value::Array(list)) => list,
-        Some(_) => {
-            doc.problem("sinks", "must be an array of tables ([[sinks]])");
-            return None;
-        }
-    };
-    if list.is_empty() {
-        doc.problem("sinks", "at least one [[sinks]] entry is required");
-    }
-    let mut out = Vec::new();
-    let mut ok = true;
-    for (i, v) in list.into_iter().enumerate() {
-        let key = format!("sinks[{i}]");
-        match doc.value::<SinkConfig>(&key, v) {
-            Some(s) => {
-                for (k, msg) in s.check() {
-                    doc.problem(join(&key, &k), msg);
-                }
-                out.push(s);
-            }
-            None => ok = false,
-        }
-    }
-    let mut seen = std::collections::BTreeSet::new();
-    for (i, s) in out.iter().enumerate() {
-        if !seen.insert(s.name().to_owned()) {
-            doc.problem(
-                format!("sinks[{i}].name"),
-                format!("duplicate sink name `{}`", s.name()),
-            );
-        }
-    }
-    ok.then_some(out)
 }
 
 /// `[detect] sinks` names existing sinks; sinks that receive only alerts

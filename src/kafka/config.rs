@@ -85,6 +85,10 @@ pub struct KafkaConfig {
     /// librdkafka's prefetch bound (`queued.max.messages.kbytes`).
     #[serde(default = "default_prefetch_kbytes")]
     pub prefetch_kbytes: u64,
+    /// `run` exits (code 1) after this many seconds without any reachable
+    /// broker, for a supervisor to act; 0: never (keep retrying).
+    #[serde(default)]
+    pub exit_after_unreachable_secs: u64,
     /// Passed to librdkafka as is, after the settings above (OAUTHBEARER,
     /// mTLS, tuning). Values may be secrets: they are never logged and
     /// `Debug` redacts them.
@@ -108,6 +112,7 @@ impl Default for KafkaConfig {
             commit_interval_ms: default_commit_interval_ms(),
             max_poll_interval_ms: default_max_poll_interval_ms(),
             prefetch_kbytes: default_prefetch_kbytes(),
+            exit_after_unreachable_secs: 0,
             librdkafka_options: BTreeMap::new(),
         }
     }
@@ -132,6 +137,20 @@ fn default_prefetch_kbytes() -> u64 {
     16 * 1024
 }
 
+/// `statistics.interval.ms` of the pipeline's consumer: how soon the end
+/// of an outage is seen while no record arrives.
+pub const STATISTICS_INTERVAL_MS: u64 = 5_000;
+
+/// One Confluent credential variable without the other.
+fn missing_env(missing: &str, set: &str) -> (String, String) {
+    (
+        "sasl_password".to_owned(),
+        format!(
+            "{set} is set but {missing} is not (or is empty): set both to connect with SASL_SSL, or neither; without it siem-bridge would connect without credentials or TLS"
+        ),
+    )
+}
+
 /// `fetch.queue.backoff.ms` for every consumer: how long librdkafka waits
 /// before it considers fetching a partition again after finding the
 /// prefetch queue full. librdkafka's default is 1000 ms, and the queue
@@ -149,23 +168,38 @@ pub const FETCH_QUEUE_BACKOFF_MS: u64 = 10;
 impl KafkaConfig {
     /// Fills what the file left out from the Confluent Cloud environment
     /// variables: `CONFLUENT_BOOTSTRAP_SERVERS`, `CONFLUENT_API_KEY`,
-    /// `CONFLUENT_API_SECRET` give SASL_SSL + PLAIN.
-    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) {
-        if self.bootstrap_servers.is_empty() {
-            if let Some(b) = env("CONFLUENT_BOOTSTRAP_SERVERS") {
-                self.bootstrap_servers = b;
-                if let (Some(key), Some(secret)) =
-                    (env("CONFLUENT_API_KEY"), env("CONFLUENT_API_SECRET"))
-                {
-                    if self.sasl_username.is_none() && self.sasl_password.is_none() {
-                        self.security_protocol = SecurityProtocol::SaslSsl;
-                        self.sasl_mechanism = Some("PLAIN".to_owned());
-                        self.sasl_username = Some(key);
-                        self.sasl_password = Some(Secret::new(secret));
-                    }
+    /// `CONFLUENT_API_SECRET` give SASL_SSL + PLAIN. An empty variable
+    /// counts as unset. Returns the problems as `(key, message)`: one of
+    /// the key and the secret without the other would otherwise connect
+    /// without credentials (and without TLS), so it is refused.
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Vec<(String, String)> {
+        let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        let mut problems = Vec::new();
+        if !self.bootstrap_servers.is_empty() {
+            return problems;
+        }
+        let Some(b) = var("CONFLUENT_BOOTSTRAP_SERVERS") else {
+            return problems;
+        };
+        self.bootstrap_servers = b;
+        match (var("CONFLUENT_API_KEY"), var("CONFLUENT_API_SECRET")) {
+            (Some(key), Some(secret)) => {
+                if self.sasl_username.is_none() && self.sasl_password.is_none() {
+                    self.security_protocol = SecurityProtocol::SaslSsl;
+                    self.sasl_mechanism = Some("PLAIN".to_owned());
+                    self.sasl_username = Some(key);
+                    self.sasl_password = Some(Secret::new(secret));
                 }
             }
+            (Some(_), None) => {
+                problems.push(missing_env("CONFLUENT_API_SECRET", "CONFLUENT_API_KEY"))
+            }
+            (None, Some(_)) => {
+                problems.push(missing_env("CONFLUENT_API_KEY", "CONFLUENT_API_SECRET"))
+            }
+            (None, None) => {}
         }
+        problems
     }
 
     /// Problems as `(key, message)`, keys relative to `[kafka]`.
@@ -195,6 +229,40 @@ impl KafkaConfig {
             p(
                 "sasl_mechanism",
                 "required with a SASL security_protocol".to_owned(),
+            );
+        }
+        let cloud = self.bootstrap_servers.split(',').any(|b| {
+            b.split(':')
+                .next()
+                .unwrap_or("")
+                .ends_with(".confluent.cloud")
+        });
+        if cloud && self.security_protocol != SecurityProtocol::SaslSsl {
+            p(
+                "security_protocol",
+                format!(
+                    "is {}, but Confluent Cloud accepts only sasl_ssl: set security_protocol = \"sasl_ssl\" with the API key and secret",
+                    self.security_protocol.as_librdkafka()
+                ),
+            );
+        } else if !sasl && (self.sasl_username.is_some() || self.sasl_password.is_some()) {
+            p(
+                "security_protocol",
+                format!(
+                    "is {}, so sasl_username and sasl_password would not be sent: set security_protocol = \"sasl_ssl\" (Confluent Cloud)",
+                    self.security_protocol.as_librdkafka()
+                ),
+            );
+        }
+        if self
+            .sasl_password
+            .as_ref()
+            .is_some_and(|pw| pw.expose().trim().is_empty())
+        {
+            p(
+                "sasl_password",
+                "is empty (an empty environment variable?): set it, or use sasl_password_file"
+                    .to_owned(),
             );
         }
         if self.sasl_password.is_some() && self.sasl_password_file.is_some() {
@@ -277,6 +345,9 @@ impl KafkaConfig {
                 "max.poll.interval.ms",
                 self.max_poll_interval_ms.to_string(),
             )
+            // The broker states in these tell when an outage is over
+            // (`kafka::outage`).
+            .set("statistics.interval.ms", STATISTICS_INTERVAL_MS.to_string())
             .set(
                 "auto.offset.reset",
                 match self.auto_offset_reset {

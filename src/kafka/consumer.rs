@@ -10,7 +10,9 @@ use rdkafka::consumer::{
 use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::{ClientContext, TopicPartitionList};
 
-use super::KafkaConfig;
+use rdkafka::config::RDKafkaLogLevel;
+
+use super::{describe, KafkaConfig, Outage};
 use crate::secret::SecretError;
 
 /// Who must hear about partition ownership changes: the pipeline's offset
@@ -24,13 +26,42 @@ pub trait RebalanceHook: Send + Sync {
     fn assigned(&self, partitions: &[(String, i32)]);
 }
 
-/// Consumer callbacks: rebalances go to the hook, commits are logged.
+/// Consumer callbacks: rebalances go to the hook, commits are logged,
+/// errors go through the [`Outage`] (no log floods).
 pub struct Context {
     /// Told about every assignment and revocation.
     pub hook: Arc<dyn RebalanceHook>,
+    /// Whether a broker is reachable; repeated errors, summarised.
+    pub outage: Arc<Outage>,
 }
 
-impl ClientContext for Context {}
+impl ClientContext for Context {
+    fn log(&self, level: RDKafkaLogLevel, fac: &str, message: &str) {
+        use RDKafkaLogLevel as L;
+        match level {
+            // A failed connection: counted (and summarised) by the outage.
+            _ if fac == "FAIL" => self
+                .outage
+                .failed_connection(message.to_owned(), std::time::Instant::now()),
+            L::Emerg | L::Alert | L::Critical | L::Error => {
+                tracing::error!(target: "librdkafka", "librdkafka: {fac} {message}")
+            }
+            L::Warning => tracing::warn!(target: "librdkafka", "librdkafka: {fac} {message}"),
+            L::Notice | L::Info => {
+                tracing::info!(target: "librdkafka", "librdkafka: {fac} {message}")
+            }
+            L::Debug => tracing::debug!(target: "librdkafka", "librdkafka: {fac} {message}"),
+        }
+    }
+
+    fn stats_raw(&self, statistics: &[u8]) {
+        self.outage.statistics(statistics);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.outage.error(&error, reason);
+    }
+}
 
 impl ConsumerContext for Context {
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
@@ -40,7 +71,9 @@ impl ConsumerContext for Context {
             // late batch can store for them), then commit what is stored.
             self.hook.revoked(&parts);
             match consumer.commit_consumer_state(CommitMode::Sync) {
-                Ok(()) => tracing::info!(message = "Committed on revoke.", partitions = ?parts),
+                Ok(()) => {
+                    tracing::info!(message = "Committed on revoke.", partitions = %describe::partitions(&parts))
+                }
                 Err(e) if is_no_offset(&e) => {
                     tracing::debug!(message = "Nothing new to commit on revoke.")
                 }
@@ -55,7 +88,8 @@ impl ConsumerContext for Context {
         match rebalance {
             Rebalance::Assign(tpl) => {
                 let parts = partitions(tpl);
-                tracing::info!(message = "Partitions assigned.", partitions = ?parts);
+                tracing::info!(message = "Partitions assigned.", partitions = %describe::partitions(&parts));
+                self.outage.reachable();
                 self.hook.assigned(&parts);
             }
             Rebalance::Revoke(_) => {}
@@ -128,7 +162,10 @@ pub fn consumer(
 ) -> Result<Arc<AuditConsumer>, ConsumerError> {
     let consumer: AuditConsumer = config
         .consumer_config()?
-        .create_with_context(Context { hook })
+        .create_with_context(Context {
+            hook,
+            outage: Arc::new(Outage::new(&config.bootstrap_servers)),
+        })
         .map_err(ConsumerError::Create)?;
     let topics: Vec<&str> = config.topics.iter().map(String::as_str).collect();
     consumer

@@ -9,7 +9,9 @@
 
 mod config;
 mod consumer;
+pub mod describe;
 pub mod lookback;
+pub mod outage;
 
 pub use config::{
     KafkaConfig, OffsetReset, SecurityProtocol, FETCH_QUEUE_BACKOFF_MS, RESERVED_OPTIONS,
@@ -17,6 +19,7 @@ pub use config::{
 pub use consumer::{
     cached_watermarks, consumer, is_no_offset, AuditConsumer, ConsumerError, Context, RebalanceHook,
 };
+pub use outage::Outage;
 
 #[cfg(test)]
 mod tests;

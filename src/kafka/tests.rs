@@ -15,7 +15,7 @@ fn confluent_cloud_from_environment() {
         "CONFLUENT_API_SECRET" => Some("SECRET".to_owned()),
         _ => None,
     };
-    k.apply_env(env);
+    assert!(k.apply_env(env).is_empty());
     assert_eq!(k.security_protocol, SecurityProtocol::SaslSsl);
     assert_eq!(k.sasl_mechanism.as_deref(), Some("PLAIN"));
     assert_eq!(k.sasl_username.as_deref(), Some("KEY"));
@@ -24,6 +24,60 @@ fn confluent_cloud_from_environment() {
     assert_eq!(c.get("sasl.password"), Some("SECRET"));
     assert_eq!(c.get("enable.auto.offset.store"), Some("false"));
     assert!(k.check().is_empty());
+}
+
+#[test]
+fn a_key_without_its_secret_is_refused_naming_the_missing_variable() {
+    for (set, missing) in [
+        ("CONFLUENT_API_KEY", "CONFLUENT_API_SECRET"),
+        ("CONFLUENT_API_SECRET", "CONFLUENT_API_KEY"),
+    ] {
+        let mut k = KafkaConfig::default();
+        let problems = k.apply_env(|v: &str| match v {
+            "CONFLUENT_BOOTSTRAP_SERVERS" => Some("pkc-1:9092".to_owned()),
+            v if v == set => Some("X".to_owned()),
+            // Empty counts as unset.
+            v if v == missing => Some(String::new()),
+            _ => None,
+        });
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, "sasl_password");
+        assert!(
+            problems[0]
+                .1
+                .starts_with(&format!("{set} is set but {missing} is not")),
+            "{problems:?}"
+        );
+        assert_eq!(k.security_protocol, SecurityProtocol::Plaintext);
+    }
+}
+
+#[test]
+fn credentials_that_would_not_be_sent_or_are_empty_are_refused() {
+    let k = KafkaConfig {
+        bootstrap_servers: "x:9092".into(),
+        sasl_username: Some("KEY".into()),
+        sasl_password: Some(Secret::new("")),
+        ..Default::default()
+    };
+    let keys: Vec<String> = k.check().into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, ["security_protocol", "sasl_password"]);
+    // Zero-config with only CONFLUENT_BOOTSTRAP_SERVERS, at a Cloud cluster.
+    let mut k = KafkaConfig::default();
+    assert!(k
+        .apply_env(|v: &str| {
+            (v == "CONFLUENT_BOOTSTRAP_SERVERS")
+                .then(|| "pkc-1.us-west-2.aws.confluent.cloud:9092".to_owned())
+        })
+        .is_empty());
+    let problems = k.check();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0]
+            .1
+            .starts_with("is plaintext, but Confluent Cloud accepts only sasl_ssl"),
+        "{problems:?}"
+    );
 }
 
 #[test]

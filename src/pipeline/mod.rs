@@ -215,7 +215,7 @@ pub async fn run(
                 intake.flush(false);
             }
             msg = consumer.recv() => {
-                received(&mut intake, msg);
+                received(&mut intake, &consumer, msg);
                 // Take what librdkafka already has queued without going
                 // through select! (and its futures) for every record; stop
                 // early when over the in-flight bound so that the pause
@@ -225,7 +225,7 @@ pub async fn run(
                         break;
                     }
                     match consumer.recv().now_or_never() {
-                        Some(msg) => received(&mut intake, msg),
+                        Some(msg) => received(&mut intake, &consumer, msg),
                         None => break,
                     }
                 }
@@ -262,9 +262,11 @@ pub async fn run(
     let stored = tracker.stored();
     let unresolved = tracker.pending_records();
     match consumer.commit_consumer_state(CommitMode::Sync) {
-        Ok(()) => tracing::info!(message = "Final commit done.", offsets = ?stored),
+        Ok(()) => {
+            tracing::info!(message = "Final commit done.", offsets = %crate::kafka::describe::offsets(&stored))
+        }
         Err(e) if crate::kafka::is_no_offset(&e) => {
-            tracing::info!(message = "Final commit: nothing new to commit.", offsets = ?stored)
+            tracing::info!(message = "Final commit: nothing new to commit.", offsets = %crate::kafka::describe::offsets(&stored))
         }
         Err(e) => {
             tracing::warn!(message = "Final commit failed; the next start re-reads from the last commit (duplicates, no loss).", error = %e)
@@ -289,11 +291,16 @@ const DRAIN: usize = 64;
 
 fn received(
     intake: &mut Intake,
+    consumer: &AuditConsumer,
     msg: Result<rdkafka::message::BorrowedMessage<'_>, rdkafka::error::KafkaError>,
 ) {
     match msg {
-        Ok(m) => intake.record(&m),
-        Err(e) => tracing::warn!(message = "Kafka consumer error; continuing.", error = %e),
+        Ok(m) => {
+            consumer.context().outage.reachable();
+            intake.record(&m)
+        }
+        // Rate-limited and summarised there (`kafka::outage`).
+        Err(e) => consumer.context().outage.error(&e, ""),
     }
 }
 

@@ -116,6 +116,18 @@ impl Sink for FileSink {
         })
     }
 
+    /// The file's directory exists and takes a new file, or does not
+    /// exist yet and its nearest existing parent does (the first batch
+    /// creates it). Checked by creating and removing a probe file.
+    fn healthcheck(&self) -> BoxFuture<'_, Result<(), String>> {
+        let path = PathBuf::from(&self.config.path);
+        Box::pin(async move {
+            tokio::task::spawn_blocking(move || writable_dir(&path))
+                .await
+                .unwrap_or_else(|e| Err(e.to_string()))
+        })
+    }
+
     fn close(&self) -> BoxFuture<'_, ()> {
         let current = self.current.clone();
         Box::pin(async move {
@@ -128,6 +140,47 @@ impl Sink for FileSink {
             })
             .await;
         })
+    }
+}
+
+/// Whether a file can be created at `path`: its directory, or the
+/// nearest parent that exists, takes a probe file.
+fn writable_dir(path: &Path) -> Result<(), String> {
+    let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(d) => d,
+        None => Path::new("."),
+    };
+    let mut existing = dir;
+    while !existing.exists() {
+        match existing.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(p) => existing = p,
+            None => {
+                existing = Path::new(".");
+                break;
+            }
+        }
+    }
+    let missing = if existing == dir {
+        String::new()
+    } else {
+        format!("{} does not exist and cannot be created: ", dir.display())
+    };
+    if !existing.is_dir() {
+        return Err(format!(
+            "{missing}{} is not a directory",
+            existing.display()
+        ));
+    }
+    let probe = existing.join(format!(".siem-bridge-probe-{}", std::process::id()));
+    match OpenOptions::new().write(true).create_new(true).open(&probe) {
+        Ok(_) => {
+            let _ = std::fs::remove_file(&probe);
+            Ok(())
+        }
+        Err(e) => Err(format!(
+            "{missing}directory {} is not writable: {e}",
+            existing.display()
+        )),
     }
 }
 

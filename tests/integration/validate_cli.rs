@@ -69,13 +69,13 @@ port = 1
     assert_eq!(
         out,
         "CONFIG is invalid:
-  - line 19: `metrics`: unknown section, expected one of: kafka, pipeline, dead_letter, sinks, filter, severity, observability, detect
   - line 3: `kafka.session_timeout_ms`: invalid type: string \"fast\", expected u64
   - line 6: `pipeline.batch_max_events`: must be positive
   - line 9: `observability.listen`: `localhost:9464` is not an IP address and port such as 127.0.0.1:9464
   - line 10: `observability.retention_hours`: must be positive
-  - line 12: `sinks[0]`: missing field `path`
-  - line 15: `sinks[1]`: missing field `address`
+  - line 12: `sinks[0].path`: missing field `path`
+  - line 15: `sinks[1].address`: missing field `address`
+  - line 19: `metrics`: unknown section, expected one of: kafka, pipeline, dead_letter, sinks, filter, severity, observability, detect
 "
     );
 }
@@ -107,6 +107,79 @@ fn detect_rules_are_checked_with_key_and_line() {
     ] {
         assert!(out.contains(want), "{want:?} missing in:\n{out}");
     }
+}
+
+/// The newcomer's file (issue 14): a misspelt key and a wrong type in one
+/// section no longer hide the rest of it, nor its semantic checks, and a
+/// problem inside a sink is at the key's own line with its path.
+#[test]
+fn every_problem_of_a_section_at_its_own_key_and_line() {
+    let toml = r#"[kafka]
+bootstrap_servers = "k:9092"
+topics = []
+sesion_timeout_ms = 5000
+session_timeout_ms = "fast"
+
+[pipeline]
+batch_max_events = 0
+lingr_ms = 5
+
+[[sinks]]
+type = "file"
+path = "/tmp/out.ndjson"
+name = "archive"
+colour = "blue"
+fsync = "sometimes"
+
+[[sinks]]
+type = "splunk"
+"#;
+    let (code, out) = validate(toml, &["--no-network"]);
+    assert_eq!(code, 2, "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "CONFIG is invalid:");
+    let expected = [
+        "  - line 3: `kafka.topics`: must name at least one non-empty topic",
+        "  - line 4: `kafka.sesion_timeout_ms`: unknown field `sesion_timeout_ms`, expected one of",
+        "  - line 5: `kafka.session_timeout_ms`: invalid type: string \"fast\", expected u64",
+        "  - line 8: `pipeline.batch_max_events`: must be positive",
+        "  - line 9: `pipeline.lingr_ms`: unknown field `lingr_ms`, expected one of",
+        "  - line 15: `sinks[0].colour`: unknown field `colour`, expected one of",
+        "  - line 16: `sinks[0].fsync`: unknown variant `sometimes`, expected `batch` or `never`",
+        "  - line 19: `sinks[1].type`: unknown variant `splunk`, expected one of `elasticsearch`, `file`, `stdout`, `syslog`, `splunk_hec`",
+    ];
+    assert_eq!(lines.len(), expected.len() + 1, "{out}");
+    for (line, want) in lines[1..].iter().zip(expected) {
+        assert!(
+            line.starts_with(want),
+            "{line:?} should start with {want:?}\n{out}"
+        );
+    }
+}
+
+#[test]
+fn a_file_sink_whose_directory_cannot_be_made_is_unhealthy() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let toml = format!(
+        "[kafka]\nbootstrap_servers = \"127.0.0.1:{}\"\n[[sinks]]\ntype = \"file\"\nname = \"archive\"\npath = \"{}/out.ndjson\"\n[[sinks]]\ntype = \"file\"\nname = \"fresh\"\npath = \"{}/new/out.ndjson\"\n",
+        closed_port(),
+        blocker.display(),
+        dir.path().display(),
+    );
+    let (code, out) = validate(&toml, &["--timeout-ms", "500"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(&format!(
+            "sink `archive`: unhealthy: {} is not a directory\n",
+            blocker.display()
+        )),
+        "{out}"
+    );
+    // A directory that does not exist yet but can be made is fine: the
+    // first batch creates it.
+    assert!(out.contains("sink `fresh`: healthy\n"), "{out}");
 }
 
 #[test]
@@ -168,7 +241,7 @@ fn a_missing_topic_and_a_refusing_sink_exit_1() {
             "CONFIG: configuration is valid (1 sink: siem).
 kafka: topic `audit`: 1 partition
 kafka: unreachable: topic `missing`: UnknownTopicOrPartition (Broker: Unknown topic or partition)
-sink `siem`: unreachable: cannot connect to 127.0.0.1:{port}: Connection refused (os error 111)
+sink `siem`: unhealthy: cannot connect to 127.0.0.1:{port}: Connection refused (os error 111)
 "
         )
     );

@@ -9,8 +9,10 @@ use serde_json::{json, Value};
 const ORG: &str = "5e0a1f3c-7b2d-4c8e-9a61-2f4d8b0c3e17";
 const ENV: &str = "env-q7m2xk";
 const LKC: &str = "lkc-8v3wqn";
-const ATTACKER_IP: &str = "203.0.113.66";
-const LEAKED: &str = "sa-leak42";
+/// The attacker's address in the storyline.
+pub const ATTACKER_IP: &str = "203.0.113.66";
+/// The service account whose key leaked.
+pub const LEAKED: &str = "sa-leak42";
 
 /// Small deterministic generator (xorshift), so every demo run tells the
 /// same story.

@@ -4,8 +4,10 @@
 //! until every record is resolved, and prints what happened.
 
 pub mod generate;
+pub mod story;
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,10 +15,12 @@ use std::time::Duration;
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use tokio_util::sync::CancellationToken;
 
+use crate::config::Config;
 use crate::kafka::KafkaConfig;
 use crate::mock::MockKafka;
+use crate::observe::ObservabilityConfig;
 use crate::pipeline::{
-    self, dead_letter::DeadLetterConfig, stats::Stats, Handle, Parts, PipelineConfig, Summary,
+    dead_letter::DeadLetterConfig, stats::Stats, Handle, PipelineConfig, Summary,
 };
 use crate::policy::Policy;
 use crate::sink::{file::FileConfig, SinkConfig};
@@ -27,15 +31,40 @@ pub const DEMO_POLICY: &str = include_str!("../../../examples/policy/reference.t
 
 const TOPIC: &str = "confluent-audit-log-events";
 
-/// `siem-bridge demo --events N --out DIR`, reporting on standard output.
-pub async fn command(events: usize, out_dir: &Path) -> anyhow::Result<std::process::ExitCode> {
+/// The fewest records `--events` gives: the attack storyline is the
+/// last 60 of them.
+pub const MIN_EVENTS: usize = 100;
+
+/// Where the filter rules the demo applies come from.
+pub const POLICY_PATH: &str = "examples/policy/reference.toml";
+
+/// `siem-bridge demo --events N --out DIR [--serve]`, reporting on
+/// standard output. With `serve`, the in-process Kafka and the endpoints
+/// stay up until Ctrl-C.
+pub async fn command(
+    events: usize,
+    out_dir: &Path,
+    serve: bool,
+) -> anyhow::Result<std::process::ExitCode> {
     let mut stdout = std::io::stdout();
-    run(events, out_dir, &mut stdout).await?;
+    let until = serve.then(crate::shutdown::on_signal);
+    run_until(events, out_dir, until, &mut stdout).await?;
     Ok(std::process::ExitCode::SUCCESS)
 }
 
 /// Runs the demo with `events` records, writing into `out_dir`.
 pub async fn run(events: usize, out_dir: &Path, out: &mut impl Write) -> anyhow::Result<Summary> {
+    run_until(events, out_dir, None, out).await
+}
+
+/// [`run`]; with `serve`, the pipeline, its endpoints and the in-process
+/// Kafka stay up after the summary until `serve` is cancelled.
+pub async fn run_until(
+    events: usize,
+    out_dir: &Path,
+    serve: Option<CancellationToken>,
+    out: &mut impl Write,
+) -> anyhow::Result<Summary> {
     std::fs::create_dir_all(out_dir)?;
     let events_path = out_dir.join("events.ndjson");
     let dl_path = out_dir.join("dead-letter.ndjson");
@@ -47,10 +76,20 @@ pub async fn run(events: usize, out_dir: &Path, out: &mut impl Write) -> anyhow:
     let bootstrap = kafka.bootstrap_servers();
     let records = generate::stream(events, crate::event::now_nanos() / 1_000_000 - 3_600_000);
     produce(&bootstrap, &records).await?;
+    if events < MIN_EVENTS {
+        writeln!(
+            out,
+            "demo: --events {events} is below the minimum; generating {MIN_EVENTS}"
+        )?;
+    }
     writeln!(
         out,
         "demo: produced {} audit records to an in-process Kafka ({bootstrap}), topic {TOPIC}",
         records.len()
+    )?;
+    writeln!(
+        out,
+        "demo: filter rules from {POLICY_PATH} (F1-F3: org-level read-only requests, the CP broker principal, granted access to _confluent* internals)"
     )?;
 
     let sink = SinkConfig::File(FileConfig {
@@ -60,15 +99,14 @@ pub async fn run(events: usize, out_dir: &Path, out: &mut impl Write) -> anyhow:
         rotate_secs: 0,
         fsync: Default::default(),
     });
-    let parts = Parts {
-        detect: None,
+    let config = Config {
         kafka: KafkaConfig {
-            bootstrap_servers: bootstrap,
+            bootstrap_servers: bootstrap.clone(),
             group_id: "siem-bridge-demo".to_owned(),
             session_timeout_ms: 6_000,
             ..Default::default()
         },
-        settings: PipelineConfig {
+        pipeline: PipelineConfig {
             batch_linger_ms: 50,
             shutdown_timeout_ms: 5_000,
             ..Default::default()
@@ -78,35 +116,117 @@ pub async fn run(events: usize, out_dir: &Path, out: &mut impl Write) -> anyhow:
             ..Default::default()
         },
         policy: demo_policy(),
-        sinks: vec![sink.build()?],
+        observability: match serve {
+            Some(_) => ObservabilityConfig {
+                listen: listen_address(),
+                ..Default::default()
+            },
+            None => ObservabilityConfig::disabled(),
+        },
+        sinks: vec![sink.clone()],
+        detect: None,
     };
     let shutdown = CancellationToken::new();
-    let handle: Arc<Mutex<Option<Handle>>> = Arc::default();
-    let h = handle.clone();
-    let pipeline = tokio::spawn(pipeline::run(parts, shutdown.clone(), move |handle| {
-        *h.lock().expect("not poisoned") = Some(handle)
-    }));
+    type Started = Arc<Mutex<Option<(Handle, Option<SocketAddr>)>>>;
+    let started: Started = Arc::default();
+    let h = started.clone();
+    let pipeline = tokio::spawn(super::run::serve(
+        config,
+        vec![sink.build()?],
+        shutdown.clone(),
+        move |handle, addr| *h.lock().expect("not poisoned") = Some((handle, addr)),
+    ));
     // Stop once every produced record is read and resolved.
     let total = records.len() as u64;
     let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
     loop {
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let done = handle
+        let done = started
             .lock()
             .expect("not poisoned")
             .as_ref()
-            .is_some_and(|h| {
+            .is_some_and(|(h, _)| {
                 Stats::get(&h.stats.read) >= total && h.tracker.pending_records() == 0
             });
         if done || pipeline.is_finished() || tokio::time::Instant::now() > deadline {
             break;
         }
     }
+    let story = story::tell(&records);
+    let serving = serve.is_some();
+    if let Some(until) = serve {
+        let running = started.lock().expect("not poisoned").clone();
+        if let Some((handle, addr)) = running {
+            let so_far = Summary {
+                stats: handle.stats.clone(),
+                stored: handle.tracker.stored(),
+                unresolved: handle.tracker.pending_records(),
+                detection: handle.detection.clone(),
+            };
+            print_summary(out, &so_far, &story, &events_path, &dl_path)?;
+            print_serving(out, &bootstrap, addr, &events_path)?;
+            out.flush()?;
+            tokio::select! {
+                _ = until.cancelled() => {}
+                _ = wait_finished(&pipeline) => {}
+            }
+        }
+    }
     shutdown.cancel();
     let summary = pipeline.await??;
-    print_summary(out, &summary, &events_path, &dl_path)?;
+    if !serving {
+        print_summary(out, &summary, &story, &events_path, &dl_path)?;
+    }
     drop(kafka);
     Ok(summary)
+}
+
+/// The usual `127.0.0.1:9464` when it is free, else any free port.
+fn listen_address() -> String {
+    let usual = ObservabilityConfig::default().listen;
+    match std::net::TcpListener::bind(&usual) {
+        Ok(_) => usual,
+        Err(_) => "127.0.0.1:0".to_owned(),
+    }
+}
+
+async fn wait_finished<T>(task: &tokio::task::JoinHandle<T>) {
+    while !task.is_finished() {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn print_serving(
+    out: &mut impl Write,
+    bootstrap: &str,
+    addr: Option<SocketAddr>,
+    events: &Path,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "
+demo: serving until Ctrl-C"
+    )?;
+    writeln!(
+        out,
+        "  Kafka bootstrap:          {bootstrap} (topic {TOPIC}, no credentials)"
+    )?;
+    if let Some(a) = addr {
+        writeln!(out, "  /metrics /health /ready:  http://{a}")?;
+    }
+    writeln!(out, "  try, in another terminal:")?;
+    writeln!(
+        out,
+        "    CONFLUENT_BOOTSTRAP_SERVERS={bootstrap} siem-bridge watch --from-beginning --failed-sensitive"
+    )?;
+    if let Some(a) = addr {
+        writeln!(
+            out,
+            "    curl -s http://{a}/metrics | grep siem_bridge_events"
+        )?;
+    }
+    writeln!(out, "    siem-bridge detect {}", events.display())?;
+    Ok(())
 }
 
 fn path_str(p: &Path) -> String {
@@ -145,6 +265,7 @@ async fn produce(bootstrap: &str, records: &[Vec<u8>]) -> anyhow::Result<()> {
 fn print_summary(
     out: &mut impl Write,
     s: &Summary,
+    story: &story::Story,
     events: &Path,
     dl: &Path,
 ) -> std::io::Result<()> {
@@ -158,7 +279,11 @@ fn print_summary(
         Stats::get(&st.delivered)
     )?;
     let dropped = st.dropped_by_rule();
-    writeln!(out, "dropped       {:>7}", dropped.values().sum::<u64>())?;
+    writeln!(
+        out,
+        "dropped       {:>7}  (by the filter rules of {POLICY_PATH})",
+        dropped.values().sum::<u64>()
+    )?;
     for (rule, n) in &dropped {
         writeln!(out, "  {n:>7}  by rule {rule}")?;
     }
@@ -176,8 +301,44 @@ fn print_summary(
             writeln!(out, "  {}", n.line())?;
         }
     }
+    story.print(out)?;
     writeln!(out, "\nenriched events: {}", events.display())?;
     writeln!(out, "dead letters:    {}", dl.display())?;
+    let (ev, dl) = (events.display(), dl.display());
+    writeln!(out, "\nnext steps:")?;
+    writeln!(out, "  siem-bridge detect {ev}")?;
+    writeln!(
+        out,
+        "      the alerts over what was forwarded, as NDJSON (docs/detect.md)"
+    )?;
+    writeln!(out, "  siem-bridge inspect --format table {ev}")?;
+    writeln!(
+        out,
+        "      each event's severity, verdict, principal and method"
+    )?;
+    writeln!(
+        out,
+        "  siem-bridge inspect --config {POLICY_PATH} --format table examples/sample-events.jsonl"
+    )?;
+    writeln!(out, "      which filter rule drops what (docs/events.md)")?;
+    writeln!(out, "  {dl}")?;
+    writeln!(
+        out,
+        "      one JSON line per dead-lettered record, with its reason"
+    )?;
+    writeln!(out, "  siem-bridge demo --serve")?;
+    writeln!(
+        out,
+        "      keeps this Kafka and /metrics up until Ctrl-C: try `siem-bridge watch` on it"
+    )?;
+    writeln!(
+        out,
+        "  your own audit log: set CONFLUENT_BOOTSTRAP_SERVERS, CONFLUENT_API_KEY and CONFLUENT_API_SECRET,"
+    )?;
+    writeln!(
+        out,
+        "      then `siem-bridge run` (README.md, \"Running it against Confluent Cloud\")"
+    )?;
     Ok(())
 }
 

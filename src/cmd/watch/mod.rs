@@ -123,7 +123,7 @@ impl Watch {
         tracing::info!(
             message = "Watching (no group joined, nothing committed).",
             throwaway_group = %group,
-            partitions = ?parts.iter().map(|p| (p.partition, p.start, p.high_at_start)).collect::<Vec<_>>()
+            partitions = %describe_start(&parts)
         );
         let bar = progress::Bar::new(self.progress, &parts);
         let mut summary = Summary::default();
@@ -217,4 +217,20 @@ impl Watch {
         );
         Ok(summary)
     }
+}
+
+/// Where each partition starts, in words: `topic partition 0 from offset
+/// 0 (68 to catch up), …`.
+fn describe_start(parts: &[consume::Part]) -> String {
+    parts
+        .iter()
+        .map(|p| {
+            let behind = (p.high_at_start - p.start).max(0);
+            format!(
+                "{} partition {} from offset {} ({behind} to catch up)",
+                p.topic, p.partition, p.start
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -260,6 +260,9 @@ impl ElasticsearchConfig {
             self.bearer_token_file.as_deref(),
         )
         .map_err(|m| ConfigProblem::new("bearer_token", m))?;
+        let empty = |s: &Option<Secret>| s.as_ref().is_some_and(|s| s.expose().trim().is_empty());
+        let (password_empty, api_key_empty, bearer_empty) =
+            (empty(&password), empty(&api_key), empty(&bearer));
         let basic = match (&self.user, password) {
             (Some(u), Some(p)) => Some(Secret::new(format!(
                 "Basic {}",
@@ -287,6 +290,19 @@ impl ElasticsearchConfig {
                 Secret::new(format!("ApiKey {v}"))
             }
         });
+        // A secret from an empty variable would send an empty credential.
+        for (key, s) in [
+            ("password", &password_empty),
+            ("api_key", &api_key_empty),
+            ("bearer_token", &bearer_empty),
+        ] {
+            if *s {
+                return Err(ConfigProblem::new(
+                    key,
+                    "is empty (an empty environment variable?): set it, or leave the key out",
+                ));
+            }
+        }
         let bearer = bearer.map(|t| Secret::new(format!("Bearer {}", t.expose())));
         let given: Vec<Secret> = [basic, api_key, bearer].into_iter().flatten().collect();
         match given.len() {

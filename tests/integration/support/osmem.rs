@@ -26,7 +26,9 @@ impl Drop for Osmem {
 }
 
 /// `OSMEM_SERVER_BIN`, else `osmem-server` on PATH, else the binary inside
-/// the installed Python package (the wheel ships no console script).
+/// the Python package (the wheel ships no console script) of the virtual
+/// environment `scripts/setup-python.sh` makes (`$SIEM_BRIDGE_VENV`, default
+/// `.tools/venv`), else of the system's `python3`.
 fn binary() -> String {
     if let Ok(b) = std::env::var("OSMEM_SERVER_BIN") {
         return b;
@@ -38,13 +40,22 @@ fn binary() -> String {
     {
         return "osmem-server".to_owned();
     }
-    let out = Command::new("python3")
+    let venv = std::env::var("SIEM_BRIDGE_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(".tools/venv"));
+    let venv_python = venv.join("bin/python");
+    let python = if venv_python.exists() {
+        venv_python.display().to_string()
+    } else {
+        "python3".to_owned()
+    };
+    let out = Command::new(&python)
         .args([
             "-c",
             "import osmem_server; print(osmem_server.resolve_binary())",
         ])
         .output()
-        .expect("python3 runs");
+        .unwrap_or_else(|e| panic!("{python} runs: {e}"));
     assert!(
         out.status.success(),
         "osmem-server is not installed: run scripts/setup.sh ({})",

@@ -82,6 +82,20 @@ fn data_stream_excludes_index_and_index_action() {
 }
 
 #[test]
+fn a_secret_from_an_empty_variable_is_refused() {
+    let mut c = ElasticsearchConfig::new("http://x");
+    c.user = Some("elastic".into());
+    c.password = Some(Secret::new(""));
+    let p = c.auth().unwrap_err();
+    assert_eq!(p.key, "password");
+    assert!(keys(&c).contains(&"password".to_owned()), "{:?}", keys(&c));
+    c.user = None;
+    c.password = None;
+    c.bearer_token = Some(Secret::new(" "));
+    assert_eq!(c.auth().unwrap_err().key, "bearer_token");
+}
+
+#[test]
 fn auth_headers() {
     let mut c = ElasticsearchConfig::new("http://x");
     assert_eq!(c.auth().unwrap(), None);
