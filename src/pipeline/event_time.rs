@@ -71,10 +71,12 @@ impl Progress {
 
     /// The bound for the watermark now: the latest event time of the
     /// partition furthest behind (`i64::MIN` when one has not yielded a
-    /// record yet), or `i64::MAX` when none is behind.
+    /// record yet, or before the first assignment), or `i64::MAX` when
+    /// none is behind.
     pub fn hold(&mut self, consumer: &AuditConsumer) -> i64 {
-        let Ok(assigned) = consumer.assignment() else {
-            return i64::MAX;
+        let assigned = match consumer.assignment() {
+            Ok(a) if a.count() > 0 => a,
+            _ => return i64::MIN,
         };
         let positions = consumer.position().ok();
         self.sources

@@ -6,6 +6,7 @@ mod config_file;
 mod demo_cli;
 mod detect_cli;
 mod detect_pipeline;
+mod detect_restart;
 mod elasticsearch;
 mod enrichment;
 mod faults;

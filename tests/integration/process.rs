@@ -13,13 +13,13 @@ use crate::support::kafka::Sending::Pipelined;
 use crate::support::kafka::*;
 
 /// The mock cluster in its own process; killed on drop.
-struct KafkaProcess {
+pub struct KafkaProcess {
     child: Child,
-    bootstrap: String,
+    pub bootstrap: String,
 }
 
 impl KafkaProcess {
-    fn start(partitions: i32) -> KafkaProcess {
+    pub fn start(partitions: i32) -> KafkaProcess {
         let mut child = Command::new(env!("CARGO_BIN_EXE_mock-kafka"))
             .args(["1", &format!("{TOPIC}:{partitions}")])
             .stdin(Stdio::piped())
@@ -48,6 +48,17 @@ impl Drop for KafkaProcess {
 }
 
 fn write_config(dir: &Path, bootstrap: &str, group: &str, sink_path: &Path) -> std::path::PathBuf {
+    write_config_with(dir, bootstrap, group, sink_path, "")
+}
+
+/// [`write_config`] with `extra` TOML appended (a `[detect]` section).
+pub fn write_config_with(
+    dir: &Path,
+    bootstrap: &str,
+    group: &str,
+    sink_path: &Path,
+    extra: &str,
+) -> std::path::PathBuf {
     let cfg = dir.join("config.toml");
     let mut f = std::fs::File::create(&cfg).unwrap();
     write!(
@@ -78,6 +89,7 @@ listen = "127.0.0.1:0"
 type = "file"
 name = "out"
 path = "{sink}"
+{extra}
 "#,
         dl = dir.join("dl.ndjson").display(),
         sink = sink_path.display()
@@ -86,7 +98,7 @@ path = "{sink}"
     cfg
 }
 
-fn spawn_run(config: &Path) -> Child {
+pub fn spawn_run(config: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_siem-bridge"))
         .args(["run", "--config", config.to_str().unwrap(), "--log", "warn"])
         .stdout(Stdio::null())
