@@ -1,0 +1,126 @@
+//! What the aggregation reads of one event, read once and shared by the
+//! chains, the principals and the counters.
+
+use crate::detect::facts::{Authn, Extras, Facts};
+use crate::event::Enrichment;
+
+/// How an event ended, as the report counts it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Denied,
+    Granted,
+    AuthFailed,
+    AuthSucceeded,
+    /// Any other verdict (`success`, `failure`, `unknown`).
+    Other(&'static str),
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Denied => "denied",
+            Outcome::Granted => "granted",
+            Outcome::AuthFailed => "auth_failed",
+            Outcome::AuthSucceeded => "auth_succeeded",
+            Outcome::Other(v) => v,
+        }
+    }
+
+    /// Denied authorizations and failed authentications: what the tops
+    /// count and what makes a chain notable.
+    pub fn refused(self) -> bool {
+        matches!(self, Outcome::Denied | Outcome::AuthFailed)
+    }
+}
+
+/// One event, as the aggregation sees it.
+#[derive(Debug)]
+pub struct Observed<'a> {
+    pub e: &'a Enrichment,
+    /// Event time, Unix nanoseconds.
+    pub time: i64,
+    /// Normalised principal; `None:UNKNOWN_USER` is kept (it is who failed
+    /// to log in, as the event says).
+    pub principal: Option<&'a str>,
+    pub source_ip: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+    pub connection_id: Option<String>,
+    pub outcome: Outcome,
+    /// The operation, or the method when the event names none.
+    pub operation: Option<&'a str>,
+    /// The resource's own name (`orders`).
+    pub resource_name: Option<&'a str>,
+    /// The resource's kind (`topic`, `Topic`, …).
+    pub resource_type: Option<&'a str>,
+    /// The full CRN.
+    pub resource_crn: Option<&'a str>,
+    /// The resource name matches `[severity] sensitive_resources`.
+    pub sensitive: bool,
+    /// A granted change of who may do what (ACL, role binding).
+    pub privilege_change: bool,
+}
+
+impl<'a> Observed<'a> {
+    /// Reads `e` (and, for the few events that need it, `raw`).
+    pub fn new(
+        e: &'a Enrichment,
+        raw: &[u8],
+        time: i64,
+        sensitive: impl Fn(&str) -> bool,
+    ) -> Observed<'a> {
+        let f = Facts::new(e, raw);
+        let outcome = match f.authn {
+            Authn::Failed => Outcome::AuthFailed,
+            Authn::Succeeded => Outcome::AuthSucceeded,
+            Authn::NotAuthn if f.denied => Outcome::Denied,
+            Authn::NotAuthn if f.granted => Outcome::Granted,
+            Authn::NotAuthn => Outcome::Other(e.verdict.as_str()),
+        };
+        // The connection id lives in the JSON only; look for it only
+        // where the record names one.
+        let connection_id = f.extras.connection_id.clone().or_else(|| {
+            memchr::memmem::find(raw, b"onnection").and_then(|_| Extras::read(raw).connection_id)
+        });
+        let crn = e.crn();
+        let resource_name = crn.resource_name.or(e.resource_name());
+        let resource_type = crn.resource_type.or(e.resource_type());
+        Observed {
+            e,
+            time,
+            principal: e.principal().normalized,
+            source_ip: e.source_ip(),
+            client_id: e.client_id(),
+            connection_id,
+            outcome,
+            operation: e.operation().or(e.method()),
+            resource_name,
+            resource_type,
+            resource_crn: crn.raw,
+            sensitive: resource_name.is_some_and(sensitive),
+            privilege_change: f.privilege_change,
+        }
+    }
+
+    /// `topic=orders`: the resource as the report names it.
+    pub fn resource_label(&self) -> Option<String> {
+        match (self.resource_type, self.resource_name) {
+            (Some(t), Some(n)) => Some(format!("{}={n}", t.to_ascii_lowercase())),
+            (None, Some(n)) => Some(n.to_owned()),
+            _ => None,
+        }
+    }
+
+    /// A hash of [`Observed::resource_label`] without building it.
+    pub fn resource_hash(&self) -> Option<u64> {
+        use std::hash::{Hash, Hasher};
+        let n = self.resource_name?;
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        if let Some(t) = self.resource_type {
+            for b in t.bytes() {
+                b.to_ascii_lowercase().hash(&mut h);
+            }
+        }
+        n.hash(&mut h);
+        Some(h.finish())
+    }
+}
