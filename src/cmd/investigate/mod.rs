@@ -268,3 +268,6 @@ async fn read(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
