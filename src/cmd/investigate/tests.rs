@@ -18,8 +18,10 @@ const EXPECTED: &str = concat!(
 fn investigate(opts: Options, focus: Focus) -> Report {
     let detector = Detector::new(&DetectConfig::default(), Emit::OnClose).unwrap();
     let mut inv = Investigation::new(opts, focus, detector);
-    let mut processor = Processor::default();
-    processor.filtering = false;
+    let processor = Processor {
+        filtering: false,
+        ..Processor::default()
+    };
     input::read_files(
         &[INCIDENT.to_owned()],
         &processor,
