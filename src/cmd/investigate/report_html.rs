@@ -186,7 +186,7 @@ fn alert_row(a: &AlertInfo, h: &mut String) {
         .collect();
     let _ = write!(
         h,
-        r#"<tr id="alert-{id}" class="alert-row" data-rule="{rule}"><td>{first}</td><td>{last}</td><td class="sev-{sev}">{sev}</td><td>{rule}</td><td>{summary}<details><summary>{id}</summary><dl><dt>group</dt><dd>{group}</dd><dt>addresses</dt><dd>{ips}</dd><dt>resources</dt><dd>{res}</dd><dt>event ids</dt><dd>{ids}</dd></dl></details></td><td>{principal}</td><td class="num">{n}</td><td>{chains}</td></tr>"#,
+        r#"<tr id="alert-{id}" class="alert-row" data-rule="{rule}"><td class="time">{first}</td><td class="time">{last}</td><td class="sev-{sev}">{sev}</td><td>{rule}</td><td>{summary}<details><summary>{id}</summary><dl><dt>group</dt><dd>{group}</dd><dt>addresses</dt><dd>{ips}</dd><dt>resources</dt><dd>{res}</dd><dt>event ids</dt><dd>{ids}</dd></dl></details></td><td>{principal}</td><td class="num">{n}</td><td>{chains}</td></tr>"#,
         id = esc(&a.id),
         first = esc(&short(&a.first_time)),
         last = esc(&short(&a.last_time)),
@@ -269,7 +269,7 @@ fn chain(r: &Report, c: &Chain, h: &mut String) {
 fn step(s: &Step, h: &mut String) {
     let _ = write!(
         h,
-        r#"<tr class="step" data-outcome="{o}"><td>{time}</td><td class="o-{o}">{o}</td><td>{p}</td><td>{m}</td><td>{op}</td><td>{res}</td><td class="num">{corr}</td><td><details><summary>{id}</summary><dl>"#,
+        r#"<tr class="step" data-outcome="{o}"><td class="time">{time}</td><td class="o-{o}">{o}</td><td>{p}</td><td>{m}</td><td>{op}</td><td>{res}</td><td class="num">{corr}</td><td><details><summary>{id}</summary><dl>"#,
         o = esc(&s.outcome),
         time = esc(&short(&s.time)),
         p = opt(&s.principal),
