@@ -15,6 +15,7 @@ use crate::event::{Enrichment, TimeSource};
 
 use super::chains::ChainBook;
 use super::counters::{Distinct, Tally, TimeBuckets, TopK};
+use super::detect_stage::DetectStage;
 use super::focus::Focus;
 use super::model::{AlertInfo, Bucket, InputInfo, Limits, Report, Timeline, Tops, Totals, SCHEMA};
 use super::observed::{Observed, Outcome};
@@ -39,6 +40,9 @@ pub struct Options {
     pub max_buckets: usize,
     pub max_alerts: usize,
     pub top_cap: usize,
+    /// Run the detection rules on a thread of their own (the command
+    /// does; tests keep them inline).
+    pub detect_thread: bool,
 }
 
 impl Default for Options {
@@ -55,6 +59,7 @@ impl Default for Options {
             max_buckets: 2_880,
             max_alerts: 5_000,
             top_cap: 4_096,
+            detect_thread: false,
         }
     }
 }
@@ -63,11 +68,8 @@ impl Default for Options {
 pub struct Investigation {
     opts: Options,
     focus: Focus,
-    detector: Detector,
+    stage: Option<DetectStage>,
     sensitive: Vec<WildMatch>,
-    pending: Vec<Alert>,
-    alerts: Vec<Alert>,
-    alerts_dropped: u64,
     pub input: InputInfo,
     totals: Totals,
     first: i64,
@@ -86,10 +88,11 @@ impl Investigation {
         Investigation {
             sensitive: opts.sensitive.iter().map(|g| WildMatch::new(g)).collect(),
             focus,
-            detector,
-            pending: Vec::new(),
-            alerts: Vec::new(),
-            alerts_dropped: 0,
+            stage: Some(if opts.detect_thread {
+                DetectStage::thread(detector, opts.max_alerts)
+            } else {
+                DetectStage::inline(detector, opts.max_alerts)
+            }),
             input: InputInfo::default(),
             totals: Totals::default(),
             first: i64::MAX,
@@ -114,8 +117,9 @@ impl Investigation {
     pub fn observe(&mut self, e: &Enrichment, raw: &[u8]) {
         self.input.records += 1;
         self.input.events += 1;
-        self.detector.observe(e, raw, &mut self.pending);
-        self.keep_alerts();
+        if let Some(stage) = &mut self.stage {
+            stage.observe(e, raw);
+        }
         if !self.focus.matches(e) {
             self.input.outside_focus += 1;
             return;
@@ -177,20 +181,12 @@ impl Investigation {
         self.principals.add(&o);
     }
 
-    fn keep_alerts(&mut self) {
-        for a in self.pending.drain(..) {
-            if self.alerts.len() < self.opts.max_alerts {
-                self.alerts.push(a);
-            } else {
-                self.alerts_dropped += 1;
-            }
-        }
-    }
-
     /// The report; `generated_at` is now, in Unix nanoseconds.
     pub fn finish(mut self, generated_at: i64) -> Report {
-        self.detector.finish(&mut self.pending);
-        self.keep_alerts();
+        let found = match self.stage.take() {
+            Some(stage) => stage.finish(),
+            None => Default::default(),
+        };
         let span = if self.first <= self.last {
             self.last - self.first
         } else {
@@ -213,7 +209,9 @@ impl Investigation {
             .filter_map(|c| c.client.source_ip.as_deref())
             .collect();
         let focus = &self.focus;
-        let mut alerts: Vec<Alert> = std::mem::take(&mut self.alerts)
+        let alerts_dropped = found.dropped;
+        let mut alerts: Vec<Alert> = found
+            .kept
             .into_iter()
             .filter(|a| {
                 focus.matches_alert(a)
@@ -289,7 +287,7 @@ impl Investigation {
                 distinct_cap: o.distinct_cap as u64,
                 max_buckets: o.max_buckets as u64,
                 max_alerts: o.max_alerts as u64,
-                alerts_dropped: self.alerts_dropped,
+                alerts_dropped,
                 top_error: self.tops.iter().map(TopK::error).max().unwrap_or(0),
             },
         }

@@ -1,30 +1,38 @@
 //! Attack chains: events grouped by client (source address, client id,
 //! connection id), with bounded memory. At most `max_chains` clients are
 //! held (when full, the least notable tenth is forgotten and counted);
-//! each keeps its first `max_steps` events, and past that a notable event
-//! (denied, failed login, privilege change) replaces a routine one.
+//! each keeps at most `max_steps` events: notable ones (denied, failed
+//! login, privilege change) first, and only its first quarter of routine
+//! ones; past that a notable event replaces a routine one.
 //!
 //! At the end, a client's logins that carry no client id (Kafka
 //! authentications do not) are merged into the one identified client of
 //! the same address, when there is exactly one.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
+use crate::detect::state::{fnv1a, FNV_OFFSET};
 use crate::event::time::format_rfc3339_nanos;
 
 use super::counters::TopK;
 use super::model::{Chain, ClientKey, Count, Step};
 use super::observed::{Observed, Outcome};
 
-/// One kept event.
+/// One kept event, compact: its strings in one allocation, separated by
+/// [`SEP`] (a step is built from it only for the reported chains).
 #[derive(Debug, Clone)]
 struct Kept {
     time: i64,
     correlation: Option<u64>,
     notable: bool,
-    step: Step,
+    outcome: &'static str,
+    severity: &'static str,
+    /// id, kind, principal, method, operation, resource, resource CRN,
+    /// correlation id, client id, source address, Kafka place.
+    text: Box<str>,
 }
+
+const SEP: char = '\u{1f}';
 
 /// One client's chain while reading.
 #[derive(Debug, Clone)]
@@ -43,6 +51,8 @@ struct ChainState {
     operations: TopK,
     resources: TopK,
     kept: Vec<Kept>,
+    /// Routine events among `kept`.
+    routine: usize,
     omitted: u64,
 }
 
@@ -74,6 +84,7 @@ impl ChainState {
             self.resources.add_n(&c.value, c.count);
         }
         self.kept.extend(o.kept);
+        self.routine += o.routine;
         self.omitted += o.omitted;
     }
 }
@@ -92,9 +103,14 @@ pub struct ChainBook {
 }
 
 fn key_hash(o: &Observed<'_>) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    (o.source_ip, o.client_id, o.connection_id.as_deref()).hash(&mut h);
-    h.finish()
+    let mut h = FNV_OFFSET;
+    for part in [o.source_ip, o.client_id, o.connection_id.as_deref()] {
+        // A present value and an absent one must differ: a tag first.
+        h = fnv1a(h, if part.is_some() { b"\x01" } else { b"\x00" });
+        h = fnv1a(h, part.unwrap_or("").as_bytes());
+        h = fnv1a(h, b"\x1f");
+    }
+    h
 }
 
 fn owned(s: Option<&str>) -> Option<String> {
@@ -144,6 +160,7 @@ impl ChainBook {
                     operations: TopK::new(MAX_VALUES),
                     resources: TopK::new(MAX_VALUES),
                     kept: Vec::new(),
+                    routine: 0,
                     omitted: 0,
                 },
             );
@@ -172,10 +189,13 @@ impl ChainBook {
             c.resources.add(&r);
         }
         let notable = o.outcome.refused() || o.privilege_change;
-        if c.kept.len() < self.max_steps {
+        let routine_room = c.routine < (self.max_steps / 4).max(1);
+        if c.kept.len() < self.max_steps && (notable || routine_room) {
+            c.routine += !notable as usize;
             c.kept.push(kept(o, notable));
         } else if let (true, Some(i)) = (notable, c.kept.iter().position(|k| !k.notable)) {
             c.kept.remove(i);
+            c.routine -= 1;
             c.kept.push(kept(o, notable));
             c.omitted += 1;
         } else {
@@ -234,29 +254,73 @@ impl ChainBook {
 
 fn kept(o: &Observed<'_>, notable: bool) -> Kept {
     let e = o.e;
-    let kind = e.event_type().rsplit('/').next().unwrap_or("").to_owned();
+    let kind = e.event_type().rsplit('/').next().unwrap_or("");
+    let kafka = e
+        .kafka()
+        .map(|k| format!("{}/{}@{}", k.topic, k.partition, k.offset));
+    let resource = o.resource_label();
+    let mut text = String::with_capacity(256);
+    for (i, v) in [
+        Some(e.event_id()),
+        Some(kind),
+        o.principal,
+        e.method(),
+        e.operation(),
+        resource.as_deref(),
+        o.resource_crn,
+        e.correlation_id(),
+        o.client_id,
+        o.source_ip,
+        kafka.as_deref(),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            text.push(SEP);
+        }
+        // A separator inside a value would shift the fields: drop it.
+        let v = v.unwrap_or("");
+        if v.contains(SEP) {
+            text.extend(v.chars().filter(|c| *c != SEP));
+        } else {
+            text.push_str(v);
+        }
+    }
     Kept {
         time: o.time,
         correlation: e.correlation_id().and_then(|c| c.parse().ok()),
         notable,
-        step: Step {
-            time: format_rfc3339_nanos(o.time),
-            id: e.event_id().to_owned(),
-            kind,
-            outcome: o.outcome.as_str().to_owned(),
-            principal: owned(o.principal),
-            method: owned(e.method()),
-            operation: owned(e.operation()),
-            resource: o.resource_label(),
-            resource_crn: owned(o.resource_crn),
-            correlation_id: owned(e.correlation_id()),
-            client_id: owned(o.client_id),
-            source_ip: owned(o.source_ip),
-            severity: e.severity.as_str().to_owned(),
-            kafka: e
-                .kafka()
-                .map(|k| format!("{}/{}@{}", k.topic, k.partition, k.offset)),
-        },
+        outcome: o.outcome.as_str(),
+        severity: e.severity.as_str(),
+        text: text.into_boxed_str(),
+    }
+}
+
+impl Kept {
+    fn step(&self) -> Step {
+        let mut f = self.text.split(SEP);
+        let mut next = || f.next().filter(|v| !v.is_empty()).map(str::to_owned);
+        Step {
+            time: format_rfc3339_nanos(self.time),
+            id: next().unwrap_or_default(),
+            kind: next().unwrap_or_default(),
+            outcome: self.outcome.to_owned(),
+            principal: next(),
+            method: next(),
+            operation: next(),
+            resource: next(),
+            resource_crn: next(),
+            correlation_id: next(),
+            client_id: next(),
+            source_ip: next(),
+            severity: self.severity.to_owned(),
+            kafka: next(),
+        }
+    }
+
+    fn id(&self) -> &str {
+        self.text.split(SEP).next().unwrap_or("")
     }
 }
 
@@ -265,7 +329,7 @@ fn report(i: usize, mut c: ChainState) -> Chain {
         a.time
             .cmp(&b.time)
             .then(a.correlation.cmp(&b.correlation))
-            .then_with(|| a.step.id.cmp(&b.step.id))
+            .then_with(|| a.id().cmp(b.id()))
     });
     let top = |t: &TopK| -> Vec<Count> { t.top(MAX_VALUES) };
     Chain {
@@ -283,7 +347,7 @@ fn report(i: usize, mut c: ChainState) -> Chain {
         operations: top(&c.operations),
         resources: top(&c.resources),
         alerts: Vec::new(),
-        steps: c.kept.into_iter().map(|k| k.step).collect(),
+        steps: c.kept.iter().map(Kept::step).collect(),
         steps_omitted: c.omitted,
     }
 }

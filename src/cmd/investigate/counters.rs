@@ -3,7 +3,6 @@
 //! whatever the number of events.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{Hash, Hasher};
 
 use super::model::Count;
 
@@ -121,10 +120,7 @@ impl Distinct {
 }
 
 fn hash(s: &str) -> u64 {
-    // A fixed seed: the same input gives the same counts on every run.
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    s.hash(&mut h);
-    h.finish()
+    super::observed::fnv(s.as_bytes())
 }
 
 /// What one bucket of the timeline counts.

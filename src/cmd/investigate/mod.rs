@@ -12,6 +12,7 @@
 //! | [`observed`] | what the aggregation reads of one event |
 //! | [`aggregate`] | the streaming computation, pure: events in, a [`model::Report`] out |
 //! | [`counters`] | bounded top-K, distinct counts, the per-minute timeline |
+//! | [`detect_stage`] | the detection rules, inline or on their own thread |
 //! | [`chains`] | attack chains per client, capped |
 //! | [`principals`] | overreaching principals, capped |
 //! | [`model`] | the report (the `--json` schema) |
@@ -20,6 +21,7 @@
 pub mod aggregate;
 pub mod chains;
 pub mod counters;
+pub mod detect_stage;
 pub mod focus;
 pub mod input;
 pub mod model;
@@ -212,6 +214,7 @@ pub async fn run(
         chains: args.chains,
         baseline_secs,
         sensitive: policy.severity.sensitive_resources.clone(),
+        detect_thread: true,
         ..Options::default()
     };
     // The filter does not apply: an investigator wants what the pipeline

@@ -1,6 +1,8 @@
 //! What the aggregation reads of one event, read once and shared by the
 //! chains, the principals and the counters.
 
+use std::borrow::Cow;
+
 use crate::detect::facts::{Authn, Extras, Facts};
 use crate::event::Enrichment;
 
@@ -101,26 +103,30 @@ impl<'a> Observed<'a> {
         }
     }
 
-    /// `topic=orders`: the resource as the report names it.
-    pub fn resource_label(&self) -> Option<String> {
-        match (self.resource_type, self.resource_name) {
-            (Some(t), Some(n)) => Some(format!("{}={n}", t.to_ascii_lowercase())),
-            (None, Some(n)) => Some(n.to_owned()),
-            _ => None,
-        }
-    }
-
-    /// A hash of [`Observed::resource_label`] without building it.
-    pub fn resource_hash(&self) -> Option<u64> {
-        use std::hash::{Hash, Hasher};
+    /// `topic=orders`: the resource as the report names it. Borrowed
+    /// from the CRN when its last part says just that (the usual case).
+    pub fn resource_label(&self) -> Option<Cow<'a, str>> {
         let n = self.resource_name?;
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        if let Some(t) = self.resource_type {
-            for b in t.bytes() {
-                b.to_ascii_lowercase().hash(&mut h);
+        if let Some(last) = self.resource_crn.and_then(|c| c.rsplit('/').next()) {
+            if let Some((k, v)) = last.split_once('=') {
+                if v == n && self.resource_type == Some(k) {
+                    return Some(Cow::Borrowed(last));
+                }
             }
         }
-        n.hash(&mut h);
-        Some(h.finish())
+        Some(match self.resource_type {
+            Some(t) => Cow::Owned(format!("{}={n}", t.to_ascii_lowercase())),
+            None => Cow::Borrowed(n),
+        })
     }
+
+    /// A hash of [`Observed::resource_label`] (FNV-1a).
+    pub fn resource_hash(&self) -> Option<u64> {
+        self.resource_label().map(|l| fnv(l.as_bytes()))
+    }
+}
+
+/// FNV-1a of `b`: cheap and fixed (the same input, the same hash).
+pub fn fnv(b: &[u8]) -> u64 {
+    crate::detect::state::fnv1a(crate::detect::state::FNV_OFFSET, b)
 }

@@ -8,7 +8,6 @@
 //! [`MAX_ADDRESSES`] addresses and [`MAX_RESOURCES`] resources.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 
 use crate::event::time::format_rfc3339_nanos;
 
@@ -68,20 +67,20 @@ impl PrincipalBook {
         if o.outcome == Outcome::AuthFailed {
             return;
         }
-        if !self.map.contains_key(p) {
-            if self.map.len() >= self.max {
-                self.forget();
-            }
-            self.map.insert(
-                p.into(),
-                State {
+        // One lookup in the common case (a principal seen before).
+        let s = match self.map.get_mut(p) {
+            Some(s) => s,
+            None => {
+                if self.map.len() >= self.max {
+                    self.forget();
+                }
+                self.map.entry(p.into()).or_insert(State {
                     first: o.time,
                     last: o.time,
                     ..State::default()
-                },
-            );
-        }
-        let s = self.map.get_mut(p).expect("inserted above");
+                })
+            }
+        };
         s.events += 1;
         s.first = s.first.min(o.time);
         s.last = s.last.max(o.time);
@@ -109,7 +108,10 @@ impl PrincipalBook {
                 s.resources.insert(
                     rh,
                     Seen {
-                        label: o.resource_label().unwrap_or_default(),
+                        label: o
+                            .resource_label()
+                            .map(|l| l.into_owned())
+                            .unwrap_or_default(),
                         first: o.time,
                         count: 1,
                         sensitive: o.sensitive,
@@ -125,9 +127,7 @@ impl PrincipalBook {
             _ => return,
         };
         let op = o.operation.unwrap_or("-");
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        (op, rh).hash(&mut h);
-        let ah = h.finish();
+        let ah = crate::detect::state::fnv1a(rh, op.as_bytes());
         let room = access.len() < MAX_ACCESS;
         match access.get_mut(&ah) {
             Some((_, seen)) => seen.count += 1,
@@ -137,7 +137,10 @@ impl PrincipalBook {
                     (
                         op.to_owned(),
                         Seen {
-                            label: o.resource_label().unwrap_or_default(),
+                            label: o
+                                .resource_label()
+                                .map(|l| l.into_owned())
+                                .unwrap_or_default(),
                             first: o.time,
                             count: 1,
                             sensitive: o.sensitive,
