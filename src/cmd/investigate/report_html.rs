@@ -171,7 +171,7 @@ fn alerts(r: &Report, h: &mut String) {
         h.push_str("<p>none</p>");
         return;
     }
-    h.push_str(r#"<table id="alerts"><tr><th>first</th><th>last</th><th>severity</th><th>rule</th><th>summary</th><th>principal</th><th>events</th><th>chains</th></tr>"#);
+    h.push_str(r#"<table id="alerts"><tr><th>time</th><th>severity</th><th>rule</th><th>summary</th><th>principal</th><th>events</th><th>chains</th></tr>"#);
     for a in &r.alerts {
         alert_row(a, h);
     }
@@ -186,10 +186,10 @@ fn alert_row(a: &AlertInfo, h: &mut String) {
         .collect();
     let _ = write!(
         h,
-        r#"<tr id="alert-{id}" class="alert-row" data-rule="{rule}"><td class="time">{first}</td><td class="time">{last}</td><td class="sev-{sev}">{sev}</td><td>{rule}</td><td>{summary}<details><summary>{id}</summary><dl><dt>group</dt><dd>{group}</dd><dt>addresses</dt><dd>{ips}</dd><dt>resources</dt><dd>{res}</dd><dt>event ids</dt><dd>{ids}</dd></dl></details></td><td>{principal}</td><td class="num">{n}</td><td>{chains}</td></tr>"#,
+        r#"<tr id="alert-{id}" class="alert-row" data-rule="{rule}"><td class="time">{first}<br><span class="muted">→ {last}</span></td><td class="nowrap sev-{sev}">{sev}</td><td class="nowrap">{rule}</td><td class="wrap">{summary}<details><summary>{id}</summary><dl><dt>group</dt><dd>{group}</dd><dt>addresses</dt><dd>{ips}</dd><dt>resources</dt><dd>{res}</dd><dt>event ids</dt><dd>{ids}</dd></dl></details></td><td class="nowrap">{principal}</td><td class="num">{n}</td><td class="nowrap">{chains}</td></tr>"#,
         id = esc(&a.id),
         first = esc(&short(&a.first_time)),
-        last = esc(&short(&a.last_time)),
+        last = esc(short(&a.last_time).get(11..).unwrap_or_default()),
         sev = esc(&a.severity),
         rule = esc(&a.rule),
         summary = esc(&a.summary),
@@ -269,7 +269,7 @@ fn chain(r: &Report, c: &Chain, h: &mut String) {
 fn step(s: &Step, h: &mut String) {
     let _ = write!(
         h,
-        r#"<tr class="step" data-outcome="{o}"><td class="time">{time}</td><td class="o-{o}">{o}</td><td>{p}</td><td>{m}</td><td>{op}</td><td>{res}</td><td class="num">{corr}</td><td><details><summary>{id}</summary><dl>"#,
+        r#"<tr class="step" data-outcome="{o}"><td class="time">{time}</td><td class="nowrap o-{o}">{o}</td><td>{p}</td><td>{m}</td><td>{op}</td><td class="res">{res}</td><td class="num">{corr}</td><td class="res"><details><summary>{id}</summary><dl>"#,
         o = esc(&s.outcome),
         time = esc(&short(&s.time)),
         p = opt(&s.principal),

@@ -122,9 +122,9 @@ pub fn write(r: &Report, colour: bool, out: &mut impl Write) -> io::Result<()> {
     for a in &r.alerts {
         writeln!(
             out,
-            "  {}  {:<8}  {:<32}  {}",
+            "  {}  {}  {:<32}  {}",
             short(&a.first_time),
-            p.warn(&a.severity),
+            p.warn(&format!("{:<8}", a.severity)),
             a.rule,
             a.summary
         )?;

@@ -241,3 +241,38 @@ fn memory_stays_bounded_and_says_what_it_forgot() {
     assert!(r.limits.top_error > 0);
     assert!(r.chains.iter().all(|c| c.steps.len() <= 8));
 }
+
+#[test]
+fn terminal_colour_only_when_asked() {
+    let r = investigate(Options::default(), everything());
+    let mut plain = Vec::new();
+    report_text::write(&r, false, &mut plain).unwrap();
+    let mut coloured = Vec::new();
+    report_text::write(&r, true, &mut coloured).unwrap();
+    let (plain, coloured) = (
+        String::from_utf8(plain).unwrap(),
+        String::from_utf8(coloured).unwrap(),
+    );
+    assert!(!plain.contains('\x1b'));
+    assert!(
+        coloured.contains("\x1b[31m14\x1b[0m denied"),
+        "denials in red"
+    );
+    let stripped: String = {
+        let mut out = String::new();
+        let mut it = coloured.chars();
+        while let Some(c) = it.next() {
+            if c == '\x1b' {
+                for d in it.by_ref() {
+                    if d == 'm' {
+                        break;
+                    }
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    };
+    assert_eq!(stripped, plain, "colour changes nothing else");
+}
