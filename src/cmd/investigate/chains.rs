@@ -9,7 +9,7 @@
 //! authentications do not) are merged into the one identified client of
 //! the same address, when there is exactly one.
 
-use std::collections::HashMap;
+use super::counters::FnvMap as HashMap;
 
 use crate::detect::state::{fnv1a, FNV_OFFSET};
 use crate::event::time::format_rfc3339_nanos;
@@ -120,7 +120,7 @@ fn owned(s: Option<&str>) -> Option<String> {
 impl ChainBook {
     pub fn new(max_chains: usize, max_steps: usize) -> ChainBook {
         ChainBook {
-            chains: HashMap::new(),
+            chains: HashMap::default(),
             max_chains: max_chains.max(1),
             max_steps: max_steps.max(1),
             dropped: 0,
@@ -224,18 +224,26 @@ impl ChainBook {
             .chains
             .into_values()
             .partition(|c| c.key.client_id.is_none() && c.key.connection_id.is_none());
-        anonymous.retain_mut(|a| {
-            let mut same = named
-                .iter_mut()
-                .filter(|c| c.key.source_ip == a.key.source_ip);
-            match (same.next(), same.next()) {
-                (Some(only), None) => {
-                    only.merge(a.clone());
+        // Address → the one identified chain there (None: several).
+        let mut by_ip: HashMap<&str, Option<usize>> = HashMap::default();
+        for (i, c) in named.iter().enumerate() {
+            if let Some(ip) = c.key.source_ip.as_deref() {
+                by_ip.entry(ip).and_modify(|v| *v = None).or_insert(Some(i));
+            }
+        }
+        let mut merges: Vec<(usize, ChainState)> = Vec::new();
+        anonymous.retain(
+            |a| match a.key.source_ip.as_deref().and_then(|ip| by_ip.get(ip)) {
+                Some(Some(i)) => {
+                    merges.push((*i, a.clone()));
                     false
                 }
                 _ => true,
-            }
-        });
+            },
+        );
+        for (i, a) in merges {
+            named[i].merge(a);
+        }
         let mut all = named;
         all.extend(anonymous);
         all.sort_by(|a, b| {

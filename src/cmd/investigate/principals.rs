@@ -7,7 +7,7 @@
 //! most [`MAX_ACCESS`] operation/resource pairs of each kind,
 //! [`MAX_ADDRESSES`] addresses and [`MAX_RESOURCES`] resources.
 
-use std::collections::HashMap;
+use super::counters::FnvMap as HashMap;
 
 use crate::event::time::format_rfc3339_nanos;
 
@@ -52,7 +52,7 @@ pub struct PrincipalBook {
 impl PrincipalBook {
     pub fn new(max: usize) -> PrincipalBook {
         PrincipalBook {
-            map: HashMap::new(),
+            map: HashMap::default(),
             max: max.max(1),
             dropped: 0,
         }
