@@ -8,7 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 use siem_bridge::mock::MockKafka;
 
-use crate::support::kafka::{produce, Record, Sending, TOPIC};
+use crate::support::kafka::{committed, produce, Record, Sending, TOPIC};
 use crate::support::tansu::Tansu;
 
 const MIN: i64 = 60_000;
@@ -75,8 +75,10 @@ async fn run(bootstrap: &str, args: &[&str]) -> (Value, String) {
     (serde_json::from_slice(&out.stdout).unwrap(), stderr)
 }
 
-/// `(partition, start, high)` of the start log line.
-fn partitions(log: &str) -> String {
+/// A field of the start log line: `partitions` is `(partition, start,
+/// high)` of each partition, `throwaway_group` the group id librdkafka
+/// was given.
+fn start_log(log: &str, field: &str) -> String {
     log.lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .find(|v| {
@@ -84,7 +86,7 @@ fn partitions(log: &str) -> String {
                 .as_str()
                 .is_some_and(|m| m.starts_with("Reading the range"))
         })
-        .and_then(|v| v["fields"]["partitions"].as_str().map(str::to_owned))
+        .and_then(|v| v["fields"][field].as_str().map(str::to_owned))
         .unwrap_or_else(|| panic!("no start log line: {log}"))
 }
 
@@ -98,7 +100,12 @@ async fn range_on_the_mock_cluster() {
     records.extend(incident_records(now - 10 * MIN));
     produce(&b, TOPIC, &records, Sending::Pipelined).await;
 
-    let (all, _) = run(&b, &["--from-beginning"]).await;
+    let (all, log) = run(&b, &["--from-beginning"]).await;
+    // Nothing committed, for the group it had to name either.
+    let group = start_log(&log, "throwaway_group");
+    assert!(group.starts_with("siem-bridge-watch-"), "{group}");
+    let offsets = committed(&b, &group, TOPIC, 2);
+    assert!(offsets.values().all(Option::is_none), "{offsets:?}");
     assert_eq!(all["totals"]["events"], 473);
     assert_eq!(all["input"]["sources"][0], format!("kafka:{TOPIC}"));
     assert_eq!(all["chains"][0]["client"]["client_id"], "exfil");
@@ -142,7 +149,7 @@ async fn time_lookup_on_tansu() {
     );
     // The broker found offset 1 on both partitions: the old records were
     // never read.
-    assert_eq!(partitions(&log), "[(0, 1, 2), (1, 1, 2)]");
+    assert_eq!(start_log(&log, "partitions"), "[(0, 1, 2), (1, 1, 2)]");
     assert_eq!(r["input"]["records"], 2);
     assert_eq!(r["totals"]["events"], 2);
     drop(tansu);
