@@ -7,27 +7,11 @@
 use std::fmt::Write;
 
 use super::model::{AlertInfo, Chain, PrincipalInfo, Report, Step};
-use super::report_svg;
+use super::report_svg::{self, esc};
 use super::report_text::short;
 
 const CSS: &str = include_str!("assets/report.css");
 const JS: &str = include_str!("assets/report.js");
-
-/// Escapes text for HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
-}
 
 fn opt(v: &Option<String>) -> String {
     v.as_deref().map_or_else(|| "–".to_owned(), esc)

@@ -5,7 +5,6 @@
 use std::fmt::Write;
 
 use super::model::{Count, Report};
-use super::report_html::esc;
 
 const W: f64 = 1200.0;
 const H: f64 = 220.0;
@@ -133,4 +132,20 @@ pub fn bars(id: &str, counts: &[Count], colour: &str) -> String {
     }
     s.push_str("</svg>");
     s
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            c => o.push(c),
+        }
+    }
+    o
 }
