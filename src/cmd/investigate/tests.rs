@@ -276,3 +276,26 @@ fn terminal_colour_only_when_asked() {
     };
     assert_eq!(stripped, plain, "colour changes nothing else");
 }
+
+#[test]
+fn connection_ids_split_a_client_into_chains() {
+    let detector = Detector::new(&DetectConfig::default(), Emit::OnClose).unwrap();
+    let mut inv = Investigation::new(Options::default(), everything(), detector);
+    let processor = Processor::default();
+    for (i, conn) in ["c-1", "c-1", "c-2"].iter().enumerate() {
+        let ev = format!(
+            r#"{{"specversion":"1.0","id":"e{i}","source":"crn://x/kafka=k","type":"io.confluent.kafka.server/authorization","time":"2025-06-10T14:00:0{i}Z","data":{{"methodName":"kafka.Produce","resourceName":"crn://x/kafka=k/topic=t","authenticationInfo":{{"principal":"User:u"}},"authorizationInfo":{{"granted":true,"operation":"Write","resourceType":"Topic","resourceName":"t"}},"request":{{"client_id":"app","correlation_id":"{i}"}},"requestMetadata":{{"client_address":"/10.0.0.1","connection_id":"{conn}"}}}}}}"#
+        );
+        let (_, e) = processor.enrich(ev.as_bytes(), None, 0).unwrap();
+        inv.observe(&e, ev.as_bytes());
+    }
+    let r = inv.finish(0);
+    let mut conns: Vec<(Option<&str>, u64)> = r
+        .chains
+        .iter()
+        .map(|c| (c.client.connection_id.as_deref(), c.events))
+        .collect();
+    conns.sort();
+    assert_eq!(conns, [(Some("c-1"), 2), (Some("c-2"), 1)]);
+    assert_eq!(r.chains[0].client.to_string().matches(" / ").count(), 2);
+}
