@@ -171,7 +171,7 @@ impl Investigation {
                 a.add(ip);
             }
             if let Some(res) = o.resource_label() {
-                r.add(&res);
+                r.add(res);
             }
             if let Some(method) = e.method() {
                 m.add(method);

@@ -186,7 +186,7 @@ impl ChainBook {
             c.operations.add(op);
         }
         if let Some(r) = o.resource_label() {
-            c.resources.add(&r);
+            c.resources.add(r);
         }
         let notable = o.outcome.refused() || o.privilege_change;
         let routine_room = c.routine < (self.max_steps / 4).max(1);
@@ -274,7 +274,7 @@ fn kept(o: &Observed<'_>, notable: bool) -> Kept {
         o.principal,
         e.method(),
         e.operation(),
-        resource.as_deref(),
+        resource,
         o.resource_crn,
         e.correlation_id(),
         o.client_id,

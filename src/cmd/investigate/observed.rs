@@ -60,6 +60,8 @@ pub struct Observed<'a> {
     pub sensitive: bool,
     /// A granted change of who may do what (ACL, role binding).
     pub privilege_change: bool,
+    /// [`Observed::resource_label`], made once.
+    label: Option<Cow<'a, str>>,
 }
 
 impl<'a> Observed<'a> {
@@ -86,7 +88,7 @@ impl<'a> Observed<'a> {
         let crn = e.crn();
         let resource_name = crn.resource_name.or(e.resource_name());
         let resource_type = crn.resource_type.or(e.resource_type());
-        Observed {
+        let mut o = Observed {
             e,
             time,
             principal: e.principal().normalized,
@@ -100,12 +102,20 @@ impl<'a> Observed<'a> {
             resource_crn: crn.raw,
             sensitive: resource_name.is_some_and(sensitive),
             privilege_change: f.privilege_change,
-        }
+            label: None,
+        };
+        o.label = o.make_label();
+        o
     }
 
-    /// `topic=orders`: the resource as the report names it. Borrowed
-    /// from the CRN when its last part says just that (the usual case).
-    pub fn resource_label(&self) -> Option<Cow<'a, str>> {
+    /// `topic=orders`: the resource as the report names it.
+    pub fn resource_label(&self) -> Option<&str> {
+        self.label.as_deref()
+    }
+
+    /// Borrowed from the CRN when its last part says just `topic=orders`
+    /// (the usual case), built otherwise.
+    fn make_label(&self) -> Option<Cow<'a, str>> {
         let n = self.resource_name?;
         if let Some(last) = self.resource_crn.and_then(|c| c.rsplit('/').next()) {
             if let Some((k, v)) = last.split_once('=') {

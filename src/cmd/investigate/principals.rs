@@ -108,10 +108,7 @@ impl PrincipalBook {
                 s.resources.insert(
                     rh,
                     Seen {
-                        label: o
-                            .resource_label()
-                            .map(|l| l.into_owned())
-                            .unwrap_or_default(),
+                        label: o.resource_label().map(str::to_owned).unwrap_or_default(),
                         first: o.time,
                         count: 1,
                         sensitive: o.sensitive,
@@ -137,10 +134,7 @@ impl PrincipalBook {
                     (
                         op.to_owned(),
                         Seen {
-                            label: o
-                                .resource_label()
-                                .map(|l| l.into_owned())
-                                .unwrap_or_default(),
+                            label: o.resource_label().map(str::to_owned).unwrap_or_default(),
                             first: o.time,
                             count: 1,
                             sensitive: o.sensitive,
