@@ -17,6 +17,8 @@ dpkg -s rsyslog-gnutls >/dev/null 2>&1 || need_apt+=(rsyslog-gnutls)
 dpkg -s rsyslog-relp >/dev/null 2>&1 || need_apt+=(rsyslog-relp)
 # --- TLS certificates for tests --------------------------------------------
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# --- investigate --html tests: the report opened in headless Chromium ------
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   as_root=()

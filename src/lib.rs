@@ -19,6 +19,7 @@
 //! | [`cmd::watch`] | `watch`: query the audit topic over a time range or live, committing nothing |
 //! | [`cmd::demo`] | `demo`: generated stream → in-process Kafka → the real pipeline |
 //! | [`cmd::detect`] | `detect`: the detection rules over files or standard input, alerts as NDJSON |
+//! | [`cmd::investigate`] | `investigate`: an incident from files or a range — timeline, attack chains, overreaching principals — as text, JSON or one HTML file |
 //! | [`cmd::es_template`] | `es-template`: the Elasticsearch / OpenSearch index template |
 //!
 //! **Core**, from the top down

@@ -34,6 +34,9 @@ fn main() -> ExitCode {
                 || err
                     .downcast_ref::<cmd::watch::WatchError>()
                     .is_some_and(cmd::watch::WatchError::is_usage)
+                || err
+                    .downcast_ref::<cmd::investigate::InvestigateError>()
+                    .is_some_and(cmd::investigate::InvestigateError::is_usage)
             {
                 ExitCode::from(2)
             } else {
@@ -85,6 +88,7 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
         } => cmd::inspect::command(config.as_deref(), no_filter, format, &file),
         Command::Detect { config, files } => cmd::detect::command(config.as_deref(), &files),
         Command::Watch(args) => runtime()?.block_on(cmd::watch::command(&args)),
+        Command::Investigate(args) => runtime()?.block_on(cmd::investigate::command(&args)),
         Command::EsTemplate {
             ecs,
             index_pattern,

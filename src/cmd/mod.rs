@@ -11,6 +11,7 @@
 //! | [`watch`] | `watch`: query the audit topic over a time range or live, committing nothing |
 //! | [`demo`] | `demo`: generated stream → in-process Kafka → the real pipeline |
 //! | [`detect`] | `detect`: the detection rules over files or standard input, alerts as NDJSON |
+//! | [`investigate`] | `investigate`: an incident's timeline, attack chains and overreaching principals, as text, JSON or one HTML file |
 //! | [`es_template`] | `es-template`: the Elasticsearch / OpenSearch index template |
 //!
 //! Each command module has a `command` function that `main` calls with
@@ -21,6 +22,7 @@ pub mod demo;
 pub mod detect;
 pub mod es_template;
 pub mod inspect;
+pub mod investigate;
 pub mod run;
 pub mod validate;
 pub mod watch;
@@ -134,6 +136,11 @@ pub enum Command {
     /// from a time range or live. Same config and environment as `run`;
     /// joins no consumer group and commits nothing.
     Watch(WatchArgs),
+    /// Reconstruct an incident from files or a time range of the audit
+    /// topic: totals, timeline with the detection rules' alerts, attack
+    /// chains per client, overreaching principals, tops. A terminal report,
+    /// `--json`, or one self-contained HTML file (`--html`).
+    Investigate(InvestigateArgs),
     /// Print the Elasticsearch / OpenSearch index template for the
     /// `elasticsearch` sink (install it with `PUT _index_template/<name>`).
     EsTemplate {
@@ -199,6 +206,68 @@ pub struct WatchArgs {
     /// Never colour the text lines (colour is used only on a terminal).
     #[arg(long, env = "NO_COLOR", value_parser = clap::builder::FalseyValueParser::new())]
     pub no_color: bool,
+}
+
+/// `siem-bridge investigate`.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct InvestigateArgs {
+    /// Config file: its [kafka] section (range input), [severity]
+    /// (sensitive resources) and [detect] (the rules). Without one: Kafka
+    /// from CONFLUENT_BOOTSTRAP_SERVERS, CONFLUENT_API_KEY and
+    /// CONFLUENT_API_SECRET, and every rule with its defaults.
+    #[arg(long, env = "SIEM_BRIDGE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Read the audit topic from this long ago: 90s, 15m, 2h, 7d.
+    #[arg(long, group = "start", conflicts_with = "files")]
+    pub since: Option<String>,
+    /// Read the audit topic from this time (RFC 3339).
+    #[arg(long, group = "start", conflicts_with = "files")]
+    pub from: Option<String>,
+    /// Read the audit topic from its oldest retained record.
+    #[arg(long, group = "start", conflicts_with = "files")]
+    pub from_beginning: bool,
+    /// End of the range (RFC 3339, or a duration meaning that long ago);
+    /// default: what existed when investigate started.
+    #[arg(long, requires = "start")]
+    pub until: Option<String>,
+    /// Focus: normalised principal glob, e.g. `User:svc-*` (repeatable).
+    #[arg(long)]
+    pub principal: Vec<String>,
+    /// Focus: source IP, CIDR block or glob (repeatable).
+    #[arg(long)]
+    pub ip: Vec<String>,
+    /// Focus: resource glob, on its name or CRN, e.g. `sensitive-*`
+    /// (repeatable).
+    #[arg(long)]
+    pub resource: Vec<String>,
+    /// Focus: Kafka client id glob (repeatable).
+    #[arg(long)]
+    pub client_id: Vec<String>,
+    /// Focus: start from an alert the detection rules raise over the same
+    /// input (its id, `sb-…`): its principal, addresses and events.
+    #[arg(long)]
+    pub alert: Option<String>,
+    /// One JSON document on standard output instead of the text report.
+    #[arg(long)]
+    pub json: bool,
+    /// Also write the report as one self-contained HTML file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Rows of each top table and of the principals table.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Attack chains in the report.
+    #[arg(long, default_value_t = 10)]
+    pub chains: usize,
+    /// How long a principal's usual set is learnt from the first event
+    /// (e.g. 1h); default: the first quarter of the events' span.
+    #[arg(long)]
+    pub baseline: Option<String>,
+    /// Never colour the terminal report (colour is used only on a terminal).
+    #[arg(long, env = "NO_COLOR", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_color: bool,
+    /// JSON Lines files (`.gz`, `.zst` too), or `-` for standard input.
+    pub files: Vec<String>,
 }
 
 /// `--severity`.

@@ -13,6 +13,7 @@ mod faults;
 mod file_sink;
 mod fixtures;
 mod inspect_cli;
+mod investigate;
 mod no_panic;
 mod observability;
 mod process;
