@@ -11,7 +11,7 @@
 
 use super::counters::FnvMap as HashMap;
 
-use crate::detect::state::{fnv1a, FNV_OFFSET};
+use crate::detect::alert::{fnv1a, FNV_OFFSET};
 use crate::event::time::format_rfc3339_nanos;
 
 use super::counters::TopK;

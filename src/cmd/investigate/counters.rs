@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
-use crate::detect::state::{fnv1a, FNV_OFFSET};
+use crate::detect::alert::{fnv1a, FNV_OFFSET};
 
 use super::model::Count;
 

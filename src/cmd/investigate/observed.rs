@@ -138,5 +138,5 @@ impl<'a> Observed<'a> {
 
 /// FNV-1a of `b`: cheap and fixed (the same input, the same hash).
 pub fn fnv(b: &[u8]) -> u64 {
-    crate::detect::state::fnv1a(crate::detect::state::FNV_OFFSET, b)
+    crate::detect::alert::fnv1a(crate::detect::alert::FNV_OFFSET, b)
 }

@@ -124,7 +124,7 @@ impl PrincipalBook {
             _ => return,
         };
         let op = o.operation.unwrap_or("-");
-        let ah = crate::detect::state::fnv1a(rh, op.as_bytes());
+        let ah = crate::detect::alert::fnv1a(rh, op.as_bytes());
         let room = access.len() < MAX_ACCESS;
         match access.get_mut(&ah) {
             Some((_, seen)) => seen.count += 1,
