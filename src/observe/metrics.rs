@@ -258,6 +258,9 @@ pub fn render(handle: &Handle, retention: Duration) -> String {
             p.headroom_hours.unwrap_or(0.0)
         );
     }
+    if let Some(d) = &handle.detection {
+        super::detection::render(&mut out, d);
+    }
     out
 }
 

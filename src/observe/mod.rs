@@ -8,6 +8,7 @@
 //! above the pipeline (the pipeline does not know it): the `run` command
 //! binds the [`Server`] and starts it with the handle.
 
+mod detection;
 pub mod metrics;
 mod probe;
 pub mod ready;

@@ -69,10 +69,11 @@ impl DetectShared {
         self.alerts_delivered
             .fetch_add(alerts as u64, Ordering::Relaxed);
         if let Some(t) = since {
-            self.latency
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .observe(t.elapsed());
+            let took = t.elapsed();
+            let mut h = self.latency.lock().unwrap_or_else(|p| p.into_inner());
+            for _ in 0..alerts {
+                h.observe(took);
+            }
         }
     }
 

@@ -235,6 +235,36 @@ async fn alerts_reach_the_sink_and_hold_their_records_offsets() {
         "after the release: alerts {got:#?}, offsets {:?}",
         committed(&bs, group, TOPIC, PARTITIONS)
     );
+    // What `/metrics` shows of it (the figures are copied once a second).
+    let metric = |text: &str, name: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(&format!("{name} ")));
+        line.and_then(|l| l.split(' ').nth(1)?.parse().ok())
+            .unwrap_or(-1.0)
+    };
+    let render =
+        || running.with(|h| siem_bridge::observe::metrics::render(h, Duration::from_secs(3600)));
+    let ok = wait_until(secs(10), KAFKA_POLL, async || {
+        let t = render();
+        metric(&t, "siem_bridge_detect_assigned_partitions") == 2.0
+            && metric(&t, "siem_bridge_detect_events_total") == lines.len() as f64
+    })
+    .await;
+    let text = render();
+    assert!(ok, "{text}");
+    assert_eq!(metric(&text, "siem_bridge_detect_topic_partitions"), 2.0);
+    assert_eq!(metric(&text, "siem_bridge_detect_partial_view"), 0.0);
+    assert!(
+        metric(&text, "siem_bridge_alerts_delivered_total") >= 8.0,
+        "{text}"
+    );
+    assert!(
+        metric(&text, "siem_bridge_alert_delivery_seconds_count") >= 8.0,
+        "{text}"
+    );
+    assert!(
+        metric(&text, "siem_bridge_detect_state_keys") > 0.0,
+        "{text}"
+    );
     let summary = running.stop().await;
 
     // The alerts `detect` raises, each made of that alert's events. Ids
