@@ -2,10 +2,10 @@
 //! sink is reported at its own key (`sinks[0].fsync`), not at the entry.
 
 use super::Document;
-use crate::sink::{elasticsearch, file, splunk_hec, stdout, syslog, SinkConfig};
+use crate::sink::{elasticsearch, file, splunk_hec, stdout, syslog, webhook, SinkConfig};
 
 /// The values `type` may take.
-const TYPES: &str = "`elasticsearch`, `file`, `stdout`, `syslog`, `splunk_hec`";
+const TYPES: &str = "`elasticsearch`, `file`, `stdout`, `syslog`, `splunk_hec`, `webhook`";
 
 /// Every `[[sinks]]` entry, checked (problems recorded in `doc`). In
 /// zero-config mode (no file) the one sink is stdout.
@@ -90,6 +90,9 @@ fn sink(doc: &mut Document, key: &str, v: toml::Value) -> Option<SinkConfig> {
         "splunk_hec" => doc
             .value::<splunk_hec::SplunkHecConfig>(key, rest)
             .map(|c| SinkConfig::SplunkHec(Box::new(c))),
+        "webhook" => doc
+            .value::<webhook::WebhookConfig>(key, rest)
+            .map(|c| SinkConfig::Webhook(Box::new(c))),
         other => {
             doc.problem(
                 format!("{key}.type"),

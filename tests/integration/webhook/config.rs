@@ -78,12 +78,13 @@ fn problems_name_their_keys_and_never_the_routing_key() {
     );
     let p = problems(&text);
     let keys: Vec<&str> = p.iter().map(|(k, _, _)| k.as_str()).collect();
+    // In the file's order.
     assert_eq!(
         keys,
         [
-            "sinks[0].url",
+            "sinks[0].routing_key",
             "sinks[0].timeout_secs",
-            "sinks[0].routing_key"
+            "sinks[0].url"
         ],
         "{p:?}"
     );
