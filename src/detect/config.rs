@@ -33,6 +33,12 @@ pub struct DetectConfig {
     /// `new_source_ip` never reports.
     #[serde(default)]
     pub trusted_networks: Vec<String>,
+    /// `run` only: `false` makes this member a detector only: audit events
+    /// go to no sink (their records resolve once the rules saw them), the
+    /// alerts to `sinks`. For one detecting member in its own consumer
+    /// group beside forwarding members (docs/detect.md, Scale-out).
+    #[serde(default = "yes")]
+    pub forward_events: bool,
     /// `run` only: how much of the topic (by Kafka timestamp) is re-read
     /// at start to rebuild the rules' state, up to the committed offsets.
     /// Default: the longest window with its keep-alive, plus the allowed
@@ -68,6 +74,7 @@ impl Default for DetectConfig {
             max_keys_per_rule: default_max_keys(),
             sensitive_resources: default_sensitive(),
             trusted_networks: Vec::new(),
+            forward_events: true,
             restore_lookback_secs: None,
             rules: BTreeMap::new(),
             custom: Vec::new(),

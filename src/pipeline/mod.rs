@@ -132,6 +132,7 @@ pub async fn run(
     processor.max_record_bytes = pc.max_record_bytes;
     // Built (and its state rebuilt from the topic) before the consumer
     // joins its group: see `restore`.
+    let forward = detect.as_ref().is_none_or(|d| d.config.forward_events);
     let (detection, alert_sinks, early_alerts) = match detect {
         Some(d) => {
             let (detection, alerts) =
@@ -141,8 +142,13 @@ pub async fn run(
         None => (None, Vec::new(), Vec::new()),
     };
     let shared = detection.as_ref().map(|d| d.shared.clone());
-    let event_sinks: Vec<Arc<dyn Sink>> =
-        sinks.iter().filter(|s| !s.alerts_only()).cloned().collect();
+    // A detecting-only member (`[detect] forward_events = false`) sends
+    // audit events nowhere.
+    let event_sinks: Vec<Arc<dyn Sink>> = sinks
+        .iter()
+        .filter(|s| forward && !s.alerts_only())
+        .cloned()
+        .collect();
     let tracker = Arc::new(Tracker::new());
     let stats = Arc::new(Stats::default());
     for s in &sinks {

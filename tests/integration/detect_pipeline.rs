@@ -86,7 +86,13 @@ fn event_id(line: &str) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
 
-fn write_config(dir: &Path, bootstrap: &str, group: &str, hec: &FakeHec) -> std::path::PathBuf {
+fn write_config(
+    dir: &Path,
+    bootstrap: &str,
+    group: &str,
+    hec: &FakeHec,
+    detect: &str,
+) -> std::path::PathBuf {
     let path = dir.join("config.toml");
     let text = format!(
         r#"
@@ -125,6 +131,7 @@ request_timeout_ms = 2000
 # the allowed lateness of quiet at the end of the scenario.
 [detect]
 allowed_lateness_secs = {LATENESS_SECS}
+{detect}
 "#,
         dl = dir.join("dl.ndjson").display(),
         url = hec.url(),
@@ -156,7 +163,7 @@ async fn alerts_reach_the_sink_and_hold_their_records_offsets() {
     hec.fail_when_body_has(Some(("io.siem-bridge.detection.alert", Fault::busy())));
     let dir = tempfile::tempdir().unwrap();
     let group = "detect-pipeline";
-    let path = write_config(dir.path(), &bs, group, &hec);
+    let path = write_config(dir.path(), &bs, group, &hec, "");
     let cfg = siem_bridge::config::load(Some(&path), &|_| None).unwrap();
     let sinks: Vec<Arc<dyn Sink>> = vec![Arc::new(
         SplunkHecSink::new(
@@ -303,5 +310,38 @@ async fn alerts_reach_the_sink_and_hold_their_records_offsets() {
             .load(std::sync::atomic::Ordering::Relaxed)
             >= 8,
         "{d:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_detecting_only_member_sends_alerts_and_no_events() {
+    let lines = incident_lines();
+    let expected = expected_alerts(&lines);
+    let kafka = MockKafka::start(1).unwrap();
+    kafka.create_topic(TOPIC, 1).unwrap();
+    let bs = kafka.bootstrap_servers();
+    let values: Vec<Vec<u8>> = lines.iter().map(|l| l.clone().into_bytes()).collect();
+    produce(&bs, TOPIC, &round_robin(1, &values), Pipelined).await;
+    let hec = FakeHec::start(HecOptions::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let group = "detect-only";
+    let path = write_config(dir.path(), &bs, group, &hec, "forward_events = false");
+    let cfg = siem_bridge::config::load(Some(&path), &|_| None).unwrap();
+    let sinks: Vec<Arc<dyn Sink>> = cfg.sinks.iter().map(|s| s.build().unwrap()).collect();
+    let running = Running::start(cfg, sinks);
+    let ok = wait_until(secs(60), KAFKA_POLL, async || {
+        let total: i64 = committed(&bs, group, TOPIC, 1)
+            .values()
+            .map(|o| o.unwrap_or(0))
+            .sum();
+        total == lines.len() as i64 && delivered_alerts(&hec).len() == expected.len()
+    })
+    .await;
+    running.stop().await;
+    assert!(ok, "{:#?}", delivered_alerts(&hec));
+    let indexed = hec.indexed_ids();
+    assert!(
+        indexed.iter().all(|id| id.starts_with("sb-")),
+        "{indexed:?}"
     );
 }
