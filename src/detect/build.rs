@@ -55,7 +55,7 @@ pub struct Rules {
     pub bruteforce_ip: Option<CountRule>,
     pub bruteforce_id: Option<CountRule>,
     pub logins: Option<SequenceRule>,
-    pub new_ip: Option<(NoveltyRule, u8, u8)>,
+    pub new_ip: Option<(NoveltyRule, novelty::Networks)>,
     pub burst: Option<CountRule>,
     pub denied_granted: Option<SequenceRule>,
     pub privilege: Option<PrivilegeRule>,
@@ -226,12 +226,10 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
     let (s, on, sev) = get("new_source_ip");
     let new_ip = on.then(|| {
         let ttl = secs(s.history_ttl_secs.unwrap_or(14 * 24 * 3600));
-        let rule = NoveltyRule::new("new_source_ip", sev, ttl, max, novelty::describe_new_ip);
-        (
-            rule,
-            s.ipv4_prefix.unwrap_or(24),
-            s.ipv6_prefix.unwrap_or(64),
-        )
+        let mut rule = NoveltyRule::new("new_source_ip", sev, ttl, max, novelty::describe_new_ip);
+        rule.prefix = "principal=";
+        let nets = novelty::Networks::new(s.ipv4_prefix.unwrap_or(24), s.ipv6_prefix.unwrap_or(64));
+        (rule, nets)
     });
 
     let (s, on, sev) = get("denial_burst");

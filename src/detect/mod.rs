@@ -194,28 +194,25 @@ impl Detector {
                         &mut self.used,
                     );
                 }
-                if let (Some(rule), Some(key)) = (&mut r.logins, login_key(f)) {
-                    rule.offer(key, Step::A, ev, wm, &mut self.book);
+                if let (Some(rule), Some((name, value))) = (&mut r.logins, login_key(f)) {
+                    let hash = rule.hash((name, value));
+                    let key = || format!("{name}={value}");
+                    rule.offer(hash, key, Step::A, f.time, || ev, wm, &mut self.book);
                 }
             }
             Authn::Succeeded => {
-                if let (Some(rule), Some(key)) = (&mut r.logins, login_key(f)) {
-                    rule.offer(key, Step::B, f.event(), wm, &mut self.book);
+                if let (Some(rule), Some((name, value))) = (&mut r.logins, login_key(f)) {
+                    let hash = rule.hash((name, value));
+                    let key = || format!("{name}={value}");
+                    rule.offer(hash, key, Step::B, f.time, || f.event(), wm, &mut self.book);
                 }
             }
             Authn::NotAuthn => {}
         }
-        if let (Some((rule, v4, v6)), Some(p), Some(ip)) = (&mut r.new_ip, f.principal, f.source_ip)
-        {
+        if let (Some((rule, nets)), Some(p), Some(ip)) = (&mut r.new_ip, f.principal, f.source_ip) {
             if !r.trusted.iter().any(|c| c.contains(ip)) && f.authn != Authn::Failed {
-                if let Some(net) = novelty::network(ip, *v4, *v6) {
-                    rule.offer(
-                        &format!("principal={p}"),
-                        &net,
-                        f.event(),
-                        wm,
-                        &mut self.book,
-                    );
+                if let Some(net) = nets.of(ip) {
+                    rule.offer(p, net, f.time, || f.event(), wm, &mut self.book);
                 }
             }
         }
@@ -241,13 +238,20 @@ impl Detector {
         }
         if let Some(rule) = &mut r.denied_granted {
             if f.denied || f.granted {
-                if let (Some(p), Some(op), Some(res)) = (f.principal, f.operation, f.resource_key())
-                {
-                    let key = format!("principal={p},operation={op},resource={res}");
+                let named = f.resource_crn.is_some() || f.e.resource_name().is_some();
+                if let (Some(p), Some(op), true) = (f.principal, f.operation, named) {
+                    // The group: hashed from the fields as written; its
+                    // key (the resource's path decoded) made once.
+                    let parts = (p, op, f.resource_crn, f.e.resource_type(), f.e.resource_name());
+                    let hash = rule.hash(parts);
+                    let key = || {
+                        let res = f.resource_key().unwrap_or_default();
+                        format!("principal={p},operation={op},resource={res}")
+                    };
                     let step = if f.denied { Step::A } else { Step::B };
                     // Grants are kept even where no denial was seen yet: a
                     // denial from a partition that is behind may still come.
-                    rule.offer(key, step, f.event(), wm, &mut self.book);
+                    rule.offer(hash, key, step, f.time, || f.event(), wm, &mut self.book);
                 }
             }
         }
@@ -301,7 +305,8 @@ impl Detector {
                     let Some(key) = group_key(&cfg.group_by, f) else {
                         continue;
                     };
-                    rule.offer(key, step, f.event(), wm, &mut self.book);
+                    let hash = rule.hash(&key);
+                    rule.offer(hash, || key, step, f.time, || f.event(), wm, &mut self.book);
                 }
                 Custom::New(rule, cfg) => {
                     if !cfg.matches.matches(f.e) {
@@ -313,7 +318,7 @@ impl Detector {
                     ) else {
                         continue;
                     };
-                    rule.offer(&key, &v, f.event(), wm, &mut self.book);
+                    rule.offer(&key, &v, f.time, || f.event(), wm, &mut self.book);
                 }
             }
         }
@@ -321,11 +326,11 @@ impl Detector {
 }
 
 /// `failed_logins_then_success` groups by source address, or by the
-/// credential when the event has no address.
-fn login_key(f: &Facts<'_>) -> Option<String> {
+/// credential when the event has no address: (field, value).
+fn login_key<'f>(f: &'f Facts<'_>) -> Option<(&'static str, &'f str)> {
     match (f.source_ip, f.extras.identifier.as_deref()) {
-        (Some(ip), _) => Some(format!("source_ip={ip}")),
-        (None, Some(id)) => Some(format!("identifier={id}")),
+        (Some(ip), _) => Some(("source_ip", ip)),
+        (None, Some(id)) => Some(("identifier", id)),
         _ => None,
     }
 }

@@ -15,7 +15,7 @@
 //! once (order does not matter there), so only new values wait: the
 //! alert comes the allowed lateness after its event.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -32,6 +32,9 @@ pub struct NoveltyRule {
     pub severity: Severity,
     pub ttl: i64,
     pub describe: fn(&Alert, &str, usize) -> String,
+    /// Put before a group's key in the alert's group key (`principal=`
+    /// for `new_source_ip`, whose groups are keyed by the bare principal).
+    pub prefix: &'static str,
     groups: Keyed<String, Vec<(String, i64)>>,
     /// Events with a value new to their group, by (time, arrival).
     waiting: BTreeMap<(i64, u64), (String, String, Arc<EventRef>)>,
@@ -55,6 +58,7 @@ impl NoveltyRule {
             severity,
             ttl,
             describe,
+            prefix: "",
             groups: Keyed::new(max_keys),
             waiting: BTreeMap::new(),
             arrivals: 0,
@@ -68,21 +72,23 @@ impl NoveltyRule {
     /// Offers `value` for `key`: a known value is refreshed now; a new
     /// one waits for the watermark (decided at once when already behind
     /// it).
+    /// `event` (at `t`) is made only when the value is new.
     pub fn offer(
         &mut self,
         key: &str,
         value: &str,
-        e: Arc<EventRef>,
+        t: i64,
+        event: impl FnOnce() -> Arc<EventRef>,
         watermark: i64,
         book: &mut Book,
     ) {
-        let t = e.time;
         if let Some(known) = self.groups.get_mut(key, t) {
             if let Some(slot) = known.iter_mut().find(|(v, _)| v == value) {
                 slot.1 = slot.1.max(t);
                 return;
             }
         }
+        let e = event();
         if t <= watermark {
             self.decide(key, value, &e, book);
             return;
@@ -135,12 +141,46 @@ impl NoveltyRule {
         if had == 0 {
             return false;
         }
-        let group_key = format!("{key},value={value}");
+        let group_key = format!("{}{key},value={value}", self.prefix);
         let mut alert = Alert::new(self.name, self.severity, group_key, &[e]);
         alert.summary = (self.describe)(&alert, value, had);
         alert.closed = true;
         book.fire(self.name, alert, 0);
         true
+    }
+}
+
+/// Addresses → their networks, remembered (most events come from
+/// addresses seen before: no parse, no string made for them).
+#[derive(Debug)]
+pub struct Networks {
+    pub v4_bits: u8,
+    pub v6_bits: u8,
+    known: HashMap<Box<str>, Option<Box<str>>>,
+}
+
+/// Most addresses [`Networks`] remembers; then it starts over.
+const KNOWN_ADDRESSES: usize = 8192;
+
+impl Networks {
+    pub fn new(v4_bits: u8, v6_bits: u8) -> Networks {
+        Networks {
+            v4_bits,
+            v6_bits,
+            known: HashMap::new(),
+        }
+    }
+
+    /// The network of `ip` (see [`network`]).
+    pub fn of(&mut self, ip: &str) -> Option<&str> {
+        if !self.known.contains_key(ip) {
+            if self.known.len() >= KNOWN_ADDRESSES {
+                self.known.clear();
+            }
+            let net = network(ip, self.v4_bits, self.v6_bits).map(Box::from);
+            self.known.insert(ip.into(), net);
+        }
+        self.known.get(ip).and_then(|n| n.as_deref())
     }
 }
 

@@ -10,6 +10,8 @@
 //! id is anchored on the B (the time of the event that completed the
 //! sequence), which does not depend on the order the A's arrived in.
 
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 use super::alert::{alert_id, span_words, Alert, EventRef};
@@ -22,6 +24,8 @@ const KEEP_B: usize = 4;
 
 #[derive(Debug, Default)]
 struct Group {
+    /// The group key as alerts show it (made once, when the group is).
+    key: String,
     a: Vec<Arc<EventRef>>,
     b: Vec<Arc<EventRef>>,
     /// No new alert from events at or before this time.
@@ -36,7 +40,11 @@ pub struct SequenceRule {
     pub window: i64,
     pub keep_alive: i64,
     pub describe: fn(&Alert, &[&EventRef], &EventRef) -> String,
-    groups: Keyed<String, Group>,
+    /// Groups by a keyed hash of their key's parts: looking one up makes
+    /// no string. Keyed (random per process), so that no one can choose
+    /// values whose hashes collide.
+    groups: Keyed<u64, Group>,
+    hasher: RandomState,
 }
 
 /// Which step an event is.
@@ -64,29 +72,42 @@ impl SequenceRule {
             keep_alive,
             describe,
             groups: Keyed::new(max_keys),
+            hasher: RandomState::new(),
         }
+    }
+
+    /// The hash that identifies a group: of the parts its key is made of.
+    pub fn hash(&self, parts: impl Hash) -> u64 {
+        self.hasher.hash_one(parts)
     }
 
     pub fn size(&self) -> Size {
         self.groups.size()
     }
 
-    /// Offers one event of group `key`; true when it completed a sequence.
+    /// Offers one event at `time` of the group `hash` (whose key `key`
+    /// makes, only when the group is new); `event` is made only when the
+    /// event is kept. True when it completed a sequence.
+    #[allow(clippy::too_many_arguments)]
     pub fn offer(
         &mut self,
-        key: String,
+        hash: u64,
+        key: impl FnOnce() -> String,
         step: Step,
-        e: Arc<EventRef>,
+        time: i64,
+        event: impl FnOnce() -> Arc<EventRef>,
         watermark: i64,
         book: &mut Book,
     ) -> bool {
         let horizon = watermark.saturating_sub(self.window);
-        let g = self
-            .groups
-            .entry(key.clone(), e.time, horizon, Group::default);
-        if e.time <= g.quiet_until {
+        let g = self.groups.entry(hash, time, horizon, || Group {
+            key: key(),
+            ..Group::default()
+        });
+        if time <= g.quiet_until {
             return false;
         }
+        let e = event();
         g.a.retain(|x| x.time >= horizon);
         g.b.retain(|x| x.time >= horizon);
         let candidates: Vec<Arc<EventRef>> = match step {
@@ -116,11 +137,11 @@ impl SequenceRule {
             }
             let mut refs = a.clone();
             refs.push(&*b);
-            let mut alert = Alert::new(self.name, self.severity, key.clone(), &refs);
+            let mut alert = Alert::new(self.name, self.severity, g.key.clone(), &refs);
             // Anchored on the completing event: which of the first steps
             // had arrived when it fired depends on the partitions' order,
             // the event that completed the sequence does not.
-            alert.id = alert_id(self.name, &key, b.time);
+            alert.id = alert_id(self.name, &g.key, b.time);
             alert.summary = (self.describe)(&alert, &a, &b);
             alert.closed = true;
             g.quiet_until = b.time.saturating_add(self.keep_alive);

@@ -36,7 +36,7 @@ impl Detector {
     /// New values waiting for the watermark are decided up to `wm`.
     pub(super) fn advance_novelty(&mut self, wm: i64) {
         let r = &mut self.rules;
-        if let Some((rule, _, _)) = &mut r.new_ip {
+        if let Some((rule, _)) = &mut r.new_ip {
             rule.advance(wm, &mut self.book);
         }
         for c in &mut r.custom {
@@ -110,7 +110,7 @@ impl Detector {
         for s in [&r.logins, &r.denied_granted].into_iter().flatten() {
             size = size + s.size();
         }
-        if let Some((n, _, _)) = &r.new_ip {
+        if let Some((n, _)) = &r.new_ip {
             size = size + n.size();
         }
         if let Some(p) = &r.privilege {
