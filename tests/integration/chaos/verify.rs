@@ -70,6 +70,17 @@ pub async fn drain(w: &mut World, p: &Produced, members: &mut Vec<Bridge>) -> bo
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    let c = committed_now(&w.kafka.bootstrap).await;
+    let alive = members
+        .iter_mut()
+        .filter_map(|m| m.alive().then_some(()))
+        .count();
+    let logs = w.logs();
+    let tail: Vec<&str> = logs.lines().rev().take(40).collect();
+    eprintln!(
+        "chaos: not drained: committed {c:?}, ends {ends:?}, {alive} members alive; log tail (newest first):\n{}",
+        tail.join("\n")
+    );
     false
 }
 
