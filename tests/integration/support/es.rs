@@ -100,6 +100,10 @@ struct State {
     gzip_responses: bool,
     /// Keep requests (off for benchmarks).
     record: bool,
+    /// Every k-th document the default answer sees gets an item-level 429.
+    item_429_every: Option<usize>,
+    /// Documents seen by the default answer (where the k-th count runs).
+    item_count: usize,
 }
 
 /// A running fake; stops when dropped.
@@ -162,6 +166,11 @@ impl FakeEs {
     /// Keep requests and document sources (off for benchmarks).
     pub fn record(&self, on: bool) {
         self.with(|s| s.record = on);
+    }
+    /// While set, every k-th document (counted across requests) gets an item-level
+    /// 429 `es_rejected_execution_exception` (the rest as usual).
+    pub fn item_429_every(&self, k: Option<usize>) {
+        self.with(|s| s.item_429_every = k);
     }
     pub fn requests(&self) -> Vec<Request> {
         self.with(|s| s.requests.clone())
@@ -275,7 +284,18 @@ fn answer(s: &mut State, req: &Request, reply: Reply) -> Raw {
             }
             list
         }
-        Reply::Bulk | Reply::Delayed(..) => req.docs.iter().map(|d| default_status(s, d)).collect(),
+        Reply::Bulk | Reply::Delayed(..) => {
+            let mut statuses = Vec::with_capacity(req.docs.len());
+            for d in &req.docs {
+                // Counted across requests: a resent lone document passes too.
+                s.item_count += 1;
+                let rejected = s
+                    .item_429_every
+                    .is_some_and(|k| s.item_count % k.max(1) == 0);
+                statuses.push(if rejected { 429 } else { default_status(s, d) });
+            }
+            statuses
+        }
     };
     let items: Vec<String> = req
         .docs

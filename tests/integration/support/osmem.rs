@@ -148,6 +148,39 @@ impl Osmem {
     }
 }
 
+impl Osmem {
+    /// Every `_id` of `index`, paged by `search_after` (a search answers
+    /// at most 10,000 hits).
+    pub async fn all_ids(&self, index: &str) -> Vec<String> {
+        self.refresh().await;
+        let mut out: Vec<String> = Vec::new();
+        loop {
+            let mut q = serde_json::json!({"size": 10000, "sort": [{"_id": "asc"}],
+                "_source": false, "query": {"match_all": {}}});
+            if let Some(last) = out.last() {
+                q["search_after"] = serde_json::json!([last]);
+            }
+            let r = self
+                .http
+                .post(format!("{}/{index}/_search", self.url))
+                .header("Content-Type", "application/json")
+                .body(q.to_string())
+                .send()
+                .await
+                .unwrap();
+            let v = json(r).await;
+            let hits = v["hits"]["hits"].as_array().cloned().unwrap_or_default();
+            if hits.is_empty() {
+                return out;
+            }
+            out.extend(
+                hits.iter()
+                    .filter_map(|h| h["_id"].as_str().map(str::to_owned)),
+            );
+        }
+    }
+}
+
 async fn json(r: reqwest::Response) -> Value {
     let bytes = r.bytes().await.unwrap();
     serde_json::from_slice(&bytes)

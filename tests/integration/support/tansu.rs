@@ -12,6 +12,7 @@ pub struct Tansu {
     pub bootstrap: String,
     child: Child,
     dir: tempfile::TempDir,
+    port: u16,
 }
 
 impl Drop for Tansu {
@@ -46,35 +47,36 @@ impl Tansu {
                 .local_addr()
                 .unwrap()
                 .port();
-            let url = format!("tcp://127.0.0.1:{port}");
-            let log = std::fs::File::create(dir.path().join("tansu.log")).unwrap();
-            let mut child = Command::new(&bin)
-                .args(["broker", "--listener-url", &url])
-                .args(["--advertised-listener-url", &url])
-                // Relative to the working directory (an absolute sqlite
-                // path is mangled); memory:// loses data in tansu 0.6.0.
-                .args(["--storage-engine", "sqlite://tansu.db"])
-                .current_dir(dir.path())
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()));
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
-                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Tansu {
-                        bootstrap: format!("127.0.0.1:{port}"),
-                        child,
-                        dir,
-                    };
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            if let Some(child) = spawn(&bin, &dir, port) {
+                return Tansu {
+                    bootstrap: format!("127.0.0.1:{port}"),
+                    child,
+                    dir,
+                    port,
+                };
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("tansu did not start: {}", Tansu::log_of(&dir));
+    }
+
+    /// `kill -9` of the broker (the chaos suite); [`Tansu::restart`]
+    /// brings it back on the same port and database.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the broker again on the same port and sqlite database.
+    pub fn restart(&mut self) {
+        self.kill();
+        for _ in 0..50 {
+            if let Some(child) = spawn(&binary(), &self.dir, self.port) {
+                self.child = child;
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("tansu did not restart: {}", Tansu::log_of(&self.dir));
     }
 
     pub fn log_of(dir: &tempfile::TempDir) -> String {
@@ -96,4 +98,37 @@ impl Tansu {
             Tansu::log_of(&self.dir)
         );
     }
+}
+
+/// One broker process on `port` with its database in `dir`, once it
+/// accepts connections (`None` if it exits or never listens).
+fn spawn(bin: &std::path::Path, dir: &tempfile::TempDir, port: u16) -> Option<Child> {
+    let url = format!("tcp://127.0.0.1:{port}");
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.path().join("tansu.log"))
+        .unwrap();
+    let mut child = Command::new(bin)
+        .args(["broker", "--listener-url", &url])
+        .args(["--advertised-listener-url", &url])
+        // Relative to the working directory (an absolute sqlite path is
+        // mangled); memory:// loses data in tansu 0.6.0.
+        .args(["--storage-engine", "sqlite://tansu.db"])
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline && child.try_wait().unwrap().is_none() {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(child);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
 }
