@@ -105,6 +105,13 @@ pub async fn run(
             }
         };
         let line = match tokio::time::timeout(timeout, sink.healthcheck()).await {
+            // `validate` is stricter than `/ready` here: a file sink's
+            // missing directory would be created at the first write, but
+            // it is more often a mistyped path.
+            Ok(Ok(())) if missing_dir(s).is_some() => format!(
+                "unhealthy: directory {} does not exist (the sink would create it at its first write; check the path)",
+                missing_dir(s).unwrap_or_default()
+            ),
             Ok(Ok(())) => "healthy".to_owned(),
             Ok(Err(e)) => format!("unhealthy: {e}"),
             Err(_) => format!("unreachable: no answer within {} ms", timeout.as_millis()),
@@ -116,6 +123,15 @@ pub async fn run(
         sink.close().await;
     }
     Ok(verdict)
+}
+
+/// The directory of a file sink's path, when it does not exist.
+fn missing_dir(s: &crate::sink::SinkConfig) -> Option<String> {
+    let crate::sink::SinkConfig::File(f) = s else {
+        return None;
+    };
+    let dir = std::path::Path::new(&f.path).parent()?;
+    (!dir.as_os_str().is_empty() && !dir.exists()).then(|| dir.display().to_string())
 }
 
 /// Why no Kafka client could be made for the metadata requests.

@@ -242,7 +242,13 @@ impl Detector {
                 if let (Some(p), Some(op), true) = (f.principal, f.operation, named) {
                     // The group: hashed from the fields as written; its
                     // key (the resource's path decoded) made once.
-                    let parts = (p, op, f.resource_crn, f.e.resource_type(), f.e.resource_name());
+                    let parts = (
+                        p,
+                        op,
+                        f.resource_crn,
+                        f.e.resource_type(),
+                        f.e.resource_name(),
+                    );
                     let hash = rule.hash(parts);
                     let key = || {
                         let res = f.resource_key().unwrap_or_default();

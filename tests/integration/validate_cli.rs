@@ -158,7 +158,7 @@ type = "splunk"
 }
 
 #[test]
-fn a_file_sink_whose_directory_cannot_be_made_is_unhealthy() {
+fn a_file_sink_whose_directory_is_missing_or_cannot_be_made_is_unhealthy() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("a-file");
     std::fs::write(&blocker, "").unwrap();
@@ -177,8 +177,18 @@ fn a_file_sink_whose_directory_cannot_be_made_is_unhealthy() {
         )),
         "{out}"
     );
-    // A directory that does not exist yet but can be made is fine: the
-    // first batch creates it.
+    // A directory that does not exist yet: the first batch would create
+    // it, but `validate` says so (a mistyped path, more often than not).
+    assert!(
+        out.contains(&format!(
+            "sink `fresh`: unhealthy: directory {}/new does not exist",
+            dir.path().display()
+        )),
+        "{out}"
+    );
+    // Once it exists, healthy.
+    std::fs::create_dir(dir.path().join("new")).unwrap();
+    let (_, out) = validate(&toml, &["--timeout-ms", "500"]);
     assert!(out.contains("sink `fresh`: healthy\n"), "{out}");
 }
 

@@ -35,10 +35,16 @@ impl Bridge {
     /// disk) instead of killing the process.
     pub fn spawn(config: &Path, log: PathBuf, fsize: Option<u64>) -> Bridge {
         let mut cmd = Command::new(bridge_bin());
-        cmd.args(["run", "--config", config.to_str().unwrap(), "--log", "warn"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
+        cmd.args([
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--log",
+            &std::env::var("CHAOS_LOG").unwrap_or_else(|_| "warn".into()),
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
         if let Some(limit) = fsize {
             // SAFETY: only async-signal-safe calls between fork and exec.
             unsafe {
