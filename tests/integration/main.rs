@@ -1,6 +1,7 @@
 //! One integration-test binary (ripgrep's layout): each module is a topic.
 
 mod at_least_once;
+mod bad_input;
 mod cli_errors;
 mod config_file;
 mod demo_cli;
