@@ -16,6 +16,7 @@ mod inspect_cli;
 mod no_panic;
 mod observability;
 mod process;
+mod secrets;
 mod self_contained;
 mod setup_script;
 mod splunk_hec;
