@@ -206,7 +206,11 @@ proptest! {
                 _ => {
                     prop_assert!(!msg.contains('\n') && !msg.contains('\r'), "{:?}", msg);
                     // `^` only as the delimiter: attributes split cleanly.
-                    let attrs = &msg[msg.find("|^|").unwrap() + 3..];
+                    // They start after the header's 6th `|` (the event id
+                    // has its `|` replaced; a `^` in it is just text).
+                    let (sixth, _) = msg.match_indices('|').nth(5).unwrap();
+                    prop_assert_eq!(&msg[sixth - 2..=sixth], "|^|");
+                    let attrs = &msg[sixth + 1..];
                     for a in attrs.split('^') {
                         prop_assert!(a.contains('='), "{}", a);
                     }
@@ -214,4 +218,15 @@ proptest! {
             }
         }
     }
+}
+
+/// Found by the fuzzer (a test bug, not an encoder bug): a `^` as the
+/// method puts a `^` in the LEEF header's EventID, which is allowed (the
+/// header is split on `|`); the attributes still split cleanly on `^`.
+#[test]
+fn a_caret_in_the_leef_event_id_leaves_the_attributes_intact() {
+    let ev = event("A", "^", "0", "\u{a81}").unwrap();
+    let msg = String::from_utf8(encoder("leef", 1519).encode(&ev).unwrap().message).unwrap();
+    assert!(msg.contains("LEEF:2.0|Confluent|Audit Log|1|^|^|devTime="), "{msg}");
+    assert!(msg.contains("^action=\\u005e^"), "{msg}");
 }
