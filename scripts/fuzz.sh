@@ -19,7 +19,7 @@ filter="${1:-}"
 export FUZZ_CASES="$cases"
 export PROPTEST_MAX_SHRINK_ITERS="${PROPTEST_MAX_SHRINK_ITERS:-4096}"
 
-cargo build --profile fuzz --tests --lib --test fuzz --quiet
+cargo test --profile fuzz --no-run --quiet --lib --test fuzz
 start=$(date +%s)
 round=0
 while :; do

@@ -231,3 +231,27 @@ fn nesting_around_the_depth_limit() {
         }
     }
 }
+
+/// Found by the long run: an object principal with a line break between
+/// its tokens (a pretty-printed record) was copied into
+/// `enrichment.principal.raw` as it was, so the forwarded event spanned
+/// two lines (NDJSON framing of the file sink and of `_bulk` broken).
+#[test]
+fn a_pretty_printed_principal_object_is_forwarded_on_one_line() {
+    let raw = "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"s\",\"type\":\"io.confluent.kafka.server/authentication\",\"data\":{\"authenticationInfo\":{\"principal\":{\"email\"\r\n:\"bob@example.org\",\n\"confluentUser\":{\"resourceId\":\"u-1\"}}}}}";
+    let Disposition::Forward(e) = Processor::default().process(raw.as_bytes(), None, 0) else {
+        panic!("not forwarded");
+    };
+    assert!(
+        !e.json.contains('\n') && !e.json.contains('\r'),
+        "{}",
+        e.json
+    );
+    let v: Value = serde_json::from_str(&e.json).unwrap();
+    assert_eq!(v["enrichment"]["principal"]["normalized"], "User:u-1");
+    assert_eq!(
+        v["enrichment"]["principal"]["raw"],
+        serde_json::json!({"email": "bob@example.org", "confluentUser": {"resourceId": "u-1"}})
+    );
+    check(raw.as_bytes());
+}
