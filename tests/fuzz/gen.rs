@@ -153,6 +153,31 @@ pub fn mutated_fixture(max: usize) -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// A fixture line pretty-printed (line breaks and indentation between
+/// tokens, as Confluent Platform tools and humans write it), with up to
+/// `max` edits.
+pub fn pretty_fixture(max: usize) -> impl Strategy<Value = Vec<u8>> {
+    (
+        any::<prop::sample::Index>(),
+        prop::collection::vec(edit(), 0..=max),
+        any::<bool>(),
+    )
+        .prop_map(|(line, edits, crlf)| {
+            let lines = fixtures();
+            let text = &lines[line.index(lines.len())];
+            let pretty = match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(v) => serde_json::to_string_pretty(&v).unwrap(),
+                Err(_) => text.clone(),
+            };
+            let pretty = if crlf {
+                pretty.replace('\n', "\r\n")
+            } else {
+                pretty
+            };
+            apply(&pretty, &edits)
+        })
+}
+
 /// Strings that stress escaping: quotes, backslashes, control
 /// characters, separators of CEF/LEEF/CRNs, multibyte and astral text.
 pub fn nasty_string() -> impl Strategy<Value = String> {

@@ -197,6 +197,11 @@ proptest! {
     }
 
     #[test]
+    fn pretty_printed_fixtures_agree_with_serde(raw in gen::pretty_fixture(2)) {
+        check(&raw);
+    }
+
+    #[test]
     fn random_bytes_agree_with_serde(raw in prop::collection::vec(any::<u8>(), 0..256)) {
         check(&raw);
     }
