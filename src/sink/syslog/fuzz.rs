@@ -227,6 +227,9 @@ proptest! {
 fn a_caret_in_the_leef_event_id_leaves_the_attributes_intact() {
     let ev = event("A", "^", "0", "\u{a81}").unwrap();
     let msg = String::from_utf8(encoder("leef", 1519).encode(&ev).unwrap().message).unwrap();
-    assert!(msg.contains("LEEF:2.0|Confluent|Audit Log|1|^|^|devTime="), "{msg}");
+    assert!(
+        msg.contains("LEEF:2.0|Confluent|Audit Log|1|^|^|devTime="),
+        "{msg}"
+    );
     assert!(msg.contains("^action=\\u005e^"), "{msg}");
 }
