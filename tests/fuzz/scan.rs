@@ -77,7 +77,7 @@ pub fn check(raw: &[u8]) {
         let v: Value = match serde_json::from_str(text) {
             Ok(v) => v,
             // Valid by the JSON grammar, refused by serde_json's Value only:
-            // see docs/fuzzing.md, finding 1.
+            // see docs/fuzzing.md, finding 2.
             Err(e) if serde_strict(&e) => {
                 assert!(json::valid(text), "scanner accepted invalid JSON: {text}");
                 return;
