@@ -90,7 +90,16 @@ fn principal(p: &PrincipalSpans, text: &Text, out: &mut Vec<u8>) {
     match p.raw {
         Some(raw) => {
             w.key(key!("raw").plain);
-            w.out.extend_from_slice(text.bytes(raw));
+            let bytes = text.bytes(raw);
+            // An object principal of a pretty-printed record holds line
+            // breaks; outside strings (JSON strings cannot hold raw ones)
+            // they are whitespace, dropped so the event stays on one line.
+            if memchr::memchr2(b'\n', b'\r', bytes).is_some() {
+                w.out
+                    .extend(bytes.iter().filter(|b| !matches!(b, b'\n' | b'\r')));
+            } else {
+                w.out.extend_from_slice(bytes);
+            }
         }
         None => w.key(key!("raw").null),
     }

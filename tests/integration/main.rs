@@ -1,6 +1,7 @@
 //! One integration-test binary (ripgrep's layout): each module is a topic.
 
 mod at_least_once;
+mod bad_input;
 mod chaos;
 mod cli_errors;
 mod config_file;
@@ -18,6 +19,7 @@ mod investigate;
 mod no_panic;
 mod observability;
 mod process;
+mod secrets;
 mod self_contained;
 mod setup_script;
 mod splunk_hec;

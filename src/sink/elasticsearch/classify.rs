@@ -207,3 +207,6 @@ fn error_summary(body: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fuzz;

@@ -189,3 +189,6 @@ pub fn health_response(status: u16, body: &[u8]) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fuzz;

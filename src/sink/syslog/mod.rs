@@ -293,3 +293,6 @@ fn machine_hostname() -> String {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fuzz;
