@@ -21,7 +21,7 @@ async fn chaos_broker_killed_and_restarted_loses_nothing() {
     let down_ms = param("CHAOS_BROKER_DOWN_MS", 3000);
     let mut rng = rng("broker");
     let mut w = World::start(false).await;
-    let load = Load::start(&w.kafka.bootstrap, PARTITIONS, rate(), None);
+    let load = Load::start(w.kafka.bootstrap(), PARTITIONS, rate(), None);
     let mut members = vec![w.spawn(None)];
     let (mut violations, mut rss, mut survived) = (Vec::new(), 0, true);
     sleep_ms(3000).await;
@@ -131,7 +131,7 @@ async fn chaos_sink_storms_lose_nothing_and_commit_nothing_unresolved() {
     let _one = ONE_AT_A_TIME.lock().await;
     let secs = param("CHAOS_STORM_SECS", 4);
     let mut w = World::start(false).await;
-    let load = Load::start(&w.kafka.bootstrap, PARTITIONS, rate(), None);
+    let load = Load::start(w.kafka.bootstrap(), PARTITIONS, rate(), None);
     let mut members = vec![w.spawn(None)];
     let (mut violations, mut rss) = (Vec::new(), 0);
     sleep_ms(3000).await;
@@ -163,7 +163,7 @@ async fn chaos_dead_letter_full_blocks_commit_then_resumes() {
     let _one = ONE_AT_A_TIME.lock().await;
     let secs = param("CHAOS_STORM_SECS", 4);
     let mut w = World::start(false).await;
-    let load = Load::start(&w.kafka.bootstrap, PARTITIONS, rate(), Some(20));
+    let load = Load::start(w.kafka.bootstrap(), PARTITIONS, rate(), Some(20));
     let mut members = vec![w.spawn(Some(2048))];
     let mut violations = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -77,7 +77,7 @@ async fn chaos_kill_9_under_load_loses_nothing() {
     let kills = param("CHAOS_KILLS", 4);
     let mut rng = rng("kill-9");
     let mut w = World::start(true).await;
-    let load = Load::start(&w.kafka.bootstrap, PARTITIONS, rate(), None);
+    let load = Load::start(w.kafka.bootstrap(), PARTITIONS, rate(), None);
     let (mut violations, mut rss, mut mid_stream) = (Vec::new(), 0, 0);
     let mut modes = [0usize; 3];
     for _ in 0..kills {
@@ -127,8 +127,8 @@ async fn chaos_group_members_killed_and_added_lose_nothing() {
     let _one = ONE_AT_A_TIME.lock().await;
     let steps = param("CHAOS_GROUP_STEPS", 4);
     let mut rng = rng("group");
-    let mut w = World::start(false).await;
-    let load = Load::start(&w.kafka.bootstrap, PARTITIONS, rate(), None);
+    let mut w = World::start_on_mock(false).await;
+    let load = Load::start(w.kafka.bootstrap(), PARTITIONS, rate(), None);
     let mut members = vec![w.spawn(None), w.spawn(None)];
     let (mut violations, mut rss, mut added, mut killed) = (Vec::new(), 0, 2, 0);
     sleep_ms(3000).await;

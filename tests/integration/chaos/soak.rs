@@ -31,7 +31,7 @@ async fn soak() {
     let mut out = std::fs::File::create(&csv).unwrap();
     writeln!(out, "seconds,rss_kb,produced,hec_indexed,fault").unwrap();
     let mut w = World::start(false).await;
-    let load = Load::start(&w.kafka.bootstrap, PARTITIONS, rate(), None);
+    let load = Load::start(w.kafka.bootstrap(), PARTITIONS, rate(), None);
     let mut members = vec![w.spawn(None)];
     let (start, mut samples, mut violations, mut rss) = (Instant::now(), Vec::new(), Vec::new(), 0);
     let mut cycle = 0usize;

@@ -29,7 +29,7 @@ pub async fn committed_now(bootstrap: &str) -> Vec<i64> {
 /// lacks: each one a broken guarantee. Committed offsets are read first,
 /// sinks after (they only grow), so a hit is never a race of the check.
 pub async fn committed_but_missing(w: &World, p: &Produced) -> Vec<String> {
-    let committed = committed_now(&w.kafka.bootstrap).await;
+    let committed = committed_now(w.kafka.bootstrap()).await;
     let seen = w.seen().await;
     let dl = w.dead_lettered();
     let mut out = Vec::new();
@@ -64,13 +64,13 @@ pub async fn drain(w: &mut World, p: &Produced, members: &mut Vec<Bridge>) -> bo
     let ends = p.ends();
     let deadline = Instant::now() + Duration::from_secs(300);
     while Instant::now() < deadline {
-        let c = committed_now(&w.kafka.bootstrap).await;
+        let c = committed_now(w.kafka.bootstrap()).await;
         if c.iter().zip(&ends).all(|(c, e)| c >= e) {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let c = committed_now(&w.kafka.bootstrap).await;
+    let c = committed_now(w.kafka.bootstrap()).await;
     let alive = members
         .iter_mut()
         .filter_map(|m| m.alive().then_some(()))

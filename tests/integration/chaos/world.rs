@@ -1,4 +1,5 @@
-//! One chaos world: a tansu broker, the three sinks (fake HEC, an
+//! One chaos world: a broker (tansu, or librdkafka's mock cluster in a
+//! process of its own for the group scenario), the three sinks (fake HEC, an
 //! Elasticsearch — osmem-server or the in-repo fake — and rsyslog behind a
 //! reset proxy), the bridge's configuration, and what each sink received.
 
@@ -23,9 +24,44 @@ pub enum Es {
     Fake(FakeEs),
 }
 
+/// The broker of a world, in a process of its own.
+pub enum Kafka {
+    Tansu(Tansu),
+    /// librdkafka's mock cluster (the `mock-kafka` helper). tansu 0.6
+    /// keeps a `kill -9`ed member in its group for good (no session
+    /// expiry: its partitions are never reassigned), so the scenario that
+    /// kills group members runs here, where sessions expire as in Kafka.
+    Mock(crate::process::KafkaProcess),
+}
+
+impl Kafka {
+    pub fn bootstrap(&self) -> &str {
+        match self {
+            Kafka::Tansu(t) => &t.bootstrap,
+            Kafka::Mock(m) => &m.bootstrap,
+        }
+    }
+
+    /// `kill -9` of the broker (tansu only).
+    pub fn kill(&mut self) {
+        match self {
+            Kafka::Tansu(t) => t.kill(),
+            Kafka::Mock(_) => panic!("the mock broker is not restarted"),
+        }
+    }
+
+    /// The broker again on the same port and database (tansu only).
+    pub fn restart(&mut self) {
+        match self {
+            Kafka::Tansu(t) => t.restart(),
+            Kafka::Mock(_) => panic!("the mock broker is not restarted"),
+        }
+    }
+}
+
 pub struct World {
     pub dir: tempfile::TempDir,
-    pub kafka: Tansu,
+    pub kafka: Kafka,
     pub hec: FakeHec,
     pub es: Es,
     pub syslog: Rsyslog,
@@ -46,6 +82,16 @@ impl World {
     pub async fn start(osmem: bool) -> World {
         let kafka = Tansu::start();
         kafka.create_topic(TOPIC, PARTITIONS);
+        World::with(Kafka::Tansu(kafka), osmem).await
+    }
+
+    /// A world on librdkafka's mock cluster in its own process.
+    pub async fn start_on_mock(osmem: bool) -> World {
+        let kafka = crate::process::KafkaProcess::start(PARTITIONS);
+        World::with(Kafka::Mock(kafka), osmem).await
+    }
+
+    async fn with(kafka: Kafka, osmem: bool) -> World {
         let hec = FakeHec::start(HecOptions {
             keep_bodies: false,
             ..Default::default()
@@ -137,7 +183,7 @@ settle_ms = 300
 write_timeout_secs = 2
 reconnect_backoff_max_ms = 500
 "#,
-            bootstrap = self.kafka.bootstrap,
+            bootstrap = self.kafka.bootstrap(),
             dl = self.dead_letter.display(),
             hec = self.hec.url(),
             token = self.hec.token(),
