@@ -15,9 +15,8 @@
 use std::cell::OnceCell;
 use std::sync::Arc;
 
-use serde_json::Value;
-
 use super::alert::EventRef;
+pub use super::extras::Extras;
 
 use crate::event::{Enrichment, Verdict};
 
@@ -138,70 +137,6 @@ fn decode(s: &str) -> String {
         .decode_utf8()
         .map(|c| c.into_owned())
         .unwrap_or_else(|_| s.to_owned())
-}
-
-/// Facts that need a second look at the JSON.
-#[derive(Debug, Default, Clone)]
-pub struct Extras {
-    /// The credential an authentication used or tried.
-    pub identifier: Option<String>,
-    pub connection_id: Option<String>,
-    /// Role-binding target (`request.data.crn_pattern`).
-    pub crn_pattern: Option<String>,
-    /// `authorizationInfo.patternType`.
-    pub pattern_type: Option<String>,
-    /// `result.data.errorType` of a failed request.
-    pub error_type: Option<String>,
-    /// The principal a role binding or ACL is for (`request.data.principal`).
-    pub target_principal: Option<String>,
-}
-
-impl Extras {
-    /// Reads the extra facts from the event's JSON (the record or its
-    /// rendered form). Unknown shapes give `None`s, never an error.
-    pub fn read(raw: &[u8]) -> Extras {
-        let Ok(v) = serde_json::from_slice::<Value>(raw) else {
-            return Extras::default();
-        };
-        let data = &v["data"];
-        let authn = first(data, &["authenticationInfo", "authentication_info"]);
-        let s = |v: &Value| match v {
-            Value::String(s) if !s.is_empty() => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        };
-        let identifier = s(&authn["metadata"]["identifier"])
-            .or_else(|| {
-                let c = &authn["credentials"];
-                s(&c["idSecretCredentials"]["credentialId"])
-                    .or_else(|| s(&c["idTokenCredentials"]["subject"]))
-                    .or_else(|| s(&c["certificateCredentials"]["dname"]["cn"]))
-            })
-            .or_else(|| s(&authn["principal"]["email"]));
-        let meta = first(data, &["requestMetadata", "request_metadata"]);
-        let connection_id = s(&meta["connection_id"]).or_else(|| s(&meta["connectionId"]));
-        let req_data = &data["request"]["data"];
-        let crn_pattern = s(&req_data["crn_pattern"]).or_else(|| s(&req_data["crnPattern"]));
-        let target_principal = s(&req_data["principal"]);
-        let authz = first(data, &["authorizationInfo", "authorization_info"]);
-        let pattern_type = s(&authz["patternType"]).or_else(|| s(&authz["pattern_type"]));
-        let error_type = s(&data["result"]["data"]["errorType"]);
-        Extras {
-            identifier,
-            connection_id,
-            crn_pattern,
-            pattern_type,
-            error_type,
-            target_principal,
-        }
-    }
-}
-
-fn first<'v>(v: &'v Value, keys: &[&str]) -> &'v Value {
-    keys.iter()
-        .map(|k| &v[*k])
-        .find(|x| !x.is_null())
-        .unwrap_or(&Value::Null)
 }
 
 /// Methods that change who may do what. Matched case-insensitively on

@@ -11,6 +11,7 @@
 //! | file | concept |
 //! |---|---|
 //! | [`facts`] | what the rules read of one event |
+//! | [`extras`] | the facts read from the JSON for the few events that need them |
 //! | [`field`] | fields to group by and count |
 //! | [`count`] | threshold rules (`auth_bruteforce`, `denial_burst`, `count`, `distinct`) |
 //! | [`sequence`] | A-then-B rules (`failed_logins_then_success`, `denied_then_granted`, `sequence`) |
@@ -25,6 +26,7 @@ pub mod alert;
 pub mod build;
 pub mod config;
 pub mod count;
+pub mod extras;
 pub mod facts;
 pub mod field;
 pub mod novelty;

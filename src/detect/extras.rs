@@ -1,0 +1,291 @@
+//! Facts the enrichment does not carry, read from the event's JSON for
+//! the few events that need them (authentications, denials, privilege
+//! changes): the credential tried, the connection id, a role binding's
+//! target.
+//!
+//! Read with typed, lenient structs rather than a `serde_json::Value`: a
+//! `Value` refuses records the bridge accepts and forwards (a number
+//! like `1e400`, a lone `\ud800` escape, deep nesting, in fields nothing
+//! reads), and an attacker who can put such a value in a request field
+//! would have taken the credential out of the rules' sight. Fields no rule
+//! reads are skipped without being decoded; a field of an unexpected type
+//! reads as absent instead of failing the whole read.
+
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+/// Facts that need a second look at the JSON.
+#[derive(Debug, Default, Clone)]
+pub struct Extras {
+    /// The credential an authentication used or tried.
+    pub identifier: Option<String>,
+    pub connection_id: Option<String>,
+    /// Role-binding target (`request.data.crn_pattern`).
+    pub crn_pattern: Option<String>,
+    /// `authorizationInfo.patternType`.
+    pub pattern_type: Option<String>,
+    /// `result.data.errorType` of a failed request.
+    pub error_type: Option<String>,
+    /// The principal a role binding or ACL is for (`request.data.principal`).
+    pub target_principal: Option<String>,
+}
+
+impl Extras {
+    /// Reads the extra facts from the event's JSON (the record, or its
+    /// rendered form); absent facts are `None`, never an error.
+    pub fn read(raw: &[u8]) -> Extras {
+        let Ok(r) = serde_json::from_slice::<Record>(raw) else {
+            return Extras::default();
+        };
+        let d = r.data;
+        let (a, b) = (&d.authentication_info, &d.authentication_info_snake);
+        let pick = |f: fn(&Authn) -> &Text| f(a).0.clone().or_else(|| f(b).0.clone());
+        let identifier = pick(|a| &a.metadata.identifier)
+            .or_else(|| pick(|a| &a.credentials.id_secret.credential_id))
+            .or_else(|| pick(|a| &a.credentials.id_token.subject))
+            .or_else(|| pick(|a| &a.credentials.certificate.dname.cn))
+            .or_else(|| pick(|a| &a.principal.email));
+        let meta = |f: fn(&Meta) -> &Text| {
+            f(&d.request_metadata)
+                .0
+                .clone()
+                .or_else(|| f(&d.request_metadata_snake).0.clone())
+        };
+        let connection_id = meta(|m| &m.connection_id).or_else(|| meta(|m| &m.connection_id_camel));
+        let rd = &d.request.data;
+        let authz = |f: fn(&Authz) -> &Text| {
+            f(&d.authorization_info)
+                .0
+                .clone()
+                .or_else(|| f(&d.authorization_info_snake).0.clone())
+        };
+        Extras {
+            identifier,
+            connection_id,
+            crn_pattern: rd
+                .crn_pattern
+                .0
+                .clone()
+                .or_else(|| rd.crn_pattern_camel.0.clone()),
+            pattern_type: authz(|a| &a.pattern_type).or_else(|| authz(|a| &a.pattern_type_snake)),
+            error_type: d.result.data.error_type.0.clone(),
+            target_principal: rd.principal.0.clone(),
+        }
+    }
+}
+
+/// A string or a number, as text; anything else (or an empty string) is
+/// absent.
+#[derive(Debug, Default, Clone)]
+struct Text(Option<String>);
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text, E> {
+                Ok(Text((!s.is_empty()).then(|| s.to_owned())))
+            }
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Text, E> {
+                Ok(Text(Some(n.to_string())))
+            }
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Text, E> {
+                Ok(Text(Some(n.to_string())))
+            }
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Text, E> {
+                Ok(Text(Some(n.to_string())))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
+                Ok(Text(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Text, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Text, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Text(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An object read as `T`; any other value reads as `T::default()`.
+fn object<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    struct V<T>(PhantomData<T>);
+    impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for V<T> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<T, A::Error> {
+            T::deserialize(de::value::MapAccessDeserializer::new(m))
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<T, A::Error> {
+            while s.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(T::default())
+        }
+        fn visit_str<E: de::Error>(self, _: &str) -> Result<T, E> {
+            Ok(T::default())
+        }
+        fn visit_u64<E: de::Error>(self, _: u64) -> Result<T, E> {
+            Ok(T::default())
+        }
+        fn visit_i64<E: de::Error>(self, _: i64) -> Result<T, E> {
+            Ok(T::default())
+        }
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<T, E> {
+            Ok(T::default())
+        }
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<T, E> {
+            Ok(T::default())
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+            Ok(T::default())
+        }
+    }
+    d.deserialize_any(V(PhantomData))
+}
+
+#[derive(Deserialize, Default)]
+struct Record {
+    #[serde(default, deserialize_with = "object")]
+    data: Data,
+}
+
+#[derive(Deserialize, Default)]
+struct Data {
+    #[serde(default, rename = "authenticationInfo", deserialize_with = "object")]
+    authentication_info: Authn,
+    #[serde(default, rename = "authentication_info", deserialize_with = "object")]
+    authentication_info_snake: Authn,
+    #[serde(default, rename = "requestMetadata", deserialize_with = "object")]
+    request_metadata: Meta,
+    #[serde(default, rename = "request_metadata", deserialize_with = "object")]
+    request_metadata_snake: Meta,
+    #[serde(default, deserialize_with = "object")]
+    request: Request,
+    #[serde(default, rename = "authorizationInfo", deserialize_with = "object")]
+    authorization_info: Authz,
+    #[serde(default, rename = "authorization_info", deserialize_with = "object")]
+    authorization_info_snake: Authz,
+    #[serde(default, deserialize_with = "object")]
+    result: Res,
+}
+
+#[derive(Deserialize, Default)]
+struct Authn {
+    #[serde(default, deserialize_with = "object")]
+    metadata: Identifier,
+    #[serde(default, deserialize_with = "object")]
+    credentials: Credentials,
+    #[serde(default, deserialize_with = "object")]
+    principal: Email,
+}
+
+#[derive(Deserialize, Default)]
+struct Identifier {
+    #[serde(default)]
+    identifier: Text,
+}
+
+#[derive(Deserialize, Default)]
+struct Email {
+    #[serde(default)]
+    email: Text,
+}
+
+#[derive(Deserialize, Default)]
+struct Credentials {
+    #[serde(default, rename = "idSecretCredentials", deserialize_with = "object")]
+    id_secret: IdSecret,
+    #[serde(default, rename = "idTokenCredentials", deserialize_with = "object")]
+    id_token: IdToken,
+    #[serde(
+        default,
+        rename = "certificateCredentials",
+        deserialize_with = "object"
+    )]
+    certificate: Certificate,
+}
+
+#[derive(Deserialize, Default)]
+struct IdSecret {
+    #[serde(default, rename = "credentialId")]
+    credential_id: Text,
+}
+
+#[derive(Deserialize, Default)]
+struct IdToken {
+    #[serde(default)]
+    subject: Text,
+}
+
+#[derive(Deserialize, Default)]
+struct Certificate {
+    #[serde(default, deserialize_with = "object")]
+    dname: Cn,
+}
+
+#[derive(Deserialize, Default)]
+struct Cn {
+    #[serde(default)]
+    cn: Text,
+}
+
+#[derive(Deserialize, Default)]
+struct Meta {
+    #[serde(default)]
+    connection_id: Text,
+    #[serde(default, rename = "connectionId")]
+    connection_id_camel: Text,
+}
+
+#[derive(Deserialize, Default)]
+struct Request {
+    #[serde(default, deserialize_with = "object")]
+    data: RequestData,
+}
+
+#[derive(Deserialize, Default)]
+struct RequestData {
+    #[serde(default)]
+    crn_pattern: Text,
+    #[serde(default, rename = "crnPattern")]
+    crn_pattern_camel: Text,
+    #[serde(default)]
+    principal: Text,
+}
+
+#[derive(Deserialize, Default)]
+struct Authz {
+    #[serde(default, rename = "patternType")]
+    pattern_type: Text,
+    #[serde(default, rename = "pattern_type")]
+    pattern_type_snake: Text,
+}
+
+#[derive(Deserialize, Default)]
+struct Res {
+    #[serde(default, deserialize_with = "object")]
+    data: ResultData,
+}
+
+#[derive(Deserialize, Default)]
+struct ResultData {
+    #[serde(default, rename = "errorType")]
+    error_type: Text,
+}
+
+#[cfg(test)]
+mod tests;
