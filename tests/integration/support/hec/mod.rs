@@ -284,6 +284,16 @@ impl FakeHec {
     pub fn indexed_ids(&self) -> Vec<String> {
         self.lock().indexed.clone()
     }
+    /// Ids indexed from position `from` on: a cheap poll for
+    /// `examples/e2e.rs`, which times every event's arrival.
+    #[allow(dead_code)]
+    pub fn indexed_since(&self, from: usize) -> Vec<String> {
+        self.lock()
+            .indexed
+            .get(from..)
+            .map(<[_]>::to_vec)
+            .unwrap_or_default()
+    }
     /// Ids of events whose request was acknowledged `true`, in order.
     pub fn acked_ids(&self) -> Vec<String> {
         self.lock().acked.clone()
