@@ -10,7 +10,8 @@
 //! `PARTITIONS` (64; the mock keeps ~5 MiB per partition, so a producer
 //! far ahead of the bridge loses data past ~200k events: use `RATE`),
 //! `RATE` (events/s produced, 0 = as fast as the producer goes),
-//! `BUCKETS=1` (events/s in 100 ms buckets), `PERF=prefix` (`perf record
+//! `BUCKETS=1` (events/s in 100 ms buckets), `KAFKA_TOML` and
+//! `PIPELINE_TOML` (`key = value;…` added to `[kafka]`, `[pipeline]`), `PERF=prefix` (`perf record
 //! -g` on the bridge into `prefix.<sink>.data`), `BRIDGE`, `MOCK_KAFKA`.
 //!
 //! The steady window runs from 10 % to 90 % of the events delivered.
@@ -43,6 +44,12 @@ fn env_num(name: &str, default: u64) -> u64 {
 
 fn repo_path(env: &str, rel: &str) -> String {
     std::env::var(env).unwrap_or_else(|_| format!("{}/{rel}", env!("CARGO_MANIFEST_DIR")))
+}
+
+/// `key = value;…` from the environment as TOML lines (A/B runs of a
+/// setting: `KAFKA_TOML`, `PIPELINE_TOML`).
+fn toml_lines(name: &str) -> String {
+    std::env::var(name).unwrap_or_default().replace(';', "\n")
 }
 
 /// A 1.4 KB authorization event (as `benches/core.rs`), id `e2e-<n>`.
@@ -145,15 +152,16 @@ impl Receiver {
     }
 }
 
-/// utime + stime of `pid`, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
+/// (utime + stime in clock ticks, minor page faults) of `pid`.
+fn cpu_ticks(pid: u32) -> (u64, u64) {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let f: Vec<u64> = rest
         .split_whitespace()
         .map(|w| w.parse().unwrap_or(0))
         .collect();
-    f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)
+    let at = |i: usize| f.get(i).copied().unwrap_or(0);
+    (at(11) + at(12), at(7))
 }
 
 fn status_kb(pid: u32, key: &str) -> u64 {
@@ -193,6 +201,7 @@ struct Sample {
     t: f64,
     delivered: usize,
     ticks: u64,
+    faults: u64,
 }
 
 async fn run(kind: &str, n: u64, partitions: u64, rate: u64) {
@@ -203,8 +212,10 @@ async fn run(kind: &str, n: u64, partitions: u64, rate: u64) {
     std::fs::write(
         &cfg,
         format!(
-            "[kafka]\nbootstrap_servers = \"{}\"\ngroup_id = \"e2e\"\nauto_offset_reset = \"earliest\"\n\n[dead_letter]\npath = \"{}\"\n\n[observability]\nlisten = \"127.0.0.1:0\"\n\n[[sinks]]\nname = \"{kind}\"\n{}",
+            "[kafka]\nbootstrap_servers = \"{}\"\ngroup_id = \"e2e\"\nauto_offset_reset = \"earliest\"\n{}\n[pipeline]\n{}\n[dead_letter]\npath = \"{}\"\n\n[observability]\nlisten = \"127.0.0.1:0\"\n\n[[sinks]]\nname = \"{kind}\"\n{}",
             kafka.bootstrap,
+            toml_lines("KAFKA_TOML"),
+            toml_lines("PIPELINE_TOML"),
             dir.path().join("dl.ndjson").display(),
             rx.sink_toml()
         ),
@@ -231,7 +242,7 @@ async fn run(kind: &str, n: u64, partitions: u64, rate: u64) {
     }
     let perf = std::env::var("PERF").ok().map(|prefix| {
         Command::new("perf")
-            .args(["record", "-g", "-F", "999", "-p", &pid.to_string(), "-o"])
+            .args(["record", "--call-graph", &std::env::var("PERF_CALLGRAPH").unwrap_or("fp".into()), "-F", "999", "-p", &pid.to_string(), "-o"])
             .arg(format!("{prefix}.{kind}.data"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -283,10 +294,12 @@ async fn run(kind: &str, n: u64, partitions: u64, rate: u64) {
         {
             last_progress = Instant::now();
         }
+        let (ticks, faults) = cpu_ticks(pid);
         samples.push(Sample {
             t,
             delivered,
-            ticks: cpu_ticks(pid),
+            ticks,
+            faults,
         });
         if delivered >= target {
             break;
@@ -321,6 +334,7 @@ fn report(kind: &str, n: u64, samples: &[Sample], hwm_kb: u64, lat: &mut [f64]) 
     let events = (b.delivered - a.delivered) as f64;
     let steady_rate = events / (b.t - a.t);
     let steady_us = (b.ticks - a.ticks) as f64 / tck / events * 1e6;
+    let faults = (b.faults - a.faults) as f64 / events;
     let whole_us = (last.ticks - first.ticks) as f64 / tck / n as f64 * 1e6;
     lat.sort_by(f64::total_cmp);
     let q = |p: f64| lat[((lat.len() as f64 - 1.0) * p).round() as usize];
@@ -334,7 +348,7 @@ fn report(kind: &str, n: u64, samples: &[Sample], hwm_kb: u64, lat: &mut [f64]) 
         )
     };
     println!(
-        "{kind:<7} {n} events in {:.2} s: steady {steady_rate:.0} events/s, CPU {steady_us:.2} µs/event steady ({whole_us:.2} whole run), peak RSS {:.0} MB{latency}",
+        "{kind:<7} {n} events in {:.2} s: steady {steady_rate:.0} events/s, CPU {steady_us:.2} µs/event steady ({whole_us:.2} whole run), {faults:.2} page faults/event, peak RSS {:.0} MB{latency}",
         last.t,
         hwm_kb as f64 / 1024.0
     );
