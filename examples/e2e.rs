@@ -242,7 +242,16 @@ async fn run(kind: &str, n: u64, partitions: u64, rate: u64) {
     }
     let perf = std::env::var("PERF").ok().map(|prefix| {
         Command::new("perf")
-            .args(["record", "--call-graph", &std::env::var("PERF_CALLGRAPH").unwrap_or("fp".into()), "-F", "999", "-p", &pid.to_string(), "-o"])
+            .args([
+                "record",
+                "--call-graph",
+                &std::env::var("PERF_CALLGRAPH").unwrap_or("fp".into()),
+                "-F",
+                "999",
+                "-p",
+                &pid.to_string(),
+                "-o",
+            ])
             .arg(format!("{prefix}.{kind}.data"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
