@@ -73,18 +73,7 @@ pub fn run(
             reason,
         };
         let mut input = open(path).map_err(input_err)?;
-        let mut line = 0u64;
-        loop {
-            buf.clear();
-            if input.read_until(b'\n', &mut buf).map_err(input_err)? == 0 {
-                break;
-            }
-            line += 1;
-            summary.lines += 1;
-            let record = buf.trim_ascii();
-            if record.is_empty() {
-                continue;
-            }
+        let lines = super::inspect::each_line(&mut input, &mut buf, input_err, |line, record| {
             match processor.enrich(record, None, now_nanos()) {
                 Ok((_, e)) => {
                     summary.events += 1;
@@ -95,8 +84,9 @@ pub fn run(
                     let _ = writeln!(err, "{path}:{line}: skipped: {reason}");
                 }
             }
-            write_alerts(&mut alerts, out, &mut summary)?;
-        }
+            write_alerts(&mut alerts, out, &mut summary)
+        })?;
+        summary.lines += lines;
     }
     detector.finish(&mut alerts);
     write_alerts(&mut alerts, out, &mut summary)?;

@@ -138,6 +138,30 @@ pub struct Summary {
     pub dead_letter: usize,
 }
 
+/// Hands each non-blank line of `input`, trimmed, to `f` with its
+/// 1-based number (blank lines are counted, never handed over); a read
+/// error goes through `on_err`. Returns how many lines were read. The one
+/// JSON Lines loop of `detect` and `investigate`.
+pub fn each_line<E>(
+    input: &mut dyn BufRead,
+    buf: &mut Vec<u8>,
+    on_err: impl Fn(io::Error) -> E,
+    mut f: impl FnMut(u64, &[u8]) -> Result<(), E>,
+) -> Result<u64, E> {
+    let mut line = 0u64;
+    loop {
+        buf.clear();
+        if input.read_until(b'\n', buf).map_err(&on_err)? == 0 {
+            return Ok(line);
+        }
+        line += 1;
+        let record = buf.trim_ascii();
+        if !record.is_empty() {
+            f(line, record)?;
+        }
+    }
+}
+
 /// Opens `path` (`-` for stdin), decompressing `.gz` files. A directory
 /// is refused here (reading it would fail later without its name); a
 /// `.gz` file's read errors say `gzip` ([`InputProblem`]).

@@ -79,17 +79,7 @@ pub fn read_files(
             source,
         };
         let mut input = open(path).map_err(input_err)?;
-        let mut line = 0u64;
-        loop {
-            buf.clear();
-            if input.read_until(b'\n', &mut buf).map_err(input_err)? == 0 {
-                break;
-            }
-            line += 1;
-            let record = buf.trim_ascii();
-            if record.is_empty() {
-                continue;
-            }
+        crate::cmd::inspect::each_line(&mut input, &mut buf, input_err, |line, record| {
             feed_one(
                 processor,
                 record,
@@ -99,7 +89,8 @@ pub fn read_files(
                 || format!("{path}:{line}"),
                 err,
             );
-        }
+            Ok(())
+        })?;
     }
     Ok(())
 }
