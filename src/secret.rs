@@ -92,14 +92,6 @@ pub fn load(inline: Option<&Secret>, file: Option<&str>) -> Result<Option<Secret
     }
 }
 
-/// [`load`] with the error as text, for the sinks, which report config
-/// problems as text. Sinks declare both keys and call this.
-// TODO(issue 12): the sinks (src/sink/**, another branch) move to `load`,
-// then this goes.
-pub fn resolve(inline: Option<&Secret>, file: Option<&str>) -> Result<Option<Secret>, String> {
-    load(inline, file).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,8 +114,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("tok");
         std::fs::write(&p, "abc\n").unwrap();
-        let s = resolve(None, Some(p.to_str().unwrap())).unwrap().unwrap();
+        let s = load(None, Some(p.to_str().unwrap())).unwrap().unwrap();
         assert_eq!(s.expose(), "abc");
-        assert!(resolve(Some(&s), Some("x")).is_err());
+        assert!(load(Some(&s), Some("x")).is_err());
     }
 }

@@ -251,15 +251,24 @@ impl ElasticsearchConfig {
 
     /// The `Authorization` header value, if any. Reads `*_file` secrets.
     pub fn auth(&self) -> Result<Option<Secret>, ConfigProblem> {
-        let password = secret::resolve(self.password.as_ref(), self.password_file.as_deref())
-            .map_err(|m| ConfigProblem::new("password", m))?;
-        let api_key = secret::resolve(self.api_key.as_ref(), self.api_key_file.as_deref())
-            .map_err(|m| ConfigProblem::new("api_key", m))?;
-        let bearer = secret::resolve(
+        let secret = |key: &str, inline, file| {
+            secret::load(inline, file).map_err(|e| ConfigProblem::new(key, e.to_string()))
+        };
+        let password = secret(
+            "password",
+            self.password.as_ref(),
+            self.password_file.as_deref(),
+        )?;
+        let api_key = secret(
+            "api_key",
+            self.api_key.as_ref(),
+            self.api_key_file.as_deref(),
+        )?;
+        let bearer = secret(
+            "bearer_token",
             self.bearer_token.as_ref(),
             self.bearer_token_file.as_deref(),
-        )
-        .map_err(|m| ConfigProblem::new("bearer_token", m))?;
+        )?;
         let empty = |s: &Option<Secret>| s.as_ref().is_some_and(|s| s.expose().trim().is_empty());
         let (password_empty, api_key_empty, bearer_empty) =
             (empty(&password), empty(&api_key), empty(&bearer));

@@ -51,7 +51,11 @@ impl ElasticsearchSink {
                 }
             }
         }
-        let mut queue: VecDeque<Range<usize>> = self.chunks(&docs).collect();
+        // Consecutive documents within both batch caps (a document larger
+        // than `max_batch_bytes` goes alone).
+        let sizes = docs.iter().map(|d| d.bytes.len());
+        let mut queue: VecDeque<Range<usize>> =
+            split::by_caps(sizes, self.max_batch_bytes, self.max_batch_events).into();
         let mut skip: Option<Outcome> = None;
         let mut retry_after: Option<Duration> = None;
         while let Some(range) = queue.pop_front() {
@@ -111,31 +115,6 @@ impl ElasticsearchSink {
                 .collect(),
             retry_after,
         }
-    }
-
-    /// Consecutive documents, each run within both batch caps (a document
-    /// larger than `max_batch_bytes` goes alone).
-    fn chunks<'a>(&self, docs: &'a [Doc]) -> impl Iterator<Item = Range<usize>> + 'a {
-        let (max_bytes, max_events) = (self.max_batch_bytes, self.max_batch_events);
-        let mut start = 0;
-        std::iter::from_fn(move || {
-            if start >= docs.len() {
-                return None;
-            }
-            let mut end = start;
-            let mut bytes = 0;
-            while end < docs.len() && end - start < max_events {
-                let len = docs[end].bytes.len();
-                if end > start && bytes + len > max_bytes {
-                    break;
-                }
-                bytes += len;
-                end += 1;
-            }
-            let r = start..end;
-            start = end;
-            Some(r)
-        })
     }
 
     /// One `_bulk` request for `chunk`, classified.

@@ -150,7 +150,9 @@ impl SplunkHecConfig {
             "token"
         };
         let problem = |m: String| ConfigProblem::new(key, m);
-        match secret::resolve(self.token.as_ref(), self.token_file.as_deref()).map_err(problem)? {
+        let token = secret::load(self.token.as_ref(), self.token_file.as_deref())
+            .map_err(|e| problem(e.to_string()))?;
+        match token {
             Some(t) if !t.expose().trim().is_empty() => Ok(t),
             Some(_) => Err(problem("the HEC token is empty".to_owned())),
             None => Err(problem(

@@ -169,26 +169,6 @@ pub fn write_epoch_seconds(out: &mut Vec<u8>, nanos: i64) {
     write!(out, "{secs}.{ms:03}").expect("writing to a Vec cannot fail");
 }
 
-/// Groups event indices into requests of at most `max_bytes` (uncompressed)
-/// and `max_events`; an event bigger than `max_bytes` travels alone.
-pub fn plan(sizes: &[(usize, usize)], max_bytes: usize, max_events: usize) -> Vec<Vec<usize>> {
-    let mut out: Vec<Vec<usize>> = Vec::new();
-    let mut current = Vec::new();
-    let mut bytes = 0;
-    for &(index, size) in sizes {
-        if !current.is_empty() && (bytes + size > max_bytes || current.len() >= max_events) {
-            out.push(std::mem::take(&mut current));
-            bytes = 0;
-        }
-        current.push(index);
-        bytes += size;
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
-}
-
 /// The body for the events at `indices`, and its uncompressed length.
 pub fn body(
     envelopes: &[Vec<u8>],

@@ -4,7 +4,7 @@
 //! | file | concept |
 //! |---|---|
 //! | `config` | the TOML keys and their checks |
-//! | `encode` | envelope per event, stacked bodies, gzip, request plan |
+//! | `encode` | envelope per event, stacked bodies, gzip (requests are cut at the caps by `http::split::by_caps`) |
 //! | `send` | one `send`: requests, code-6 isolation, 413 splits |
 //! | `classify` | status + body → `http::Verdict` (`docs/sinks.md` §1.5) |
 //! | `transport` | the `/event`, `/ack` and `/health` requests over the shared client |

@@ -86,7 +86,9 @@ pub(crate) async fn send(core: &Core, events: &[Arc<Event>]) -> SendReport {
             }
         }
     }
-    for group in encode::plan(&sizes, core.max_batch_bytes, core.max_batch_events) {
+    let sizes_only = sizes.iter().map(|&(_, size)| size);
+    for cut in split::by_caps(sizes_only, core.max_batch_bytes, core.max_batch_events) {
+        let group = sizes[cut].iter().map(|&(i, _)| i).collect();
         if !run.attempt(group).await {
             break;
         }

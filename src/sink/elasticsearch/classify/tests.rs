@@ -1,9 +1,6 @@
 //! Response classification, one case per row of `docs/sinks.md` §2.3–2.4.
 
-use std::time::Duration;
-
 use super::*;
-use crate::sink::http::exchange::retry_after;
 
 fn verdict(status: u16, body: &str, ids: &[&str]) -> Verdict<Items> {
     classify(status, body.as_bytes(), ids, Action::Create)
@@ -188,11 +185,4 @@ fn unreadable_or_misaligned_responses_are_ambiguous() {
             "{body}"
         );
     }
-}
-
-#[test]
-fn retry_after_seconds() {
-    assert_eq!(retry_after(Some("5")), Some(Duration::from_secs(5)));
-    assert_eq!(retry_after(Some("Wed, 21 Oct 2015 07:28:00 GMT")), None);
-    assert_eq!(retry_after(None), None);
 }

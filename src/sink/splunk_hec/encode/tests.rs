@@ -92,21 +92,6 @@ fn epoch_seconds_keep_milliseconds() {
 }
 
 #[test]
-fn plan_caps_bytes_and_events() {
-    let sizes: Vec<(usize, usize)> = (0..7).map(|i| (i, 400)).collect();
-    assert_eq!(
-        plan(&sizes, 1000, 100),
-        vec![vec![0, 1], vec![2, 3], vec![4, 5], vec![6]]
-    );
-    assert_eq!(
-        plan(&sizes, 10_000, 3),
-        vec![vec![0, 1, 2], vec![3, 4, 5], vec![6]]
-    );
-    let big = [(0, 10), (1, 5000), (2, 10)];
-    assert_eq!(plan(&big, 1000, 100), vec![vec![0], vec![1], vec![2]]);
-}
-
-#[test]
 fn gzip_body_inflates_to_the_plain_body() {
     let envs = vec![b"{\"a\":1}".to_vec(), b"{\"b\":2}".to_vec()];
     let (plain, n) = body(&envs, &[0, 1], Compression::None);
