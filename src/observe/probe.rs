@@ -29,7 +29,7 @@ pub fn spawn_probes(
             let checks = sinks.iter().map(|s| async {
                 let result = match tokio::time::timeout(PROBE_TIMEOUT, s.healthcheck()).await {
                     Ok(Ok(())) => None,
-                    Ok(Err(e)) => Some(e),
+                    Ok(Err(e)) => Some(e.to_string()),
                     Err(_) => Some(format!("no answer within {} s", PROBE_TIMEOUT.as_secs())),
                 };
                 (s.name().to_owned(), result)

@@ -37,6 +37,34 @@ pub enum SinkError {
     HttpClient { sink: String, error: reqwest::Error },
 }
 
+/// Why a sink's health check ([`super::Sink::healthcheck`], for
+/// `validate` and `/ready`) failed. Never a gate on sending: the pipeline
+/// keeps sending and classifying each answer on its own.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HealthError {
+    /// No answer (refused, DNS, timeout, connection reset): check the
+    /// address, the network path and that the destination runs.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The destination refused us or is not what the configuration says
+    /// (TLS, client certificate, not the expected API): fix the sink's
+    /// configuration; the text names the key.
+    #[error("{0}")]
+    Misconfigured(String),
+    /// It answered `status` and says it is not healthy (busy, queues
+    /// full, credentials refused): the text carries its words.
+    #[error("{message}")]
+    Unhealthy { status: u16, message: String },
+    /// An OpenSearch server under `flavor = "elasticsearch"`:
+    /// Elasticsearch-only parameters would fail every request.
+    #[error("the server is OpenSearch: set flavor = \"opensearch\"")]
+    OpenSearchFlavor,
+    /// The file sink's directory cannot take a new file: fix `path` or
+    /// the directory's permissions.
+    #[error("{0}")]
+    Unwritable(String),
+}
+
 /// One problem with one key of a sink's table, found without network:
 /// what config helpers (`url`, `resolve_token`, `target`, `auth`) return,
 /// and what `check()` lists as `(key, message)`.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use futures::future::BoxFuture;
 use serde::Deserialize;
 
-use super::{Outcome, SendReport, Sink, SinkError};
+use super::{HealthError, Outcome, SendReport, Sink, SinkError};
 use crate::event::{now_nanos, time::format_rfc3339_nanos, Event};
 
 /// When the file sink calls `fsync`.
@@ -119,12 +119,12 @@ impl Sink for FileSink {
     /// The file's directory exists and takes a new file, or does not
     /// exist yet and its nearest existing parent does (the first batch
     /// creates it). Checked by creating and removing a probe file.
-    fn healthcheck(&self) -> BoxFuture<'_, Result<(), String>> {
+    fn healthcheck(&self) -> BoxFuture<'_, Result<(), HealthError>> {
         let path = PathBuf::from(&self.config.path);
         Box::pin(async move {
             tokio::task::spawn_blocking(move || writable_dir(&path))
                 .await
-                .unwrap_or_else(|e| Err(e.to_string()))
+                .unwrap_or_else(|e| Err(HealthError::Unwritable(e.to_string())))
         })
     }
 
@@ -145,7 +145,7 @@ impl Sink for FileSink {
 
 /// Whether a file can be created at `path`: its directory, or the
 /// nearest parent that exists, takes a probe file.
-fn writable_dir(path: &Path) -> Result<(), String> {
+fn writable_dir(path: &Path) -> Result<(), HealthError> {
     let dir = match path.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(d) => d,
         None => Path::new("."),
@@ -166,10 +166,10 @@ fn writable_dir(path: &Path) -> Result<(), String> {
         format!("{} does not exist and cannot be created: ", dir.display())
     };
     if !existing.is_dir() {
-        return Err(format!(
+        return Err(HealthError::Unwritable(format!(
             "{missing}{} is not a directory",
             existing.display()
-        ));
+        )));
     }
     let probe = existing.join(format!(".siem-bridge-probe-{}", std::process::id()));
     match OpenOptions::new().write(true).create_new(true).open(&probe) {
@@ -177,10 +177,10 @@ fn writable_dir(path: &Path) -> Result<(), String> {
             let _ = std::fs::remove_file(&probe);
             Ok(())
         }
-        Err(e) => Err(format!(
+        Err(e) => Err(HealthError::Unwritable(format!(
             "{missing}directory {} is not writable: {e}",
             existing.display()
-        )),
+        ))),
     }
 }
 

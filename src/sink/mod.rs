@@ -88,7 +88,7 @@ pub mod stdout;
 pub mod syslog;
 pub mod webhook;
 
-pub use error::{ConfigProblem, SinkError};
+pub use error::{ConfigProblem, HealthError, SinkError};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -170,7 +170,7 @@ pub trait Sink: Send + Sync + 'static {
     fn send<'a>(&'a self, events: &'a [Arc<Event>]) -> BoxFuture<'a, SendReport>;
 
     /// Readiness probe for `validate` and `/ready`; never a gate on sending.
-    fn healthcheck(&self) -> BoxFuture<'_, Result<(), String>> {
+    fn healthcheck(&self) -> BoxFuture<'_, Result<(), HealthError>> {
         Box::pin(async { Ok(()) })
     }
 

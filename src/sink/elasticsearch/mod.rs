@@ -35,7 +35,7 @@ pub use config::{Action, Compression, ElasticsearchConfig, Flavor};
 pub use encode::{EncodeError, Encoder};
 pub use target::{IndexPattern, NameError, Target};
 
-use super::{SendReport, Sink, SinkError};
+use super::{HealthError, SendReport, Sink, SinkError};
 use crate::event::Event;
 use transport::Transport;
 
@@ -131,17 +131,24 @@ impl Sink for ElasticsearchSink {
     /// parameters would fail every request. (The other way round is
     /// harmless, and Amazon's compatibility mode can hide the
     /// distribution, so it is not reported.)
-    fn healthcheck(&self) -> BoxFuture<'_, Result<(), String>> {
+    fn healthcheck(&self) -> BoxFuture<'_, Result<(), HealthError>> {
         Box::pin(async move {
-            let reply = self.transport.root().await.map_err(|e| e.to_string())?;
+            let reply = self
+                .transport
+                .root()
+                .await
+                .map_err(|e| e.health(e.to_string()))?;
             if reply.status != 200 {
-                return Err(format!("GET / answered HTTP {}", reply.status));
+                return Err(HealthError::Unhealthy {
+                    status: reply.status,
+                    message: format!("GET / answered HTTP {}", reply.status),
+                });
             }
             let v: serde_json::Value = serde_json::from_slice(&reply.body)
-                .map_err(|e| format!("GET / is not JSON: {e}"))?;
+                .map_err(|e| HealthError::Misconfigured(format!("GET / is not JSON: {e}")))?;
             if self.flavor == Flavor::Elasticsearch && v["version"]["distribution"] == "opensearch"
             {
-                return Err("the server is OpenSearch: set flavor = \"opensearch\"".into());
+                return Err(HealthError::OpenSearchFlavor);
             }
             Ok(())
         })

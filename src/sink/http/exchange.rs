@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::{CONTENT_ENCODING, RETRY_AFTER};
 
-use crate::sink::Outcome;
+use crate::sink::{HealthError, Outcome};
 
 /// An answer, whatever its status.
 #[derive(Debug)]
@@ -50,6 +50,14 @@ impl Failure {
             Failure::NotSent(m) => Outcome::Retryable(m.clone()),
             Failure::Unknown(m) => Outcome::Ambiguous(m.clone()),
             Failure::Tls(m) => Outcome::Misconfigured(format!("{m}; check `tls.*` and `endpoint`")),
+        }
+    }
+
+    /// As the failure of a health check, worded `text`.
+    pub(crate) fn health(&self, text: String) -> HealthError {
+        match self {
+            Failure::Tls(_) => HealthError::Misconfigured(text),
+            Failure::NotSent(_) | Failure::Unknown(_) => HealthError::Unreachable(text),
         }
     }
 }

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use crate::sink::http::status::{self, Class};
 use crate::sink::http::Verdict;
-use crate::sink::Outcome;
+use crate::sink::{HealthError, Outcome};
 
 /// The JSON body HEC answers with (`{"text":…,"code":…}` plus `ackId` or
 /// `invalid-event-number`).
@@ -169,7 +169,7 @@ pub fn ack_response(status: u16, body: &[u8]) -> AckReply {
 }
 
 /// What `/health` says; never a gate on sending.
-pub fn health_response(status: u16, body: &[u8]) -> Result<(), String> {
+pub fn health_response(status: u16, body: &[u8]) -> Result<(), HealthError> {
     let what = Reply::parse(body)
         .map(|r| r.describe())
         .unwrap_or_else(|| snippet(body));
@@ -183,7 +183,10 @@ pub fn health_response(status: u16, body: &[u8]) -> Result<(), String> {
             );
             Ok(())
         }
-        _ => Err(format!("Splunk HEC health: HTTP {status}: {what}")),
+        _ => Err(HealthError::Unhealthy {
+            status,
+            message: format!("Splunk HEC health: HTTP {status}: {what}"),
+        }),
     }
 }
 

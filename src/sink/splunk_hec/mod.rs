@@ -32,7 +32,7 @@ pub use config::{Compression, SplunkHecConfig};
 /// Public for `benches/splunk_hec.rs` (envelope encoding alone).
 pub use encode::{EncodeError, Encoder};
 
-use super::{SendReport, Sink, SinkError};
+use super::{HealthError, SendReport, Sink, SinkError};
 use crate::event::Event;
 use ack::Acks;
 use channel::Channel;
@@ -164,11 +164,11 @@ impl Sink for SplunkHecSink {
     }
 
     /// `GET /services/collector/health`: for `validate` and readiness only.
-    fn healthcheck(&self) -> BoxFuture<'_, Result<(), String>> {
+    fn healthcheck(&self) -> BoxFuture<'_, Result<(), HealthError>> {
         Box::pin(async move {
             match self.core.transport.get_health().await {
                 Ok(a) => classify::health_response(a.status, &a.body),
-                Err(f) => Err(format!("Splunk HEC health: {f}")),
+                Err(f) => Err(f.health(format!("Splunk HEC health: {f}"))),
             }
         })
     }

@@ -4,6 +4,10 @@
 use serde::Deserialize;
 
 use crate::tls::TlsConfig;
+use checks::{check_header_field, split_address};
+pub use checks::{check_sd_id, AddressError, HeaderFieldError, SdIdError};
+
+mod checks;
 
 /// How bytes reach the receiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
@@ -233,7 +237,7 @@ impl SyslogConfig {
     }
 
     /// `(host, port)` of `address`, IPv6 brackets removed.
-    pub fn host_port(&self) -> Result<(&str, u16), String> {
+    pub fn host_port(&self) -> Result<(&str, u16), AddressError> {
         split_address(&self.address)
     }
 
@@ -242,7 +246,7 @@ impl SyslogConfig {
         let mut out: Vec<(String, String)> = Vec::new();
         let mut push = |k: &str, m: String| out.push((k.to_owned(), m));
         if let Err(m) = self.host_port() {
-            push("address", m);
+            push("address", m.to_string());
         }
         match (self.protocol, self.framing) {
             (Protocol::Udp, Some(_)) => push(
@@ -275,14 +279,14 @@ impl SyslogConfig {
         }
         if let Some(h) = &self.hostname {
             if let Err(m) = check_header_field(h, 255) {
-                push("hostname", m);
+                push("hostname", m.to_string());
             }
         }
         if let Err(m) = check_header_field(&self.app_name, 48) {
-            push("app_name", m);
+            push("app_name", m.to_string());
         }
         if let Err(m) = check_sd_id(&self.sd_id) {
-            push("sd_id", m);
+            push("sd_id", m.to_string());
         }
         for (key, v) in [
             ("connect_timeout_secs", self.connect_timeout_secs),
@@ -315,68 +319,6 @@ impl SyslogConfig {
             _ => {}
         }
         out
-    }
-}
-
-fn split_address(address: &str) -> Result<(&str, u16), String> {
-    let bad = || format!("`{address}` is not host:port (use [addr]:port for IPv6)");
-    let (host, port) = if let Some(rest) = address.strip_prefix('[') {
-        let (h, p) = rest.split_once(']').ok_or_else(bad)?;
-        (h, p.strip_prefix(':').ok_or_else(bad)?)
-    } else {
-        let (h, p) = address.rsplit_once(':').ok_or_else(bad)?;
-        if h.contains(':') {
-            return Err(bad());
-        }
-        (h, p)
-    };
-    let port: u16 = port.parse().map_err(|_| bad())?;
-    if host.is_empty() || port == 0 {
-        return Err(bad());
-    }
-    Ok((host, port))
-}
-
-/// HOSTNAME and APP-NAME are printable US-ASCII without spaces.
-fn check_header_field(v: &str, max: usize) -> Result<(), String> {
-    if v.is_empty() || v.len() > max {
-        return Err(format!("must be 1–{max} characters"));
-    }
-    if !v.bytes().all(|b| (33..=126).contains(&b)) {
-        return Err("must be printable US-ASCII without spaces".to_owned());
-    }
-    Ok(())
-}
-
-/// RFC 5424 §6.3.2: SD-NAME is 1–32 printable ASCII without `= ] "` or
-/// space; an SD-ID without `@` must be IANA-registered, so ours need
-/// `name@<enterprise number>`.
-pub fn check_sd_id(v: &str) -> Result<(), String> {
-    if v.is_empty() || v.len() > 32 {
-        return Err(format!("`{v}` must be 1–32 characters (RFC 5424 SD-NAME)"));
-    }
-    if !v
-        .bytes()
-        .all(|b| (33..=126).contains(&b) && !matches!(b, b'=' | b']' | b'"'))
-    {
-        return Err(format!(
-            "`{v}` may hold printable ASCII except `=`, `]`, `\"`"
-        ));
-    }
-    match v.split_once('@') {
-        Some((name, pen))
-            if !name.is_empty()
-                && !pen.is_empty()
-                && !pen.contains('@')
-                && pen
-                    .split('.')
-                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) =>
-        {
-            Ok(())
-        }
-        _ => Err(format!(
-            "`{v}` must be name@<private enterprise number>, e.g. audit@32473"
-        )),
     }
 }
 

@@ -10,6 +10,7 @@
 //! | `send` | one batch at a time: connect, resend the window, write; what a batch then waits for |
 //! | `settle` | when a TCP/TLS batch counts as delivered |
 //! | `relp` | the RELP client: commands, answers, window |
+//! | `io` | the byte stream under TCP/TLS and RELP connections, and the one write path (whole, flushed, by a deadline) |
 //! | `transport` | TCP/TLS/UDP/RELP connections, their watcher task, reconnect backoff |
 //! | `window` | settled messages resent after a reconnect (`resend_window_bytes`) |
 //! | `classify` | failures → outcome classes |
@@ -31,6 +32,7 @@ mod encode;
 mod fields;
 mod frame;
 mod header;
+mod io;
 mod leef;
 mod relp;
 mod send;
@@ -50,10 +52,10 @@ use futures::future::BoxFuture;
 pub use config::SyslogConfig;
 pub use encode::Encoder;
 
-use super::{Outcome, SendReport, Sink, SinkError};
+use super::{HealthError, Outcome, SendReport, Sink, SinkError};
 use crate::event::Event;
 use config::Protocol;
-use send::{Link, Session};
+use send::{Delivery, Link, Session};
 
 /// Sends events to a syslog receiver.
 pub struct SyslogSink {
@@ -173,8 +175,8 @@ impl SyslogSink {
         for (rx, &i) in answers.into_iter().zip(sent) {
             outcomes[i] = match tokio::time::timeout_at(deadline, rx).await {
                 Ok(Ok(Ok(()))) => Outcome::Accepted,
-                Ok(Ok(Err(text))) => {
-                    Outcome::Retryable(format!("the RELP receiver answered {text}"))
+                Ok(Ok(Err(refused))) => {
+                    Outcome::Retryable(format!("the RELP receiver answered {refused}"))
                 }
                 Ok(Err(_)) => {
                     unanswered += 1;
@@ -212,24 +214,28 @@ impl Sink for SyslogSink {
                     .await
                     .deliver(&self.link, &wire, &frames)
                     .await;
-                if let Some(failure) = delivery.failure {
-                    for &i in &sent[delivery.delivered..] {
-                        outcomes[i] = failure.clone();
+                match delivery {
+                    Delivery::Sent => {}
+                    Delivery::Failed { delivered, failure } => {
+                        for &i in &sent[delivered..] {
+                            outcomes[i] = failure.clone();
+                        }
                     }
-                }
-                if let Some(answers) = delivery.answers {
-                    self.answered(answers, &sent, &mut outcomes).await;
-                }
-                if let Some(ticket) = delivery.ticket {
-                    let link = &self.link;
-                    match ticket.settled(link.settle, link.write_timeout).await {
-                        Ok(()) => link.settled(&wire, &frames),
-                        Err(why) => {
-                            let n = delivery.delivered;
-                            link.stats.unsettled_messages.fetch_add(n as u64, Relaxed);
-                            tracing::warn!(message = "Syslog batch not settled; the pipeline resends it.", sink = %self.name, messages = n, reason = %why);
-                            for &i in &sent[..n] {
-                                outcomes[i] = Outcome::Ambiguous(why.clone());
+                    Delivery::Commands(answers) => {
+                        self.answered(answers, &sent, &mut outcomes).await;
+                    }
+                    Delivery::Written(ticket) => {
+                        let link = &self.link;
+                        match ticket.settled(link.settle, link.write_timeout).await {
+                            Ok(()) => link.settled(&wire, &frames),
+                            Err(why) => {
+                                let n = sent.len();
+                                link.stats.unsettled_messages.fetch_add(n as u64, Relaxed);
+                                tracing::warn!(message = "Syslog batch not settled; the pipeline resends it.", sink = %self.name, messages = n, reason = %why);
+                                let why = why.to_string();
+                                for &i in &sent {
+                                    outcomes[i] = Outcome::Ambiguous(why.clone());
+                                }
                             }
                         }
                     }
@@ -243,7 +249,7 @@ impl Sink for SyslogSink {
     }
 
     /// Opens a connection (TLS handshake included) and closes it.
-    fn healthcheck(&self) -> BoxFuture<'_, Result<(), String>> {
+    fn healthcheck(&self) -> BoxFuture<'_, Result<(), HealthError>> {
         Box::pin(async move {
             match self.link.connector.connect().await {
                 Ok(transport::Conn::Stream(mut s)) => {
@@ -255,7 +261,8 @@ impl Sink for SyslogSink {
                     let _ = c.close(self.link.write_timeout).await;
                     Ok(())
                 }
-                Err(e) => Err(e.to_string()),
+                Err(classify::ConnectError::Retryable(m)) => Err(HealthError::Unreachable(m)),
+                Err(classify::ConnectError::Misconfigured(m)) => Err(HealthError::Misconfigured(m)),
             }
         })
     }

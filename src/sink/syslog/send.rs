@@ -76,32 +76,27 @@ impl Link {
     }
 }
 
-/// The first `delivered` frames are done (once `ticket`, if any, says
-/// they settled); the rest get `failure`.
-pub struct Delivery {
-    pub delivered: usize,
-    pub failure: Option<Outcome>,
-    pub(crate) ticket: Option<Ticket>,
-    /// RELP: the receiver's answer to each delivered frame.
-    pub(crate) answers: Option<Vec<oneshot::Receiver<Rsp>>>,
+/// What one [`Session::deliver`] did with the frames of a batch, and
+/// what each protocol's frames still wait for.
+pub(crate) enum Delivery {
+    /// UDP: every datagram handed to the kernel; done.
+    Sent,
+    /// The first `delivered` frames are done (UDP datagrams sent before an
+    /// error; 0 when nothing went out); the rest get `failure`.
+    Failed { delivered: usize, failure: Outcome },
+    /// TCP/TLS: every frame written; done once the ticket says they
+    /// settled.
+    Written(Ticket),
+    /// RELP: every frame sent as a command; each done once the
+    /// receiver's answer to it is 200.
+    Commands(Vec<oneshot::Receiver<Rsp>>),
 }
 
 impl Delivery {
     fn none(failure: Outcome) -> Delivery {
-        Delivery {
+        Delivery::Failed {
             delivered: 0,
-            failure: Some(failure),
-            ticket: None,
-            answers: None,
-        }
-    }
-
-    fn all(n: usize) -> Delivery {
-        Delivery {
-            delivered: n,
-            failure: None,
-            ticket: None,
-            answers: None,
+            failure,
         }
     }
 }
@@ -128,7 +123,7 @@ impl Session {
     ) -> Delivery {
         match link.protocol {
             Protocol::Udp => self.deliver_datagrams(link, batch, frames).await,
-            Protocol::Tcp | Protocol::Tls => self.deliver_stream(link, batch, frames).await,
+            Protocol::Tcp | Protocol::Tls => self.deliver_stream(link, batch).await,
             Protocol::Relp => self.deliver_relp(link, batch, frames).await,
         }
     }
@@ -159,21 +154,14 @@ impl Session {
         match c.send(&messages, link.write_timeout).await {
             Ok(answers) => {
                 self.backoff.succeeded();
-                Delivery {
-                    answers: Some(answers),
-                    ..Delivery::all(frames.len())
-                }
+                Delivery::Commands(answers)
             }
             Err(e) => self.write_failed(link, e),
         }
     }
 
-    async fn deliver_stream(
-        &mut self,
-        link: &Link,
-        batch: &Bytes,
-        frames: &[Range<usize>],
-    ) -> Delivery {
+    /// Writes the whole batch; it is done once it settles.
+    async fn deliver_stream(&mut self, link: &Link, batch: &Bytes) -> Delivery {
         if let Some(Conn::Stream(s)) = &self.conn {
             if let Some(end) = s.peer_end() {
                 tracing::warn!(message = "Syslog receiver ended the connection; reconnecting.", sink = %link.sink, end = ?end);
@@ -207,10 +195,7 @@ impl Session {
             return Delivery::none(failure);
         }
         self.backoff.succeeded();
-        Delivery {
-            ticket: Some(stream.ticket()),
-            ..Delivery::all(frames.len())
-        }
+        Delivery::Written(stream.ticket())
     }
 
     /// A write failed part-way: the connection is recycled and the whole
@@ -291,19 +276,14 @@ impl Session {
             // know), this one and the rest are retried.
             if let Err(e) = sock.send(&batch[r.clone()]).await {
                 self.drop_connection();
-                return Delivery {
+                return Delivery::Failed {
                     delivered: i,
-                    failure: Some(Outcome::Retryable(format!(
-                        "sending to {} failed: {e}",
-                        link.address
-                    ))),
-                    ticket: None,
-                    answers: None,
+                    failure: Outcome::Retryable(format!("sending to {} failed: {e}", link.address)),
                 };
             }
         }
         self.backoff.succeeded();
-        Delivery::all(frames.len())
+        Delivery::Sent
     }
 
     fn drop_connection(&mut self) {

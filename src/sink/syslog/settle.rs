@@ -40,11 +40,12 @@ pub(crate) struct Progress {
     pub confirmed: bool,
 }
 
-/// Shared by the writer, the watcher task and the batches waiting to settle.
+/// Shared (one `Arc`) by the writer, the watcher task and the batches
+/// waiting to settle.
 #[derive(Debug, Default)]
 pub(crate) struct Tracker {
     /// Bytes handed to the socket (counted below TLS).
-    written: Arc<AtomicU64>,
+    written: AtomicU64,
     /// A write happened: the watcher starts polling the send queue.
     pub wake: Notify,
     /// A batch waited too long for its acknowledgement: recycle.
@@ -59,17 +60,17 @@ impl Tracker {
     }
 }
 
-/// A socket wrapper counting the bytes written to it.
+/// A socket wrapper counting the bytes written to it in its tracker.
 pub(crate) struct Counted<T> {
     inner: T,
-    written: Arc<AtomicU64>,
+    tracker: Arc<Tracker>,
 }
 
 impl<T> Counted<T> {
-    pub fn new(inner: T, tracker: &Tracker) -> Counted<T> {
+    pub fn new(inner: T, tracker: &Arc<Tracker>) -> Counted<T> {
         Counted {
             inner,
-            written: tracker.written.clone(),
+            tracker: tracker.clone(),
         }
     }
 }
@@ -92,7 +93,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Counted<T> {
     ) -> Poll<io::Result<usize>> {
         let r = Pin::new(&mut self.inner).poll_write(cx, buf);
         if let Poll::Ready(Ok(n)) = r {
-            self.written.fetch_add(n as u64, Relaxed);
+            self.tracker.written.fetch_add(n as u64, Relaxed);
         }
         r
     }
@@ -150,6 +151,28 @@ pub(crate) fn poll_acked(tracker: &Tracker, fd: Option<i32>, tx: &watch::Sender<
     });
 }
 
+/// Why a batch written to TCP/TLS did not settle. Each makes the batch
+/// `Ambiguous`: the pipeline resends it, and its offsets stay
+/// uncommitted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum Unsettled {
+    /// The receiver's TCP did not acknowledge the batch within `limit`:
+    /// the connection is marked for recycling.
+    #[error("the receiver did not acknowledge the batch within {limit:?} (stalled)")]
+    Stalled { limit: Duration },
+    /// Our side dropped the connection before the acknowledgement.
+    #[error("the connection was dropped before the receiver acknowledged the batch")]
+    DroppedBeforeAck,
+    /// Our side dropped the connection during the settle time.
+    #[error(
+        "the connection was dropped within {settle:?} of the receiver acknowledging the batch"
+    )]
+    DroppedWhileSettling { settle: Duration },
+    /// The receiver closed (or reset) first: it may not have read it.
+    #[error("the receiver closed the connection before the batch settled ({end:?}); it may not have read it")]
+    Closed { end: Option<PeerEnd> },
+}
+
 /// One batch waiting to settle: its last byte on one connection.
 pub(crate) struct Ticket {
     pub progress: watch::Receiver<Progress>,
@@ -161,7 +184,7 @@ impl Ticket {
     /// Waits until the batch is settled, or says why it is not: the
     /// connection ended, or the receiver did not acknowledge within
     /// `ack_limit` (stalled: the connection is marked for recycling).
-    pub async fn settled(mut self, settle: Duration, ack_limit: Duration) -> Result<(), String> {
+    pub async fn settled(mut self, settle: Duration, ack_limit: Duration) -> Result<(), Unsettled> {
         let end = self.end;
         let acked = timeout(ack_limit, async {
             let p = self
@@ -174,16 +197,9 @@ impl Ticket {
         match acked {
             Err(_) => {
                 self.tracker.doomed.store(true, Relaxed);
-                return Err(format!(
-                    "the receiver did not acknowledge the batch within {ack_limit:?} (stalled)"
-                ));
+                return Err(Unsettled::Stalled { limit: ack_limit });
             }
-            Ok(Err(_)) => {
-                return Err(
-                    "the connection was dropped before the receiver acknowledged the batch"
-                        .to_owned(),
-                )
-            }
+            Ok(Err(_)) => return Err(Unsettled::DroppedBeforeAck),
             Ok(Ok(p)) if p.end.is_some() => return ended(&p),
             Ok(Ok(_)) => {}
         }
@@ -195,21 +211,16 @@ impl Ticket {
         match closed {
             Err(_) => Ok(()),
             Ok(Ok(p)) => ended(&p),
-            Ok(Err(_)) => Err(format!(
-                "the connection was dropped within {settle:?} of the receiver acknowledging the batch"
-            )),
+            Ok(Err(_)) => Err(Unsettled::DroppedWhileSettling { settle }),
         }
     }
 }
 
-fn ended(p: &Progress) -> Result<(), String> {
+fn ended(p: &Progress) -> Result<(), Unsettled> {
     if p.confirmed {
         return Ok(());
     }
-    Err(format!(
-        "the receiver closed the connection before the batch settled ({:?}); it may not have read it",
-        p.end
-    ))
+    Err(Unsettled::Closed { end: p.end.clone() })
 }
 
 #[cfg(test)]
@@ -228,7 +239,7 @@ mod tests {
         let settle = Duration::from_millis(50);
         // Not acknowledged: stalled, and the connection is doomed.
         let r = ticket(10).settled(settle, Duration::from_millis(30)).await;
-        assert!(r.unwrap_err().contains("stalled"));
+        assert!(r.unwrap_err().to_string().contains("stalled"));
         assert!(tracker.doomed.load(Relaxed));
         // Acknowledged, no close: settled.
         tx.send_modify(|p| p.acked = 10);
@@ -237,7 +248,12 @@ mod tests {
         let waiting = tokio::spawn(ticket(10).settled(Duration::from_secs(5), settle));
         tokio::time::sleep(Duration::from_millis(10)).await;
         tx.send_modify(|p| p.end = Some(PeerEnd::Broken("reset".into())));
-        assert!(waiting.await.unwrap().unwrap_err().contains("reset"));
+        assert!(waiting
+            .await
+            .unwrap()
+            .unwrap_err()
+            .to_string()
+            .contains("reset"));
         // The receiver's answer to our FIN confirms everything.
         tx.send_modify(|p| p.confirmed = true);
         assert_eq!(ticket(99).settled(settle, settle).await, Ok(()));

@@ -23,7 +23,8 @@ use tokio_rustls::TlsConnector;
 
 use super::classify::{self, ConnectError, PeerEnd};
 use super::config::{Protocol, SyslogConfig};
-use super::relp::{Io, RelpConn};
+use super::io::{write_by, Io};
+use super::relp::RelpConn;
 use super::settle::{self, Counted, Progress, Ticket, Tracker};
 use crate::sink::SinkError;
 
@@ -94,7 +95,7 @@ impl Connector {
     pub fn new(config: &SyslogConfig, sink: &str) -> Result<Connector, SinkError> {
         let (host, port) = config
             .host_port()
-            .map_err(|m| SinkError::config(sink, "address", m))?;
+            .map_err(|m| SinkError::config(sink, "address", m.to_string()))?;
         let wants_tls = match config.protocol {
             Protocol::Tls => true,
             Protocol::Relp => config.tls.is_some(),
@@ -284,23 +285,17 @@ impl Stream {
     }
 
     /// Writes and flushes `buf`, or fails after `limit` (receiver stalled).
+    /// The watcher is woken to follow the receiver's acknowledgements.
     pub async fn write(&mut self, buf: &[u8], limit: Duration) -> std::io::Result<()> {
-        let w = &mut self.writer;
-        match timeout(limit, async {
-            w.write_all(buf).await?;
-            w.flush().await
-        })
-        .await
-        {
-            Ok(r) => {
-                self.tracker.wake.notify_one();
-                r
-            }
-            Err(_) => Err(std::io::Error::new(
+        let r = write_by(&mut self.writer, buf, Instant::now() + limit, |_| {
+            std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
                 format!("the receiver has not taken the data for {limit:?} (stalled)"),
-            )),
-        }
+            )
+        })
+        .await;
+        self.tracker.wake.notify_one();
+        r
     }
 
     /// Closes our side (TLS close_notify, then FIN) and waits for the

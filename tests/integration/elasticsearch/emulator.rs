@@ -167,6 +167,7 @@ async fn e16_opensearch_profile_sends_no_elasticsearch_only_parameters() {
         .healthcheck()
         .await
         .unwrap_err()
+        .to_string()
         .contains("OpenSearch"));
     let os_flavor = sink(&os.url, |c| {
         c.flavor = Flavor::Opensearch;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use siem_bridge::mock::MockKafka;
-use siem_bridge::sink::Sink;
+use siem_bridge::sink::{HealthError, Sink};
 
 use super::{get, metrics, Served};
 use crate::support::kafka::*;
@@ -27,11 +27,14 @@ impl Sink for ProbedSink {
         Box::pin(async move { siem_bridge::sink::SendReport::accepted(events.len()) })
     }
 
-    fn healthcheck(&self) -> futures::future::BoxFuture<'_, Result<(), String>> {
+    fn healthcheck(&self) -> futures::future::BoxFuture<'_, Result<(), HealthError>> {
         let broken = self.broken.load(std::sync::atomic::Ordering::SeqCst);
         Box::pin(async move {
             match broken {
-                true => Err("HTTP 503 from /services/collector/health".to_owned()),
+                true => Err(HealthError::Unhealthy {
+                    status: 503,
+                    message: "HTTP 503 from /services/collector/health".to_owned(),
+                }),
                 false => Ok(()),
             }
         })

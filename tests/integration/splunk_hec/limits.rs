@@ -168,6 +168,7 @@ async fn h17_health_is_reported_but_never_gates_sending() {
         r#"{"text":"HEC is unhealthy, queues are full","code":18}"#,
     );
     let e = s.healthcheck().await.unwrap_err();
+    let e = e.to_string();
     assert!(e.contains("queues are full") && e.contains("503"), "{e}");
     assert_eq!(
         s.send(&events(3)).await.outcomes,

@@ -133,6 +133,6 @@ fn health_is_reported() {
         br#"{"text":"HEC is unhealthy, queues are full","code":18}"#,
     )
     .unwrap_err();
-    assert!(e.contains("queues are full"), "{e}");
+    assert!(e.to_string().contains("queues are full"), "{e}");
     assert!(health_response(404, b"").is_ok());
 }

@@ -51,28 +51,50 @@ impl Frame {
     }
 }
 
+/// `buf` does not start with a RELP frame: the peer does not speak RELP
+/// (or the stream is corrupt). The connection is closed; its unanswered
+/// messages are resent on a new one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum FrameError {
+    #[error("RELP frame: no space after TXNR")]
+    NoSpaceAfterTxnr,
+    #[error("RELP command longer than 32 letters")]
+    CommandTooLong,
+    #[error("bad RELP command {0:?}")]
+    BadCommand(String),
+    #[error("RELP DATALEN {0} too large")]
+    DataTooLarge(usize),
+    #[error("RELP frame: no space before DATA")]
+    NoSpaceBeforeData,
+    #[error("RELP frame does not end with LF")]
+    NoFinalLf,
+    #[error("RELP frame: bad number")]
+    BadNumber,
+    #[error("RELP frame: bad delimiter after a number")]
+    BadDelimiter,
+}
+
 /// Takes one frame off the front of `buf`: `Ok(None)` when incomplete,
 /// `Err` when `buf` does not start with a frame (close the connection).
-pub(crate) fn parse(buf: &mut Vec<u8>) -> Result<Option<Frame>, String> {
+pub(crate) fn parse(buf: &mut Vec<u8>) -> Result<Option<Frame>, FrameError> {
     let Some((txnr, at)) = number(buf, 0, 9)? else {
         return Ok(None);
     };
     if buf[at] != b' ' {
-        return Err("RELP frame: no space after TXNR".to_owned());
+        return Err(FrameError::NoSpaceAfterTxnr);
     }
     let at = at + 1;
     let Some(sp) = buf[at..].iter().position(|&b| b == b' ') else {
         return if buf.len() - at > 32 {
-            Err("RELP command longer than 32 letters".to_owned())
+            Err(FrameError::CommandTooLong)
         } else {
             Ok(None)
         };
     };
     let command = &buf[at..at + sp];
     if command.is_empty() || command.len() > 32 || !command.iter().all(u8::is_ascii_alphabetic) {
-        return Err(format!(
-            "bad RELP command {:?}",
-            String::from_utf8_lossy(command)
+        return Err(FrameError::BadCommand(
+            String::from_utf8_lossy(command).into_owned(),
         ));
     }
     let command = String::from_utf8_lossy(command).into_owned();
@@ -81,19 +103,19 @@ pub(crate) fn parse(buf: &mut Vec<u8>) -> Result<Option<Frame>, String> {
     };
     let len = len as usize;
     if len > MAX_DATALEN {
-        return Err(format!("RELP DATALEN {len} too large"));
+        return Err(FrameError::DataTooLarge(len));
     }
     // DATA follows a space; without DATA the LF may follow at once.
     let at = match buf[at] {
         b' ' => at + 1,
         _ if len == 0 => at,
-        _ => return Err("RELP frame: no space before DATA".to_owned()),
+        _ => return Err(FrameError::NoSpaceBeforeData),
     };
     let Some(&trailer) = buf.get(at + len) else {
         return Ok(None);
     };
     if trailer != b'\n' {
-        return Err("RELP frame does not end with LF".to_owned());
+        return Err(FrameError::NoFinalLf);
     }
     let data = buf[at..at + len].to_vec();
     buf.drain(..at + len + 1);
@@ -106,11 +128,11 @@ pub(crate) fn parse(buf: &mut Vec<u8>) -> Result<Option<Frame>, String> {
 
 /// Digits at `buf[from..]` up to a space or LF: `(value, index of the
 /// delimiter)`.
-fn number(buf: &[u8], from: usize, max_digits: usize) -> Result<Option<(u32, usize)>, String> {
+fn number(buf: &[u8], from: usize, max_digits: usize) -> Result<Option<(u32, usize)>, FrameError> {
     let rest = buf.get(from..).unwrap_or_default();
     let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
     if digits > max_digits || (digits == 0 && !rest.is_empty()) {
-        return Err("RELP frame: bad number".to_owned());
+        return Err(FrameError::BadNumber);
     }
     let Some(&delim) = rest.get(digits) else {
         return Ok(None);
@@ -121,7 +143,7 @@ fn number(buf: &[u8], from: usize, max_digits: usize) -> Result<Option<(u32, usi
         .expect("at most 9 digits");
     match delim {
         b' ' | b'\n' => Ok(Some((value, from + digits))),
-        _ => Err("RELP frame: bad delimiter after a number".to_owned()),
+        _ => Err(FrameError::BadDelimiter),
     }
 }
 

@@ -11,12 +11,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::sync::{oneshot, watch, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinHandle;
 use tokio::time::{timeout, timeout_at, Instant};
 
 use super::classify::{self, ConnectError, PeerEnd};
+use super::io::{write_by, Io};
 
 /// Commands sent but not yet answered, per connection. librelp's client
 /// default is 128; more keeps a fast receiver busy across a round trip.
@@ -30,12 +31,32 @@ const OFFERS: &str = concat!(
     ",https://github.com/siem-bridge\ncommands=syslog"
 );
 
-/// A byte stream RELP runs over (TCP, or TLS over TCP).
-pub(crate) trait Io: AsyncRead + AsyncWrite + Send + Unpin {}
-impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
+/// The receiver's answer to one command: `Ok` for 200.
+pub(crate) type Rsp = Result<(), RelpError>;
 
-/// The receiver's answer to one command: `Ok` for 200, else its text.
-pub(crate) type Rsp = Result<(), String>;
+/// A command the receiver did not answer with 200, or a `close` that got
+/// no answer. A `syslog` command refused is resent by the pipeline
+/// (retryable); an unanswered `close` only means the last messages stay
+/// unconfirmed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RelpError {
+    /// The receiver answered with `code` (500: it cannot take the message
+    /// now) and this text.
+    #[error("{code}{text}")]
+    Refused { code: u16, text: String },
+    /// An answer without a status code.
+    #[error("malformed rsp")]
+    Malformed,
+    /// Writing the command failed (the connection broke or stalled).
+    #[error("{0}")]
+    Write(#[from] std::io::Error),
+    /// The connection ended before the answer came: why.
+    #[error("{0}")]
+    Ended(String),
+    /// No answer to `close` within the limit.
+    #[error("no answer to RELP close within {0:?}")]
+    CloseUnanswered(Duration),
+}
 
 struct Pending {
     tx: oneshot::Sender<Rsp>,
@@ -150,23 +171,22 @@ impl RelpConn {
 
     /// `close`, and its answer, then FIN. The answer comes after the
     /// answers to every earlier command (they are sent in order).
-    pub async fn close(&mut self, limit: Duration) -> Result<(), String> {
+    pub async fn close(&mut self, limit: Duration) -> Result<(), RelpError> {
         let deadline = Instant::now() + limit;
-        let answer = self.register(None).map_err(|e| e.to_string())?;
+        let answer = self.register(None)?;
         let mut out = Vec::new();
         frame::command(&mut out, self.next_txnr(), "close", b"");
-        self.write(&out, deadline)
-            .await
-            .map_err(|e| e.to_string())?;
+        self.write(&out, deadline).await?;
         let r = timeout_at(deadline, answer).await;
         let _ = self.writer.shutdown().await;
         match r {
             // rsyslog answers `close` with an empty rsp: any answer will do.
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(_)) => Err(self
-                .ended()
-                .unwrap_or_else(|| "connection ended".to_owned())),
-            Err(_) => Err(format!("no answer to RELP close within {limit:?}")),
+            Ok(Err(_)) => Err(RelpError::Ended(
+                self.ended()
+                    .unwrap_or_else(|| "connection ended".to_owned()),
+            )),
+            Err(_) => Err(RelpError::CloseUnanswered(limit)),
         }
     }
 
@@ -201,17 +221,7 @@ impl RelpConn {
         if buf.is_empty() {
             return Ok(());
         }
-        let w = &mut self.writer;
-        let limit = deadline.saturating_duration_since(Instant::now());
-        match timeout_at(deadline, async {
-            w.write_all(buf).await?;
-            w.flush().await
-        })
-        .await
-        {
-            Ok(r) => r,
-            Err(_) => Err(stalled(limit)),
-        }
+        write_by(&mut self.writer, buf, deadline, stalled).await
     }
 }
 
@@ -282,10 +292,11 @@ async fn read_rsps(
                 Ok(Some(f)) if f.command == "rsp" => {
                     let answer = match f.rsp() {
                         Some((200, _)) => Ok(()),
-                        Some((code, text)) => {
-                            Err(format!("{code}{}", String::from_utf8_lossy(text)))
-                        }
-                        None => Err("malformed rsp".to_owned()),
+                        Some((code, text)) => Err(RelpError::Refused {
+                            code,
+                            text: String::from_utf8_lossy(text).into_owned(),
+                        }),
+                        None => Err(RelpError::Malformed),
                     };
                     let p = pending
                         .lock()
@@ -301,7 +312,7 @@ async fn read_rsps(
                 }
                 Ok(Some(_)) => {} // other hints: ignored
                 Ok(None) => break,
-                Err(e) => break 'conn e,
+                Err(e) => break 'conn e.to_string(),
             }
         }
         match r.read_buf(&mut buf).await {
