@@ -71,14 +71,15 @@ pub async fn command(config: Option<&Path>) -> anyhow::Result<ExitCode> {
 /// serves `/metrics`, `/health` and `/ready` on `[observability] listen`
 /// while it runs. The listener is bound before anything else, so a taken
 /// port fails the start; `on_start` gets the pipeline's handle and the
-/// bound address (`None` when disabled).
+/// bound address (`None` when disabled). `config` is taken apart, not
+/// copied: `[observability]` here, the rest for the pipeline.
 pub async fn serve(
-    config: Config,
+    mut config: Config,
     sinks: Vec<Arc<dyn Sink>>,
     shutdown: CancellationToken,
     on_start: impl FnOnce(Handle, Option<SocketAddr>),
 ) -> Result<Summary, RunError> {
-    let observability = config.observability.clone();
+    let observability = std::mem::take(&mut config.observability);
     let server = observe::Server::bind(&observability).await?;
     let stop_server = shutdown.child_token();
     let probed = sinks.clone();

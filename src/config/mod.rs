@@ -94,15 +94,16 @@ pub struct Config {
 }
 
 impl Config {
-    /// What [`pipeline::run`] needs of this configuration, with `sinks`
-    /// (built from [`Config::sinks`], or the caller's own in tests).
-    pub fn pipeline_parts(&self, sinks: Vec<Arc<dyn Sink>>) -> pipeline::Parts {
+    /// What [`pipeline::run`] needs of this configuration (moved out of
+    /// it, nothing copied), with `sinks` (built from [`Config::sinks`], or
+    /// the caller's own in tests).
+    pub fn pipeline_parts(self, sinks: Vec<Arc<dyn Sink>>) -> pipeline::Parts {
         pipeline::Parts {
-            kafka: self.kafka.clone(),
-            settings: self.pipeline.clone(),
-            dead_letter: self.dead_letter.clone(),
-            policy: self.policy.clone(),
-            detect: self.detect.as_ref().filter(|d| d.enabled).map(|d| {
+            kafka: self.kafka,
+            settings: self.pipeline,
+            dead_letter: self.dead_letter,
+            policy: self.policy,
+            detect: self.detect.filter(|d| d.enabled).map(|d| {
                 let sinks = sinks
                     .iter()
                     .filter(|s| {
@@ -112,10 +113,7 @@ impl Config {
                     })
                     .cloned()
                     .collect();
-                pipeline::DetectParts {
-                    config: d.clone(),
-                    sinks,
-                }
+                pipeline::DetectParts { config: d, sinks }
             }),
             sinks,
         }
