@@ -37,6 +37,8 @@
 //! | [`policy`] | filter rules and the severity table, over the enrichment |
 //! | [`event`] | one record value → dead-letter reason, or an enriched, rendered event |
 //! | [`event::view`] | the tolerant borrowed view of the fields we read |
+//! | [`event::scan`] | the one-pass fast path that builds that view without serde (serde is the fallback) |
+//! | [`event::escape`] | where JSON strings need escaping, for the scanner and the writer |
 //! | [`event::validate`] | envelope validity and dead-letter reasons |
 //! | [`event::crn`], [`event::principal`], [`event::time`] | CRN-PARSE, rule NP, rule TIME (`docs/audit-log-format.md` §7, §11) |
 //! | [`event::enrich`] | computes the `enrichment` contract |

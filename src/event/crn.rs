@@ -243,5 +243,4 @@ impl<'a> ScopeIds<'a> {
 }
 
 #[cfg(test)]
-#[path = "crn_tests.rs"]
 mod tests;

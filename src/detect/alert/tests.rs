@@ -1,0 +1,56 @@
+
+use super::*;
+
+fn ev(id: &str, t: i64) -> EventRef {
+    EventRef {
+        id: id.into(),
+        time: t,
+        principal: Some("User:bob".into()),
+        source_ip: Some("192.0.2.1".into()),
+        resource: None,
+        client_id: None,
+        connection_id: None,
+        correlation_id: None,
+        identifier: None,
+    }
+}
+
+#[test]
+fn id_depends_on_rule_key_and_start_only() {
+    let a = Alert::new(
+        "r",
+        Severity::High,
+        "k".into(),
+        &[&ev("b", 20), &ev("a", 10)],
+    );
+    let b = Alert::new(
+        "r",
+        Severity::Low,
+        "k".into(),
+        &[&ev("a", 10), &ev("c", 30)],
+    );
+    assert_eq!(a.id, b.id);
+    assert_ne!(a.id, alert_id("r", "k", 11));
+    assert_ne!(a.id, alert_id("r2", "k", 10));
+    assert_eq!(a.id.len(), 35);
+}
+
+#[test]
+fn events_are_listed_in_time_order_once_and_capped() {
+    let mut a = Alert::new(
+        "r",
+        Severity::High,
+        "k".into(),
+        &[&ev("b", 20), &ev("a", 10)],
+    );
+    a.add(&ev("a", 10));
+    assert_eq!(a.event_ids, ["a", "b"]);
+    assert_eq!(a.event_count, 2);
+    for i in 0..200 {
+        a.add(&ev(&format!("x{i}"), 100 + i));
+    }
+    assert_eq!(a.event_ids.len(), MAX_EVENT_IDS);
+    assert_eq!(a.event_count, 202);
+    assert_eq!(a.last_time, 299);
+    assert_eq!(a.source_ips, ["192.0.2.1"]);
+}

@@ -1,0 +1,111 @@
+
+use super::*;
+
+fn scan(text: &str) -> Scan<'_> {
+    Scan {
+        text,
+        b: text.as_bytes(),
+        i: 0,
+        depth: 0,
+        win: Window::EMPTY,
+    }
+}
+
+fn naive(b: &[u8], from: usize) -> Option<usize> {
+    b[from..]
+        .iter()
+        .position(|&c| c < 0x20 || c == b'"' || c == b'\\')
+        .map(|p| from + p)
+}
+
+/// Record lengths around multiples of 64, so full blocks, the partial
+/// last block and a record ending on a block edge are all met.
+fn lengths() -> impl Iterator<Item = usize> {
+    (0..=3).chain(60..=68).chain(124..=132).chain(190..=194)
+}
+
+/// Every forward walk (step 1, and steps that skip whole blocks) finds
+/// what a byte-by-byte search finds, with one special at every position
+/// and of every kind, and with none.
+#[test]
+fn finds_what_a_byte_search_finds() {
+    let plain = |len: usize| -> Vec<u8> { (0..len).map(|i| b" a~\x7f{:,]"[i % 8]).collect() };
+    for len in lengths() {
+        let mut texts = vec![plain(len)];
+        for at in 0..len {
+            for c in [b'"', b'\\', b'\n', 0, 0x1f] {
+                let mut t = plain(len);
+                t[at] = c;
+                texts.push(t);
+            }
+        }
+        for t in &texts {
+            let text = std::str::from_utf8(t).expect("ASCII");
+            for step in [1, 7, 63, 64, 65, 130] {
+                let mut s = scan(text);
+                for from in (0..=len).step_by(step) {
+                    assert_eq!(s.next_special(from), naive(t, from), "{t:?} {from}");
+                }
+            }
+        }
+    }
+}
+
+/// Every byte value, at every offset of a block.
+#[test]
+fn classifies_every_byte() {
+    for c in 0..=255u8 {
+        let special = c < 0x20 || c == b'"' || c == b'\\';
+        for k in 0..64 {
+            let mut block = [b' '; 64];
+            block[k] = c;
+            let want = if special { 1 << k } else { 0 };
+            assert_eq!(block_mask(&block), want, "{c:#x} at {k}");
+        }
+    }
+}
+
+/// One non-ASCII byte anywhere, in lengths around one and two blocks
+/// (the last block overlaps the one before).
+#[test]
+fn ascii_check_matches_std() {
+    for len in lengths() {
+        let plain = vec![b'a'; len];
+        assert!(is_ascii(&plain), "{len}");
+        for at in 0..len {
+            for c in [0x80, 0xc3, 0xff] {
+                let mut b = plain.clone();
+                b[at] = c;
+                assert!(!is_ascii(&b), "{len} {at}");
+            }
+        }
+    }
+    let mut b = br#"{"id":"1","source":"crn://x"}"#.repeat(3);
+    b.splice(10..10, "é".bytes());
+    assert_eq!(super::super::text(&b), std::str::from_utf8(&b));
+    b[11] = b'x';
+    assert_eq!(super::super::text(&b).unwrap_err().valid_up_to(), 10);
+}
+
+/// Several specials in one block, and multi-byte characters (never
+/// special) around block edges.
+#[test]
+fn walks_from_special_to_special() {
+    for len in lengths().filter(|&l| l > 4) {
+        let text: String = (0..len)
+            .map(|i| match i % 5 {
+                0 => '"',
+                3 => '\\',
+                _ => 'é',
+            })
+            .collect();
+        let t = text.as_bytes();
+        let mut s = scan(&text);
+        let mut from = 0;
+        while let Some(at) = s.next_special(from) {
+            assert_eq!(Some(at), naive(t, from));
+            from = at + 1;
+        }
+        assert_eq!(naive(t, from), None);
+    }
+}
