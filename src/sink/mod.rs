@@ -62,7 +62,7 @@
 //!   re-exported from `mod.rs`: `XSink`, `XConfig` and its enums, `Stats`,
 //!   and `Encoder` when a bench measures it.
 //! - **Counters**: `Counters` are the private atomics, `Stats` the `Copy`
-//!   snapshot `stats()` returns (not `StatsSnapshot`).
+//!   snapshot `stats()` returns.
 //! - **Unit tests**: `foo.rs` ends with `#[cfg(test)] mod tests;` and the
 //!   tests live in `foo/tests.rs` (`use super::*;`). Write at least
 //!   `classify/tests.rs` (one case per row of the protocol's status table

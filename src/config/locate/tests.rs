@@ -1,4 +1,3 @@
-
 use super::*;
 
 const DOC: &str = r#"# comment

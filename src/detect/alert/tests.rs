@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn ev(id: &str, t: i64) -> EventRef {

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn np(json: &str, rid: Option<&str>) -> Option<String> {

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn reason(raw: &str) -> DeadLetterReason {

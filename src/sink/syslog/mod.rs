@@ -3,7 +3,7 @@
 //!
 //! | file | concept |
 //! |---|---|
-//! | [`config`] | keys, defaults, checks |
+//! | `config` | keys, defaults, checks |
 //! | `encode` (`header`, `cef`, `leef`, `fields`) | one event → one message within `max_message_bytes` |
 //! | `truncate` | shrinking an event's JSON on character boundaries, recording what was cut |
 //! | `frame` | octet counting or LF framing |
@@ -27,7 +27,7 @@
 
 mod cef;
 mod classify;
-pub mod config;
+mod config;
 mod encode;
 mod fields;
 mod frame;
@@ -49,12 +49,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 
-pub use config::SyslogConfig;
+pub use config::{
+    AddressError, Facility, Format, Framing, HeaderFieldError, Protocol, SdIdError, SyslogConfig,
+};
 pub use encode::Encoder;
 
 use super::{HealthError, Outcome, SendReport, Sink, SinkError};
 use crate::event::Event;
-use config::Protocol;
 use send::{Delivery, Link, Session};
 
 /// Sends events to a syslog receiver.
@@ -68,7 +69,7 @@ pub struct SyslogSink {
 
 /// A copy of the counters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StatsSnapshot {
+pub struct Stats {
     pub connects: u64,
     pub resent_messages: u64,
     pub truncated_events: u64,
@@ -113,9 +114,9 @@ impl SyslogSink {
         &self.encoder
     }
 
-    pub fn stats(&self) -> StatsSnapshot {
+    pub fn stats(&self) -> Stats {
         let s = &self.link.stats;
-        StatsSnapshot {
+        Stats {
             connects: s.connects.load(Relaxed),
             resent_messages: s.resent_messages.load(Relaxed),
             truncated_events: s.truncated_events.load(Relaxed),

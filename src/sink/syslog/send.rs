@@ -31,12 +31,12 @@ pub struct Link {
     pub close_budget: Duration,
     /// Settled messages written again after a reconnect.
     pub window: Mutex<Window>,
-    pub stats: Stats,
+    pub stats: Counters,
 }
 
 /// Counters for logs, metrics and tests.
 #[derive(Debug, Default)]
-pub struct Stats {
+pub struct Counters {
     /// Connections opened (the first one included).
     pub connects: AtomicU64,
     /// Messages written a second time after a reconnect: possible duplicates.

@@ -10,13 +10,7 @@ use siem_bridge::event::Event;
 use siem_bridge::sink::{Outcome, Sink};
 
 use super::fake::{Behavior, Fake};
-use super::{counts, deliver, missing, padded_event, sd_id, sink};
-
-fn events(prefix: &str, n: usize, pad: usize) -> Vec<Arc<Event>> {
-    (0..n)
-        .map(|i| padded_event(&format!("{prefix}-{i}"), pad))
-        .collect()
-}
+use super::{counts, deliver, missing, padded_events, sd_id, sink};
 
 fn ids_received(fake: &Fake) -> Vec<String> {
     fake.messages().iter().map(|(_, m)| sd_id(m)).collect()
@@ -45,7 +39,7 @@ async fn receiver_closing_after_k_messages_leaves_the_batch_unsettled() {
         "address = \"{}\"\nreconnect_backoff_min_ms = 10",
         fake.address()
     ));
-    let all = events("s5", 100, 100);
+    let all = padded_events("s5", 100, 100);
     let (a, b) = all.split_at(50);
     assert_eq!(deliver(&*s, a).await, 2, "not delivered until settled");
     assert!(fake.wait_until(|f| f.closed_by_us() == 1).await);
@@ -83,7 +77,7 @@ async fn stalled_receiver_times_out_and_the_connection_is_recycled() {
     let mut sent = Vec::new();
     let mut stalled = None;
     for round in 0..40 {
-        let batch = events(&format!("s6-{round}"), 100, 7000);
+        let batch = padded_events(&format!("s6-{round}"), 100, 7000);
         sent.extend(batch.iter().cloned());
         let started = Instant::now();
         let report = s.send(&batch).await;
@@ -146,7 +140,7 @@ async fn receiver_resets_mid_stream_under_load() {
         "address = \"{}\"\nreconnect_backoff_min_ms = 10",
         fake.address()
     ));
-    let all = events("s7", 3000, 500);
+    let all = padded_events("s7", 3000, 500);
     let mut attempts = 0;
     for chunk in all.chunks(100) {
         attempts += deliver(&*s, chunk).await;
@@ -179,7 +173,7 @@ async fn close_resends_what_the_receiver_did_not_confirm() {
         "address = \"{}\"\nwrite_timeout_secs = 1\nreconnect_backoff_min_ms = 10\nresend_window_bytes = 1048576\nsettle_ms = 200",
         fake.address()
     ));
-    let all = events("close", 10, 100);
+    let all = padded_events("close", 10, 100);
     let report = s.send(&all).await;
     assert!(
         report.outcomes.iter().all(|o| *o == Outcome::Accepted),
@@ -206,7 +200,7 @@ async fn an_unreachable_receiver_is_retryable_and_reconnects_back_off() {
     let s = sink(&format!(
         "address = \"127.0.0.1:{port}\"\nreconnect_backoff_min_ms = 200\nreconnect_backoff_max_ms = 400"
     ));
-    let ev = events("down", 2, 10);
+    let ev = padded_events("down", 2, 10);
     let mut waits = Vec::new();
     for _ in 0..4 {
         let t = Instant::now();
@@ -244,7 +238,7 @@ async fn resets_lose_nothing_without_the_window() {
         "address = \"{}\"\nreconnect_backoff_min_ms = 10\nresend_window_bytes = 0\nsettle_ms = 200",
         fake.address()
     ));
-    let all = events("nowin", 3000, 500);
+    let all = padded_events("nowin", 3000, 500);
     for chunk in all.chunks(100) {
         deliver(&*s, chunk).await;
     }

@@ -40,6 +40,13 @@ pub fn padded_event(id: &str, pad: usize) -> Arc<Event> {
     }
 }
 
+/// `n` [`padded_event`]s with ids `{prefix}-0`, `{prefix}-1`, ….
+pub fn padded_events(prefix: &str, n: usize, pad: usize) -> Vec<Arc<Event>> {
+    (0..n)
+        .map(|i| padded_event(&format!("{prefix}-{i}"), pad))
+        .collect()
+}
+
 /// An event whose principal holds a line feed (it lands in an SD value).
 pub fn multi_line_event() -> Arc<Event> {
     let raw = r#"{"id":"multi-line","source":"crn://confluent.cloud/organization=o-1","specversion":"1.0","type":"io.confluent.kafka.server/authentication","time":"2026-01-01T00:00:00Z","data":{"methodName":"kafka.Authentication","authenticationInfo":{"principal":"User:first\nsecond"},"result":{"status":"SUCCESS"}}}"#;

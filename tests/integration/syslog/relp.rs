@@ -14,7 +14,7 @@ use siem_bridge::sink::syslog::SyslogSink;
 use siem_bridge::sink::Sink;
 
 use super::rsyslogd::{free_tcp_port, received, rsyslogd};
-use super::{deliver, missing, padded_event, sd_id, sink};
+use super::{deliver, missing, padded_events, sd_id, sink};
 use crate::support::pki;
 
 /// rsyslogd with two imrelp inputs, restartable on the same ports.
@@ -159,12 +159,6 @@ template(name="raw" type="string" string="\"%rawmsg:::json%\"\n")
     )
 }
 
-fn events(prefix: &str, n: usize) -> Vec<Arc<Event>> {
-    (0..n)
-        .map(|i| padded_event(&format!("{prefix}-{i}"), 300))
-        .collect()
-}
-
 /// Delivers `all` in batches of 100 while the receiver is killed once and
 /// stopped once (SIGTERM: serverclose) and restarted on the same port each
 /// time; checks that every id arrived.
@@ -210,7 +204,7 @@ async fn relp_delivers_everything_through_kill_and_restart() {
         "address = \"127.0.0.1:{}\"\nprotocol = \"relp\"\nreconnect_backoff_min_ms = 50",
         relp.plain
     ));
-    let all = events("relp", 3000);
+    let all = padded_events("relp", 3000, 300);
     survives_restarts(s, &mut relp, "relp", &all).await;
 }
 
@@ -222,7 +216,7 @@ async fn relp_over_tls_delivers_everything_through_kill_and_restart() {
         relp.tls,
         relp.tls_keys()
     ));
-    let all = events("relptls", 1500);
+    let all = padded_events("relptls", 1500, 300);
     survives_restarts(s, &mut relp, "relptls", &all).await;
 }
 
@@ -234,7 +228,7 @@ async fn relp_over_tls_without_the_client_certificate_is_misconfigured() {
         "address = \"localhost:{}\"\nprotocol = \"relp\"\n[tls]\n{ca}",
         relp.tls
     ));
-    let report = s.send(&events("nocert", 2)).await;
+    let report = s.send(&padded_events("nocert", 2, 300)).await;
     for o in &report.outcomes {
         assert!(
             matches!(o, siem_bridge::sink::Outcome::Misconfigured(m) if m.contains("client certificate")),
@@ -258,7 +252,7 @@ async fn relp_to_a_plain_tcp_port_is_misconfigured() {
     let s = sink(&format!(
         "address = \"127.0.0.1:{port}\"\nprotocol = \"relp\"\nconnect_timeout_secs = 2"
     ));
-    let report = s.send(&events("bad", 1)).await;
+    let report = s.send(&padded_events("bad", 1, 300)).await;
     assert!(
         matches!(&report.outcomes[0], siem_bridge::sink::Outcome::Misconfigured(m) if m.contains("RELP")),
         "{:?}",

@@ -1,4 +1,3 @@
-
 use super::*;
 use crate::event::Disposition;
 use crate::process::Processor;

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn scan(text: &str) -> Scan<'_> {

@@ -1,4 +1,3 @@
-
 use super::*;
 
 fn wrap(e: rustls::Error) -> io::Error {

@@ -1,4 +1,3 @@
-
 use super::*;
 
 /// What an RFC 6587 receiver does with octet-counted frames.
