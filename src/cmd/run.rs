@@ -48,9 +48,15 @@ pub async fn command(config: Option<&Path>) -> anyhow::Result<ExitCode> {
     let summary = serve(config, sinks, shutdown, move |handle, _| {
         if let Some(c) = handle.consumer.upgrade().filter(|_| !give_up.is_zero()) {
             let (outage, (shutdown, gave_up)) = (c.context().outage.clone(), watchdog);
+            // The watchdog cancels a child token; the reason is stored
+            // before the pipeline is stopped, so `run` always sees it (a
+            // loaded machine could run the pipeline's whole shutdown
+            // between the two otherwise, and exit 0).
+            let watch = shutdown.child_token();
             tokio::spawn(async move {
-                if let Some(why) = outage.give_up_after(give_up, shutdown).await {
+                if let Some(why) = outage.give_up_after(give_up, watch).await {
                     let _ = gave_up.set(why);
+                    shutdown.cancel();
                 }
             });
         }
