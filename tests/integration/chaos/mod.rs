@@ -76,7 +76,10 @@ async fn chaos_kill_9_under_load_loses_nothing() {
     let _one = ONE_AT_A_TIME.lock().await;
     let kills = param("CHAOS_KILLS", 4);
     let mut rng = rng("kill-9");
-    let mut w = World::start(true).await;
+    let mut w = match std::env::var("CHAOS_BROKER").as_deref() {
+        Ok("mock") => World::start_on_mock(true).await,
+        _ => World::start(true).await,
+    };
     let load = Load::start(w.kafka.bootstrap(), PARTITIONS, rate(), None);
     let (mut violations, mut rss, mut mid_stream) = (Vec::new(), 0, 0);
     let mut modes = [0usize; 3];
