@@ -10,7 +10,10 @@
 # Knobs (environment, defaults below): CHAOS_KILLS (kill -9 of run),
 # CHAOS_GROUP_STEPS (members killed/added), CHAOS_BROKER_KILLS and
 # CHAOS_BROKER_DOWN_MS (tansu kill -9 and restart), CHAOS_STORM_SECS (each
-# sink storm), CHAOS_RATE (records/s), CHAOS_SEED (replay a run).
+# sink storm), CHAOS_RATE (records/s), CHAOS_SEED (replay a run),
+# CHAOS_BROKER=mock (the kill -9 scenario on the mock-kafka process instead
+# of tansu, whose group coordinator keeps killed members: RELIABILITY.md),
+# CHAOS_KAFKA_TOML (lines added to the bridges' [kafka] section).
 # Figures: target/chaos/results.ndjson, one JSON line per scenario.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -183,3 +183,32 @@ pub fn assert_nothing_lost(scenario: &str, tallies: &[SinkTally], violations: &[
         );
     }
 }
+
+/// The end every membership scenario shares: stop the load, wait until
+/// the group committed everything, check nothing was committed past a
+/// missing id, stop the members (SIGTERM), count, report, assert; returns
+/// whether every member exited cleanly.
+pub async fn finish(
+    scenario: &str,
+    w: &mut World,
+    load: super::load::Load,
+    mut members: Vec<Bridge>,
+    mut violations: Vec<String>,
+    mut rss: u64,
+    mut extra: serde_json::Value,
+) -> bool {
+    let p = load.stop(PARTITIONS).await;
+    let drained = drain(w, &p, &mut members).await;
+    violations.extend(committed_but_missing(w, &p).await);
+    for m in &members {
+        rss = rss.max(m.rss_kb().unwrap_or(0));
+    }
+    let clean = members.iter_mut().all(Bridge::term);
+    let t = tally(w, &p).await;
+    extra["drained"] = json!(drained);
+    extra["clean_exit"] = json!(clean);
+    report(scenario, &p, &t, violations.len(), rss, extra);
+    assert_nothing_lost(scenario, &t, &violations);
+    assert!(drained, "the group never committed everything");
+    clean
+}

@@ -142,6 +142,7 @@ security_protocol = "plaintext"
 session_timeout_ms = 6000
 commit_interval_ms = 200
 auto_offset_reset = "earliest"
+{kafka_extra}
 
 [pipeline]
 batch_max_events = 200
@@ -188,6 +189,7 @@ reconnect_backoff_max_ms = 500
             hec = self.hec.url(),
             token = self.hec.token(),
             syslog = self.proxy.addr,
+            kafka_extra = std::env::var("CHAOS_KAFKA_TOML").unwrap_or_default(),
         )
     }
 

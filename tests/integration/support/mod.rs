@@ -5,6 +5,7 @@
 pub mod es;
 pub mod fixture;
 pub mod hec;
+pub mod http_fake;
 pub mod kafka;
 pub mod osmem;
 pub mod pipeline;

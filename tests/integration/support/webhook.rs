@@ -15,9 +15,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Request, Response};
-use hyper_util::rt::TokioIo;
 use serde_json::{json, Value};
-use tokio::net::TcpListener;
+
+use super::http_fake::{listen, serve_http1, Reply};
 
 /// What the receiver is.
 #[derive(Clone, Default)]
@@ -93,8 +93,6 @@ impl Drop for FakeReceiver {
     }
 }
 
-type Reply = Response<Full<Bytes>>;
-
 fn reply(status: u16, body: String, retry_after: Option<u64>) -> Reply {
     let mut r = Response::builder()
         .status(status)
@@ -108,18 +106,9 @@ fn reply(status: u16, body: String, retry_after: Option<u64>) -> Reply {
 
 impl FakeReceiver {
     pub async fn start(options: ReceiverOptions) -> FakeReceiver {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("bound");
         let state = Arc::new(Mutex::new(State::default()));
         let (st, opts) = (state.clone(), options.clone());
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    continue;
-                };
-                tokio::spawn(serve(tcp, st.clone(), opts.clone()));
-            }
-        });
+        let (addr, task) = listen(move |tcp| serve(tcp, st.clone(), opts.clone())).await;
         FakeReceiver {
             addr,
             options,
@@ -159,26 +148,9 @@ impl FakeReceiver {
 }
 
 async fn serve(tcp: tokio::net::TcpStream, state: Arc<Mutex<State>>, options: ReceiverOptions) {
-    let opts = options.clone();
-    let service = hyper::service::service_fn(move |req| {
-        let (state, opts) = (state.clone(), opts.clone());
-        async move { Ok::<_, std::convert::Infallible>(handle(req, state, opts).await) }
-    });
-    let builder = hyper::server::conn::http1::Builder::new();
-    match &options.tls {
-        Some(cfg) => {
-            let Ok(tls) = tokio_rustls::TlsAcceptor::from(cfg.clone())
-                .accept(tcp)
-                .await
-            else {
-                return;
-            };
-            let _ = builder.serve_connection(TokioIo::new(tls), service).await;
-        }
-        None => {
-            let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
-        }
-    }
+    let tls = options.tls.clone();
+    let handler = move |req| handle(req, state.clone(), options.clone());
+    serve_http1(tcp, tls, |_| {}, None, handler).await;
 }
 
 async fn handle(req: Request<Incoming>, state: Arc<Mutex<State>>, opts: ReceiverOptions) -> Reply {

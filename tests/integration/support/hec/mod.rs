@@ -26,12 +26,11 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::Response;
-use hyper_util::rt::TokioIo;
 use serde_json::json;
-use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
 mod protocol;
+use super::http_fake::{listen, serve_http1, Reply};
 use protocol::handle;
 
 /// What the fake is, before any fault.
@@ -175,8 +174,6 @@ impl Drop for FakeHec {
     }
 }
 
-type Reply = Response<Full<Bytes>>;
-
 fn reply(status: u16, body: String) -> Reply {
     Response::builder()
         .status(status)
@@ -198,20 +195,9 @@ fn hec(status: u16, code: i64, text: &str) -> Reply {
 
 impl FakeHec {
     pub async fn start(options: HecOptions) -> FakeHec {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("bound");
         let state = Arc::new(Mutex::new(State::default()));
         let (st, opts) = (state.clone(), options.clone());
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((tcp, _)) = listener.accept().await else {
-                    continue;
-                };
-                tokio::spawn(serve(tcp, st.clone(), opts.clone()));
-            }
-        });
+        let (addr, task) = listen(move |tcp| serve(tcp, st.clone(), opts.clone())).await;
         FakeHec {
             addr,
             https: options.tls.is_some(),
@@ -309,32 +295,9 @@ impl FakeHec {
 async fn serve(tcp: tokio::net::TcpStream, state: Arc<Mutex<State>>, options: HecOptions) {
     let kill = Arc::new(Notify::new());
     let k = kill.clone();
-    let opts = options.clone();
-    let service = hyper::service::service_fn(move |req| {
-        let (state, opts, kill) = (state.clone(), opts.clone(), k.clone());
-        async move { Ok::<_, std::convert::Infallible>(handle(req, state, opts, kill).await) }
-    });
-    match &options.tls {
-        Some(cfg) => {
-            // A failed handshake closes normally, so the client reads the alert.
-            let Ok(tls) = tokio_rustls::TlsAcceptor::from(cfg.clone())
-                .accept(tcp)
-                .await
-            else {
-                return;
-            };
-            rst_on_drop(tls.get_ref().0);
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(tls), service);
-            tokio::select! { _ = conn => {}, _ = kill.notified() => {} }
-        }
-        None => {
-            rst_on_drop(&tcp);
-            let conn = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(tcp), service);
-            tokio::select! { _ = conn => {}, _ = kill.notified() => {} }
-        }
-    }
+    let tls = options.tls.clone();
+    let handler = move |req| handle(req, state.clone(), options.clone(), k.clone());
+    serve_http1(tcp, tls, rst_on_drop, Some(kill), handler).await;
 }
 
 /// SO_LINGER 0: dropping the socket sends RST, like a crashing server.
