@@ -11,8 +11,8 @@
 # CHAOS_GROUP_STEPS (members killed/added), CHAOS_BROKER_KILLS and
 # CHAOS_BROKER_DOWN_MS (tansu kill -9 and restart), CHAOS_STORM_SECS (each
 # sink storm), CHAOS_RATE (records/s), CHAOS_SEED (replay a run),
-# CHAOS_BROKER=mock (the kill -9 scenario on the mock-kafka process instead
-# of tansu, whose group coordinator keeps killed members: RELIABILITY.md),
+# CHAOS_BROKER=tansu (the kill -9 scenario on tansu instead of the mock-kafka
+# process: tansu's group coordinator keeps killed members, RELIABILITY.md),
 # CHAOS_KAFKA_TOML (lines added to the bridges' [kafka] section).
 # Figures: target/chaos/results.ndjson, one JSON line per scenario.
 set -euo pipefail

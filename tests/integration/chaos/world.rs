@@ -35,6 +35,19 @@ pub enum Kafka {
 }
 
 impl Kafka {
+    /// The bridges' `session_timeout_ms`. Short on the mock cluster, so a
+    /// killed member's partitions move on soon. Long on tansu: tansu never
+    /// expires a session anyway, and a member whose own session timed out
+    /// (a heartbeat late by seconds on a loaded machine) is never given its
+    /// partitions back after it rejoins, so a short session there only adds
+    /// stalls (RELIABILITY.md).
+    pub fn session_timeout_ms(&self) -> u64 {
+        match self {
+            Kafka::Mock(_) => 6_000,
+            Kafka::Tansu(_) => 45_000,
+        }
+    }
+
     pub fn bootstrap(&self) -> &str {
         match self {
             Kafka::Tansu(t) => &t.bootstrap,
@@ -139,7 +152,7 @@ impl World {
 bootstrap_servers = "{bootstrap}"
 group_id = "{GROUP}"
 security_protocol = "plaintext"
-session_timeout_ms = 6000
+session_timeout_ms = {session_ms}
 commit_interval_ms = 200
 auto_offset_reset = "earliest"
 {kafka_extra}
@@ -190,6 +203,7 @@ reconnect_backoff_max_ms = 500
             token = self.hec.token(),
             syslog = self.proxy.addr,
             kafka_extra = std::env::var("CHAOS_KAFKA_TOML").unwrap_or_default(),
+            session_ms = self.kafka.session_timeout_ms(),
         )
     }
 
