@@ -11,6 +11,7 @@ mod config;
 mod consumer;
 pub mod describe;
 pub mod lookback;
+pub mod merge;
 pub mod outage;
 
 pub use config::{
