@@ -170,8 +170,8 @@ impl Investigation {
             if let Some(ip) = o.source_ip {
                 a.add(ip);
             }
-            if let Some(res) = o.resource_label() {
-                r.add(res);
+            if let (Some(res), Some(h)) = (o.resource_label(), o.resource_hash()) {
+                r.add_hashed(h, res, 1);
             }
             if let Some(method) = e.method() {
                 m.add(method);

@@ -14,7 +14,38 @@ const BATCH: usize = 512;
 /// Batches in flight: at most `BATCH * IN_FLIGHT` events wait.
 const IN_FLIGHT: usize = 8;
 
-type Batch = Vec<(Enrichment, Box<[u8]>)>;
+/// Events on their way to the thread: their JSON in one buffer (one
+/// allocation per batch, not one per event).
+pub struct Batch {
+    events: Vec<Enrichment>,
+    raw: Vec<u8>,
+    /// Where each event's JSON ends in `raw`.
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            events: Vec::with_capacity(BATCH),
+            raw: Vec::with_capacity(BATCH * 1024),
+            ends: Vec::with_capacity(BATCH),
+        }
+    }
+
+    fn push(&mut self, e: &Enrichment, raw: &[u8]) {
+        self.events.push(e.clone());
+        self.raw.extend_from_slice(raw);
+        self.ends.push(self.raw.len());
+    }
+
+    fn each(&self, mut f: impl FnMut(&Enrichment, &[u8])) {
+        let mut start = 0;
+        for (e, &end) in self.events.iter().zip(&self.ends) {
+            f(e, &self.raw[start..end]);
+            start = end;
+        }
+    }
+}
 
 /// The alerts kept (at most `max`) and how many were not.
 #[derive(Debug, Default)]
@@ -77,10 +108,10 @@ impl DetectStage {
                 let mut alerts = Alerts::new(max_alerts);
                 let mut pending = Vec::new();
                 for batch in rx {
-                    for (e, raw) in batch {
-                        detector.observe(&e, &raw, &mut pending);
+                    batch.each(|e, raw| {
+                        detector.observe(e, raw, &mut pending);
                         alerts.take(&mut pending);
-                    }
+                    });
                 }
                 detector.finish(&mut pending);
                 alerts.take(&mut pending);
@@ -88,7 +119,7 @@ impl DetectStage {
             })
             .expect("a thread can be started");
         DetectStage::Thread {
-            batch: Vec::with_capacity(BATCH),
+            batch: Batch::new(),
             tx: Some(tx),
             handle: Some(handle),
         }
@@ -106,9 +137,9 @@ impl DetectStage {
                 alerts.take(pending);
             }
             DetectStage::Thread { batch, tx, .. } => {
-                batch.push((e.clone(), raw.into()));
-                if batch.len() >= BATCH {
-                    let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
+                batch.push(e, raw);
+                if batch.events.len() >= BATCH {
+                    let full = std::mem::replace(batch, Batch::new());
                     if let Some(tx) = tx {
                         // A send fails only if the thread died; `finish` says so.
                         let _ = tx.send(full);
@@ -136,7 +167,7 @@ impl DetectStage {
                 mut handle,
             } => {
                 if let Some(tx) = tx.take() {
-                    if !batch.is_empty() {
+                    if !batch.events.is_empty() {
                         let _ = tx.send(batch);
                     }
                 }
