@@ -119,7 +119,11 @@ impl Merged {
             // Serves the consumer's events (errors, statistics).
             let _ = self.consumer.poll(Duration::ZERO);
             let mut held = false;
-            for s in self.states.iter_mut().filter(|s| !s.done && s.head.is_none()) {
+            for s in self
+                .states
+                .iter_mut()
+                .filter(|s| !s.done && s.head.is_none())
+            {
                 let must = s.next < s.lane.end;
                 let timeout = if must {
                     POLL.min(deadline.saturating_duration_since(Instant::now()))

@@ -165,14 +165,28 @@ async fn partitions_merged_by_time_give_the_file_alerts() {
     assert_eq!(ranged["totals"]["alerts"], file["totals"]["alerts"]);
     assert_eq!(ranged["alerts"], file["alerts"]);
     let chain = |r: &Value, f: &str| -> Vec<Value> {
-        r["chains"].as_array().unwrap().iter().map(|c| c[f].clone()).collect()
+        r["chains"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c[f].clone())
+            .collect()
     };
     for field in ["client", "events", "denied", "auth_failed", "alerts"] {
-        assert_eq!(chain(&ranged, field), chain(&file, field), "chains' {field}");
+        assert_eq!(
+            chain(&ranged, field),
+            chain(&file, field),
+            "chains' {field}"
+        );
     }
     // The exfiltration chain's steps in the same order as from the file.
     let ids = |r: &Value| -> Vec<Value> {
-        r["chains"][0]["steps"].as_array().unwrap().iter().map(|s| s["id"].clone()).collect()
+        r["chains"][0]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].clone())
+            .collect()
     };
     assert_eq!(ranged["chains"][0]["client"]["client_id"], "exfil");
     assert_eq!(ids(&ranged), ids(&file));
