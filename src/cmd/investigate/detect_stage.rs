@@ -3,7 +3,7 @@
 //! large range uses both cores — the rules cost more per event than the
 //! rest of the report (BENCHMARKS.md, "investigate").
 
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use crate::detect::{Alert, Detector};
@@ -30,6 +30,12 @@ impl Batch {
             raw: Vec::with_capacity(BATCH * 1024),
             ends: Vec::with_capacity(BATCH),
         }
+    }
+
+    fn clear(&mut self) {
+        self.events.clear();
+        self.raw.clear();
+        self.ends.clear();
     }
 
     fn push(&mut self, e: &Enrichment, raw: &[u8]) {
@@ -85,6 +91,9 @@ pub enum DetectStage {
     Thread {
         batch: Batch,
         tx: Option<SyncSender<Batch>>,
+        /// Batches the thread is done with, to be filled again: their
+        /// buffers are reused instead of fresh memory for every batch.
+        spent: Receiver<Batch>,
         handle: Option<JoinHandle<Alerts>>,
     },
 }
@@ -102,16 +111,20 @@ impl DetectStage {
     /// The rules on a thread of their own.
     pub fn thread(mut detector: Detector, max_alerts: usize) -> DetectStage {
         let (tx, rx) = sync_channel::<Batch>(IN_FLIGHT);
+        let (give_back, spent) = sync_channel::<Batch>(IN_FLIGHT + 1);
         let handle = std::thread::Builder::new()
             .name("investigate-detect".into())
             .spawn(move || {
                 let mut alerts = Alerts::new(max_alerts);
                 let mut pending = Vec::new();
-                for batch in rx {
+                for mut batch in rx {
                     batch.each(|e, raw| {
                         detector.observe(e, raw, &mut pending);
                         alerts.take(&mut pending);
                     });
+                    batch.clear();
+                    // Full (the reader has enough spare batches): dropped.
+                    let _ = give_back.try_send(batch);
                 }
                 detector.finish(&mut pending);
                 alerts.take(&mut pending);
@@ -121,6 +134,7 @@ impl DetectStage {
         DetectStage::Thread {
             batch: Batch::new(),
             tx: Some(tx),
+            spent,
             handle: Some(handle),
         }
     }
@@ -136,10 +150,13 @@ impl DetectStage {
                 detector.observe(e, raw, pending);
                 alerts.take(pending);
             }
-            DetectStage::Thread { batch, tx, .. } => {
+            DetectStage::Thread {
+                batch, tx, spent, ..
+            } => {
                 batch.push(e, raw);
                 if batch.events.len() >= BATCH {
-                    let full = std::mem::replace(batch, Batch::new());
+                    let next = spent.try_recv().unwrap_or_else(|_| Batch::new());
+                    let full = std::mem::replace(batch, next);
                     if let Some(tx) = tx {
                         // A send fails only if the thread died; `finish` says so.
                         let _ = tx.send(full);
@@ -165,6 +182,7 @@ impl DetectStage {
                 batch,
                 mut tx,
                 mut handle,
+                ..
             } => {
                 if let Some(tx) = tx.take() {
                     if !batch.events.is_empty() {
