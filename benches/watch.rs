@@ -33,10 +33,6 @@ fn main() {
         librdkafka_options: support::librdkafka_options(),
         ..Default::default()
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap();
     println!(
         "watch catch-up: {} records ({:.1} MB) in {PARTITIONS} partitions",
         n,
@@ -74,8 +70,8 @@ fn main() {
         };
         let mut out = std::io::sink();
         let start = Instant::now();
-        let summary = rt
-            .block_on(watch.run(&kafka_config, CancellationToken::new(), &mut out))
+        let summary = watch
+            .run(&kafka_config, CancellationToken::new(), &mut out)
             .unwrap();
         let secs = start.elapsed().as_secs_f64();
         let seen = summary.shown + summary.invalid + summary.skipped;

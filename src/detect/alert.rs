@@ -6,7 +6,7 @@
 //! the same id after a restart or a replay, and a SIEM that indexes by id
 //! (Elasticsearch `_id`) keeps one document per incident.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::time::format_rfc3339_nanos;
 use crate::event::Severity;
@@ -16,8 +16,9 @@ pub const MAX_EVENT_IDS: usize = 100;
 /// Most values in each of the alert's other lists.
 pub const MAX_LIST: usize = 20;
 
-/// One detection.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// One detection. It reads back from its JSON (`investigate --json`
+/// holds alerts), without the bookkeeping that is not serialised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
     pub id: String,
     pub rule: String,
@@ -32,9 +33,9 @@ pub struct Alert {
     pub event_ids: Vec<String>,
     /// How many events make up the detection (may exceed `event_ids`).
     pub event_count: u64,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "from_rfc3339")]
     pub first_time: i64,
-    #[serde(serialize_with = "rfc3339")]
+    #[serde(serialize_with = "rfc3339", deserialize_with = "from_rfc3339")]
     pub last_time: i64,
     pub group_key: String,
     pub correlation: Correlation,
@@ -46,7 +47,7 @@ pub struct Alert {
 }
 
 /// The client context of the events: who connected how.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Correlation {
     pub client_ids: Vec<String>,
     pub connection_ids: Vec<String>,
@@ -57,6 +58,12 @@ pub struct Correlation {
 
 fn rfc3339<S: serde::Serializer>(t: &i64, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&format_rfc3339_nanos(*t))
+}
+
+fn from_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let text = String::deserialize(d)?;
+    crate::event::time::parse_rfc3339(&text)
+        .ok_or_else(|| serde::de::Error::custom(format!("{text:?} is not an RFC 3339 time")))
 }
 
 /// The part of an event an alert keeps: enough to list it and describe it.

@@ -12,20 +12,18 @@
 //! up the committed offsets.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::{Message, OwnedMessage};
 use rdkafka::{Offset, TopicPartitionList};
 
+use super::merge::{Lane, Merged, Next, Stalled};
 use super::KafkaConfig;
 use crate::secret::SecretError;
 
 const TIMEOUT: Duration = Duration::from_secs(15);
-/// A partition that yields nothing for this long while records are
-/// still expected stops the re-read.
-const STALL: Duration = Duration::from_secs(60);
 /// A broker that cannot find offsets by time (librdkafka's mock cluster
 /// answers "end" for every time) gets at most this many of each
 /// partition's last records read, filtered by timestamp.
@@ -45,12 +43,8 @@ pub enum LookbackError {
         source: KafkaError,
     },
     /// A partition stopped yielding records before its committed offset.
-    #[error("{topic}/{partition} yielded nothing for {STALL:?} before offset {end}")]
-    Stalled {
-        topic: String,
-        partition: i32,
-        end: i64,
-    },
+    #[error(transparent)]
+    Stalled(#[from] Stalled),
 }
 
 fn kafka(what: impl Into<String>) -> impl FnOnce(KafkaError) -> LookbackError {
@@ -104,68 +98,27 @@ pub fn read(
     if stretches.is_empty() {
         return Ok(covered);
     }
-    let mut queues = Vec::new();
-    let mut tpl = TopicPartitionList::new();
-    for s in stretches {
-        let q = consumer
-            .split_partition_queue(&s.topic, s.partition)
-            .expect("topic names have no NUL");
-        tpl.add_partition_offset(&s.topic, s.partition, Offset::Offset(s.start))
-            .map_err(kafka("partition list"))?;
-        queues.push((s, q, None::<OwnedMessage>, false, Instant::now()));
-    }
-    consumer.assign(&tpl).map_err(kafka("assign"))?;
+    let lanes = stretches
+        .into_iter()
+        .map(|s| Lane {
+            topic: s.topic,
+            partition: s.partition,
+            start: s.start,
+            end: s.end,
+        })
+        .collect();
+    let mut merged = Merged::assign(consumer, lanes, false).map_err(kafka("assign"))?;
     loop {
-        let _ = consumer.poll(Duration::ZERO);
-        // Every partition still open must show its next record.
-        let mut waiting = false;
-        for (s, q, head, done, progress) in queues.iter_mut() {
-            if *done || head.is_some() {
-                continue;
-            }
-            match q.poll(Duration::from_millis(100)) {
-                Some(Ok(m)) => {
-                    *progress = Instant::now();
-                    if m.offset() >= s.end {
-                        *done = true;
-                    } else if m.timestamp().to_millis().unwrap_or(i64::MAX) >= since {
-                        *head = Some(m.detach());
-                    } else if m.offset() + 1 >= s.end {
-                        *done = true;
-                    }
+        match merged.next(Duration::from_secs(1))? {
+            Next::Record(m) => {
+                if m.timestamp().to_millis().unwrap_or(i64::MAX) >= since {
+                    covered.records += 1;
+                    on_record(&m);
                 }
-                Some(Err(KafkaError::PartitionEOF(_))) => *done = true,
-                Some(Err(e)) => tracing::debug!(message = "Re-read: consumer error.", error = %e),
-                None if progress.elapsed() > STALL => {
-                    return Err(LookbackError::Stalled {
-                        topic: s.topic.clone(),
-                        partition: s.partition,
-                        end: s.end,
-                    })
-                }
-                None => {}
             }
-            waiting |= !*done && head.is_none();
+            Next::Idle => {}
+            Next::End => break,
         }
-        if waiting {
-            continue;
-        }
-        let next = queues
-            .iter_mut()
-            .filter(|(_, _, head, _, _)| head.is_some())
-            .min_by_key(|(_, _, head, _, _)| {
-                let m = head.as_ref().expect("filtered");
-                m.timestamp().to_millis().unwrap_or(i64::MAX)
-            });
-        let Some((s, _, head, done, _)) = next else {
-            break;
-        };
-        let m = head.take().expect("filtered");
-        if m.offset() + 1 >= s.end {
-            *done = true;
-        }
-        covered.records += 1;
-        on_record(&m);
     }
     Ok(covered)
 }

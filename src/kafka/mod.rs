@@ -1,6 +1,8 @@
 //! The Kafka side: `[kafka]` settings (`config.rs`), the consumer and its
-//! callbacks (`consumer.rs`), and the group-less re-read of the recent
-//! past that rebuilds detection state (`lookback.rs`).
+//! callbacks (`consumer.rs`), the group-less re-read of the recent past
+//! that rebuilds detection state (`lookback.rs`), and the merge of
+//! partitions by record timestamp that it and `watch`'s range reader
+//! share (`merge.rs`).
 //!
 //! Offsets are never stored here: `enable.auto.offset.store = false`, and
 //! the pipeline's tracker is the one place that stores them. This module
@@ -11,6 +13,7 @@ mod config;
 mod consumer;
 pub mod describe;
 pub mod lookback;
+pub mod merge;
 pub mod outage;
 
 pub use config::{

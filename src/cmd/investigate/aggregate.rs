@@ -170,8 +170,8 @@ impl Investigation {
             if let Some(ip) = o.source_ip {
                 a.add(ip);
             }
-            if let Some(res) = o.resource_label() {
-                r.add(res);
+            if let (Some(res), Some(h)) = (o.resource_label(), o.resource_hash()) {
+                r.add_hashed(h, res, 1);
             }
             if let Some(method) = e.method() {
                 m.add(method);
@@ -222,8 +222,12 @@ impl Investigation {
             })
             .collect();
         alerts.sort_by(|a, b| a.first_time.cmp(&b.first_time).then(a.id.cmp(&b.id)));
-        let mut infos: Vec<AlertInfo> = alerts.iter().map(alert_info).collect();
-        for (a, info) in alerts.iter().zip(infos.iter_mut()) {
+        let mut infos: Vec<AlertInfo> = alerts.into_iter().map(AlertInfo::new).collect();
+        for info in infos.iter_mut() {
+            let AlertInfo {
+                alert: a,
+                chains: in_chains,
+            } = info;
             for c in chains.iter_mut() {
                 let holds = c.steps.iter().any(|s| a.event_ids.contains(&s.id))
                     || (c
@@ -237,7 +241,7 @@ impl Investigation {
                             .is_some_and(|id| a.correlation.client_ids.contains(id)));
                 if holds {
                     c.alerts.push(a.id.clone());
-                    info.chains.push(c.id.clone());
+                    in_chains.push(c.id.clone());
                 }
             }
             for p in principals.iter_mut() {
@@ -246,7 +250,7 @@ impl Investigation {
                 }
             }
         }
-        let timeline = self.timeline_report(&alerts);
+        let timeline = self.timeline_report(&infos);
         let mut totals = self.totals;
         totals.principals = self.principals_seen.count();
         totals.addresses = self.addresses_seen.count();
@@ -293,7 +297,7 @@ impl Investigation {
         }
     }
 
-    fn timeline_report(&self, alerts: &[Alert]) -> Timeline {
+    fn timeline_report(&self, alerts: &[AlertInfo]) -> Timeline {
         let all = self.timeline.all();
         let (lo, hi) = match (all.first(), all.last()) {
             (Some(a), Some(b)) => (a.0, b.0),
@@ -312,7 +316,7 @@ impl Investigation {
                 auth_failed: t.auth_failed,
                 alerts: alerts
                     .iter()
-                    .filter(|a| place(a) == start)
+                    .filter(|a| place(&a.alert) == start)
                     .map(|a| a.id.clone())
                     .collect(),
             })
@@ -321,23 +325,5 @@ impl Investigation {
             bucket_secs: self.timeline.width(),
             buckets,
         }
-    }
-}
-
-fn alert_info(a: &Alert) -> AlertInfo {
-    AlertInfo {
-        id: a.id.clone(),
-        rule: a.rule.clone(),
-        severity: a.severity.as_str().to_owned(),
-        summary: a.summary.clone(),
-        principal: a.principal.clone(),
-        source_ips: a.source_ips.clone(),
-        resources: a.resources.clone(),
-        event_ids: a.event_ids.clone(),
-        event_count: a.event_count,
-        first_time: format_rfc3339_nanos(a.first_time),
-        last_time: format_rfc3339_nanos(a.last_time),
-        group_key: a.group_key.clone(),
-        chains: Vec::new(),
     }
 }

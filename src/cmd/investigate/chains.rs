@@ -185,8 +185,8 @@ impl ChainBook {
         if let Some(op) = o.operation {
             c.operations.add(op);
         }
-        if let Some(r) = o.resource_label() {
-            c.resources.add(r);
+        if let (Some(r), Some(h)) = (o.resource_label(), o.resource_hash()) {
+            c.resources.add_hashed(h, r, 1);
         }
         let notable = o.outcome.refused() || o.privilege_change;
         let routine_room = c.routine < (self.max_steps / 4).max(1);

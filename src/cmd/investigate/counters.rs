@@ -44,11 +44,15 @@ pub type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 /// `cap` distinct values were seen the counts are exact; past that, the
 /// least frequent half is forgotten at once and [`TopK::error`] bounds
 /// how much any count may be under (lossy counting).
+///
+/// Keyed by the value's 64-bit FNV-1a hash: a value seen before costs a
+/// hash and one lookup, no string comparison and no allocation.
 #[derive(Debug, Clone)]
 pub struct TopK {
-    /// Value → (count since it was last added, the error it may carry:
-    /// how much it may have been counted before and forgotten).
-    counts: FnvMap<Box<str>, (u64, u64)>,
+    /// Hash of the value → (the value, its count since it was last added,
+    /// the error it may carry: how much it may have been counted before
+    /// and forgotten).
+    counts: FnvMap<u64, (Box<str>, u64, u64)>,
     cap: usize,
     /// The largest count forgotten so far.
     error: u64,
@@ -65,35 +69,40 @@ impl TopK {
 
     /// Counts `value` once.
     pub fn add(&mut self, value: &str) {
-        self.add_n(value, 1);
+        self.add_hashed(fnv1a(FNV_OFFSET, value.as_bytes()), value, 1);
     }
 
     /// Counts `value` `n` times.
     pub fn add_n(&mut self, value: &str, n: u64) {
-        if let Some(c) = self.counts.get_mut(value) {
-            c.0 += n;
+        self.add_hashed(fnv1a(FNV_OFFSET, value.as_bytes()), value, n);
+    }
+
+    /// Counts `value`, whose FNV-1a hash is `hash`, `n` times.
+    pub fn add_hashed(&mut self, hash: u64, value: &str, n: u64) {
+        if let Some(c) = self.counts.get_mut(&hash) {
+            c.1 += n;
             return;
         }
         if self.counts.len() >= self.cap {
             self.shrink();
         }
-        self.counts.insert(value.into(), (n, self.error));
+        self.counts.insert(hash, (value.into(), n, self.error));
     }
 
     fn shrink(&mut self) {
-        let mut all: Vec<u64> = self.counts.values().map(|(c, e)| c + e).collect();
+        let mut all: Vec<u64> = self.counts.values().map(|(_, c, e)| c + e).collect();
         all.sort_unstable();
         let cut = all[all.len() / 2];
         self.error = self.error.max(cut);
-        self.counts.retain(|_, (c, e)| *c + *e > cut);
+        self.counts.retain(|_, (_, c, e)| *c + *e > cut);
     }
 
     /// The `k` largest counts, largest first (ties by value).
     pub fn top(&self, k: usize) -> Vec<Count> {
         let mut v: Vec<Count> = self
             .counts
-            .iter()
-            .map(|(value, (count, _))| Count {
+            .values()
+            .map(|(value, count, _)| Count {
                 value: value.to_string(),
                 count: *count,
             })

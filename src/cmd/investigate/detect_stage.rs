@@ -3,7 +3,7 @@
 //! large range uses both cores — the rules cost more per event than the
 //! rest of the report (BENCHMARKS.md, "investigate").
 
-use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::thread::JoinHandle;
 
 use crate::detect::{Alert, Detector};
@@ -14,7 +14,44 @@ const BATCH: usize = 512;
 /// Batches in flight: at most `BATCH * IN_FLIGHT` events wait.
 const IN_FLIGHT: usize = 8;
 
-type Batch = Vec<(Enrichment, Box<[u8]>)>;
+/// Events on their way to the thread: their JSON in one buffer (one
+/// allocation per batch, not one per event).
+pub struct Batch {
+    events: Vec<Enrichment>,
+    raw: Vec<u8>,
+    /// Where each event's JSON ends in `raw`.
+    ends: Vec<usize>,
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            events: Vec::with_capacity(BATCH),
+            raw: Vec::with_capacity(BATCH * 1024),
+            ends: Vec::with_capacity(BATCH),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.events.clear();
+        self.raw.clear();
+        self.ends.clear();
+    }
+
+    fn push(&mut self, e: &Enrichment, raw: &[u8]) {
+        self.events.push(e.clone());
+        self.raw.extend_from_slice(raw);
+        self.ends.push(self.raw.len());
+    }
+
+    fn each(&self, mut f: impl FnMut(&Enrichment, &[u8])) {
+        let mut start = 0;
+        for (e, &end) in self.events.iter().zip(&self.ends) {
+            f(e, &self.raw[start..end]);
+            start = end;
+        }
+    }
+}
 
 /// The alerts kept (at most `max`) and how many were not.
 #[derive(Debug, Default)]
@@ -54,6 +91,9 @@ pub enum DetectStage {
     Thread {
         batch: Batch,
         tx: Option<SyncSender<Batch>>,
+        /// Batches the thread is done with, to be filled again: their
+        /// buffers are reused instead of fresh memory for every batch.
+        spent: Receiver<Batch>,
         handle: Option<JoinHandle<Alerts>>,
     },
 }
@@ -71,16 +111,20 @@ impl DetectStage {
     /// The rules on a thread of their own.
     pub fn thread(mut detector: Detector, max_alerts: usize) -> DetectStage {
         let (tx, rx) = sync_channel::<Batch>(IN_FLIGHT);
+        let (give_back, spent) = sync_channel::<Batch>(IN_FLIGHT + 1);
         let handle = std::thread::Builder::new()
             .name("investigate-detect".into())
             .spawn(move || {
                 let mut alerts = Alerts::new(max_alerts);
                 let mut pending = Vec::new();
-                for batch in rx {
-                    for (e, raw) in batch {
-                        detector.observe(&e, &raw, &mut pending);
+                for mut batch in rx {
+                    batch.each(|e, raw| {
+                        detector.observe(e, raw, &mut pending);
                         alerts.take(&mut pending);
-                    }
+                    });
+                    batch.clear();
+                    // Full (the reader has enough spare batches): dropped.
+                    let _ = give_back.try_send(batch);
                 }
                 detector.finish(&mut pending);
                 alerts.take(&mut pending);
@@ -88,8 +132,9 @@ impl DetectStage {
             })
             .expect("a thread can be started");
         DetectStage::Thread {
-            batch: Vec::with_capacity(BATCH),
+            batch: Batch::new(),
             tx: Some(tx),
+            spent,
             handle: Some(handle),
         }
     }
@@ -105,10 +150,13 @@ impl DetectStage {
                 detector.observe(e, raw, pending);
                 alerts.take(pending);
             }
-            DetectStage::Thread { batch, tx, .. } => {
-                batch.push((e.clone(), raw.into()));
-                if batch.len() >= BATCH {
-                    let full = std::mem::replace(batch, Vec::with_capacity(BATCH));
+            DetectStage::Thread {
+                batch, tx, spent, ..
+            } => {
+                batch.push(e, raw);
+                if batch.events.len() >= BATCH {
+                    let next = spent.try_recv().unwrap_or_else(|_| Batch::new());
+                    let full = std::mem::replace(batch, next);
                     if let Some(tx) = tx {
                         // A send fails only if the thread died; `finish` says so.
                         let _ = tx.send(full);
@@ -134,9 +182,10 @@ impl DetectStage {
                 batch,
                 mut tx,
                 mut handle,
+                ..
             } => {
                 if let Some(tx) = tx.take() {
-                    if !batch.is_empty() {
+                    if !batch.events.is_empty() {
                         let _ = tx.send(batch);
                     }
                 }

@@ -7,11 +7,12 @@
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
 
-use futures::FutureExt;
+use std::time::Duration;
+
 use rdkafka::Message;
 use tokio_util::sync::CancellationToken;
 
-use crate::cmd::watch::{consume, progress, Range};
+use crate::cmd::watch::{Fetched, Range, RangeReader};
 use crate::event::{now_nanos, Enrichment, KafkaCoords};
 use crate::kafka::KafkaConfig;
 use crate::process::Processor;
@@ -95,9 +96,10 @@ pub fn read_files(
     Ok(())
 }
 
-/// Reads the range of every partition of the configured topics, as
-/// `watch --until` does; stops early (and says so) on `shutdown`.
-pub async fn read_kafka(
+/// Reads the range of every partition of the configured topics with
+/// `watch`'s reader (merged by record timestamp); stops early (and says
+/// so) on `shutdown`. Blocking.
+pub fn read_kafka(
     kafka: &KafkaConfig,
     range: &Range,
     processor: &Processor,
@@ -105,72 +107,41 @@ pub async fn read_kafka(
     shutdown: &CancellationToken,
     err: &mut impl Write,
 ) -> Result<(), InvestigateError> {
-    let (consumer, mut parts, group) = consume::open(kafka, range)?;
+    let mut reader = RangeReader::open(kafka, range, true)?;
     tracing::info!(
         message = "Reading the range (no group joined, nothing committed).",
-        throwaway_group = %group,
-        partitions = ?parts.iter().map(|p| (p.partition, p.start, p.high_at_start)).collect::<Vec<_>>()
+        throwaway_group = %reader.group(),
+        partitions = ?reader.parts().iter().map(|p| (p.partition, p.start, p.high_at_start)).collect::<Vec<_>>()
     );
-    let bar = progress::Bar::new(true, &parts);
     let mut invalid = 0;
-    while !parts.iter().all(|p| p.done) {
-        let next = match consumer.recv().now_or_never() {
-            Some(m) => m,
-            None => tokio::select! {
-                _ = shutdown.cancelled() => {
-                    tracing::warn!(message = "Interrupted: the report covers what was read so far.");
-                    break;
-                }
-                m = consumer.recv() => m,
-            },
+    loop {
+        if shutdown.is_cancelled() {
+            tracing::warn!(message = "Interrupted: the report covers what was read so far.");
+            break;
+        }
+        let msg = match reader.next(Duration::from_millis(200))? {
+            Fetched::Record(m) => m,
+            Fetched::Early | Fetched::Idle => continue,
+            Fetched::End => break,
         };
-        let msg = match next {
-            Ok(m) => m,
-            Err(e) => {
-                tracing::warn!(message = "Kafka read error; still reading.", error = %e);
-                continue;
-            }
+        let coords = KafkaCoords {
+            topic: msg.topic().to_owned(),
+            partition: msg.partition(),
+            offset: msg.offset(),
+            timestamp: msg.timestamp().to_millis(),
         };
-        let Some(part) = parts
-            .iter_mut()
-            .find(|p| p.partition == msg.partition() && p.topic == msg.topic())
-        else {
-            continue;
-        };
-        if part.done {
-            continue;
-        }
-        part.next = msg.offset() + 1;
-        let timestamp = msg.timestamp().to_millis();
-        if range.past_until(timestamp) {
-            part.done = true;
-            bar.update(&parts);
-            continue;
-        }
-        if part.next >= part.high_at_start {
-            part.done = true;
-        }
-        if !range.before_start(timestamp) {
-            let coords = KafkaCoords {
-                topic: msg.topic().to_owned(),
-                partition: msg.partition(),
-                offset: msg.offset(),
-                timestamp,
-            };
-            let raw = msg.payload().unwrap_or_default();
-            let place = || format!("{}/{}@{}", coords.topic, coords.partition, coords.offset);
-            feed_one(
-                processor,
-                raw,
-                Some(&coords),
-                feed,
-                &mut invalid,
-                place,
-                err,
-            );
-        }
-        bar.update(&parts);
+        let raw = msg.payload().unwrap_or_default();
+        let place = || format!("{}/{}@{}", coords.topic, coords.partition, coords.offset);
+        feed_one(
+            processor,
+            raw,
+            Some(&coords),
+            feed,
+            &mut invalid,
+            place,
+            err,
+        );
     }
-    bar.finish();
+    reader.finish();
     Ok(())
 }

@@ -266,9 +266,10 @@ async fn read(
     let mut err = io::stderr();
     match source {
         Source::Files(files) => input::read_files(files, processor, feed, &mut err),
-        Source::Kafka(kafka, range) => {
-            input::read_kafka(kafka, range, processor, feed, shutdown, &mut err).await
-        }
+        // Blocking reads; the signal handler runs on another worker thread.
+        Source::Kafka(kafka, range) => tokio::task::block_in_place(|| {
+            input::read_kafka(kafka, range, processor, feed, shutdown, &mut err)
+        }),
     }
 }
 

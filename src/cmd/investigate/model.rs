@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::detect::Alert;
+
 /// The `schema` field of every report.
 pub const SCHEMA: &str = "siem-bridge.investigate/1";
 
@@ -99,24 +101,36 @@ pub struct Bucket {
     pub alerts: Vec<String>,
 }
 
-/// One alert, as the detector emitted it (`docs/detect.md`), with the
-/// chains it is part of.
+/// One alert: the detector's own ([`Alert`], `docs/detect.md`, "Alerts";
+/// its fields at this level of the JSON), with the chains it is part of.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertInfo {
-    pub id: String,
-    pub rule: String,
-    pub severity: String,
-    pub summary: String,
-    pub principal: Option<String>,
-    pub source_ips: Vec<String>,
-    pub resources: Vec<String>,
-    pub event_ids: Vec<String>,
-    pub event_count: u64,
-    pub first_time: String,
-    pub last_time: String,
-    pub group_key: String,
+    #[serde(flatten)]
+    pub alert: Alert,
     /// Ids (`Chain::id`) of the reported chains that hold its events.
     pub chains: Vec<String>,
+}
+
+impl AlertInfo {
+    /// A closed alert of the detector, in no chain yet.
+    pub fn new(mut alert: Alert) -> AlertInfo {
+        // The detector's bookkeeping of event times is not part of an
+        // alert (it is not serialised): drop it, so a report read back
+        // from its JSON equals the report.
+        alert.times = Vec::new();
+        AlertInfo {
+            alert,
+            chains: Vec::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for AlertInfo {
+    type Target = Alert;
+
+    fn deref(&self) -> &Alert {
+        &self.alert
+    }
 }
 
 /// What identifies a client: its address, client id and connection id.

@@ -62,6 +62,8 @@ pub struct Observed<'a> {
     pub privilege_change: bool,
     /// [`Observed::resource_label`], made once.
     label: Option<Cow<'a, str>>,
+    /// [`Observed::resource_hash`], made once.
+    label_hash: Option<u64>,
 }
 
 impl<'a> Observed<'a> {
@@ -103,8 +105,10 @@ impl<'a> Observed<'a> {
             sensitive: resource_name.is_some_and(sensitive),
             privilege_change: f.privilege_change,
             label: None,
+            label_hash: None,
         };
         o.label = o.make_label();
+        o.label_hash = o.label.as_deref().map(|l| fnv(l.as_bytes()));
         o
     }
 
@@ -132,7 +136,7 @@ impl<'a> Observed<'a> {
 
     /// A hash of [`Observed::resource_label`] (FNV-1a).
     pub fn resource_hash(&self) -> Option<u64> {
-        self.resource_label().map(|l| fnv(l.as_bytes()))
+        self.label_hash
     }
 }
 

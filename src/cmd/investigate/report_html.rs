@@ -6,6 +6,8 @@
 
 use std::fmt::Write;
 
+use crate::event::time::format_rfc3339_nanos;
+
 use super::model::{AlertInfo, Chain, PrincipalInfo, Report, Step};
 use super::report_svg::{self, esc};
 use super::report_text::short;
@@ -172,9 +174,11 @@ fn alert_row(a: &AlertInfo, h: &mut String) {
         h,
         r#"<tr id="alert-{id}" class="alert-row" data-rule="{rule}"><td class="time">{first}<br><span class="muted">→ {last}</span></td><td class="nowrap sev-{sev}">{sev}</td><td class="nowrap">{rule}</td><td class="wrap">{summary}<details><summary>{id}</summary><dl><dt>group</dt><dd>{group}</dd><dt>addresses</dt><dd>{ips}</dd><dt>resources</dt><dd>{res}</dd><dt>event ids</dt><dd>{ids}</dd></dl></details></td><td class="nowrap">{principal}</td><td class="num">{n}</td><td class="nowrap">{chains}</td></tr>"#,
         id = esc(&a.id),
-        first = esc(&short(&a.first_time)),
-        last = esc(short(&a.last_time).get(11..).unwrap_or_default()),
-        sev = esc(&a.severity),
+        first = esc(&short(&format_rfc3339_nanos(a.first_time))),
+        last = esc(short(&format_rfc3339_nanos(a.last_time))
+            .get(11..)
+            .unwrap_or_default()),
+        sev = a.severity.as_str(),
         rule = esc(&a.rule),
         summary = esc(&a.summary),
         group = esc(&a.group_key),

@@ -3,6 +3,8 @@
 
 use std::io::{self, Write};
 
+use crate::event::time::format_rfc3339_nanos;
+
 use super::model::{Count, Report, Step};
 
 /// Steps of a chain printed in the terminal; the rest are in `--json`
@@ -123,8 +125,8 @@ pub fn write(r: &Report, colour: bool, out: &mut impl Write) -> io::Result<()> {
         writeln!(
             out,
             "  {}  {}  {:<32}  {}",
-            short(&a.first_time),
-            p.warn(&format!("{:<8}", a.severity)),
+            short(&format_rfc3339_nanos(a.first_time)),
+            p.warn(&format!("{:<8}", a.severity.as_str())),
             a.rule,
             a.summary
         )?;

@@ -78,5 +78,8 @@ pub async fn run(
     // table.
     let sensitive = config.policy.severity.sensitive_resources.clone();
     let watch = watch_from(args, config.policy, sensitive)?;
-    Ok(watch.run(&config.kafka, shutdown, out).await?)
+    // Blocking reads; the signal handler runs on another worker thread.
+    Ok(tokio::task::block_in_place(|| {
+        watch.run(&config.kafka, shutdown, out)
+    })?)
 }

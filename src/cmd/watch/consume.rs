@@ -5,12 +5,14 @@
 //! `offsets_for_times`. librdkafka refuses `assign` without a `group.id`,
 //! so it gets a throwaway one, never the configured `group_id`.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, Consumer, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::Message;
 use rdkafka::{Offset, TopicPartitionList};
 
+use crate::kafka::merge::{Lane, Merged};
 use crate::kafka::KafkaConfig;
 
 use super::range::{Range, Start};
@@ -55,7 +57,8 @@ pub fn consumer_config(
     c.set("client.id", "siem-bridge-watch")
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
-        .set("enable.partition.eof", "false")
+        // The end of a partition is news: the range reader stops waiting.
+        .set("enable.partition.eof", "true")
         // A start offset that retention removed meanwhile: the oldest left.
         .set("auto.offset.reset", "earliest");
     kafka.set_prefetch(&mut c);
@@ -73,16 +76,18 @@ pub fn throwaway_group() -> String {
 }
 
 /// Creates the consumer, finds every partition of the configured topics,
-/// resolves the start offsets and assigns them.
-/// Returns the consumer, the partitions and the throwaway group id.
-pub fn open(
-    kafka: &KafkaConfig,
-    range: &Range,
-) -> Result<(StreamConsumer, Vec<Part>, String), WatchError> {
+/// resolves the start offsets and assigns them, each partition on a queue
+/// of its own so that they are read merged by timestamp
+/// ([`super::reader`]); without `--until` the reader follows live.
+/// Returns the reader's partitions, the partitions and the throwaway
+/// group id.
+pub fn open(kafka: &KafkaConfig, range: &Range) -> Result<(Merged, Vec<Part>, String), WatchError> {
     let group = throwaway_group();
-    let consumer: StreamConsumer = consumer_config(kafka, &group)?
-        .create()
-        .map_err(WatchError::kafka("cannot create the Kafka consumer"))?;
+    let consumer: Arc<BaseConsumer> = Arc::new(
+        consumer_config(kafka, &group)?
+            .create()
+            .map_err(WatchError::kafka("cannot create the Kafka consumer"))?,
+    );
     let mut parts = Vec::new();
     let mut lows = Vec::new();
     for topic in &kafka.topics {
@@ -167,15 +172,18 @@ pub fn open(
             p.done = p.start >= p.high_at_start;
         }
     }
-    let mut tpl = TopicPartitionList::new();
-    for p in &parts {
-        tpl.add_partition_offset(&p.topic, p.partition, Offset::Offset(p.start))
-            .map_err(WatchError::Client)?;
-    }
-    consumer
-        .assign(&tpl)
+    let lanes = parts
+        .iter()
+        .map(|p| Lane {
+            topic: p.topic.clone(),
+            partition: p.partition,
+            start: p.start,
+            end: p.high_at_start,
+        })
+        .collect();
+    let merged = Merged::assign(consumer, lanes, range.until.is_none())
         .map_err(WatchError::kafka("cannot assign the partitions"))?;
-    Ok((consumer, parts, group))
+    Ok((merged, parts, group))
 }
 
 /// The timestamp of the record just below `high`, if it can be read.

@@ -9,6 +9,7 @@
 //! | [`query`] | the query flags → one matcher over the enrichment |
 //! | [`line`] | one readable (coloured) line, or one NDJSON line |
 //! | [`consume`] | the group-less consumer: assign, watermarks, offsets for times |
+//! | [`reader`] | the range read merged by timestamp, shared with `investigate` |
 //! | [`progress`] | the catching-up bar, driven by offsets vs watermarks |
 
 pub mod command;
@@ -17,10 +18,12 @@ pub mod line;
 pub mod progress;
 pub mod query;
 pub mod range;
+pub mod reader;
 
 use std::io::Write;
 
-use futures::FutureExt;
+use std::time::Duration;
+
 use rdkafka::Message;
 use tokio_util::sync::CancellationToken;
 
@@ -32,6 +35,7 @@ pub use command::command;
 pub use line::Style;
 pub use query::{Query, QueryFlags};
 pub use range::Range;
+pub use reader::{Fetched, RangeReader};
 
 /// Why `watch` stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -68,6 +72,10 @@ pub enum WatchError {
     /// `[kafka] topics` and the ACLs (exit 1).
     #[error("topic {0} does not exist or is not readable with these credentials")]
     NoTopic(String),
+    /// A partition stopped yielding records before the end of the range:
+    /// check the brokers (exit 1).
+    #[error(transparent)]
+    Stalled(#[from] crate::kafka::merge::Stalled),
     /// A partition list could not be built (a librdkafka error).
     #[error(transparent)]
     Client(rdkafka::error::KafkaError),
@@ -113,72 +121,43 @@ pub struct Watch {
 impl Watch {
     /// Reads until `--until` is reached on every partition, or until
     /// `shutdown` without it, writing one line per shown record to `out`.
-    pub async fn run(
+    /// Blocking.
+    pub fn run(
         &self,
         kafka: &KafkaConfig,
         shutdown: CancellationToken,
         out: &mut impl Write,
     ) -> Result<Summary, WatchError> {
-        let (consumer, mut parts, group) = consume::open(kafka, &self.range)?;
+        let mut reader = RangeReader::open(kafka, &self.range, self.progress)?;
         tracing::info!(
             message = "Watching (no group joined, nothing committed).",
-            throwaway_group = %group,
-            partitions = %describe_start(&parts)
+            throwaway_group = %reader.group(),
+            partitions = %describe_start(reader.parts())
         );
-        let bar = progress::Bar::new(self.progress, &parts);
         let mut summary = Summary::default();
-        let bounded = self.range.until.is_some();
         // Ctrl-C is checked per record too: catching up never waits.
-        let finished = |parts: &[consume::Part]| bounded && parts.iter().all(|p| p.done);
-        while !finished(&parts) && !shutdown.is_cancelled() {
-            let next = match consumer.recv().now_or_never() {
-                Some(m) => m,
-                None => {
+        while !shutdown.is_cancelled() {
+            let read = match reader.next(Duration::ZERO)? {
+                Fetched::Idle => {
                     out.flush()?;
-                    tokio::select! {
-                        _ = shutdown.cancelled() => break,
-                        m = consumer.recv() => m,
-                    }
+                    reader.next(Duration::from_millis(200))?
                 }
+                read => read,
             };
-            let msg = match next {
-                Ok(m) => m,
-                Err(e) => {
-                    tracing::warn!(message = "Kafka read error; still reading.", error = %e);
+            let msg = match read {
+                Fetched::Record(m) => m,
+                Fetched::Early => {
+                    summary.skipped += 1;
                     continue;
                 }
+                Fetched::Idle => continue,
+                Fetched::End => break,
             };
-            let Some(part) = parts
-                .iter_mut()
-                .find(|p| p.partition == msg.partition() && p.topic == msg.topic())
-            else {
-                continue;
-            };
-            if part.done {
-                continue;
-            }
-            part.next = msg.offset() + 1;
-            let timestamp = msg.timestamp().to_millis();
-            if self.range.past_until(timestamp) {
-                part.done = true;
-                bar.update(&parts);
-                continue;
-            }
-            if bounded && part.next >= part.high_at_start {
-                part.done = true;
-            }
-            if self.range.before_start(timestamp) {
-                // Older than `--since/--from` (timestamps are not ordered
-                // within a partition, and see `consume::open`).
-                summary.skipped += 1;
-                bar.update(&parts);
-                continue;
-            }
             let coords = KafkaCoords {
                 topic: msg.topic().to_owned(),
                 partition: msg.partition(),
                 offset: msg.offset(),
-                timestamp,
+                timestamp: msg.timestamp().to_millis(),
             };
             let raw = msg.payload().unwrap_or_default();
             let text = match self.processor.process(raw, Some(&coords), now_nanos()) {
@@ -203,12 +182,11 @@ impl Watch {
                 }
             };
             if let Some(text) = text {
-                bar.suspend(|| writeln!(out, "{text}"))?;
+                reader.suspend(|| writeln!(out, "{text}"))?;
             }
-            bar.update(&parts);
         }
         out.flush()?;
-        bar.finish();
+        reader.finish();
         tracing::info!(
             message = "Watch finished.",
             shown = summary.shown,
