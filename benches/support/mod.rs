@@ -14,6 +14,8 @@ pub mod es;
 pub mod fixture;
 #[path = "../../tests/integration/support/hec/mod.rs"]
 pub mod hec;
+#[path = "../../tests/integration/support/http_fake.rs"]
+pub mod http_fake;
 #[path = "../../tests/integration/support/osmem.rs"]
 pub mod osmem;
 #[path = "../../tests/integration/support/pki.rs"]
