@@ -7,37 +7,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::producer::{FutureProducer, FutureRecord};
-use rdkafka::ClientConfig;
 use siem_bridge::mock::MockKafka;
 use siem_bridge::sink::Sink;
 
 use super::huge::big_event;
-use crate::support::kafka::{committed, config, event, TOPIC};
+use crate::support::kafka::{
+    committed, config, event, produce, round_robin, Sending::OneAtATime, TOPIC,
+};
 use crate::support::pipeline::Running;
 use crate::support::sinks::MemorySink;
 use crate::support::wait::{secs, wait_until, KAFKA_POLL};
 
 /// The big record: over the default 1 MiB `max_record_bytes`.
 const BIG: usize = 4_000_000;
-
-async fn produce_large(bootstrap: &str, values: &[Vec<u8>]) {
-    let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", bootstrap)
-        .set("message.max.bytes", "10000000")
-        .set("compression.type", "none")
-        .create()
-        .unwrap();
-    // One at a time: offsets follow the order.
-    for v in values {
-        let r = FutureRecord::<(), _>::to(TOPIC).payload(v).partition(0);
-        producer
-            .send(r, Duration::from_secs(30))
-            .await
-            .map_err(|(e, _)| e)
-            .unwrap();
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_records_at_scale_wait_for_their_dead_letter_entry() {
@@ -60,7 +42,8 @@ async fn bad_records_at_scale_wait_for_their_dead_letter_entry() {
     values.push(bad_utf8); // 12
     values.push(vec![b'['; 100_000]); // 13
     values.extend((10..20).map(|n| event(n).into_bytes())); // 14..24
-    produce_large(&bs, &values).await;
+                                                            // One at a time: offsets follow the order.
+    produce(&bs, TOPIC, &round_robin(1, &values), OneAtATime).await;
 
     let dir = tempfile::tempdir().unwrap();
     let dl = dir.path().join("dl.ndjson");

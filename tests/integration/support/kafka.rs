@@ -66,7 +66,8 @@ pub enum Sending {
 /// Produces `records` to `topic` in the order given, so offsets within a
 /// partition follow that order, and waits for every ack. Returns where
 /// each record landed: `(partition, offset)`, from the delivery reports.
-/// No compression: tansu with sqlite storage cannot serve snappy.
+/// No compression: tansu with sqlite storage cannot serve snappy. Records
+/// up to 10 MB.
 pub async fn produce(
     bootstrap: &str,
     topic: &str,
@@ -77,6 +78,8 @@ pub async fn produce(
         .set("bootstrap.servers", bootstrap)
         .set("linger.ms", "5")
         .set("compression.type", "none")
+        // Room for the bad-input tests' records of several MB.
+        .set("message.max.bytes", "10000000")
         .create()
         .unwrap();
     let send = |r: &Record| {
