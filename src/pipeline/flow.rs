@@ -53,26 +53,34 @@ impl Flow {
     /// After every round of the loop.
     pub fn update(&mut self, consumer: &AuditConsumer, tracker: &Tracker) {
         let bytes = tracker.pending_bytes();
-        self.state = match self.state {
-            State::Open if bytes > self.max => State::Held(Instant::now()),
-            State::Held(_) if bytes <= self.max => State::Open,
-            State::Held(since) if since.elapsed() >= self.hold_max => {
-                pause(consumer, true);
-                tracing::info!(message = "Intake paused: too much in flight.", bytes);
-                State::Paused
+        let (state, act) = self.next(bytes, Instant::now());
+        match (self.state, act) {
+            (State::Held(_), Some(true)) => {
+                tracing::info!(message = "Intake paused: too much in flight.", bytes)
             }
-            State::Paused if bytes <= self.max / 2 => {
-                pause(consumer, false);
-                tracing::info!(message = "Intake resumed.", bytes);
-                State::Open
+            (State::Paused, Some(false)) => tracing::info!(message = "Intake resumed.", bytes),
+            _ => {}
+        }
+        if let Some(on) = act {
+            pause(consumer, on);
+        }
+        self.state = state;
+    }
+
+    /// The next state for `bytes` in flight at `now`, and whether to pause
+    /// (`Some(true)`) or resume (`Some(false)`) the assigned partitions.
+    fn next(&self, bytes: usize, now: Instant) -> (State, Option<bool>) {
+        match self.state {
+            State::Open if bytes > self.max => (State::Held(now), None),
+            State::Held(_) if bytes <= self.max => (State::Open, None),
+            State::Held(since) if now.duration_since(since) >= self.hold_max => {
+                (State::Paused, Some(true))
             }
+            State::Paused if bytes <= self.max / 2 => (State::Open, Some(false)),
             // Re-applied to partitions assigned since.
-            State::Paused => {
-                pause(consumer, true);
-                State::Paused
-            }
-            s => s,
-        };
+            State::Paused => (State::Paused, Some(true)),
+            s => (s, None),
+        }
     }
 }
 
@@ -86,5 +94,50 @@ fn pause(consumer: &AuditConsumer, on: bool) {
         if let Err(e) = result {
             tracing::debug!(message = "Pause/resume failed.", error = %e);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn step(f: &mut Flow, bytes: usize, at: Instant) -> Option<bool> {
+        let (state, act) = f.next(bytes, at);
+        f.state = state;
+        act
+    }
+
+    #[test]
+    fn over_the_bound_holds_then_pauses_only_after_a_tenth_of_max_poll_interval() {
+        // max.poll.interval.ms = 5 s: pause after a 500 ms hold.
+        let mut f = Flow::new(1000, 5_000);
+        let t0 = Instant::now();
+        let ms = |n| t0 + Duration::from_millis(n);
+        assert_eq!(step(&mut f, 1000, t0), None);
+        assert!(!f.held(), "at the bound, still open");
+        assert_eq!(step(&mut f, 1001, t0), None);
+        assert!(f.held(), "over the bound: hold, no pause");
+        assert_eq!(step(&mut f, 5000, ms(499)), None);
+        assert!(f.held());
+        // Back under the bound: open again, without a pause/resume.
+        assert_eq!(step(&mut f, 1000, ms(499)), None);
+        assert!(!f.held());
+        assert_eq!(step(&mut f, 2000, ms(600)), None);
+        assert_eq!(step(&mut f, 2000, ms(1099)), None);
+        assert_eq!(
+            step(&mut f, 2000, ms(1100)),
+            Some(true),
+            "held 500 ms: pause"
+        );
+        assert!(!f.held(), "paused: the loop polls (no records) again");
+        assert_eq!(step(&mut f, 600, ms(1200)), Some(true), "re-applied");
+        assert_eq!(step(&mut f, 500, ms(1300)), Some(false), "resumed at half");
+        assert_eq!(f.state, State::Open);
+    }
+
+    #[test]
+    fn a_hold_never_lasts_longer_than_one_second() {
+        let f = Flow::new(1000, 300_000);
+        assert_eq!(f.hold_max, Duration::from_secs(1));
     }
 }
