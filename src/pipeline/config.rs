@@ -17,9 +17,11 @@ pub struct PipelineConfig {
     #[serde(default = "d_in_flight")]
     pub max_in_flight_batches: usize,
     /// Bytes of read-but-unresolved records (record values as read) above
-    /// which intake stops taking records (`pipeline::flow`). 16 MiB: four
-    /// times what the sinks can hold at once with the default batches
+    /// which intake stops taking records (`pipeline::flow`). 8 MiB: twice
+    /// what the sinks can hold at once with the default batches
     /// (4 × 1 MiB); processed events take ≈ 3× their record in memory.
+    /// Holding at the bound costs no refetch, so a small bound costs no
+    /// events/s (BENCHMARKS.md, "End to end").
     #[serde(default = "d_in_flight_bytes")]
     pub max_in_flight_bytes: usize,
     /// Larger records are dead-lettered (`too_large`).
@@ -51,7 +53,7 @@ fn d_in_flight() -> usize {
     4
 }
 fn d_in_flight_bytes() -> usize {
-    16 << 20
+    8 << 20
 }
 fn d_record_bytes() -> usize {
     crate::event::DEFAULT_MAX_RECORD_BYTES
