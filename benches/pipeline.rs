@@ -9,7 +9,7 @@
 //! - `LIBRDKAFKA=key=value,…` extra consumer settings, e.g.
 //!   `fetch.queue.backoff.ms=1000` for librdkafka's default (the old figure,
 //!   see BENCHMARKS.md);
-//! - `INFLIGHT=bytes` `max_in_flight_bytes` (64 MiB by default);
+//! - `INFLIGHT=bytes` `max_in_flight_bytes` (8 MiB by default);
 //! - `DROPALL=1` a policy that drops every record (no sink work);
 //! - `DLDIR=dir` where the dead-letter file goes (e.g. `/dev/shm`);
 //! - `TRACE=1` prints when 1, ¼, ½ and all of the records were read;

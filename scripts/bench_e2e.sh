@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end cost per event (BENCHMARKS.md, "End to end"): the release
 # `siem-bridge run` binary against the `mock-kafka` helper process and the
-# in-repo fake HEC, _bulk and syslog receivers (examples/e2e.rs).
+# in-repo fake HEC, _bulk and syslog receivers (examples/e2e/).
 # Knobs (environment): EVENTS, SINKS, PARTITIONS, RATE, BUCKETS, PERF.
 set -euo pipefail
 cd "$(dirname "$0")/.."

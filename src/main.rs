@@ -10,6 +10,10 @@ use siem_bridge::config::ConfigError;
 
 // mimalloc: the hot path allocates many small strings per event; it is
 // measurably faster than the system allocator there (BENCHMARKS.md).
+// Built without transparent huge pages (`no_thp`): with them every fresh
+// 2 MiB of heap was zeroed at once and counted in RSS however little of
+// it was used (peak RSS 143-166 → 131-137 MB at 100k events, CPU the same
+// or lower; BENCHMARKS.md, "End to end").
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -108,7 +108,7 @@ fn prefetch_backoff_is_short_unless_overridden() {
     };
     let c = k.consumer_config().unwrap();
     assert_eq!(c.get("fetch.queue.backoff.ms"), Some("10"));
-    assert_eq!(c.get("queued.max.messages.kbytes"), Some("16384"));
+    assert_eq!(c.get("queued.max.messages.kbytes"), Some("4096"));
     k.librdkafka_options
         .insert("fetch.queue.backoff.ms".into(), Secret::new("1000"));
     let c = k.consumer_config().unwrap();

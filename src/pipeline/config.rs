@@ -16,8 +16,12 @@ pub struct PipelineConfig {
     /// Batches being delivered at once.
     #[serde(default = "d_in_flight")]
     pub max_in_flight_batches: usize,
-    /// Bytes of read-but-unresolved records above which intake pauses
-    /// (it resumes below half).
+    /// Bytes of read-but-unresolved records (record values as read) above
+    /// which intake stops taking records (`pipeline::flow`). 8 MiB: twice
+    /// what the sinks can hold at once with the default batches
+    /// (4 × 1 MiB); processed events take ≈ 3× their record in memory.
+    /// Holding at the bound costs no refetch, so a small bound costs no
+    /// events/s (BENCHMARKS.md, "End to end").
     #[serde(default = "d_in_flight_bytes")]
     pub max_in_flight_bytes: usize,
     /// Larger records are dead-lettered (`too_large`).
@@ -49,7 +53,7 @@ fn d_in_flight() -> usize {
     4
 }
 fn d_in_flight_bytes() -> usize {
-    64 << 20
+    8 << 20
 }
 fn d_record_bytes() -> usize {
     crate::event::DEFAULT_MAX_RECORD_BYTES

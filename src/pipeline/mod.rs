@@ -7,8 +7,9 @@
 //! their batch reached every sink ([`deliver::Delivery`]). Batches are
 //! delivered concurrently and may finish in any order; the tracker stores a
 //! partition's offset only up to its first unresolved record. Memory is
-//! bounded by pausing every assigned partition while the bytes of
-//! unresolved records exceed `max_in_flight_bytes`.
+//! bounded by taking no records while the bytes of unresolved records
+//! exceed `max_in_flight_bytes`, pausing every assigned partition if that
+//! lasts ([`flow`]).
 //!
 //! [`run`] is the one entry point. It takes [`Parts`] (what it reads of
 //! the configuration, and the sinks), not the configuration file's type,
@@ -21,6 +22,7 @@ pub mod dead_letter;
 pub mod deliver;
 pub mod detection;
 mod event_time;
+mod flow;
 pub mod intake;
 mod restore;
 pub mod stats;
@@ -194,7 +196,9 @@ pub async fn run(
     let mut view = restore::View::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut paused = false;
+    let mut flow = flow::Flow::new(pc.max_in_flight_bytes, kafka.max_poll_interval_ms);
+    let wake = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(wake);
     tracing::info!(message = "Pipeline started.", topics = ?kafka.topics, group = %kafka.group_id, sinks = sinks.len());
 
     // Made once and re-armed only when the deadline changes: a new
@@ -220,12 +224,14 @@ pub async fn run(
                 armed = None;
                 intake.flush(false);
             }
-            msg = consumer.recv() => {
+            _ = &mut wake, if flow.held() => {
+                wake.as_mut().reset(tokio::time::Instant::now() + flow::HELD_POLL);
+            }
+            msg = consumer.recv(), if !flow.held() => {
                 received(&mut intake, &consumer, msg);
                 // Take what librdkafka already has queued without going
                 // through select! (and its futures) for every record; stop
-                // early when over the in-flight bound so that the pause
-                // below is not delayed.
+                // early when over the in-flight bound.
                 for _ in 1..DRAIN {
                     if tracker.pending_bytes() > pc.max_in_flight_bytes {
                         break;
@@ -244,7 +250,7 @@ pub async fn run(
                 }
             }
         }
-        paused = backpressure(&consumer, &tracker, pc.max_in_flight_bytes, paused);
+        flow.update(&consumer, &tracker);
     }
 
     tracing::info!(
@@ -308,34 +314,4 @@ fn received(
         // Rate-limited and summarised there (`kafka::outage`).
         Err(e) => consumer.context().outage.error(&e, ""),
     }
-}
-
-/// Pauses every assigned partition while unresolved bytes exceed `max`,
-/// resumes below half. Re-applies the pause to partitions assigned since.
-fn backpressure(consumer: &AuditConsumer, tracker: &Tracker, max: usize, paused: bool) -> bool {
-    let bytes = tracker.pending_bytes();
-    let want = if paused { bytes > max / 2 } else { bytes > max };
-    if want || paused {
-        if let Ok(assignment) = consumer.assignment() {
-            let result = if want {
-                consumer.pause(&assignment)
-            } else {
-                consumer.resume(&assignment)
-            };
-            if let Err(e) = result {
-                tracing::debug!(message = "Pause/resume failed.", error = %e);
-            }
-        }
-        if want != paused {
-            tracing::info!(
-                message = if want {
-                    "Intake paused: too much in flight."
-                } else {
-                    "Intake resumed."
-                },
-                bytes
-            );
-        }
-    }
-    want
 }

@@ -14,6 +14,7 @@ mod enrichment;
 mod faults;
 mod file_sink;
 mod fixtures;
+mod flow;
 mod inspect_cli;
 mod investigate;
 mod no_panic;

@@ -12,7 +12,9 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
+use std::ops::Range;
 
+use bytes::Bytes;
 use flate2::write::GzEncoder;
 
 use super::config::{Compression, SplunkHecConfig};
@@ -98,6 +100,33 @@ impl Encoder {
 
     /// The envelope of one event, or why it must not be sent.
     pub fn envelope(&self, event: &Event) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::with_capacity(event.json.len() + 512);
+        self.envelope_into(event, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Encoder::envelope`] appended to `out` (a request's buffer: no
+    /// envelope of its own, no copy into the body). On error `out` is left
+    /// as it was.
+    pub fn envelope_into(&self, event: &Event, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let start = out.len();
+        let result = self.write_envelope(event, out);
+        if let Err(e) = &result {
+            out.truncate(start);
+            return Err(e.clone());
+        }
+        let bytes = out.len() - start;
+        if bytes > self.max_event_bytes {
+            out.truncate(start);
+            return Err(EncodeError::TooLarge {
+                bytes,
+                max: self.max_event_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    fn write_envelope(&self, event: &Event, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let json = event.json.trim();
         if json.is_empty() || json == "\"\"" || json == "null" {
             return Err(EncodeError::Blank);
@@ -106,9 +135,8 @@ impl Encoder {
             return Err(EncodeError::NotAnObject);
         }
         let e = &event.enrichment;
-        let mut out = Vec::with_capacity(json.len() + 512);
         out.extend_from_slice(b"{\"time\":");
-        write_epoch_seconds(&mut out, e.time_unix_nanos);
+        write_epoch_seconds(out, e.time_unix_nanos);
         out.extend_from_slice(self.constant.as_bytes());
         let index = self
             .by_type
@@ -141,7 +169,7 @@ impl Encoder {
             out.push(b'"');
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
-            serde_json::to_writer(&mut out, v).expect("writing to a Vec cannot fail");
+            serde_json::to_writer(&mut *out, v).expect("writing to a Vec cannot fail");
         }
         let statics = self.static_fields.as_bytes();
         out.extend_from_slice(if first && !statics.is_empty() {
@@ -152,13 +180,71 @@ impl Encoder {
         out.extend_from_slice(b"},\"event\":");
         out.extend_from_slice(json.as_bytes());
         out.push(b'}');
-        if out.len() > self.max_event_bytes {
-            return Err(EncodeError::TooLarge {
-                bytes: out.len(),
-                max: self.max_event_bytes,
-            });
+        Ok(())
+    }
+}
+
+/// The envelopes of one send, back to back in one buffer (an event that
+/// cannot be sent has an empty one). A request of consecutive events is a
+/// slice of it: no copy per request, none per retry.
+#[derive(Debug, Default)]
+pub struct Envelopes {
+    buf: Bytes,
+    ends: Vec<usize>,
+}
+
+impl Envelopes {
+    /// Encodes `events`; `rejected(i, why)` for those that cannot be sent.
+    pub fn encode(
+        encoder: &Encoder,
+        events: &[std::sync::Arc<Event>],
+        mut rejected: impl FnMut(usize, EncodeError),
+    ) -> Envelopes {
+        let guess = events.iter().map(|e| e.json.len() + 384).sum();
+        let mut buf = Vec::with_capacity(guess);
+        let mut ends = Vec::with_capacity(events.len());
+        for (i, e) in events.iter().enumerate() {
+            if let Err(why) = encoder.envelope_into(e, &mut buf) {
+                rejected(i, why);
+            }
+            ends.push(buf.len());
         }
-        Ok(out)
+        Envelopes {
+            buf: buf.into(),
+            ends,
+        }
+    }
+
+    /// From envelopes made one by one (tests).
+    #[cfg(test)]
+    pub fn from_parts(parts: &[Vec<u8>]) -> Envelopes {
+        let mut buf = Vec::new();
+        let ends = parts
+            .iter()
+            .map(|p| {
+                buf.extend_from_slice(p);
+                buf.len()
+            })
+            .collect();
+        Envelopes {
+            buf: buf.into(),
+            ends,
+        }
+    }
+
+    fn span(&self, i: usize) -> Range<usize> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        start..self.ends[i]
+    }
+
+    /// The length of envelope `i` (0 if it cannot be sent).
+    pub fn len(&self, i: usize) -> usize {
+        self.span(i).len()
+    }
+
+    /// Envelope `i`.
+    pub fn get(&self, i: usize) -> &[u8] {
+        &self.buf[self.span(i)]
     }
 }
 
@@ -170,27 +256,34 @@ pub fn write_epoch_seconds(out: &mut Vec<u8>, nanos: i64) {
 }
 
 /// The body for the events at `indices`, and its uncompressed length.
-pub fn body(
-    envelopes: &[Vec<u8>],
-    indices: &[usize],
-    compression: Compression,
-) -> (Vec<u8>, usize) {
-    let len = indices.iter().map(|&i| envelopes[i].len()).sum();
+/// Uncompressed, consecutive envelopes are a slice of the send's buffer.
+pub fn body(envelopes: &Envelopes, indices: &[usize], compression: Compression) -> (Bytes, usize) {
+    let len = indices.iter().map(|&i| envelopes.len(i)).sum();
     match compression {
         Compression::None => {
+            let spans = || indices.iter().map(|&i| envelopes.span(i));
+            let (first, last) = (spans().next(), spans().last());
+            if let (Some(first), Some(last)) = (first, last) {
+                if last.end - first.start == len {
+                    return (envelopes.buf.slice(first.start..last.end), len);
+                }
+            }
             let mut out = Vec::with_capacity(len);
             for &i in indices {
-                out.extend_from_slice(&envelopes[i]);
+                out.extend_from_slice(envelopes.get(i));
             }
-            (out, len)
+            (out.into(), len)
         }
         Compression::Gzip => {
             let mut gz = GzEncoder::new(Vec::with_capacity(len / 4), flate2::Compression::fast());
             for &i in indices {
-                gz.write_all(&envelopes[i])
+                gz.write_all(envelopes.get(i))
                     .expect("writing to a Vec cannot fail");
             }
-            (gz.finish().expect("writing to a Vec cannot fail"), len)
+            (
+                gz.finish().expect("writing to a Vec cannot fail").into(),
+                len,
+            )
         }
     }
 }

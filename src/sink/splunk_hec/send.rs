@@ -51,7 +51,7 @@ enum Step {
 
 struct Run<'a> {
     core: &'a Core,
-    envelopes: Vec<Vec<u8>>,
+    envelopes: encode::Envelopes,
     outcomes: Vec<Option<Outcome>>,
     waits: Vec<(Vec<usize>, oneshot::Receiver<AckResult>)>,
     retry_after: Option<Duration>,
@@ -64,28 +64,22 @@ struct Run<'a> {
 pub(crate) async fn send(core: &Core, events: &[Arc<Event>]) -> SendReport {
     let mut run = Run {
         core,
-        envelopes: Vec::with_capacity(events.len()),
+        envelopes: Default::default(),
         outcomes: vec![None; events.len()],
         waits: Vec::new(),
         retry_after: None,
         stop: None,
     };
-    let mut sizes = Vec::with_capacity(events.len());
-    for (i, e) in events.iter().enumerate() {
-        match core.encoder.envelope(e) {
-            Ok(env) => {
-                sizes.push((i, env.len()));
-                run.envelopes.push(env);
-            }
-            Err(e) => {
-                run.outcomes[i] = Some(Outcome::Rejected {
-                    reason: e.to_string(),
-                    status: None,
-                });
-                run.envelopes.push(Vec::new());
-            }
-        }
-    }
+    run.envelopes = encode::Envelopes::encode(&core.encoder, events, |i, e| {
+        run.outcomes[i] = Some(Outcome::Rejected {
+            reason: e.to_string(),
+            status: None,
+        });
+    });
+    let sizes: Vec<(usize, usize)> = (0..events.len())
+        .filter(|&i| run.outcomes[i].is_none())
+        .map(|i| (i, run.envelopes.len(i)))
+        .collect();
     let sizes_only = sizes.iter().map(|&(_, size)| size);
     for cut in split::by_caps(sizes_only, core.max_batch_bytes, core.max_batch_events) {
         let group = sizes[cut].iter().map(|&(i, _)| i).collect();

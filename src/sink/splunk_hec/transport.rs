@@ -58,7 +58,7 @@ impl Transport {
     pub(crate) async fn post_events(
         &self,
         channel: &str,
-        body: Vec<u8>,
+        body: bytes::Bytes,
     ) -> Result<Answer, Failure> {
         let mut req = self
             .client

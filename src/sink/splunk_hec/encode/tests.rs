@@ -93,14 +93,48 @@ fn epoch_seconds_keep_milliseconds() {
 
 #[test]
 fn gzip_body_inflates_to_the_plain_body() {
-    let envs = vec![b"{\"a\":1}".to_vec(), b"{\"b\":2}".to_vec()];
+    let envs = Envelopes::from_parts(&[b"{\"a\":1}".to_vec(), b"{\"b\":2}".to_vec()]);
     let (plain, n) = body(&envs, &[0, 1], Compression::None);
-    assert_eq!((plain.as_slice(), n), (&b"{\"a\":1}{\"b\":2}"[..], 14));
+    assert_eq!((&plain[..], n), (&b"{\"a\":1}{\"b\":2}"[..], 14));
     let (gz, n) = body(&envs, &[0, 1], Compression::Gzip);
     assert_eq!(n, 14);
     let mut back = Vec::new();
-    flate2::read::GzDecoder::new(gz.as_slice())
+    flate2::read::GzDecoder::new(&gz[..])
         .read_to_end(&mut back)
         .unwrap();
     assert_eq!(back, plain);
+}
+
+#[test]
+fn a_request_is_its_envelopes_back_to_back_whatever_was_skipped() {
+    let parts = [
+        b"{1}".to_vec(),
+        Vec::new(),
+        b"{33}".to_vec(),
+        b"{4}".to_vec(),
+    ];
+    let envs = Envelopes::from_parts(&parts);
+    // Consecutive (the empty one is a rejected event): a slice.
+    assert_eq!(
+        &body(&envs, &[0, 2, 3], Compression::None).0[..],
+        b"{1}{33}{4}"
+    );
+    // Not consecutive (a split after a bad event): copied.
+    assert_eq!(&body(&envs, &[0, 3], Compression::None).0[..], b"{1}{4}");
+    assert_eq!(&body(&envs, &[2], Compression::None).0[..], b"{33}");
+    assert_eq!((envs.len(1), envs.get(2)), (0, &b"{33}"[..]));
+}
+
+#[test]
+fn envelope_into_leaves_the_buffer_as_it_was_on_error() {
+    let c = config("");
+    let enc = Encoder::new(&c);
+    let mut out = b"before".to_vec();
+    let mut blank = event(DENIED);
+    blank.json = "  ".into();
+    assert!(enc.envelope_into(&blank, &mut out).is_err());
+    assert_eq!(out, b"before");
+    let good = event(DENIED);
+    enc.envelope_into(&good, &mut out).unwrap();
+    assert_eq!(&out[6..], &enc.envelope(&good).unwrap()[..]);
 }

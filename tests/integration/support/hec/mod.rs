@@ -271,7 +271,7 @@ impl FakeHec {
         self.lock().indexed.clone()
     }
     /// Ids indexed from position `from` on: a cheap poll for
-    /// `examples/e2e.rs`, which times every event's arrival.
+    /// `examples/e2e/`, which times every event's arrival.
     #[allow(dead_code)]
     pub fn indexed_since(&self, from: usize) -> Vec<String> {
         self.lock()

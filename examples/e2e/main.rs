@@ -16,7 +16,8 @@
 //!
 //! The steady window runs from 10 % to 90 % of the events delivered.
 
-#[path = "../benches/support/mod.rs"]
+mod receiver;
+#[path = "../../benches/support/mod.rs"]
 mod support;
 
 use std::io::{BufRead, BufReader};
@@ -29,9 +30,7 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::ClientConfig;
 
-use support::es::FakeEs;
-use support::hec::{FakeHec, HecOptions};
-use support::syslog_fake::{Behavior, Fake as FakeSyslog};
+use receiver::Receiver;
 
 const TOPIC: &str = "confluent-audit-log-events";
 
@@ -95,60 +94,13 @@ impl Drop for Kafka {
     }
 }
 
-enum Receiver {
-    Hec(FakeHec),
-    Es(FakeEs),
-    Syslog(FakeSyslog),
-}
+/// The bridge process; killed on drop (a failed run leaves none behind).
+struct Bridge(Child);
 
-impl Receiver {
-    async fn start(kind: &str) -> Receiver {
-        match kind {
-            "hec" => Receiver::Hec(
-                FakeHec::start(HecOptions {
-                    acks: true,
-                    keep_bodies: false,
-                    ..HecOptions::default()
-                })
-                .await,
-            ),
-            "es" => {
-                let es = FakeEs::start().await;
-                es.record(false);
-                Receiver::Es(es)
-            }
-            "syslog" => {
-                Receiver::Syslog(FakeSyslog::start_with_buffer(&[Behavior::Count], 4 << 20).await)
-            }
-            other => panic!("unknown sink {other:?}: hec, es or syslog"),
-        }
-    }
-
-    /// The `[[sinks]]` table: defaults but for what the fake needs. HEC polls
-    /// acks every 50 ms (the default 1 s caps a run at 4 batches a second).
-    fn sink_toml(&self) -> String {
-        match self {
-            Receiver::Hec(h) => format!(
-                "type = \"splunk_hec\"\nendpoint = \"{}\"\ntoken = \"{}\"\nhost = \"e2e\"\nacknowledgements = true\nack_poll_interval_ms = 50\n",
-                h.url(),
-                h.token()
-            ),
-            Receiver::Es(e) => format!("type = \"elasticsearch\"\nendpoint = \"{}\"\n", e.url),
-            // settle_ms = 0: a batch counts once TCP acknowledged it (the
-            // default 1 s settle caps a run at 4 batches a second).
-            Receiver::Syslog(s) => format!(
-                "type = \"syslog\"\naddress = \"{}\"\nprotocol = \"tcp\"\nformat = \"rfc5424\"\nsettle_ms = 0\n",
-                s.address()
-            ),
-        }
-    }
-
-    fn count(&self) -> usize {
-        match self {
-            Receiver::Hec(h) => h.indexed_since(0).len(),
-            Receiver::Es(e) => e.stored_count(),
-            Receiver::Syslog(s) => s.counted(),
-        }
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -222,13 +174,15 @@ async fn run(kind: &str, n: u64, partitions: u64, rate: u64) {
     )
     .unwrap();
     let log = std::fs::File::create(dir.path().join("bridge.log")).unwrap();
-    let mut bridge = Command::new(repo_path("BRIDGE", "target/release/siem-bridge"))
-        .args(["run", "--config", cfg.to_str().unwrap(), "--log", "warn"])
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("siem-bridge (build it: scripts/bench_e2e.sh)");
-    let pid = bridge.id();
+    let mut bridge = Bridge(
+        Command::new(repo_path("BRIDGE", "target/release/siem-bridge"))
+            .args(["run", "--config", cfg.to_str().unwrap(), "--log", "warn"])
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("siem-bridge (build it: scripts/bench_e2e.sh)"),
+    );
+    let pid = bridge.0.id();
     let p = producer(&kafka.bootstrap);
     // One event first: the group has formed once it arrives.
     send(&p, "w", &event(u64::MAX));
@@ -326,7 +280,7 @@ async fn run(kind: &str, n: u64, partitions: u64, rate: u64) {
         let _ = perf.wait();
     }
     unsafe { libc::kill(pid as i32, libc::SIGTERM) };
-    let _ = bridge.wait();
+    let _ = bridge.0.wait();
     report(kind, n, &samples, hwm, &mut latencies);
 }
 
