@@ -87,16 +87,22 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
-    let granted: Vec<String> = (0..n).map(|i| authz(i, true)).collect();
-    per_event("granted authorization", &granted, 3);
-    drop(granted);
-    // `MODE=granted`: only the above (for a profiler).
-    if std::env::var("MODE").as_deref() == Ok("granted") {
+    let mode = std::env::var("MODE").unwrap_or_default();
+    // `MODE=granted` or `MODE=denied`: only that part (for a profiler).
+    if mode != "denied" {
+        let granted: Vec<String> = (0..n).map(|i| authz(i, true)).collect();
+        per_event("granted authorization", &granted, 3);
+        drop(granted);
+    }
+    if mode == "granted" {
         return;
     }
     let denied: Vec<String> = (0..n).map(|i| authz(i, false)).collect();
     per_event("denied authorization on sensitive-*", &denied, 3);
     drop(denied);
+    if mode == "denied" {
+        return;
+    }
     let status = std::process::Command::new(std::env::current_exe().unwrap())
         .env("MODE", "flood")
         .status()
