@@ -6,7 +6,7 @@
 //! least recently touched tenth; both count as evictions (metric
 //! `siem_bridge_detect_evictions_total`).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
 
 use super::alert::{Alert, EventRef};
@@ -167,7 +167,7 @@ struct Open {
 pub struct Book {
     /// Rule name → group key → alert (two levels, so a lookup by `&str`
     /// allocates nothing).
-    open: HashMap<&'static str, HashMap<String, Open>>,
+    open: FastMap<&'static str, FastMap<String, Open>>,
     /// No open alert's keep-alive ends before this time: a watermark at or
     /// below it closes nothing, and [`Book::close_before`] returns at once.
     next_deadline: i64,
@@ -184,7 +184,7 @@ impl Open {
 impl Book {
     pub fn new(emit: Emit) -> Book {
         Book {
-            open: HashMap::new(),
+            open: FastMap::default(),
             next_deadline: i64::MAX,
             emit,
             out: Vec::new(),
@@ -192,7 +192,7 @@ impl Book {
     }
 
     pub fn open_count(&self) -> usize {
-        self.open.values().map(HashMap::len).sum()
+        self.open.values().map(FastMap::len).sum()
     }
 
     /// Adds `e` to the open alert of `(rule, key)` when `e` is within its
