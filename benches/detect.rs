@@ -7,7 +7,8 @@
 //! `FLOOD` (default 1,000,000) failed authentications, each from its own
 //! source address, run in a child process of its own (`MODE=flood`) so
 //! that its peak RSS (`VmHWM`) is the detector's and not the benchmark
-//! events'.
+//! events'. `N` sets the number of events per variant (default 200,000;
+//! smaller for callgrind, BENCHMARKS.md "Detector").
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -82,17 +83,26 @@ fn main() {
     if std::env::var("MODE").as_deref() == Ok("flood") {
         return flood();
     }
-    let n = 200_000;
-    let granted: Vec<String> = (0..n).map(|i| authz(i, true)).collect();
-    per_event("granted authorization", &granted, 3);
-    drop(granted);
-    // `MODE=granted`: only the above (for a profiler).
-    if std::env::var("MODE").as_deref() == Ok("granted") {
+    let n: usize = std::env::var("N")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let mode = std::env::var("MODE").unwrap_or_default();
+    // `MODE=granted` or `MODE=denied`: only that part (for a profiler).
+    if mode != "denied" {
+        let granted: Vec<String> = (0..n).map(|i| authz(i, true)).collect();
+        per_event("granted authorization", &granted, 3);
+        drop(granted);
+    }
+    if mode == "granted" {
         return;
     }
     let denied: Vec<String> = (0..n).map(|i| authz(i, false)).collect();
     per_event("denied authorization on sensitive-*", &denied, 3);
     drop(denied);
+    if mode == "denied" {
+        return;
+    }
     let status = std::process::Command::new(std::env::current_exe().unwrap())
         .env("MODE", "flood")
         .status()

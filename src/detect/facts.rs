@@ -53,6 +53,9 @@ pub struct Facts<'a> {
     /// `data.methodName` in lower case (empty when absent), made once for
     /// every rule that matches method words.
     pub method_lc: String,
+    /// Where the method's last dot-separated part ([`verb`]) starts in
+    /// `method_lc`.
+    verb_at: usize,
     pub operation: Option<&'a str>,
     /// The resource's display form: the raw CRN.
     pub resource_crn: Option<&'a str>,
@@ -151,24 +154,43 @@ pub fn is_privilege_change(e: &Enrichment, method_lc: &str) -> bool {
         return true;
     }
     let m = verb(method_lc);
-    (m.contains("createacl"))
-        || (m.contains("rolebinding") && (m.starts_with("create") || m.starts_with("add")))
+    // Length first: most verbs (`produce`, `fetch`) are shorter than the
+    // words, and a substring search costs more to set up than to run.
+    let has = |w: &str| m.len() >= w.len() && m.contains(w);
+    has("createacl")
+        || ((m.starts_with("create") || m.starts_with("add")) && has("rolebinding"))
         || m.starts_with("bindrole")
         || m.starts_with("grantrole")
-        || m.contains("alteruserscramcredentials")
+        || has("alteruserscramcredentials")
 }
 
 /// The method's last dot-separated part: `kafka.DeleteTopics` → `DeleteTopics`.
 pub fn verb(method: &str) -> &str {
-    method.rsplit('.').next().unwrap_or(method)
+    &method[verb_at(method)..]
+}
+
+/// Where [`verb`] starts in `method` (a plain loop: methods are short, and
+/// a reverse character search costs more than it saves on them).
+fn verb_at(method: &str) -> usize {
+    method.bytes().rposition(|b| b == b'.').map_or(0, |i| i + 1)
 }
 
 impl<'a> Facts<'a> {
     /// Reads the facts of `e`; `raw` is the event's JSON, read again only
     /// when the event needs [`Extras`].
     pub fn new(e: &'a Enrichment, raw: &[u8]) -> Facts<'a> {
+        Facts::with_buffer(e, raw, String::new())
+    }
+
+    /// [`Facts::new`], with `method_lc` written into `buf` (a buffer the
+    /// caller reuses from event to event: take it back from `method_lc`).
+    pub fn with_buffer(e: &'a Enrichment, raw: &[u8], buf: String) -> Facts<'a> {
         let principal = e.principal().normalized.filter(|p| !p.starts_with("None:"));
-        let method_lc = e.method().unwrap_or("").to_ascii_lowercase();
+        let mut method_lc = buf;
+        method_lc.clear();
+        method_lc.push_str(e.method().unwrap_or(""));
+        method_lc.make_ascii_lowercase();
+        let verb_at = verb_at(&method_lc);
         let is_authn_type =
             e.event_type().ends_with("/authentication") || is_login_method(&method_lc);
         let authn = if e.failed_auth && e.verdict == Verdict::Failure {
@@ -211,12 +233,18 @@ impl<'a> Facts<'a> {
             ok,
             privilege_change,
             method_lc,
+            verb_at,
             operation: e.operation().or(e.method()),
             resource_crn: crn.raw,
             resource_name,
             extras,
             event: OnceCell::new(),
         }
+    }
+
+    /// The method's last dot-separated part, in lower case ([`verb`]).
+    pub fn verb(&self) -> &str {
+        &self.method_lc[self.verb_at..]
     }
 
     /// The event as rules keep it (one allocation per event, however many
@@ -283,18 +311,33 @@ fn is_login_method(m: &str) -> bool {
 
 impl EventRef {
     pub fn of(f: &Facts<'_>) -> EventRef {
-        let b = |s: Option<&str>| s.map(Box::from);
+        let [id, principal, source_ip, resource, client_id, connection_id, correlation_id, identifier] =
+            EventRef::fields_of(f).map(|s| s.map(Box::from));
         EventRef {
-            id: f.id.into(),
+            id: id.unwrap_or_default(),
             time: f.time,
-            principal: b(f.principal),
-            source_ip: b(f.source_ip),
-            resource: b(f.resource_crn.or(f.resource_name)),
-            client_id: b(f.e.client_id()),
-            connection_id: b(f.extras.connection_id.as_deref()),
-            correlation_id: b(f.e.correlation_id()),
-            identifier: b(f.extras.identifier.as_deref()),
+            principal,
+            source_ip,
+            resource,
+            client_id,
+            connection_id,
+            correlation_id,
+            identifier,
         }
+    }
+
+    /// The text fields of `f`'s event, in the order of [`EventRef`]'s.
+    pub fn fields_of<'f>(f: &'f Facts<'_>) -> [Option<&'f str>; 8] {
+        [
+            Some(f.id),
+            f.principal,
+            f.source_ip,
+            f.resource_crn.or(f.resource_name),
+            f.e.client_id(),
+            f.extras.connection_id.as_deref(),
+            f.e.correlation_id(),
+            f.extras.identifier.as_deref(),
+        ]
     }
 }
 

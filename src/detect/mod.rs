@@ -13,6 +13,8 @@
 //! | [`facts`] | what the rules read of one event |
 //! | [`extras`] | the facts read from the JSON for the few events that need them |
 //! | [`field`] | fields to group by and count |
+//! | [`hash`] | the maps' keyed, fast hash |
+//! | [`kept`] | a kept event copy that reuses its memory |
 //! | [`count`] | threshold rules (`auth_bruteforce`, `denial_burst`, `count`, `distinct`) |
 //! | [`sequence`] | A-then-B rules (`failed_logins_then_success`, `denied_then_granted`, `sequence`) |
 //! | [`novelty`] | new-value rules (`new_source_ip`, `new_value`) |
@@ -29,6 +31,8 @@ pub mod count;
 pub mod extras;
 pub mod facts;
 pub mod field;
+pub mod hash;
+pub mod kept;
 pub mod novelty;
 pub mod privilege;
 pub mod sequence;
@@ -87,6 +91,8 @@ pub struct Detector {
     hold: i64,
     stats: DetectStats,
     used: Vec<Arc<EventRef>>,
+    /// `Facts::method_lc`'s buffer, reused from event to event.
+    method_buf: String,
     last_arrival: Instant,
     silence_fired: bool,
 }
@@ -102,6 +108,7 @@ impl Detector {
             hold: i64::MAX,
             stats: DetectStats::default(),
             used: Vec::new(),
+            method_buf: String::new(),
             last_arrival: Instant::now(),
             silence_fired: false,
         })
@@ -139,7 +146,7 @@ impl Detector {
             return;
         }
         self.stats.events += 1;
-        let mut f = Facts::new(e, raw);
+        let mut f = Facts::with_buffer(e, raw, std::mem::take(&mut self.method_buf));
         // An event with neither its own time nor a Kafka timestamp would
         // carry the moment it was read: in a file of last week's events
         // that would jump the watermark to now. It takes the latest event
@@ -163,6 +170,7 @@ impl Detector {
         }
         self.book.close_before(wm);
         self.drain(out);
+        self.method_buf = f.method_lc;
     }
 
     fn authentication(&mut self, f: &Facts<'_>, wm: i64) {
@@ -199,14 +207,14 @@ impl Detector {
                 if let (Some(rule), Some((name, value))) = (&mut r.logins, login_key(f)) {
                     let hash = rule.hash((name, value));
                     let key = || format!("{name}={value}");
-                    rule.offer(hash, key, Step::A, f.time, || ev, wm, &mut self.book);
+                    rule.offer(hash, key, Step::A, f, || ev, wm, &mut self.book);
                 }
             }
             Authn::Succeeded => {
                 if let (Some(rule), Some((name, value))) = (&mut r.logins, login_key(f)) {
                     let hash = rule.hash((name, value));
                     let key = || format!("{name}={value}");
-                    rule.offer(hash, key, Step::B, f.time, || f.event(), wm, &mut self.book);
+                    rule.offer(hash, key, Step::B, f, || f.event(), wm, &mut self.book);
                 }
             }
             Authn::NotAuthn => {}
@@ -259,7 +267,7 @@ impl Detector {
                     let step = if f.denied { Step::A } else { Step::B };
                     // Grants are kept even where no denial was seen yet: a
                     // denial from a partition that is behind may still come.
-                    rule.offer(hash, key, step, f.time, || f.event(), wm, &mut self.book);
+                    rule.offer(hash, key, step, f, || f.event(), wm, &mut self.book);
                 }
             }
         }
@@ -314,7 +322,7 @@ impl Detector {
                         continue;
                     };
                     let hash = rule.hash(&key);
-                    rule.offer(hash, || key, step, f.time, || f.event(), wm, &mut self.book);
+                    rule.offer(hash, || key, step, f, || f.event(), wm, &mut self.book);
                 }
                 Custom::New(rule, cfg) => {
                     if !cfg.matches.matches(f.e) {

@@ -15,11 +15,12 @@
 //! once (order does not matter there), so only new values wait: the
 //! alert comes the allowed lateness after its event.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::alert::{Alert, EventRef};
+use super::hash::FastMap;
 use super::state::{Book, Keyed, Size};
 use crate::event::Severity;
 
@@ -156,7 +157,7 @@ impl NoveltyRule {
 pub struct Networks {
     pub v4_bits: u8,
     pub v6_bits: u8,
-    known: HashMap<Box<str>, Option<Box<str>>>,
+    known: FastMap<Box<str>, Option<Box<str>>>,
 }
 
 /// Most addresses [`Networks`] remembers; then it starts over.
@@ -167,7 +168,7 @@ impl Networks {
         Networks {
             v4_bits,
             v6_bits,
-            known: HashMap::new(),
+            known: FastMap::default(),
         }
     }
 
@@ -178,7 +179,7 @@ impl Networks {
                 self.known.clear();
             }
             let net = network(ip, self.v4_bits, self.v6_bits).map(Box::from);
-            self.known.insert(ip.into(), net);
+            return self.known.entry(ip.into()).or_insert(net).as_deref();
         }
         self.known.get(ip).and_then(|n| n.as_deref())
     }

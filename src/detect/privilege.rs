@@ -8,11 +8,13 @@
 //! long as `denial_burst` keeps them open, and each new change or burst
 //! event is checked against the other side.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::cell::OnceCell;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 use super::alert::{span_words, Alert, EventRef};
 use super::facts::ResourcePath;
+use super::hash::{FastMap, FastSet};
 use super::state::{Book, Size};
 use crate::event::Severity;
 
@@ -33,7 +35,9 @@ struct Change {
 struct Burst {
     first: i64,
     last: i64,
-    denials: Vec<(Arc<EventRef>, Option<ResourcePath>)>,
+    /// Each denial with its resource's path, parsed the first time a
+    /// change is checked against it (most bursts meet no change).
+    denials: Vec<(Arc<EventRef>, OnceCell<Option<ResourcePath>>)>,
 }
 
 /// The rule's state.
@@ -42,8 +46,8 @@ pub struct PrivilegeRule {
     /// The burst window: how long after its last denial a burst is active.
     pub window: i64,
     changes: VecDeque<Change>,
-    bursts: HashMap<String, Burst>,
-    fired: HashSet<(Box<str>, String)>,
+    bursts: FastMap<String, Burst>,
+    fired: FastSet<(Box<str>, String)>,
 }
 
 impl PrivilegeRule {
@@ -52,8 +56,8 @@ impl PrivilegeRule {
             severity,
             window,
             changes: VecDeque::new(),
-            bursts: HashMap::new(),
-            fired: HashSet::new(),
+            bursts: FastMap::default(),
+            fired: FastSet::default(),
         }
     }
 
@@ -96,8 +100,7 @@ impl PrivilegeRule {
             b.first = b.first.min(d.time);
             b.last = b.last.max(d.time);
             if b.denials.len() < MAX_DENIALS {
-                let path = d.resource.as_deref().and_then(ResourcePath::parse_crn);
-                b.denials.push((d.clone(), path));
+                b.denials.push((d.clone(), OnceCell::new()));
             }
         }
         for c in 0..self.changes.len() {
@@ -121,8 +124,9 @@ impl PrivilegeRule {
         let from = if fired { new_from } else { 0 };
         let covered: Vec<&EventRef> = burst.denials[from.min(burst.denials.len())..]
             .iter()
-            .filter(|(_, p)| {
-                p.as_ref()
+            .filter(|(e, p)| {
+                p.get_or_init(|| e.resource.as_deref().and_then(ResourcePath::parse_crn))
+                    .as_ref()
                     .is_some_and(|p| change.targets.iter().any(|t| t.covers(p)))
             })
             .map(|(e, _)| &**e)

@@ -10,12 +10,14 @@
 //! id is anchored on the B (the time of the event that completed the
 //! sequence), which does not depend on the order the A's arrived in.
 
-use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 use super::alert::{alert_id, span_words, Alert, EventRef};
 use super::count::list;
+use super::facts::Facts;
+use super::hash::FastState;
+use super::kept::Kept;
 use super::state::{Book, Keyed, Size};
 use crate::event::Severity;
 
@@ -27,7 +29,10 @@ struct Group {
     /// The group key as alerts show it (made once, when the group is).
     key: String,
     a: Vec<Arc<EventRef>>,
-    b: Vec<Arc<EventRef>>,
+    /// The last B's, in arrival order, as copies whose buffers are reused
+    /// (most B's never complete anything: a granted event of a group with
+    /// no denial is kept only for a denial that may still arrive late).
+    b: Vec<Kept>,
     /// No new alert from events at or before this time.
     quiet_until: i64,
 }
@@ -44,7 +49,7 @@ pub struct SequenceRule {
     /// no string. Keyed (random per process), so that no one can choose
     /// values whose hashes collide.
     groups: Keyed<u64, Group>,
-    hasher: RandomState,
+    hasher: FastState,
 }
 
 /// Which step an event is.
@@ -72,7 +77,7 @@ impl SequenceRule {
             keep_alive,
             describe,
             groups: Keyed::new(max_keys),
-            hasher: RandomState::new(),
+            hasher: FastState::default(),
         }
     }
 
@@ -85,20 +90,22 @@ impl SequenceRule {
         self.groups.size()
     }
 
-    /// Offers one event at `time` of the group `hash` (whose key `key`
-    /// makes, only when the group is new); `event` is made only when the
-    /// event is kept. True when it completed a sequence.
+    /// Offers the event `f` of the group `hash` (whose key `key` makes,
+    /// only when the group is new) as step `step`; `event` is the event as
+    /// alerts keep it, made only when needed. True when it completed a
+    /// sequence.
     #[allow(clippy::too_many_arguments)]
     pub fn offer(
         &mut self,
         hash: u64,
         key: impl FnOnce() -> String,
         step: Step,
-        time: i64,
+        f: &Facts<'_>,
         event: impl FnOnce() -> Arc<EventRef>,
         watermark: i64,
         book: &mut Book,
     ) -> bool {
+        let time = f.time;
         let horizon = watermark.saturating_sub(self.window);
         let g = self.groups.entry(hash, time, horizon, || Group {
             key: key(),
@@ -107,22 +114,32 @@ impl SequenceRule {
         if time <= g.quiet_until {
             return false;
         }
-        let e = event();
         g.a.retain(|x| x.time >= horizon);
         g.b.retain(|x| x.time >= horizon);
         let candidates: Vec<Arc<EventRef>> = match step {
             Step::A => {
+                let e = event();
                 let at = g.a.partition_point(|x| x.time <= e.time);
                 g.a.insert(at, e.clone());
                 // A late A may complete a B already seen.
-                g.b.iter().filter(|b| b.time > e.time).cloned().collect()
+                g.b.iter()
+                    .filter(|b| b.time > e.time)
+                    .map(|b| Arc::new(b.to_event()))
+                    .collect()
             }
             Step::B => {
-                g.b.push(e.clone());
-                if g.b.len() > KEEP_B {
-                    g.b.remove(0);
+                if g.b.len() < KEEP_B {
+                    g.b.push(Kept::of(f));
+                } else {
+                    g.b.rotate_left(1);
+                    g.b[KEEP_B - 1].fill(f);
                 }
-                vec![e]
+                // Without enough A's before it, this B completes nothing.
+                let before = g.a.iter().filter(|x| x.time < time).count();
+                if before < self.min_a as usize {
+                    return false;
+                }
+                vec![event()]
             }
         };
         for b in candidates {

@@ -2,7 +2,7 @@
 //! follow within the keep-alive join the open alert (five topics deleted
 //! in a minute are one incident, not five).
 
-use super::facts::{verb, Authn, Facts};
+use super::facts::{Authn, Facts};
 use crate::policy::glob::Glob;
 
 /// The built-in single-event rules.
@@ -39,7 +39,7 @@ impl Single {
         let e = f.e;
         let ok = f.ok;
         let method = f.method_lc.as_str();
-        let verb = verb(method);
+        let verb = f.verb();
         let who = f.principal.unwrap_or("-");
         match self {
             Single::AdminRoleGranted => {

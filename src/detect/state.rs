@@ -6,10 +6,11 @@
 //! least recently touched tenth; both count as evictions (metric
 //! `siem_bridge_detect_evictions_total`).
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::Hash;
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, Hash};
 
-use super::alert::{fnv1a, Alert, EventRef, FNV_OFFSET};
+use super::alert::{Alert, EventRef};
+use super::hash::{FastMap, FastSet, FastState};
 
 /// How much state a rule holds.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +32,7 @@ impl std::ops::Add for Size {
 /// A map of group states with a size bound.
 #[derive(Debug)]
 pub struct Keyed<K, V> {
-    map: HashMap<K, (i64, V)>,
+    map: FastMap<K, (i64, V)>,
     max_keys: usize,
     pub evictions: u64,
 }
@@ -39,7 +40,7 @@ pub struct Keyed<K, V> {
 impl<K: Hash + Eq + Clone, V> Keyed<K, V> {
     pub fn new(max_keys: usize) -> Self {
         Keyed {
-            map: HashMap::new(),
+            map: FastMap::default(),
             max_keys: max_keys.max(1),
             evictions: 0,
         }
@@ -56,7 +57,7 @@ impl<K: Hash + Eq + Clone, V> Keyed<K, V> {
     /// The state of `k`, made by `new` when absent; touched at `time`.
     /// Groups idle since before `horizon` are the first to go when full.
     pub fn entry(&mut self, k: K, time: i64, horizon: i64, new: impl FnOnce() -> V) -> &mut V {
-        if !self.map.contains_key(&k) && self.map.len() >= self.max_keys {
+        if self.map.len() >= self.max_keys && !self.map.contains_key(&k) {
             self.make_room(horizon);
         }
         let slot = self.map.entry(k).or_insert_with(|| (time, new()));
@@ -96,12 +97,13 @@ impl<K: Hash + Eq + Clone, V> Keyed<K, V> {
 }
 
 /// Recently seen event ids, so a redelivered event (at-least-once
-/// upstream, or a replay) is not counted twice. Holds 64-bit hashes of
-/// event ids (CloudEvents ids are UUIDs, unique across sources in
+/// upstream, or a replay) is not counted twice. Holds 64-bit keyed hashes
+/// of event ids (CloudEvents ids are UUIDs, unique across sources in
 /// practice), at most `cap`, oldest forgotten first.
 #[derive(Debug)]
 pub struct Seen {
-    set: HashSet<u64>,
+    set: FastSet<u64>,
+    hasher: FastState,
     order: VecDeque<u64>,
     cap: usize,
 }
@@ -109,7 +111,8 @@ pub struct Seen {
 impl Seen {
     pub fn new(cap: usize) -> Seen {
         Seen {
-            set: HashSet::with_capacity(cap.min(1 << 16)),
+            set: FastSet::with_capacity_and_hasher(cap.min(1 << 16), FastState::default()),
+            hasher: FastState::default(),
             order: VecDeque::new(),
             cap,
         }
@@ -117,7 +120,7 @@ impl Seen {
 
     /// True the first time `id` is seen.
     pub fn first(&mut self, id: &str) -> bool {
-        let h = fnv1a(FNV_OFFSET, id.as_bytes());
+        let h = self.hasher.hash_one(id);
         if !self.set.insert(h) {
             return false;
         }
@@ -164,7 +167,7 @@ struct Open {
 pub struct Book {
     /// Rule name → group key → alert (two levels, so a lookup by `&str`
     /// allocates nothing).
-    open: HashMap<&'static str, HashMap<String, Open>>,
+    open: FastMap<&'static str, FastMap<String, Open>>,
     /// No open alert's keep-alive ends before this time: a watermark at or
     /// below it closes nothing, and [`Book::close_before`] returns at once.
     next_deadline: i64,
@@ -181,7 +184,7 @@ impl Open {
 impl Book {
     pub fn new(emit: Emit) -> Book {
         Book {
-            open: HashMap::new(),
+            open: FastMap::default(),
             next_deadline: i64::MAX,
             emit,
             out: Vec::new(),
@@ -189,7 +192,7 @@ impl Book {
     }
 
     pub fn open_count(&self) -> usize {
-        self.open.values().map(HashMap::len).sum()
+        self.open.values().map(FastMap::len).sum()
     }
 
     /// Adds `e` to the open alert of `(rule, key)` when `e` is within its

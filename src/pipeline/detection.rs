@@ -22,6 +22,7 @@ use crate::event::{Enrichment, Event, KafkaCoords};
 use crate::kafka::AuditConsumer;
 use crate::process::Processor;
 use crate::sink::Sink;
+use rdkafka::TopicPartitionList;
 
 /// What the pipeline needs to run detection: the rules and the sinks that
 /// receive alerts.
@@ -127,8 +128,8 @@ impl Detection {
     /// Holds the watermark at the partition furthest behind
     /// ([`super::event_time`]); until the first call after the consumer
     /// starts, nothing is known and everything is held.
-    pub fn hold_for(&mut self, consumer: &AuditConsumer) {
-        let hold = self.progress.hold(consumer);
+    pub fn hold_for(&mut self, consumer: &AuditConsumer, assigned: Option<&TopicPartitionList>) {
+        let hold = self.progress.hold(consumer, assigned);
         self.detector.hold_watermark(hold);
     }
 

@@ -14,7 +14,7 @@
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::Consumer;
-use rdkafka::Offset;
+use rdkafka::{Offset, TopicPartitionList};
 
 use crate::event::KafkaCoords;
 use crate::kafka::{cached_watermarks, AuditConsumer};
@@ -72,10 +72,11 @@ impl Progress {
     /// The bound for the watermark now: the latest event time of the
     /// partition furthest behind (`i64::MIN` when one has not yielded a
     /// record yet, or before the first assignment), or `i64::MAX` when
-    /// none is behind.
-    pub fn hold(&mut self, consumer: &AuditConsumer) -> i64 {
-        let assigned = match consumer.assignment() {
-            Ok(a) if a.count() > 0 => a,
+    /// none is behind. `assigned` is the consumer's assignment, looked up
+    /// once per tick by the caller (`None` when librdkafka gave none).
+    pub fn hold(&mut self, consumer: &AuditConsumer, assigned: Option<&TopicPartitionList>) -> i64 {
+        let assigned = match assigned {
+            Some(a) if a.count() > 0 => a,
             _ => return i64::MIN,
         };
         let positions = consumer.position().ok();

@@ -245,8 +245,10 @@ pub async fn run(
             _ = tick.tick() => {
                 intake.tick();
                 if let Some(d) = &mut intake.detection {
-                    d.hold_for(&consumer);
-                    view.check(&consumer, &tracker, &d.shared);
+                    // One look at the assignment per tick feeds both.
+                    let assigned = consumer.assignment().ok();
+                    d.hold_for(&consumer, assigned.as_ref());
+                    view.check(assigned.as_ref(), &tracker, &d.shared);
                 }
             }
         }

@@ -20,8 +20,8 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rdkafka::consumer::Consumer;
 use rdkafka::message::Message;
+use rdkafka::TopicPartitionList;
 use tokio_util::sync::CancellationToken;
 
 use super::detection::{DetectShared, Detection};
@@ -29,7 +29,7 @@ use super::tracker::Tracker;
 use super::PipelineError;
 use crate::detect::{config::secs, DetectConfig, Detector, Emit};
 use crate::event::{now_nanos, Event, KafkaCoords};
-use crate::kafka::{lookback, AuditConsumer, KafkaConfig};
+use crate::kafka::{lookback, KafkaConfig};
 use crate::process::Processor;
 
 /// Builds the detection stage and rebuilds its state from the topic;
@@ -137,16 +137,23 @@ impl View {
         }
     }
 
-    /// Every second: counts the assigned partitions, and warns once per
-    /// change when they are fewer than the topics have.
-    pub fn check(&mut self, consumer: &AuditConsumer, tracker: &Tracker, d: &DetectShared) {
+    /// Every tenth tick (a second): counts the assigned partitions
+    /// (`assigned`, the assignment the tick looked up once for this and
+    /// the watermark hold; `None` when librdkafka gave none), and warns
+    /// once per change when they are fewer than the topics have.
+    pub fn check(
+        &mut self,
+        assigned: Option<&TopicPartitionList>,
+        tracker: &Tracker,
+        d: &DetectShared,
+    ) {
         self.ticks += 1;
         if self.ticks % 10 != 0 {
             return;
         }
-        let assigned = match consumer.assignment() {
-            Ok(tpl) => tpl.count() as u64,
-            Err(_) => tracker.partitions().len() as u64,
+        let assigned = match assigned {
+            Some(tpl) => tpl.count() as u64,
+            None => tracker.partitions().len() as u64,
         };
         d.assigned_partitions.store(assigned, Ordering::Relaxed);
         let total = d.topic_partitions.load(Ordering::Relaxed);

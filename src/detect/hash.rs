@@ -1,0 +1,134 @@
+//! The detector's hash for its maps: keyed per process (a random seed,
+//! so no one can choose group keys that collide on purpose), and fast —
+//! eight bytes per multiply instead of SipHash's rounds, which were a
+//! twentieth of a granted event's cost (BENCHMARKS.md, "Detector").
+//!
+//! Not cryptographic: it keeps a hash table's lookups short under keys
+//! an outsider writes (principals, addresses, resource names), as the
+//! standard library's own tables need, and nothing more. Alert ids do not
+//! use it (they must be the same in every process: `alert::alert_id`).
+
+use std::hash::{BuildHasher, Hasher};
+use std::sync::OnceLock;
+
+const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The 128-bit product of `a` and `b`, its halves xored.
+#[inline(always)]
+fn fold(a: u64, b: u64) -> u64 {
+    let p = (a as u128).wrapping_mul(b as u128);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+fn seeds() -> [u64; 2] {
+    static SEEDS: OnceLock<[u64; 2]> = OnceLock::new();
+    *SEEDS.get_or_init(|| {
+        // `RandomState` is seeded from the operating system's randomness.
+        let r = std::collections::hash_map::RandomState::new();
+        [r.hash_one(1u8) | 1, r.hash_one(2u8)]
+    })
+}
+
+/// Builds [`FastHasher`]s with this process's seed.
+#[derive(Debug, Clone, Copy)]
+pub struct FastState {
+    seed: [u64; 2],
+}
+
+impl Default for FastState {
+    fn default() -> Self {
+        FastState { seed: seeds() }
+    }
+}
+
+impl BuildHasher for FastState {
+    type Hasher = FastHasher;
+    #[inline(always)]
+    fn build_hasher(&self) -> FastHasher {
+        FastHasher {
+            h: self.seed[0],
+            k: self.seed[1],
+        }
+    }
+}
+
+/// A keyed multiply-fold hash (see the module's documentation).
+#[derive(Debug, Clone, Copy)]
+pub struct FastHasher {
+    h: u64,
+    k: u64,
+}
+
+impl FastHasher {
+    #[inline(always)]
+    fn mix(&mut self, v: u64) {
+        self.h = fold(self.h ^ v, self.k ^ K);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.mix(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        let mut last = [0u8; 8];
+        last[..rest.len()].copy_from_slice(rest);
+        // The length goes in with the tail, so "ab" and "ab\0" differ.
+        self.mix(u64::from_le_bytes(last) ^ ((bytes.len() as u64) << 56));
+    }
+
+    #[inline(always)]
+    fn write_u8(&mut self, v: u8) {
+        self.mix(v as u64)
+    }
+
+    #[inline(always)]
+    fn write_u32(&mut self, v: u32) {
+        self.mix(v as u64)
+    }
+
+    #[inline(always)]
+    fn write_u64(&mut self, v: u64) {
+        self.mix(v)
+    }
+
+    #[inline(always)]
+    fn write_usize(&mut self, v: usize) {
+        self.mix(v as u64)
+    }
+
+    #[inline(always)]
+    fn finish(&self) -> u64 {
+        fold(self.h, K ^ self.k)
+    }
+}
+
+/// A `HashMap` with [`FastState`].
+pub type FastMap<K, V> = std::collections::HashMap<K, V, FastState>;
+/// A `HashSet` with [`FastState`].
+pub type FastSet<K> = std::collections::HashSet<K, FastState>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_in_equal_out_and_spread() {
+        let s = FastState::default();
+        assert_eq!(
+            s.hash_one("principal=User:1"),
+            s.hash_one("principal=User:1")
+        );
+        assert_ne!(s.hash_one("ab"), s.hash_one("ab\0"));
+        assert_ne!(s.hash_one(("a", "bc")), s.hash_one(("ab", "c")));
+        let mut seen = std::collections::HashSet::new();
+        for i in 0..10_000u64 {
+            // The low bits pick the bucket: they must differ too.
+            seen.insert(s.hash_one(i) & 0xffff);
+        }
+        assert!(seen.len() > 8_000, "{}", seen.len());
+    }
+}
