@@ -14,6 +14,7 @@ use crate::detect_pipeline::{expected_alerts, incident_lines, LATENESS_SECS};
 use crate::process::{spawn_run, write_config_with, KafkaProcess};
 use crate::support::kafka::Sending::Pipelined;
 use crate::support::kafka::{committed_total, produce, round_robin, TOPIC};
+use crate::support::wait::{secs, wait_until, KAFKA_POLL};
 
 /// (rule, group key) → (alert id, event ids) of the last version of each
 /// alert in the file sink's output.
@@ -36,12 +37,12 @@ fn alerts_in(path: &Path) -> BTreeMap<(String, String), (String, Vec<String>)> {
     out
 }
 
-fn wait_committed(bootstrap: &str, group: &str, n: usize) {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while committed_total(bootstrap, group, TOPIC, 2) < n as i64 {
-        assert!(Instant::now() < deadline, "{n} records not committed");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+async fn wait_committed(bootstrap: &str, group: &str, n: usize) {
+    let done = wait_until(secs(60), KAFKA_POLL, async || {
+        committed_total(bootstrap, group, TOPIC, 2) >= n as i64
+    })
+    .await;
+    assert!(done, "{n} records not committed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,7 +65,7 @@ async fn an_incident_straddling_a_kill_9_raises_its_alert_with_the_same_id() {
     let first = &values[..split];
     produce(&kafka.bootstrap, TOPIC, &round_robin(2, first), Pipelined).await;
     let mut child = spawn_run(&cfg);
-    wait_committed(&kafka.bootstrap, group, split);
+    wait_committed(&kafka.bootstrap, group, split).await;
     child.kill().unwrap(); // SIGKILL: the detector's memory is gone
     child.wait().unwrap();
     let before = alerts_in(&sink);
@@ -82,7 +83,7 @@ async fn an_incident_straddling_a_kill_9_raises_its_alert_with_the_same_id() {
     )
     .await;
     let mut child = spawn_run(&cfg);
-    wait_committed(&kafka.bootstrap, group, lines.len());
+    wait_committed(&kafka.bootstrap, group, lines.len()).await;
     let deadline = Instant::now() + Duration::from_secs(30);
     let got = loop {
         let got = alerts_in(&sink);

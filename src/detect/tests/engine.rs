@@ -1,0 +1,104 @@
+//! Engine-wide behaviour: the single-event rules and one alert per
+//! incident, duplicates, the listing of config problems, alerts as
+//! CloudEvents.
+
+use super::*;
+
+#[test]
+fn single_event_rules_and_one_alert_per_incident() {
+    let del = |id: &str, t, topic: &str| {
+        authz(
+            id,
+            T0 + t,
+            "ops",
+            "10.0.0.3",
+            "kafka.DeleteTopics",
+            "Delete",
+            &format!("topic={topic}"),
+            true,
+        )
+    };
+    let a = run(&[del("x1", 0, "a"), del("x2", 30, "b"), del("x3", 1000, "c")]);
+    let d = of(&a, "destructive_operation");
+    assert_eq!(d.len(), 2);
+    assert_eq!(ids(d[0]), ["x1", "x2"]);
+    let denied = authz(
+        "x4",
+        T0,
+        "ops",
+        "10.0.0.3",
+        "kafka.DeleteTopics",
+        "Delete",
+        "topic=a",
+        false,
+    );
+    assert!(of(&run(&[denied]), "destructive_operation").is_empty());
+}
+
+#[test]
+fn duplicates_are_not_counted_twice_and_ids_are_stable() {
+    let mut lines = fails(4, T0, 10, "203.0.113.9");
+    lines.push(lines[0].clone());
+    assert!(of(&run(&lines), "auth_bruteforce").is_empty());
+    let a1 = run(&fails(6, T0, 10, "203.0.113.9"));
+    let a2 = run(&fails(6, T0, 10, "203.0.113.9"));
+    assert_eq!(a1, a2);
+}
+
+#[test]
+fn config_problems_are_all_listed() {
+    let cfg: DetectConfig = toml::from_str(
+        r#"
+trusted_networks = ["10.0.0.0/99"]
+[rules.denial_burst]
+threshold = 0
+roles = ["x"]
+[rules.no_such_rule]
+[[custom]]
+name = "seq"
+kind = "sequence"
+match = { verdict = "denied" }
+"#,
+    )
+    .unwrap();
+    let problems = match Detector::new(&cfg, Emit::OnClose) {
+        Err(p) => p,
+        Ok(_) => panic!("expected problems"),
+    };
+    let text: Vec<String> = problems.iter().map(|(k, m)| format!("{k}: {m}")).collect();
+    let text = text.join("\n");
+    for want in [
+        "detect.rules.denial_burst.threshold",
+        "detect.rules.denial_burst.roles",
+        "detect.rules.no_such_rule",
+        "detect.trusted_networks[0]",
+        "detect.custom[0].then: a sequence rule needs its second step",
+    ] {
+        assert!(text.contains(want), "{want} missing in:\n{text}");
+    }
+}
+
+#[test]
+fn an_alert_travels_as_an_enriched_cloudevent() {
+    let alerts = run(&fails(5, T0, 1, "203.0.113.9"));
+    let a = &of(&alerts, "auth_bruteforce")[0];
+    let event = Processor::default().alert_event(a);
+    assert_eq!(event.id(), a.id);
+    assert_eq!(
+        event.enrichment.event_type(),
+        crate::event::validate::ALERT_TYPE
+    );
+    assert_eq!(event.enrichment.severity, a.severity);
+    let v: serde_json::Value = serde_json::from_str(&event.json).unwrap();
+    assert_eq!(v["data"]["rule"], "auth_bruteforce");
+    assert_eq!(v["data"]["event_ids"].as_array().unwrap().len(), 5);
+    assert_eq!(v["subject"], "auth_bruteforce");
+    assert!(v["enrichment"].is_object(), "{v}");
+    // The same record on the audit topic is a foreign type, not an alert.
+    let raw = a.to_cloudevent();
+    let d = Processor::default().process(raw.as_bytes(), None, 0);
+    assert!(
+        matches!(d, crate::event::Disposition::DeadLetter(ref r) if r.code() == "foreign_type"),
+        "{d:?}"
+    );
+}
