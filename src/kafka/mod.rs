@@ -24,5 +24,17 @@ pub use consumer::{
 };
 pub use outage::Outage;
 
+use rdkafka::message::Message;
+
+/// Where a record came from, for enrichment and dead letters.
+pub fn coords(m: &impl Message) -> crate::event::KafkaCoords {
+    crate::event::KafkaCoords {
+        topic: m.topic().to_owned(),
+        partition: m.partition(),
+        offset: m.offset(),
+        timestamp: m.timestamp().to_millis(),
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -28,7 +28,7 @@ use super::detection::{DetectShared, Detection};
 use super::tracker::Tracker;
 use super::PipelineError;
 use crate::detect::{config::secs, DetectConfig, Detector, Emit};
-use crate::event::{now_nanos, Event, KafkaCoords};
+use crate::event::{now_nanos, Event};
 use crate::kafka::{lookback, KafkaConfig};
 use crate::process::Processor;
 
@@ -108,12 +108,7 @@ fn replay(
     let now = now_nanos();
     lookback::read(kafka, lookback, |m| {
         let payload = m.payload().unwrap_or_default();
-        let coords = KafkaCoords {
-            topic: m.topic().to_owned(),
-            partition: m.partition(),
-            offset: m.offset(),
-            timestamp: m.timestamp().to_millis(),
-        };
+        let coords = crate::kafka::coords(m);
         // Invalid records were dead-lettered the first time: skip them.
         if let Ok((_, e)) = processor.enrich(payload, Some(&coords), now) {
             detector.observe(&e, payload, alerts);

@@ -124,12 +124,7 @@ pub fn read_kafka(
             Fetched::Early | Fetched::Idle => continue,
             Fetched::End => break,
         };
-        let coords = KafkaCoords {
-            topic: msg.topic().to_owned(),
-            partition: msg.partition(),
-            offset: msg.offset(),
-            timestamp: msg.timestamp().to_millis(),
-        };
+        let coords = crate::kafka::coords(&msg);
         let raw = msg.payload().unwrap_or_default();
         let place = || format!("{}/{}@{}", coords.topic, coords.partition, coords.offset);
         feed_one(

@@ -27,7 +27,7 @@ use std::time::Duration;
 use rdkafka::Message;
 use tokio_util::sync::CancellationToken;
 
-use crate::event::{now_nanos, Disposition, KafkaCoords};
+use crate::event::{now_nanos, Disposition};
 use crate::kafka::KafkaConfig;
 use crate::process::Processor;
 
@@ -153,12 +153,7 @@ impl Watch {
                 Fetched::Idle => continue,
                 Fetched::End => break,
             };
-            let coords = KafkaCoords {
-                topic: msg.topic().to_owned(),
-                partition: msg.partition(),
-                offset: msg.offset(),
-                timestamp: msg.timestamp().to_millis(),
-            };
+            let coords = crate::kafka::coords(&msg);
             let raw = msg.payload().unwrap_or_default();
             let text = match self.processor.process(raw, Some(&coords), now_nanos()) {
                 Disposition::Forward(e) if self.query.matches(&e.enrichment) => {
