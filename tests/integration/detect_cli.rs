@@ -3,8 +3,6 @@
 //! its expected alerts, each made of exactly its expected events.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
@@ -15,24 +13,9 @@ fn data(name: &str) -> std::path::PathBuf {
 }
 
 fn detect(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_siem-bridge"))
-        .arg("detect")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start siem-bridge");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let mut all = vec!["detect"];
+    all.extend_from_slice(args);
+    crate::support::cli::siem_bridge(&all, stdin)
 }
 
 fn alerts(stdout: &str) -> Vec<Value> {

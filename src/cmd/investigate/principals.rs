@@ -26,6 +26,18 @@ struct Seen {
     sensitive: bool,
 }
 
+impl Seen {
+    /// The first sighting of `o`'s resource.
+    fn first(o: &Observed<'_>) -> Seen {
+        Seen {
+            label: o.resource_label().map(str::to_owned).unwrap_or_default(),
+            first: o.time,
+            count: 1,
+            sensitive: o.sensitive,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct State {
     events: u64,
@@ -105,15 +117,7 @@ impl PrincipalBook {
                 r.count += 1;
             }
             None if room => {
-                s.resources.insert(
-                    rh,
-                    Seen {
-                        label: o.resource_label().map(str::to_owned).unwrap_or_default(),
-                        first: o.time,
-                        count: 1,
-                        sensitive: o.sensitive,
-                    },
-                );
+                s.resources.insert(rh, Seen::first(o));
             }
             None => {}
         }
@@ -129,18 +133,7 @@ impl PrincipalBook {
         match access.get_mut(&ah) {
             Some((_, seen)) => seen.count += 1,
             None if room => {
-                access.insert(
-                    ah,
-                    (
-                        op.to_owned(),
-                        Seen {
-                            label: o.resource_label().map(str::to_owned).unwrap_or_default(),
-                            first: o.time,
-                            count: 1,
-                            sensitive: o.sensitive,
-                        },
-                    ),
-                );
+                access.insert(ah, (op.to_owned(), Seen::first(o)));
             }
             None => {}
         }

@@ -8,7 +8,7 @@ mod html;
 mod kafka;
 
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 
@@ -22,27 +22,9 @@ pub fn incident() -> String {
 
 /// The binary with a clean environment: `(exit code, stdout, stderr)`.
 pub fn investigate(args: &[&str], stdin: Option<&[u8]>) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_siem-bridge"))
-        .arg("investigate")
-        .args(args)
-        .env("SIEM_BRIDGE_LOG", "warn")
-        .env_remove("SIEM_BRIDGE_CONFIG")
-        .env_remove("NO_COLOR")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start siem-bridge");
-    if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input).unwrap();
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let mut all = vec!["investigate"];
+    all.extend_from_slice(args);
+    crate::support::cli::siem_bridge(&all, stdin)
 }
 
 pub fn json(args: &[&str], stdin: Option<&[u8]>) -> Value {

@@ -2,6 +2,7 @@
 //! every fake server. The benches include the self-contained modules by
 //! `#[path]` (`benches/support/mod.rs`).
 
+pub mod cli;
 pub mod es;
 pub mod fixture;
 pub mod hec;
