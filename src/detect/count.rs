@@ -8,11 +8,20 @@
 //! are *consumed* (they never start a second alert), and later events of
 //! the group join the open alert while they come within its keep-alive.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::alert::{span_words, Alert, EventRef};
 use super::state::{Book, Keyed, Size};
 use crate::event::Severity;
+
+/// Hits one group keeps at most: four thresholds, and never fewer than
+/// 1,000. Only a group that cannot fire grows this far; forgetting its
+/// oldest hits (counted as evictions) can only delay an alert whose
+/// window would have started with them.
+pub fn max_hits(threshold: u32) -> usize {
+    (threshold as usize).saturating_mul(4).max(1_000)
+}
 
 /// One matching event kept for its group.
 #[derive(Debug, Clone)]
@@ -48,6 +57,8 @@ pub struct CountRule {
     pub spread: bool,
     pub describe: Describe,
     groups: Keyed<String, Group>,
+    /// Hits forgotten by groups over [`max_hits`] (evictions).
+    dropped_hits: u64,
 }
 
 impl CountRule {
@@ -72,11 +83,14 @@ impl CountRule {
             spread: false,
             describe,
             groups: Keyed::new(max_keys),
+            dropped_hits: 0,
         }
     }
 
     pub fn size(&self) -> Size {
-        self.groups.size()
+        let mut size = self.groups.size();
+        size.evictions += self.dropped_hits;
+        size
     }
 
     /// Offers one matching event of group `key`. The events that became
@@ -110,6 +124,14 @@ impl CountRule {
         if keep_from > 0 && keep_from < g.hits.len() {
             g.hits.drain(..keep_from);
         }
+        // A group that does not fire (one address only, or repeated values
+        // of a distinct rule) keeps at most `max_hits`: the oldest go.
+        let max_hits = max_hits(self.threshold);
+        if g.hits.len() > max_hits {
+            let over = g.hits.len() - max_hits;
+            g.hits.drain(..over);
+            self.dropped_hits += over as u64;
+        }
         let Some((from, to)) = qualifying(
             &g.hits,
             self.threshold,
@@ -138,7 +160,9 @@ impl CountRule {
 
 /// The first window `[from, to)` of sorted hits that reaches the
 /// threshold; it runs from its first hit to the last one within the
-/// window length.
+/// window length. One pass with two cursors (the window's end only moves
+/// forward): a group that never fires — `auth_bruteforce` by identifier
+/// from a single address — costs its length per event, not its square.
 fn qualifying(
     hits: &[Hit],
     threshold: u32,
@@ -147,32 +171,57 @@ fn qualifying(
     spread: bool,
 ) -> Option<(usize, usize)> {
     let n = threshold as usize;
+    if hits.len() < n {
+        return None;
+    }
+    // `same_to[i]`: the end of the run of hits from `i` on that share
+    // `hits[i]`'s source address.
+    let same_to: Vec<usize> = if spread {
+        address_runs(hits)
+    } else {
+        Vec::new()
+    };
+    let mut values: HashMap<&str, u32> = HashMap::new();
+    let mut to = 0;
     for from in 0..hits.len() {
         let end_time = hits[from].event.time.saturating_add(window);
-        let to = from + hits[from..].partition_point(|h| h.event.time <= end_time);
+        while to < hits.len() && hits[to].event.time <= end_time {
+            if let (true, Some(v)) = (distinct, hits[to].value.as_deref()) {
+                *values.entry(v).or_insert(0) += 1;
+            }
+            to += 1;
+        }
         let reached = if distinct {
-            let mut values: Vec<&str> = hits[from..to]
-                .iter()
-                .filter_map(|h| h.value.as_deref())
-                .collect();
-            values.sort_unstable();
-            values.dedup();
             values.len() >= n
         } else {
             to - from >= n
         };
-        let one_address = || {
-            let first = hits[from].event.source_ip.as_deref();
-            first.is_some()
-                && hits[from..to]
-                    .iter()
-                    .all(|h| h.event.source_ip.as_deref() == first)
-        };
-        if reached && !(spread && one_address()) {
+        let one_address = spread && hits[from].event.source_ip.is_some() && same_to[from] >= to;
+        if reached && !one_address {
             return Some((from, to));
+        }
+        if let (true, Some(v)) = (distinct, hits[from].value.as_deref()) {
+            if let Some(c) = values.get_mut(v) {
+                *c -= 1;
+                if *c == 0 {
+                    values.remove(v);
+                }
+            }
         }
     }
     None
+}
+
+fn address_runs(hits: &[Hit]) -> Vec<usize> {
+    let mut runs = vec![hits.len(); hits.len()];
+    for i in (0..hits.len().saturating_sub(1)).rev() {
+        runs[i] = if hits[i].event.source_ip == hits[i + 1].event.source_ip {
+            runs[i + 1]
+        } else {
+            i + 1
+        };
+    }
+    runs
 }
 
 /// `auth_bruteforce`'s sentence.
@@ -225,3 +274,6 @@ pub fn list(head: &str, items: &[String], tail: &str) -> String {
     };
     format!("{head}{}{more}{tail}", shown.join(", "))
 }
+
+#[cfg(test)]
+mod tests;

@@ -89,6 +89,12 @@ impl<K: Hash + Eq + Clone, V> Keyed<K, V> {
         self.evictions += (before - self.map.len()) as u64;
     }
 
+    /// Every group's state (tests look inside).
+    #[cfg(test)]
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.map.values().map(|(_, v)| v)
+    }
+
     /// Drops every group last touched before `horizon` (not an eviction:
     /// its window is over).
     pub fn expire(&mut self, horizon: i64) {

@@ -1,0 +1,132 @@
+//! The threshold rules' window search against a full scan, and the bound
+//! on a group that cannot fire.
+
+use super::*;
+use crate::detect::state::Emit;
+
+const S: i64 = 1_000_000_000;
+/// 2025-03-04T09:00:00Z.
+const T0: i64 = 1_741_078_800 * S;
+
+fn hit(n: usize, time: i64, ip: Option<&str>, value: Option<&str>) -> Hit {
+    Hit {
+        event: Arc::new(EventRef {
+            id: format!("e{n}").into(),
+            time,
+            principal: None,
+            source_ip: ip.map(Into::into),
+            resource: None,
+            client_id: None,
+            connection_id: None,
+            correlation_id: None,
+            identifier: None,
+        }),
+        value: value.map(str::to_owned),
+    }
+}
+
+/// The search as first written: every start, its whole window scanned.
+fn full_scan(
+    hits: &[Hit],
+    threshold: u32,
+    window: i64,
+    distinct: bool,
+    spread: bool,
+) -> Option<(usize, usize)> {
+    let n = threshold as usize;
+    for from in 0..hits.len() {
+        let end_time = hits[from].event.time.saturating_add(window);
+        let to = from + hits[from..].partition_point(|h| h.event.time <= end_time);
+        let reached = if distinct {
+            let mut values: Vec<&str> = hits[from..to]
+                .iter()
+                .filter_map(|h| h.value.as_deref())
+                .collect();
+            values.sort_unstable();
+            values.dedup();
+            values.len() >= n
+        } else {
+            to - from >= n
+        };
+        let first = hits[from].event.source_ip.as_deref();
+        let one_address = first.is_some()
+            && hits[from..to]
+                .iter()
+                .all(|h| h.event.source_ip.as_deref() == first);
+        if reached && !(spread && one_address) {
+            return Some((from, to));
+        }
+    }
+    None
+}
+
+#[test]
+fn the_one_pass_search_finds_the_window_a_full_scan_finds() {
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move |m: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % m
+    };
+    let ips = [Some("198.51.100.1"), Some("198.51.100.2"), None];
+    let values = [Some("alice"), Some("bob"), Some("carol"), None];
+    let mut found = 0;
+    for case in 0..4_000 {
+        let len = next(30) as usize;
+        let mut t = 0;
+        let hits: Vec<Hit> = (0..len)
+            .map(|i| {
+                t += next(4) as i64;
+                // Mostly one address, so one-address windows are common.
+                let ip = ips[if next(3) == 0 { next(3) as usize } else { 0 }];
+                hit(i, t, ip, values[next(4) as usize])
+            })
+            .collect();
+        let (distinct, spread) = (case % 2 == 1, case % 4 >= 2);
+        let threshold = 1 + next(5) as u32;
+        let window = next(12) as i64;
+        let want = full_scan(&hits, threshold, window, distinct, spread);
+        found += want.is_some() as u32;
+        assert_eq!(
+            qualifying(&hits, threshold, window, distinct, spread),
+            want,
+            "case {case}: threshold {threshold}, window {window}, distinct {distinct}, spread {spread}"
+        );
+    }
+    assert!(found > 1_000, "the cases must often find a window: {found}");
+}
+
+#[test]
+fn a_group_that_cannot_fire_keeps_at_most_max_hits_and_fires_when_another_address_joins() {
+    // `auth_bruteforce` by identifier: a single address explains it, so
+    // 5,000 failures from one address within the window never fire here.
+    let mut rule = CountRule::new(
+        "auth_bruteforce",
+        Severity::High,
+        5,
+        300 * S,
+        300 * S,
+        false,
+        10,
+        describe_bruteforce,
+    );
+    rule.spread = true;
+    let mut book = Book::new(Emit::OnClose);
+    let mut used = Vec::new();
+    let flood = 5_000;
+    for i in 0..flood {
+        let h = hit(i, T0 + i as i64 * S / 100, Some("203.0.113.9"), None);
+        rule.offer("identifier=admin".into(), h, 0, &mut book, &mut used);
+    }
+    assert_eq!(book.open_count(), 0);
+    let held = rule.groups.values().map(|g| g.hits.len()).sum::<usize>();
+    assert_eq!(held, max_hits(5));
+    assert_eq!(rule.size().evictions, (flood - max_hits(5)) as u64);
+    assert_eq!(rule.size().keys, 1);
+
+    let other = hit(flood, T0 + 51 * S, Some("198.51.100.7"), None);
+    rule.offer("identifier=admin".into(), other, 0, &mut book, &mut used);
+    assert_eq!(book.open_count(), 1, "a second address completes a window");
+    assert!(used.iter().any(|e| &*e.id == "e5000"), "{used:?}");
+}
