@@ -37,6 +37,10 @@ struct Group {
     hits: Vec<Hit>,
     /// Events at or before this time belong to an earlier alert.
     consumed_until: i64,
+    /// The hits may come from more than one source address (or from
+    /// none). While false, every hit shares one address, and a `spread`
+    /// rule needs no search: no window can qualify.
+    mixed: bool,
 }
 
 /// How a rule's alert is described.
@@ -117,6 +121,12 @@ impl CountRule {
         if hit.event.time <= g.consumed_until {
             return;
         }
+        let ip = &hit.event.source_ip;
+        g.mixed = if g.hits.is_empty() {
+            ip.is_none()
+        } else {
+            g.mixed || ip.is_none() || g.hits[0].event.source_ip != *ip
+        };
         let at = g.hits.partition_point(|h| h.event.time <= hit.event.time);
         g.hits.insert(at, hit);
         // Events too old to share a window with anything still to come.
@@ -131,6 +141,9 @@ impl CountRule {
             let over = g.hits.len() - max_hits;
             g.hits.drain(..over);
             self.dropped_hits += over as u64;
+        }
+        if self.spread && !g.mixed {
+            return;
         }
         let Some((from, to)) = qualifying(
             &g.hits,

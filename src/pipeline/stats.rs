@@ -261,13 +261,9 @@ impl Stats {
         let method = e.method().unwrap_or(e.event_type());
         let principal = e.principal().normalized.unwrap_or("-");
         let ip = e.source_ip();
-        let key = self.notable_hash.hash_one((
-            e.severity,
-            method,
-            e.verdict.as_str(),
-            principal,
-            ip,
-        ));
+        let key =
+            self.notable_hash
+                .hash_one((e.severity, method, e.verdict.as_str(), principal, ip));
         let resource = e.resource_name().or(e.crn().resource_name).unwrap_or("-");
         let mut n = self.notable.lock().unwrap_or_else(|p| p.into_inner());
         if !n.contains_key(&key) {
