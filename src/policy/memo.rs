@@ -22,33 +22,42 @@ use crate::event::{Enrichment, Severity};
 /// remembered.
 const MAX_VALUES: usize = 4096;
 
-/// FNV-1a: the values are short names.
+/// The maps' hasher: the values are short names, mixed a word (8 bytes)
+/// at a time.
 #[derive(Default)]
-struct Fnv(u64);
+struct WordHash(u64);
 
-impl Hasher for Fnv {
+impl Hasher for WordHash {
     fn finish(&self) -> u64 {
         self.0
     }
 
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
+        let mix = |h: u64, w: u64| {
+            let h = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            h ^ (h >> 29)
         };
-        for &b in bytes {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        let mut h = self.0;
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            h = mix(h, u64::from_le_bytes(w.try_into().expect("8 bytes")));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            h = mix(h, u64::from_le_bytes(last) ^ ((rest.len() as u64) << 56));
         }
         self.0 = h;
     }
 }
 
 /// One field's answers.
-#[derive(Default)]
 struct FieldMemo {
     /// Value → the rules whose condition on the field holds for it.
-    known: HashMap<Box<str>, u64, BuildHasherDefault<Fnv>>,
+    known: HashMap<Box<str>, u64, BuildHasherDefault<WordHash>>,
+    /// The rules whose condition holds when the event has no such value.
+    none: u64,
 }
 
 /// [`SeverityPolicy::classify`] with the glob answers remembered. One per
@@ -76,10 +85,14 @@ impl<'p> SeverityMemo<'p> {
                 })
                 .collect()
         });
+        let fields = Field::ALL.map(|f| FieldMemo {
+            known: HashMap::default(),
+            none: mask_of(policy, f, None),
+        });
         SeverityMemo {
             policy,
             uses,
-            fields: Default::default(),
+            fields,
         }
     }
 
@@ -116,7 +129,7 @@ impl<'p> SeverityMemo<'p> {
 fn field_mask(policy: &SeverityPolicy, memo: &mut FieldMemo, f: Field, e: &Enrichment) -> u64 {
     let [a, b] = f.values(e);
     let mut one = |v: Option<&str>| match v {
-        None => mask_of(policy, f, None),
+        None => memo.none,
         Some(v) => match memo.known.get(v) {
             Some(&m) => m,
             None => {
