@@ -64,61 +64,66 @@ struct FieldMemo {
 /// thread (it learns as it goes).
 pub struct SeverityMemo<'p> {
     policy: &'p SeverityPolicy,
-    /// Per rule, the fields it has globs on (bit `Field as usize`);
-    /// `None` when the table has more rules than a `u64` has bits (then
-    /// nothing is remembered).
-    uses: Option<Vec<u8>>,
+    /// Per field (index `Field as usize`), the rules with globs on it (bit
+    /// `i`: rule `i`); `None` when the table has more rules than a `u64`
+    /// has bits (then nothing is remembered).
+    users: Option<[u64; Field::ALL.len()]>,
     fields: [FieldMemo; Field::ALL.len()],
 }
 
 impl<'p> SeverityMemo<'p> {
     pub fn new(policy: &'p SeverityPolicy) -> SeverityMemo<'p> {
         let rules = policy.rules();
-        let uses = (rules.len() <= 64).then(|| {
-            rules
-                .iter()
-                .map(|(r, _)| {
-                    Field::ALL
-                        .iter()
-                        .filter(|&&f| !r.globs(f).is_empty())
-                        .fold(0u8, |m, &f| m | 1 << f as u8)
-                })
-                .collect()
+        let users = (rules.len() <= 64).then(|| {
+            Field::ALL.map(|f| {
+                rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (r, _))| !r.globs(f).is_empty())
+                    .fold(0, |m, (i, _)| m | 1 << i)
+            })
         });
         let fields = Field::ALL.map(|f| FieldMemo {
             known: HashMap::default(),
-            none: mask_of(policy, f, None),
+            none: if users.is_some() {
+                mask_of(policy, f, None)
+            } else {
+                0
+            },
         });
         SeverityMemo {
             policy,
-            uses,
+            users,
             fields,
         }
     }
 
     /// The severity [`SeverityPolicy::classify`] gives `e`.
     pub fn classify(&mut self, e: &Enrichment) -> Severity {
-        let Some(uses) = &self.uses else {
+        let Some(users) = &self.users else {
             return self.policy.classify(e);
         };
-        // Each field's answer, read at most once per event, when a rule
-        // that passed its other conditions needs it.
-        let mut masks = [None::<u64>; Field::ALL.len()];
-        for (i, ((rule, severity), &used)) in self.policy.rules().iter().zip(uses).enumerate() {
-            if !rule.matches_flags(e) {
-                continue;
+        let rules = self.policy.rules();
+        // The rules whose conditions hold so far: first the flags…
+        let mut candidates = rules
+            .iter()
+            .enumerate()
+            .filter(|(_, (r, _))| r.matches_flags(e))
+            .fold(0u64, |m, (i, _)| m | 1 << i);
+        // …then each field some candidate reads, one lookup each…
+        for f in Field::ALL {
+            if candidates & users[f as usize] != 0 {
+                candidates &= field_mask(self.policy, &mut self.fields[f as usize], f, e);
             }
-            let holds = Field::ALL.iter().all(|&f| {
-                used & (1 << f as u8) == 0 || {
-                    let m = masks[f as usize].get_or_insert_with(|| {
-                        field_mask(self.policy, &mut self.fields[f as usize], f, e)
-                    });
-                    *m & (1 << i) != 0
-                }
-            });
-            if holds && rule.matches_crn(e) {
+        }
+        // …then, in the table's order, the CRN conditions.
+        while candidates != 0 {
+            let i = candidates.trailing_zeros() as usize;
+            let (rule, severity) = &rules[i];
+            if rule.matches_crn(e) {
                 return *severity;
             }
+            candidates &= candidates - 1;
         }
         Severity::Info
     }

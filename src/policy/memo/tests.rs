@@ -110,7 +110,7 @@ fn a_table_too_long_to_remember_is_asked_directly() {
     let policy = table(&text);
     assert!(policy.rules().len() > 64);
     let memo = SeverityMemo::new(&policy);
-    assert!(memo.uses.is_none());
+    assert!(memo.users.is_none());
     same_as_table(&policy, &events());
 }
 
