@@ -5,10 +5,12 @@
 
 pub mod filter;
 pub mod glob;
+pub mod memo;
 pub mod rule;
 pub mod severity;
 
 pub use filter::{Filter, FilterConfig};
+pub use memo::SeverityMemo;
 pub use rule::{Rule, RuleConfig};
 pub use severity::{SeverityConfig, SeverityPolicy};
 

@@ -199,14 +199,55 @@ impl RuleConfig {
     }
 }
 
+/// A field of the event a rule's globs read. [`Rule::matches`] asks each
+/// in turn; `super::memo` answers them once per distinct value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    EventType,
+    Method,
+    Principal,
+    Operation,
+    ResourceType,
+    AccessType,
+    Role,
+    /// `authorizationInfo.resourceName` or the CRN's resource name: either
+    /// may match.
+    ResourceName,
+}
+
+impl Field {
+    /// Every field, in the order [`Rule::matches`] tries them.
+    pub const ALL: [Field; 8] = [
+        Field::EventType,
+        Field::Method,
+        Field::Principal,
+        Field::Operation,
+        Field::ResourceType,
+        Field::AccessType,
+        Field::Role,
+        Field::ResourceName,
+    ];
+
+    /// The field's values in `e` (two for the resource name, one or none
+    /// for the others).
+    pub fn values(self, e: &Enrichment) -> [Option<&str>; 2] {
+        match self {
+            Field::EventType => [Some(e.event_type()), None],
+            Field::Method => [e.method(), None],
+            Field::Principal => [e.principal().normalized, None],
+            Field::Operation => [e.operation(), None],
+            Field::ResourceType => [e.resource_type(), None],
+            Field::AccessType => [e.access_type(), None],
+            Field::Role => [e.role(), None],
+            Field::ResourceName => [e.resource_name(), e.crn().resource_name],
+        }
+    }
+}
+
 impl Rule {
     /// Whether every condition of the rule holds for `e`.
     pub fn matches(&self, e: &Enrichment) -> bool {
-        self.failed_auth.is_none_or(|f| f == e.failed_auth)
-            && self.request_failed.is_none_or(|f| f == e.request_failed)
-            && (self.verdict.is_empty() || self.verdict.contains(&e.verdict))
-            && self.min_severity.is_none_or(|s| e.severity >= s)
-            && self.max_severity.is_none_or(|s| e.severity <= s)
+        self.matches_flags(e)
             && any(&self.event_type, || Some(e.event_type()))
             && any(&self.method, || e.method())
             && any(&self.principal, || e.principal().normalized)
@@ -219,12 +260,48 @@ impl Rule {
                     .into_iter()
                     .flatten()
                     .any(|v| self.resource_name.iter().any(|g| g.matches(v))))
-            && (self.crn.is_empty() || {
-                let crn = e.crn();
-                self.crn
-                    .iter()
-                    .all(|(key, gs)| gs.iter().any(|g| crn.any_component(key, |v| g.matches(v))))
-            })
+            && self.matches_crn(e)
+    }
+
+    /// The conditions that are not globs on a [`Field`]: failed
+    /// authentication, failed request, verdict, severity bounds.
+    pub fn matches_flags(&self, e: &Enrichment) -> bool {
+        self.failed_auth.is_none_or(|f| f == e.failed_auth)
+            && self.request_failed.is_none_or(|f| f == e.request_failed)
+            && (self.verdict.is_empty() || self.verdict.contains(&e.verdict))
+            && self.min_severity.is_none_or(|s| e.severity >= s)
+            && self.max_severity.is_none_or(|s| e.severity <= s)
+    }
+
+    /// The `crn.KEY` conditions.
+    pub fn matches_crn(&self, e: &Enrichment) -> bool {
+        self.crn.is_empty() || {
+            let crn = e.crn();
+            self.crn
+                .iter()
+                .all(|(key, gs)| gs.iter().any(|g| crn.any_component(key, |v| g.matches(v))))
+        }
+    }
+
+    /// The rule's globs on `f` (empty: no condition on it).
+    pub fn globs(&self, f: Field) -> &[Glob] {
+        match f {
+            Field::EventType => &self.event_type,
+            Field::Method => &self.method,
+            Field::Principal => &self.principal,
+            Field::Operation => &self.operation,
+            Field::ResourceType => &self.resource_type,
+            Field::AccessType => &self.access_type,
+            Field::Role => &self.role,
+            Field::ResourceName => &self.resource_name,
+        }
+    }
+
+    /// Whether the condition on `f` holds for a value of that field
+    /// (`None`: the event has none): no globs, or one matches.
+    pub fn field_holds(&self, f: Field, value: Option<&str>) -> bool {
+        let globs = self.globs(f);
+        globs.is_empty() || value.is_some_and(|v| globs.iter().any(|g| g.matches(v)))
     }
 
     /// A rule built in code (the default severity table).

@@ -85,6 +85,11 @@ impl SeverityPolicy {
             .find(|(rule, _)| rule.matches(e))
             .map_or(Severity::Info, |(_, s)| *s)
     }
+
+    /// The table, first match wins.
+    pub fn rules(&self) -> &[(Rule, Severity)] {
+        &self.rules
+    }
 }
 
 fn default_rules(sensitive: &[String]) -> Vec<(Rule, Severity)> {

@@ -15,7 +15,7 @@ use crate::event::{Enrichment, TimeSource};
 
 use super::chains::ChainBook;
 use super::counters::{Distinct, Tally, TimeBuckets, TopK};
-use super::detect_stage::DetectStage;
+use super::detect_stage::{Alerts, Rules};
 use super::focus::Focus;
 use super::model::{AlertInfo, Bucket, InputInfo, Limits, Report, Timeline, Tops, Totals, SCHEMA};
 use super::observed::{Observed, Outcome};
@@ -40,9 +40,6 @@ pub struct Options {
     pub max_buckets: usize,
     pub max_alerts: usize,
     pub top_cap: usize,
-    /// Run the detection rules on a thread of their own (the command
-    /// does; tests keep them inline).
-    pub detect_thread: bool,
 }
 
 impl Default for Options {
@@ -59,7 +56,6 @@ impl Default for Options {
             max_buckets: 2_880,
             max_alerts: 5_000,
             top_cap: 4_096,
-            detect_thread: false,
         }
     }
 }
@@ -68,7 +64,9 @@ impl Default for Options {
 pub struct Investigation {
     opts: Options,
     focus: Focus,
-    stage: Option<DetectStage>,
+    /// The detection rules, when they run in this thread (tests, small
+    /// inputs); `None` when [`super::parallel`] runs them beside it.
+    rules: Option<Rules>,
     sensitive: Vec<WildMatch>,
     pub input: InputInfo,
     totals: Totals,
@@ -83,16 +81,21 @@ pub struct Investigation {
 }
 
 impl Investigation {
+    /// The report with the detection rules run inline.
     pub fn new(opts: Options, focus: Focus, detector: Detector) -> Investigation {
+        let rules = Rules::new(detector, opts.max_alerts);
+        let mut inv = Investigation::without_rules(opts, focus);
+        inv.rules = Some(rules);
+        inv
+    }
+
+    /// The report alone: the alerts are given to [`Investigation::report`].
+    pub fn without_rules(opts: Options, focus: Focus) -> Investigation {
         let top = || TopK::new(opts.top_cap);
         Investigation {
             sensitive: opts.sensitive.iter().map(|g| WildMatch::new(g)).collect(),
             focus,
-            stage: Some(if opts.detect_thread {
-                DetectStage::thread(detector, opts.max_alerts)
-            } else {
-                DetectStage::inline(detector, opts.max_alerts)
-            }),
+            rules: None,
             input: InputInfo::default(),
             totals: Totals::default(),
             first: i64::MAX,
@@ -109,16 +112,21 @@ impl Investigation {
 
     /// A record that is not a valid audit event.
     pub fn invalid(&mut self) {
-        self.input.records += 1;
-        self.input.invalid += 1;
+        self.invalid_records(1);
+    }
+
+    /// `n` records that were not valid audit events.
+    pub fn invalid_records(&mut self, n: u64) {
+        self.input.records += n;
+        self.input.invalid += n;
     }
 
     /// One valid event; `raw` is its JSON.
     pub fn observe(&mut self, e: &Enrichment, raw: &[u8]) {
         self.input.records += 1;
         self.input.events += 1;
-        if let Some(stage) = &mut self.stage {
-            stage.observe(e, raw);
+        if let Some(rules) = &mut self.rules {
+            rules.observe(e, raw);
         }
         if !self.focus.matches(e) {
             self.input.outside_focus += 1;
@@ -181,12 +189,18 @@ impl Investigation {
         self.principals.add(&o);
     }
 
-    /// The report; `generated_at` is now, in Unix nanoseconds.
+    /// The report, with the alerts of the inline rules; `generated_at` is
+    /// now, in Unix nanoseconds.
     pub fn finish(mut self, generated_at: i64) -> Report {
-        let found = match self.stage.take() {
-            Some(stage) => stage.finish(),
+        let found = match self.rules.take() {
+            Some(rules) => rules.finish(),
             None => Default::default(),
         };
+        self.report(found, generated_at)
+    }
+
+    /// The report, with the alerts the rules raised over the same events.
+    pub fn report(mut self, found: Alerts, generated_at: i64) -> Report {
         let span = if self.first <= self.last {
             self.last - self.first
         } else {

@@ -1,21 +1,15 @@
-//! The detection rules beside the aggregation: inline (tests, small
-//! inputs), or on a thread of their own fed in bounded batches, so that a
-//! large range uses both cores — the rules cost more per event than the
-//! rest of the report (BENCHMARKS.md, "investigate").
-
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
-use std::thread::JoinHandle;
+//! The detection rules beside the aggregation: their alerts, capped
+//! ([`Alerts`]), the rules run over events one by one ([`Rules`]), and the
+//! [`Batch`]es of events that [`super::parallel`] hands to the threads.
 
 use crate::detect::{Alert, Detector};
 use crate::event::Enrichment;
 
-/// Events per batch sent to the thread.
-const BATCH: usize = 512;
-/// Batches in flight: at most `BATCH * IN_FLIGHT` events wait.
-const IN_FLIGHT: usize = 8;
+/// Events per batch handed to a thread.
+pub const BATCH: usize = 512;
 
-/// Events on their way to the thread: their JSON in one buffer (one
-/// allocation per batch, not one per event).
+/// Events on their way to a thread: owned (moved in, not copied), their
+/// JSON in one buffer (one allocation per batch, not one per event).
 pub struct Batch {
     events: Vec<Enrichment>,
     raw: Vec<u8>,
@@ -24,7 +18,7 @@ pub struct Batch {
 }
 
 impl Batch {
-    fn new() -> Batch {
+    pub fn new() -> Batch {
         Batch {
             events: Vec::with_capacity(BATCH),
             raw: Vec::with_capacity(BATCH * 1024),
@@ -32,24 +26,39 @@ impl Batch {
         }
     }
 
-    fn clear(&mut self) {
+    pub fn clear(&mut self) {
         self.events.clear();
         self.raw.clear();
         self.ends.clear();
     }
 
-    fn push(&mut self, e: &Enrichment, raw: &[u8]) {
-        self.events.push(e.clone());
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn push(&mut self, e: Enrichment, raw: &[u8]) {
+        self.events.push(e);
         self.raw.extend_from_slice(raw);
         self.ends.push(self.raw.len());
     }
 
-    fn each(&self, mut f: impl FnMut(&Enrichment, &[u8])) {
+    /// Every event in order, with its JSON.
+    pub fn each(&self, mut f: impl FnMut(&Enrichment, &[u8])) {
         let mut start = 0;
         for (e, &end) in self.events.iter().zip(&self.ends) {
             f(e, &self.raw[start..end]);
             start = end;
         }
+    }
+}
+
+impl Default for Batch {
+    fn default() -> Self {
+        Batch::new()
     }
 }
 
@@ -81,120 +90,32 @@ impl Alerts {
     }
 }
 
-/// Where the rules run.
-pub enum DetectStage {
-    Inline {
-        detector: Box<Detector>,
-        pending: Vec<Alert>,
-        alerts: Alerts,
-    },
-    Thread {
-        batch: Batch,
-        tx: Option<SyncSender<Batch>>,
-        /// Batches the thread is done with, to be filled again: their
-        /// buffers are reused instead of fresh memory for every batch.
-        spent: Receiver<Batch>,
-        handle: Option<JoinHandle<Alerts>>,
-    },
+/// The detection rules over every valid event, keeping their alerts.
+pub struct Rules {
+    detector: Box<Detector>,
+    pending: Vec<Alert>,
+    alerts: Alerts,
 }
 
-impl DetectStage {
-    /// The rules in the caller's thread.
-    pub fn inline(detector: Detector, max_alerts: usize) -> DetectStage {
-        DetectStage::Inline {
+impl Rules {
+    pub fn new(detector: Detector, max_alerts: usize) -> Rules {
+        Rules {
             detector: Box::new(detector),
             pending: Vec::new(),
             alerts: Alerts::new(max_alerts),
         }
     }
 
-    /// The rules on a thread of their own.
-    pub fn thread(mut detector: Detector, max_alerts: usize) -> DetectStage {
-        let (tx, rx) = sync_channel::<Batch>(IN_FLIGHT);
-        let (give_back, spent) = sync_channel::<Batch>(IN_FLIGHT + 1);
-        let handle = std::thread::Builder::new()
-            .name("investigate-detect".into())
-            .spawn(move || {
-                let mut alerts = Alerts::new(max_alerts);
-                let mut pending = Vec::new();
-                for mut batch in rx {
-                    batch.each(|e, raw| {
-                        detector.observe(e, raw, &mut pending);
-                        alerts.take(&mut pending);
-                    });
-                    batch.clear();
-                    // Full (the reader has enough spare batches): dropped.
-                    let _ = give_back.try_send(batch);
-                }
-                detector.finish(&mut pending);
-                alerts.take(&mut pending);
-                alerts
-            })
-            .expect("a thread can be started");
-        DetectStage::Thread {
-            batch: Batch::new(),
-            tx: Some(tx),
-            spent,
-            handle: Some(handle),
-        }
-    }
-
     /// One valid event.
     pub fn observe(&mut self, e: &Enrichment, raw: &[u8]) {
-        match self {
-            DetectStage::Inline {
-                detector,
-                pending,
-                alerts,
-            } => {
-                detector.observe(e, raw, pending);
-                alerts.take(pending);
-            }
-            DetectStage::Thread {
-                batch, tx, spent, ..
-            } => {
-                batch.push(e, raw);
-                if batch.events.len() >= BATCH {
-                    let next = spent.try_recv().unwrap_or_else(|_| Batch::new());
-                    let full = std::mem::replace(batch, next);
-                    if let Some(tx) = tx {
-                        // A send fails only if the thread died; `finish` says so.
-                        let _ = tx.send(full);
-                    }
-                }
-            }
-        }
+        self.detector.observe(e, raw, &mut self.pending);
+        self.alerts.take(&mut self.pending);
     }
 
     /// Every alert, the open ones closed (end of input).
-    pub fn finish(self) -> Alerts {
-        match self {
-            DetectStage::Inline {
-                mut detector,
-                mut pending,
-                mut alerts,
-            } => {
-                detector.finish(&mut pending);
-                alerts.take(&mut pending);
-                alerts
-            }
-            DetectStage::Thread {
-                batch,
-                mut tx,
-                mut handle,
-                ..
-            } => {
-                if let Some(tx) = tx.take() {
-                    if !batch.events.is_empty() {
-                        let _ = tx.send(batch);
-                    }
-                }
-                handle
-                    .take()
-                    .expect("joined once")
-                    .join()
-                    .unwrap_or_else(|p| std::panic::resume_unwind(p))
-            }
-        }
+    pub fn finish(mut self) -> Alerts {
+        self.detector.finish(&mut self.pending);
+        self.alerts.take(&mut self.pending);
+        self.alerts
     }
 }

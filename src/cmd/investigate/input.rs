@@ -2,7 +2,7 @@
 //! sink's output), standard input, or a time range of the audit topic
 //! read as `watch` reads it (no group joined, nothing committed, a
 //! progress bar over offsets on a terminal). Each record is validated and
-//! enriched once and handed to a [`Feed`].
+//! enriched once ([`Enricher`]) and handed to a [`Feed`].
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -13,8 +13,9 @@ use rdkafka::Message;
 use tokio_util::sync::CancellationToken;
 
 use crate::cmd::watch::{Fetched, Range, RangeReader};
-use crate::event::{now_nanos, Enrichment, KafkaCoords};
+use crate::event::{enrich, now_nanos, validate, DeadLetterReason, Enrichment, KafkaCoords};
 use crate::kafka::KafkaConfig;
+use crate::policy::SeverityMemo;
 use crate::process::Processor;
 
 use super::InvestigateError;
@@ -26,7 +27,7 @@ const REPORTED_INVALID: u64 = 10;
 /// What receives the records.
 pub trait Feed {
     /// A valid event; `raw` is its JSON.
-    fn event(&mut self, e: &Enrichment, raw: &[u8]);
+    fn event(&mut self, e: Enrichment, raw: &[u8]);
     /// A record that is not a valid audit event.
     fn invalid(&mut self);
 }
@@ -41,9 +42,39 @@ pub fn open(path: &str) -> io::Result<Box<dyn BufRead>> {
     crate::cmd::inspect::open(path)
 }
 
+/// [`Processor::enrich`] with the severity table's answers remembered
+/// ([`SeverityMemo`]): the same enrichment, for one reading thread.
+pub struct Enricher<'p> {
+    processor: &'p Processor,
+    severity: SeverityMemo<'p>,
+}
+
+impl<'p> Enricher<'p> {
+    pub fn new(processor: &'p Processor) -> Enricher<'p> {
+        Enricher {
+            processor,
+            severity: SeverityMemo::new(&processor.policy.severity),
+        }
+    }
+
+    /// Validates and enriches one record value; the `&str` is the
+    /// validated record.
+    pub fn enrich<'r>(
+        &mut self,
+        raw: &'r [u8],
+        kafka: Option<&KafkaCoords>,
+        ingest_nanos: i64,
+    ) -> Result<(&'r str, Enrichment), DeadLetterReason> {
+        let (text, env) = validate::parse(raw, self.processor.max_record_bytes)?;
+        let severity = &mut self.severity;
+        let e = enrich::enrich(&env, kafka, ingest_nanos, |e| severity.classify(e));
+        Ok((text, e))
+    }
+}
+
 /// Validates and enriches one record and hands it on.
 fn feed_one(
-    processor: &Processor,
+    enricher: &mut Enricher,
     record: &[u8],
     kafka: Option<&KafkaCoords>,
     feed: &mut impl Feed,
@@ -51,8 +82,8 @@ fn feed_one(
     place: impl FnOnce() -> String,
     err: &mut impl Write,
 ) {
-    match processor.enrich(record, kafka, now_nanos()) {
-        Ok((text, e)) => feed.event(&e, text.as_bytes()),
+    match enricher.enrich(record, kafka, now_nanos()) {
+        Ok((text, e)) => feed.event(e, text.as_bytes()),
         Err(reason) => {
             *invalid += 1;
             if *invalid <= REPORTED_INVALID {
@@ -73,6 +104,7 @@ pub fn read_files(
     err: &mut impl Write,
 ) -> Result<(), InvestigateError> {
     let mut buf = Vec::with_capacity(4096);
+    let mut enricher = Enricher::new(processor);
     let mut invalid = 0;
     for path in inputs {
         let input_err = |source| InvestigateError::Input {
@@ -82,7 +114,7 @@ pub fn read_files(
         let mut input = open(path).map_err(input_err)?;
         crate::cmd::inspect::each_line(&mut input, &mut buf, input_err, |line, record| {
             feed_one(
-                processor,
+                &mut enricher,
                 record,
                 None,
                 feed,
@@ -113,6 +145,7 @@ pub fn read_kafka(
         throwaway_group = %reader.group(),
         partitions = ?reader.parts().iter().map(|p| (p.partition, p.start, p.high_at_start)).collect::<Vec<_>>()
     );
+    let mut enricher = Enricher::new(processor);
     let mut invalid = 0;
     loop {
         if shutdown.is_cancelled() {
@@ -128,7 +161,7 @@ pub fn read_kafka(
         let raw = msg.payload().unwrap_or_default();
         let place = || format!("{}/{}@{}", coords.topic, coords.partition, coords.offset);
         feed_one(
-            processor,
+            &mut enricher,
             raw,
             Some(&coords),
             feed,

@@ -12,7 +12,8 @@
 //! | [`observed`] | what the aggregation reads of one event |
 //! | [`aggregate`] | the streaming computation, pure: events in, a [`model::Report`] out |
 //! | [`counters`] | bounded top-K, distinct counts, the per-minute timeline |
-//! | [`detect_stage`] | the detection rules, inline or on their own thread |
+//! | [`detect_stage`] | the detection rules and their alerts; the batches handed to threads |
+//! | [`parallel`] | the rules and the aggregation on two threads beside the reading one |
 //! | [`chains`] | attack chains per client, capped |
 //! | [`principals`] | overreaching principals, capped |
 //! | [`model`] | the report (the `--json` schema) |
@@ -26,6 +27,7 @@ pub mod focus;
 pub mod input;
 pub mod model;
 pub mod observed;
+pub mod parallel;
 pub mod principals;
 pub mod report_html;
 pub mod report_json;
@@ -49,6 +51,7 @@ pub use aggregate::{Investigation, Options};
 pub use focus::{AlertFocus, Focus};
 pub use input::Feed;
 pub use model::Report;
+pub use parallel::Parallel;
 
 /// Why `investigate` stopped. Each message says what to do.
 #[derive(Debug, thiserror::Error)]
@@ -85,8 +88,8 @@ impl InvestigateError {
 }
 
 impl Feed for Investigation {
-    fn event(&mut self, e: &Enrichment, raw: &[u8]) {
-        self.observe(e, raw);
+    fn event(&mut self, e: Enrichment, raw: &[u8]) {
+        self.observe(&e, raw);
     }
 
     fn invalid(&mut self) {
@@ -116,8 +119,8 @@ impl AlertFinder {
 }
 
 impl Feed for AlertFinder {
-    fn event(&mut self, e: &Enrichment, raw: &[u8]) {
-        self.detector.observe(e, raw, &mut self.pending);
+    fn event(&mut self, e: Enrichment, raw: &[u8]) {
+        self.detector.observe(&e, raw, &mut self.pending);
         self.take();
     }
 
@@ -214,7 +217,6 @@ pub async fn run(
         chains: args.chains,
         baseline_secs,
         sensitive: policy.severity.sensitive_resources.clone(),
-        detect_thread: true,
         ..Options::default()
     };
     // The filter does not apply: an investigator wants what the pipeline
@@ -241,8 +243,14 @@ pub async fn run(
             })?;
         focus.alert = Some(AlertFocus::of(&alert));
     }
-    let mut inv = Investigation::new(opts, focus, detector()?);
-    read(&source, &processor, &mut inv, &shutdown).await?;
+    let max_alerts = opts.max_alerts;
+    let mut both = Parallel::start(
+        Investigation::without_rules(opts, focus),
+        detector()?,
+        max_alerts,
+    );
+    read(&source, &processor, &mut both, &shutdown).await?;
+    let (mut inv, alerts) = both.finish();
     match &source {
         Source::Files(f) => inv.input.sources = f.clone(),
         Source::Kafka(k, range) => {
@@ -254,7 +262,7 @@ pub async fn run(
             inv.input.range_until = range.until.map(fmt);
         }
     }
-    Ok(inv.finish(now_nanos()))
+    Ok(inv.report(alerts, now_nanos()))
 }
 
 async fn read(

@@ -2,9 +2,15 @@
 //! chains, the principals and the counters.
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use crate::detect::facts::{Authn, Extras, Facts};
 use crate::event::Enrichment;
+
+/// `connection_id` or `connectionId` may be in the record: built once (a
+/// searcher made per event cost more than the search).
+static CONNECTION: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(b"onnection"));
 
 /// How an event ended, as the report counts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +91,9 @@ impl<'a> Observed<'a> {
         // The connection id lives in the JSON only; look for it only
         // where the record names one.
         let connection_id = f.extras.connection_id.clone().or_else(|| {
-            memchr::memmem::find(raw, b"onnection").and_then(|_| Extras::read(raw).connection_id)
+            CONNECTION
+                .find(raw)
+                .and_then(|_| Extras::read(raw).connection_id)
         });
         let crn = e.crn();
         let resource_name = crn.resource_name.or(e.resource_name());

@@ -299,3 +299,58 @@ fn connection_ids_split_a_client_into_chains() {
     assert_eq!(conns, [(Some("c-1"), 2), (Some("c-2"), 1)]);
     assert_eq!(r.chains[0].client.to_string().matches(" / ").count(), 2);
 }
+
+#[test]
+fn the_rules_and_the_report_on_threads_give_the_inline_report() {
+    // The incident and a stream of several batches, with invalid records.
+    let processor = Processor {
+        filtering: false,
+        ..Processor::default()
+    };
+    let mut lines: Vec<String> = std::fs::read_to_string(INCIDENT)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    for i in 0..3 * detect_stage::BATCH + 7 {
+        lines.push(format!(
+            r#"{{"specversion":"1.0","id":"s{i}","source":"crn://x/kafka=k","type":"io.confluent.kafka.server/authorization","time":"2025-06-10T15:{:02}:{:02}Z","data":{{"methodName":"kafka.Produce","resourceName":"crn://x/kafka=k/topic=sensitive-{}","authenticationInfo":{{"principal":"User:u{}"}},"authorizationInfo":{{"granted":{},"operation":"Write","resourceType":"Topic","resourceName":"sensitive-{}"}},"request":{{"client_id":"c{}","correlation_id":"{i}"}},"requestMetadata":{{"client_address":"/10.0.0.{}"}}}}}}"#,
+            i / 60 % 60,
+            i % 60,
+            i % 13,
+            i % 9,
+            i % 5 != 0,
+            i % 13,
+            i % 11,
+            i % 7
+        ));
+        if i % 100 == 0 {
+            lines.push("not json".to_owned());
+        }
+    }
+    let detector = || Detector::new(&DetectConfig::default(), Emit::OnClose).unwrap();
+    let mut inline = Investigation::new(Options::default(), everything(), detector());
+    let mut both = Parallel::start(
+        Investigation::without_rules(Options::default(), everything()),
+        detector(),
+        Options::default().max_alerts,
+    );
+    for l in &lines {
+        match processor.enrich(l.as_bytes(), None, 0) {
+            Ok((_, e)) => {
+                both.event(e.clone(), l.as_bytes());
+                inline.event(e, l.as_bytes());
+            }
+            Err(_) => {
+                both.invalid();
+                inline.invalid();
+            }
+        }
+    }
+    let (inv, alerts) = both.finish();
+    let threaded = serde_json::to_value(inv.report(alerts, 0)).unwrap();
+    let inline = serde_json::to_value(inline.finish(0)).unwrap();
+    assert!(inline["totals"]["alerts"].as_u64().unwrap() > 0);
+    assert_eq!(inline["input"]["invalid"].as_u64(), Some(16));
+    assert_eq!(threaded, inline);
+}
