@@ -6,10 +6,12 @@
 //! failed login tried (`authenticationInfo.metadata.identifier` or the
 //! cloud dialect's `credentials.*.credentialId`), the connection id, the
 //! target pattern of a role binding (`request.data.crn_pattern`) and the
-//! error type of a failed data-plane request. They are read by a second,
-//! small parse ([`Extras`]) and only for events that are authentications,
-//! denials, failures or privilege changes — a small share of a real stream
-//! — so a granted read costs nothing extra. `docs/audit-log-format.md`
+//! error type of a failed data-plane request. They are decoded ([`Extras`])
+//! only for events that are authentications, denials, failures or
+//! privilege changes — a small share of a real stream — so a granted read
+//! costs nothing extra; from the byte ranges the scanner kept
+//! ([`crate::event::extra`]), or, when it could not vouch for them, by a
+//! second, typed parse of the record. `docs/audit-log-format.md`
 //! §7–§8 define the principal and verdict rules used here.
 
 use std::cell::OnceCell;
@@ -210,7 +212,7 @@ impl<'a> Facts<'a> {
             || e.request_failed
             || privilege_change;
         let extras = if wants_extras {
-            Extras::read(raw)
+            Extras::from_spans(raw, &e.extras).unwrap_or_else(|| Extras::read(raw))
         } else {
             Extras::default()
         };

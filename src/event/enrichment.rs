@@ -211,6 +211,9 @@ pub struct Enrichment {
     pub(super) client_id: Option<Span>,
     pub(super) correlation_id: Option<Span>,
     pub(super) kafka: Option<KafkaSpans>,
+    /// Where the detector's extra facts are in the record (not part of
+    /// the enrichment's JSON).
+    pub extras: super::extra::ExtraSpans,
 }
 
 /// Accessors for the optional string fields, one per field.
