@@ -187,7 +187,7 @@ impl<'a> Facts<'a> {
     /// [`Facts::new`], with `method_lc` written into `buf` (a buffer the
     /// caller reuses from event to event: take it back from `method_lc`).
     pub fn with_buffer(e: &'a Enrichment, raw: &[u8], buf: String) -> Facts<'a> {
-        let principal = e.principal().normalized.filter(|p| !p.starts_with("None:"));
+        let principal = e.principal_normalized().filter(|p| !p.starts_with("None:"));
         let mut method_lc = buf;
         method_lc.clear();
         method_lc.push_str(e.method().unwrap_or(""));
@@ -202,8 +202,8 @@ impl<'a> Facts<'a> {
         } else {
             Authn::NotAuthn
         };
-        let crn = e.crn();
-        let resource_name = crn.resource_name.or(e.resource_name());
+        let (crn_raw, crn_name) = e.crn_raw_and_name();
+        let resource_name = crn_name.or(e.resource_name());
         let granted = e.verdict == Verdict::Allowed;
         let ok = matches!(e.verdict, Verdict::Allowed | Verdict::Success) && !e.request_failed;
         let privilege_change = ok && (is_privilege_change(e, &method_lc) || e.role().is_some());
@@ -237,7 +237,7 @@ impl<'a> Facts<'a> {
             method_lc,
             verb_at,
             operation: e.operation().or(e.method()),
-            resource_crn: crn.raw,
+            resource_crn: crn_raw,
             resource_name,
             extras,
             event: OnceCell::new(),

@@ -268,6 +268,21 @@ impl Enrichment {
         }
     }
 
+    /// [`Self::principal`]'s `normalized` alone (building the whole
+    /// [`PrincipalInfo`] slices every field: the detector reads one).
+    pub fn principal_normalized(&self) -> Option<&str> {
+        self.text.opt(self.principal.normalized)
+    }
+
+    /// [`Self::crn`]'s `raw` and `resource_name` alone (see
+    /// [`Self::principal_normalized`]).
+    pub fn crn_raw_and_name(&self) -> (Option<&str>, Option<&str>) {
+        (
+            self.text.opt(self.crn.raw),
+            self.text.opt(self.crn.resource_name),
+        )
+    }
+
     #[inline(always)]
     pub fn crn(&self) -> CrnInfo<'_> {
         let c = &self.crn;
