@@ -250,7 +250,7 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
     let (s, on, sev) = get("denied_then_granted");
     let denied_granted = on.then(|| {
         let w = window(s, 600);
-        SequenceRule::new(
+        let mut rule = SequenceRule::new(
             "denied_then_granted",
             sev,
             1,
@@ -258,7 +258,10 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
             keep(s, 600),
             max,
             sequence::describe_denied_granted,
-        )
+        );
+        // Its groups are keyed by principal and resource (`Detector::authorization`).
+        rule.shared = super::kept::PRINCIPAL_AND_RESOURCE;
+        rule
     });
 
     let (_, on, sev) = get("privilege_change_during_denials");

@@ -1,7 +1,9 @@
 //! Facts the enrichment does not carry, read from the event's JSON for
 //! the few events that need them (authentications, denials, privilege
 //! changes): the credential tried, the connection id, a role binding's
-//! target.
+//! target. Usually decoded from the byte ranges the scanner kept in its
+//! one pass ([`Extras::from_spans`]); the typed parse below
+//! ([`Extras::read`]) is the reference and the fallback.
 //!
 //! Read with typed, lenient structs rather than a `serde_json::Value`: a
 //! `Value` refuses records the bridge accepts and forwards (a number
@@ -15,6 +17,8 @@ use std::marker::PhantomData;
 
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+
+use crate::event::extra::{Extra, ExtraSpans};
 
 /// Facts that need a second look at the JSON.
 #[derive(Debug, Default, Clone)]
@@ -74,6 +78,75 @@ impl Extras {
             target_principal: rd.principal.0.clone(),
         }
     }
+}
+
+impl Extras {
+    /// The extra facts from the ranges the scanner kept
+    /// ([`ExtraSpans`]), decoded as [`Extras::read`] decodes them; `None`
+    /// when the ranges cannot say (the record was read by serde_json, or
+    /// a value needs the typed parse's verdict), and the caller reads.
+    pub fn from_spans(raw: &[u8], spans: &ExtraSpans) -> Option<Extras> {
+        if !spans.usable(raw) {
+            return None;
+        }
+        // Every value is decoded, as the typed parse does: one it refuses
+        // fails that whole parse, and then every fact is absent.
+        let text = |f: Extra| -> Option<Option<String>> {
+            match spans.get(f) {
+                None => Some(None),
+                Some(r) => decode(raw.get(r)?),
+            }
+        };
+        let email = match spans.get(Extra::Principal) {
+            Some(r) => principal_email(raw.get(r)?)?,
+            None => None,
+        };
+        let identifier = text(Extra::Identifier)?;
+        let credential_id = text(Extra::CredentialId)?;
+        let subject = text(Extra::TokenSubject)?;
+        let cn = text(Extra::CertificateCn)?;
+        let connection_id = text(Extra::ConnectionId)?;
+        let connection_id_camel = text(Extra::ConnectionIdCamel)?;
+        let crn_pattern = text(Extra::CrnPattern)?;
+        let crn_pattern_camel = text(Extra::CrnPatternCamel)?;
+        let target_principal = text(Extra::TargetPrincipal)?;
+        let pattern_type = text(Extra::PatternType)?;
+        let pattern_type_snake = text(Extra::PatternTypeSnake)?;
+        let error_type = text(Extra::ErrorType)?;
+        Some(Extras {
+            identifier: identifier.or(credential_id).or(subject).or(cn).or(email),
+            connection_id: connection_id.or(connection_id_camel),
+            crn_pattern: crn_pattern.or(crn_pattern_camel),
+            pattern_type: pattern_type.or(pattern_type_snake),
+            error_type,
+            target_principal,
+        })
+    }
+}
+
+/// A text value's JSON as [`Text`] reads it; `None` when it refuses it.
+fn decode(v: &[u8]) -> Option<Option<String>> {
+    if let [b'"', inner @ .., b'"'] = v {
+        if !inner.contains(&b'\\') {
+            let s = std::str::from_utf8(inner).ok()?;
+            return Some((!s.is_empty()).then(|| s.to_owned()));
+        }
+    }
+    serde_json::from_slice::<Text>(v).ok().map(|t| t.0)
+}
+
+/// The `email` of `authenticationInfo.principal`'s JSON, as [`Authn`]
+/// reads it; `None` when it refuses it.
+fn principal_email(v: &[u8]) -> Option<Option<String>> {
+    if let [b'"', inner @ .., b'"'] = v {
+        if !inner.contains(&b'\\') {
+            return Some(None);
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(v);
+    let e: Email = object(&mut de).ok()?;
+    de.end().ok()?;
+    Some(e.email.0)
 }
 
 /// A string or a number, as text; anything else (or an empty string) is

@@ -6,10 +6,12 @@
 //! failed login tried (`authenticationInfo.metadata.identifier` or the
 //! cloud dialect's `credentials.*.credentialId`), the connection id, the
 //! target pattern of a role binding (`request.data.crn_pattern`) and the
-//! error type of a failed data-plane request. They are read by a second,
-//! small parse ([`Extras`]) and only for events that are authentications,
-//! denials, failures or privilege changes — a small share of a real stream
-//! — so a granted read costs nothing extra. `docs/audit-log-format.md`
+//! error type of a failed data-plane request. They are decoded ([`Extras`])
+//! only for events that are authentications, denials, failures or
+//! privilege changes — a small share of a real stream — so a granted read
+//! costs nothing extra; from the byte ranges the scanner kept
+//! ([`crate::event::extra`]), or, when it could not vouch for them, by a
+//! second, typed parse of the record. `docs/audit-log-format.md`
 //! §7–§8 define the principal and verdict rules used here.
 
 use std::cell::OnceCell;
@@ -185,7 +187,7 @@ impl<'a> Facts<'a> {
     /// [`Facts::new`], with `method_lc` written into `buf` (a buffer the
     /// caller reuses from event to event: take it back from `method_lc`).
     pub fn with_buffer(e: &'a Enrichment, raw: &[u8], buf: String) -> Facts<'a> {
-        let principal = e.principal().normalized.filter(|p| !p.starts_with("None:"));
+        let principal = e.principal_normalized().filter(|p| !p.starts_with("None:"));
         let mut method_lc = buf;
         method_lc.clear();
         method_lc.push_str(e.method().unwrap_or(""));
@@ -200,8 +202,8 @@ impl<'a> Facts<'a> {
         } else {
             Authn::NotAuthn
         };
-        let crn = e.crn();
-        let resource_name = crn.resource_name.or(e.resource_name());
+        let (crn_raw, crn_name) = e.crn_raw_and_name();
+        let resource_name = crn_name.or(e.resource_name());
         let granted = e.verdict == Verdict::Allowed;
         let ok = matches!(e.verdict, Verdict::Allowed | Verdict::Success) && !e.request_failed;
         let privilege_change = ok && (is_privilege_change(e, &method_lc) || e.role().is_some());
@@ -210,7 +212,7 @@ impl<'a> Facts<'a> {
             || e.request_failed
             || privilege_change;
         let extras = if wants_extras {
-            Extras::read(raw)
+            Extras::from_spans(raw, &e.extras).unwrap_or_else(|| Extras::read(raw))
         } else {
             Extras::default()
         };
@@ -235,7 +237,7 @@ impl<'a> Facts<'a> {
             method_lc,
             verb_at,
             operation: e.operation().or(e.method()),
-            resource_crn: crn.raw,
+            resource_crn: crn_raw,
             resource_name,
             extras,
             event: OnceCell::new(),

@@ -3,13 +3,18 @@
 //! their groups' last few second steps this way (a grant is kept for a
 //! denial that may still arrive late from another partition): a granted
 //! event then costs a copy into a buffer the group already has, not an
-//! allocation per field (BENCHMARKS.md, "Detector").
+//! allocation per field (BENCHMARKS.md, "Detector"). Fields that are the
+//! same for every event of a group (`denied_then_granted`'s principal and
+//! resource) can be left to the group's one copy (`skip`).
 
 use super::alert::EventRef;
 use super::facts::Facts;
 
 /// How many text fields an [`EventRef`] has.
 const FIELDS: usize = 8;
+
+/// [`EventRef::fields_of`]'s principal and resource, as a `skip` mask.
+pub const PRINCIPAL_AND_RESOURCE: u8 = 1 << 1 | 1 << 3;
 
 /// An [`EventRef`] stored compactly: the fields' text end to end.
 #[derive(Debug, Default, Clone)]
@@ -23,20 +28,22 @@ pub struct Kept {
 }
 
 impl Kept {
-    /// A copy of `f`'s event.
-    pub fn of(f: &Facts<'_>) -> Kept {
+    /// A copy of `f`'s event but for the fields in `skip` (bit `i`:
+    /// [`EventRef::fields_of`]'s field `i`).
+    pub fn of(f: &Facts<'_>, skip: u8) -> Kept {
         let mut k = Kept::default();
-        k.fill(f);
+        k.fill(f, skip);
         k
     }
 
-    /// Overwrites this copy with `f`'s event, reusing the buffer.
-    pub fn fill(&mut self, f: &Facts<'_>) {
+    /// Overwrites this copy with `f`'s event but for the fields in
+    /// `skip`, reusing the buffer.
+    pub fn fill(&mut self, f: &Facts<'_>, skip: u8) {
         self.time = f.time;
         self.text.clear();
         self.present = 0;
         for (i, v) in EventRef::fields_of(f).into_iter().enumerate() {
-            if let Some(v) = v {
+            if let (Some(v), false) = (v, skip & (1 << i) != 0) {
                 self.text.push_str(v);
                 self.present |= 1 << i;
             }
@@ -52,9 +59,16 @@ impl Kept {
         Some(self.text[start..self.ends[i] as usize].into())
     }
 
-    /// The event as alerts take it.
-    pub fn to_event(&self) -> EventRef {
-        let f = |i| self.field(i);
+    /// The event as alerts take it; the fields in `skip` from `shared`
+    /// (the group's copy).
+    pub fn to_event(&self, shared: &Kept, skip: u8) -> EventRef {
+        let f = |i: usize| {
+            if skip & (1 << i) != 0 {
+                shared.field(i)
+            } else {
+                self.field(i)
+            }
+        };
         EventRef {
             id: f(0).unwrap_or_default(),
             time: self.time,

@@ -28,6 +28,9 @@ const KEEP_B: usize = 4;
 struct Group {
     /// The group key as alerts show it (made once, when the group is).
     key: String,
+    /// The fields every event of the group has alike (the rule's
+    /// `shared`), copied once from the event that made the group.
+    shared: Kept,
     a: Vec<Arc<EventRef>>,
     /// The last B's, in arrival order, as copies whose buffers are reused
     /// (most B's never complete anything: a granted event of a group with
@@ -50,6 +53,10 @@ pub struct SequenceRule {
     /// values whose hashes collide.
     groups: Keyed<u64, Group>,
     hasher: FastState,
+    /// Fields of [`EventRef::fields_of`] (a mask) that are the same for
+    /// every event of a group, because the group's key is made of them:
+    /// kept B's leave them to the group's copy.
+    pub shared: u8,
 }
 
 /// Which step an event is.
@@ -78,6 +85,7 @@ impl SequenceRule {
             describe,
             groups: Keyed::new(max_keys),
             hasher: FastState::default(),
+            shared: 0,
         }
     }
 
@@ -107,8 +115,14 @@ impl SequenceRule {
     ) -> bool {
         let time = f.time;
         let horizon = watermark.saturating_sub(self.window);
+        let shared = self.shared;
         let g = self.groups.entry(hash, time, horizon, || Group {
             key: key(),
+            shared: if shared == 0 {
+                Kept::default()
+            } else {
+                Kept::of(f, !shared)
+            },
             ..Group::default()
         });
         if time <= g.quiet_until {
@@ -124,15 +138,15 @@ impl SequenceRule {
                 // A late A may complete a B already seen.
                 g.b.iter()
                     .filter(|b| b.time > e.time)
-                    .map(|b| Arc::new(b.to_event()))
+                    .map(|b| Arc::new(b.to_event(&g.shared, shared)))
                     .collect()
             }
             Step::B => {
                 if g.b.len() < KEEP_B {
-                    g.b.push(Kept::of(f));
+                    g.b.push(Kept::of(f, shared));
                 } else {
                     g.b.rotate_left(1);
-                    g.b[KEEP_B - 1].fill(f);
+                    g.b[KEEP_B - 1].fill(f, shared);
                 }
                 // Without enough A's before it, this B completes nothing.
                 let before = g.a.iter().filter(|x| x.time < time).count();

@@ -295,6 +295,13 @@ fn denied_then_granted() {
     // The grant comes first, the earlier denial arrives late.
     let a = run(&[d("g1", 20, true), d("d1", 5, false)]);
     assert_eq!(ids(of(&a, "denied_then_granted")[0]), ["d1", "g1"]);
+    // The kept grant (its principal and resource from the group's copy)
+    // makes the same alert as the grant itself.
+    let in_order = run(&[d("d1", 5, false), d("g1", 20, true)]);
+    assert_eq!(
+        serde_json::to_value(of(&a, "denied_then_granted")[0]).unwrap(),
+        serde_json::to_value(of(&in_order, "denied_then_granted")[0]).unwrap()
+    );
 }
 
 fn grant_access(id: &str, t: i64, resource: &str) -> String {

@@ -98,6 +98,7 @@ pub fn enrich(
         client_id,
         correlation_id,
         kafka,
+        extras: env.extras,
     };
     e.severity = classify(&e);
     e

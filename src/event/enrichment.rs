@@ -211,6 +211,9 @@ pub struct Enrichment {
     pub(super) client_id: Option<Span>,
     pub(super) correlation_id: Option<Span>,
     pub(super) kafka: Option<KafkaSpans>,
+    /// Where the detector's extra facts are in the record (not part of
+    /// the enrichment's JSON).
+    pub extras: super::extra::ExtraSpans,
 }
 
 /// Accessors for the optional string fields, one per field.
@@ -263,6 +266,21 @@ impl Enrichment {
             identity: t.opt(p.identity),
             acting: t.opt(p.acting),
         }
+    }
+
+    /// [`Self::principal`]'s `normalized` alone (building the whole
+    /// [`PrincipalInfo`] slices every field: the detector reads one).
+    pub fn principal_normalized(&self) -> Option<&str> {
+        self.text.opt(self.principal.normalized)
+    }
+
+    /// [`Self::crn`]'s `raw` and `resource_name` alone (see
+    /// [`Self::principal_normalized`]).
+    pub fn crn_raw_and_name(&self) -> (Option<&str>, Option<&str>) {
+        (
+            self.text.opt(self.crn.raw),
+            self.text.opt(self.crn.resource_name),
+        )
     }
 
     #[inline(always)]

@@ -12,6 +12,7 @@ pub mod crn;
 pub mod enrich;
 pub mod enrichment;
 pub mod escape;
+pub mod extra;
 pub mod principal;
 pub mod render;
 pub mod scan;

@@ -253,6 +253,9 @@ pub struct Envelope<'a> {
     pub time: Field<'a>,
     #[serde(borrow, default)]
     pub data: Obj<Data<'a>>,
+    /// Filled by the scanner only ([`super::extra`]).
+    #[serde(skip)]
+    pub extras: super::extra::ExtraSpans,
 }
 
 /// `data`, both dialects, with the snake_case aliases seen in doc examples.

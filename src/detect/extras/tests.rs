@@ -65,3 +65,141 @@ fn a_field_of_another_type_reads_as_absent_and_the_rest_still_reads() {
     assert_eq!(read("not json").identifier, None);
     assert_eq!(read(r#"{"data":"x"}"#).identifier, None);
 }
+
+/// The scanner's ranges ([`Extras::from_spans`]) against the typed parse:
+/// when they answer, they answer the same; returns whether they answered.
+fn spans_agree(raw: &str) -> bool {
+    let Ok((_, env)) = crate::event::validate::parse(raw.as_bytes(), usize::MAX) else {
+        return false;
+    };
+    let Some(fast) = Extras::from_spans(raw.as_bytes(), &env.extras) else {
+        return false;
+    };
+    assert_eq!(
+        format!("{fast:?}"),
+        format!("{:?}", read(raw)),
+        "spans and parse differ: {raw}"
+    );
+    true
+}
+
+fn wrap(data: &str) -> String {
+    format!(
+        r#"{{"specversion":"1.0","id":"a","source":"crn://confluent.cloud/","type":"io.confluent.kafka.server/authentication","time":"2025-01-15T10:31:00Z","data":{{"methodName":"kafka.Authentication",{data}}}}}"#
+    )
+}
+
+/// Records with every extra field, both dialects, and the odd values the
+/// typed parse decodes or refuses (escapes, numbers, duplicates, other
+/// types), wrapped in a plain authorization event.
+fn extra_records() -> Vec<String> {
+    let bodies = [
+        r#""authenticationInfo":{"principal":"User:alice","metadata":{"identifier":"alice"}},"requestMetadata":{"connection_id":"c-1"}"#,
+        r#""authentication_info":{"principal":{"email":"x@example.com"},"credentials":{"idSecretCredentials":{"credentialId":"KEY123"}}},"request_metadata":{"connectionId":42},"request":{"data":{"crnPattern":"crn://confluent.cloud/topic=sensitive-pii*","principal":"User:sa-1"}},"authorization_info":{"pattern_type":"PREFIXED"},"result":{"data":{"errorType":"UNAUTHORIZED"}}"#,
+        r#""authenticationInfo":{"principal":{"email":"x@example.com","email":"y"}}"#,
+        r#""authenticationInfo":{"principal":{"email":"caf\u00e9"}},"requestMetadata":{"connection_id":"c-1"}"#,
+        r#""authenticationInfo":{"principal":"User:\ud800"},"requestMetadata":{"connection_id":"c-1"}"#,
+        r#""authenticationInfo":{"principal":"User:\u0041"},"requestMetadata":{"connection_id":"c-1"}"#,
+        r#""authenticationInfo":{"principal":1e400},"requestMetadata":{"connection_id":"c-1"}"#,
+        r#""authenticationInfo":{"principal":null,"metadata":{"identifier":"a\"b\\c\u003d"}}"#,
+        r#""authenticationInfo":{"metadata":{"identifier":"\udc00"}},"requestMetadata":{"connection_id":"c-1"}"#,
+        r#""authenticationInfo":{"metadata":{"identifier":""},"credentials":{"idTokenCredentials":{"subject":"sub-1"},"certificateCredentials":{"dname":{"cn":"host-1"}}}}"#,
+        r#""authenticationInfo":{"credentials":{"certificateCredentials":{"dname":{"cn":7}}}}"#,
+        r#""authenticationInfo":{"credentials":{"certificateCredentials":{"dname":"\ud800"}}},"requestMetadata":{"connection_id":"c-1"}"#,
+        r#""authenticationInfo":{"credentials":{"certificateCredentials":{"dname":"a\u0041"}}},"requestMetadata":{"connection_id":"c-1"}"#,
+        r#""authenticationInfo":{"metadata":1e400},"requestMetadata":{"connection_id":"c-1"}"#,
+        r#""authenticationInfo":{"metadata":-12.5,"credentials":[1,{"a":2}]},"requestMetadata":{"connection_id":"c-1"}"#,
+        r#""authenticationInfo":{"metadata":{"identifier":"a"},"metadata":{"identifier":"b"}}"#,
+        r#""authenticationInfo":{"metadata":{"identifier":"a","identifier":"b"}}"#,
+        r#""requestMetadata":{"connection_id":"a","connection_id":"b"}"#,
+        r#""requestMetadata":{"connection_id":1.5e3,"connectionId":"b"}"#,
+        r#""requestMetadata":{"connection_id":1e999,"connectionId":"b"}"#,
+        r#""requestMetadata":{"connection_id":true,"connectionId":"b"}"#,
+        r#""requestMetadata":{"connection_id":-0,"connectionId":"b"}"#,
+        r#""requestMetadata":{"connection_id":12345678901234567890123,"connectionId":"b"}"#,
+        r#""authorizationInfo":{"granted":false,"patternType":"LITERAL","patternType":"PREFIXED"}"#,
+        r#""authorizationInfo":{"granted":false,"patternType":{"x":1},"pattern_type":"PREFIXED"}"#,
+        r#""request":{"data":{"crn_pattern":"a","crnPattern":"b","principal":["x"]}}"#,
+        r#""request":{"data":{"crn_pattern":"a","crn_pattern":"b"}}"#,
+        r#""result":{"status":"FAILURE","data":{"errorType":"AUTHORIZATION_FAILED"}}"#,
+        r#""result":{"status":"FAILURE","data":{"errorType":"x"},"data":{}}"#,
+        r#""result":{"status":"FAILURE","data":"\u0041"}"#,
+        r#""result":{"status":"FAILURE","data":[1e400]}"#,
+    ];
+    bodies.iter().map(|b| wrap(b)).collect()
+}
+
+#[test]
+fn scanner_ranges_read_like_the_typed_parse() {
+    let records = extra_records();
+    let answered = records.iter().filter(|r| spans_agree(r)).count();
+    // The plain ones take the fast path; the doubtful ones (15 of them:
+    // duplicates, escapes and out-of-range numbers where the typed parse
+    // decodes) fall back.
+    assert_eq!(answered, 16, "of {}", records.len());
+    assert!(spans_agree(&records[0]) && spans_agree(&records[1]));
+    let fixtures = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/audit-events/sample.jsonl"
+    ))
+    .expect("shared fixtures");
+    let answered = fixtures.lines().filter(|l| spans_agree(l)).count();
+    assert!(answered >= 50, "{answered}");
+}
+
+#[test]
+fn doubtful_values_leave_the_record_to_the_typed_parse() {
+    for body in [
+        r#""authenticationInfo":{"metadata":{"identifier":"a","identifier":"b"}}"#,
+        r#""authenticationInfo":{"metadata":1e400,"principal":"User:a"}"#,
+        r#""authenticationInfo":{"credentials":"\u0041"}"#,
+    ] {
+        let raw = wrap(body);
+        let (_, env) = crate::event::validate::parse(raw.as_bytes(), usize::MAX).unwrap();
+        assert!(
+            Extras::from_spans(raw.as_bytes(), &env.extras).is_none(),
+            "{raw}"
+        );
+    }
+    // A different record than the one the ranges were taken from.
+    let raw = extra_records().remove(0);
+    let (_, env) = crate::event::validate::parse(raw.as_bytes(), usize::MAX).unwrap();
+    assert!(Extras::from_spans(b"{}", &env.extras).is_none());
+}
+
+/// Every record one edit away from one with extra fields: the ranges
+/// answer like the typed parse or leave it to it.
+#[test]
+fn mutated_records_agree() {
+    const INSERTS: &[&str] = &[
+        "\"",
+        "\\",
+        "{",
+        "}",
+        "[",
+        "]",
+        ",",
+        ":",
+        "0",
+        "1e400",
+        "-",
+        " ",
+        "null",
+        "\\u0041",
+        "\"identifier\":\"x\",",
+        "\"connection_id\":1,",
+        "\"data\":{},",
+        "\"email\":\"e\",",
+    ];
+    let mut fast = 0;
+    for line in extra_records() {
+        for at in 0..line.len() {
+            let deleted = format!("{}{}", &line[..at], &line[at + 1..]);
+            fast += usize::from(spans_agree(&deleted));
+            for ins in INSERTS {
+                fast += usize::from(spans_agree(&format!("{}{ins}{}", &line[..at], &line[at..])));
+            }
+        }
+    }
+    assert!(fast > 5_000, "{fast}");
+}

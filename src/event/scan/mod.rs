@@ -22,10 +22,12 @@
 //! the limit: a record it accepts is never too deep, so the caller runs the
 //! depth pre-check only on the serde_json path.
 
+mod extra;
 mod grammar;
 mod window;
 
 use self::window::Window;
+use super::extra::{Extra, ExtraSpans};
 use super::view::{
     Acting, Address, AuthenticationInfo, AuthorizationInfo, CloudResource, Data, Envelope, Field,
     Obj, Request, RequestData, RequestMetadata, ResourceId, ResultInfo, Scope,
@@ -52,6 +54,7 @@ pub fn empty<'a>() -> Envelope<'a> {
         subject: Field::Absent,
         time: Field::Absent,
         data: Obj::Absent,
+        extras: ExtraSpans::default(),
     }
 }
 
@@ -65,12 +68,14 @@ pub fn read<'a>(text: &'a str, e: &mut Envelope<'a>) -> bool {
         i: 0,
         depth: 0,
         win: Window::EMPTY,
+        extra: ExtraSpans::new(text.len()),
     };
     s.ws();
     if s.envelope(e).is_none() {
         return false;
     }
     s.ws();
+    e.extras = s.extra;
     s.i == s.b.len()
 }
 
@@ -84,6 +89,8 @@ struct Scan<'a> {
     depth: usize,
     /// Where the strings end (see [`window`]).
     win: Window,
+    /// Where the detector's extra facts are ([`super::extra`]).
+    extra: ExtraSpans,
 }
 
 /// Marks key `bit` as seen; a second time means a duplicate field, which
@@ -154,6 +161,7 @@ impl<'a> Scan<'a> {
                         s.object(|s, key| {
                             match key {
                                 "status" => r.status = s.field(&mut seen, 1)?,
+                                "data" => s.extra_obj(&mut seen, 2, Self::result_data)?,
                                 _ => s.skip()?,
                             }
                             Some(())
@@ -214,11 +222,15 @@ impl<'a> Scan<'a> {
             match key {
                 "principal" => {
                     once(&mut seen, 1)?;
+                    let start = s.i;
                     a.principal = s.raw()?;
+                    s.extra.set(Extra::Principal, start..s.i);
                 }
                 "principalResourceId" => a.principal_resource_id = s.field(&mut seen, 2)?,
                 "identity" => a.identity = s.field(&mut seen, 4)?,
                 "result" => a.result = s.field(&mut seen, 8)?,
+                "metadata" => s.extra_obj(&mut seen, 16, Self::metadata)?,
+                "credentials" => s.extra_obj(&mut seen, 32, Self::credentials)?,
                 _ => s.skip()?,
             }
             Some(())
@@ -242,6 +254,8 @@ impl<'a> Scan<'a> {
                     once(&mut seen, 64)?;
                     s.obj(&mut a.acl, Self::acting)?;
                 }
+                "patternType" => s.capture(Extra::PatternType, &mut seen, 128)?,
+                "pattern_type" => s.capture(Extra::PatternTypeSnake, &mut seen, 256)?,
                 _ => s.skip()?,
             }
             Some(())
@@ -279,6 +293,9 @@ impl<'a> Scan<'a> {
                             match key {
                                 "role_name" => d.role_name = s.field(&mut seen, 1)?,
                                 "roleName" => d.role_name_camel = s.field(&mut seen, 2)?,
+                                "crn_pattern" => s.capture(Extra::CrnPattern, &mut seen, 4)?,
+                                "crnPattern" => s.capture(Extra::CrnPatternCamel, &mut seen, 8)?,
+                                "principal" => s.capture(Extra::TargetPrincipal, &mut seen, 16)?,
                                 _ => s.skip()?,
                             }
                             Some(())
@@ -310,6 +327,8 @@ impl<'a> Scan<'a> {
                 }
                 "client_address" => m.client_address = s.field(&mut seen, 2)?,
                 "clientId" => m.client_id = s.field(&mut seen, 4)?,
+                "connection_id" => s.capture(Extra::ConnectionId, &mut seen, 8)?,
+                "connectionId" => s.capture(Extra::ConnectionIdCamel, &mut seen, 16)?,
                 _ => s.skip()?,
             }
             Some(())

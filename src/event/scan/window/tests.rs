@@ -7,6 +7,7 @@ fn scan(text: &str) -> Scan<'_> {
         i: 0,
         depth: 0,
         win: Window::EMPTY,
+        extra: crate::event::extra::ExtraSpans::new(text.len()),
     }
 }
 

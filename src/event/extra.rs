@@ -1,0 +1,97 @@
+//! Where the scanner found the values of the few fields the detector reads
+//! besides the enrichment ([`ExtraSpans`]): the credential a login used or
+//! tried, the connection id, a role binding's target, the pattern type and
+//! a failed request's error type (`docs/audit-log-format.md` §7–§8, both
+//! dialects). The scanner passes over them anyway; keeping their byte
+//! ranges costs nothing, and spares the detector a second parse of the
+//! record (`crate::detect::extras`, which decodes them).
+//!
+//! The ranges are only a fast path, with the scanner's one-sided rule:
+//! whenever the scanner could not tell that a second, typed parse of the
+//! record would succeed and read the same values (a duplicate key among
+//! these fields, an escaped string or an out-of-range number where an
+//! object is expected, a record serde_json had to read), the spans say so
+//! ([`ExtraSpans::usable`] is `false`) and the detector parses the record.
+
+/// The fields whose values are kept, each the value's JSON text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extra {
+    /// `authenticationInfo.metadata.identifier`.
+    Identifier,
+    /// `authenticationInfo.credentials.idSecretCredentials.credentialId`.
+    CredentialId,
+    /// `authenticationInfo.credentials.idTokenCredentials.subject`.
+    TokenSubject,
+    /// `authenticationInfo.credentials.certificateCredentials.dname.cn`.
+    CertificateCn,
+    /// `authenticationInfo.principal` (an object may carry an `email`).
+    Principal,
+    /// `requestMetadata.connection_id`.
+    ConnectionId,
+    /// `requestMetadata.connectionId`.
+    ConnectionIdCamel,
+    /// `request.data.crn_pattern`.
+    CrnPattern,
+    /// `request.data.crnPattern`.
+    CrnPatternCamel,
+    /// `request.data.principal`.
+    TargetPrincipal,
+    /// `authorizationInfo.patternType`.
+    PatternType,
+    /// `authorizationInfo.pattern_type`.
+    PatternTypeSnake,
+    /// `result.data.errorType`.
+    ErrorType,
+}
+
+const SLOTS: usize = Extra::ErrorType as usize + 1;
+
+/// The byte ranges of the [`Extra`] values in the record the scanner read.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExtraSpans {
+    /// The scanner read the record and vouches for the ranges.
+    read: bool,
+    /// The record's length, to check that the ranges are applied to it.
+    len: u32,
+    spans: [(u32, u32); SLOTS],
+}
+
+impl ExtraSpans {
+    /// Ranges into a record of `len` bytes, vouched for until [`Self::unsure`].
+    pub fn new(len: usize) -> ExtraSpans {
+        ExtraSpans {
+            read: u32::try_from(len).is_ok(),
+            len: len as u32,
+            spans: [(0, 0); SLOTS],
+        }
+    }
+
+    /// The ranges no longer say what a typed parse would read.
+    pub fn unsure(&mut self) {
+        self.read = false;
+    }
+
+    /// Whether the ranges may be applied to `raw`.
+    pub fn usable(&self, raw: &[u8]) -> bool {
+        self.read && raw.len() == self.len as usize
+    }
+
+    pub fn set(&mut self, field: Extra, range: std::ops::Range<usize>) {
+        self.spans[field as usize] = (range.start as u32, range.end as u32);
+    }
+
+    /// The value's range; `None` when the key was not there.
+    pub fn get(&self, field: Extra) -> Option<std::ops::Range<usize>> {
+        let (s, e) = self.spans[field as usize];
+        (e > s).then_some(s as usize..e as usize)
+    }
+}
+
+/// Opaque: the view's `Debug` is what the scanner's differential tests
+/// compare with serde_json's view, and the ranges are the scanner's alone
+/// (they are checked against the typed parse in `detect::extras`'s tests).
+impl std::fmt::Debug for ExtraSpans {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ExtraSpans { .. }")
+    }
+}
