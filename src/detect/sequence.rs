@@ -26,8 +26,6 @@ const KEEP_B: usize = 4;
 
 #[derive(Debug, Default)]
 struct Group {
-    /// The group key as alerts show it (made once, when the group is).
-    key: String,
     /// The fields every event of the group has alike (the rule's
     /// `shared`), copied once from the event that made the group.
     shared: Kept,
@@ -98,8 +96,10 @@ impl SequenceRule {
         self.groups.size()
     }
 
-    /// Offers the event `f` of the group `hash` (whose key `key` makes,
-    /// only when the group is new) as step `step`; `event` is the event as
+    /// Offers the event `f` of the group `hash` as step `step`; `key`
+    /// makes the group key as alerts show it, only when one fires (every
+    /// event of a group has the parts the key is made of, so any of them
+    /// makes the same key: groups hold none, most never fire); `event` is the event as
     /// alerts keep it, made only when needed. True when it completed a
     /// sequence.
     #[allow(clippy::too_many_arguments)]
@@ -117,7 +117,6 @@ impl SequenceRule {
         let horizon = watermark.saturating_sub(self.window);
         let shared = self.shared;
         let g = self.groups.entry(hash, time, horizon, || Group {
-            key: key(),
             shared: if shared == 0 {
                 Kept::default()
             } else {
@@ -168,11 +167,13 @@ impl SequenceRule {
             }
             let mut refs = a.clone();
             refs.push(&*b);
-            let mut alert = Alert::new(self.name, self.severity, g.key.clone(), &refs);
+            let key = key();
+            let id = alert_id(self.name, &key, b.time);
+            let mut alert = Alert::new(self.name, self.severity, key, &refs);
             // Anchored on the completing event: which of the first steps
             // had arrived when it fired depends on the partitions' order,
             // the event that completed the sequence does not.
-            alert.id = alert_id(self.name, &g.key, b.time);
+            alert.id = id;
             alert.summary = (self.describe)(&alert, &a, &b);
             alert.closed = true;
             g.quiet_until = b.time.saturating_add(self.keep_alive);
