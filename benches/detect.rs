@@ -9,6 +9,11 @@
 //! that its peak RSS (`VmHWM`) is the detector's and not the benchmark
 //! events'. `N` sets the number of events per variant (default 200,000;
 //! smaller for callgrind, BENCHMARKS.md "Detector").
+//!
+//! `MODE=one_account`: `N` (default 20,000) failed logins for one account
+//! from one address, 10 ms apart (a brute force the by-identifier count
+//! cannot fire on: one address explains it), ns per event; with `PRINT=1`
+//! the events are printed as JSON Lines instead, for `siem-bridge detect`.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -42,6 +47,27 @@ fn authn_fail(i: usize) -> String {
         (i >> 8) & 255,
         i & 255
     )
+}
+
+fn authn_fail_one_account(i: usize) -> String {
+    let ms = i * 10;
+    format!(
+        r#"{{"specversion":"1.0","id":"one-{i}","source":"crn:///kafka=C1","type":"io.confluent.kafka.server/authentication","time":"2025-01-15T10:{:02}:{:02}.{:03}Z","data":{{"methodName":"kafka.Authentication","authenticationInfo":{{"principal":"None:UNKNOWN_USER","metadata":{{"identifier":"admin"}}}},"requestMetadata":{{"client_address":"/198.51.100.9"}},"result":{{"status":"UNAUTHENTICATED"}}}}}}"#,
+        (ms / 60_000) % 60,
+        (ms / 1000) % 60,
+        ms % 1000
+    )
+}
+
+fn one_account(n: usize) {
+    let lines: Vec<String> = (0..n).map(authn_fail_one_account).collect();
+    if std::env::var("PRINT").is_ok_and(|v| v == "1") {
+        for l in &lines {
+            println!("{l}");
+        }
+        return;
+    }
+    per_event("failed logins, one account, one address", &lines, 3);
 }
 
 fn enriched(lines: &[String]) -> Vec<Enrichment> {
@@ -88,6 +114,14 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200_000);
     let mode = std::env::var("MODE").unwrap_or_default();
+    if mode == "one_account" {
+        return one_account(
+            std::env::var("N")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(20_000),
+        );
+    }
     // `MODE=granted` or `MODE=denied`: only that part (for a profiler).
     if mode != "denied" {
         let granted: Vec<String> = (0..n).map(|i| authz(i, true)).collect();

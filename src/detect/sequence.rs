@@ -24,6 +24,11 @@ use crate::event::Severity;
 /// Most B events a group remembers for late A's.
 const KEEP_B: usize = 4;
 
+/// Most A events a group keeps (up to a quarter more between trims): an
+/// alert lists at most 100 event ids anyway, and a completing B needs
+/// only `min_a` of them.
+pub const MAX_A: usize = 1_000;
+
 #[derive(Debug, Default)]
 struct Group {
     /// The fields every event of the group has alike (the rule's
@@ -55,6 +60,8 @@ pub struct SequenceRule {
     /// every event of a group, because the group's key is made of them:
     /// kept B's leave them to the group's copy.
     pub shared: u8,
+    /// First steps forgotten over [`MAX_A`] (evictions).
+    dropped: u64,
 }
 
 /// Which step an event is.
@@ -84,6 +91,7 @@ impl SequenceRule {
             groups: Keyed::new(max_keys),
             hasher: FastState::default(),
             shared: 0,
+            dropped: 0,
         }
     }
 
@@ -93,7 +101,9 @@ impl SequenceRule {
     }
 
     pub fn size(&self) -> Size {
-        self.groups.size()
+        let mut size = self.groups.size();
+        size.evictions += self.dropped;
+        size
     }
 
     /// Offers the event `f` of the group `hash` as step `step`; `key`
@@ -127,13 +137,23 @@ impl SequenceRule {
         if time <= g.quiet_until {
             return false;
         }
-        g.a.retain(|x| x.time >= horizon);
+        // `a` is sorted by time: the expired ones are a prefix.
+        let expired = g.a.partition_point(|x| x.time < horizon);
+        g.a.drain(..expired);
         g.b.retain(|x| x.time >= horizon);
         let candidates: Vec<Arc<EventRef>> = match step {
             Step::A => {
                 let e = event();
                 let at = g.a.partition_point(|x| x.time <= e.time);
                 g.a.insert(at, e.clone());
+                // A flood of first steps (failed logins from one address)
+                // keeps the latest `MAX_A`; trimmed by the quarter, so the
+                // move is paid once per `MAX_A / 4` events.
+                if g.a.len() > MAX_A + MAX_A / 4 {
+                    let over = g.a.len() - MAX_A;
+                    g.a.drain(..over);
+                    self.dropped += over as u64;
+                }
                 // A late A may complete a B already seen.
                 g.b.iter()
                     .filter(|b| b.time > e.time)
@@ -148,7 +168,7 @@ impl SequenceRule {
                     g.b[KEEP_B - 1].fill(f, shared);
                 }
                 // Without enough A's before it, this B completes nothing.
-                let before = g.a.iter().filter(|x| x.time < time).count();
+                let before = g.a.partition_point(|x| x.time < time);
                 if before < self.min_a as usize {
                     return false;
                 }
@@ -228,3 +248,6 @@ pub fn describe_custom(a: &Alert, first: &[&EventRef], _: &EventRef) -> String {
         span_words(a.last_time - a.first_time)
     )
 }
+
+#[cfg(test)]
+mod tests;
