@@ -1,7 +1,7 @@
 //! The `siem-bridge run` binary as a separate process against a Kafka that
 //! outlives it (the `mock-kafka` helper process): kill -9 at random points
-//! (K4) and SIGTERM while a sink fails forever (K5); the K cases are in
-//! `docs/sinks.md` §6.1.
+//! (K4), SIGTERM while a sink fails forever (K5) and after Kafka went away;
+//! the K cases are in `docs/sinks.md` §6.1.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
@@ -237,4 +237,58 @@ async fn k5_sigterm_while_the_sink_fails_forever_exits_in_time_and_commits_nothi
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
     assert!(child.wait().unwrap().success());
     assert_eq!(delivered_ids(&sink).len(), 200);
+}
+
+/// SIGTERM after Kafka went away, with delivered records whose offsets are
+/// stored but not committed yet: the final commit cannot reach a
+/// coordinator, and the shutdown must still end within its bound (the
+/// records are re-read after a restart: duplicates, no loss).
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_with_kafka_gone_exits_within_its_bound() {
+    let kafka = KafkaProcess::start(2);
+    produce(
+        &kafka.bootstrap,
+        TOPIC,
+        &round_robin(2, &records(0..200)),
+        Pipelined,
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let sink = dir.path().join("events.ndjson");
+    let cfg = write_config(dir.path(), &kafka.bootstrap, "g-gone", &sink);
+    // Stored offsets stay uncommitted until the final commit.
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("commit_interval_ms = 100", "commit_interval_ms = 600000"),
+    )
+    .unwrap();
+    let mut child = spawn_run(&cfg);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while delivered_ids(&sink).len() < 200 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(delivered_ids(&sink).len(), 200);
+    drop(kafka);
+    std::thread::sleep(Duration::from_secs(1));
+    let start = Instant::now();
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let exit = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let took = start.elapsed();
+    // shutdown_timeout_ms (2 s) + the final commit and the group's leave
+    // failing against no broker (≈ 4.7 s measured: 6.7 s in all) + margin
+    // for a loaded machine. A shutdown that waits for the broker to come
+    // back would run into the 60 s above.
+    assert!(exit.is_some(), "still running 60 s after SIGTERM");
+    eprintln!("exited {took:?} after SIGTERM: {exit:?}");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
 }
