@@ -242,12 +242,26 @@ async fn k5_sigterm_while_the_sink_fails_forever_exits_in_time_and_commits_nothi
 /// SIGTERM after Kafka went away, with delivered records whose offsets are
 /// stored but not committed yet: the final commit cannot reach a
 /// coordinator, and the shutdown must still end within its bound (the
-/// records are re-read after a restart: duplicates, no loss).
+/// records are re-read after a restart: duplicates, no loss). On the mock
+/// cluster's process and on tansu.
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_with_kafka_gone_exits_within_its_bound() {
     let kafka = KafkaProcess::start(2);
+    let bootstrap = kafka.bootstrap.clone();
+    sigterm_with_kafka_gone(&bootstrap, "g-gone", move || drop(kafka)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_with_tansu_gone_exits_within_its_bound() {
+    let mut tansu = crate::support::tansu::Tansu::start();
+    tansu.create_topic(TOPIC, 2);
+    let bootstrap = tansu.bootstrap.clone();
+    sigterm_with_kafka_gone(&bootstrap, "g-gone-tansu", move || tansu.kill()).await;
+}
+
+async fn sigterm_with_kafka_gone(bootstrap: &str, group: &str, kill_kafka: impl FnOnce()) {
     produce(
-        &kafka.bootstrap,
+        bootstrap,
         TOPIC,
         &round_robin(2, &records(0..200)),
         Pipelined,
@@ -255,7 +269,7 @@ async fn sigterm_with_kafka_gone_exits_within_its_bound() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let sink = dir.path().join("events.ndjson");
-    let cfg = write_config(dir.path(), &kafka.bootstrap, "g-gone", &sink);
+    let cfg = write_config(dir.path(), bootstrap, group, &sink);
     // Stored offsets stay uncommitted until the final commit.
     let text = std::fs::read_to_string(&cfg).unwrap();
     std::fs::write(
@@ -269,7 +283,7 @@ async fn sigterm_with_kafka_gone_exits_within_its_bound() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(delivered_ids(&sink).len(), 200);
-    drop(kafka);
+    kill_kafka();
     std::thread::sleep(Duration::from_secs(1));
     let start = Instant::now();
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
@@ -284,11 +298,11 @@ async fn sigterm_with_kafka_gone_exits_within_its_bound() {
         std::thread::sleep(Duration::from_millis(50));
     };
     let took = start.elapsed();
-    // shutdown_timeout_ms (2 s) + the final commit and the group's leave
-    // failing against no broker (≈ 4.7 s measured: 6.7 s in all) + margin
-    // for a loaded machine. A shutdown that waits for the broker to come
-    // back would run into the 60 s above.
-    assert!(exit.is_some(), "still running 60 s after SIGTERM");
     eprintln!("exited {took:?} after SIGTERM: {exit:?}");
+    // shutdown_timeout_ms (2 s) + the final commit and the group's leave
+    // failing against no broker (≈ 4.7 s measured on the mock: 6.7 s in
+    // all) + margin for a loaded machine. A shutdown that waits for the
+    // broker to come back runs into the 60 s above.
+    assert!(exit.is_some(), "still running 60 s after SIGTERM");
     assert!(took < Duration::from_secs(20), "took {took:?}");
 }
