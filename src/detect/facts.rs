@@ -149,10 +149,8 @@ fn decode(s: &str) -> String {
 /// several organisation method names are unconfirmed.
 ///
 /// `m` is the method's [`verb`] in lower case ([`Facts::verb`]).
-pub fn is_privilege_change(e: &Enrichment, m: &str) -> bool {
-    if e.operation()
-        .is_some_and(|o| o.eq_ignore_ascii_case("AlterAccess"))
-    {
+pub fn is_privilege_change(operation: Option<&str>, m: &str) -> bool {
+    if operation.is_some_and(|o| o.eq_ignore_ascii_case("AlterAccess")) {
         return true;
     }
     // Length first: most verbs (`produce`, `fetch`) are shorter than the
@@ -204,9 +202,10 @@ impl<'a> Facts<'a> {
         let (crn_raw, crn_name) = e.crn_raw_and_name();
         let resource_name = crn_name.or(e.resource_name());
         let granted = e.verdict == Verdict::Allowed;
+        let operation = e.operation();
         let ok = matches!(e.verdict, Verdict::Allowed | Verdict::Success) && !e.request_failed;
         let privilege_change =
-            ok && (is_privilege_change(e, &method_lc[verb_at..]) || e.role().is_some());
+            ok && (is_privilege_change(operation, &method_lc[verb_at..]) || e.role().is_some());
         let wants_extras = authn != Authn::NotAuthn
             || e.verdict == Verdict::Denied
             || e.request_failed
@@ -226,7 +225,7 @@ impl<'a> Facts<'a> {
             privilege_change,
             method_lc,
             verb_at,
-            operation: e.operation().or(e.method()),
+            operation: operation.or(e.method()),
             resource_crn: crn_raw,
             resource_name,
             extras: Extras::default(),

@@ -69,7 +69,16 @@ impl FastHasher {
 impl Hasher for FastHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
+        // Sixteen bytes per multiply: the second word keys the other
+        // factor (long keys such as CRNs are hashed on every event).
+        let mut pairs = bytes.chunks_exact(16);
+        for c in &mut pairs {
+            let (a, b) = c.split_at(8);
+            let a = u64::from_le_bytes(a.try_into().expect("8 bytes"));
+            let b = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+            self.h = fold(self.h ^ a, self.k ^ K ^ b);
+        }
+        let mut chunks = pairs.remainder().chunks_exact(8);
         for c in &mut chunks {
             self.mix(u64::from_le_bytes(c.try_into().expect("8 bytes")));
         }
