@@ -148,14 +148,11 @@ fn decode(s: &str) -> String {
 /// words, not exact spellings: `docs/audit-log-format.md` §5 warns that
 /// several organisation method names are unconfirmed.
 ///
-/// `method_lc` is the method in lower case ([`Facts::method_lc`]).
-pub fn is_privilege_change(e: &Enrichment, method_lc: &str) -> bool {
-    if e.operation()
-        .is_some_and(|o| o.eq_ignore_ascii_case("AlterAccess"))
-    {
+/// `m` is the method's [`verb`] in lower case ([`Facts::verb`]).
+pub fn is_privilege_change(operation: Option<&str>, m: &str) -> bool {
+    if operation.is_some_and(|o| o.eq_ignore_ascii_case("AlterAccess")) {
         return true;
     }
-    let m = verb(method_lc);
     // Length first: most verbs (`produce`, `fetch`) are shorter than the
     // words, and a substring search costs more to set up than to run.
     let has = |w: &str| m.len() >= w.len() && m.contains(w);
@@ -205,43 +202,45 @@ impl<'a> Facts<'a> {
         let (crn_raw, crn_name) = e.crn_raw_and_name();
         let resource_name = crn_name.or(e.resource_name());
         let granted = e.verdict == Verdict::Allowed;
+        let operation = e.operation();
         let ok = matches!(e.verdict, Verdict::Allowed | Verdict::Success) && !e.request_failed;
-        let privilege_change = ok && (is_privilege_change(e, &method_lc) || e.role().is_some());
+        let privilege_change =
+            ok && (is_privilege_change(operation, &method_lc[verb_at..]) || e.role().is_some());
         let wants_extras = authn != Authn::NotAuthn
             || e.verdict == Verdict::Denied
             || e.request_failed
             || privilege_change;
-        let extras = if wants_extras {
-            Extras::from_spans(raw, &e.extras).unwrap_or_else(|| Extras::read(raw))
-        } else {
-            Extras::default()
-        };
-        let denied = e.verdict == Verdict::Denied
-            || (e.request_failed
-                && e.event_type().ends_with("/request")
-                && extras
-                    .error_type
-                    .as_deref()
-                    .is_some_and(|t| t.contains("AUTHORIZATION")));
-        Facts {
+        // Made with empty extras and filled in place: a granted event
+        // decodes none, and the struct is not copied for them.
+        let mut f = Facts {
             e,
             id: e.event_id(),
             time: e.time_unix_nanos,
             principal,
             source_ip: e.source_ip(),
             authn,
-            denied,
+            denied: e.verdict == Verdict::Denied,
             granted,
             ok,
             privilege_change,
             method_lc,
             verb_at,
-            operation: e.operation().or(e.method()),
+            operation: operation.or(e.method()),
             resource_crn: crn_raw,
             resource_name,
-            extras,
+            extras: Extras::default(),
             event: OnceCell::new(),
+        };
+        if wants_extras {
+            f.extras = Extras::from_spans(raw, &e.extras).unwrap_or_else(|| Extras::read(raw));
+            f.denied |= e.request_failed
+                && e.event_type().ends_with("/request")
+                && f.extras
+                    .error_type
+                    .as_deref()
+                    .is_some_and(|t| t.contains("AUTHORIZATION"));
         }
+        f
     }
 
     /// The method's last dot-separated part, in lower case ([`verb`]).

@@ -69,7 +69,16 @@ impl FastHasher {
 impl Hasher for FastHasher {
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
+        // Sixteen bytes per multiply: the second word keys the other
+        // factor (long keys such as CRNs are hashed on every event).
+        let mut pairs = bytes.chunks_exact(16);
+        for c in &mut pairs {
+            let (a, b) = c.split_at(8);
+            let a = u64::from_le_bytes(a.try_into().expect("8 bytes"));
+            let b = u64::from_le_bytes(b.try_into().expect("8 bytes"));
+            self.h = fold(self.h ^ a, self.k ^ K ^ b);
+        }
+        let mut chunks = pairs.remainder().chunks_exact(8);
         for c in &mut chunks {
             self.mix(u64::from_le_bytes(c.try_into().expect("8 bytes")));
         }
@@ -106,6 +115,45 @@ impl Hasher for FastHasher {
     }
 }
 
+/// Builds [`PassThrough`] hashers: for keys that already are keyed
+/// 64-bit hashes ([`FastState::hash_one`] of something), which need no
+/// second hash.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PassThroughState;
+
+impl BuildHasher for PassThroughState {
+    type Hasher = PassThrough;
+    #[inline(always)]
+    fn build_hasher(&self) -> PassThrough {
+        PassThrough(0)
+    }
+}
+
+/// Hands a `u64` key on as its own hash. Only for keys that are outputs
+/// of [`FastHasher`] (keyed and mixed in every bit); anything but a
+/// `u64` still goes through the multiply-fold.
+#[derive(Debug, Clone, Copy)]
+pub struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = fold(self.0 ^ b as u64, K);
+        }
+    }
+
+    #[inline(always)]
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+
+    #[inline(always)]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// A `HashMap` with [`FastState`].
 pub type FastMap<K, V> = std::collections::HashMap<K, V, FastState>;
 /// A `HashSet` with [`FastState`].
@@ -130,5 +178,11 @@ mod tests {
             seen.insert(s.hash_one(i) & 0xffff);
         }
         assert!(seen.len() > 8_000, "{}", seen.len());
+    }
+
+    #[test]
+    fn pass_through_keeps_a_u64() {
+        let h = FastState::default().hash_one("an event id");
+        assert_eq!(PassThroughState.hash_one(h), h);
     }
 }

@@ -152,12 +152,14 @@ impl NoveltyRule {
 }
 
 /// Addresses → their networks, remembered (most events come from
-/// addresses seen before: no parse, no string made for them).
+/// addresses seen before: no parse, no string made for them, one lookup).
 #[derive(Debug)]
 pub struct Networks {
     pub v4_bits: u8,
     pub v6_bits: u8,
-    known: FastMap<Box<str>, Option<Box<str>>>,
+    /// Address → its place in `nets`, `None` for what is not an address.
+    known: FastMap<Box<str>, Option<u32>>,
+    nets: Vec<Box<str>>,
 }
 
 /// Most addresses [`Networks`] remembers; then it starts over.
@@ -169,19 +171,28 @@ impl Networks {
             v4_bits,
             v6_bits,
             known: FastMap::default(),
+            nets: Vec::new(),
         }
     }
 
     /// The network of `ip` (see [`network`]).
     pub fn of(&mut self, ip: &str) -> Option<&str> {
-        if !self.known.contains_key(ip) {
-            if self.known.len() >= KNOWN_ADDRESSES {
-                self.known.clear();
+        let at = match self.known.get(ip) {
+            Some(&at) => at,
+            None => {
+                if self.known.len() >= KNOWN_ADDRESSES {
+                    self.known.clear();
+                    self.nets.clear();
+                }
+                let at = network(ip, self.v4_bits, self.v6_bits).map(|n| {
+                    self.nets.push(n.into());
+                    (self.nets.len() - 1) as u32
+                });
+                self.known.insert(ip.into(), at);
+                at
             }
-            let net = network(ip, self.v4_bits, self.v6_bits).map(Box::from);
-            return self.known.entry(ip.into()).or_insert(net).as_deref();
-        }
-        self.known.get(ip).and_then(|n| n.as_deref())
+        };
+        at.map(|i| &*self.nets[i as usize])
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
 
 use super::alert::{Alert, EventRef};
-use super::hash::{FastMap, FastSet, FastState};
+use super::hash::{FastMap, FastState, PassThroughState};
 
 /// How much state a rule holds.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -105,10 +105,12 @@ impl<K: Hash + Eq + Clone, V> Keyed<K, V> {
 /// Recently seen event ids, so a redelivered event (at-least-once
 /// upstream, or a replay) is not counted twice. Holds 64-bit keyed hashes
 /// of event ids (CloudEvents ids are UUIDs, unique across sources in
-/// practice), at most `cap`, oldest forgotten first.
+/// practice), at most `cap`, oldest forgotten first. The set takes those
+/// hashes as they are (they are keyed and mixed already: a second hash on
+/// every insert and remove bought nothing).
 #[derive(Debug)]
 pub struct Seen {
-    set: FastSet<u64>,
+    set: std::collections::HashSet<u64, PassThroughState>,
     hasher: FastState,
     order: VecDeque<u64>,
     cap: usize,
@@ -117,7 +119,10 @@ pub struct Seen {
 impl Seen {
     pub fn new(cap: usize) -> Seen {
         Seen {
-            set: FastSet::with_capacity_and_hasher(cap.min(1 << 16), FastState::default()),
+            set: std::collections::HashSet::with_capacity_and_hasher(
+                cap.min(1 << 16),
+                PassThroughState,
+            ),
             hasher: FastState::default(),
             order: VecDeque::new(),
             cap,
