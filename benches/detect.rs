@@ -109,18 +109,18 @@ fn main() {
     if std::env::var("MODE").as_deref() == Ok("flood") {
         return flood();
     }
+    let mode = std::env::var("MODE").unwrap_or_default();
+    let default_n = if mode == "one_account" {
+        20_000
+    } else {
+        200_000
+    };
     let n: usize = std::env::var("N")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(200_000);
-    let mode = std::env::var("MODE").unwrap_or_default();
+        .unwrap_or(default_n);
     if mode == "one_account" {
-        return one_account(
-            std::env::var("N")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(20_000),
-        );
+        return one_account(n);
     }
     // `MODE=granted` or `MODE=denied`: only that part (for a profiler).
     if mode != "denied" {

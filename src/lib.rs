@@ -46,11 +46,13 @@
 //! | [`event::write`] | the enrichment as JSON, on the hot path |
 //! | [`event::render`] | original bytes + `enrichment`, lossless |
 //! | [`secret`], [`tls`], [`shutdown`] | secrets that never print; rustls client configuration for sinks; SIGINT/SIGTERM → one cancellation token |
+//! | [`hash`] | the unkeyed word-at-a-time map hasher (reports, the severity memo); keyed maps use `detect::hash` |
 
 pub mod cmd;
 pub mod config;
 pub mod detect;
 pub mod event;
+pub mod hash;
 pub mod kafka;
 pub mod mock;
 pub mod observe;

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::alert::{span_words, Alert, EventRef};
-use super::state::{Book, Keyed, Size};
+use super::state::{trim_oldest, Book, Keyed, Size};
 use crate::event::Severity;
 
 /// Hits one group keeps at most: four thresholds, and never fewer than
@@ -138,12 +138,7 @@ impl CountRule {
         // of a distinct rule) keeps at most `max_hits` (up to a quarter
         // more between trims, so the move is paid once per quarter): the
         // oldest go.
-        let max_hits = max_hits(self.threshold);
-        if g.hits.len() > max_hits + max_hits / 4 {
-            let over = g.hits.len() - max_hits;
-            g.hits.drain(..over);
-            self.dropped_hits += over as u64;
-        }
+        self.dropped_hits += trim_oldest(&mut g.hits, max_hits(self.threshold));
         if self.spread && !g.mixed {
             return;
         }

@@ -18,7 +18,7 @@ use super::count::list;
 use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
-use super::state::{Book, Keyed, Size};
+use super::state::{trim_oldest, Book, Keyed, Size};
 use crate::event::Severity;
 
 /// Most B events a group remembers for late A's.
@@ -149,11 +149,7 @@ impl SequenceRule {
                 // A flood of first steps (failed logins from one address)
                 // keeps the latest `MAX_A`; trimmed by the quarter, so the
                 // move is paid once per `MAX_A / 4` events.
-                if g.a.len() > MAX_A + MAX_A / 4 {
-                    let over = g.a.len() - MAX_A;
-                    g.a.drain(..over);
-                    self.dropped += over as u64;
-                }
+                self.dropped += trim_oldest(&mut g.a, MAX_A);
                 // A late A may complete a B already seen.
                 g.b.iter()
                     .filter(|b| b.time > e.time)

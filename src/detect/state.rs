@@ -102,6 +102,18 @@ impl<K: Hash + Eq + Clone, V> Keyed<K, V> {
     }
 }
 
+/// Keeps the latest `max` of a time-sorted `v` once it holds a quarter
+/// more (so the move is paid once per `max / 4` pushes); returns how many
+/// of the oldest went (evictions).
+pub fn trim_oldest<T>(v: &mut Vec<T>, max: usize) -> u64 {
+    if v.len() <= max + max / 4 {
+        return 0;
+    }
+    let over = v.len() - max;
+    v.drain(..over);
+    over as u64
+}
+
 /// Recently seen event ids, so a redelivered event (at-least-once
 /// upstream, or a replay) is not counted twice. Holds 64-bit keyed hashes
 /// of event ids (CloudEvents ids are UUIDs, unique across sources in

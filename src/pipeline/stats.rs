@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::detect::hash::FastState;
+use crate::detect::hash::{FastState, PassThroughState};
 use crate::event::{Enrichment, Severity};
 
 /// A group of similar severe events (same severity, method, verdict,
@@ -61,7 +61,8 @@ pub struct Stats {
     health: Mutex<BTreeMap<String, SinkHealth>>,
     dead_letter_error: Mutex<Option<String>>,
     probes: Mutex<BTreeMap<String, Option<String>>>,
-    notable: Mutex<HashMap<u64, Notable, FastState>>,
+    /// Keyed by `notable_hash`'s hash of a group's parts (taken as it is).
+    notable: Mutex<HashMap<u64, Notable, PassThroughState>>,
     notable_hash: FastState,
 }
 

@@ -10,52 +10,20 @@
 //! of every glob. The answer is [`SeverityPolicy::classify`]'s: the same
 //! rules in the same order, only the glob answers are remembered.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
 use super::rule::Field;
 use super::severity::SeverityPolicy;
 use crate::event::{Enrichment, Severity};
+use crate::hash::WordMap;
 
 /// Values remembered per field; past this (a table on principals or
 /// resource names over a huge log) new values are answered without being
 /// remembered.
 const MAX_VALUES: usize = 4096;
 
-/// The maps' hasher: the values are short names, mixed a word (8 bytes)
-/// at a time.
-#[derive(Default)]
-struct WordHash(u64);
-
-impl Hasher for WordHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mix = |h: u64, w: u64| {
-            let h = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            h ^ (h >> 29)
-        };
-        let mut h = self.0;
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            h = mix(h, u64::from_le_bytes(w.try_into().expect("8 bytes")));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            h = mix(h, u64::from_le_bytes(last) ^ ((rest.len() as u64) << 56));
-        }
-        self.0 = h;
-    }
-}
-
 /// One field's answers.
 struct FieldMemo {
     /// Value → the rules whose condition on the field holds for it.
-    known: HashMap<Box<str>, u64, BuildHasherDefault<WordHash>>,
+    known: WordMap<Box<str>, u64>,
     /// The rules whose condition holds when the event has no such value.
     none: u64,
 }
@@ -84,7 +52,7 @@ impl<'p> SeverityMemo<'p> {
             })
         });
         let fields = Field::ALL.map(|f| FieldMemo {
-            known: HashMap::default(),
+            known: WordMap::default(),
             none: if users.is_some() {
                 mask_of(policy, f, None)
             } else {

@@ -2,62 +2,18 @@
 //! per-minute timeline. Each holds at most a fixed number of entries,
 //! whatever the number of events.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BTreeMap, HashSet};
+use std::hash::BuildHasherDefault;
 
 use crate::detect::alert::{fnv1a, FNV_OFFSET};
+use crate::hash::WordHash;
 
 use super::model::Count;
 
-/// The maps' [`Hasher`]: the maps here are keyed by short strings and by
-/// hashes already made; SipHash's DoS resistance buys nothing for a
-/// one-shot report and costs a measurable share of the time. Strings are
-/// mixed a word (8 bytes) at a time, FNV-style (a byte at a time cost a
-/// few percent of the report's thread: BENCHMARKS.md, "investigate").
-/// Only the maps use it: the keys made with [`fnv1a`] are unchanged.
-#[derive(Debug, Clone, Copy)]
-pub struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Self {
-        Fnv(FNV_OFFSET)
-    }
-}
-
-impl Hasher for Fnv {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = self.0;
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            h = mix(h, u64::from_le_bytes(w.try_into().expect("8 bytes")));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            h = mix(h, u64::from_le_bytes(last) ^ ((rest.len() as u64) << 56));
-        }
-        self.0 = h;
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        // Keys that are hashes already: mix once.
-        self.0 = mix(self.0, n);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// One word into the hash: a multiply and a shift.
-fn mix(h: u64, w: u64) -> u64 {
-    let h = (h ^ w).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    h ^ (h >> 29)
-}
-
-/// A `HashMap` with [`Fnv`].
-pub type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
+/// A map of the report: [`crate::hash::WordMap`] (unkeyed, so the report
+/// walks its maps in the same order every run). Only the maps use it: the
+/// keys made with [`fnv1a`] are unchanged.
+pub use crate::hash::WordMap as FnvMap;
 
 /// The most frequent values, in at most `cap` entries. While fewer than
 /// `cap` distinct values were seen the counts are exact; past that, the
@@ -149,7 +105,7 @@ impl TopK {
 /// it the count stops growing and is marked inexact (a lower bound).
 #[derive(Debug, Clone)]
 pub struct Distinct {
-    seen: HashSet<u64, BuildHasherDefault<Fnv>>,
+    seen: HashSet<u64, BuildHasherDefault<WordHash>>,
     cap: usize,
     exact: bool,
 }
