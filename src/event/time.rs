@@ -80,22 +80,27 @@ pub fn format_rfc3339_nanos(unix_nanos: i64) -> String {
 
 /// Appends `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (no quotes) to `out`.
 pub fn write_rfc3339_nanos(unix_nanos: i64, out: &mut Vec<u8>) {
+    out.extend_from_slice(&rfc3339_nanos(unix_nanos));
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ`, always 30 bytes (an `i64` of
+/// nanoseconds spans the years 1677–2262), on the stack.
+pub fn rfc3339_nanos(unix_nanos: i64) -> [u8; 30] {
     let secs = unix_nanos.div_euclid(NANOS_PER_SEC as i64);
     let nanos = unix_nanos.rem_euclid(NANOS_PER_SEC as i64) as u64;
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400) as u64;
     let (y, m, d) = civil_from_days(days);
+    let mut out = [0u8; 30];
+    let mut at = 0;
     let mut pad = |v: u64, width: usize, sep: u8| {
-        let mut buf = [b'0'; 9];
         let mut v = v;
-        for slot in buf[..width].iter_mut().rev() {
+        for slot in out[at..at + width].iter_mut().rev() {
             *slot = b'0' + (v % 10) as u8;
             v /= 10;
         }
-        out.extend_from_slice(&buf[..width]);
-        if sep != 0 {
-            out.push(sep);
-        }
+        out[at + width] = sep;
+        at += width + 1;
     };
     pad(y.clamp(0, 9999) as u64, 4, b'-');
     pad(m as u64, 2, b'-');
@@ -104,6 +109,7 @@ pub fn write_rfc3339_nanos(unix_nanos: i64, out: &mut Vec<u8>) {
     pad((sod / 60) % 60, 2, b':');
     pad(sod % 60, 2, b'.');
     pad(nanos, 9, b'Z');
+    out
 }
 
 fn digits(b: &[u8]) -> Option<u32> {

@@ -6,6 +6,8 @@ use std::io::Write as _;
 
 use super::config::Action;
 use super::target::Target;
+use crate::event::escape::first_special;
+use crate::event::time::rfc3339_nanos;
 use crate::event::{Event, Verdict};
 
 /// Elasticsearch and OpenSearch (≥ 2.9) refuse longer `_id`s.
@@ -56,11 +58,21 @@ impl Encoder {
         if memchr::memchr2(b'\n', b'\r', event.json.as_bytes()).is_some() {
             return Err(EncodeError::NotOneLine);
         }
-        let time = event.enrichment.time.to_string();
+        let time = rfc3339_nanos(event.enrichment.time.0);
         out.extend_from_slice(b"{\"");
         out.extend_from_slice(self.op().as_str().as_bytes());
-        out.extend_from_slice(b"\":{\"_index\":");
-        json_str(out, &self.target.name_at(event.enrichment.time_unix_nanos));
+        out.extend_from_slice(b"\":{\"_index\":\"");
+        let name = out.len();
+        self.target.write_name(&time, out);
+        if first_special(&out[name..]).is_some() {
+            // A control character in the configured name (allowed by
+            // Elasticsearch's rules): escape it properly.
+            let raw = String::from_utf8(out.split_off(name)).expect("UTF-8 name");
+            out.pop();
+            json_str(out, &raw);
+        } else {
+            out.push(b'"');
+        }
         out.extend_from_slice(b",\"_id\":");
         json_str(out, id);
         out.extend_from_slice(b"}}\n");
@@ -77,11 +89,10 @@ impl Encoder {
 /// The event as rendered (original + `enrichment`) with `@timestamp` as
 /// its first key. CloudEvents attribute names are lowercase letters and
 /// digits only, so an audit event never has its own `@timestamp`.
-fn plain_document(event: &Event, time: &str, out: &mut Vec<u8>) {
+fn plain_document(event: &Event, time: &[u8; 30], out: &mut Vec<u8>) {
     let json = event.json.trim_start();
     let rest = json.strip_prefix('{').unwrap_or(json);
-    out.extend_from_slice(b"{\"@timestamp\":");
-    json_str(out, time);
+    timestamp(time, out);
     if !rest.trim_start().starts_with('}') {
         out.push(b',');
     }
@@ -90,10 +101,9 @@ fn plain_document(event: &Event, time: &str, out: &mut Vec<u8>) {
 
 /// ECS fields at the top, the whole event (original + `enrichment`)
 /// untouched under `confluent`.
-fn ecs_document(event: &Event, time: &str, out: &mut Vec<u8>) {
+fn ecs_document(event: &Event, time: &[u8; 30], out: &mut Vec<u8>) {
     let e = &event.enrichment;
-    out.extend_from_slice(b"{\"@timestamp\":");
-    json_str(out, time);
+    timestamp(time, out);
     out.extend_from_slice(b",\"event\":{\"kind\":\"event\",\"id\":");
     json_str(out, e.event_id());
     if let Some(m) = e.method() {
@@ -121,8 +131,15 @@ fn ecs_document(event: &Event, time: &str, out: &mut Vec<u8>) {
     out.push(b'}');
 }
 
+/// `{"@timestamp":"…"`, the start of a document.
+fn timestamp(time: &[u8; 30], out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"@timestamp\":\"");
+    out.extend_from_slice(time);
+    out.push(b'"');
+}
+
 fn json_str(out: &mut Vec<u8>, s: &str) {
-    serde_json::to_writer(&mut *out, s).expect("serialising a str to a Vec cannot fail");
+    crate::event::write::string(s, out);
 }
 
 /// gzip at level 1: most of the size win for a fraction of the CPU of the

@@ -7,7 +7,7 @@
 //! replay after a rollover reaches a new backing index and is not
 //! deduplicated (`docs/sinks.md` §2.2), which `docs/elasticsearch.md` says.
 
-use crate::event::time::format_rfc3339_nanos;
+use crate::event::time::rfc3339_nanos;
 
 /// Why an index pattern or a data stream name is refused (Elasticsearch's
 /// index-name rules, `MetadataCreateIndexService`).
@@ -89,19 +89,23 @@ impl IndexPattern {
 
     /// The index name for an event at `unix_nanos` (UTC).
     pub fn render(&self, unix_nanos: i64) -> String {
-        // "YYYY-MM-DDTHH:..." for every time an i64 of nanoseconds holds.
-        let t = format_rfc3339_nanos(unix_nanos);
-        let mut out = String::with_capacity(32);
+        let mut out = Vec::with_capacity(32);
+        self.write(&rfc3339_nanos(unix_nanos), &mut out);
+        String::from_utf8(out).expect("pattern text and ASCII digits")
+    }
+
+    /// Appends the index name for the time `t` (RFC 3339, as
+    /// [`rfc3339_nanos`] writes it) to `out`.
+    pub fn write(&self, t: &[u8; 30], out: &mut Vec<u8>) {
         for p in &self.parts {
-            match p {
-                Part::Text(s) => out.push_str(s),
-                Part::Year => out.push_str(&t[0..4]),
-                Part::Month => out.push_str(&t[5..7]),
-                Part::Day => out.push_str(&t[8..10]),
-                Part::Hour => out.push_str(&t[11..13]),
-            }
+            out.extend_from_slice(match p {
+                Part::Text(s) => s.as_bytes(),
+                Part::Year => &t[0..4],
+                Part::Month => &t[5..7],
+                Part::Day => &t[8..10],
+                Part::Hour => &t[11..13],
+            });
         }
-        out
     }
 
     /// The glob an index template needs: the text before the first time
@@ -151,11 +155,12 @@ impl Target {
         Ok(Target::DataStream(name.to_owned()))
     }
 
-    /// The `_index` of an event at `unix_nanos`.
-    pub fn name_at(&self, unix_nanos: i64) -> String {
+    /// The `_index` of an event at the time `t` (RFC 3339, as
+    /// [`rfc3339_nanos`] writes it), appended to `out`.
+    pub fn write_name(&self, t: &[u8; 30], out: &mut Vec<u8>) {
         match self {
-            Target::Index(p) => p.render(unix_nanos),
-            Target::DataStream(n) => n.clone(),
+            Target::Index(p) => p.write(t, out),
+            Target::DataStream(n) => out.extend_from_slice(n.as_bytes()),
         }
     }
 }

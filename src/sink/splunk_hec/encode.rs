@@ -169,7 +169,7 @@ impl Encoder {
             out.push(b'"');
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
-            serde_json::to_writer(&mut *out, v).expect("writing to a Vec cannot fail");
+            crate::event::write::string(v, out);
         }
         let statics = self.static_fields.as_bytes();
         out.extend_from_slice(if first && !statics.is_empty() {
@@ -251,8 +251,11 @@ impl Envelopes {
 /// Epoch seconds with a millisecond fraction, as a JSON number.
 pub fn write_epoch_seconds(out: &mut Vec<u8>, nanos: i64) {
     let millis = nanos.div_euclid(1_000_000);
-    let (secs, ms) = (millis.div_euclid(1000), millis.rem_euclid(1000));
-    write!(out, "{secs}.{ms:03}").expect("writing to a Vec cannot fail");
+    // By hand, not `write!`: the formatter cost ≈ 500 instructions per event.
+    let (secs, ms) = (millis.div_euclid(1000), millis.rem_euclid(1000) as u16);
+    out.extend_from_slice(itoa::Buffer::new().format(secs).as_bytes());
+    let digit = |d: u16| b'0' + d as u8;
+    out.extend_from_slice(&[b'.', digit(ms / 100), digit(ms / 10 % 10), digit(ms % 10)]);
 }
 
 /// The body for the events at `indices`, and its uncompressed length.

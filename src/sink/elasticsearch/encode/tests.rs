@@ -127,3 +127,19 @@ fn gzip_round_trip() {
         .unwrap();
     assert_eq!(back, body);
 }
+
+#[test]
+fn an_index_name_with_a_control_character_is_escaped() {
+    // Elasticsearch's name rules allow control characters; the action line
+    // must stay valid JSON all the same.
+    let enc = Encoder {
+        target: Target::Index(IndexPattern::parse("audit\u{1}-%Y").unwrap()),
+        action: Action::Index,
+        ecs: false,
+    };
+    let mut out = Vec::new();
+    enc.encode(&event(RAW), &mut out).unwrap();
+    let l = lines(&out);
+    assert_eq!(l[0]["index"]["_index"], "audit\u{1}-2025");
+    assert_eq!(l[1]["@timestamp"], "2025-03-04T09:00:01.112000000Z");
+}

@@ -89,6 +89,12 @@ fn epoch_seconds_keep_milliseconds() {
     out.clear();
     write_epoch_seconds(&mut out, -1_500_000);
     assert_eq!(out, b"-1.998");
+    out.clear();
+    write_epoch_seconds(&mut out, 1_700_000_000_007_000_000);
+    assert_eq!(out, b"1700000000.007");
+    out.clear();
+    write_epoch_seconds(&mut out, 42_000_000);
+    assert_eq!(out, b"0.042");
 }
 
 #[test]
