@@ -9,10 +9,10 @@
 
 use std::borrow::Cow;
 
-use super::config::{Format, SyslogConfig};
+use super::config::{Format, Framing, SyslogConfig};
 use super::fields::syslog_severity;
 use super::truncate::{self, TooLarge};
-use super::{cef, header, leef};
+use super::{cef, frame, header, leef};
 use crate::event::Event;
 
 /// A message ready for framing.
@@ -66,30 +66,46 @@ impl Encoder {
     /// The message for `event`, or [`TooLarge`] when even with every
     /// string emptied it would exceed `max_message_bytes`.
     pub fn encode(&self, event: &Event) -> Result<Encoded, TooLarge> {
+        let mut message = Vec::new();
+        let cut = self.encode_into(event, &mut String::new(), &mut message, None)?;
+        Ok(Encoded { message, cut })
+    }
+
+    /// [`Encoder::encode`] appended to `out`, framed when `framing` is set,
+    /// with `head` as scratch (a send's buffers: no allocation or copy of
+    /// the message per event). Returns the JSON paths cut to fit; on error
+    /// `out` is left as it was.
+    pub fn encode_into(
+        &self,
+        event: &Event,
+        head: &mut String,
+        out: &mut Vec<u8>,
+        framing: Option<Framing>,
+    ) -> Result<Vec<String>, TooLarge> {
         let e = &event.enrichment;
         let max = self.max_message_bytes;
         let too_large = TooLarge { budget: max };
         let pri = self.facility * 8 + syslog_severity(e.severity);
-        let mut head = String::with_capacity(1024);
+        head.clear();
         let escape: fn(&str) -> Cow<'_, str> = match self.format {
             Format::Rfc5424 => {
-                header::rfc5424(&mut head, pri, &self.identity, e);
+                header::rfc5424(head, pri, &self.identity, e);
                 as_is
             }
             Format::Rfc3164 => {
-                header::rfc3164(&mut head, pri, &self.identity.hostname, e.time_unix_nanos);
+                header::rfc3164(head, pri, &self.identity.hostname, e.time_unix_nanos);
                 head.push_str(&self.tag);
                 head.push_str(": ");
                 as_is
             }
             Format::Cef => {
-                header::rfc3164(&mut head, pri, &self.identity.hostname, e.time_unix_nanos);
-                cef::head(&mut head, e);
+                header::rfc3164(head, pri, &self.identity.hostname, e.time_unix_nanos);
+                cef::head(head, e);
                 cef::escape_value
             }
             Format::Leef => {
-                header::rfc3164(&mut head, pri, &self.identity.hostname, e.time_unix_nanos);
-                leef::head(&mut head, e);
+                header::rfc3164(head, pri, &self.identity.hostname, e.time_unix_nanos);
+                leef::head(head, e);
                 leef::escape_json
             }
         };
@@ -102,13 +118,12 @@ impl Encoder {
             let body = escape(&fitted.json);
             let len = head.len() + body.len();
             if len <= max {
-                let mut message = Vec::with_capacity(len);
-                message.extend_from_slice(head.as_bytes());
-                message.extend_from_slice(body.as_bytes());
-                return Ok(Encoded {
-                    message,
-                    cut: fitted.cut,
-                });
+                let parts = [head.as_bytes(), body.as_bytes()];
+                match framing {
+                    Some(f) => frame::frame_parts(out, &parts, f),
+                    None => parts.iter().for_each(|p| out.extend_from_slice(p)),
+                }
+                return Ok(fitted.cut);
             }
             room = room
                 .checked_sub(len - max)

@@ -133,17 +133,14 @@ impl SyslogSink {
         let mut outcomes = vec![Outcome::Accepted; events.len()];
         let mut wire = Vec::with_capacity(events.iter().map(|e| e.json.len() + 256).sum());
         let (mut sent, mut frames) = (Vec::new(), Vec::new());
+        let mut head = String::with_capacity(1024);
         for (i, event) in events.iter().enumerate() {
-            match self.encoder.encode(event) {
-                Ok(encoded) => {
-                    if !encoded.cut.is_empty() {
+            let start = wire.len();
+            match (self.encoder).encode_into(event, &mut head, &mut wire, self.framing) {
+                Ok(cut) => {
+                    if !cut.is_empty() {
                         self.link.stats.truncated_events.fetch_add(1, Relaxed);
-                        tracing::debug!(message = "Cut fields to fit max_message_bytes.", sink = %self.name, id = %event.id(), fields = ?encoded.cut);
-                    }
-                    let start = wire.len();
-                    match self.framing {
-                        Some(f) => frame::frame(&mut wire, &encoded.message, f),
-                        None => wire.extend_from_slice(&encoded.message),
+                        tracing::debug!(message = "Cut fields to fit max_message_bytes.", sink = %self.name, id = %event.id(), fields = ?cut);
                     }
                     sent.push(i);
                     frames.push(start..wire.len());

@@ -44,3 +44,20 @@ fn lf_framing_escapes_embedded_line_feeds() {
         2
     );
 }
+
+#[test]
+fn parts_frame_as_their_concatenation() {
+    // The encoder frames head and body without joining them first.
+    for framing in [Framing::OctetCounting, Framing::Lf] {
+        for parts in [
+            [&b"<134>1 head "[..], &b"{\"a\":\"b\\nc\"}"[..]],
+            [&b"line\nbreak "[..], "é\n€".as_bytes()],
+            [&b""[..], &b""[..]],
+        ] {
+            let (mut joined, mut split) = (Vec::new(), Vec::new());
+            frame(&mut joined, &parts.concat(), framing);
+            frame_parts(&mut split, &parts, framing);
+            assert_eq!(split, joined, "{framing:?} {parts:?}");
+        }
+    }
+}
