@@ -139,6 +139,10 @@ pub fn printable(s: &str, max: usize) -> String {
 
 /// [`printable`] appended to `out`.
 fn push_printable(out: &mut String, s: &str, max: usize) {
+    if s.len() <= max && s.bytes().all(|b| (b'!'..=b'~').contains(&b)) {
+        out.push_str(s);
+        return;
+    }
     out.extend(
         s.chars()
             .map(|c| if ('!'..='~').contains(&c) { c } else { '_' })
