@@ -12,7 +12,9 @@
 //! `RATE` (events/s produced, 0 = as fast as the producer goes),
 //! `BUCKETS=1` (events/s in 100 ms buckets), `KAFKA_TOML` and
 //! `PIPELINE_TOML` (`key = value;…` added to `[kafka]`, `[pipeline]`), `PERF=prefix` (`perf record
-//! -g` on the bridge into `prefix.<sink>.data`), `BRIDGE`, `MOCK_KAFKA`.
+//! -g` on the bridge into `prefix.<sink>.data`), `CALLGRIND=prefix` (the bridge
+//! under `valgrind --tool=callgrind`, into `prefix.<sink>.out`: instructions per
+//! event whatever the load; use `EVENTS=20000`), `BRIDGE`, `MOCK_KAFKA`.
 //!
 //! The steady window runs from 10 % to 90 % of the events delivered.
 
@@ -174,8 +176,24 @@ async fn run(kind: &str, n: u64, partitions: u64, rate: u64) {
     )
     .unwrap();
     let log = std::fs::File::create(dir.path().join("bridge.log")).unwrap();
+    let binary = repo_path("BRIDGE", "target/release/siem-bridge");
+    // CALLGRIND=prefix: the bridge under callgrind (same pid: valgrind runs
+    // the program in its own process), for instruction counts that do not
+    // depend on the machine's load.
+    let mut command = match std::env::var("CALLGRIND") {
+        Ok(prefix) => {
+            let mut c = Command::new("valgrind");
+            c.args([
+                "--tool=callgrind",
+                &format!("--callgrind-out-file={prefix}.{kind}.out"),
+            ])
+            .arg(&binary);
+            c
+        }
+        Err(_) => Command::new(&binary),
+    };
     let mut bridge = Bridge(
-        Command::new(repo_path("BRIDGE", "target/release/siem-bridge"))
+        command
             .args(["run", "--config", cfg.to_str().unwrap(), "--log", "warn"])
             .stdout(Stdio::null())
             .stderr(log)
