@@ -229,6 +229,12 @@ macro_rules! opt_accessors {
 }
 
 impl Enrichment {
+    /// True when no string read through the accessors needs JSON escaping
+    /// (almost always): a writer may copy each one whole between quotes.
+    pub fn strings_clean(&self) -> bool {
+        self.text.clean
+    }
+
     pub fn event_id(&self) -> &str {
         self.text.get(self.event_id)
     }

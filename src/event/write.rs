@@ -162,6 +162,21 @@ pub fn string(s: &str, out: &mut Vec<u8>) {
     }
 }
 
+/// A string read from `e` (through its accessors, or an enum name): copied
+/// whole between quotes when the enrichment's strings need no escaping
+/// (almost always), [`string`] otherwise.
+#[inline]
+pub fn enrichment_string(e: &Enrichment, s: &str, out: &mut Vec<u8>) {
+    if e.strings_clean() {
+        out.reserve(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        string(s, out);
+    }
+}
+
 struct Obj<'a> {
     out: &'a mut Vec<u8>,
     text: &'a Text,

@@ -8,6 +8,7 @@ use super::config::Action;
 use super::target::Target;
 use crate::event::escape::first_special;
 use crate::event::time::rfc3339_nanos;
+use crate::event::write::enrichment_string;
 use crate::event::{Event, Verdict};
 
 /// Elasticsearch and OpenSearch (≥ 2.9) refuse longer `_id`s.
@@ -69,12 +70,12 @@ impl Encoder {
             // Elasticsearch's rules): escape it properly.
             let raw = String::from_utf8(out.split_off(name)).expect("UTF-8 name");
             out.pop();
-            json_str(out, &raw);
+            crate::event::write::string(&raw, out);
         } else {
             out.push(b'"');
         }
         out.extend_from_slice(b",\"_id\":");
-        json_str(out, id);
+        enrichment_string(&event.enrichment, id, out);
         out.extend_from_slice(b"}}\n");
         if self.ecs {
             ecs_document(event, &time, out);
@@ -105,10 +106,10 @@ fn ecs_document(event: &Event, time: &[u8; 30], out: &mut Vec<u8>) {
     let e = &event.enrichment;
     timestamp(time, out);
     out.extend_from_slice(b",\"event\":{\"kind\":\"event\",\"id\":");
-    json_str(out, e.event_id());
+    enrichment_string(e, e.event_id(), out);
     if let Some(m) = e.method() {
         out.extend_from_slice(b",\"action\":");
-        json_str(out, m);
+        enrichment_string(e, m, out);
     }
     let outcome = match e.verdict {
         Verdict::Allowed | Verdict::Success => "success",
@@ -118,12 +119,12 @@ fn ecs_document(event: &Event, time: &[u8; 30], out: &mut Vec<u8>) {
     write!(out, ",\"outcome\":\"{outcome}\"}}").expect("write to Vec");
     if let Some(p) = e.principal().normalized {
         out.extend_from_slice(b",\"user\":{\"name\":");
-        json_str(out, p);
+        enrichment_string(e, p, out);
         out.push(b'}');
     }
     if let Some(ip) = e.source_ip() {
         out.extend_from_slice(b",\"source\":{\"ip\":");
-        json_str(out, ip);
+        enrichment_string(e, ip, out);
         out.push(b'}');
     }
     out.extend_from_slice(b",\"confluent\":");
@@ -136,10 +137,6 @@ fn timestamp(time: &[u8; 30], out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"@timestamp\":\"");
     out.extend_from_slice(time);
     out.push(b'"');
-}
-
-fn json_str(out: &mut Vec<u8>, s: &str) {
-    crate::event::write::string(s, out);
 }
 
 /// gzip at level 1: most of the size win for a fraction of the CPU of the

@@ -169,7 +169,7 @@ impl Encoder {
             out.push(b'"');
             out.extend_from_slice(name.as_bytes());
             out.extend_from_slice(b"\":");
-            crate::event::write::string(v, out);
+            crate::event::write::enrichment_string(e, v, out);
         }
         let statics = self.static_fields.as_bytes();
         out.extend_from_slice(if first && !statics.is_empty() {

@@ -143,3 +143,15 @@ fn an_index_name_with_a_control_character_is_escaped() {
     assert_eq!(l[0]["index"]["_index"], "audit\u{1}-2025");
     assert_eq!(l[1]["@timestamp"], "2025-03-04T09:00:01.112000000Z");
 }
+
+#[test]
+fn ecs_fields_that_need_escaping_are_escaped() {
+    let raw = RAW.replace("User:sa-1", r#"User:CN=\"sa\\1\""#);
+    let e = event(&raw);
+    assert!(!e.enrichment.strings_clean());
+    let mut out = Vec::new();
+    encoder(true).encode(&e, &mut out).unwrap();
+    let l = lines(&out);
+    assert_eq!(l[1]["user"]["name"], r#"User:CN="sa\1""#);
+    assert_eq!(l[0]["create"]["_id"], "e-1");
+}

@@ -144,3 +144,21 @@ fn envelope_into_leaves_the_buffer_as_it_was_on_error() {
     enc.envelope_into(&good, &mut out).unwrap();
     assert_eq!(&out[6..], &enc.envelope(&good).unwrap()[..]);
 }
+
+#[test]
+fn fields_that_need_escaping_are_escaped() {
+    // Decoded escapes in the record: a quote and a backslash in the
+    // principal, a tab in the method. The values are copied whole only
+    // when no string of the enrichment needs escaping.
+    let raw = DENIED
+        .replace("User:sa-1", r#"User:CN=\"sa\\1\""#)
+        .replace("kafka.Produce", r"kafka.\tProduce");
+    let e = event(&raw);
+    assert!(!e.enrichment.strings_clean());
+    let bytes = Encoder::new(&config("")).envelope(&e).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["fields"]["principal"], r#"User:CN="sa\1""#);
+    assert_eq!(v["fields"]["method"], "kafka.\tProduce");
+    assert_eq!(v["fields"]["event_id"], "e-1");
+    assert!(event(DENIED).enrichment.strings_clean());
+}
