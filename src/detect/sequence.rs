@@ -11,14 +11,17 @@
 //! sequence), which does not depend on the order the A's arrived in.
 
 use std::hash::{BuildHasher, Hash};
+use std::mem::size_of;
 use std::sync::Arc;
 
 use super::alert::{alert_id, span_words, Alert, EventRef};
+use super::book::Book;
 use super::count::list;
 use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
-use super::state::{trim_oldest, Book, Keyed, Size};
+use super::state::{trim_oldest, Keyed, Size};
+use super::weigh::{event_bytes, less, Shed, Weigh};
 use crate::event::Severity;
 
 /// Most B events a group remembers for late A's.
@@ -41,6 +44,18 @@ struct Group {
     b: Vec<Kept>,
     /// No new alert from events at or before this time.
     quiet_until: i64,
+    /// Heap bytes of the first steps' events.
+    a_held: usize,
+}
+
+impl Weigh for Group {
+    fn heap_bytes(&self) -> usize {
+        self.shared.heap_bytes()
+            + self.a.capacity() * size_of::<Arc<EventRef>>()
+            + self.a_held
+            + self.b.capacity() * size_of::<Kept>()
+            + self.b.iter().map(Kept::heap_bytes).sum::<usize>()
+    }
 }
 
 /// A sequence rule.
@@ -126,7 +141,7 @@ impl SequenceRule {
         let time = f.time;
         let horizon = watermark.saturating_sub(self.window);
         let shared = self.shared;
-        let g = self.groups.entry(hash, time, horizon, || Group {
+        let mut held = self.groups.entry(hash, time, horizon, || Group {
             shared: if shared == 0 {
                 Kept::default()
             } else {
@@ -134,22 +149,27 @@ impl SequenceRule {
             },
             ..Group::default()
         });
+        let g = &mut *held;
         if time <= g.quiet_until {
             return false;
         }
         // `a` is sorted by time: the expired ones are a prefix.
         let expired = g.a.partition_point(|x| x.time < horizon);
-        g.a.drain(..expired);
+        for x in g.a.drain(..expired) {
+            less(&mut g.a_held, event_bytes(&x));
+        }
         g.b.retain(|x| x.time >= horizon);
         let candidates: Vec<Arc<EventRef>> = match step {
             Step::A => {
                 let e = event();
                 let at = g.a.partition_point(|x| x.time <= e.time);
+                g.a_held += event_bytes(&e);
                 g.a.insert(at, e.clone());
                 // A flood of first steps (failed logins from one address)
                 // keeps the latest `MAX_A`; trimmed by the quarter, so the
                 // move is paid once per `MAX_A / 4` events.
-                self.dropped += trim_oldest(&mut g.a, MAX_A);
+                self.dropped +=
+                    trim_oldest(&mut g.a, MAX_A, |x| less(&mut g.a_held, event_bytes(x)));
                 // A late A may complete a B already seen.
                 g.b.iter()
                     .filter(|b| b.time > e.time)
@@ -193,7 +213,14 @@ impl SequenceRule {
             alert.summary = (self.describe)(&alert, &a, &b);
             alert.closed = true;
             g.quiet_until = b.time.saturating_add(self.keep_alive);
-            g.a.retain(|x| x.time > b.time);
+            let a_held = &mut g.a_held;
+            g.a.retain(|x| {
+                let keep = x.time > b.time;
+                if !keep {
+                    less(a_held, event_bytes(x));
+                }
+                keep
+            });
             g.b.clear();
             book.fire(self.name, alert, 0);
             return true;
@@ -204,6 +231,15 @@ impl SequenceRule {
     pub fn expire(&mut self, watermark: i64) {
         self.groups
             .expire(watermark.saturating_sub(self.window.saturating_add(self.keep_alive)));
+    }
+}
+
+impl Shed for SequenceRule {
+    fn bytes(&self) -> usize {
+        self.groups.bytes()
+    }
+    fn shed(&mut self, bytes: usize, _: &mut Book) -> u64 {
+        self.groups.shed(bytes)
     }
 }
 
