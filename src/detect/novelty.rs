@@ -47,8 +47,10 @@ pub struct NoveltyRule {
     arrivals: u64,
 }
 
-/// An event waiting for the watermark: its group's key, its value, the event.
-type Waiting = (String, String, Arc<EventRef>);
+/// An event waiting for the watermark: its group's key, its value, the
+/// event, and its bytes ([`waiting_bytes`], kept so that taking it out
+/// costs no second count).
+type Waiting = (String, String, Arc<EventRef>, usize);
 
 /// A group's values, with the time each was last seen.
 #[derive(Debug, Default)]
@@ -124,8 +126,9 @@ impl NoveltyRule {
             return;
         }
         self.arrivals += 1;
-        let w = (key.to_owned(), value.to_owned(), e);
-        self.waiting_held += waiting_bytes(&w);
+        let mut w = (key.to_owned(), value.to_owned(), e, 0);
+        w.3 = waiting_bytes(&w);
+        self.waiting_held += w.3;
         self.waiting.insert((t, self.arrivals), w);
         if self.waiting.len() > MAX_WAITING {
             self.decide_oldest(book);
@@ -137,7 +140,7 @@ impl NoveltyRule {
         let Some((_, w)) = self.waiting.pop_first() else {
             return false;
         };
-        less(&mut self.waiting_held, waiting_bytes(&w));
+        less(&mut self.waiting_held, w.3);
         self.decide(&w.0, &w.1, &w.2, book);
         true
     }

@@ -46,15 +46,16 @@ struct Group {
     quiet_until: i64,
     /// Heap bytes of the first steps' events.
     a_held: usize,
+    /// Heap bytes of the kept copies' text (`shared` and `b`).
+    text: usize,
 }
 
 impl Weigh for Group {
     fn heap_bytes(&self) -> usize {
-        self.shared.heap_bytes()
-            + self.a.capacity() * size_of::<Arc<EventRef>>()
+        self.a.capacity() * size_of::<Arc<EventRef>>()
             + self.a_held
             + self.b.capacity() * size_of::<Kept>()
-            + self.b.iter().map(Kept::heap_bytes).sum::<usize>()
+            + self.text
     }
 }
 
@@ -141,13 +142,17 @@ impl SequenceRule {
         let time = f.time;
         let horizon = watermark.saturating_sub(self.window);
         let shared = self.shared;
-        let mut held = self.groups.entry(hash, time, horizon, || Group {
-            shared: if shared == 0 {
+        let mut held = self.groups.entry(hash, time, horizon, || {
+            let shared = if shared == 0 {
                 Kept::default()
             } else {
                 Kept::of(f, !shared)
-            },
-            ..Group::default()
+            };
+            Group {
+                text: shared.heap_bytes(),
+                shared,
+                ..Group::default()
+            }
         });
         let g = &mut *held;
         if time <= g.quiet_until {
@@ -158,7 +163,14 @@ impl SequenceRule {
         for x in g.a.drain(..expired) {
             less(&mut g.a_held, event_bytes(&x));
         }
-        g.b.retain(|x| x.time >= horizon);
+        let text = &mut g.text;
+        g.b.retain(|x| {
+            let keep = x.time >= horizon;
+            if !keep {
+                less(text, x.heap_bytes());
+            }
+            keep
+        });
         let candidates: Vec<Arc<EventRef>> = match step {
             Step::A => {
                 let e = event();
@@ -178,10 +190,15 @@ impl SequenceRule {
             }
             Step::B => {
                 if g.b.len() < KEEP_B {
-                    g.b.push(Kept::of(f, shared));
+                    let k = Kept::of(f, shared);
+                    g.text += k.heap_bytes();
+                    g.b.push(k);
                 } else {
                     g.b.rotate_left(1);
-                    g.b[KEEP_B - 1].fill(f, shared);
+                    let k = &mut g.b[KEEP_B - 1];
+                    less(&mut g.text, k.heap_bytes());
+                    k.fill(f, shared);
+                    g.text += k.heap_bytes();
                 }
                 // Without enough A's before it, this B completes nothing.
                 let before = g.a.partition_point(|x| x.time < time);
@@ -222,6 +239,7 @@ impl SequenceRule {
                 keep
             });
             g.b.clear();
+            g.text = g.shared.heap_bytes();
             book.fire(self.name, alert, 0);
             return true;
         }
