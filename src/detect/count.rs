@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::alert::{span_words, Alert, EventRef};
 use super::book::Book;
 use super::state::{trim_oldest, Keyed, Size};
-use super::weigh::{event_bytes, less, Shed, Weigh};
+use super::weigh::{event_bytes, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 /// Hits one group keeps at most: four thresholds, and never fewer than
@@ -45,12 +45,12 @@ struct Group {
     /// rule needs no search: no window can qualify.
     mixed: bool,
     /// Heap bytes of the hits' events and values ([`hit_bytes`]).
-    held: usize,
+    held: Tally,
 }
 
 impl Weigh for Group {
     fn heap_bytes(&self) -> usize {
-        self.hits.capacity() * size_of::<Hit>() + self.held
+        self.hits.capacity() * size_of::<Hit>() + self.held.get()
     }
 }
 
@@ -145,14 +145,14 @@ impl CountRule {
         } else {
             g.mixed || ip.is_none() || g.hits[0].event.source_ip != *ip
         };
-        g.held += hit_bytes(&hit);
+        g.held.add(hit_bytes(&hit));
         let at = g.hits.partition_point(|h| h.event.time <= hit.event.time);
         g.hits.insert(at, hit);
         // Events too old to share a window with anything still to come.
         let keep_from = g.hits.partition_point(|h| h.event.time < horizon);
         if keep_from > 0 && keep_from < g.hits.len() {
             for h in g.hits.drain(..keep_from) {
-                less(&mut g.held, hit_bytes(&h));
+                g.held.sub(hit_bytes(&h));
             }
         }
         // A group that does not fire (one address only, or repeated values
@@ -160,7 +160,7 @@ impl CountRule {
         // more between trims, so the move is paid once per quarter): the
         // oldest go.
         self.dropped_hits += trim_oldest(&mut g.hits, max_hits(self.threshold), |h| {
-            less(&mut g.held, hit_bytes(h))
+            g.held.sub(hit_bytes(h))
         });
         if self.spread && !g.mixed {
             return;
@@ -175,7 +175,7 @@ impl CountRule {
             return;
         };
         used.extend(g.hits.drain(from..to).map(|h| {
-            less(&mut g.held, hit_bytes(&h));
+            g.held.sub(hit_bytes(&h));
             h.event
         }));
         g.consumed_until = used.iter().map(|e| e.time).max().unwrap_or(0);
@@ -184,7 +184,7 @@ impl CountRule {
         g.hits.retain(|h| {
             let keep = h.event.time > until;
             if !keep {
-                less(held_bytes, hit_bytes(h));
+                held_bytes.sub(hit_bytes(h));
             }
             keep
         });

@@ -24,7 +24,7 @@ use super::alert::{Alert, EventRef};
 use super::book::Book;
 use super::hash::FastMap;
 use super::state::{Keyed, Size};
-use super::weigh::{event_bytes, less, Shed, Weigh};
+use super::weigh::{event_bytes, less, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 /// Most values remembered per group; the least recently seen go first.
@@ -57,12 +57,12 @@ type Waiting = (String, String, Arc<EventRef>, usize);
 struct Known {
     values: Vec<(String, i64)>,
     /// Heap bytes of the values' text.
-    text: usize,
+    text: Tally,
 }
 
 impl Weigh for Known {
     fn heap_bytes(&self) -> usize {
-        self.values.capacity() * size_of::<(String, i64)>() + self.text
+        self.values.capacity() * size_of::<(String, i64)>() + self.text.get()
     }
 }
 
@@ -173,7 +173,7 @@ impl NoveltyRule {
         values.retain(|(v, seen)| {
             let keep = *seen >= horizon;
             if !keep {
-                less(text, v.capacity());
+                text.sub(v.capacity());
             }
             keep
         });
@@ -185,11 +185,11 @@ impl NoveltyRule {
         if values.len() >= MAX_VALUES {
             if let Some(oldest) = (0..values.len()).min_by_key(|&i| values[i].1) {
                 let (v, _) = values.swap_remove(oldest);
-                less(text, v.capacity());
+                text.sub(v.capacity());
             }
         }
         let v = value.to_owned();
-        *text += v.capacity();
+        text.add(v.capacity());
         values.push((v, t));
         drop(held);
         if had == 0 {

@@ -21,7 +21,7 @@ use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
 use super::state::{trim_oldest, Keyed, Size};
-use super::weigh::{event_bytes, less, Shed, Weigh};
+use super::weigh::{event_bytes, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 /// Most B events a group remembers for late A's.
@@ -45,17 +45,17 @@ struct Group {
     /// No new alert from events at or before this time.
     quiet_until: i64,
     /// Heap bytes of the first steps' events.
-    a_held: usize,
+    a_held: Tally,
     /// Heap bytes of the kept copies' text (`shared` and `b`).
-    text: usize,
+    text: Tally,
 }
 
 impl Weigh for Group {
     fn heap_bytes(&self) -> usize {
         self.a.capacity() * size_of::<Arc<EventRef>>()
-            + self.a_held
+            + self.a_held.get()
             + self.b.capacity() * size_of::<Kept>()
-            + self.text
+            + self.text.get()
     }
 }
 
@@ -149,7 +149,7 @@ impl SequenceRule {
                 Kept::of(f, !shared)
             };
             Group {
-                text: shared.heap_bytes(),
+                text: Tally::of(shared.heap_bytes()),
                 shared,
                 ..Group::default()
             }
@@ -161,13 +161,13 @@ impl SequenceRule {
         // `a` is sorted by time: the expired ones are a prefix.
         let expired = g.a.partition_point(|x| x.time < horizon);
         for x in g.a.drain(..expired) {
-            less(&mut g.a_held, event_bytes(&x));
+            g.a_held.sub(event_bytes(&x));
         }
         let text = &mut g.text;
         g.b.retain(|x| {
             let keep = x.time >= horizon;
             if !keep {
-                less(text, x.heap_bytes());
+                text.sub(x.heap_bytes());
             }
             keep
         });
@@ -175,13 +175,12 @@ impl SequenceRule {
             Step::A => {
                 let e = event();
                 let at = g.a.partition_point(|x| x.time <= e.time);
-                g.a_held += event_bytes(&e);
+                g.a_held.add(event_bytes(&e));
                 g.a.insert(at, e.clone());
                 // A flood of first steps (failed logins from one address)
                 // keeps the latest `MAX_A`; trimmed by the quarter, so the
                 // move is paid once per `MAX_A / 4` events.
-                self.dropped +=
-                    trim_oldest(&mut g.a, MAX_A, |x| less(&mut g.a_held, event_bytes(x)));
+                self.dropped += trim_oldest(&mut g.a, MAX_A, |x| g.a_held.sub(event_bytes(x)));
                 // A late A may complete a B already seen.
                 g.b.iter()
                     .filter(|b| b.time > e.time)
@@ -191,14 +190,14 @@ impl SequenceRule {
             Step::B => {
                 if g.b.len() < KEEP_B {
                     let k = Kept::of(f, shared);
-                    g.text += k.heap_bytes();
+                    g.text.add(k.heap_bytes());
                     g.b.push(k);
                 } else {
                     g.b.rotate_left(1);
                     let k = &mut g.b[KEEP_B - 1];
-                    less(&mut g.text, k.heap_bytes());
+                    g.text.sub(k.heap_bytes());
                     k.fill(f, shared);
-                    g.text += k.heap_bytes();
+                    g.text.add(k.heap_bytes());
                 }
                 // Without enough A's before it, this B completes nothing.
                 let before = g.a.partition_point(|x| x.time < time);
@@ -234,12 +233,12 @@ impl SequenceRule {
             g.a.retain(|x| {
                 let keep = x.time > b.time;
                 if !keep {
-                    less(a_held, event_bytes(x));
+                    a_held.sub(event_bytes(x));
                 }
                 keep
             });
             g.b.clear();
-            g.text = g.shared.heap_bytes();
+            g.text = Tally::of(g.shared.heap_bytes());
             book.fire(self.name, alert, 0);
             return true;
         }

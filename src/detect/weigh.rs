@@ -68,6 +68,29 @@ pub fn less(x: &mut usize, by: usize) {
     *x = x.saturating_sub(by);
 }
 
+/// A group's running count of bytes, in 32 bits (a group holds at most a
+/// few thousand events; the field fits where its struct had padding).
+/// Saturates at both ends.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Tally(u32);
+
+impl Tally {
+    pub fn of(bytes: usize) -> Tally {
+        Tally(u32::try_from(bytes).unwrap_or(u32::MAX))
+    }
+    pub fn add(&mut self, bytes: usize) {
+        self.0 = self.0.saturating_add(Tally::of(bytes).0);
+    }
+    pub fn sub(&mut self, bytes: usize) {
+        let by = Tally::of(bytes).0;
+        debug_assert!(self.0 >= by, "byte tally below zero: {} - {by}", self.0);
+        self.0 = self.0.saturating_sub(by);
+    }
+    pub fn get(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// A rule's state as the byte budget sees it.
 pub trait Shed {
     /// The estimate of the bytes it holds.
