@@ -114,7 +114,8 @@ impl NoveltyRule {
         watermark: i64,
         book: &mut Book,
     ) {
-        if let Some(mut known) = self.groups.get_mut(key, t) {
+        // Only a value's time changes here (`touch`: no weighing).
+        if let Some(known) = self.groups.touch(key, t) {
             if let Some(slot) = known.values.iter_mut().find(|(v, _)| v == value) {
                 slot.1 = slot.1.max(t);
                 return;

@@ -114,20 +114,17 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
         }
     }
 
-    /// The state of `k` if it has one, touched at `time`.
-    pub fn get_mut<Q>(&mut self, k: &Q, time: i64) -> Option<Held<'_, V>>
+    /// The state of `k` if it has one, touched at `time`, for a caller
+    /// that changes nothing its weight counts (a time in it, say): no
+    /// weighing before and after, as [`Keyed::entry`] does.
+    pub fn touch<Q>(&mut self, k: &Q, time: i64) -> Option<&mut V>
     where
         K: std::borrow::Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
         let slot = self.map.get_mut(k)?;
         slot.0 = slot.0.max(time);
-        let before = slot.1.heap_bytes();
-        Some(Held {
-            value: &mut slot.1,
-            before,
-            heap: &mut self.heap,
-        })
+        Some(&mut slot.1)
     }
 
     /// Drops the groups `gone` picks by their last touch; returns how many.
@@ -173,18 +170,8 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
             return 0;
         };
         let gone = self.drop_where(dropper(cut));
-        self.compact();
         self.evictions += gone as u64;
         gone as u64
-    }
-
-    /// A table left far larger than its groups (after an expiry or a
-    /// shed) gives its memory back.
-    fn compact(&mut self) {
-        let len = self.map.len();
-        if self.map.capacity() > 4 * len.max(1024) {
-            self.map.shrink_to(2 * len);
-        }
     }
 
     /// Every group's state (tests look inside).
@@ -197,7 +184,6 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
     /// its window is over).
     pub fn expire(&mut self, horizon: i64) {
         self.drop_where(|t| t < horizon);
-        self.compact();
     }
 }
 
