@@ -8,11 +8,13 @@
 //! (with its control byte, over the table's 7/8 load), the heap text of
 //! keys and kept values, each group vector's *capacity* times its element
 //! size, and every kept event copy in full. It does not count the
-//! allocator's rounding, nor a table's spare buckets right after it grew
-//! (up to twice the slots counted). An event that several rules keep (a
-//! failed login is kept by both `auth_bruteforce` counts and
-//! `failed_logins_then_success`) is counted by each: there the estimate is
-//! above what the process holds.
+//! allocator's rounding, nor a table's spare buckets: right after it grew,
+//! and after groups went (a table keeps the buckets it grew to; shrinking
+//! it after each expiry raised the peak, the tables being regrown), up to
+//! twice the slots counted, more after a shed. An event that several
+//! rules keep (a failed login is kept by both `auth_bruteforce` counts and
+//! `failed_logins_then_success`) is counted by each: there the estimate
+//! is above what the process holds.
 
 use std::mem::size_of;
 
