@@ -50,6 +50,11 @@ struct Group {
 
 impl Weigh for Group {
     fn heap_bytes(&self) -> usize {
+        debug_assert_eq!(
+            self.held.get(),
+            self.hits.iter().map(hit_bytes).sum::<usize>(),
+            "a change not counted"
+        );
         self.hits.capacity() * size_of::<Hit>() + self.held.get()
     }
 }

@@ -62,6 +62,11 @@ struct Known {
 
 impl Weigh for Known {
     fn heap_bytes(&self) -> usize {
+        debug_assert_eq!(
+            self.text.get(),
+            self.values.iter().map(|(v, _)| v.capacity()).sum::<usize>(),
+            "a change not counted"
+        );
         self.values.capacity() * size_of::<(String, i64)>() + self.text.get()
     }
 }

@@ -44,18 +44,27 @@ struct Group {
     b: Vec<Kept>,
     /// No new alert from events at or before this time.
     quiet_until: i64,
-    /// Heap bytes of the first steps' events.
-    a_held: Tally,
-    /// Heap bytes of the kept copies' text (`shared` and `b`).
-    text: Tally,
+    /// Its heap bytes ([`Group::count`]), kept up to date as it changes:
+    /// weighing it is one read (a granted event weighs its group twice).
+    bytes: Tally,
+}
+
+impl Group {
+    /// Its heap bytes, counted: the vectors' buffers, the first steps'
+    /// events, the kept copies' text.
+    fn count(&self) -> usize {
+        self.a.capacity() * size_of::<Arc<EventRef>>()
+            + self.a.iter().map(|x| event_bytes(x)).sum::<usize>()
+            + self.b.capacity() * size_of::<Kept>()
+            + self.b.iter().map(Kept::heap_bytes).sum::<usize>()
+            + self.shared.heap_bytes()
+    }
 }
 
 impl Weigh for Group {
     fn heap_bytes(&self) -> usize {
-        self.a.capacity() * size_of::<Arc<EventRef>>()
-            + self.a_held.get()
-            + self.b.capacity() * size_of::<Kept>()
-            + self.text.get()
+        debug_assert_eq!(self.bytes.get(), self.count(), "a change not counted");
+        self.bytes.get()
     }
 }
 
@@ -149,7 +158,7 @@ impl SequenceRule {
                 Kept::of(f, !shared)
             };
             Group {
-                text: Tally::of(shared.heap_bytes()),
+                bytes: Tally::of(shared.heap_bytes()),
                 shared,
                 ..Group::default()
             }
@@ -161,13 +170,13 @@ impl SequenceRule {
         // `a` is sorted by time: the expired ones are a prefix.
         let expired = g.a.partition_point(|x| x.time < horizon);
         for x in g.a.drain(..expired) {
-            g.a_held.sub(event_bytes(&x));
+            g.bytes.sub(event_bytes(&x));
         }
-        let text = &mut g.text;
+        let bytes = &mut g.bytes;
         g.b.retain(|x| {
             let keep = x.time >= horizon;
             if !keep {
-                text.sub(x.heap_bytes());
+                bytes.sub(x.heap_bytes());
             }
             keep
         });
@@ -175,12 +184,14 @@ impl SequenceRule {
             Step::A => {
                 let e = event();
                 let at = g.a.partition_point(|x| x.time <= e.time);
-                g.a_held.add(event_bytes(&e));
+                let cap = g.a.capacity();
                 g.a.insert(at, e.clone());
+                let grown = (g.a.capacity() - cap) * size_of::<Arc<EventRef>>();
+                g.bytes.add(event_bytes(&e) + grown);
                 // A flood of first steps (failed logins from one address)
                 // keeps the latest `MAX_A`; trimmed by the quarter, so the
                 // move is paid once per `MAX_A / 4` events.
-                self.dropped += trim_oldest(&mut g.a, MAX_A, |x| g.a_held.sub(event_bytes(x)));
+                self.dropped += trim_oldest(&mut g.a, MAX_A, |x| g.bytes.sub(event_bytes(x)));
                 // A late A may complete a B already seen.
                 g.b.iter()
                     .filter(|b| b.time > e.time)
@@ -189,15 +200,18 @@ impl SequenceRule {
             }
             Step::B => {
                 if g.b.len() < KEEP_B {
-                    let k = Kept::of(f, shared);
-                    g.text.add(k.heap_bytes());
+                    let (k, cap) = (Kept::of(f, shared), g.b.capacity());
+                    let text = k.heap_bytes();
                     g.b.push(k);
+                    g.bytes
+                        .add(text + (g.b.capacity() - cap) * size_of::<Kept>());
                 } else {
                     g.b.rotate_left(1);
                     let k = &mut g.b[KEEP_B - 1];
-                    g.text.sub(k.heap_bytes());
+                    let before = k.heap_bytes();
                     k.fill(f, shared);
-                    g.text.add(k.heap_bytes());
+                    // A refill only ever grows the buffer.
+                    g.bytes.add(k.heap_bytes().saturating_sub(before));
                 }
                 // Without enough A's before it, this B completes nothing.
                 let before = g.a.partition_point(|x| x.time < time);
@@ -229,16 +243,17 @@ impl SequenceRule {
             alert.summary = (self.describe)(&alert, &a, &b);
             alert.closed = true;
             g.quiet_until = b.time.saturating_add(self.keep_alive);
-            let a_held = &mut g.a_held;
+            let bytes = &mut g.bytes;
             g.a.retain(|x| {
                 let keep = x.time > b.time;
                 if !keep {
-                    a_held.sub(event_bytes(x));
+                    bytes.sub(event_bytes(x));
                 }
                 keep
             });
-            g.b.clear();
-            g.text = Tally::of(g.shared.heap_bytes());
+            for k in g.b.drain(..) {
+                g.bytes.sub(k.heap_bytes());
+            }
             book.fire(self.name, alert, 0);
             return true;
         }
