@@ -7,7 +7,8 @@
 //! `FLOOD` (default 1,000,000) failed authentications, each from its own
 //! source address, run in a child process of its own (`MODE=flood`) so
 //! that its peak RSS (`VmHWM`) is the detector's and not the benchmark
-//! events'. `N` sets the number of events per variant (default 200,000;
+//! events'; `MAX_STATE_BYTES` sets its `[detect] max_state_bytes`
+//! (default 16 MiB). `N` sets the number of events per variant (default 200,000;
 //! smaller for callgrind, BENCHMARKS.md "Detector").
 //!
 //! `MODE=one_account`: `N` (default 20,000) failed logins for one account
@@ -149,8 +150,15 @@ fn flood() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
+    let mut cfg = DetectConfig::default();
+    if let Some(b) = std::env::var("MAX_STATE_BYTES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        cfg.max_state_bytes = b;
+    }
     let before = peak_rss_mb();
-    let mut d = Detector::new(&DetectConfig::default(), Emit::OnFireAndClose).unwrap();
+    let mut d = Detector::new(&cfg, Emit::OnFireAndClose).unwrap();
     let p = Processor::default();
     let mut out = Vec::new();
     let start = Instant::now();
@@ -163,7 +171,7 @@ fn flood() {
     let secs = start.elapsed().as_secs_f64();
     let s = d.stats();
     println!(
-        "flood: {flood} failed logins from distinct addresses in {secs:.1} s; state keys {}, evictions {}; peak RSS {:.0} MB (at the start {:.0} MB)",
-        s.keys, s.evictions, peak_rss_mb(), before
+        "flood: {flood} failed logins from distinct addresses in {secs:.1} s; state keys {}, evictions {}, state bytes (estimate) {:.1} MiB of max_state_bytes {:.1} MiB; peak RSS {:.0} MB (at the start {:.0} MB)",
+        s.keys, s.evictions, s.state_bytes as f64 / 1048576.0, cfg.max_state_bytes as f64 / 1048576.0, peak_rss_mb(), before
     );
 }

@@ -1,7 +1,9 @@
 //! From `[detect]` to the rule set: defaults, per-rule settings, checks.
 //! Every problem is reported with its key (`detect.rules.denial_burst.threshold`).
 
-use super::config::{secs, CompiledCustom, CustomKind, DetectConfig, RuleSettings};
+use super::config::{
+    secs, CompiledCustom, CustomKind, DetectConfig, RuleSettings, MAX_STATE_BYTES, MIN_STATE_BYTES,
+};
 use super::count::{self, CountRule};
 use super::novelty::{self, Cidr, NoveltyRule};
 use super::privilege::PrivilegeRule;
@@ -68,6 +70,8 @@ pub struct Rules {
     pub silence_secs: Option<u64>,
     pub silence_severity: Severity,
     pub lateness: i64,
+    /// `max_state_bytes`: the rules' state, in bytes (an estimate).
+    pub max_state_bytes: usize,
 }
 
 fn present(s: &RuleSettings) -> Vec<&'static str> {
@@ -169,6 +173,14 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
     }
     if cfg.max_keys_per_rule == 0 {
         problem("detect.max_keys_per_rule".to_owned(), "must be at least 1");
+    }
+    if !(MIN_STATE_BYTES..=MAX_STATE_BYTES).contains(&cfg.max_state_bytes) {
+        problem(
+            "detect.max_state_bytes".to_owned(),
+            &format!(
+                "must be between {MIN_STATE_BYTES} (1 MiB) and {MAX_STATE_BYTES} (64 GiB) bytes"
+            ),
+        );
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -304,6 +316,7 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
         silence_secs: on.then(|| s.silence_minutes.unwrap_or(15) * 60),
         silence_severity,
         lateness: secs(cfg.allowed_lateness_secs),
+        max_state_bytes: cfg.max_state_bytes,
     })
 }
 

@@ -26,6 +26,10 @@ pub struct DetectConfig {
     /// Most group keys each rule keeps; the least recently seen go first.
     #[serde(default = "default_max_keys")]
     pub max_keys_per_rule: usize,
+    /// The rules' state in bytes (an estimate), all rules together; over
+    /// it, the least recently touched groups go.
+    #[serde(default = "default_max_state_bytes")]
+    pub max_state_bytes: usize,
     /// Globs on resource names that `denial_burst` watches.
     #[serde(default = "default_sensitive")]
     pub sensitive_resources: Vec<String>,
@@ -61,6 +65,18 @@ fn default_lateness() -> u64 {
 fn default_max_keys() -> usize {
     100_000
 }
+/// 16 MiB: with the pipeline's defaults (≈ 39 MB of buffers, ≈ 25–35 MB
+/// of process base, DESIGN.md "Memory") and the ≈ 5 MB of remembered
+/// event ids, the process stays under 100 MB.
+pub const DEFAULT_MAX_STATE_BYTES: usize = 16 << 20;
+/// The least `max_state_bytes` accepted: below it even a quiet stream's
+/// groups would be shed.
+pub const MIN_STATE_BYTES: usize = 1 << 20;
+/// The most: more is a mistake in units, not a plan.
+pub const MAX_STATE_BYTES: usize = 64 << 30;
+fn default_max_state_bytes() -> usize {
+    DEFAULT_MAX_STATE_BYTES
+}
 fn default_sensitive() -> Vec<String> {
     vec!["sensitive-*".to_owned()]
 }
@@ -72,6 +88,7 @@ impl Default for DetectConfig {
             sinks: None,
             allowed_lateness_secs: default_lateness(),
             max_keys_per_rule: default_max_keys(),
+            max_state_bytes: default_max_state_bytes(),
             sensitive_resources: default_sensitive(),
             trusted_networks: Vec::new(),
             forward_events: true,

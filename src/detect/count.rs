@@ -9,10 +9,13 @@
 //! the group join the open alert while they come within its keep-alive.
 
 use std::collections::HashMap;
+use std::mem::size_of;
 use std::sync::Arc;
 
 use super::alert::{span_words, Alert, EventRef};
-use super::state::{trim_oldest, Book, Keyed, Size};
+use super::book::Book;
+use super::state::{trim_oldest, Keyed, Size};
+use super::weigh::{event_bytes, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 /// Hits one group keeps at most: four thresholds, and never fewer than
@@ -41,6 +44,25 @@ struct Group {
     /// none). While false, every hit shares one address, and a `spread`
     /// rule needs no search: no window can qualify.
     mixed: bool,
+    /// Heap bytes of the hits' events and values ([`hit_bytes`]).
+    held: Tally,
+}
+
+impl Weigh for Group {
+    fn heap_bytes(&self) -> usize {
+        debug_assert_eq!(
+            self.held.get(),
+            self.hits.iter().map(hit_bytes).sum::<usize>(),
+            "a change not counted"
+        );
+        self.hits.capacity() * size_of::<Hit>() + self.held.get()
+    }
+}
+
+/// What one hit holds beyond its place in the group's vector: its event
+/// (counted in full though other rules may share it) and its value.
+fn hit_bytes(h: &Hit) -> usize {
+    event_bytes(&h.event) + h.value.as_ref().map_or(0, String::capacity)
 }
 
 /// How a rule's alert is described.
@@ -114,9 +136,10 @@ impl CountRule {
             return;
         }
         let horizon = watermark.saturating_sub(self.window);
-        let g = self
+        let mut held = self
             .groups
             .entry(key.clone(), hit.event.time, horizon, Group::default);
+        let g = &mut *held;
         // Too old: its group's events at that time are already consumed.
         if hit.event.time <= g.consumed_until {
             return;
@@ -127,18 +150,23 @@ impl CountRule {
         } else {
             g.mixed || ip.is_none() || g.hits[0].event.source_ip != *ip
         };
+        g.held.add(hit_bytes(&hit));
         let at = g.hits.partition_point(|h| h.event.time <= hit.event.time);
         g.hits.insert(at, hit);
         // Events too old to share a window with anything still to come.
         let keep_from = g.hits.partition_point(|h| h.event.time < horizon);
         if keep_from > 0 && keep_from < g.hits.len() {
-            g.hits.drain(..keep_from);
+            for h in g.hits.drain(..keep_from) {
+                g.held.sub(hit_bytes(&h));
+            }
         }
         // A group that does not fire (one address only, or repeated values
         // of a distinct rule) keeps at most `max_hits` (up to a quarter
         // more between trims, so the move is paid once per quarter): the
         // oldest go.
-        self.dropped_hits += trim_oldest(&mut g.hits, max_hits(self.threshold));
+        self.dropped_hits += trim_oldest(&mut g.hits, max_hits(self.threshold), |h| {
+            g.held.sub(hit_bytes(h))
+        });
         if self.spread && !g.mixed {
             return;
         }
@@ -151,10 +179,21 @@ impl CountRule {
         ) else {
             return;
         };
-        used.extend(g.hits.drain(from..to).map(|h| h.event));
+        used.extend(g.hits.drain(from..to).map(|h| {
+            g.held.sub(hit_bytes(&h));
+            h.event
+        }));
         g.consumed_until = used.iter().map(|e| e.time).max().unwrap_or(0);
         // Anything before the window is older than what just fired.
-        g.hits.retain(|h| h.event.time > g.consumed_until);
+        let (until, held_bytes) = (g.consumed_until, &mut g.held);
+        g.hits.retain(|h| {
+            let keep = h.event.time > until;
+            if !keep {
+                held_bytes.sub(hit_bytes(h));
+            }
+            keep
+        });
+        drop(held);
         let refs: Vec<&EventRef> = used.iter().map(|e| &**e).collect();
         let mut alert = Alert::new(self.name, self.severity, key, &refs);
         alert.summary = (self.describe)(&alert);
@@ -165,6 +204,15 @@ impl CountRule {
     pub fn expire(&mut self, watermark: i64) {
         self.groups
             .expire(watermark.saturating_sub(self.window.saturating_add(self.keep_alive)));
+    }
+}
+
+impl Shed for CountRule {
+    fn bytes(&self) -> usize {
+        self.groups.bytes()
+    }
+    fn shed(&mut self, bytes: usize, _: &mut Book) -> u64 {
+        self.groups.shed(bytes)
     }
 }
 

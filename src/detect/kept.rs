@@ -51,6 +51,11 @@ impl Kept {
         }
     }
 
+    /// Bytes its text buffer holds.
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity()
+    }
+
     fn field(&self, i: usize) -> Option<Box<str>> {
         if self.present & (1 << i) == 0 {
             return None;

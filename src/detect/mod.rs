@@ -20,11 +20,16 @@
 //! | [`novelty`] | new-value rules (`new_source_ip`, `new_value`) |
 //! | [`privilege`] | `privilege_change_during_denials` |
 //! | [`single`] | single-event rules |
-//! | [`state`] | bounded group state, duplicate ids, the open-alert book |
+//! | [`state`] | bounded group state, duplicate ids |
+//! | [`weigh`] | the state's estimate in bytes, for its byte bound |
+//! | [`book`] | the open alerts |
 //! | [`alert`] | the alert and its deterministic id |
+//! | `budget` | the state held to `max_state_bytes` |
 //! | [`config`], [`build`] | `[detect]` and its checks |
 
 pub mod alert;
+pub mod book;
+mod budget;
 pub mod build;
 pub mod config;
 pub mod count;
@@ -39,22 +44,24 @@ pub mod sequence;
 pub mod single;
 pub mod state;
 mod upkeep;
+pub mod weigh;
 
 use std::sync::Arc;
 use std::time::Instant;
 
 pub use alert::Alert;
+pub use book::Emit;
 pub use config::DetectConfig;
-pub use state::Emit;
 
 use alert::EventRef;
+use book::Book;
 use build::{Custom, Rules};
 use config::CustomKind;
 use count::Hit;
 use facts::{Authn, Facts};
 use field::group_key;
 use sequence::Step;
-use state::{Book, Seen};
+use state::Seen;
 
 use crate::event::{Enrichment, TimeSource};
 
@@ -76,9 +83,13 @@ pub struct DetectStats {
     pub alerts: u64,
     /// Group keys held by all rules.
     pub keys: u64,
-    /// Groups forgotten because a rule was full.
+    /// Groups forgotten because a rule was full or the state over its
+    /// bytes.
     pub evictions: u64,
     pub open_alerts: u64,
+    /// The estimate of the rules' state in bytes (`max_state_bytes`
+    /// bounds it).
+    pub state_bytes: u64,
 }
 
 /// The detection stage.
@@ -95,6 +106,7 @@ pub struct Detector {
     method_buf: String,
     last_arrival: Instant,
     silence_fired: bool,
+    shed_log: budget::ShedLog,
 }
 
 impl Detector {
@@ -111,6 +123,7 @@ impl Detector {
             method_buf: String::new(),
             last_arrival: Instant::now(),
             silence_fired: false,
+            shed_log: budget::ShedLog::default(),
         })
     }
 

@@ -16,12 +16,15 @@
 //! alert comes the allowed lateness after its event.
 
 use std::collections::BTreeMap;
+use std::mem::size_of;
 use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::alert::{Alert, EventRef};
+use super::book::Book;
 use super::hash::FastMap;
-use super::state::{Book, Keyed, Size};
+use super::state::{Keyed, Size};
+use super::weigh::{event_bytes, less, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 /// Most values remembered per group; the least recently seen go first.
@@ -36,10 +39,42 @@ pub struct NoveltyRule {
     /// Put before a group's key in the alert's group key (`principal=`
     /// for `new_source_ip`, whose groups are keyed by the bare principal).
     pub prefix: &'static str,
-    groups: Keyed<String, Vec<(String, i64)>>,
+    groups: Keyed<String, Known>,
     /// Events with a value new to their group, by (time, arrival).
-    waiting: BTreeMap<(i64, u64), (String, String, Arc<EventRef>)>,
+    waiting: BTreeMap<(i64, u64), Waiting>,
+    /// The estimate of `waiting`'s bytes ([`waiting_bytes`]).
+    waiting_held: usize,
     arrivals: u64,
+}
+
+/// An event waiting for the watermark: its group's key, its value, the
+/// event, and its bytes ([`waiting_bytes`], kept so that taking it out
+/// costs no second count).
+type Waiting = (String, String, Arc<EventRef>, usize);
+
+/// A group's values, with the time each was last seen.
+#[derive(Debug, Default)]
+struct Known {
+    values: Vec<(String, i64)>,
+    /// Heap bytes of the values' text.
+    text: Tally,
+}
+
+impl Weigh for Known {
+    fn heap_bytes(&self) -> usize {
+        debug_assert_eq!(
+            self.text.get(),
+            self.values.iter().map(|(v, _)| v.capacity()).sum::<usize>(),
+            "a change not counted"
+        );
+        self.values.capacity() * size_of::<(String, i64)>() + self.text.get()
+    }
+}
+
+/// One waiting event's bytes: its entry in the B-tree (whose nodes are
+/// counted two thirds full), its key, value and event.
+fn waiting_bytes(w: &Waiting) -> usize {
+    size_of::<((i64, u64), Waiting)>() * 3 / 2 + w.0.capacity() + w.1.capacity() + event_bytes(&w.2)
 }
 
 /// Most events waiting for the watermark; beyond it the oldest are
@@ -62,6 +97,7 @@ impl NoveltyRule {
             prefix: "",
             groups: Keyed::new(max_keys),
             waiting: BTreeMap::new(),
+            waiting_held: 0,
             arrivals: 0,
         }
     }
@@ -83,8 +119,9 @@ impl NoveltyRule {
         watermark: i64,
         book: &mut Book,
     ) {
-        if let Some(known) = self.groups.get_mut(key, t) {
-            if let Some(slot) = known.iter_mut().find(|(v, _)| v == value) {
+        // Only a value's time changes here (`touch`: no weighing).
+        if let Some(known) = self.groups.touch(key, t) {
+            if let Some(slot) = known.values.iter_mut().find(|(v, _)| v == value) {
                 slot.1 = slot.1.max(t);
                 return;
             }
@@ -95,13 +132,23 @@ impl NoveltyRule {
             return;
         }
         self.arrivals += 1;
-        self.waiting
-            .insert((t, self.arrivals), (key.to_owned(), value.to_owned(), e));
+        let mut w = (key.to_owned(), value.to_owned(), e, 0);
+        w.3 = waiting_bytes(&w);
+        self.waiting_held += w.3;
+        self.waiting.insert((t, self.arrivals), w);
         if self.waiting.len() > MAX_WAITING {
-            if let Some((_, (k, v, e))) = self.waiting.pop_first() {
-                self.decide(&k, &v, &e, book);
-            }
+            self.decide_oldest(book);
         }
+    }
+
+    /// Decides the oldest waiting event now; false when none waits.
+    fn decide_oldest(&mut self, book: &mut Book) -> bool {
+        let Some((_, w)) = self.waiting.pop_first() else {
+            return false;
+        };
+        less(&mut self.waiting_held, w.3);
+        self.decide(&w.0, &w.1, &w.2, book);
+        true
     }
 
     /// Decides, oldest first, the waiting events at or before `watermark`.
@@ -111,8 +158,7 @@ impl NoveltyRule {
             .first_key_value()
             .is_some_and(|((t, _), _)| *t <= watermark)
         {
-            let (_, (k, v, e)) = self.waiting.pop_first().expect("checked");
-            self.decide(&k, &v, &e, book);
+            self.decide_oldest(book);
         }
     }
 
@@ -126,19 +172,32 @@ impl NoveltyRule {
     fn decide(&mut self, key: &str, value: &str, e: &EventRef, book: &mut Book) -> bool {
         let t = e.time;
         let horizon = t.saturating_sub(self.ttl);
-        let known = self.groups.entry(key.to_owned(), t, horizon, Vec::new);
-        known.retain(|(_, seen)| *seen >= horizon);
-        if let Some(slot) = known.iter_mut().find(|(v, _)| v == value) {
+        let mut held = self
+            .groups
+            .entry(key.to_owned(), t, horizon, Known::default);
+        let Known { values, text } = &mut *held;
+        values.retain(|(v, seen)| {
+            let keep = *seen >= horizon;
+            if !keep {
+                text.sub(v.capacity());
+            }
+            keep
+        });
+        if let Some(slot) = values.iter_mut().find(|(v, _)| v == value) {
             slot.1 = slot.1.max(t);
             return false;
         }
-        let had = known.len();
-        if known.len() >= MAX_VALUES {
-            if let Some(oldest) = (0..known.len()).min_by_key(|&i| known[i].1) {
-                known.swap_remove(oldest);
+        let had = values.len();
+        if values.len() >= MAX_VALUES {
+            if let Some(oldest) = (0..values.len()).min_by_key(|&i| values[i].1) {
+                let (v, _) = values.swap_remove(oldest);
+                text.sub(v.capacity());
             }
         }
-        known.push((value.to_owned(), t));
+        let v = value.to_owned();
+        text.add(v.capacity());
+        values.push((v, t));
+        drop(held);
         if had == 0 {
             return false;
         }
@@ -148,6 +207,21 @@ impl NoveltyRule {
         alert.closed = true;
         book.fire(self.name, alert, 0);
         true
+    }
+}
+
+impl Shed for NoveltyRule {
+    fn bytes(&self) -> usize {
+        self.groups.bytes() + self.waiting_held
+    }
+    /// The least recently touched groups, and the oldest waiting events
+    /// decided now rather than at the watermark, each for its share.
+    fn shed(&mut self, bytes: usize, book: &mut Book) -> u64 {
+        let total = self.bytes().max(1);
+        let from_waiting = (bytes as u128 * self.waiting_held as u128 / total as u128) as usize;
+        let target = self.waiting_held.saturating_sub(from_waiting);
+        while self.waiting_held > target && self.decide_oldest(book) {}
+        self.groups.shed(bytes.saturating_sub(from_waiting))
     }
 }
 

@@ -10,12 +10,15 @@
 
 use std::cell::OnceCell;
 use std::collections::{HashSet, VecDeque};
+use std::mem::size_of;
 use std::sync::Arc;
 
 use super::alert::{span_words, Alert, EventRef};
+use super::book::Book;
 use super::facts::ResourcePath;
 use super::hash::{FastMap, FastSet};
-use super::state::{Book, Size};
+use super::state::Size;
+use super::weigh::{dropper, entry_bytes, event_bytes, less, oldest_worth, Shed};
 use crate::event::Severity;
 
 pub const NAME: &str = "privilege_change_during_denials";
@@ -37,7 +40,32 @@ struct Burst {
     last: i64,
     /// Each denial with its resource's path, parsed the first time a
     /// change is checked against it (most bursts meet no change).
-    denials: Vec<(Arc<EventRef>, OnceCell<Option<ResourcePath>>)>,
+    denials: Vec<Denial>,
+    /// Heap bytes of the denials' events.
+    events: usize,
+}
+
+type Denial = (Arc<EventRef>, OnceCell<Option<ResourcePath>>);
+
+impl Burst {
+    /// Its heap bytes under `key` (parsed paths not counted: they are
+    /// made only when a change meets the burst).
+    fn heap_bytes(&self, key: &str) -> usize {
+        key.len() + self.denials.capacity() * size_of::<Denial>() + self.events
+    }
+}
+
+/// A change's heap bytes: its event and its targets' paths.
+fn change_bytes(c: &Change) -> usize {
+    let paths = c.targets.iter().map(|t| {
+        size_of::<ResourcePath>()
+            + t.parts.capacity() * size_of::<(String, String)>()
+            + t.parts
+                .iter()
+                .map(|(k, v)| k.capacity() + v.capacity())
+                .sum::<usize>()
+    });
+    event_bytes(&c.event) + paths.sum::<usize>()
 }
 
 /// The rule's state.
@@ -48,6 +76,10 @@ pub struct PrivilegeRule {
     changes: VecDeque<Change>,
     bursts: FastMap<String, Burst>,
     fired: FastSet<(Box<str>, String)>,
+    /// Heap bytes of the changes, bursts and fired pairs.
+    held: usize,
+    /// Bursts shed over the byte bound.
+    evictions: u64,
 }
 
 impl PrivilegeRule {
@@ -58,6 +90,8 @@ impl PrivilegeRule {
             changes: VecDeque::new(),
             bursts: FastMap::default(),
             fired: FastSet::default(),
+            held: 0,
+            evictions: 0,
         }
     }
 
@@ -65,7 +99,7 @@ impl PrivilegeRule {
     pub fn size(&self) -> Size {
         Size {
             keys: (self.changes.len() + self.bursts.len()) as u64,
-            evictions: 0,
+            evictions: self.evictions,
         }
     }
 
@@ -74,9 +108,13 @@ impl PrivilegeRule {
         if targets.is_empty() {
             return;
         }
-        self.changes.push_back(Change { event, targets });
+        let change = Change { event, targets };
+        self.held += change_bytes(&change);
+        self.changes.push_back(change);
         if self.changes.len() > MAX_CHANGES {
-            self.changes.pop_front();
+            if let Some(old) = self.changes.pop_front() {
+                less(&mut self.held, change_bytes(&old));
+            }
         }
         let c = self.changes.len() - 1;
         let keys: Vec<String> = self.bursts.keys().cloned().collect();
@@ -90,19 +128,26 @@ impl PrivilegeRule {
         if !self.bursts.contains_key(key) && self.bursts.len() >= MAX_BURSTS {
             return;
         }
-        let b = self.bursts.entry(key.to_owned()).or_insert_with(|| Burst {
-            first: i64::MAX,
-            last: i64::MIN,
-            denials: Vec::new(),
+        let held = &mut self.held;
+        let b = self.bursts.entry(key.to_owned()).or_insert_with(|| {
+            *held += key.len();
+            Burst {
+                first: i64::MAX,
+                last: i64::MIN,
+                ..Burst::default()
+            }
         });
         let new_from = b.denials.len();
+        less(held, b.heap_bytes(""));
         for d in denials {
             b.first = b.first.min(d.time);
             b.last = b.last.max(d.time);
             if b.denials.len() < MAX_DENIALS {
+                b.events += event_bytes(d);
                 b.denials.push((d.clone(), OnceCell::new()));
             }
         }
+        *held += b.heap_bytes("");
         for c in 0..self.changes.len() {
             self.evaluate(c, key, new_from, book);
         }
@@ -154,17 +199,74 @@ impl PrivilegeRule {
         // The change is the alert's point; the principal shown is who made it.
         alert.principal = change.event.principal.as_deref().map(str::to_owned);
         book.fire(NAME, alert, self.window);
-        self.fired.insert(fired_key);
+        let bytes = fired_key.0.len() + fired_key.1.capacity();
+        if self.fired.insert(fired_key) {
+            self.held += bytes;
+        }
     }
 
     /// Forgets changes and bursts older than a window before `watermark`.
     pub fn expire(&mut self, watermark: i64) {
         let horizon = watermark.saturating_sub(self.window.saturating_mul(2));
-        self.changes.retain(|c| c.event.time >= horizon);
-        self.bursts.retain(|_, b| b.last >= horizon);
+        let held = &mut self.held;
+        self.changes.retain(|c| {
+            let keep = c.event.time >= horizon;
+            if !keep {
+                less(held, change_bytes(c));
+            }
+            keep
+        });
+        self.bursts.retain(|k, b| {
+            let keep = b.last >= horizon;
+            if !keep {
+                less(held, b.heap_bytes(k));
+            }
+            keep
+        });
         if self.fired.len() > MAX_CHANGES * 4 {
             let live: HashSet<&str> = self.changes.iter().map(|c| &*c.event.id).collect();
-            self.fired.retain(|(id, _)| live.contains(&**id));
+            self.fired.retain(|(id, k)| {
+                let keep = live.contains(&**id);
+                if !keep {
+                    less(held, id.len() + k.capacity());
+                }
+                keep
+            });
         }
+    }
+}
+
+impl Shed for PrivilegeRule {
+    fn bytes(&self) -> usize {
+        self.changes.capacity() * size_of::<Change>()
+            + self.bursts.len() * entry_bytes::<(String, Burst)>()
+            + self.fired.len() * entry_bytes::<(Box<str>, String)>()
+            + self.held
+    }
+
+    /// The bursts whose last denial is oldest (changes and fired pairs
+    /// are few: at most 1,024 changes).
+    fn shed(&mut self, bytes: usize, _: &mut Book) -> u64 {
+        let bursts: Vec<(i64, usize)> = self
+            .bursts
+            .iter()
+            .map(|(k, b)| (b.last, entry_bytes::<(String, Burst)>() + b.heap_bytes(k)))
+            .collect();
+        let Some(cut) = oldest_worth(bursts, bytes) else {
+            return 0;
+        };
+        let mut go = dropper(cut);
+        let held = &mut self.held;
+        let before = self.bursts.len();
+        self.bursts.retain(|k, b| {
+            let go = go(b.last);
+            if go {
+                less(held, b.heap_bytes(k));
+            }
+            !go
+        });
+        let gone = (before - self.bursts.len()) as u64;
+        self.evictions += gone;
+        gone
     }
 }

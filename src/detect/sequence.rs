@@ -11,14 +11,17 @@
 //! sequence), which does not depend on the order the A's arrived in.
 
 use std::hash::{BuildHasher, Hash};
+use std::mem::size_of;
 use std::sync::Arc;
 
 use super::alert::{alert_id, span_words, Alert, EventRef};
+use super::book::Book;
 use super::count::list;
 use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
-use super::state::{trim_oldest, Book, Keyed, Size};
+use super::state::{trim_oldest, Keyed, Size};
+use super::weigh::{event_bytes, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 /// Most B events a group remembers for late A's.
@@ -41,6 +44,28 @@ struct Group {
     b: Vec<Kept>,
     /// No new alert from events at or before this time.
     quiet_until: i64,
+    /// Its heap bytes ([`Group::count`]), kept up to date as it changes:
+    /// weighing it is one read (a granted event weighs its group twice).
+    bytes: Tally,
+}
+
+impl Group {
+    /// Its heap bytes, counted: the vectors' buffers, the first steps'
+    /// events, the kept copies' text.
+    fn count(&self) -> usize {
+        self.a.capacity() * size_of::<Arc<EventRef>>()
+            + self.a.iter().map(|x| event_bytes(x)).sum::<usize>()
+            + self.b.capacity() * size_of::<Kept>()
+            + self.b.iter().map(Kept::heap_bytes).sum::<usize>()
+            + self.shared.heap_bytes()
+    }
+}
+
+impl Weigh for Group {
+    fn heap_bytes(&self) -> usize {
+        debug_assert_eq!(self.bytes.get(), self.count(), "a change not counted");
+        self.bytes.get()
+    }
 }
 
 /// A sequence rule.
@@ -126,30 +151,47 @@ impl SequenceRule {
         let time = f.time;
         let horizon = watermark.saturating_sub(self.window);
         let shared = self.shared;
-        let g = self.groups.entry(hash, time, horizon, || Group {
-            shared: if shared == 0 {
+        let mut held = self.groups.entry(hash, time, horizon, || {
+            let shared = if shared == 0 {
                 Kept::default()
             } else {
                 Kept::of(f, !shared)
-            },
-            ..Group::default()
+            };
+            Group {
+                bytes: Tally::of(shared.heap_bytes()),
+                shared,
+                ..Group::default()
+            }
         });
+        let g = &mut *held;
         if time <= g.quiet_until {
             return false;
         }
         // `a` is sorted by time: the expired ones are a prefix.
         let expired = g.a.partition_point(|x| x.time < horizon);
-        g.a.drain(..expired);
-        g.b.retain(|x| x.time >= horizon);
+        for x in g.a.drain(..expired) {
+            g.bytes.sub(event_bytes(&x));
+        }
+        let bytes = &mut g.bytes;
+        g.b.retain(|x| {
+            let keep = x.time >= horizon;
+            if !keep {
+                bytes.sub(x.heap_bytes());
+            }
+            keep
+        });
         let candidates: Vec<Arc<EventRef>> = match step {
             Step::A => {
                 let e = event();
                 let at = g.a.partition_point(|x| x.time <= e.time);
+                let cap = g.a.capacity();
                 g.a.insert(at, e.clone());
+                let grown = (g.a.capacity() - cap) * size_of::<Arc<EventRef>>();
+                g.bytes.add(event_bytes(&e) + grown);
                 // A flood of first steps (failed logins from one address)
                 // keeps the latest `MAX_A`; trimmed by the quarter, so the
                 // move is paid once per `MAX_A / 4` events.
-                self.dropped += trim_oldest(&mut g.a, MAX_A);
+                self.dropped += trim_oldest(&mut g.a, MAX_A, |x| g.bytes.sub(event_bytes(x)));
                 // A late A may complete a B already seen.
                 g.b.iter()
                     .filter(|b| b.time > e.time)
@@ -158,10 +200,18 @@ impl SequenceRule {
             }
             Step::B => {
                 if g.b.len() < KEEP_B {
-                    g.b.push(Kept::of(f, shared));
+                    let (k, cap) = (Kept::of(f, shared), g.b.capacity());
+                    let text = k.heap_bytes();
+                    g.b.push(k);
+                    g.bytes
+                        .add(text + (g.b.capacity() - cap) * size_of::<Kept>());
                 } else {
                     g.b.rotate_left(1);
-                    g.b[KEEP_B - 1].fill(f, shared);
+                    let k = &mut g.b[KEEP_B - 1];
+                    let before = k.heap_bytes();
+                    k.fill(f, shared);
+                    // A refill only ever grows the buffer.
+                    g.bytes.add(k.heap_bytes().saturating_sub(before));
                 }
                 // Without enough A's before it, this B completes nothing.
                 let before = g.a.partition_point(|x| x.time < time);
@@ -193,8 +243,17 @@ impl SequenceRule {
             alert.summary = (self.describe)(&alert, &a, &b);
             alert.closed = true;
             g.quiet_until = b.time.saturating_add(self.keep_alive);
-            g.a.retain(|x| x.time > b.time);
-            g.b.clear();
+            let bytes = &mut g.bytes;
+            g.a.retain(|x| {
+                let keep = x.time > b.time;
+                if !keep {
+                    bytes.sub(event_bytes(x));
+                }
+                keep
+            });
+            for k in g.b.drain(..) {
+                g.bytes.sub(k.heap_bytes());
+            }
             book.fire(self.name, alert, 0);
             return true;
         }
@@ -204,6 +263,15 @@ impl SequenceRule {
     pub fn expire(&mut self, watermark: i64) {
         self.groups
             .expire(watermark.saturating_sub(self.window.saturating_add(self.keep_alive)));
+    }
+}
+
+impl Shed for SequenceRule {
+    fn bytes(&self) -> usize {
+        self.groups.bytes()
+    }
+    fn shed(&mut self, bytes: usize, _: &mut Book) -> u64 {
+        self.groups.shed(bytes)
     }
 }
 

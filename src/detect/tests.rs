@@ -339,4 +339,5 @@ fn privilege_change_covering_a_burst() {
     assert_eq!(of(&run(&lines), "privilege_change_during_denials").len(), 1);
 }
 
+mod budget;
 mod engine;

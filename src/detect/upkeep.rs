@@ -1,6 +1,7 @@
 //! What the detector does besides taking events: the clock
 //! (`audit_stream_silence`, decisions waiting for a quiet stream), the end
-//! of input, sweeping expired state, and its counters.
+//! of input, sweeping expired state (and shedding it over its bytes:
+//! `budget`), and its counters.
 
 use std::time::{Duration, Instant};
 
@@ -31,6 +32,7 @@ impl Detector {
                 Custom::New(..) => {}
             }
         }
+        self.keep_to_budget();
     }
 
     /// New values waiting for the watermark are decided up to `wm`.
@@ -128,6 +130,7 @@ impl Detector {
             keys: size.keys + self.seen.len() as u64,
             evictions: size.evictions,
             open_alerts: self.book.open_count() as u64,
+            state_bytes: r.state_bytes() as u64,
             ..self.stats
         }
     }

@@ -13,7 +13,7 @@ pub fn render(out: &mut String, d: &DetectShared) {
         ("siem_bridge_detect_events_total", "Events the detection rules saw.", s.events),
         ("siem_bridge_detect_duplicates_total", "Events skipped by the rules because their id was seen recently (redelivered).", s.duplicates),
         ("siem_bridge_detect_late_events_total", "Events older than the watermark when they arrived (still counted where their window was open).", s.late_events),
-        ("siem_bridge_detect_evictions_total", "Groups forgotten because a rule held max_keys_per_rule groups.", s.evictions),
+        ("siem_bridge_detect_evictions_total", "Groups forgotten because a rule held max_keys_per_rule groups or the rules' state was over max_state_bytes.", s.evictions),
         ("siem_bridge_alerts_raised_total", "Alert versions raised (fired and closed).", s.alerts),
         ("siem_bridge_alerts_delivered_total", "Alert versions that reached every alert sink.", d.alerts_delivered.load(Ordering::Relaxed)),
     ];
@@ -23,8 +23,9 @@ pub fn render(out: &mut String, d: &DetectShared) {
             "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
         );
     }
-    let gauges: [(&str, &str, f64); 7] = [
+    let gauges: [(&str, &str, f64); 8] = [
         ("siem_bridge_detect_state_keys", "Group keys (and remembered event ids) held by the rules.", s.keys as f64),
+        ("siem_bridge_detect_state_bytes", "The rules' state in bytes, estimated (max_state_bytes bounds it).", s.state_bytes as f64),
         ("siem_bridge_detect_open_alerts", "Alerts open (their incident may go on).", s.open_alerts as f64),
         ("siem_bridge_detect_max_lateness_seconds", "The largest lateness seen: event time behind the latest event.", s.max_lateness_ns as f64 / 1e9),
         ("siem_bridge_detect_partial_view", "1 while this member is assigned fewer partitions than the topics have: detection may miss incidents.", f64::from(u8::from(d.partial_view()))),

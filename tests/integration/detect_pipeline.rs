@@ -272,6 +272,10 @@ async fn alerts_reach_the_sink_and_hold_their_records_offsets() {
         metric(&text, "siem_bridge_detect_state_keys") > 0.0,
         "{text}"
     );
+    assert!(
+        metric(&text, "siem_bridge_detect_state_bytes") > 0.0,
+        "{text}"
+    );
     let summary = running.stop().await;
 
     // The alerts `detect` raises, each made of that alert's events. Ids

@@ -2,7 +2,7 @@
 //! on a group that cannot fire.
 
 use super::*;
-use crate::detect::state::Emit;
+use crate::detect::book::Emit;
 
 const S: i64 = 1_000_000_000;
 /// 2025-03-04T09:00:00Z.

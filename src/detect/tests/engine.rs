@@ -50,6 +50,7 @@ fn config_problems_are_all_listed() {
     let cfg: DetectConfig = toml::from_str(
         r#"
 trusted_networks = ["10.0.0.0/99"]
+max_state_bytes = 0
 [rules.denial_burst]
 threshold = 0
 roles = ["x"]
@@ -73,9 +74,31 @@ match = { verdict = "denied" }
         "detect.rules.no_such_rule",
         "detect.trusted_networks[0]",
         "detect.custom[0].then: a sequence rule needs its second step",
+        "detect.max_state_bytes: must be between 1048576 (1 MiB) and 68719476736 (64 GiB) bytes",
     ] {
         assert!(text.contains(want), "{want} missing in:\n{text}");
     }
+}
+
+#[test]
+fn max_state_bytes_is_checked_at_both_ends() {
+    let problems = |bytes: usize| {
+        let cfg = DetectConfig {
+            max_state_bytes: bytes,
+            ..DetectConfig::default()
+        };
+        Detector::new(&cfg, Emit::OnClose).err().unwrap_or_default()
+    };
+    for bad in [0, (1 << 20) - 1, (64 << 30) + 1, usize::MAX] {
+        let p = problems(bad);
+        assert_eq!(p.len(), 1, "{bad}: {p:?}");
+        assert_eq!(p[0].0, "detect.max_state_bytes");
+    }
+    for good in [1 << 20, 16 << 20, 64 << 30] {
+        assert!(problems(good).is_empty(), "{good}");
+    }
+    let default: DetectConfig = toml::from_str("").unwrap();
+    assert_eq!(default.max_state_bytes, 16 << 20);
 }
 
 #[test]

@@ -1,0 +1,146 @@
+//! The rules' state held to `[detect] max_state_bytes`. Each rule keeps
+//! an estimate of its bytes ([`super::weigh`]); every sweep (each 4,096
+//! events) the detector sums them and, when the sum is over the bound,
+//! has each rule shed its least recently touched groups, in proportion
+//! to its bytes, down to nine tenths of the bound (so that a flood does
+//! not shed at every sweep). Shed groups count as evictions; a warning
+//! says so at most once a minute. Between two sweeps the state can grow
+//! past the bound by what 4,096 events add.
+
+use std::time::{Duration, Instant};
+
+use super::build::{Custom, Rules};
+use super::weigh::Shed;
+use super::Detector;
+
+/// At most one warning about shedding this often.
+const WARN_EVERY: Duration = Duration::from_secs(60);
+/// Passes over the rules per sweep at most (one nearly always does: a
+/// rule sheds at least its share, unless it has nothing left to shed).
+const PASSES: usize = 4;
+
+/// Shedding not yet reported in a warning.
+#[derive(Debug, Default)]
+pub(super) struct ShedLog {
+    warned: Option<Instant>,
+    groups: u64,
+    sheds: u64,
+}
+
+impl Rules {
+    /// Every rule's state that has a weight.
+    fn weighed(&mut self) -> Vec<&mut dyn Shed> {
+        let mut v: Vec<&mut dyn Shed> = Vec::new();
+        for c in [
+            &mut self.bruteforce_ip,
+            &mut self.bruteforce_id,
+            &mut self.burst,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            v.push(c);
+        }
+        for s in [&mut self.logins, &mut self.denied_granted]
+            .into_iter()
+            .flatten()
+        {
+            v.push(s);
+        }
+        if let Some((n, _)) = &mut self.new_ip {
+            v.push(n);
+        }
+        if let Some(p) = &mut self.privilege {
+            v.push(p);
+        }
+        for c in &mut self.custom {
+            v.push(match c {
+                Custom::Count(r, _) => r,
+                Custom::Sequence(r, _) => r,
+                Custom::New(r, _) => r,
+            });
+        }
+        v
+    }
+
+    /// The estimate of the rules' state, in bytes.
+    pub fn state_bytes(&self) -> usize {
+        let mut sum = 0;
+        for c in [&self.bruteforce_ip, &self.bruteforce_id, &self.burst]
+            .into_iter()
+            .flatten()
+        {
+            sum += c.bytes();
+        }
+        for s in [&self.logins, &self.denied_granted].into_iter().flatten() {
+            sum += s.bytes();
+        }
+        if let Some((n, _)) = &self.new_ip {
+            sum += n.bytes();
+        }
+        if let Some(p) = &self.privilege {
+            sum += p.bytes();
+        }
+        for c in &self.custom {
+            sum += match c {
+                Custom::Count(r, _) => r.bytes(),
+                Custom::Sequence(r, _) => r.bytes(),
+                Custom::New(r, _) => r.bytes(),
+            };
+        }
+        sum
+    }
+}
+
+impl Detector {
+    /// Sheds state while it is over `max_state_bytes` (see the module).
+    pub(super) fn keep_to_budget(&mut self) {
+        let bound = self.rules.max_state_bytes;
+        let before = self.rules.state_bytes();
+        if before <= bound {
+            return;
+        }
+        let target = bound - bound / 10;
+        let book = &mut self.book;
+        let mut rules = self.rules.weighed();
+        let (mut total, mut groups) = (before, 0);
+        for _ in 0..PASSES {
+            let need = total - target;
+            for r in rules.iter_mut() {
+                let share = (need as u128 * r.bytes() as u128).div_ceil(total as u128);
+                groups += r.shed(share as usize, book);
+            }
+            let after: usize = rules.iter().map(|r| r.bytes()).sum();
+            let stuck = after >= total;
+            total = after;
+            if total <= target || stuck {
+                break;
+            }
+        }
+        self.shed_log.groups += groups;
+        self.shed_log.sheds += 1;
+        let now = Instant::now();
+        if self
+            .shed_log
+            .warned
+            .is_some_and(|t| now.duration_since(t) < WARN_EVERY)
+        {
+            return;
+        }
+        // Counts and sizes only: group keys hold principals and addresses.
+        tracing::warn!(
+            max_state_bytes = bound,
+            state_bytes_before = before,
+            state_bytes_after = total,
+            groups_shed = self.shed_log.groups,
+            sheds = self.shed_log.sheds,
+            "detection state over max_state_bytes: the least recently touched groups were \
+             forgotten (counted in siem_bridge_detect_evictions_total); incidents whose groups \
+             went can be missed"
+        );
+        self.shed_log = ShedLog {
+            warned: Some(now),
+            ..ShedLog::default()
+        };
+    }
+}

@@ -1,0 +1,189 @@
+//! The rules' state held to `max_state_bytes`: a flood of distinct groups
+//! stays within it, the estimate follows the groups, and shedding takes
+//! the least recently touched groups first.
+
+use super::*;
+
+/// A failed login from an address of its own (`10.x.y.z` from `i`).
+fn distinct_fail(i: usize, t: i64) -> String {
+    let ip = format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+    authn(&format!("flood{i}"), t, &ip, &format!("user{i}"), false)
+}
+
+fn detector(bound: usize) -> Detector {
+    let mut d = Detector::new(&DetectConfig::default(), Emit::OnClose).unwrap();
+    d.rules.max_state_bytes = bound;
+    d
+}
+
+fn feed(d: &mut Detector, l: &str, out: &mut Vec<Alert>) {
+    let (_, e) = Processor::default().enrich(l.as_bytes(), None, 0).unwrap();
+    d.observe(&e, l.as_bytes(), out);
+}
+
+#[test]
+fn a_flood_of_distinct_groups_stays_within_the_bound_after_each_sweep() {
+    let bound = 1 << 20;
+    let mut d = detector(bound);
+    let mut out = Vec::new();
+    let (mut sweeps, mut peak_before_sweep) = (0, 0);
+    for i in 0..20_000 {
+        feed(&mut d, &distinct_fail(i, T0 + i as i64 / 200), &mut out);
+        let s = d.stats();
+        if s.events % SWEEP_EVERY == 0 {
+            sweeps += 1;
+            assert!(s.state_bytes <= bound as u64, "{s:?} after a sweep");
+            // Shed to nine tenths, not to nothing.
+            assert!(s.state_bytes > bound as u64 / 2, "{s:?}");
+        } else {
+            peak_before_sweep = peak_before_sweep.max(s.state_bytes);
+        }
+    }
+    assert_eq!(sweeps, 4);
+    // The flood did go over the bound between sweeps, and groups went.
+    assert!(peak_before_sweep > bound as u64, "{peak_before_sweep}");
+    let s = d.stats();
+    assert!(s.evictions > 10_000, "{s:?}");
+    // Without the bound the same flood holds several times as much.
+    let mut free = detector(1 << 30);
+    for i in 0..20_000 {
+        feed(&mut free, &distinct_fail(i, T0 + i as i64 / 200), &mut out);
+    }
+    let f = free.stats();
+    assert!(f.state_bytes > 5 * bound as u64, "{f:?}");
+    assert!(f.evictions < s.evictions, "{f:?} vs {s:?}");
+}
+
+#[test]
+fn the_estimate_grows_with_groups_and_shrinks_when_they_go() {
+    let mut d = detector(1 << 30);
+    let mut out = Vec::new();
+    let mut last = d.stats().state_bytes;
+    assert_eq!(last, 0);
+    for i in 0..3_000 {
+        feed(&mut d, &distinct_fail(i, T0), &mut out);
+        let now = d.stats().state_bytes;
+        assert!(now > last, "{i}: {now} after {last}");
+        last = now;
+    }
+    // Three rules keep each failure: both `auth_bruteforce` counts (a
+    // slot, a key, a vector of hits, the event copy) and the login
+    // sequence; more than 1 KB and less than 4 KB per failure.
+    let per = last / 3_000;
+    assert!((1_000..4_000).contains(&per), "{per} bytes per failure");
+    // Forced down to a third: about two thirds of the groups go.
+    let keys = d.stats().keys;
+    d.rules.max_state_bytes = (last / 3) as usize;
+    d.sweep();
+    let s = d.stats();
+    assert!(s.state_bytes <= last / 3, "{s:?}");
+    let gone = keys - s.keys;
+    assert!((5_000..8_000).contains(&gone), "{gone} of {keys} keys went");
+    assert_eq!(s.evictions, gone);
+}
+
+#[test]
+fn every_rule_s_counters_return_to_zero_when_all_its_groups_are_shed() {
+    // Every rule kind with state: counts, sequences (first and second
+    // steps, kept grants), new values (history and events waiting for
+    // the watermark), denial bursts. A counter that missed a change on
+    // the way would not come back to zero (or would trip its debug
+    // check below zero).
+    let mut lines = Vec::new();
+    for i in 0..40 {
+        let t = T0 + i;
+        let ip = format!("203.0.113.{}", i % 7);
+        let ok = i % 3 == 0;
+        lines.push(authn(&format!("a{i}"), t, &ip, &format!("u{}", i % 5), ok));
+        let topic = format!("topic=sensitive-{}", i % 4);
+        let user = format!("p{}", i % 3);
+        let granted = i % 2 == 0;
+        let id = format!("z{i}");
+        lines.push(authz(
+            &id,
+            t,
+            &user,
+            &ip,
+            "kafka.Produce",
+            "Write",
+            &topic,
+            granted,
+        ));
+    }
+    lines.extend(denials(12, T0 + 50, 1, "sensitive-pii-eu"));
+    let mut d = detector(1 << 30);
+    let mut out = Vec::new();
+    for l in &lines {
+        feed(&mut d, l, &mut out);
+    }
+    let r = &d.rules;
+    assert!(r.new_ip.as_ref().unwrap().0.waiting() > 0);
+    assert!(r.privilege.as_ref().unwrap().size().keys > 0);
+    let s = d.stats();
+    assert!(s.state_bytes > 20_000, "{s:?}");
+    d.rules.max_state_bytes = 0;
+    d.sweep();
+    let after = d.stats();
+    assert_eq!(after.state_bytes, 0, "{after:?}");
+    assert_eq!(
+        after.keys,
+        d.seen.len() as u64,
+        "only the event ids are left"
+    );
+    assert!(after.evictions > s.evictions, "{after:?}");
+}
+
+#[test]
+fn shedding_takes_the_least_recently_touched_groups_and_a_recent_incident_still_fires() {
+    // An old brute force (3 failures at the start) and a recent one (3
+    // failures just before the sweep at event 12,288) amid a flood of
+    // distinct addresses; then each gets the 2 failures that make 5.
+    let mut lines = fails(3, T0, 0, "198.51.100.1");
+    for i in 0..12_000 {
+        lines.push(distinct_fail(i, T0 + i as i64 / 200));
+    }
+    for k in 0..3 {
+        lines.push(authn(
+            &format!("r{k}"),
+            T0 + 60,
+            "198.51.100.2",
+            "alice",
+            false,
+        ));
+    }
+    // Up to the sweep, and past it.
+    for i in 12_000..12_400 {
+        lines.push(distinct_fail(i, T0 + 61));
+    }
+    for (n, ip) in [("o", "198.51.100.1"), ("n", "198.51.100.2")] {
+        for k in 0..2 {
+            lines.push(authn(&format!("{n}{k}"), T0 + 62, ip, "alice", false));
+        }
+    }
+    let alerts_for = |bound: usize| {
+        let mut d = detector(bound);
+        let mut out = Vec::new();
+        for l in &lines {
+            feed(&mut d, l, &mut out);
+        }
+        let evicted = d.stats().evictions;
+        d.finish(&mut out);
+        let mut keys: Vec<String> = of(&out, "auth_bruteforce")
+            .iter()
+            .map(|a| a.group_key.clone())
+            .filter(|k| k.starts_with("source_ip=198.51.100."))
+            .collect();
+        keys.sort();
+        (keys, evicted)
+    };
+    let (unbounded, _) = alerts_for(1 << 30);
+    assert_eq!(
+        unbounded,
+        ["source_ip=198.51.100.1", "source_ip=198.51.100.2"]
+    );
+    let (bounded, evicted) = alerts_for(1 << 20);
+    assert!(evicted > 10_000, "{evicted}");
+    // The old group was shed (its 3 failures forgotten, 2 are not 5);
+    // the recent one was kept and fires with all 5.
+    assert_eq!(bounded, ["source_ip=198.51.100.2"]);
+}
