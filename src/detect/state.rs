@@ -144,11 +144,15 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
     fn make_room(&mut self, horizon: i64) {
         let mut gone = self.drop_where(|t| t < horizon);
         if self.map.len() >= self.max_keys {
+            // The least recently touched tenth (and one), counted exactly:
+            // groups touched at the same time (a flood of one second) go
+            // only as many as needed, not all together.
             let mut times: Vec<i64> = self.map.values().map(|(t, _)| *t).collect();
             let cut = times.len() / 10;
-            let (_, nth, _) = times.select_nth_unstable(cut);
+            let (below, nth, _) = times.select_nth_unstable(cut);
             let nth = *nth;
-            gone += self.drop_where(|t| t <= nth);
+            let older = below.iter().filter(|&&t| t < nth).count();
+            gone += self.drop_where(dropper((nth, cut + 1 - older)));
         }
         self.evictions += gone as u64;
     }
@@ -247,5 +251,32 @@ impl Seen {
 
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Keyed;
+
+    #[test]
+    fn a_full_map_of_one_time_loses_a_tenth_not_everything() {
+        let mut k: Keyed<u64, u64> = Keyed::new(100);
+        for i in 0..100 {
+            *k.entry(i, 7, 0, || i) += 0;
+        }
+        // Full, every group touched at the same time, none past the horizon.
+        *k.entry(1_000, 7, 0, || 0) += 0;
+        assert_eq!(k.size().keys, 90, "11 went, the new one came");
+        assert_eq!(k.evictions, 11);
+        // Older groups still go first.
+        let mut k: Keyed<u64, u64> = Keyed::new(20);
+        for i in 0..20 {
+            *k.entry(i, if i < 5 { 1 } else { 9 }, 0, || i) += 0;
+        }
+        *k.entry(99, 9, 0, || 0) += 0;
+        assert_eq!(k.evictions, 3);
+        let old_left = (0..5).filter(|i| k.touch(i, 9).is_some()).count();
+        let new_left = (5..20).filter(|i| k.touch(i, 9).is_some()).count();
+        assert_eq!((old_left, new_left), (2, 15), "three of the oldest went");
     }
 }
