@@ -103,7 +103,10 @@ impl Hasher for FastHasher {
             self.mix(u64::from_le_bytes(c.try_into().expect("8 bytes")));
         }
         // The length keys the tail's multiply, so "ab" and "ab\0" differ.
-        self.h = fold(self.h ^ tail(chunks.remainder()), self.k ^ K ^ bytes.len() as u64);
+        self.h = fold(
+            self.h ^ tail(chunks.remainder()),
+            self.k ^ K ^ bytes.len() as u64,
+        );
     }
 
     #[inline(always)]
@@ -217,7 +220,16 @@ mod tests {
             }
         }
         let s = FastState::default();
-        for key in ["", "a", "ab", "abc", "abcd", "abcdefg", "abcdefgh", "abcdefghijklmnopq"] {
+        for key in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghijklmnopq",
+        ] {
             let longer = format!("{key}x");
             assert_ne!(s.hash_one(key), s.hash_one(longer.as_str()), "{key}");
         }

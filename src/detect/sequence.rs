@@ -10,6 +10,7 @@
 //! id is anchored on the B (the time of the event that completed the
 //! sequence), which does not depend on the order the A's arrived in.
 
+use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
@@ -38,7 +39,9 @@ struct Group {
     /// The last B's, in arrival order, as copies whose buffers are reused
     /// (most B's never complete anything: a granted event of a group with
     /// no denial is kept only for a denial that may still arrive late).
-    b: Vec<Kept>,
+    /// A ring: the oldest copy is taken from the front, refilled and put
+    /// at the back (a `Vec` rotated its four copies on every B).
+    b: VecDeque<Kept>,
     /// No new alert from events at or before this time.
     quiet_until: i64,
 }
@@ -158,10 +161,10 @@ impl SequenceRule {
             }
             Step::B => {
                 if g.b.len() < KEEP_B {
-                    g.b.push(Kept::of(f, shared));
-                } else {
-                    g.b.rotate_left(1);
-                    g.b[KEEP_B - 1].fill(f, shared);
+                    g.b.push_back(Kept::of(f, shared));
+                } else if let Some(mut oldest) = g.b.pop_front() {
+                    oldest.fill(f, shared);
+                    g.b.push_back(oldest);
                 }
                 // Without enough A's before it, this B completes nothing.
                 let before = g.a.partition_point(|x| x.time < time);
