@@ -15,7 +15,7 @@
 //! once (order does not matter there), so only new values wait: the
 //! alert comes the allowed lateness after its event.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -38,7 +38,7 @@ pub struct NoveltyRule {
     pub prefix: &'static str,
     groups: Keyed<String, Vec<(String, i64)>>,
     /// Events with a value new to their group, by (time, arrival).
-    waiting: BTreeMap<(i64, u64), (String, String, Arc<EventRef>)>,
+    waiting: Waiting,
     arrivals: u64,
 }
 
@@ -61,7 +61,7 @@ impl NoveltyRule {
             describe,
             prefix: "",
             groups: Keyed::new(max_keys),
-            waiting: BTreeMap::new(),
+            waiting: Waiting::default(),
             arrivals: 0,
         }
     }
@@ -98,7 +98,7 @@ impl NoveltyRule {
         self.waiting
             .insert((t, self.arrivals), (key.to_owned(), value.to_owned(), e));
         if self.waiting.len() > MAX_WAITING {
-            if let Some((_, (k, v, e))) = self.waiting.pop_first() {
+            if let Some((k, v, e)) = self.waiting.pop_first() {
                 self.decide(&k, &v, &e, book);
             }
         }
@@ -106,12 +106,8 @@ impl NoveltyRule {
 
     /// Decides, oldest first, the waiting events at or before `watermark`.
     pub fn advance(&mut self, watermark: i64, book: &mut Book) {
-        while self
-            .waiting
-            .first_key_value()
-            .is_some_and(|((t, _), _)| *t <= watermark)
-        {
-            let (_, (k, v, e)) = self.waiting.pop_first().expect("checked");
+        while self.waiting.first().is_some_and(|(t, _)| t <= watermark) {
+            let (k, v, e) = self.waiting.pop_first().expect("checked");
             self.decide(&k, &v, &e, book);
         }
     }
@@ -148,6 +144,56 @@ impl NoveltyRule {
         alert.closed = true;
         book.fire(self.name, alert, 0);
         true
+    }
+}
+
+/// A waiting event: its group key, its value, the event.
+type Wait = (String, String, Arc<EventRef>);
+
+/// Events waiting for the watermark, by (time, arrival). Most come in
+/// time order (a stream is mostly in order, and every event of a group not
+/// seen before waits: all of a stream's first seconds): those go to the
+/// back of a queue, the others to an ordered map, and the next is the
+/// smaller of the two fronts. A `BTreeMap` alone cost an insert and a
+/// removal per waiting event (BENCHMARKS.md, "Detector").
+#[derive(Default)]
+struct Waiting {
+    /// In (time, arrival) order: each pushed at or after the time of the
+    /// one before it (arrivals only grow).
+    in_order: VecDeque<((i64, u64), Wait)>,
+    out_of_order: BTreeMap<(i64, u64), Wait>,
+}
+
+impl Waiting {
+    fn insert(&mut self, at: (i64, u64), w: Wait) {
+        if self.in_order.back().is_none_or(|(last, _)| *last <= at) {
+            self.in_order.push_back((at, w));
+        } else {
+            self.out_of_order.insert(at, w);
+        }
+    }
+
+    /// The (time, arrival) of the next to decide.
+    fn first(&self) -> Option<(i64, u64)> {
+        let a = self.in_order.front().map(|(at, _)| *at);
+        let b = self.out_of_order.first_key_value().map(|(at, _)| *at);
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn pop_first(&mut self) -> Option<Wait> {
+        let front = self.in_order.front().map(|(at, _)| *at);
+        match (front, self.out_of_order.first_key_value()) {
+            (Some(a), Some((b, _))) if *b < a => self.out_of_order.pop_first().map(|(_, w)| w),
+            (Some(_), _) => self.in_order.pop_front().map(|(_, w)| w),
+            (None, _) => self.out_of_order.pop_first().map(|(_, w)| w),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.in_order.len() + self.out_of_order.len()
     }
 }
 
