@@ -200,7 +200,7 @@ impl<'a> Facts<'a> {
             Authn::NotAuthn
         };
         let (crn_raw, crn_name) = e.crn_raw_and_name();
-        let resource_name = crn_name.or(e.resource_name());
+        let resource_name = crn_name.or_else(|| e.resource_name());
         let granted = e.verdict == Verdict::Allowed;
         let operation = e.operation();
         let ok = matches!(e.verdict, Verdict::Allowed | Verdict::Success) && !e.request_failed;
@@ -225,7 +225,7 @@ impl<'a> Facts<'a> {
             privilege_change,
             method_lc,
             verb_at,
-            operation: operation.or(e.method()),
+            operation: operation.or_else(|| e.method()),
             resource_crn: crn_raw,
             resource_name,
             extras: Extras::default(),
