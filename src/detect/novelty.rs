@@ -15,7 +15,7 @@
 //! once (order does not matter there), so only new values wait: the
 //! alert comes the allowed lateness after its event.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::mem::size_of;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -41,7 +41,7 @@ pub struct NoveltyRule {
     pub prefix: &'static str,
     groups: Keyed<String, Known>,
     /// Events with a value new to their group, by (time, arrival).
-    waiting: BTreeMap<(i64, u64), Waiting>,
+    waiting: Queue,
     /// The estimate of `waiting`'s bytes ([`waiting_bytes`]).
     waiting_held: usize,
     arrivals: u64,
@@ -51,6 +51,53 @@ pub struct NoveltyRule {
 /// event, and its bytes ([`waiting_bytes`], kept so that taking it out
 /// costs no second count).
 type Waiting = (String, String, Arc<EventRef>, usize);
+
+/// Events waiting for the watermark, by (time, arrival). Most come in
+/// time order (a stream is mostly in order, and every event of a group not
+/// seen before waits: all of a stream's first seconds): those go to the
+/// back of a queue, the others to an ordered map, and the next is the
+/// smaller of the two fronts. A `BTreeMap` alone cost an insert and a
+/// removal per waiting event (BENCHMARKS.md, "Detector").
+#[derive(Default)]
+struct Queue {
+    /// In (time, arrival) order: each pushed at or after the time of the
+    /// one before it (arrivals only grow).
+    in_order: VecDeque<((i64, u64), Waiting)>,
+    out_of_order: BTreeMap<(i64, u64), Waiting>,
+}
+
+impl Queue {
+    fn insert(&mut self, at: (i64, u64), w: Waiting) {
+        if self.in_order.back().is_none_or(|(last, _)| *last <= at) {
+            self.in_order.push_back((at, w));
+        } else {
+            self.out_of_order.insert(at, w);
+        }
+    }
+
+    /// The (time, arrival) of the next to decide.
+    fn first(&self) -> Option<(i64, u64)> {
+        let a = self.in_order.front().map(|(at, _)| *at);
+        let b = self.out_of_order.first_key_value().map(|(at, _)| *at);
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn pop_first(&mut self) -> Option<Waiting> {
+        let front = self.in_order.front().map(|(at, _)| *at);
+        match (front, self.out_of_order.first_key_value()) {
+            (Some(a), Some((b, _))) if *b < a => self.out_of_order.pop_first().map(|(_, w)| w),
+            (Some(_), _) => self.in_order.pop_front().map(|(_, w)| w),
+            (None, _) => self.out_of_order.pop_first().map(|(_, w)| w),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.in_order.len() + self.out_of_order.len()
+    }
+}
 
 /// A group's values, with the time each was last seen.
 #[derive(Debug, Default)]
@@ -71,7 +118,7 @@ impl Weigh for Known {
     }
 }
 
-/// One waiting event's bytes: its entry in the B-tree (whose nodes are
+/// One waiting event's bytes: its entry in the queue or the B-tree (both
 /// counted two thirds full), its key, value and event.
 fn waiting_bytes(w: &Waiting) -> usize {
     size_of::<((i64, u64), Waiting)>() * 3 / 2 + w.0.capacity() + w.1.capacity() + event_bytes(&w.2)
@@ -96,7 +143,7 @@ impl NoveltyRule {
             describe,
             prefix: "",
             groups: Keyed::new(max_keys),
-            waiting: BTreeMap::new(),
+            waiting: Queue::default(),
             waiting_held: 0,
             arrivals: 0,
         }
@@ -143,7 +190,7 @@ impl NoveltyRule {
 
     /// Decides the oldest waiting event now; false when none waits.
     fn decide_oldest(&mut self, book: &mut Book) -> bool {
-        let Some((_, w)) = self.waiting.pop_first() else {
+        let Some(w) = self.waiting.pop_first() else {
             return false;
         };
         less(&mut self.waiting_held, w.3);
@@ -153,11 +200,7 @@ impl NoveltyRule {
 
     /// Decides, oldest first, the waiting events at or before `watermark`.
     pub fn advance(&mut self, watermark: i64, book: &mut Book) {
-        while self
-            .waiting
-            .first_key_value()
-            .is_some_and(|((t, _), _)| *t <= watermark)
-        {
+        while self.waiting.first().is_some_and(|(t, _)| t <= watermark) {
             self.decide_oldest(book);
         }
     }

@@ -10,6 +10,7 @@
 //! id is anchored on the B (the time of the event that completed the
 //! sequence), which does not depend on the order the A's arrived in.
 
+use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
 use std::mem::size_of;
 use std::sync::Arc;
@@ -41,7 +42,9 @@ struct Group {
     /// The last B's, in arrival order, as copies whose buffers are reused
     /// (most B's never complete anything: a granted event of a group with
     /// no denial is kept only for a denial that may still arrive late).
-    b: Vec<Kept>,
+    /// A ring: the oldest copy is taken from the front, refilled and put
+    /// at the back (a `Vec` rotated its four copies on every B).
+    b: VecDeque<Kept>,
     /// No new alert from events at or before this time.
     quiet_until: i64,
     /// Its heap bytes ([`Group::count`]), kept up to date as it changes:
@@ -202,16 +205,15 @@ impl SequenceRule {
                 if g.b.len() < KEEP_B {
                     let (k, cap) = (Kept::of(f, shared), g.b.capacity());
                     let text = k.heap_bytes();
-                    g.b.push(k);
+                    g.b.push_back(k);
                     g.bytes
                         .add(text + (g.b.capacity() - cap) * size_of::<Kept>());
-                } else {
-                    g.b.rotate_left(1);
-                    let k = &mut g.b[KEEP_B - 1];
-                    let before = k.heap_bytes();
-                    k.fill(f, shared);
+                } else if let Some(mut oldest) = g.b.pop_front() {
+                    let before = oldest.heap_bytes();
+                    oldest.fill(f, shared);
                     // A refill only ever grows the buffer.
-                    g.bytes.add(k.heap_bytes().saturating_sub(before));
+                    g.bytes.add(oldest.heap_bytes().saturating_sub(before));
+                    g.b.push_back(oldest);
                 }
                 // Without enough A's before it, this B completes nothing.
                 let before = g.a.partition_point(|x| x.time < time);

@@ -17,3 +17,44 @@ fn networks_and_cidrs() {
         .unwrap()
         .contains("2001:db8:ffff::1"));
 }
+
+#[test]
+fn waiting_events_leave_in_time_then_arrival_order() {
+    // Against an ordered map of the same entries: mostly in order, some
+    // late, some at equal times, pops interleaved with inserts.
+    let event = Arc::new(EventRef {
+        id: "e".into(),
+        time: 0,
+        principal: None,
+        source_ip: None,
+        resource: None,
+        client_id: None,
+        connection_id: None,
+        correlation_id: None,
+        identifier: None,
+    });
+    let mut w = Queue::default();
+    let mut reference = BTreeMap::new();
+    let mut x: u64 = 7;
+    for arrival in 0..5_000u64 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let r = (x >> 33) % 100;
+        let t = arrival as i64 * 10 - if r < 20 { (r as i64) * 37 } else { 0 };
+        let at = (t, arrival);
+        w.insert(at, (format!("k{arrival}"), String::new(), event.clone(), 0));
+        reference.insert(at, format!("k{arrival}"));
+        assert_eq!(w.len(), reference.len());
+        if r % 3 == 0 {
+            assert_eq!(w.first(), reference.first_key_value().map(|(at, _)| *at));
+            let (_, want) = reference.pop_first().expect("not empty");
+            assert_eq!(w.pop_first().expect("not empty").0, want);
+        }
+    }
+    while let Some((at, want)) = reference.pop_first() {
+        assert_eq!(w.first(), Some(at));
+        assert_eq!(w.pop_first().expect("not empty").0, want);
+    }
+    assert!(w.pop_first().is_none() && w.first().is_none());
+}
