@@ -63,32 +63,37 @@ impl Rules {
         v
     }
 
-    /// The estimate of the rules' state, in bytes.
-    pub fn state_bytes(&self) -> usize {
-        let mut sum = 0;
+    /// The same rules as [`Rules::weighed`], shared.
+    pub(super) fn each(&self) -> Vec<&dyn Shed> {
+        let mut v: Vec<&dyn Shed> = Vec::new();
         for c in [&self.bruteforce_ip, &self.bruteforce_id, &self.burst]
             .into_iter()
             .flatten()
         {
-            sum += c.bytes();
+            v.push(c);
         }
         for s in [&self.logins, &self.denied_granted].into_iter().flatten() {
-            sum += s.bytes();
+            v.push(s);
         }
         if let Some((n, _)) = &self.new_ip {
-            sum += n.bytes();
+            v.push(n);
         }
         if let Some(p) = &self.privilege {
-            sum += p.bytes();
+            v.push(p);
         }
         for c in &self.custom {
-            sum += match c {
-                Custom::Count(r, _) => r.bytes(),
-                Custom::Sequence(r, _) => r.bytes(),
-                Custom::New(r, _) => r.bytes(),
-            };
+            v.push(match c {
+                Custom::Count(r, _) => r,
+                Custom::Sequence(r, _) => r,
+                Custom::New(r, _) => r,
+            });
         }
-        sum
+        v
+    }
+
+    /// The estimate of the rules' state, in bytes.
+    pub fn state_bytes(&self) -> usize {
+        self.each().iter().map(|r| r.bytes()).sum()
     }
 }
 

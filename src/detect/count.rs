@@ -208,6 +208,9 @@ impl CountRule {
 }
 
 impl Shed for CountRule {
+    fn size(&self) -> Size {
+        CountRule::size(self)
+    }
     fn bytes(&self) -> usize {
         self.groups.bytes()
     }

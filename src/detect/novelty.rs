@@ -254,6 +254,9 @@ impl NoveltyRule {
 }
 
 impl Shed for NoveltyRule {
+    fn size(&self) -> Size {
+        NoveltyRule::size(self)
+    }
     fn bytes(&self) -> usize {
         self.groups.bytes() + self.waiting_held
     }

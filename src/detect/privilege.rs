@@ -237,6 +237,9 @@ impl PrivilegeRule {
 }
 
 impl Shed for PrivilegeRule {
+    fn size(&self) -> Size {
+        PrivilegeRule::size(self)
+    }
     fn bytes(&self) -> usize {
         self.changes.capacity() * size_of::<Change>()
             + self.bursts.len() * entry_bytes::<(String, Burst)>()

@@ -269,6 +269,9 @@ impl SequenceRule {
 }
 
 impl Shed for SequenceRule {
+    fn size(&self) -> Size {
+        SequenceRule::size(self)
+    }
     fn bytes(&self) -> usize {
         self.groups.bytes()
     }

@@ -11,24 +11,8 @@ use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
 
 use super::hash::{FastMap, FastState, PassThroughState};
+pub use super::weigh::Size;
 use super::weigh::{dropper, entry_bytes, less, oldest_worth, Weigh};
-
-/// How much state a rule holds.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Size {
-    pub keys: u64,
-    pub evictions: u64,
-}
-
-impl std::ops::Add for Size {
-    type Output = Size;
-    fn add(self, o: Size) -> Size {
-        Size {
-            keys: self.keys + o.keys,
-            evictions: self.evictions + o.evictions,
-        }
-    }
-}
 
 /// A map of group states with a size bound, in keys and (through the
 /// detector's budget) in bytes.

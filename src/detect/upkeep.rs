@@ -102,30 +102,7 @@ impl Detector {
     /// Counters, with the state sizes as of now.
     pub fn stats(&self) -> DetectStats {
         let r = &self.rules;
-        let mut size = Size::default();
-        for c in [&r.bruteforce_ip, &r.bruteforce_id, &r.burst]
-            .into_iter()
-            .flatten()
-        {
-            size = size + c.size();
-        }
-        for s in [&r.logins, &r.denied_granted].into_iter().flatten() {
-            size = size + s.size();
-        }
-        if let Some((n, _)) = &r.new_ip {
-            size = size + n.size();
-        }
-        if let Some(p) = &r.privilege {
-            size = size + p.size();
-        }
-        for c in &r.custom {
-            size = size
-                + match c {
-                    Custom::Count(rule, _) => rule.size(),
-                    Custom::Sequence(rule, _) => rule.size(),
-                    Custom::New(rule, _) => rule.size(),
-                };
-        }
+        let size = r.each().iter().fold(Size::default(), |s, r| s + r.size());
         DetectStats {
             keys: size.keys + self.seen.len() as u64,
             evictions: size.evictions,

@@ -93,8 +93,27 @@ impl Tally {
     }
 }
 
-/// A rule's state as the byte budget sees it.
+/// How much state a rule holds in groups (its bytes: [`Shed::bytes`]).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Size {
+    pub keys: u64,
+    pub evictions: u64,
+}
+
+impl std::ops::Add for Size {
+    type Output = Size;
+    fn add(self, o: Size) -> Size {
+        Size {
+            keys: self.keys + o.keys,
+            evictions: self.evictions + o.evictions,
+        }
+    }
+}
+
+/// A rule's state as the upkeep and the byte budget see it.
 pub trait Shed {
+    /// Groups held and evicted so far.
+    fn size(&self) -> Size;
     /// The estimate of the bytes it holds.
     fn bytes(&self) -> usize;
     /// Drops least recently touched state worth at least `bytes` (or all
