@@ -14,7 +14,9 @@
 //! `PIPELINE_TOML` (`key = value;…` added to `[kafka]`, `[pipeline]`), `PERF=prefix` (`perf record
 //! -g` on the bridge into `prefix.<sink>.data`), `CALLGRIND=prefix` (the bridge
 //! under `valgrind --tool=callgrind`, into `prefix.<sink>.out`: instructions per
-//! event whatever the load; use `EVENTS=20000`), `BRIDGE`, `MOCK_KAFKA`.
+//! event whatever the load; use `EVENTS=20000`), `DETECT_TOML` (`key = value;…`: a
+//! `[detect]` section, the detector on; its alerts reach the sink too and count
+//! as deliveries, so the run ends a little early), `BRIDGE`, `MOCK_KAFKA`.
 //!
 //! The steady window runs from 10 % to 90 % of the events delivered.
 
@@ -166,12 +168,17 @@ async fn run(kind: &str, n: u64, partitions: u64, rate: u64) {
     std::fs::write(
         &cfg,
         format!(
-            "[kafka]\nbootstrap_servers = \"{}\"\ngroup_id = \"e2e\"\nauto_offset_reset = \"earliest\"\n{}\n[pipeline]\n{}\n[dead_letter]\npath = \"{}\"\n\n[observability]\nlisten = \"127.0.0.1:0\"\n\n[[sinks]]\nname = \"{kind}\"\n{}",
+            "[kafka]\nbootstrap_servers = \"{}\"\ngroup_id = \"e2e\"\nauto_offset_reset = \"earliest\"\n{}\n[pipeline]\n{}\n[dead_letter]\npath = \"{}\"\n\n[observability]\nlisten = \"127.0.0.1:0\"\n\n[[sinks]]\nname = \"{kind}\"\n{}\n{}",
             kafka.bootstrap,
             toml_lines("KAFKA_TOML"),
             toml_lines("PIPELINE_TOML"),
             dir.path().join("dl.ndjson").display(),
-            rx.sink_toml()
+            rx.sink_toml(),
+            // DETECT_TOML: the detector on, with these settings (its alerts
+            // go to the sink too, and count there as deliveries).
+            std::env::var("DETECT_TOML")
+                .map(|t| format!("[detect]\n{}", t.replace(';', "\n")))
+                .unwrap_or_default()
         ),
     )
     .unwrap();

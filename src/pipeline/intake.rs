@@ -17,7 +17,7 @@ use super::deliver::Delivery;
 use super::detection::Detection;
 use super::stats::Stats;
 use super::tracker::Ticket;
-use crate::event::{now_nanos, Disposition, KafkaCoords};
+use crate::event::{now_nanos, Disposition, Event, KafkaCoords};
 use crate::process::Processor;
 
 /// Invalid records waiting for one dead-letter write.
@@ -116,7 +116,9 @@ impl Intake {
                     None => Vec::new(),
                 };
                 if !alerts.is_empty() {
-                    // Sent at once, the event with its alerts.
+                    // Sent at once, the event with its alerts, which count
+                    // in flight with the record.
+                    tracker.add_bytes(&ticket, alert_bytes(&alerts));
                     let b = Batch::alerts(alerts, Some(event), Some(ticket), Instant::now());
                     self.spawn_batch(b);
                 } else if let Some(b) = self.batcher.push(event, ticket) {
@@ -128,8 +130,9 @@ impl Intake {
                 if let Some(d) = &mut self.detection {
                     let alerts = d.observe(&enrichment, payload, Some(coords));
                     if !alerts.is_empty() {
-                        // The dropped record holds its offset until its
-                        // alerts are delivered.
+                        // The dropped record holds its offset (and counts
+                        // its alerts in flight) until they are delivered.
+                        tracker.add_bytes(&ticket, alert_bytes(&alerts));
                         let b = Batch::alerts(alerts, None, Some(ticket), Instant::now());
                         self.spawn_batch(b);
                         return;
@@ -264,4 +267,10 @@ impl Intake {
             }
         });
     }
+}
+
+/// The rendered size of `alerts`, as it counts against
+/// `max_in_flight_bytes`.
+fn alert_bytes(alerts: &[Arc<Event>]) -> usize {
+    alerts.iter().map(|a| a.json.len()).sum()
 }

@@ -192,6 +192,26 @@ impl Tracker {
         }
     }
 
+    /// Counts `extra` more bytes in flight for the record of `t` — the
+    /// alerts it raised, which go out in a batch of their own with no
+    /// delivery slot — released with the record. Without it an alert storm
+    /// held memory the in-flight bound did not see.
+    pub fn add_bytes(&self, t: &Ticket, extra: usize) {
+        let mut guard = self.lock();
+        let s = &mut *guard;
+        let Some(p) = s.partition_mut(&t.topic, t.partition) else {
+            return;
+        };
+        if p.epoch != t.epoch {
+            return;
+        }
+        if let Ok(i) = p.pending.binary_search_by_key(&t.offset, |r| r.offset) {
+            p.pending[i].bytes += extra;
+            s.pending_bytes += extra;
+            self.publish(s);
+        }
+    }
+
     /// Marks records resolved and stores every watermark that moved.
     /// Tickets of revoked partitions or older epochs are ignored.
     pub fn resolve<'a>(&self, tickets: impl IntoIterator<Item = &'a Ticket>) {

@@ -166,3 +166,23 @@ fn a_record_of_an_unassigned_partition_gets_its_own_epoch() {
     t.resolve([&x, &y]);
     assert_eq!(*r.0.lock().unwrap(), vec![("other".to_owned(), 3, 12)]);
 }
+
+#[test]
+fn alert_bytes_count_in_flight_until_their_record_goes() {
+    let (t, r) = setup();
+    let a = t.register("t", 0, 10, 100);
+    let b = t.register("t", 0, 11, 100);
+    t.add_bytes(&a, 5_000);
+    assert_eq!(t.pending_bytes(), 5_200);
+    // Resolving the later record first releases nothing: the first holds.
+    t.resolve([&b]);
+    assert_eq!(t.pending_bytes(), 5_200);
+    t.resolve([&a]);
+    assert_eq!(t.pending_bytes(), 0);
+    assert_eq!(stored(&r), vec![12]);
+    // A ticket of a revoked partition adds nothing.
+    let c = t.register("t", 1, 0, 100);
+    t.revoke(&[("t".into(), 1)]);
+    t.add_bytes(&c, 5_000);
+    assert_eq!(t.pending_bytes(), 0);
+}
