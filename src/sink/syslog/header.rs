@@ -78,7 +78,7 @@ fn structured_data(out: &mut String, sd_id: &str, e: &Enrichment) {
     out.push(']');
 }
 
-/// RFC 5424 §6.3.3: `"`, `\\` and `]` MUST be escaped in PARAM-VALUE.
+/// RFC 5424 §6.3.3: `"`, `\` and `]` MUST be escaped in PARAM-VALUE.
 pub fn escape_param_value(out: &mut String, v: &str) {
     if memchr::memchr3(b'"', b'\\', b']', v.as_bytes()).is_none() {
         out.push_str(v);
