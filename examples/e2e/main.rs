@@ -176,8 +176,8 @@ async fn run(kind: &str, n: u64, partitions: u64, rate: u64) {
             rx.sink_toml(),
             // DETECT_TOML: the detector on, with these settings (its alerts
             // go to the sink too, and count there as deliveries).
-            std::env::var("DETECT_TOML")
-                .map(|t| format!("[detect]\n{}", t.replace(';', "\n")))
+            std::env::var_os("DETECT_TOML")
+                .map(|_| format!("[detect]\n{}", toml_lines("DETECT_TOML")))
                 .unwrap_or_default()
         ),
     )

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::kafka::Sending::Pipelined;
 use crate::support::kafka::*;
+use crate::support::wait::{secs, wait_until, KAFKA_POLL};
 
 /// The mock cluster in its own process; killed on drop.
 pub struct KafkaProcess {
@@ -278,10 +279,10 @@ async fn sigterm_with_kafka_gone(bootstrap: &str, group: &str, kill_kafka: impl 
     )
     .unwrap();
     let mut child = spawn_run(&cfg);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while delivered_ids(&sink).len() < 200 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(secs(60), KAFKA_POLL, async || {
+        delivered_ids(&sink).len() >= 200
+    })
+    .await;
     assert_eq!(delivered_ids(&sink).len(), 200);
     kill_kafka();
     std::thread::sleep(Duration::from_secs(1));

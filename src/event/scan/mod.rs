@@ -22,6 +22,8 @@
 //! the limit: a record it accepts is never too deep, so the caller runs the
 //! depth pre-check only on the serde_json path.
 
+#[cfg(test)]
+pub(crate) mod edits;
 mod extra;
 mod grammar;
 mod window;

@@ -148,19 +148,9 @@ fn mutated_fixtures_agree() {
     ];
     let mut fast = 0;
     for line in fixture_lines().iter().filter(|l| l.len() < 20_000) {
-        let step = (line.len() / 300).max(1);
-        for at in (0..line.len()).step_by(step) {
-            if !line.is_char_boundary(at) {
-                continue;
-            }
-            let next = line[at..].chars().next().map_or(at, |c| at + c.len_utf8());
-            let deleted = format!("{}{}", &line[..at], &line[next..]);
-            fast += usize::from(agrees(&deleted));
-            for ins in INSERTS {
-                let inserted = format!("{}{ins}{}", &line[..at], &line[at..]);
-                fast += usize::from(agrees(&inserted));
-            }
-        }
+        super::edits::one_edit(line, line.len() / 300, INSERTS, |edited| {
+            fast += usize::from(agrees(edited));
+        });
     }
     // Many edits stay valid (inside strings, whitespace): the fast path
     // was exercised, not only the fallback.
