@@ -16,7 +16,8 @@
 //! under `valgrind --tool=callgrind`, into `prefix.<sink>.out`: instructions per
 //! event whatever the load; use `EVENTS=20000`), `DETECT_TOML` (`key = value;…`: a
 //! `[detect]` section, the detector on; its alerts reach the sink too and count
-//! as deliveries, so the run ends a little early), `BRIDGE`, `MOCK_KAFKA`.
+//! as deliveries, so the run ends a little early), `WRITE_EVENTS=path` (only write the
+//! `EVENTS` events to `path` as JSON Lines, for `siem-bridge detect`), `BRIDGE`, `MOCK_KAFKA`.
 //!
 //! The steady window runs from 10 % to 90 % of the events delivered.
 
@@ -24,7 +25,7 @@ mod receiver;
 #[path = "../../benches/support/mod.rs"]
 mod support;
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -358,6 +359,15 @@ fn report(kind: &str, n: u64, samples: &[Sample], hwm_kb: u64, lat: &mut [f64]) 
 
 fn main() {
     let n = env_num("EVENTS", 100_000);
+    if let Some(path) = std::env::var_os("WRITE_EVENTS") {
+        // The events as JSON Lines, for `siem-bridge detect` or `investigate`.
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path).expect("WRITE_EVENTS"));
+        for i in 0..n {
+            writeln!(out, "{}", event(i)).expect("WRITE_EVENTS");
+        }
+        out.flush().expect("WRITE_EVENTS");
+        return;
+    }
     let partitions = env_num("PARTITIONS", 64);
     let rate = env_num("RATE", 0);
     let sinks = std::env::var("SINKS").unwrap_or_else(|_| "hec,es,syslog".into());
