@@ -54,6 +54,68 @@ impl Batch {
     }
 }
 
+/// How long alerts wait for others to go out with them: long enough that
+/// an alert storm (thousands of groups firing within a second) is sent a
+/// few dozen alerts per request instead of one request each, short beside
+/// the alert latency aim (p99 ≤ 1 s; BENCHMARKS.md, "Alert latency").
+pub const ALERT_LINGER: Duration = Duration::from_millis(20);
+
+/// Collects the alerts of several records, with those records' events and
+/// tickets, into one [`Batch`]: closed by `max_events` alerts, by
+/// `max_bytes`, or [`ALERT_LINGER`] after its first alert.
+#[derive(Debug, Default)]
+pub struct AlertBatcher {
+    current: Batch,
+    opened: Option<Instant>,
+    /// Rendered bytes of the alerts and events held.
+    bytes: usize,
+}
+
+impl AlertBatcher {
+    /// Adds one record's alerts (see [`Batch::alerts`] for `event` and
+    /// `ticket`); returns the batch when it is full.
+    pub fn push(
+        &mut self,
+        alerts: Vec<Arc<Event>>,
+        event: Option<Event>,
+        ticket: Option<Ticket>,
+        limits: &Limits,
+    ) -> Option<Batch> {
+        let now = Instant::now();
+        let one = Batch::alerts(alerts, event, ticket, now);
+        self.opened.get_or_insert(now);
+        self.bytes += one.bytes + one.alerts.iter().map(|a| a.json.len()).sum::<usize>();
+        let b = &mut self.current;
+        // The oldest alert's read time: the latency recorded for every
+        // alert of the batch is then never less than its own.
+        b.alerted_at.get_or_insert(now);
+        b.bytes += one.bytes;
+        b.alerts.extend(one.alerts);
+        b.events.extend(one.events);
+        b.tickets.extend(one.tickets);
+        b.held.extend(one.held);
+        if b.alerts.len() >= limits.max_events || self.bytes >= limits.max_bytes {
+            return self.take();
+        }
+        None
+    }
+
+    /// When the open batch must be sent, if there is one.
+    pub fn deadline(&self) -> Option<Instant> {
+        self.opened.map(|t| t + ALERT_LINGER)
+    }
+
+    /// Takes the open batch, if any.
+    pub fn take(&mut self) -> Option<Batch> {
+        self.opened = None;
+        self.bytes = 0;
+        if self.current.alerts.is_empty() {
+            return None;
+        }
+        Some(std::mem::take(&mut self.current))
+    }
+}
+
 /// Limits of one batch.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -131,3 +193,6 @@ impl Batcher {
         Some(std::mem::take(&mut self.current))
     }
 }
+
+#[cfg(test)]
+mod tests;

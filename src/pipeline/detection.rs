@@ -3,8 +3,9 @@
 //!
 //! The consumer loop shows every valid event to the [`Detection`] before
 //! the filter's decision is acted on. Alerts become events for the sinks
-//! ([`Processor::alert_event`]) and travel in a batch of their own with
-//! the record that raised them (`intake`): that record's offset is not
+//! ([`Processor::alert_event`]) and travel in a batch of alerts with
+//! the record that raised them (`intake`, `batch::AlertBatcher`: the
+//! alerts of records read within 20 ms go together): that record's offset is not
 //! stored until the alerts reached every alert sink. Alerts raised by the
 //! clock (`audit_stream_silence`) hold no record.
 //!

@@ -1,6 +1,7 @@
 //! What the consumer loop does with each record: register it, process it,
 //! and hand it on — to a batch of events for the sinks, to a batch of
-//! dead letters, or to a batch of dropped records that resolves as a whole
+//! alerts (with the records that raised them), to a batch of dead
+//! letters, or to a batch of dropped records that resolves as a whole
 //! (one tracker call and at most one offset store per partition per
 //! batch, instead of one per record).
 
@@ -11,7 +12,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tokio_util::task::TaskTracker;
 
-use super::batch::{Batch, Batcher, Limits};
+use super::batch::{AlertBatcher, Batch, Batcher, Limits};
 use super::dead_letter::{Entry, Payload};
 use super::deliver::Delivery;
 use super::detection::Detection;
@@ -38,7 +39,7 @@ struct DropBatch {
     opened: Option<Instant>,
 }
 
-/// Per-record work of the consumer loop, and the three open batches.
+/// Per-record work of the consumer loop, and the four open batches.
 pub struct Intake {
     pub processor: Processor,
     /// The detection stage, when `[detect]` is on: it sees every valid
@@ -48,6 +49,8 @@ pub struct Intake {
     pub tasks: TaskTracker,
     slots: Arc<Semaphore>,
     batcher: Batcher,
+    /// Alerts and the records that raised them, sent together.
+    alerting: AlertBatcher,
     dead: DeadBatch,
     dropped: DropBatch,
     limits: Limits,
@@ -72,6 +75,7 @@ impl Intake {
             tasks: TaskTracker::new(),
             slots: Arc::new(Semaphore::new(max_in_flight_batches)),
             batcher: Batcher::new(limits),
+            alerting: AlertBatcher::default(),
             dead: DeadBatch::default(),
             dropped: DropBatch::default(),
             limits,
@@ -116,11 +120,16 @@ impl Intake {
                     None => Vec::new(),
                 };
                 if !alerts.is_empty() {
-                    // Sent at once, the event with its alerts, which count
-                    // in flight with the record.
+                    // The event goes with its alerts, which count in
+                    // flight with the record.
                     tracker.add_bytes(&ticket, alert_bytes(&alerts));
-                    let b = Batch::alerts(alerts, Some(event), Some(ticket), Instant::now());
-                    self.spawn_batch(b);
+                    let limits = &self.limits;
+                    if let Some(b) = self
+                        .alerting
+                        .push(alerts, Some(event), Some(ticket), limits)
+                    {
+                        self.spawn_batch(b);
+                    }
                 } else if let Some(b) = self.batcher.push(event, ticket) {
                     self.spawn_batch(b);
                 }
@@ -133,8 +142,10 @@ impl Intake {
                         // The dropped record holds its offset (and counts
                         // its alerts in flight) until they are delivered.
                         tracker.add_bytes(&ticket, alert_bytes(&alerts));
-                        let b = Batch::alerts(alerts, None, Some(ticket), Instant::now());
-                        self.spawn_batch(b);
+                        let limits = &self.limits;
+                        if let Some(b) = self.alerting.push(alerts, None, Some(ticket), limits) {
+                            self.spawn_batch(b);
+                        }
                         return;
                     }
                 }
@@ -187,6 +198,7 @@ impl Intake {
         let linger = self.limits.linger;
         [
             self.batcher.deadline(),
+            self.alerting.deadline(),
             self.dead.opened.map(|t| t + linger),
             self.dropped.opened.map(|t| t + linger),
         ]
@@ -200,6 +212,11 @@ impl Intake {
         let now = Instant::now();
         if all || self.batcher.deadline().is_some_and(|d| d <= now) {
             if let Some(b) = self.batcher.take() {
+                self.spawn_batch(b);
+            }
+        }
+        if all || self.alerting.deadline().is_some_and(|d| d <= now) {
+            if let Some(b) = self.alerting.take() {
                 self.spawn_batch(b);
             }
         }

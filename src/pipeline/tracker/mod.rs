@@ -193,7 +193,7 @@ impl Tracker {
     }
 
     /// Counts `extra` more bytes in flight for the record of `t` — the
-    /// alerts it raised, which go out in a batch of their own with no
+    /// alerts it raised, which go out in a batch of alerts with no
     /// delivery slot — released with the record. Without it an alert storm
     /// held memory the in-flight bound did not see.
     pub fn add_bytes(&self, t: &Ticket, extra: usize) {
