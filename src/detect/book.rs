@@ -74,6 +74,28 @@ impl Book {
         true
     }
 
+    /// Adds `e` to the open alert of `(rule, key)` whatever its time (a
+    /// late event that belongs to the incident) and rewrites its summary
+    /// with `describe`; false when that alert is not open.
+    pub fn join(
+        &mut self,
+        rule: &'static str,
+        key: &str,
+        e: &EventRef,
+        describe: impl FnOnce(&Alert) -> String,
+    ) -> bool {
+        let Some(open) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) else {
+            return false;
+        };
+        let before = open.alert.event_count;
+        open.alert.add(e);
+        if open.alert.event_count != before {
+            open.alert.summary = describe(&open.alert);
+            open.dirty = true;
+        }
+        true
+    }
+
     /// A new alert; handed out now in [`Emit::OnFireAndClose`].
     pub fn fire(&mut self, rule: &'static str, alert: Alert, keep_alive: i64) {
         self.fire_with(rule, alert, keep_alive, None)

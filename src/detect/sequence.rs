@@ -8,7 +8,10 @@
 //! behind) still completes the sequence. The alert is the A's and the B;
 //! it fires once, and the group is quiet for the keep-alive after it. Its
 //! id is anchored on the B (the time of the event that completed the
-//! sequence), which does not depend on the order the A's arrived in.
+//! sequence), which does not depend on the order the A's arrived in. An A
+//! that arrives after the alert fired but belongs before its B (within the
+//! window, and while the alert is open: the watermark has not passed the
+//! B) joins it, so the alert lists the same events whatever the order.
 
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
@@ -47,20 +50,39 @@ struct Group {
     b: VecDeque<Kept>,
     /// No new alert from events at or before this time.
     quiet_until: i64,
+    /// The last alert's events, while a late first step may still join it.
+    fired: Option<Fired>,
     /// Its heap bytes ([`Group::count`]), kept up to date as it changes:
     /// weighing it is one read (a granted event weighs its group twice).
     bytes: Tally,
 }
 
+/// The events of a fired alert: its first steps (time order) and the
+/// event that completed it.
+#[derive(Debug)]
+struct Fired {
+    a: Vec<Arc<EventRef>>,
+    b: Arc<EventRef>,
+}
+
+impl Fired {
+    fn bytes(&self) -> usize {
+        self.a.capacity() * size_of::<Arc<EventRef>>()
+            + self.a.iter().map(|x| event_bytes(x)).sum::<usize>()
+            + event_bytes(&self.b)
+    }
+}
+
 impl Group {
     /// Its heap bytes, counted: the vectors' buffers, the first steps'
-    /// events, the kept copies' text.
+    /// events, the kept copies' text, the fired alert's events.
     fn count(&self) -> usize {
         self.a.capacity() * size_of::<Arc<EventRef>>()
             + self.a.iter().map(|x| event_bytes(x)).sum::<usize>()
             + self.b.capacity() * size_of::<Kept>()
             + self.b.iter().map(Kept::heap_bytes).sum::<usize>()
             + self.shared.heap_bytes()
+            + self.fired.as_ref().map_or(0, Fired::bytes)
     }
 }
 
@@ -78,7 +100,7 @@ pub struct SequenceRule {
     pub min_a: u32,
     pub window: i64,
     pub keep_alive: i64,
-    pub describe: fn(&Alert, &[&EventRef], &EventRef) -> String,
+    pub describe: Describe,
     /// Groups by a keyed hash of their key's parts: looking one up makes
     /// no string. Keyed (random per process), so that no one can choose
     /// values whose hashes collide.
@@ -107,7 +129,7 @@ impl SequenceRule {
         window: i64,
         keep_alive: i64,
         max_keys: usize,
-        describe: fn(&Alert, &[&EventRef], &EventRef) -> String,
+        describe: Describe,
     ) -> SequenceRule {
         SequenceRule {
             name,
@@ -167,7 +189,17 @@ impl SequenceRule {
             }
         });
         let g = &mut *held;
+        // The fired alert is closed once the watermark passed its B: no
+        // late first step can join it any more.
+        if g.fired.as_ref().is_some_and(|x| x.b.time < watermark) {
+            let gone = g.fired.take().map_or(0, |x| x.bytes());
+            g.bytes.sub(gone);
+        }
         if time <= g.quiet_until {
+            if step == Step::A {
+                let rule = (self.name, self.window, self.describe);
+                join_late(rule, g, time, key, event, book);
+            }
             return false;
         }
         // `a` is sorted by time: the expired ones are a prefix.
@@ -225,15 +257,16 @@ impl SequenceRule {
         };
         for b in candidates {
             let from = b.time.saturating_sub(self.window);
-            let a: Vec<&EventRef> =
+            let a: Vec<Arc<EventRef>> =
                 g.a.iter()
                     .filter(|x| x.time >= from && x.time < b.time)
-                    .map(|x| &**x)
+                    .cloned()
                     .collect();
             if a.len() < self.min_a as usize {
                 continue;
             }
-            let mut refs = a.clone();
+            let mut refs: Vec<&EventRef> = a.iter().map(|x| &**x).collect();
+            let a_refs = refs.clone();
             refs.push(&*b);
             let key = key();
             let id = alert_id(self.name, &key, b.time);
@@ -242,8 +275,9 @@ impl SequenceRule {
             // had arrived when it fired depends on the partitions' order,
             // the event that completed the sequence does not.
             alert.id = id;
-            alert.summary = (self.describe)(&alert, &a, &b);
+            alert.summary = (self.describe)(&alert, &a_refs, &b);
             alert.closed = true;
+            drop((refs, a_refs));
             g.quiet_until = b.time.saturating_add(self.keep_alive);
             let bytes = &mut g.bytes;
             g.a.retain(|x| {
@@ -256,6 +290,11 @@ impl SequenceRule {
             for k in g.b.drain(..) {
                 g.bytes.sub(k.heap_bytes());
             }
+            let fired = Fired { a, b };
+            g.bytes.add(fired.bytes());
+            if let Some(old) = g.fired.replace(fired) {
+                g.bytes.sub(old.bytes());
+            }
             book.fire(self.name, alert, 0);
             return true;
         }
@@ -266,6 +305,43 @@ impl SequenceRule {
         self.groups
             .expire(watermark.saturating_sub(self.window.saturating_add(self.keep_alive)));
     }
+}
+
+/// A rule's name, window and sentence.
+type RuleParts = (&'static str, i64, Describe);
+
+/// How a sequence alert is described: the alert, its first steps, its B.
+type Describe = fn(&Alert, &[&EventRef], &EventRef) -> String;
+
+/// A first step at or before the group's quiet time: it joins the fired
+/// alert when it belongs before that alert's B, within the window, and the
+/// alert is still open; otherwise it is ignored.
+fn join_late(
+    (name, window, describe): RuleParts,
+    g: &mut Group,
+    time: i64,
+    key: impl FnOnce() -> String,
+    event: impl FnOnce() -> Arc<EventRef>,
+    book: &mut Book,
+) {
+    let Some(fired) = &mut g.fired else {
+        return;
+    };
+    let b = &fired.b;
+    if time >= b.time || time < b.time.saturating_sub(window) {
+        return;
+    }
+    let e = event();
+    if fired.a.iter().any(|x| x.id == e.id) {
+        return;
+    }
+    let at = fired.a.partition_point(|x| x.time <= e.time);
+    let cap = fired.a.capacity();
+    fired.a.insert(at, e.clone());
+    let grown = (fired.a.capacity() - cap) * size_of::<Arc<EventRef>>();
+    g.bytes.add(event_bytes(&e) + grown);
+    let a: Vec<&EventRef> = fired.a.iter().map(|x| &**x).collect();
+    book.join(name, &key(), &e, |alert| describe(alert, &a, b));
 }
 
 impl Shed for SequenceRule {

@@ -1,12 +1,87 @@
-//! A flood of first steps stays bounded and still completes.
+//! A flood of first steps stays bounded and still completes; a first step
+//! that arrives after its alert fired joins it.
 
-use crate::detect::tests::authn;
-use crate::detect::{DetectConfig, Detector, Emit};
+use crate::detect::tests::{authn, authz, run_lines};
+use crate::detect::{Alert, DetectConfig, Detector, Emit};
 use crate::process::Processor;
+
+const T: i64 = 1_741_078_800;
+
+fn only<'a>(alerts: &'a [Alert], rule: &str) -> &'a Alert {
+    let mut of = alerts.iter().filter(|a| a.rule == rule);
+    let a = of
+        .next()
+        .unwrap_or_else(|| panic!("no {rule}: {alerts:#?}"));
+    assert!(of.next().is_none(), "more than one {rule}: {alerts:#?}");
+    a
+}
+
+/// Same alert, field for field, whatever the order the lines arrive in.
+fn same_alert(rule: &str, in_order: &[String], arrival: &[String]) -> Alert {
+    let cfg = DetectConfig::default();
+    let want = only(&run_lines(&cfg, in_order), rule).clone();
+    let got = only(&run_lines(&cfg, arrival), rule).clone();
+    assert_eq!(
+        serde_json::to_value(&got).unwrap(),
+        serde_json::to_value(&want).unwrap()
+    );
+    got
+}
+
+#[test]
+fn a_failed_login_that_arrives_after_the_success_joins_its_alert() {
+    let f = |id: &str, t: i64| authn(id, T + t, "203.0.113.70", "pat", false);
+    let ok = authn("ok", T + 25, "203.0.113.70", "pat", true);
+    let in_order = [f("f0", 0), f("f10", 10), f("f20", 20), ok.clone()];
+    // f20 comes 10 s late (within the allowed lateness), after the
+    // success already completed the sequence with f0 and f10.
+    let late = [f("f0", 0), f("f10", 10), ok, f("f20", 20)];
+    let a = same_alert("failed_logins_then_success", &in_order, &late);
+    assert_eq!(a.event_ids, ["f0", "f10", "f20", "ok"]);
+    assert!(
+        a.summary.starts_with("3 failed authentications"),
+        "{}",
+        a.summary
+    );
+}
+
+#[test]
+fn a_late_first_step_outside_the_window_or_after_the_b_stays_out() {
+    let f = |id: &str, t: i64| authn(id, T + t, "203.0.113.70", "pat", false);
+    let ok = authn("ok", T + 70, "203.0.113.70", "pat", true);
+    // The window is 60 s before the success: f5 (65 s before) is out; f75
+    // comes after the success (the group is quiet for its keep-alive).
+    let lines = [f("f20", 20), f("f30", 30), ok, f("f5", 5), f("f75", 75)];
+    let a = run_lines(&DetectConfig::default(), &lines);
+    let a = only(&a, "failed_logins_then_success");
+    assert_eq!(a.event_ids, ["f20", "f30", "ok"]);
+}
+
+#[test]
+fn a_denial_that_arrives_after_the_grant_joins_its_alert() {
+    let d = |id: &str, t: i64, granted| {
+        let op = ("kafka.Produce", "Write");
+        authz(
+            id,
+            T + t,
+            "quin",
+            "10.0.0.9",
+            op.0,
+            op.1,
+            "topic=payments",
+            granted,
+        )
+    };
+    let in_order = [d("d1", 0, false), d("d2", 10, false), d("g", 20, true)];
+    let late = [d("d1", 0, false), d("g", 20, true), d("d2", 10, false)];
+    let a = same_alert("denied_then_granted", &in_order, &late);
+    assert_eq!(a.event_ids, ["d1", "d2", "g"]);
+    assert!(a.summary.contains("denied 2 time(s)"), "{}", a.summary);
+}
 
 #[test]
 fn a_flood_of_failed_logins_keeps_at_most_max_a_and_the_success_still_fires() {
-    const T0: i64 = 1_741_078_800;
+    const T0: i64 = T;
     let mut d = Detector::new(&DetectConfig::default(), Emit::OnClose).unwrap();
     let p = Processor::default();
     let mut out = Vec::new();
