@@ -20,7 +20,7 @@ use std::sync::Arc;
 use super::alert::EventRef;
 pub use super::extras::Extras;
 
-use crate::event::{Enrichment, Verdict};
+use crate::event::{CrnField, Enrichment, Verdict};
 
 /// What an authentication event says, if it is one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,7 +202,14 @@ impl<'a> Facts<'a> {
         } else {
             Authn::NotAuthn
         };
-        let (crn_raw, crn_name) = e.crn_raw_and_name();
+        // A CRN taken from `source` (the event has no `data.resourceName`
+        // and no `subject`) names the service that logged the event, not
+        // what it acted on: an authorization's own resource name (plain,
+        // docs/audit-log-format.md §3A) is then the resource.
+        let (crn_raw, crn_name) = match (e.crn_field(), e.resource_name()) {
+            (Some(CrnField::Source), Some(_)) => (None, None),
+            _ => e.crn_raw_and_name(),
+        };
         let resource_name = crn_name.or_else(|| e.resource_name());
         let granted = e.verdict == Verdict::Allowed;
         let operation = e.operation();

@@ -63,14 +63,26 @@ impl Single {
                     return None;
                 }
                 let verb = f.verb();
+                // A subject's compatibility setting or mode
+                // (`DeleteSubjectConfig`, `DeleteSubjectMode`) is not the
+                // subject.
                 let destroys = verb.starts_with("delete")
-                    && !verb.contains("link")
-                    && !verb.contains("acl")
-                    && !verb.contains("rolebinding")
+                    && !["link", "acl", "rolebinding", "config", "mode"]
+                        .iter()
+                        .any(|w| verb.contains(w))
                     && ["topic", "environment", "cluster", "subject", "schema"]
                         .iter()
                         .any(|w| verb.contains(w));
-                destroys.then(|| format!("principal={},method={}", who(), e.method().unwrap_or("")))
+                // On Confluent Platform, Schema Registry is authorized by
+                // MDS: a schema deletion is an `mds.Authorize` granted
+                // `Delete` on a `Subject` (docs/audit-log-format.md §5).
+                let sr_delete = verb == "authorize"
+                    && e.operation()
+                        .is_some_and(|o| o.eq_ignore_ascii_case("delete"))
+                    && e.resource_type()
+                        .is_some_and(|t| t.eq_ignore_ascii_case("subject"));
+                (destroys || sr_delete)
+                    .then(|| format!("principal={},method={}", who(), e.method().unwrap_or("")))
             }
             Single::ApiKeyCreated => {
                 if !f.ok {

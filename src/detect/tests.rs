@@ -304,6 +304,40 @@ fn denied_then_granted() {
     );
 }
 
+/// `line` without `data.resourceName` and `subject` (every `data` field is
+/// optional): only `source`, the cluster, is left as a CRN.
+fn without_resource_crn(line: &str) -> String {
+    let at = line
+        .find(r#""resourceName":"crn:"#)
+        .expect("a resourceName CRN");
+    let end = at + line[at..].find("\",").unwrap() + 2;
+    let out = format!("{}{}", &line[..at], &line[end..]);
+    assert!(!out.contains("\"subject\""));
+    out
+}
+
+#[test]
+fn denial_burst_by_the_authorization_s_resource_name_when_no_crn_names_it() {
+    let lines: Vec<String> = denials(10, T0, 5, "sensitive-pii")
+        .iter()
+        .map(|l| without_resource_crn(l))
+        .collect();
+    let a = run(&lines);
+    let b = of(&a, "denial_burst");
+    assert_eq!(b.len(), 1, "{a:#?}");
+    assert_eq!(b[0].event_count, 10);
+    assert_eq!(b[0].resources, ["sensitive-pii"]);
+    // The cluster named by `source` is not the resource: a change of the
+    // cluster's access would have covered every topic of it.
+    let mut lines = denials(10, T0, 3, "sensitive-pii-eu");
+    lines.push(without_resource_crn(&grant_access(
+        "pc",
+        T0 + 60,
+        "topic=public-*",
+    )));
+    assert!(of(&run(&lines), "privilege_change_during_denials").is_empty());
+}
+
 fn grant_access(id: &str, t: i64, resource: &str) -> String {
     authz(
         id,

@@ -289,6 +289,12 @@ impl Enrichment {
         )
     }
 
+    /// Where [`Self::crn`] was found.
+    #[inline]
+    pub fn crn_field(&self) -> Option<CrnField> {
+        self.crn.field
+    }
+
     #[inline(always)]
     pub fn crn(&self) -> CrnInfo<'_> {
         let c = &self.crn;

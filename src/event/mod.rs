@@ -24,7 +24,7 @@ pub mod write;
 
 use serde::{Deserialize, Serialize};
 
-pub use enrichment::{CrnInfo, Enrichment, PrincipalInfo};
+pub use enrichment::{CrnField, CrnInfo, Enrichment, PrincipalInfo};
 pub use validate::DeadLetterReason;
 pub use values::{Dialect, Rfc3339, TimeSource};
 

@@ -36,6 +36,50 @@ fn single_event_rules_and_one_alert_per_incident() {
 }
 
 #[test]
+fn schema_deletions_are_destructive_and_their_settings_are_not() {
+    let sr = |id: &str, method: &str| {
+        let op = "Delete";
+        authz(
+            id,
+            T0,
+            "ops",
+            "10.0.0.3",
+            method,
+            op,
+            "topic=payments-value",
+            true,
+        )
+    };
+    // Confluent Platform: MDS authorizes Schema Registry.
+    let mds = |id: &str, op: &str, granted: bool| {
+        authz(
+            id,
+            T0,
+            "mike",
+            "10.0.0.4",
+            "mds.Authorize",
+            op,
+            "topic=x",
+            granted,
+        )
+        .replace(r#""resourceType":"Topic""#, r#""resourceType":"Subject""#)
+    };
+    let lines = [
+        sr("cfg", "schema-registry.DeleteSubjectConfig"),
+        sr("mode", "schema-registry.DeleteSubjectMode"),
+        sr("subject", "schema-registry.DeleteSubject"),
+        mds("read", "Read", true),
+        mds("refused", "Delete", false),
+        mds("deleted", "Delete", true),
+    ];
+    let a = run(&lines);
+    let d = of(&a, "destructive_operation");
+    let mut got: Vec<&str> = d.iter().flat_map(|a| ids(a)).collect();
+    got.sort_unstable();
+    assert_eq!(got, ["deleted", "subject"], "{a:#?}");
+}
+
+#[test]
 fn duplicates_are_not_counted_twice_and_ids_are_stable() {
     let mut lines = fails(4, T0, 10, "203.0.113.9");
     lines.push(lines[0].clone());
