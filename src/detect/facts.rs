@@ -144,14 +144,19 @@ fn decode(s: &str) -> String {
         .unwrap_or_else(|_| s.to_owned())
 }
 
-/// Methods that change who may do what. Matched case-insensitively on
-/// words, not exact spellings: `docs/audit-log-format.md` §5 warns that
-/// several organisation method names are unconfirmed.
+/// Methods that give someone access: create an ACL or a role binding, or
+/// `AlterAccess` granted. Matched case-insensitively on words, not exact
+/// spellings: `docs/audit-log-format.md` §5 warns that several
+/// organisation method names are unconfirmed. A removal (`DeleteAcls`,
+/// `DeleteRoleBinding`, `RemoveRoleBinding`, … — their authorization is
+/// `AlterAccess` too) takes access away, and a credential change
+/// (`AlterUserScramCredentials`) changes who someone is, not what they
+/// may do: neither is one ([`is_removal`]).
 ///
 /// `m` is the method's [`verb`] in lower case ([`Facts::verb`]).
 pub fn is_privilege_change(operation: Option<&str>, m: &str) -> bool {
     if operation.is_some_and(|o| o.eq_ignore_ascii_case("AlterAccess")) {
-        return true;
+        return !is_removal(m);
     }
     // Length first: most verbs (`produce`, `fetch`) are shorter than the
     // words, and a substring search costs more to set up than to run.
@@ -160,7 +165,13 @@ pub fn is_privilege_change(operation: Option<&str>, m: &str) -> bool {
         || ((m.starts_with("create") || m.starts_with("add")) && has("rolebinding"))
         || m.starts_with("bindrole")
         || m.starts_with("grantrole")
-        || has("alteruserscramcredentials")
+}
+
+/// A verb that takes something away (`m` in lower case).
+pub fn is_removal(m: &str) -> bool {
+    ["delete", "remove", "unbind", "revoke"]
+        .iter()
+        .any(|w| m.starts_with(w))
 }
 
 /// The method's last dot-separated part: `kafka.DeleteTopics` → `DeleteTopics`.
@@ -214,8 +225,9 @@ impl<'a> Facts<'a> {
         let granted = e.verdict == Verdict::Allowed;
         let operation = e.operation();
         let ok = matches!(e.verdict, Verdict::Allowed | Verdict::Success) && !e.request_failed;
-        let privilege_change =
-            ok && (is_privilege_change(operation, &method_lc[verb_at..]) || e.role().is_some());
+        let privilege_change = ok
+            && (is_privilege_change(operation, &method_lc[verb_at..])
+                || (e.role().is_some() && !is_removal(&method_lc[verb_at..])));
         let wants_extras = authn != Authn::NotAuthn
             || e.verdict == Verdict::Denied
             || e.request_failed
