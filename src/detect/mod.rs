@@ -67,6 +67,12 @@ use crate::event::{Enrichment, TimeSource};
 
 /// How many recent event ids are remembered to skip redeliveries.
 const SEEN_IDS: usize = 200_000;
+/// How far after this host's clock an event's time may be and still move
+/// the watermark. One record with a wrong clock (dated years ahead) would
+/// otherwise end every window at once, closing open incidents and making
+/// every later event late.
+pub const MAX_AHEAD: i64 = 5 * 60 * 1_000_000_000;
+
 /// Expired state is swept every this many events.
 const SWEEP_EVERY: u64 = 4096;
 
@@ -78,6 +84,9 @@ pub struct DetectStats {
     pub duplicates: u64,
     /// Events older than the watermark when they arrived.
     pub late_events: u64,
+    /// Events dated more than [`MAX_AHEAD`] after the clock of this host:
+    /// they do not move the watermark.
+    pub future_events: u64,
     /// The largest lateness seen, nanoseconds behind the latest event.
     pub max_lateness_ns: i64,
     pub alerts: u64,
@@ -100,6 +109,9 @@ pub struct Detector {
     max_time: i64,
     /// An outside bound on the watermark (`hold_watermark`).
     hold: i64,
+    /// This host's clock plus [`MAX_AHEAD`], as last read: the clock is
+    /// read again only when an event's time passes it.
+    ahead_limit: i64,
     stats: DetectStats,
     used: Vec<Arc<EventRef>>,
     /// `Facts::method_lc`'s buffer, reused from event to event.
@@ -118,6 +130,7 @@ impl Detector {
             seen: Seen::new(SEEN_IDS),
             max_time: i64::MIN,
             hold: i64::MAX,
+            ahead_limit: i64::MIN,
             stats: DetectStats::default(),
             used: Vec::new(),
             method_buf: String::new(),
@@ -171,7 +184,14 @@ impl Detector {
             self.stats.late_events += 1;
             self.stats.max_lateness_ns = self.stats.max_lateness_ns.max(self.max_time - f.time);
         }
-        self.max_time = self.max_time.max(f.time);
+        if f.time > self.ahead_limit {
+            self.ahead_limit = crate::event::now_nanos().saturating_add(MAX_AHEAD);
+        }
+        if f.time <= self.ahead_limit {
+            self.max_time = self.max_time.max(f.time);
+        } else {
+            self.stats.future_events += 1;
+        }
         let wm = self.watermark();
         self.authentication(&f, wm);
         self.authorization(&f, wm);

@@ -9,10 +9,11 @@ use crate::pipeline::stats::LATENCY_BUCKETS;
 /// Appends the detection metrics to `out`.
 pub fn render(out: &mut String, d: &DetectShared) {
     let s = d.stats();
-    let counters: [(&str, &str, u64); 6] = [
+    let counters: [(&str, &str, u64); 7] = [
         ("siem_bridge_detect_events_total", "Events the detection rules saw.", s.events),
         ("siem_bridge_detect_duplicates_total", "Events skipped by the rules because their id was seen recently (redelivered).", s.duplicates),
         ("siem_bridge_detect_late_events_total", "Events older than the watermark when they arrived (still counted where their window was open).", s.late_events),
+        ("siem_bridge_detect_future_events_total", "Events dated more than 5 minutes after this host's clock: counted, but they do not move the watermark.", s.future_events),
         ("siem_bridge_detect_evictions_total", "Groups forgotten because a rule held max_keys_per_rule groups or the rules' state was over max_state_bytes.", s.evictions),
         ("siem_bridge_alerts_raised_total", "Alert versions raised (fired and closed).", s.alerts),
         ("siem_bridge_alerts_delivered_total", "Alert versions that reached every alert sink.", d.alerts_delivered.load(Ordering::Relaxed)),

@@ -80,6 +80,27 @@ fn schema_deletions_are_destructive_and_their_settings_are_not() {
 }
 
 #[test]
+fn an_event_dated_years_ahead_does_not_end_every_window() {
+    // Five failed logins 10 s apart, and between the second and the third
+    // a record whose clock says 2031.
+    let mut lines = fails(5, T0, 10, "203.0.113.9");
+    let future = authn("future", 1_956_528_000, "198.51.100.1", "x", false);
+    lines.insert(2, future);
+    let mut d = Detector::new(&DetectConfig::default(), Emit::OnClose).unwrap();
+    let mut out = Vec::new();
+    for l in &lines {
+        let (_, e) = Processor::default().enrich(l.as_bytes(), None, 0).unwrap();
+        d.observe(&e, l.as_bytes(), &mut out);
+    }
+    assert_eq!(d.stats().future_events, 1);
+    assert_eq!(d.stats().late_events, 0);
+    d.finish(&mut out);
+    let b = of(&out, "auth_bruteforce");
+    assert_eq!(b.len(), 1, "{out:#?}");
+    assert_eq!(b[0].event_count, 5);
+}
+
+#[test]
 fn duplicates_are_not_counted_twice_and_ids_are_stable() {
     let mut lines = fails(4, T0, 10, "203.0.113.9");
     lines.push(lines[0].clone());
