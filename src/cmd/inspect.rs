@@ -2,6 +2,7 @@
 //! the filter, and says for every line what would happen to it and why.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
+use std::ops::Range;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -155,11 +156,34 @@ pub fn each_line<E>(
             return Ok(line);
         }
         line += 1;
-        let record = buf.trim_ascii();
+        let record = &buf[record_in(buf, line)];
         if !record.is_empty() {
             f(line, record)?;
         }
     }
+}
+
+/// Where the record of line number `line` (1-based), read into `buf`, is:
+/// the line without surrounding whitespace (and, on the first line, a
+/// byte order mark, as some Windows tools write UTF-8 files). Empty for a
+/// blank line.
+pub fn record_in(buf: &[u8], line: u64) -> Range<usize> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let text = |b: &u8| !b.is_ascii_whitespace();
+    let mut start = buf.iter().position(text).unwrap_or(buf.len());
+    if line == 1 && buf[start..].starts_with(BOM) {
+        start += BOM.len();
+        start += buf[start..]
+            .iter()
+            .position(text)
+            .unwrap_or(buf.len() - start);
+    }
+    let end = buf
+        .iter()
+        .rposition(text)
+        .map_or(start, |i| i + 1)
+        .max(start);
+    start..end
 }
 
 /// Opens `path` (`-` for stdin), decompressing `.gz` files. A directory

@@ -85,6 +85,38 @@ fn alert_ids_are_the_same_on_every_run() {
 }
 
 #[test]
+fn files_exported_one_per_partition_are_merged_by_event_time() {
+    // The incident split in two, as if exported partition by partition:
+    // read one file after the other, the second file's events would all
+    // be later than the allowed lateness.
+    let whole = std::fs::read_to_string(data("incident.jsonl")).unwrap();
+    let lines: Vec<&str> = whole.lines().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for part in 0..2 {
+        let path = dir.path().join(format!("p{part}.jsonl"));
+        let text: Vec<&str> = lines.iter().skip(part).step_by(2).copied().collect();
+        std::fs::write(&path, text.join("\n") + "\n").unwrap();
+        paths.push(path.to_str().unwrap().to_owned());
+    }
+    let (code, split, stderr) = detect(&[&paths[0], &paths[1]], None);
+    assert_eq!(code, 0, "{stderr}");
+    let (_, one, _) = detect(&[data("incident.jsonl").to_str().unwrap()], None);
+    assert_eq!(alerts(&split).len(), 8, "{split}");
+    assert_eq!(alerts(&split), alerts(&one));
+}
+
+#[test]
+fn a_byte_order_mark_before_the_first_line_is_not_a_bad_line() {
+    let mut input = b"\xEF\xBB\xBF".to_vec();
+    input.extend(std::fs::read(data("incident.jsonl")).unwrap());
+    let (code, stdout, stderr) = detect(&["-"], Some(&input));
+    assert_eq!(code, 0);
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(alerts(&stdout).len(), 8);
+}
+
+#[test]
 fn stdin_bad_lines_are_reported_and_skipped() {
     let good = std::fs::read_to_string(data("incident.jsonl")).unwrap();
     let mut input = String::from("not json\n\n[1,2]\n");
