@@ -22,6 +22,16 @@ pub use super::extras::Extras;
 
 use crate::event::{Enrichment, Verdict};
 
+/// The extras of an event that needs none.
+static NO_EXTRAS: Extras = Extras {
+    identifier: None,
+    connection_id: None,
+    crn_pattern: None,
+    pattern_type: None,
+    error_type: None,
+    target_principal: None,
+};
+
 /// What an authentication event says, if it is one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Authn {
@@ -63,7 +73,11 @@ pub struct Facts<'a> {
     pub resource_crn: Option<&'a str>,
     /// The resource's own name (last CRN value, or authorizationInfo's).
     pub resource_name: Option<&'a str>,
-    pub extras: Extras,
+    /// The [`Extras`] of an event that needs them ([`Facts::extras`]);
+    /// boxed, so that a granted event, which has none, does not write
+    /// and move six empty fields with its facts (the move was a
+    /// `memcpy` of the whole struct per event).
+    extras: Option<Box<Extras>>,
     /// The event as rules keep it, made on first use and then shared.
     event: OnceCell<Arc<EventRef>>,
 }
@@ -193,11 +207,12 @@ impl<'a> Facts<'a> {
         method_lc.push_str(e.method().unwrap_or(""));
         method_lc.make_ascii_lowercase();
         let verb_at = verb_at(&method_lc);
-        let is_authn_type =
-            e.event_type().ends_with("/authentication") || is_login_method(&method_lc);
+        // The verdict first: only a success needs the type and method read.
         let authn = if e.failed_auth && e.verdict == Verdict::Failure {
             Authn::Failed
-        } else if is_authn_type && e.verdict == Verdict::Success {
+        } else if e.verdict == Verdict::Success
+            && (e.event_type().ends_with("/authentication") || is_login_method(&method_lc))
+        {
             Authn::Succeeded
         } else {
             Authn::NotAuthn
@@ -231,19 +246,26 @@ impl<'a> Facts<'a> {
             operation: operation.or_else(|| e.method()),
             resource_crn: crn_raw,
             resource_name,
-            extras: Extras::default(),
+            extras: None,
             event: OnceCell::new(),
         };
         if wants_extras {
-            f.extras = Extras::from_spans(raw, &e.extras).unwrap_or_else(|| Extras::read(raw));
+            let x = Extras::from_spans(raw, &e.extras).unwrap_or_else(|| Extras::read(raw));
             f.denied |= e.request_failed
                 && e.event_type().ends_with("/request")
-                && f.extras
-                    .error_type
+                && x.error_type
                     .as_deref()
                     .is_some_and(|t| t.contains("AUTHORIZATION"));
+            f.extras = Some(Box::new(x));
         }
         f
+    }
+
+    /// The facts read from the JSON ([`Extras`]); all absent for an event
+    /// that needs none (a granted one).
+    #[inline]
+    pub fn extras(&self) -> &Extras {
+        self.extras.as_deref().unwrap_or(&NO_EXTRAS)
     }
 
     /// The method's last dot-separated part, in lower case ([`verb`]).
@@ -262,7 +284,7 @@ impl<'a> Facts<'a> {
     /// The credential of an authentication: the identifier it tried, or
     /// its principal.
     pub fn identifier(&self) -> Option<&str> {
-        self.extras.identifier.as_deref().or(self.principal)
+        self.extras().identifier.as_deref().or(self.principal)
     }
 
     /// The resource acted on, as a CRN path without authority
@@ -288,11 +310,11 @@ impl<'a> Facts<'a> {
     /// The resources a granted privilege change reaches.
     pub fn privilege_targets(&self) -> Vec<ResourcePath> {
         let mut out = Vec::new();
-        if let Some(p) = self.extras.crn_pattern.as_deref() {
+        if let Some(p) = self.extras().crn_pattern.as_deref() {
             out.extend(ResourcePath::parse_crn(p));
         }
         if let Some(mut r) = self.resource_path() {
-            if self.extras.pattern_type.as_deref().is_some_and(|t| {
+            if self.extras().pattern_type.as_deref().is_some_and(|t| {
                 t.eq_ignore_ascii_case("PREFIXED") || t.eq_ignore_ascii_case("PREFIX")
             }) {
                 r.prefix = true;
@@ -338,9 +360,9 @@ impl EventRef {
             f.source_ip,
             f.resource_crn.or(f.resource_name),
             f.e.client_id(),
-            f.extras.connection_id.as_deref(),
+            f.extras().connection_id.as_deref(),
             f.e.correlation_id(),
-            f.extras.identifier.as_deref(),
+            f.extras().identifier.as_deref(),
         ]
     }
 }

@@ -46,6 +46,7 @@ pub mod state;
 mod upkeep;
 pub mod weigh;
 
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -60,6 +61,7 @@ use config::CustomKind;
 use count::Hit;
 use facts::{Authn, Facts};
 use field::group_key;
+use hash::FastState;
 use sequence::Step;
 use state::Seen;
 
@@ -67,6 +69,8 @@ use crate::event::{Enrichment, TimeSource};
 
 /// How many recent event ids are remembered to skip redeliveries.
 const SEEN_IDS: usize = 200_000;
+/// `last_arrival` is stamped at least every this many arrivals.
+const STAMP_EVERY: u64 = 64;
 /// Expired state is swept every this many events.
 const SWEEP_EVERY: u64 = 4096;
 
@@ -104,7 +108,18 @@ pub struct Detector {
     used: Vec<Arc<EventRef>>,
     /// `Facts::method_lc`'s buffer, reused from event to event.
     method_buf: String,
+    /// When an event last arrived, give or take: stamped on the first
+    /// arrival after a [`Detector::tick`] and on every [`STAMP_EVERY`]th
+    /// ([`Instant::now`] on every event was a hundredth of a granted
+    /// event's cost), so it is at most a tick's period (or that many
+    /// events) behind the latest arrival.
     last_arrival: Instant,
+    /// Hashes principals ([`NoveltyRule::hash`](novelty::NoveltyRule::hash)).
+    hasher: FastState,
+    /// Events and redeliveries seen, for [`STAMP_EVERY`].
+    arrivals: u64,
+    /// The next arrival stamps `last_arrival` (a tick came since the last).
+    stamp: bool,
     silence_fired: bool,
     shed_log: budget::ShedLog,
 }
@@ -122,6 +137,9 @@ impl Detector {
             used: Vec::new(),
             method_buf: String::new(),
             last_arrival: Instant::now(),
+            hasher: FastState::default(),
+            arrivals: 0,
+            stamp: true,
             silence_fired: false,
             shed_log: budget::ShedLog::default(),
         })
@@ -152,7 +170,11 @@ impl Detector {
     /// few events that need facts the enrichment lacks). Alerts that are
     /// due are appended to `out`.
     pub fn observe(&mut self, e: &Enrichment, raw: &[u8], out: &mut Vec<Alert>) {
-        self.last_arrival = Instant::now();
+        self.arrivals += 1;
+        if self.stamp || self.arrivals % STAMP_EVERY == 0 {
+            self.last_arrival = Instant::now();
+            self.stamp = false;
+        }
         self.silence_fired = false;
         if !self.seen.first(e.event_id()) {
             self.stats.duplicates += 1;
@@ -173,8 +195,11 @@ impl Detector {
         }
         self.max_time = self.max_time.max(f.time);
         let wm = self.watermark();
-        self.authentication(&f, wm);
-        self.authorization(&f, wm);
+        // The principal hashed once, for `new_source_ip`'s group and
+        // `denied_then_granted`'s (0: no principal, and neither asks).
+        let hp = f.principal.map_or(0, |p| self.hasher.hash_one(p));
+        self.authentication(&f, wm, hp);
+        self.authorization(&f, wm, hp);
         self.singles(&f);
         self.custom(&f, wm);
         self.advance_novelty(wm);
@@ -186,7 +211,7 @@ impl Detector {
         self.method_buf = f.method_lc;
     }
 
-    fn authentication(&mut self, f: &Facts<'_>, wm: i64) {
+    fn authentication(&mut self, f: &Facts<'_>, wm: i64, hp: u64) {
         let r = &mut self.rules;
         match f.authn {
             Authn::Failed => {
@@ -235,13 +260,13 @@ impl Detector {
         if let (Some((rule, nets)), Some(p), Some(ip)) = (&mut r.new_ip, f.principal, f.source_ip) {
             if !r.trusted.iter().any(|c| c.contains(ip)) && f.authn != Authn::Failed {
                 if let Some(net) = nets.of(ip) {
-                    rule.offer(p, net, f.time, || f.event(), wm, &mut self.book);
+                    rule.offer(hp, p, net, f, wm, &mut self.book);
                 }
             }
         }
     }
 
-    fn authorization(&mut self, f: &Facts<'_>, wm: i64) {
+    fn authorization(&mut self, f: &Facts<'_>, wm: i64, hp: u64) {
         let r = &mut self.rules;
         if f.denied {
             let sensitive = f
@@ -266,7 +291,7 @@ impl Detector {
                     // The group: hashed from the fields as written; its
                     // key (the resource's path decoded) made once.
                     let parts = (
-                        p,
+                        hp,
                         op,
                         f.resource_crn,
                         f.e.resource_type(),
@@ -347,7 +372,7 @@ impl Detector {
                     ) else {
                         continue;
                     };
-                    rule.offer(&key, &v, f.time, || f.event(), wm, &mut self.book);
+                    rule.offer(rule.hash(&key), &key, &v, f, wm, &mut self.book);
                 }
             }
         }
@@ -357,7 +382,7 @@ impl Detector {
 /// `failed_logins_then_success` groups by source address, or by the
 /// credential when the event has no address: (field, value).
 fn login_key<'f>(f: &'f Facts<'_>) -> Option<(&'static str, &'f str)> {
-    match (f.source_ip, f.extras.identifier.as_deref()) {
+    match (f.source_ip, f.extras().identifier.as_deref()) {
         (Some(ip), _) => Some(("source_ip", ip)),
         (None, Some(id)) => Some(("identifier", id)),
         _ => None,

@@ -54,7 +54,7 @@ impl Single {
                     || verb.starts_with("get")
                     || verb.starts_with("list"));
                 (grants && admin_roles.iter().any(|g| g.matches(role))).then(|| {
-                    let to = f.extras.target_principal.as_deref().unwrap_or("-");
+                    let to = f.extras().target_principal.as_deref().unwrap_or("-");
                     format!("principal={},grantee={to},role={role}", who())
                 })
             }
@@ -119,7 +119,7 @@ impl Single {
             Single::AdminRoleGranted => format!(
                 "{who} granted the admin role {} to {} on {what}.",
                 f.e.role().unwrap_or("?"),
-                f.extras
+                f.extras()
                     .target_principal
                     .as_deref()
                     .unwrap_or("a principal"),

@@ -54,6 +54,7 @@ impl Detector {
     /// the latest event time. And `audit_stream_silence`: an alert when no
     /// event arrived for the set time.
     pub fn tick(&mut self, now: Instant, out: &mut Vec<Alert>) {
+        self.stamp = true;
         let quiet = now.saturating_duration_since(self.last_arrival);
         if quiet.as_nanos() as i64 >= self.rules.lateness && self.max_time != i64::MIN {
             self.advance_novelty(self.max_time.min(self.hold));
