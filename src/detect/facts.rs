@@ -14,12 +14,13 @@
 //! second, typed parse of the record. `docs/audit-log-format.md`
 //! §7–§8 define the principal and verdict rules used here.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::sync::Arc;
 
 use super::alert::EventRef;
 pub use super::extras::Extras;
 
+use super::words::{is_login_method, is_privilege_change, verb_at};
 use crate::event::{Enrichment, Verdict};
 
 /// The extras of an event that needs none.
@@ -62,11 +63,15 @@ pub struct Facts<'a> {
     /// An `ok` change of who may do what ([`is_privilege_change`], or a
     /// role binding request).
     pub privilege_change: bool,
-    /// `data.methodName` in lower case (empty when absent), made once for
-    /// every rule that matches method words.
-    pub method_lc: String,
-    /// Where the method's last dot-separated part ([`verb`]) starts in
-    /// `method_lc`.
+    /// `data.methodName` as written (empty when absent): rules match its
+    /// words without regard to case ([`super::words`]).
+    pub method: &'a str,
+    /// The method in lower case ([`Facts::method_lc`]), made on first use
+    /// (few events need it) in the buffer the detector reuses (`buf`).
+    method_lc: OnceCell<String>,
+    buf: RefCell<String>,
+    /// Where the method's last dot-separated part ([`verb`](super::words::verb))
+    /// starts.
     verb_at: usize,
     pub operation: Option<&'a str>,
     /// The resource's display form: the raw CRN.
@@ -158,36 +163,6 @@ fn decode(s: &str) -> String {
         .unwrap_or_else(|_| s.to_owned())
 }
 
-/// Methods that change who may do what. Matched case-insensitively on
-/// words, not exact spellings: `docs/audit-log-format.md` §5 warns that
-/// several organisation method names are unconfirmed.
-///
-/// `m` is the method's [`verb`] in lower case ([`Facts::verb`]).
-pub fn is_privilege_change(operation: Option<&str>, m: &str) -> bool {
-    if operation.is_some_and(|o| o.eq_ignore_ascii_case("AlterAccess")) {
-        return true;
-    }
-    // Length first: most verbs (`produce`, `fetch`) are shorter than the
-    // words, and a substring search costs more to set up than to run.
-    let has = |w: &str| m.len() >= w.len() && m.contains(w);
-    has("createacl")
-        || ((m.starts_with("create") || m.starts_with("add")) && has("rolebinding"))
-        || m.starts_with("bindrole")
-        || m.starts_with("grantrole")
-        || has("alteruserscramcredentials")
-}
-
-/// The method's last dot-separated part: `kafka.DeleteTopics` → `DeleteTopics`.
-pub fn verb(method: &str) -> &str {
-    &method[verb_at(method)..]
-}
-
-/// Where [`verb`] starts in `method` (a plain loop: methods are short, and
-/// a reverse character search costs more than it saves on them).
-fn verb_at(method: &str) -> usize {
-    method.bytes().rposition(|b| b == b'.').map_or(0, |i| i + 1)
-}
-
 impl<'a> Facts<'a> {
     /// Reads the facts of `e`; `raw` is the event's JSON, read again only
     /// when the event needs [`Extras`].
@@ -195,23 +170,21 @@ impl<'a> Facts<'a> {
         Facts::with_buffer(e, raw, String::new())
     }
 
-    /// [`Facts::new`], with `method_lc` written into `buf` (a buffer the
-    /// caller reuses from event to event: take it back from `method_lc`).
+    /// [`Facts::new`], with [`Facts::method_lc`] written, if it is asked
+    /// for, into `buf` (a buffer the caller reuses from event to event:
+    /// take it back with [`Facts::into_buffer`]).
     /// Inlined into `Detector::observe` (measured: 22 fewer instructions
     /// per granted event, BENCHMARKS.md "Detector", session det5).
     #[inline(always)]
     pub fn with_buffer(e: &'a Enrichment, raw: &[u8], buf: String) -> Facts<'a> {
         let principal = e.principal_normalized().filter(|p| !p.starts_with("None:"));
-        let mut method_lc = buf;
-        method_lc.clear();
-        method_lc.push_str(e.method().unwrap_or(""));
-        method_lc.make_ascii_lowercase();
-        let verb_at = verb_at(&method_lc);
+        let method = e.method().unwrap_or("");
+        let verb_at = verb_at(method);
         // The verdict first: only a success needs the type and method read.
         let authn = if e.failed_auth && e.verdict == Verdict::Failure {
             Authn::Failed
         } else if e.verdict == Verdict::Success
-            && (e.event_type().ends_with("/authentication") || is_login_method(&method_lc))
+            && (e.event_type().ends_with("/authentication") || is_login_method(method))
         {
             Authn::Succeeded
         } else {
@@ -223,7 +196,7 @@ impl<'a> Facts<'a> {
         let operation = e.operation();
         let ok = matches!(e.verdict, Verdict::Allowed | Verdict::Success) && !e.request_failed;
         let privilege_change =
-            ok && (is_privilege_change(operation, &method_lc[verb_at..]) || e.role().is_some());
+            ok && (is_privilege_change(operation, &method[verb_at..]) || e.role().is_some());
         let wants_extras = authn != Authn::NotAuthn
             || e.verdict == Verdict::Denied
             || e.request_failed
@@ -241,7 +214,9 @@ impl<'a> Facts<'a> {
             granted,
             ok,
             privilege_change,
-            method_lc,
+            method,
+            method_lc: OnceCell::new(),
+            buf: RefCell::new(buf),
             verb_at,
             operation: operation.or_else(|| e.method()),
             resource_crn: crn_raw,
@@ -268,9 +243,34 @@ impl<'a> Facts<'a> {
         self.extras.as_deref().unwrap_or(&NO_EXTRAS)
     }
 
-    /// The method's last dot-separated part, in lower case ([`verb`]).
+    /// `data.methodName` in lower case (empty when absent), made on first
+    /// use.
+    pub fn method_lc(&self) -> &str {
+        self.method_lc.get_or_init(|| {
+            let mut s = self.buf.take();
+            s.clear();
+            s.push_str(self.method);
+            s.make_ascii_lowercase();
+            s
+        })
+    }
+
+    /// The method's last dot-separated part, as written
+    /// ([`verb`](super::words::verb)).
+    pub fn verb_raw(&self) -> &'a str {
+        &self.method[self.verb_at..]
+    }
+
+    /// The method's last dot-separated part, in lower case.
     pub fn verb(&self) -> &str {
-        &self.method_lc[self.verb_at..]
+        &self.method_lc()[self.verb_at..]
+    }
+
+    /// The buffer given to [`Facts::with_buffer`], for the next event's.
+    pub fn into_buffer(self) -> String {
+        self.method_lc
+            .into_inner()
+            .unwrap_or_else(|| self.buf.into_inner())
     }
 
     /// The event as rules keep it (one allocation per event, however many
@@ -325,14 +325,6 @@ impl<'a> Facts<'a> {
         }
         out
     }
-}
-
-/// `m` in lower case.
-fn is_login_method(m: &str) -> bool {
-    m.ends_with(".authentication")
-        || m.ends_with(".authenticate")
-        || m == "signin"
-        || m.ends_with("login")
 }
 
 impl EventRef {

@@ -11,6 +11,7 @@
 //! | file | concept |
 //! |---|---|
 //! | [`facts`] | what the rules read of one event |
+//! | [`words`] | words in method names, case ignored |
 //! | [`extras`] | the facts read from the JSON for the few events that need them |
 //! | [`field`] | fields to group by and count |
 //! | [`hash`] | the maps' keyed, fast hash |
@@ -45,6 +46,7 @@ pub mod single;
 pub mod state;
 mod upkeep;
 pub mod weigh;
+pub mod words;
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
@@ -208,7 +210,7 @@ impl Detector {
         }
         self.book.close_before(wm);
         self.drain(out);
-        self.method_buf = f.method_lc;
+        self.method_buf = f.into_buffer();
     }
 
     fn authentication(&mut self, f: &Facts<'_>, wm: i64, hp: u64) {

@@ -3,6 +3,7 @@
 //! in a minute are one incident, not five).
 
 use super::facts::{Authn, Facts};
+use super::words::starts_ci;
 use crate::policy::glob::Glob;
 
 /// The built-in single-event rules.
@@ -59,12 +60,11 @@ impl Single {
                 })
             }
             Single::DestructiveOperation => {
-                if !f.ok {
+                if !f.ok || !starts_ci(f.verb_raw(), "delete") {
                     return None;
                 }
                 let verb = f.verb();
-                let destroys = verb.starts_with("delete")
-                    && !verb.contains("link")
+                let destroys = !verb.contains("link")
                     && !verb.contains("acl")
                     && !verb.contains("rolebinding")
                     && ["topic", "environment", "cluster", "subject", "schema"]
@@ -73,20 +73,19 @@ impl Single {
                 destroys.then(|| format!("principal={},method={}", who(), e.method().unwrap_or("")))
             }
             Single::ApiKeyCreated => {
-                if !f.ok {
+                let raw = f.verb_raw();
+                if !f.ok || !(starts_ci(raw, "create") || starts_ci(raw, "add")) {
                     return None;
                 }
                 let verb = f.verb();
-                let creates = (verb.starts_with("create") || verb.starts_with("add"))
-                    && verb.replace(['_', '-'], "").contains("apikey");
+                let creates = verb.replace(['_', '-'], "").contains("apikey");
                 creates.then(|| format!("principal={}", who()))
             }
             Single::IpFilterDenied => {
                 if !f.denied {
                     return None;
                 }
-                let method = f.method_lc.as_str();
-                let filter = method.starts_with("ip-filter.") || method.starts_with("ipfilter.");
+                let filter = starts_ci(f.method, "ip-filter.") || starts_ci(f.method, "ipfilter.");
                 filter.then(|| {
                     format!(
                         "principal={},source_ip={}",
@@ -97,7 +96,7 @@ impl Single {
             }
             Single::ConfluentStaffAccess => {
                 let staff = e.event_type().ends_with("/access-transparency")
-                    || f.method_lc == "confluent.privileged.access"
+                    || f.method.eq_ignore_ascii_case("confluent.privileged.access")
                     || f.principal == Some("User:confluent.privileged");
                 (staff && f.authn != Authn::Failed).then(|| {
                     format!(

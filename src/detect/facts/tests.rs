@@ -66,8 +66,8 @@ fn authn_read_verdict_first_is_the_eager_reading() {
     // eager reading it replaced, on every event of the test data.
     for (e, line) in fixtures() {
         let f = Facts::new(&e, line.as_bytes());
-        let is_authn_type =
-            e.event_type().ends_with("/authentication") || is_login_method(&f.method_lc);
+        let is_authn_type = e.event_type().ends_with("/authentication")
+            || crate::detect::words::is_login_method(f.method_lc());
         let eager = if e.failed_auth && e.verdict == Verdict::Failure {
             Authn::Failed
         } else if is_authn_type && e.verdict == Verdict::Success {
