@@ -83,6 +83,9 @@ pub struct Facts<'a> {
     /// and move six empty fields with its facts (the move was a
     /// `memcpy` of the whole struct per event).
     extras: Option<Box<Extras>>,
+    /// A box for extras, reused from event to event (`with_buffer`'s
+    /// `spare`): an event that needs extras allocates none.
+    spare: Option<Box<Extras>>,
     /// The event as rules keep it, made on first use and then shared.
     event: OnceCell<Arc<EventRef>>,
 }
@@ -167,16 +170,22 @@ impl<'a> Facts<'a> {
     /// Reads the facts of `e`; `raw` is the event's JSON, read again only
     /// when the event needs [`Extras`].
     pub fn new(e: &'a Enrichment, raw: &[u8]) -> Facts<'a> {
-        Facts::with_buffer(e, raw, String::new())
+        Facts::with_buffer(e, raw, String::new(), None)
     }
 
     /// [`Facts::new`], with [`Facts::method_lc`] written, if it is asked
-    /// for, into `buf` (a buffer the caller reuses from event to event:
-    /// take it back with [`Facts::into_buffer`]).
+    /// for, into `buf`, and the [`Extras`], if the event needs them, into
+    /// `spare` (buffers the caller reuses from event to event: take them
+    /// back with [`Facts::into_buffers`]).
     /// Inlined into `Detector::observe` (measured: 22 fewer instructions
     /// per granted event, BENCHMARKS.md "Detector", session det5).
     #[inline(always)]
-    pub fn with_buffer(e: &'a Enrichment, raw: &[u8], buf: String) -> Facts<'a> {
+    pub fn with_buffer(
+        e: &'a Enrichment,
+        raw: &[u8],
+        buf: String,
+        spare: Option<Box<Extras>>,
+    ) -> Facts<'a> {
         let principal = e.principal_normalized().filter(|p| !p.starts_with("None:"));
         let method = e.method().unwrap_or("");
         let verb_at = verb_at(method);
@@ -222,6 +231,7 @@ impl<'a> Facts<'a> {
             resource_crn: crn_raw,
             resource_name,
             extras: None,
+            spare,
             event: OnceCell::new(),
         };
         if wants_extras {
@@ -231,7 +241,9 @@ impl<'a> Facts<'a> {
                 && x.error_type
                     .as_deref()
                     .is_some_and(|t| t.contains("AUTHORIZATION"));
-            f.extras = Some(Box::new(x));
+            let mut b = f.spare.take().unwrap_or_default();
+            *b = x;
+            f.extras = Some(b);
         }
         f
     }
@@ -266,11 +278,13 @@ impl<'a> Facts<'a> {
         &self.method_lc()[self.verb_at..]
     }
 
-    /// The buffer given to [`Facts::with_buffer`], for the next event's.
-    pub fn into_buffer(self) -> String {
-        self.method_lc
+    /// The buffers given to [`Facts::with_buffer`], for the next event's.
+    pub fn into_buffers(self) -> (String, Option<Box<Extras>>) {
+        let buf = self
+            .method_lc
             .into_inner()
-            .unwrap_or_else(|| self.buf.into_inner())
+            .unwrap_or_else(|| self.buf.into_inner());
+        (buf, self.extras.or(self.spare))
     }
 
     /// The event as rules keep it (one allocation per event, however many

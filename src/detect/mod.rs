@@ -110,11 +110,12 @@ pub struct Detector {
     used: Vec<Arc<EventRef>>,
     /// `Facts::method_lc`'s buffer, reused from event to event.
     method_buf: String,
+    /// `Facts`' box for extras, reused likewise.
+    extras_box: Option<Box<facts::Extras>>,
     /// When an event last arrived, give or take: stamped on the first
-    /// arrival after a [`Detector::tick`] and on every [`STAMP_EVERY`]th
-    /// ([`Instant::now`] on every event was a hundredth of a granted
-    /// event's cost), so it is at most a tick's period (or that many
-    /// events) behind the latest arrival.
+    /// arrival after a [`Detector::tick`] and every [`STAMP_EVERY`]th
+    /// (not per event: a hundredth of a granted event's cost), at most a
+    /// tick's period (or that many events) behind the latest arrival.
     last_arrival: Instant,
     /// Hashes principals ([`NoveltyRule::hash`](novelty::NoveltyRule::hash)).
     hasher: FastState,
@@ -138,6 +139,7 @@ impl Detector {
             stats: DetectStats::default(),
             used: Vec::new(),
             method_buf: String::new(),
+            extras_box: None,
             last_arrival: Instant::now(),
             hasher: FastState::default(),
             arrivals: 0,
@@ -183,7 +185,8 @@ impl Detector {
             return;
         }
         self.stats.events += 1;
-        let mut f = Facts::with_buffer(e, raw, std::mem::take(&mut self.method_buf));
+        let (buf, spare) = (std::mem::take(&mut self.method_buf), self.extras_box.take());
+        let mut f = Facts::with_buffer(e, raw, buf, spare);
         // An event with neither its own time nor a Kafka timestamp would
         // carry the moment it was read: in a file of last week's events
         // that would jump the watermark to now. It takes the latest event
@@ -210,7 +213,7 @@ impl Detector {
         }
         self.book.close_before(wm);
         self.drain(out);
-        self.method_buf = f.into_buffer();
+        (self.method_buf, self.extras_box) = f.into_buffers();
     }
 
     fn authentication(&mut self, f: &Facts<'_>, wm: i64, hp: u64) {
@@ -288,17 +291,12 @@ impl Detector {
         }
         if let Some(rule) = &mut r.denied_granted {
             if f.denied || f.granted {
-                let named = f.resource_crn.is_some() || f.e.resource_name().is_some();
+                let name = f.e.resource_name();
+                let named = f.resource_crn.is_some() || name.is_some();
                 if let (Some(p), Some(op), true) = (f.principal, f.operation, named) {
                     // The group: hashed from the fields as written; its
                     // key (the resource's path decoded) made once.
-                    let parts = (
-                        hp,
-                        op,
-                        f.resource_crn,
-                        f.e.resource_type(),
-                        f.e.resource_name(),
-                    );
+                    let parts = (hp, op, f.resource_crn, f.e.resource_type(), name);
                     let hash = rule.hash(parts);
                     let key = || {
                         let res = f.resource_key().unwrap_or_default();

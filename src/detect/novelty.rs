@@ -26,7 +26,7 @@ use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
 use super::state::{Keyed, Size};
-use super::weigh::{less, Shed, Tally, Weigh};
+use super::weigh::{event_bytes, less, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 mod net;
@@ -58,11 +58,50 @@ pub struct NoveltyRule {
 
 /// An event waiting for the watermark: its group's key, its value, the
 /// event, and its bytes ([`waiting_bytes`], kept so that taking it out
-/// costs no second count). The event is a [`Kept`] copy (its text in one
+/// costs no second count).
+type Waiting = (String, String, Copied, usize);
+
+/// A waiting event. A granted one is a [`Kept`] copy (its text in one
 /// buffer), made an [`EventRef`] only if it raises an alert: every event
 /// of a group not seen before waits, and an `EventRef` is an allocation
-/// per field.
-type Waiting = (String, String, Kept, usize);
+/// per field. A denial's `EventRef` is made anyway (`denied_then_granted`
+/// keeps it as a first step, `denial_burst` counts it): it is shared.
+#[derive(Debug)]
+enum Copied {
+    Kept(Kept),
+    Shared(Arc<EventRef>),
+}
+
+impl Copied {
+    fn of(f: &Facts<'_>) -> Copied {
+        if f.denied {
+            Copied::Shared(f.event())
+        } else {
+            Copied::Kept(Kept::exact(f))
+        }
+    }
+
+    fn time(&self) -> i64 {
+        match self {
+            Copied::Kept(k) => k.time,
+            Copied::Shared(e) => e.time,
+        }
+    }
+
+    fn event(&self) -> Arc<EventRef> {
+        match self {
+            Copied::Kept(k) => Arc::new(k.to_event(&Kept::default(), 0)),
+            Copied::Shared(e) => e.clone(),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Copied::Kept(k) => k.heap_bytes(),
+            Copied::Shared(e) => event_bytes(e),
+        }
+    }
+}
 
 /// Events waiting for the watermark, by (time, arrival). Most come in
 /// time order (a stream is mostly in order, and every event of a group not
@@ -133,7 +172,7 @@ impl Weigh for Known {
 /// One waiting event's bytes: its entry in the queue or the B-tree (both
 /// counted two thirds full), its key, value and event.
 fn waiting_bytes(w: &Waiting) -> usize {
-    size_of::<((i64, u64), Waiting)>() * 3 / 2 + w.0.capacity() + w.1.capacity() + w.2.heap_bytes()
+    size_of::<((i64, u64), Waiting)>() * 3 / 2 + w.0.capacity() + w.1.capacity() + w.2.bytes()
 }
 
 /// Most events waiting for the watermark; beyond it the oldest are
@@ -198,7 +237,7 @@ impl NoveltyRule {
             return;
         }
         self.arrivals += 1;
-        let mut w = (key.to_owned(), value.to_owned(), Kept::exact(f), 0);
+        let mut w = (key.to_owned(), value.to_owned(), Copied::of(f), 0);
         w.3 = waiting_bytes(&w);
         self.waiting_held += w.3;
         self.waiting.insert((t, self.arrivals), w);
@@ -213,8 +252,8 @@ impl NoveltyRule {
             return false;
         };
         less(&mut self.waiting_held, w.3);
-        let event = || Arc::new(w.2.to_event(&Kept::default(), 0));
-        self.decide(self.hash(&w.0), &w.0, &w.1, w.2.time, event, book);
+        let event = || w.2.event();
+        self.decide(self.hash(&w.0), &w.0, &w.1, w.2.time(), event, book);
         true
     }
 

@@ -22,7 +22,7 @@ fn networks_and_cidrs() {
 fn waiting_events_leave_in_time_then_arrival_order() {
     // Against an ordered map of the same entries: mostly in order, some
     // late, some at equal times, pops interleaved with inserts.
-    let event = crate::detect::kept::Kept::default();
+    let event = || Copied::Kept(crate::detect::kept::Kept::default());
     let mut w = Queue::default();
     let mut reference = BTreeMap::new();
     let mut x: u64 = 7;
@@ -33,7 +33,7 @@ fn waiting_events_leave_in_time_then_arrival_order() {
         let r = (x >> 33) % 100;
         let t = arrival as i64 * 10 - if r < 20 { (r as i64) * 37 } else { 0 };
         let at = (t, arrival);
-        w.insert(at, (format!("k{arrival}"), String::new(), event.clone(), 0));
+        w.insert(at, (format!("k{arrival}"), String::new(), event(), 0));
         reference.insert(at, format!("k{arrival}"));
         assert_eq!(w.len(), reference.len());
         if r % 3 == 0 {
