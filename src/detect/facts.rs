@@ -14,7 +14,7 @@
 //! second, typed parse of the record. `docs/audit-log-format.md`
 //! §7–§8 define the principal and verdict rules used here.
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 use super::alert::EventRef;
@@ -66,10 +66,8 @@ pub struct Facts<'a> {
     /// `data.methodName` as written (empty when absent): rules match its
     /// words without regard to case ([`super::words`]).
     pub method: &'a str,
-    /// The method in lower case ([`Facts::method_lc`]), made on first use
-    /// (few events need it) in the buffer the detector reuses (`buf`).
+    /// The method in lower case ([`Facts::method_lc`]), made on first use.
     method_lc: OnceCell<String>,
-    buf: RefCell<String>,
     /// Where the method's last dot-separated part ([`verb`](super::words::verb))
     /// starts.
     verb_at: usize,
@@ -83,7 +81,7 @@ pub struct Facts<'a> {
     /// and move six empty fields with its facts (the move was a
     /// `memcpy` of the whole struct per event).
     extras: Option<Box<Extras>>,
-    /// A box for extras, reused from event to event (`with_buffer`'s
+    /// A box for extras, reused from event to event (`with_spare`'s
     /// `spare`): an event that needs extras allocates none.
     spare: Option<Box<Extras>>,
     /// The event as rules keep it, made on first use and then shared.
@@ -170,22 +168,18 @@ impl<'a> Facts<'a> {
     /// Reads the facts of `e`; `raw` is the event's JSON, read again only
     /// when the event needs [`Extras`].
     pub fn new(e: &'a Enrichment, raw: &[u8]) -> Facts<'a> {
-        Facts::with_buffer(e, raw, String::new(), None)
+        Facts::with_spare(e, raw, None)
     }
 
-    /// [`Facts::new`], with [`Facts::method_lc`] written, if it is asked
-    /// for, into `buf`, and the [`Extras`], if the event needs them, into
-    /// `spare` (buffers the caller reuses from event to event: take them
-    /// back with [`Facts::into_buffers`]).
+    /// [`Facts::new`], with the [`Extras`], if the event needs them,
+    /// written into `spare` (a box the caller reuses from event to event:
+    /// take it back with [`Facts::into_spare`]).
     /// Inlined into `Detector::observe` (measured: 22 fewer instructions
-    /// per granted event, BENCHMARKS.md "Detector", session det5).
+    /// per granted event, BENCHMARKS.md "Detector", session det5), and
+    /// made as one struct expression, nothing changed after, so that it
+    /// is built in place rather than moved (session `hot`).
     #[inline(always)]
-    pub fn with_buffer(
-        e: &'a Enrichment,
-        raw: &[u8],
-        buf: String,
-        spare: Option<Box<Extras>>,
-    ) -> Facts<'a> {
+    pub fn with_spare(e: &'a Enrichment, raw: &[u8], spare: Option<Box<Extras>>) -> Facts<'a> {
         let principal = e.principal_normalized().filter(|p| !p.starts_with("None:"));
         let method = e.method().unwrap_or("");
         let verb_at = verb_at(method);
@@ -210,42 +204,42 @@ impl<'a> Facts<'a> {
             || e.verdict == Verdict::Denied
             || e.request_failed
             || privilege_change;
-        // Made with empty extras and filled in place: a granted event
-        // decodes none, and the struct is not copied for them.
-        let mut f = Facts {
+        let mut denied = e.verdict == Verdict::Denied;
+        // A granted event decodes no extras, and keeps the spare box.
+        let (extras, spare) = if wants_extras {
+            let x = Extras::from_spans(raw, &e.extras).unwrap_or_else(|| Extras::read(raw));
+            denied |= e.request_failed
+                && e.event_type().ends_with("/request")
+                && x.error_type
+                    .as_deref()
+                    .is_some_and(|t| t.contains("AUTHORIZATION"));
+            let mut b = spare.unwrap_or_default();
+            *b = x;
+            (Some(b), None)
+        } else {
+            (None, spare)
+        };
+        Facts {
             e,
             id: e.event_id(),
             time: e.time_unix_nanos,
             principal,
             source_ip: e.source_ip(),
             authn,
-            denied: e.verdict == Verdict::Denied,
+            denied,
             granted,
             ok,
             privilege_change,
             method,
             method_lc: OnceCell::new(),
-            buf: RefCell::new(buf),
             verb_at,
             operation: operation.or_else(|| e.method()),
             resource_crn: crn_raw,
             resource_name,
-            extras: None,
+            extras,
             spare,
             event: OnceCell::new(),
-        };
-        if wants_extras {
-            let x = Extras::from_spans(raw, &e.extras).unwrap_or_else(|| Extras::read(raw));
-            f.denied |= e.request_failed
-                && e.event_type().ends_with("/request")
-                && x.error_type
-                    .as_deref()
-                    .is_some_and(|t| t.contains("AUTHORIZATION"));
-            let mut b = f.spare.take().unwrap_or_default();
-            *b = x;
-            f.extras = Some(b);
         }
-        f
     }
 
     /// The facts read from the JSON ([`Extras`]); all absent for an event
@@ -256,15 +250,11 @@ impl<'a> Facts<'a> {
     }
 
     /// `data.methodName` in lower case (empty when absent), made on first
-    /// use.
+    /// use (few events need it: a role binding, a method that deletes or
+    /// creates).
     pub fn method_lc(&self) -> &str {
-        self.method_lc.get_or_init(|| {
-            let mut s = self.buf.take();
-            s.clear();
-            s.push_str(self.method);
-            s.make_ascii_lowercase();
-            s
-        })
+        self.method_lc
+            .get_or_init(|| self.method.to_ascii_lowercase())
     }
 
     /// The method's last dot-separated part, as written
@@ -278,13 +268,10 @@ impl<'a> Facts<'a> {
         &self.method_lc()[self.verb_at..]
     }
 
-    /// The buffers given to [`Facts::with_buffer`], for the next event's.
-    pub fn into_buffers(self) -> (String, Option<Box<Extras>>) {
-        let buf = self
-            .method_lc
-            .into_inner()
-            .unwrap_or_else(|| self.buf.into_inner());
-        (buf, self.extras.or(self.spare))
+    /// The box given to [`Facts::with_spare`] (or the one the extras
+    /// took), for the next event's.
+    pub fn into_spare(self) -> Option<Box<Extras>> {
+        self.extras.or(self.spare)
     }
 
     /// The event as rules keep it (one allocation per event, however many

@@ -108,9 +108,7 @@ pub struct Detector {
     hold: i64,
     stats: DetectStats,
     used: Vec<Arc<EventRef>>,
-    /// `Facts::method_lc`'s buffer, reused from event to event.
-    method_buf: String,
-    /// `Facts`' box for extras, reused likewise.
+    /// `Facts`' box for extras, reused from event to event.
     extras_box: Option<Box<facts::Extras>>,
     /// When an event last arrived, give or take: stamped on the first
     /// arrival after a [`Detector::tick`] and every [`STAMP_EVERY`]th
@@ -138,7 +136,6 @@ impl Detector {
             hold: i64::MAX,
             stats: DetectStats::default(),
             used: Vec::new(),
-            method_buf: String::new(),
             extras_box: None,
             last_arrival: Instant::now(),
             hasher: FastState::default(),
@@ -185,8 +182,7 @@ impl Detector {
             return;
         }
         self.stats.events += 1;
-        let (buf, spare) = (std::mem::take(&mut self.method_buf), self.extras_box.take());
-        let mut f = Facts::with_buffer(e, raw, buf, spare);
+        let mut f = Facts::with_spare(e, raw, self.extras_box.take());
         // An event with neither its own time nor a Kafka timestamp would
         // carry the moment it was read: in a file of last week's events
         // that would jump the watermark to now. It takes the latest event
@@ -213,7 +209,7 @@ impl Detector {
         }
         self.book.close_before(wm);
         self.drain(out);
-        (self.method_buf, self.extras_box) = f.into_buffers();
+        self.extras_box = f.into_spare();
     }
 
     fn authentication(&mut self, f: &Facts<'_>, wm: i64, hp: u64) {
