@@ -20,7 +20,18 @@ use std::sync::Arc;
 use super::alert::EventRef;
 pub use super::extras::Extras;
 
+use super::words::{is_login_method, is_privilege_change, is_removal, verb_at};
 use crate::event::{CrnField, Enrichment, Verdict};
+
+/// The extras of an event that needs none.
+static NO_EXTRAS: Extras = Extras {
+    identifier: None,
+    connection_id: None,
+    crn_pattern: None,
+    pattern_type: None,
+    error_type: None,
+    target_principal: None,
+};
 
 /// What an authentication event says, if it is one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,18 +63,27 @@ pub struct Facts<'a> {
     /// An `ok` change of who may do what ([`is_privilege_change`], or a
     /// role binding request).
     pub privilege_change: bool,
-    /// `data.methodName` in lower case (empty when absent), made once for
-    /// every rule that matches method words.
-    pub method_lc: String,
-    /// Where the method's last dot-separated part ([`verb`]) starts in
-    /// `method_lc`.
+    /// `data.methodName` as written (empty when absent): rules match its
+    /// words without regard to case ([`super::words`]).
+    pub method: &'a str,
+    /// The method in lower case ([`Facts::method_lc`]), made on first use.
+    method_lc: OnceCell<String>,
+    /// Where the method's last dot-separated part ([`verb`](super::words::verb))
+    /// starts.
     verb_at: usize,
     pub operation: Option<&'a str>,
     /// The resource's display form: the raw CRN.
     pub resource_crn: Option<&'a str>,
     /// The resource's own name (last CRN value, or authorizationInfo's).
     pub resource_name: Option<&'a str>,
-    pub extras: Extras,
+    /// The [`Extras`] of an event that needs them ([`Facts::extras`]);
+    /// boxed, so that a granted event, which has none, does not write
+    /// and move six empty fields with its facts (the move was a
+    /// `memcpy` of the whole struct per event).
+    extras: Option<Box<Extras>>,
+    /// A box for extras, reused from event to event (`with_spare`'s
+    /// `spare`): an event that needs extras allocates none.
+    spare: Option<Box<Extras>>,
     /// The event as rules keep it, made on first use and then shared.
     event: OnceCell<Arc<EventRef>>,
 }
@@ -144,71 +164,31 @@ fn decode(s: &str) -> String {
         .unwrap_or_else(|_| s.to_owned())
 }
 
-/// Methods that give someone access: create an ACL or a role binding, or
-/// `AlterAccess` granted. Matched case-insensitively on words, not exact
-/// spellings: `docs/audit-log-format.md` §5 warns that several
-/// organisation method names are unconfirmed. A removal (`DeleteAcls`,
-/// `DeleteRoleBinding`, `RemoveRoleBinding`, … — their authorization is
-/// `AlterAccess` too) takes access away, and a credential change
-/// (`AlterUserScramCredentials`) changes who someone is, not what they
-/// may do: neither is one ([`is_removal`]).
-///
-/// `m` is the method's [`verb`] in lower case ([`Facts::verb`]).
-pub fn is_privilege_change(operation: Option<&str>, m: &str) -> bool {
-    if operation.is_some_and(|o| o.eq_ignore_ascii_case("AlterAccess")) {
-        return !is_removal(m);
-    }
-    // Length first: most verbs (`produce`, `fetch`) are shorter than the
-    // words, and a substring search costs more to set up than to run.
-    let has = |w: &str| m.len() >= w.len() && m.contains(w);
-    has("createacl")
-        || ((m.starts_with("create") || m.starts_with("add")) && has("rolebinding"))
-        || m.starts_with("bindrole")
-        || m.starts_with("grantrole")
-}
-
-/// A verb that takes something away (`m` in lower case).
-pub fn is_removal(m: &str) -> bool {
-    ["delete", "remove", "unbind", "revoke"]
-        .iter()
-        .any(|w| m.starts_with(w))
-}
-
-/// The method's last dot-separated part: `kafka.DeleteTopics` → `DeleteTopics`.
-pub fn verb(method: &str) -> &str {
-    &method[verb_at(method)..]
-}
-
-/// Where [`verb`] starts in `method` (a plain loop: methods are short, and
-/// a reverse character search costs more than it saves on them).
-fn verb_at(method: &str) -> usize {
-    method.bytes().rposition(|b| b == b'.').map_or(0, |i| i + 1)
-}
-
 impl<'a> Facts<'a> {
     /// Reads the facts of `e`; `raw` is the event's JSON, read again only
     /// when the event needs [`Extras`].
     pub fn new(e: &'a Enrichment, raw: &[u8]) -> Facts<'a> {
-        Facts::with_buffer(e, raw, String::new())
+        Facts::with_spare(e, raw, None)
     }
 
-    /// [`Facts::new`], with `method_lc` written into `buf` (a buffer the
-    /// caller reuses from event to event: take it back from `method_lc`).
+    /// [`Facts::new`], with the [`Extras`], if the event needs them,
+    /// written into `spare` (a box the caller reuses from event to event:
+    /// take it back with [`Facts::into_spare`]).
     /// Inlined into `Detector::observe` (measured: 22 fewer instructions
-    /// per granted event, BENCHMARKS.md "Detector", session det5).
+    /// per granted event, BENCHMARKS.md "Detector", session det5), and
+    /// made as one struct expression, nothing changed after, so that it
+    /// is built in place rather than moved (session `hot`).
     #[inline(always)]
-    pub fn with_buffer(e: &'a Enrichment, raw: &[u8], buf: String) -> Facts<'a> {
+    pub fn with_spare(e: &'a Enrichment, raw: &[u8], spare: Option<Box<Extras>>) -> Facts<'a> {
         let principal = e.principal_normalized().filter(|p| !p.starts_with("None:"));
-        let mut method_lc = buf;
-        method_lc.clear();
-        method_lc.push_str(e.method().unwrap_or(""));
-        method_lc.make_ascii_lowercase();
-        let verb_at = verb_at(&method_lc);
-        let is_authn_type =
-            e.event_type().ends_with("/authentication") || is_login_method(&method_lc);
+        let method = e.method().unwrap_or("");
+        let verb_at = verb_at(method);
+        // The verdict first: only a success needs the type and method read.
         let authn = if e.failed_auth && e.verdict == Verdict::Failure {
             Authn::Failed
-        } else if is_authn_type && e.verdict == Verdict::Success {
+        } else if e.verdict == Verdict::Success
+            && (e.event_type().ends_with("/authentication") || is_login_method(method))
+        {
             Authn::Succeeded
         } else {
             Authn::NotAuthn
@@ -226,48 +206,80 @@ impl<'a> Facts<'a> {
         let operation = e.operation();
         let ok = matches!(e.verdict, Verdict::Allowed | Verdict::Success) && !e.request_failed;
         let privilege_change = ok
-            && (is_privilege_change(operation, &method_lc[verb_at..])
-                || (e.role().is_some() && !is_removal(&method_lc[verb_at..])));
+            && (is_privilege_change(operation, &method[verb_at..])
+                || (e.role().is_some() && !is_removal(&method[verb_at..])));
         let wants_extras = authn != Authn::NotAuthn
             || e.verdict == Verdict::Denied
             || e.request_failed
             || privilege_change;
-        // Made with empty extras and filled in place: a granted event
-        // decodes none, and the struct is not copied for them.
-        let mut f = Facts {
+        let mut denied = e.verdict == Verdict::Denied;
+        // A granted event decodes no extras, and keeps the spare box.
+        let (extras, spare) = if wants_extras {
+            let x = Extras::from_spans(raw, &e.extras).unwrap_or_else(|| Extras::read(raw));
+            denied |= e.request_failed
+                && e.event_type().ends_with("/request")
+                && x.error_type
+                    .as_deref()
+                    .is_some_and(|t| t.contains("AUTHORIZATION"));
+            let mut b = spare.unwrap_or_default();
+            *b = x;
+            (Some(b), None)
+        } else {
+            (None, spare)
+        };
+        Facts {
             e,
             id: e.event_id(),
             time: e.time_unix_nanos,
             principal,
             source_ip: e.source_ip(),
             authn,
-            denied: e.verdict == Verdict::Denied,
+            denied,
             granted,
             ok,
             privilege_change,
-            method_lc,
+            method,
+            method_lc: OnceCell::new(),
             verb_at,
             operation: operation.or_else(|| e.method()),
             resource_crn: crn_raw,
             resource_name,
-            extras: Extras::default(),
+            extras,
+            spare,
             event: OnceCell::new(),
-        };
-        if wants_extras {
-            f.extras = Extras::from_spans(raw, &e.extras).unwrap_or_else(|| Extras::read(raw));
-            f.denied |= e.request_failed
-                && e.event_type().ends_with("/request")
-                && f.extras
-                    .error_type
-                    .as_deref()
-                    .is_some_and(|t| t.contains("AUTHORIZATION"));
         }
-        f
     }
 
-    /// The method's last dot-separated part, in lower case ([`verb`]).
+    /// The facts read from the JSON ([`Extras`]); all absent for an event
+    /// that needs none (a granted one).
+    #[inline]
+    pub fn extras(&self) -> &Extras {
+        self.extras.as_deref().unwrap_or(&NO_EXTRAS)
+    }
+
+    /// `data.methodName` in lower case (empty when absent), made on first
+    /// use (few events need it: a role binding, a method that deletes or
+    /// creates).
+    pub fn method_lc(&self) -> &str {
+        self.method_lc
+            .get_or_init(|| self.method.to_ascii_lowercase())
+    }
+
+    /// The method's last dot-separated part, as written
+    /// ([`verb`](super::words::verb)).
+    pub fn verb_raw(&self) -> &'a str {
+        &self.method[self.verb_at..]
+    }
+
+    /// The method's last dot-separated part, in lower case.
     pub fn verb(&self) -> &str {
-        &self.method_lc[self.verb_at..]
+        &self.method_lc()[self.verb_at..]
+    }
+
+    /// The box given to [`Facts::with_spare`] (or the one the extras
+    /// took), for the next event's.
+    pub fn into_spare(self) -> Option<Box<Extras>> {
+        self.extras.or(self.spare)
     }
 
     /// The event as rules keep it (one allocation per event, however many
@@ -281,7 +293,7 @@ impl<'a> Facts<'a> {
     /// The credential of an authentication: the identifier it tried, or
     /// its principal.
     pub fn identifier(&self) -> Option<&str> {
-        self.extras.identifier.as_deref().or(self.principal)
+        self.extras().identifier.as_deref().or(self.principal)
     }
 
     /// The resource acted on, as a CRN path without authority
@@ -307,11 +319,11 @@ impl<'a> Facts<'a> {
     /// The resources a granted privilege change reaches.
     pub fn privilege_targets(&self) -> Vec<ResourcePath> {
         let mut out = Vec::new();
-        if let Some(p) = self.extras.crn_pattern.as_deref() {
+        if let Some(p) = self.extras().crn_pattern.as_deref() {
             out.extend(ResourcePath::parse_crn(p));
         }
         if let Some(mut r) = self.resource_path() {
-            if self.extras.pattern_type.as_deref().is_some_and(|t| {
+            if self.extras().pattern_type.as_deref().is_some_and(|t| {
                 t.eq_ignore_ascii_case("PREFIXED") || t.eq_ignore_ascii_case("PREFIX")
             }) {
                 r.prefix = true;
@@ -322,14 +334,6 @@ impl<'a> Facts<'a> {
         }
         out
     }
-}
-
-/// `m` in lower case.
-fn is_login_method(m: &str) -> bool {
-    m.ends_with(".authentication")
-        || m.ends_with(".authenticate")
-        || m == "signin"
-        || m.ends_with("login")
 }
 
 impl EventRef {
@@ -357,9 +361,9 @@ impl EventRef {
             f.source_ip,
             f.resource_crn.or(f.resource_name),
             f.e.client_id(),
-            f.extras.connection_id.as_deref(),
+            f.extras().connection_id.as_deref(),
             f.e.correlation_id(),
-            f.extras.identifier.as_deref(),
+            f.extras().identifier.as_deref(),
         ]
     }
 }

@@ -36,12 +36,35 @@ impl Kept {
         k
     }
 
+    /// A copy of `f`'s event (every field) whose buffer holds exactly
+    /// its text: one allocation, not a buffer grown field by field (for
+    /// copies that are made once and never refilled).
+    pub fn exact(f: &Facts<'_>) -> Kept {
+        let fields = EventRef::fields_of(f);
+        let len = fields.iter().map(|v| v.map_or(0, str::len)).sum();
+        let mut k = Kept {
+            time: f.time,
+            text: String::with_capacity(len),
+            ..Kept::default()
+        };
+        for (i, v) in fields.iter().enumerate() {
+            if let Some(v) = v {
+                k.text.push_str(v);
+                k.present |= 1 << i;
+            }
+            k.ends[i] = k.text.len() as u32;
+        }
+        k
+    }
+
     /// Overwrites this copy with `f`'s event but for the fields in
     /// `skip`, reusing the buffer.
     ///
     /// Field by field in [`EventRef::fields_of`]'s order (the test below
     /// holds them to it), without building that array of eight first: it
-    /// cost as much as the copies, and this runs for every granted event.
+    /// cost as much as the copies, and this runs for every granted event
+    /// (measured again in session `hot`: an array of only the kept
+    /// fields cost 19 instructions more per call).
     pub fn fill(&mut self, f: &Facts<'_>, skip: u8) {
         self.time = f.time;
         self.text.clear();
@@ -57,14 +80,15 @@ impl Kept {
         };
         // A skipped field is not read (`put` ignores it either way).
         let keep = |i: usize| skip & (1 << i) == 0;
+        let extras = f.extras();
         put(0, Some(f.id));
         put(1, f.principal);
         put(2, f.source_ip);
         put(3, f.resource_crn.or(f.resource_name));
         put(4, if keep(4) { f.e.client_id() } else { None });
-        put(5, f.extras.connection_id.as_deref());
+        put(5, extras.connection_id.as_deref());
         put(6, if keep(6) { f.e.correlation_id() } else { None });
-        put(7, f.extras.identifier.as_deref());
+        put(7, extras.identifier.as_deref());
     }
 
     /// Bytes its text buffer holds.
@@ -135,6 +159,13 @@ mod tests {
                 k.fill(&f, skip);
                 assert_eq!(k.to_event(&shared, skip), whole, "{skip:#b}");
             }
+            let exact = Kept::exact(&f);
+            assert_eq!(exact.to_event(&Kept::default(), 0), whole);
+            assert_eq!(
+                exact.heap_bytes(),
+                exact.text.len(),
+                "one allocation, exact"
+            );
         }
     }
 }

@@ -11,6 +11,7 @@
 //! | file | concept |
 //! |---|---|
 //! | [`facts`] | what the rules read of one event |
+//! | [`words`] | words in method names, case ignored |
 //! | [`extras`] | the facts read from the JSON for the few events that need them |
 //! | [`field`] | fields to group by and count |
 //! | [`hash`] | the maps' keyed, fast hash |
@@ -45,7 +46,9 @@ pub mod single;
 pub mod state;
 mod upkeep;
 pub mod weigh;
+pub mod words;
 
+use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -60,6 +63,7 @@ use config::CustomKind;
 use count::Hit;
 use facts::{Authn, Facts};
 use field::group_key;
+use hash::FastState;
 use sequence::Step;
 use state::Seen;
 
@@ -72,7 +76,8 @@ const SEEN_IDS: usize = 200_000;
 /// otherwise end every window at once, closing open incidents and making
 /// every later event late.
 pub const MAX_AHEAD: i64 = 5 * 60 * 1_000_000_000;
-
+/// `last_arrival` is stamped at least every this many arrivals.
+const STAMP_EVERY: u64 = 64;
 /// Expired state is swept every this many events.
 const SWEEP_EVERY: u64 = 4096;
 
@@ -114,9 +119,19 @@ pub struct Detector {
     ahead_limit: i64,
     stats: DetectStats,
     used: Vec<Arc<EventRef>>,
-    /// `Facts::method_lc`'s buffer, reused from event to event.
-    method_buf: String,
+    /// `Facts`' box for extras, reused from event to event.
+    extras_box: Option<Box<facts::Extras>>,
+    /// When an event last arrived, give or take: stamped on the first
+    /// arrival after a [`Detector::tick`] and every [`STAMP_EVERY`]th
+    /// (not per event: a hundredth of a granted event's cost), at most a
+    /// tick's period (or that many events) behind the latest arrival.
     last_arrival: Instant,
+    /// Hashes principals ([`NoveltyRule::hash`](novelty::NoveltyRule::hash)).
+    hasher: FastState,
+    /// Events and redeliveries seen, for [`STAMP_EVERY`].
+    arrivals: u64,
+    /// The next arrival stamps `last_arrival` (a tick came since the last).
+    stamp: bool,
     silence_fired: bool,
     shed_log: budget::ShedLog,
 }
@@ -133,8 +148,11 @@ impl Detector {
             ahead_limit: i64::MIN,
             stats: DetectStats::default(),
             used: Vec::new(),
-            method_buf: String::new(),
+            extras_box: None,
             last_arrival: Instant::now(),
+            hasher: FastState::default(),
+            arrivals: 0,
+            stamp: true,
             silence_fired: false,
             shed_log: budget::ShedLog::default(),
         })
@@ -165,14 +183,18 @@ impl Detector {
     /// few events that need facts the enrichment lacks). Alerts that are
     /// due are appended to `out`.
     pub fn observe(&mut self, e: &Enrichment, raw: &[u8], out: &mut Vec<Alert>) {
-        self.last_arrival = Instant::now();
+        self.arrivals += 1;
+        if self.stamp || self.arrivals % STAMP_EVERY == 0 {
+            self.last_arrival = Instant::now();
+            self.stamp = false;
+        }
         self.silence_fired = false;
         if !self.seen.first(e.event_id()) {
             self.stats.duplicates += 1;
             return;
         }
         self.stats.events += 1;
-        let mut f = Facts::with_buffer(e, raw, std::mem::take(&mut self.method_buf));
+        let mut f = Facts::with_spare(e, raw, self.extras_box.take());
         // An event with neither its own time nor a Kafka timestamp would
         // carry the moment it was read: in a file of last week's events
         // that would jump the watermark to now. It takes the latest event
@@ -193,8 +215,11 @@ impl Detector {
             self.stats.future_events += 1;
         }
         let wm = self.watermark();
-        self.authentication(&f, wm);
-        self.authorization(&f, wm);
+        // The principal hashed once, for `new_source_ip`'s group and
+        // `denied_then_granted`'s (0: no principal, and neither asks).
+        let hp = f.principal.map_or(0, |p| self.hasher.hash_one(p));
+        self.authentication(&f, wm, hp);
+        self.authorization(&f, wm, hp);
         self.singles(&f);
         self.custom(&f, wm);
         self.advance_novelty(wm);
@@ -203,10 +228,10 @@ impl Detector {
         }
         self.book.close_before(wm);
         self.drain(out);
-        self.method_buf = f.method_lc;
+        self.extras_box = f.into_spare();
     }
 
-    fn authentication(&mut self, f: &Facts<'_>, wm: i64) {
+    fn authentication(&mut self, f: &Facts<'_>, wm: i64, hp: u64) {
         let r = &mut self.rules;
         match f.authn {
             Authn::Failed => {
@@ -255,13 +280,13 @@ impl Detector {
         if let (Some((rule, nets)), Some(p), Some(ip)) = (&mut r.new_ip, f.principal, f.source_ip) {
             if !r.trusted.iter().any(|c| c.contains(ip)) && f.authn != Authn::Failed {
                 if let Some(net) = nets.of(ip) {
-                    rule.offer(p, net, f.time, || f.event(), wm, &mut self.book);
+                    rule.offer(hp, p, net, f, wm, &mut self.book);
                 }
             }
         }
     }
 
-    fn authorization(&mut self, f: &Facts<'_>, wm: i64) {
+    fn authorization(&mut self, f: &Facts<'_>, wm: i64, hp: u64) {
         let r = &mut self.rules;
         if f.denied {
             let sensitive = f
@@ -281,17 +306,12 @@ impl Detector {
         }
         if let Some(rule) = &mut r.denied_granted {
             if f.denied || f.granted {
-                let named = f.resource_crn.is_some() || f.e.resource_name().is_some();
+                let name = f.e.resource_name();
+                let named = f.resource_crn.is_some() || name.is_some();
                 if let (Some(p), Some(op), true) = (f.principal, f.operation, named) {
                     // The group: hashed from the fields as written; its
                     // key (the resource's path decoded) made once.
-                    let parts = (
-                        p,
-                        op,
-                        f.resource_crn,
-                        f.e.resource_type(),
-                        f.e.resource_name(),
-                    );
+                    let parts = (hp, op, f.resource_crn, f.e.resource_type(), name);
                     let hash = rule.hash(parts);
                     let key = || {
                         let res = f.resource_key().unwrap_or_default();
@@ -367,7 +387,7 @@ impl Detector {
                     ) else {
                         continue;
                     };
-                    rule.offer(&key, &v, f.time, || f.event(), wm, &mut self.book);
+                    rule.offer(rule.hash(&key), &key, &v, f, wm, &mut self.book);
                 }
             }
         }
@@ -377,7 +397,7 @@ impl Detector {
 /// `failed_logins_then_success` groups by source address, or by the
 /// credential when the event has no address: (field, value).
 fn login_key<'f>(f: &'f Facts<'_>) -> Option<(&'static str, &'f str)> {
-    match (f.source_ip, f.extras.identifier.as_deref()) {
+    match (f.source_ip, f.extras().identifier.as_deref()) {
         (Some(ip), _) => Some(("source_ip", ip)),
         (None, Some(id)) => Some(("identifier", id)),
         _ => None,

@@ -16,16 +16,21 @@
 //! alert comes the allowed lateness after its event.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::hash::BuildHasher;
 use std::mem::size_of;
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::alert::{Alert, EventRef};
 use super::book::Book;
-use super::hash::FastMap;
+use super::facts::Facts;
+use super::hash::FastState;
+use super::kept::Kept;
 use super::state::{Keyed, Size};
 use super::weigh::{event_bytes, less, Shed, Tally, Weigh};
 use crate::event::Severity;
+
+mod net;
+pub use net::{network, Cidr, Networks};
 
 /// Most values remembered per group; the least recently seen go first.
 pub const MAX_VALUES: usize = 64;
@@ -39,7 +44,11 @@ pub struct NoveltyRule {
     /// Put before a group's key in the alert's group key (`principal=`
     /// for `new_source_ip`, whose groups are keyed by the bare principal).
     pub prefix: &'static str,
-    groups: Keyed<String, Known>,
+    /// Groups by a keyed hash of their key ([`NoveltyRule::hash`]): the
+    /// detector hashes a principal once for this rule and
+    /// `denied_then_granted`, and a lookup compares no string.
+    groups: Keyed<u64, Known>,
+    hasher: FastState,
     /// Events with a value new to their group, by (time, arrival).
     waiting: Queue,
     /// The estimate of `waiting`'s bytes ([`waiting_bytes`]).
@@ -50,7 +59,49 @@ pub struct NoveltyRule {
 /// An event waiting for the watermark: its group's key, its value, the
 /// event, and its bytes ([`waiting_bytes`], kept so that taking it out
 /// costs no second count).
-type Waiting = (String, String, Arc<EventRef>, usize);
+type Waiting = (String, String, Copied, usize);
+
+/// A waiting event. A granted one is a [`Kept`] copy (its text in one
+/// buffer), made an [`EventRef`] only if it raises an alert: every event
+/// of a group not seen before waits, and an `EventRef` is an allocation
+/// per field. A denial's `EventRef` is made anyway (`denied_then_granted`
+/// keeps it as a first step, `denial_burst` counts it): it is shared.
+#[derive(Debug)]
+enum Copied {
+    Kept(Kept),
+    Shared(Arc<EventRef>),
+}
+
+impl Copied {
+    fn of(f: &Facts<'_>) -> Copied {
+        if f.denied {
+            Copied::Shared(f.event())
+        } else {
+            Copied::Kept(Kept::exact(f))
+        }
+    }
+
+    fn time(&self) -> i64 {
+        match self {
+            Copied::Kept(k) => k.time,
+            Copied::Shared(e) => e.time,
+        }
+    }
+
+    fn event(&self) -> Arc<EventRef> {
+        match self {
+            Copied::Kept(k) => Arc::new(k.to_event(&Kept::default(), 0)),
+            Copied::Shared(e) => e.clone(),
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        match self {
+            Copied::Kept(k) => k.heap_bytes(),
+            Copied::Shared(e) => event_bytes(e),
+        }
+    }
+}
 
 /// Events waiting for the watermark, by (time, arrival). Most come in
 /// time order (a stream is mostly in order, and every event of a group not
@@ -121,7 +172,7 @@ impl Weigh for Known {
 /// One waiting event's bytes: its entry in the queue or the B-tree (both
 /// counted two thirds full), its key, value and event.
 fn waiting_bytes(w: &Waiting) -> usize {
-    size_of::<((i64, u64), Waiting)>() * 3 / 2 + w.0.capacity() + w.1.capacity() + event_bytes(&w.2)
+    size_of::<((i64, u64), Waiting)>() * 3 / 2 + w.0.capacity() + w.1.capacity() + w.2.bytes()
 }
 
 /// Most events waiting for the watermark; beyond it the oldest are
@@ -143,6 +194,7 @@ impl NoveltyRule {
             describe,
             prefix: "",
             groups: Keyed::new(max_keys),
+            hasher: FastState::default(),
             waiting: Queue::default(),
             waiting_held: 0,
             arrivals: 0,
@@ -153,33 +205,39 @@ impl NoveltyRule {
         self.groups.size()
     }
 
-    /// Offers `value` for `key`: a known value is refreshed now; a new
-    /// one waits for the watermark (decided at once when already behind
-    /// it).
-    /// `event` (at `t`) is made only when the value is new.
+    /// The hash that identifies the group `key`: the detector's
+    /// [`FastState`] hash of it (any `FastState` hashes alike in one
+    /// process).
+    pub fn hash(&self, key: &str) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// Offers `value` for `key` (whose [`NoveltyRule::hash`] is `hash`),
+    /// of the event `f`: a known value is refreshed now; a new one waits
+    /// for the watermark (decided at once when already behind it).
     pub fn offer(
         &mut self,
+        hash: u64,
         key: &str,
         value: &str,
-        t: i64,
-        event: impl FnOnce() -> Arc<EventRef>,
+        f: &Facts<'_>,
         watermark: i64,
         book: &mut Book,
     ) {
+        let t = f.time;
         // Only a value's time changes here (`touch`: no weighing).
-        if let Some(known) = self.groups.touch(key, t) {
+        if let Some(known) = self.groups.touch(&hash, t) {
             if let Some(slot) = known.values.iter_mut().find(|(v, _)| v == value) {
                 slot.1 = slot.1.max(t);
                 return;
             }
         }
-        let e = event();
         if t <= watermark {
-            self.decide(key, value, &e, book);
+            self.decide(hash, key, value, t, || f.event(), book);
             return;
         }
         self.arrivals += 1;
-        let mut w = (key.to_owned(), value.to_owned(), e, 0);
+        let mut w = (key.to_owned(), value.to_owned(), Copied::of(f), 0);
         w.3 = waiting_bytes(&w);
         self.waiting_held += w.3;
         self.waiting.insert((t, self.arrivals), w);
@@ -194,7 +252,8 @@ impl NoveltyRule {
             return false;
         };
         less(&mut self.waiting_held, w.3);
-        self.decide(&w.0, &w.1, &w.2, book);
+        let event = || w.2.event();
+        self.decide(self.hash(&w.0), &w.0, &w.1, w.2.time(), event, book);
         true
     }
 
@@ -210,14 +269,20 @@ impl NoveltyRule {
         self.waiting.len()
     }
 
-    /// `value` for `key` in event-time order; true when it was new to a
-    /// group with history (and an alert fired).
-    fn decide(&mut self, key: &str, value: &str, e: &EventRef, book: &mut Book) -> bool {
-        let t = e.time;
+    /// `value` for `key` in event-time order (`event`, at `t`, made only
+    /// for an alert); true when it was new to a group with history (and an
+    /// alert fired).
+    fn decide(
+        &mut self,
+        hash: u64,
+        key: &str,
+        value: &str,
+        t: i64,
+        event: impl FnOnce() -> Arc<EventRef>,
+        book: &mut Book,
+    ) -> bool {
         let horizon = t.saturating_sub(self.ttl);
-        let mut held = self
-            .groups
-            .entry(key.to_owned(), t, horizon, Known::default);
+        let mut held = self.groups.entry(hash, t, horizon, Known::default);
         let Known { values, text } = &mut *held;
         values.retain(|(v, seen)| {
             let keep = *seen >= horizon;
@@ -245,7 +310,8 @@ impl NoveltyRule {
             return false;
         }
         let group_key = format!("{}{key},value={value}", self.prefix);
-        let mut alert = Alert::new(self.name, self.severity, group_key, &[e]);
+        let e = event();
+        let mut alert = Alert::new(self.name, self.severity, group_key, &[&*e]);
         alert.summary = (self.describe)(&alert, value, had);
         alert.closed = true;
         book.fire(self.name, alert, 0);
@@ -268,106 +334,6 @@ impl Shed for NoveltyRule {
         let target = self.waiting_held.saturating_sub(from_waiting);
         while self.waiting_held > target && self.decide_oldest(book) {}
         self.groups.shed(bytes.saturating_sub(from_waiting))
-    }
-}
-
-/// Addresses → their networks, remembered (most events come from
-/// addresses seen before: no parse, no string made for them, one lookup).
-#[derive(Debug)]
-pub struct Networks {
-    pub v4_bits: u8,
-    pub v6_bits: u8,
-    /// Address → its place in `nets`, `None` for what is not an address.
-    known: FastMap<Box<str>, Option<u32>>,
-    nets: Vec<Box<str>>,
-}
-
-/// Most addresses [`Networks`] remembers; then it starts over.
-const KNOWN_ADDRESSES: usize = 8192;
-
-impl Networks {
-    pub fn new(v4_bits: u8, v6_bits: u8) -> Networks {
-        Networks {
-            v4_bits,
-            v6_bits,
-            known: FastMap::default(),
-            nets: Vec::new(),
-        }
-    }
-
-    /// The network of `ip` (see [`network`]).
-    pub fn of(&mut self, ip: &str) -> Option<&str> {
-        let at = match self.known.get(ip) {
-            Some(&at) => at,
-            None => {
-                if self.known.len() >= KNOWN_ADDRESSES {
-                    self.known.clear();
-                    self.nets.clear();
-                }
-                let at = network(ip, self.v4_bits, self.v6_bits).map(|n| {
-                    self.nets.push(n.into());
-                    (self.nets.len() - 1) as u32
-                });
-                self.known.insert(ip.into(), at);
-                at
-            }
-        };
-        at.map(|i| &*self.nets[i as usize])
-    }
-}
-
-/// `addr` with every bit after the first `bits` cleared (`bits` capped
-/// at the address's length).
-fn masked(addr: IpAddr, bits: u8) -> IpAddr {
-    match addr {
-        IpAddr::V4(a) => {
-            let bits = bits.min(32);
-            let mask = u32::MAX.checked_shl(32 - bits as u32).unwrap_or(0);
-            IpAddr::V4((u32::from(a) & mask).into())
-        }
-        IpAddr::V6(a) => {
-            let bits = bits.min(128);
-            let mask = u128::MAX.checked_shl(128 - bits as u32).unwrap_or(0);
-            IpAddr::V6((u128::from(a) & mask).into())
-        }
-    }
-}
-
-/// The network of `ip` at the given prefix lengths, as `a.b.c.0/24`.
-pub fn network(ip: &str, v4_bits: u8, v6_bits: u8) -> Option<String> {
-    let addr: IpAddr = ip.trim().parse().ok()?;
-    let bits = if addr.is_ipv4() {
-        v4_bits.min(32)
-    } else {
-        v6_bits.min(128)
-    };
-    Some(format!("{}/{bits}", masked(addr, bits)))
-}
-
-/// A network written `10.0.0.0/8`, `2001:db8::/32` or as one address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cidr {
-    addr: IpAddr,
-    bits: u8,
-}
-
-impl Cidr {
-    pub fn parse(s: &str) -> Option<Cidr> {
-        let (a, bits) = match s.split_once('/') {
-            Some((a, b)) => (a, Some(b.parse::<u8>().ok()?)),
-            None => (s, None),
-        };
-        let addr: IpAddr = a.trim().parse().ok()?;
-        let max = if addr.is_ipv4() { 32 } else { 128 };
-        let bits = bits.unwrap_or(max);
-        (bits <= max).then_some(Cidr { addr, bits })
-    }
-
-    pub fn contains(&self, ip: &str) -> bool {
-        let Ok(ip) = ip.trim().parse::<IpAddr>() else {
-            return false;
-        };
-        ip.is_ipv4() == self.addr.is_ipv4() && masked(ip, self.bits) == masked(self.addr, self.bits)
     }
 }
 

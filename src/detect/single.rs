@@ -3,6 +3,7 @@
 //! in a minute are one incident, not five).
 
 use super::facts::{Authn, Facts};
+use super::words::starts_ci;
 use crate::policy::glob::Glob;
 
 /// The built-in single-event rules.
@@ -54,7 +55,7 @@ impl Single {
                     || verb.starts_with("get")
                     || verb.starts_with("list"));
                 (grants && admin_roles.iter().any(|g| g.matches(role))).then(|| {
-                    let to = f.extras.target_principal.as_deref().unwrap_or("-");
+                    let to = f.extras().target_principal.as_deref().unwrap_or("-");
                     format!("principal={},grantee={to},role={role}", who())
                 })
             }
@@ -62,21 +63,23 @@ impl Single {
                 if !f.ok {
                     return None;
                 }
-                let verb = f.verb();
+                let raw = f.verb_raw();
                 // A subject's compatibility setting or mode
                 // (`DeleteSubjectConfig`, `DeleteSubjectMode`) is not the
                 // subject.
-                let destroys = verb.starts_with("delete")
-                    && !["link", "acl", "rolebinding", "config", "mode"]
+                let destroys = starts_ci(raw, "delete") && {
+                    let verb = f.verb();
+                    !["link", "acl", "rolebinding", "config", "mode"]
                         .iter()
                         .any(|w| verb.contains(w))
-                    && ["topic", "environment", "cluster", "subject", "schema"]
-                        .iter()
-                        .any(|w| verb.contains(w));
+                        && ["topic", "environment", "cluster", "subject", "schema"]
+                            .iter()
+                            .any(|w| verb.contains(w))
+                };
                 // On Confluent Platform, Schema Registry is authorized by
                 // MDS: a schema deletion is an `mds.Authorize` granted
                 // `Delete` on a `Subject` (docs/audit-log-format.md §5).
-                let sr_delete = verb == "authorize"
+                let sr_delete = raw.eq_ignore_ascii_case("authorize")
                     && e.operation()
                         .is_some_and(|o| o.eq_ignore_ascii_case("delete"))
                     && e.resource_type()
@@ -85,20 +88,19 @@ impl Single {
                     .then(|| format!("principal={},method={}", who(), e.method().unwrap_or("")))
             }
             Single::ApiKeyCreated => {
-                if !f.ok {
+                let raw = f.verb_raw();
+                if !f.ok || !(starts_ci(raw, "create") || starts_ci(raw, "add")) {
                     return None;
                 }
                 let verb = f.verb();
-                let creates = (verb.starts_with("create") || verb.starts_with("add"))
-                    && verb.replace(['_', '-'], "").contains("apikey");
+                let creates = verb.replace(['_', '-'], "").contains("apikey");
                 creates.then(|| format!("principal={}", who()))
             }
             Single::IpFilterDenied => {
                 if !f.denied {
                     return None;
                 }
-                let method = f.method_lc.as_str();
-                let filter = method.starts_with("ip-filter.") || method.starts_with("ipfilter.");
+                let filter = starts_ci(f.method, "ip-filter.") || starts_ci(f.method, "ipfilter.");
                 filter.then(|| {
                     format!(
                         "principal={},source_ip={}",
@@ -109,7 +111,7 @@ impl Single {
             }
             Single::ConfluentStaffAccess => {
                 let staff = e.event_type().ends_with("/access-transparency")
-                    || f.method_lc == "confluent.privileged.access"
+                    || f.method.eq_ignore_ascii_case("confluent.privileged.access")
                     || f.principal == Some("User:confluent.privileged");
                 (staff && f.authn != Authn::Failed).then(|| {
                     format!(
@@ -131,7 +133,7 @@ impl Single {
             Single::AdminRoleGranted => format!(
                 "{who} granted the admin role {} to {} on {what}.",
                 f.e.role().unwrap_or("?"),
-                f.extras
+                f.extras()
                     .target_principal
                     .as_deref()
                     .unwrap_or("a principal"),

@@ -54,6 +54,7 @@ impl Detector {
     /// the latest event time. And `audit_stream_silence`: an alert when no
     /// event arrived for the set time.
     pub fn tick(&mut self, now: Instant, out: &mut Vec<Alert>) {
+        self.stamp = true;
         let quiet = now.saturating_duration_since(self.last_arrival);
         if quiet.as_nanos() as i64 >= self.rules.lateness && self.max_time != i64::MIN {
             self.advance_novelty(self.max_time.min(self.hold));
@@ -110,5 +111,52 @@ impl Detector {
             state_bytes: r.state_bytes() as u64,
             ..self.stats
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crate::detect::{DetectConfig, Detector, Emit};
+    use crate::process::Processor;
+
+    /// Arrivals are stamped on the first event after a tick (and every
+    /// `STAMP_EVERY`th), not on every event: the silence is still measured
+    /// from the latest arrival, give or take a tick.
+    #[test]
+    fn silence_counts_from_the_first_arrival_after_a_tick() {
+        let cfg: DetectConfig =
+            toml::from_str("[rules.audit_stream_silence]\nsilence_minutes = 1\n").expect("valid");
+        let mut d = Detector::new(&cfg, Emit::OnFireAndClose).expect("valid config");
+        let mut out = Vec::new();
+        let line = crate::detect::tests::authn("s1", 1_741_078_800, "10.0.0.1", "bob", true);
+        let (_, e) = Processor::default()
+            .enrich(line.as_bytes(), None, 0)
+            .expect("valid");
+        let feed = |d: &mut Detector, n: usize, out: &mut Vec<_>| {
+            for _ in 0..n {
+                d.observe(&e, line.as_bytes(), out);
+            }
+        };
+        let silences = |out: &[crate::detect::Alert]| {
+            out.iter()
+                .filter(|a| a.rule == "audit_stream_silence")
+                .count()
+        };
+        feed(&mut d, 3, &mut out);
+        let start = Instant::now();
+        d.tick(start + Duration::from_secs(59), &mut out);
+        assert_eq!(silences(&out), 0, "a minute has not passed");
+        d.tick(start + Duration::from_secs(61), &mut out);
+        assert_eq!(silences(&out), 1, "a minute without events");
+        // Events again (redeliveries count as arrivals): the next tick
+        // measures from them, and a quiet minute fires again.
+        feed(&mut d, 200, &mut out);
+        let back = Instant::now();
+        d.tick(back + Duration::from_secs(30), &mut out);
+        assert_eq!(silences(&out), 1, "quiet for half a minute only");
+        d.tick(back + Duration::from_secs(62), &mut out);
+        assert_eq!(silences(&out), 2);
     }
 }

@@ -90,7 +90,7 @@ impl<'a> Observed<'a> {
         };
         // The connection id lives in the JSON only; look for it only
         // where the record names one.
-        let connection_id = f.extras.connection_id.clone().or_else(|| {
+        let connection_id = f.extras().connection_id.clone().or_else(|| {
             CONNECTION.find(raw).and_then(|_| {
                 Extras::from_spans(raw, &e.extras)
                     .unwrap_or_else(|| Extras::read(raw))

@@ -22,17 +22,7 @@ fn networks_and_cidrs() {
 fn waiting_events_leave_in_time_then_arrival_order() {
     // Against an ordered map of the same entries: mostly in order, some
     // late, some at equal times, pops interleaved with inserts.
-    let event = Arc::new(EventRef {
-        id: "e".into(),
-        time: 0,
-        principal: None,
-        source_ip: None,
-        resource: None,
-        client_id: None,
-        connection_id: None,
-        correlation_id: None,
-        identifier: None,
-    });
+    let event = || Copied::Kept(crate::detect::kept::Kept::default());
     let mut w = Queue::default();
     let mut reference = BTreeMap::new();
     let mut x: u64 = 7;
@@ -43,7 +33,7 @@ fn waiting_events_leave_in_time_then_arrival_order() {
         let r = (x >> 33) % 100;
         let t = arrival as i64 * 10 - if r < 20 { (r as i64) * 37 } else { 0 };
         let at = (t, arrival);
-        w.insert(at, (format!("k{arrival}"), String::new(), event.clone(), 0));
+        w.insert(at, (format!("k{arrival}"), String::new(), event(), 0));
         reference.insert(at, format!("k{arrival}"));
         assert_eq!(w.len(), reference.len());
         if r % 3 == 0 {
@@ -57,4 +47,22 @@ fn waiting_events_leave_in_time_then_arrival_order() {
         assert_eq!(w.pop_first().expect("not empty").0, want);
     }
     assert!(w.pop_first().is_none() && w.first().is_none());
+}
+
+#[test]
+fn the_detectors_principal_hash_is_the_rules() {
+    // `Detector::observe` hashes a principal once and hands the hash to
+    // `new_source_ip`; the rule hashing the key itself (custom rules,
+    // waiting events) must agree.
+    use std::hash::BuildHasher;
+    let rule = NoveltyRule::new("n", Severity::Low, 1, 10, describe_custom);
+    let detector = crate::detect::hash::FastState::default();
+    for p in [
+        "User:sa-00001",
+        "",
+        "User:ünïcode",
+        "User:a-much-longer-principal-name",
+    ] {
+        assert_eq!(rule.hash(p), detector.hash_one(p), "{p}");
+    }
 }
