@@ -6,7 +6,11 @@
 //! the same id after a restart or a replay, and a SIEM that indexes by id
 //! (Elasticsearch `_id`) keeps one document per incident.
 
+use std::sync::atomic::Ordering::Relaxed;
+
 use serde::{Deserialize, Serialize};
+
+use super::weigh::{event_bytes, Counted};
 
 use crate::event::time::format_rfc3339_nanos;
 use crate::event::Severity;
@@ -67,6 +71,9 @@ fn from_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error>
 }
 
 /// The part of an event an alert keeps: enough to list it and describe it.
+/// Rules share one copy (`Arc`); its bytes are counted once, by the
+/// [`Ledger`](super::weigh::Ledger) of the first rule that keeps it, and
+/// taken off when the last holder drops it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRef {
     pub id: Box<str>,
@@ -78,6 +85,16 @@ pub struct EventRef {
     pub connection_id: Option<Box<str>>,
     pub correlation_id: Option<Box<str>>,
     pub identifier: Option<Box<str>>,
+    /// The ledger that counts this copy, once kept ([`Counted`]).
+    pub counted: Counted,
+}
+
+impl Drop for EventRef {
+    fn drop(&mut self) {
+        if let Some(tally) = self.counted.tally() {
+            tally.fetch_sub(event_bytes(self), Relaxed);
+        }
+    }
 }
 
 impl Alert {

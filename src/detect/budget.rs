@@ -1,16 +1,26 @@
 //! The rules' state held to `[detect] max_state_bytes`. Each rule keeps
-//! an estimate of its bytes ([`super::weigh`]); every sweep (each 4,096
-//! events) the detector sums them and, when the sum is over the bound,
-//! has each rule shed its least recently touched groups, in proportion
-//! to its bytes, down to nine tenths of the bound (so that a flood does
-//! not shed at every sweep). Shed groups count as evictions; a warning
-//! says so at most once a minute. Between two sweeps the state can grow
-//! past the bound by what 4,096 events add.
+//! an estimate of its bytes ([`super::weigh`]), and the event copies
+//! they keep are counted once, in the detector's ledger; every sweep
+//! (each 4,096 events) the detector sums them and, when the sum is over
+//! the bound:
+//!
+//! 1. has every rule give back what it no longer needs (spare capacity):
+//!    nothing is lost;
+//! 2. if still over, has each rule shed groups, in proportion to its
+//!    weight (its bytes and its part of the events it shares), down to
+//!    nine tenths of the bound (so that a flood does not shed at every
+//!    sweep). Within a rule, the groups least on their way to an alert go
+//!    first (a count group with fewer hits, a sequence group with fewer
+//!    first steps), and among those the least recently touched.
+//!
+//! Shed groups count as evictions; a warning says so at most once a
+//! minute. Between two sweeps the state can grow past the bound by what
+//! 4,096 events add.
 
 use std::time::{Duration, Instant};
 
 use super::build::{Custom, Rules};
-use super::weigh::Shed;
+use super::weigh::{Ledger, Shed};
 use super::Detector;
 
 /// At most one warning about shedding this often.
@@ -91,9 +101,20 @@ impl Rules {
         v
     }
 
-    /// The estimate of the rules' state, in bytes.
+    /// The estimate of the rules' state, in bytes: theirs, and the event
+    /// copies they keep, counted once.
     pub fn state_bytes(&self) -> usize {
-        self.each().iter().map(|r| r.bytes()).sum()
+        self.each().iter().map(|r| r.bytes()).sum::<usize>() + self.ledger.bytes()
+    }
+
+    /// Has every rule count the events it keeps in the one ledger.
+    pub(super) fn share_ledger(&mut self) {
+        let ledger: Ledger = self.ledger.clone();
+        for r in self.weighed() {
+            if let Some(l) = r.ledger() {
+                *l = ledger.clone();
+            }
+        }
     }
 }
 
@@ -107,20 +128,33 @@ impl Detector {
         }
         let target = bound - bound / 10;
         let book = &mut self.book;
+        let ledger = self.rules.ledger.clone();
         let mut rules = self.rules.weighed();
-        let (mut total, mut groups) = (before, 0);
+        let sum = |rules: &[&mut dyn Shed]| -> usize {
+            rules.iter().map(|r| r.bytes()).sum::<usize>() + ledger.bytes()
+        };
+        rules.iter_mut().for_each(|r| r.trim());
+        let (mut total, mut groups) = (sum(&rules), 0);
         for _ in 0..PASSES {
+            if total <= bound {
+                break;
+            }
             let need = total - target;
-            for r in rules.iter_mut() {
-                let share = (need as u128 * r.bytes() as u128).div_ceil(total as u128);
+            let weights: Vec<usize> = rules.iter().map(|r| r.weight()).collect();
+            let all = weights.iter().sum::<usize>().max(1);
+            for (r, w) in rules.iter_mut().zip(weights) {
+                let share = (need as u128 * w as u128).div_ceil(all as u128);
                 groups += r.shed(share as usize, book);
             }
-            let after: usize = rules.iter().map(|r| r.bytes()).sum();
+            let after = sum(&rules);
             let stuck = after >= total;
             total = after;
             if total <= target || stuck {
                 break;
             }
+        }
+        if groups == 0 {
+            return;
         }
         self.shed_log.groups += groups;
         self.shed_log.sheds += 1;

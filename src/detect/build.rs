@@ -72,6 +72,8 @@ pub struct Rules {
     pub lateness: i64,
     /// `max_state_bytes`: the rules' state, in bytes (an estimate).
     pub max_state_bytes: usize,
+    /// The kept events, counted once ([`budget`](super::budget)).
+    pub ledger: super::weigh::Ledger,
 }
 
 fn present(s: &RuleSettings) -> Vec<&'static str> {
@@ -317,6 +319,7 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
         silence_severity,
         lateness: secs(cfg.allowed_lateness_secs),
         max_state_bytes: cfg.max_state_bytes,
+        ledger: Default::default(),
     })
 }
 

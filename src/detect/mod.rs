@@ -112,8 +112,10 @@ pub struct Detector {
 impl Detector {
     /// A detector for `[detect]`; every configuration problem, not the first.
     pub fn new(cfg: &DetectConfig, emit: Emit) -> Result<Detector, Vec<build::Problem>> {
+        let mut rules = build::build(cfg)?;
+        rules.share_ledger();
         Ok(Detector {
-            rules: build::build(cfg)?,
+            rules,
             book: Book::new(emit),
             seen: Seen::new(SEEN_IDS),
             max_time: i64::MIN,
@@ -175,6 +177,9 @@ impl Detector {
         let wm = self.watermark();
         self.authentication(&f, wm);
         self.authorization(&f, wm);
+        // The events of the last alert: not kept past the event (the
+        // ledger counts a copy until its last holder lets it go).
+        self.used.clear();
         self.singles(&f);
         self.custom(&f, wm);
         self.advance_novelty(wm);

@@ -24,7 +24,7 @@ use super::alert::{Alert, EventRef};
 use super::book::Book;
 use super::hash::FastMap;
 use super::state::{Keyed, Size};
-use super::weigh::{event_bytes, less, Shed, Tally, Weigh};
+use super::weigh::{less, share_of, Ledger, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 /// Most values remembered per group; the least recently seen go first.
@@ -45,6 +45,8 @@ pub struct NoveltyRule {
     /// The estimate of `waiting`'s bytes ([`waiting_bytes`]).
     waiting_held: usize,
     arrivals: u64,
+    /// Counts the kept events (the detector's, shared by its rules).
+    pub ledger: Ledger,
 }
 
 /// An event waiting for the watermark: its group's key, its value, the
@@ -97,6 +99,12 @@ impl Queue {
     fn len(&self) -> usize {
         self.in_order.len() + self.out_of_order.len()
     }
+
+    /// The waiting events, in no particular order.
+    fn events(&self) -> impl Iterator<Item = &Arc<EventRef>> {
+        let a = self.in_order.iter().map(|(_, w)| &w.2);
+        a.chain(self.out_of_order.values().map(|w| &w.2))
+    }
 }
 
 /// A group's values, with the time each was last seen.
@@ -119,9 +127,10 @@ impl Weigh for Known {
 }
 
 /// One waiting event's bytes: its entry in the queue or the B-tree (both
-/// counted two thirds full), its key, value and event.
+/// counted two thirds full), its key and value (its event is shared,
+/// counted by the [`Ledger`]).
 fn waiting_bytes(w: &Waiting) -> usize {
-    size_of::<((i64, u64), Waiting)>() * 3 / 2 + w.0.capacity() + w.1.capacity() + event_bytes(&w.2)
+    size_of::<((i64, u64), Waiting)>() * 3 / 2 + w.0.capacity() + w.1.capacity()
 }
 
 /// Most events waiting for the watermark; beyond it the oldest are
@@ -146,6 +155,7 @@ impl NoveltyRule {
             waiting: Queue::default(),
             waiting_held: 0,
             arrivals: 0,
+            ledger: Ledger::default(),
         }
     }
 
@@ -179,6 +189,7 @@ impl NoveltyRule {
             return;
         }
         self.arrivals += 1;
+        self.ledger.keep(&e);
         let mut w = (key.to_owned(), value.to_owned(), e, 0);
         w.3 = waiting_bytes(&w);
         self.waiting_held += w.3;
@@ -259,6 +270,13 @@ impl Shed for NoveltyRule {
     }
     fn bytes(&self) -> usize {
         self.groups.bytes() + self.waiting_held
+    }
+    fn ledger(&mut self) -> Option<&mut Ledger> {
+        Some(&mut self.ledger)
+    }
+    fn weight(&self) -> usize {
+        let events: usize = self.waiting.events().map(share_of).sum();
+        self.bytes() + events
     }
     /// The least recently touched groups, and the oldest waiting events
     /// decided now rather than at the watermark, each for its share.

@@ -22,7 +22,7 @@ use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
 use super::state::{trim_oldest, Keyed, Size};
-use super::weigh::{event_bytes, Shed, Tally, Weigh};
+use super::weigh::{share_of, Ledger, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 /// Most B events a group remembers for late A's.
@@ -47,17 +47,17 @@ struct Group {
     b: VecDeque<Kept>,
     /// No new alert from events at or before this time.
     quiet_until: i64,
-    /// Its heap bytes ([`Group::count`]), kept up to date as it changes:
+    /// Its heap bytes ([`Group::count`]; the first steps' events are
+    /// shared, counted by the [`Ledger`]), kept up to date as it changes:
     /// weighing it is one read (a granted event weighs its group twice).
     bytes: Tally,
 }
 
 impl Group {
-    /// Its heap bytes, counted: the vectors' buffers, the first steps'
-    /// events, the kept copies' text.
+    /// Its heap bytes, counted: the vectors' buffers, the kept copies'
+    /// text.
     fn count(&self) -> usize {
         self.a.capacity() * size_of::<Arc<EventRef>>()
-            + self.a.iter().map(|x| event_bytes(x)).sum::<usize>()
             + self.b.capacity() * size_of::<Kept>()
             + self.b.iter().map(Kept::heap_bytes).sum::<usize>()
             + self.shared.heap_bytes()
@@ -68,6 +68,19 @@ impl Weigh for Group {
     fn heap_bytes(&self) -> usize {
         debug_assert_eq!(self.bytes.get(), self.count(), "a change not counted");
         self.bytes.get()
+    }
+    fn shared_bytes(&self) -> usize {
+        self.a.iter().map(share_of).sum()
+    }
+    /// The first steps it holds.
+    fn rank(&self) -> u32 {
+        u32::try_from(self.a.len()).unwrap_or(u32::MAX)
+    }
+    fn trim(&mut self) {
+        let cap = self.a.capacity();
+        self.a.shrink_to_fit();
+        self.bytes
+            .sub((cap - self.a.capacity()) * size_of::<Arc<EventRef>>());
     }
 }
 
@@ -90,6 +103,8 @@ pub struct SequenceRule {
     pub shared: u8,
     /// First steps forgotten over [`MAX_A`] (evictions).
     dropped: u64,
+    /// Counts the kept events (the detector's, shared by its rules).
+    pub ledger: Ledger,
 }
 
 /// Which step an event is.
@@ -120,6 +135,7 @@ impl SequenceRule {
             hasher: FastState::default(),
             shared: 0,
             dropped: 0,
+            ledger: Ledger::default(),
         }
     }
 
@@ -172,9 +188,7 @@ impl SequenceRule {
         }
         // `a` is sorted by time: the expired ones are a prefix.
         let expired = g.a.partition_point(|x| x.time < horizon);
-        for x in g.a.drain(..expired) {
-            g.bytes.sub(event_bytes(&x));
-        }
+        g.a.drain(..expired);
         let bytes = &mut g.bytes;
         g.b.retain(|x| {
             let keep = x.time >= horizon;
@@ -190,11 +204,12 @@ impl SequenceRule {
                 let cap = g.a.capacity();
                 g.a.insert(at, e.clone());
                 let grown = (g.a.capacity() - cap) * size_of::<Arc<EventRef>>();
-                g.bytes.add(event_bytes(&e) + grown);
+                g.bytes.add(grown);
+                self.ledger.keep(&e);
                 // A flood of first steps (failed logins from one address)
                 // keeps the latest `MAX_A`; trimmed by the quarter, so the
                 // move is paid once per `MAX_A / 4` events.
-                self.dropped += trim_oldest(&mut g.a, MAX_A, |x| g.bytes.sub(event_bytes(x)));
+                self.dropped += trim_oldest(&mut g.a, MAX_A, |_| {});
                 // A late A may complete a B already seen.
                 g.b.iter()
                     .filter(|b| b.time > e.time)
@@ -245,14 +260,7 @@ impl SequenceRule {
             alert.summary = (self.describe)(&alert, &a, &b);
             alert.closed = true;
             g.quiet_until = b.time.saturating_add(self.keep_alive);
-            let bytes = &mut g.bytes;
-            g.a.retain(|x| {
-                let keep = x.time > b.time;
-                if !keep {
-                    bytes.sub(event_bytes(x));
-                }
-                keep
-            });
+            g.a.retain(|x| x.time > b.time);
             for k in g.b.drain(..) {
                 g.bytes.sub(k.heap_bytes());
             }
@@ -274,6 +282,15 @@ impl Shed for SequenceRule {
     }
     fn bytes(&self) -> usize {
         self.groups.bytes()
+    }
+    fn weight(&self) -> usize {
+        self.groups.bytes() + self.groups.shared_bytes()
+    }
+    fn trim(&mut self) {
+        self.groups.trim();
+    }
+    fn ledger(&mut self) -> Option<&mut Ledger> {
+        Some(&mut self.ledger)
     }
     fn shed(&mut self, bytes: usize, _: &mut Book) -> u64 {
         self.groups.shed(bytes)

@@ -11,20 +11,108 @@
 //! allocator's rounding, nor a table's spare buckets: right after it grew,
 //! and after groups went (a table keeps the buckets it grew to; shrinking
 //! it after each expiry raised the peak, the tables being regrown), up to
-//! twice the slots counted, more after a shed. An event that several
-//! rules keep (a failed login is kept by both `auth_bruteforce` counts and
-//! `failed_logins_then_success`) is counted by each: there the estimate
-//! is above what the process holds.
+//! twice the slots counted, more after a shed.
+//!
+//! An event copy that several rules keep (a failed login is kept by both
+//! `auth_bruteforce` counts and `failed_logins_then_success`; a denial on
+//! a sensitive resource by `denial_burst`, `denied_then_granted` and
+//! `new_source_ip`'s queue) is one `Arc<EventRef>`, counted once: in the
+//! detector's [`Ledger`] when a rule first keeps it, and off it when its
+//! last holder drops it. The rules count only their pointers to it.
 
+use std::fmt;
 use std::mem::size_of;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::{Arc, OnceLock};
 
 use super::alert::EventRef;
 use super::book::Book;
 
+/// The bytes of the event copies the rules keep, each counted once
+/// however many rules hold it. Clones share the tally (every rule of a
+/// detector holds one).
+#[derive(Debug, Clone, Default)]
+pub struct Ledger(Arc<AtomicUsize>);
+
+impl Ledger {
+    /// Counts `e` here unless a ledger counts it already; its bytes come
+    /// off when the copy is dropped ([`EventRef`]'s `Drop`).
+    pub fn keep(&self, e: &EventRef) {
+        e.counted.0.get_or_init(|| {
+            self.0.fetch_add(event_bytes(e), Relaxed);
+            self.0.clone()
+        });
+    }
+
+    /// The bytes of the copies kept and not yet dropped.
+    pub fn bytes(&self) -> usize {
+        self.0.load(Relaxed)
+    }
+}
+
+/// In an [`EventRef`]: the tally of the [`Ledger`] that counts it, set by
+/// the first rule that keeps it. A clone of the event is a new copy,
+/// counted on its own; it compares equal whatever the tally.
+#[derive(Default)]
+pub struct Counted(OnceLock<Arc<AtomicUsize>>);
+
+impl Counted {
+    pub(super) fn tally(&self) -> Option<&AtomicUsize> {
+        self.0.get().map(|t| &**t)
+    }
+}
+
+impl Clone for Counted {
+    fn clone(&self) -> Counted {
+        Counted::default()
+    }
+}
+
+impl PartialEq for Counted {
+    fn eq(&self, _: &Counted) -> bool {
+        true
+    }
+}
+
+impl Eq for Counted {}
+
+impl fmt::Debug for Counted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "counted"
+        } else {
+            "not counted"
+        })
+    }
+}
+
+/// The part of `e`'s bytes a holder answers for when the budget picks
+/// what to shed: its bytes split evenly among the copy's holders (a
+/// group that shares it with another rule frees only its part when it
+/// goes).
+pub fn share_of(e: &Arc<EventRef>) -> usize {
+    event_bytes(e) / Arc::strong_count(e)
+}
+
 /// Bytes a value owns on the heap beyond its own size (which its container
 /// counts). Cheap: lengths and capacities, or a counter kept up to date.
+/// Shared event copies are not in it (the [`Ledger`] counts them).
 pub trait Weigh {
     fn heap_bytes(&self) -> usize;
+    /// Its part of the shared event copies it holds ([`share_of`]), for
+    /// the budget's choice only: a walk, not a counter.
+    fn shared_bytes(&self) -> usize {
+        0
+    }
+    /// How far it is on its way to an alert, for the budget's choice:
+    /// under the byte bound, lower ranks are shed first (then the least
+    /// recently touched).
+    fn rank(&self) -> u32 {
+        0
+    }
+    /// Gives back what it holds and no longer needs (spare capacity):
+    /// nothing it will ever report is lost.
+    fn trim(&mut self) {}
 }
 
 impl Weigh for String {
@@ -114,20 +202,35 @@ impl std::ops::Add for Size {
 pub trait Shed {
     /// Groups held and evicted so far.
     fn size(&self) -> Size;
-    /// The estimate of the bytes it holds.
+    /// The estimate of the bytes it holds, but for the shared event
+    /// copies (the [`Ledger`] counts those).
     fn bytes(&self) -> usize;
+    /// [`Shed::bytes`] and its part of the shared event copies it holds
+    /// ([`share_of`]): its weight when the budget shares out what to shed.
+    /// A walk over its state.
+    fn weight(&self) -> usize {
+        self.bytes()
+    }
+    /// Gives back what it holds and no longer needs, before anything is
+    /// shed ([`Weigh::trim`]); nothing it will report is lost.
+    fn trim(&mut self) {}
+    /// The ledger that counts the events it keeps, to share with the
+    /// detector's other rules (none: it keeps no event).
+    fn ledger(&mut self) -> Option<&mut Ledger> {
+        None
+    }
     /// Drops least recently touched state worth at least `bytes` (or all
     /// of it); returns how many groups went (evictions).
     /// Alerts that this decides go to `book`.
     fn shed(&mut self, bytes: usize, book: &mut Book) -> u64;
 }
 
-/// Which of `items` — (last touched, bytes) — to drop so that at least
-/// `bytes` go, least recently touched first: every item touched before
-/// the returned time, and the returned number of those touched at it
-/// (ties go in whatever order the caller meets them). `None`: nothing to
-/// drop.
-pub fn oldest_worth(mut items: Vec<(i64, usize)>, bytes: usize) -> Option<(i64, usize)> {
+/// Which of `items` — (order, bytes) — to drop so that at least `bytes`
+/// go, lowest order first (the last touch, or a rank and then the last
+/// touch): every item below the returned order, and the returned number
+/// of those at it (ties go in whatever order the caller meets them).
+/// `None`: nothing to drop.
+pub fn oldest_worth<K: Ord + Copy>(mut items: Vec<(K, usize)>, bytes: usize) -> Option<(K, usize)> {
     if bytes == 0 {
         return None;
     }
@@ -145,13 +248,57 @@ pub fn oldest_worth(mut items: Vec<(i64, usize)>, bytes: usize) -> Option<(i64, 
 }
 
 /// The picker for [`oldest_worth`]'s answer: true for each item to drop,
-/// given its last touch.
-pub fn dropper((last, mut at_last): (i64, usize)) -> impl FnMut(i64) -> bool {
+/// given its order.
+pub fn dropper<K: Ord + Copy>((last, mut at_last): (K, usize)) -> impl FnMut(K) -> bool {
     move |t| {
         t < last
             || (t == last && at_last > 0 && {
                 at_last -= 1;
                 true
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(id: &str) -> EventRef {
+        EventRef {
+            id: id.into(),
+            time: 1,
+            principal: Some("User:alice".into()),
+            source_ip: Some("192.0.2.1".into()),
+            resource: None,
+            client_id: None,
+            connection_id: None,
+            correlation_id: None,
+            identifier: None,
+            counted: Counted::default(),
+        }
+    }
+
+    #[test]
+    fn a_shared_event_is_counted_once_until_its_last_holder_drops_it() {
+        let ledger = Ledger::default();
+        let other = ledger.clone();
+        let e = Arc::new(ev("e1"));
+        let bytes = event_bytes(&e);
+        let (a, b) = (e.clone(), e.clone());
+        drop(e);
+        ledger.keep(&a);
+        other.keep(&b);
+        ledger.keep(&b);
+        assert_eq!(ledger.bytes(), bytes, "three keeps, one copy");
+        // A clone of the event itself is another copy, counted on its own.
+        let copy = Arc::new((*a).clone());
+        ledger.keep(&copy);
+        assert_eq!(ledger.bytes(), 2 * bytes);
+        drop(copy);
+        drop(a);
+        assert_eq!(ledger.bytes(), bytes, "one holder left");
+        assert_eq!(share_of(&b), bytes, "its only holder answers for all of it");
+        drop(b);
+        assert_eq!(ledger.bytes(), 0);
     }
 }

@@ -32,6 +32,7 @@ fn waiting_events_leave_in_time_then_arrival_order() {
         connection_id: None,
         correlation_id: None,
         identifier: None,
+        counted: Default::default(),
     });
     let mut w = Queue::default();
     let mut reference = BTreeMap::new();
