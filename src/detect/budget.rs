@@ -4,8 +4,9 @@
 //! (each 4,096 events) the detector sums them and, when the sum is over
 //! the bound:
 //!
-//! 1. has every rule give back what it no longer needs (spare capacity):
-//!    nothing is lost;
+//! 1. has every rule give back what it no longer needs (spare capacity)
+//!    and `new_source_ip` decide now the events that wait for the
+//!    watermark (as a shed did before): nothing is lost;
 //! 2. if still over, has each rule shed groups, in proportion to its
 //!    weight (its bytes and its part of the events it shares), down to
 //!    nine tenths of the bound (so that a flood does not shed at every
@@ -133,7 +134,7 @@ impl Detector {
         let sum = |rules: &[&mut dyn Shed]| -> usize {
             rules.iter().map(|r| r.bytes()).sum::<usize>() + ledger.bytes()
         };
-        rules.iter_mut().for_each(|r| r.trim());
+        rules.iter_mut().for_each(|r| r.trim(book));
         let (mut total, mut groups) = (sum(&rules), 0);
         for _ in 0..PASSES {
             if total <= bound {

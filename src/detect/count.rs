@@ -237,7 +237,7 @@ impl Shed for CountRule {
     fn weight(&self) -> usize {
         self.groups.bytes() + self.groups.shared_bytes()
     }
-    fn trim(&mut self) {
+    fn trim(&mut self, _: &mut Book) {
         self.groups.trim();
     }
     fn ledger(&mut self) -> Option<&mut Ledger> {

@@ -286,7 +286,7 @@ impl Shed for SequenceRule {
     fn weight(&self) -> usize {
         self.groups.bytes() + self.groups.shared_bytes()
     }
-    fn trim(&mut self) {
+    fn trim(&mut self, _: &mut Book) {
         self.groups.trim();
     }
     fn ledger(&mut self) -> Option<&mut Ledger> {

@@ -212,8 +212,9 @@ pub trait Shed {
         self.bytes()
     }
     /// Gives back what it holds and no longer needs, before anything is
-    /// shed ([`Weigh::trim`]); nothing it will report is lost.
-    fn trim(&mut self) {}
+    /// shed ([`Weigh::trim`]), or decides now what waits (alerts go to
+    /// `book`); nothing it would report is lost.
+    fn trim(&mut self, _book: &mut Book) {}
     /// The ledger that counts the events it keeps, to share with the
     /// detector's other rules (none: it keeps no event).
     fn ledger(&mut self) -> Option<&mut Ledger> {
