@@ -6,6 +6,7 @@
 //! the same id after a restart or a replay, and a SIEM that indexes by id
 //! (Elasticsearch `_id`) keeps one document per incident.
 
+use std::mem::size_of;
 use std::sync::atomic::Ordering::Relaxed;
 
 use serde::{Deserialize, Serialize};
@@ -126,14 +127,17 @@ impl Alert {
     }
 
     /// Adds one event (an incident that goes on). An id already listed is
-    /// not counted twice.
-    pub fn add(&mut self, e: &EventRef) {
+    /// not counted twice. Returns how much its [`Alert::heap_bytes`] grew
+    /// (less when a listed id made room), without a walk.
+    pub fn add(&mut self, e: &EventRef) -> isize {
         // Listed ids are sorted by time: only those at `e.time` can match.
         let same_time = self.times.partition_point(|t| *t < e.time)
             ..self.times.partition_point(|t| *t <= e.time);
         if self.event_ids[same_time].iter().any(|id| **id == *e.id) {
-            return;
+            return 0;
         }
+        let buffers = self.buffer_bytes();
+        let mut text = 0isize;
         self.event_count += 1;
         self.first_time = self.first_time.min(e.time);
         self.last_time = self.last_time.max(e.time);
@@ -141,20 +145,67 @@ impl Alert {
         let at = self.times.partition_point(|t| *t <= e.time);
         if at < MAX_EVENT_IDS {
             self.times.insert(at, e.time);
-            self.event_ids.insert(at, e.id.to_string());
-            self.times.truncate(MAX_EVENT_IDS);
-            self.event_ids.truncate(MAX_EVENT_IDS);
+            let id = e.id.to_string();
+            text += id.capacity() as isize;
+            self.event_ids.insert(at, id);
+            if self.event_ids.len() > MAX_EVENT_IDS {
+                self.times.pop();
+                text -= self.event_ids.pop().map_or(0, |id| id.capacity()) as isize;
+            }
         }
         if self.principal.is_none() {
             self.principal = e.principal.as_deref().map(str::to_owned);
+            text += self.principal.as_ref().map_or(0, String::capacity) as isize;
         }
-        push(&mut self.source_ips, e.source_ip.as_deref());
-        push(&mut self.resources, e.resource.as_deref());
         let c = &mut self.correlation;
-        push(&mut c.client_ids, e.client_id.as_deref());
-        push(&mut c.connection_ids, e.connection_id.as_deref());
-        push(&mut c.correlation_ids, e.correlation_id.as_deref());
-        push(&mut c.identifiers, e.identifier.as_deref());
+        let pushed = push(&mut self.source_ips, e.source_ip.as_deref())
+            + push(&mut self.resources, e.resource.as_deref())
+            + push(&mut c.client_ids, e.client_id.as_deref())
+            + push(&mut c.connection_ids, e.connection_id.as_deref())
+            + push(&mut c.correlation_ids, e.correlation_id.as_deref())
+            + push(&mut c.identifiers, e.identifier.as_deref());
+        text + (pushed + self.buffer_bytes()) as isize - buffers as isize
+    }
+
+    /// What it holds on the heap: its text and its lists' buffers (the
+    /// open-alert book's byte bound). A walk: [`Alert::add`] says what an
+    /// event changed.
+    pub fn heap_bytes(&self) -> usize {
+        let c = &self.correlation;
+        let lists = [
+            &self.source_ips,
+            &self.resources,
+            &self.event_ids,
+            &c.client_ids,
+            &c.connection_ids,
+            &c.correlation_ids,
+            &c.identifiers,
+        ];
+        let text: usize = lists
+            .iter()
+            .flat_map(|l| l.iter())
+            .map(String::capacity)
+            .sum();
+        [&self.id, &self.rule, &self.summary, &self.group_key]
+            .iter()
+            .map(|s| s.capacity())
+            .sum::<usize>()
+            + self.principal.as_ref().map_or(0, String::capacity)
+            + text
+            + self.buffer_bytes()
+    }
+
+    /// The lists' buffers.
+    fn buffer_bytes(&self) -> usize {
+        let c = &self.correlation;
+        let strings = self.source_ips.capacity()
+            + self.resources.capacity()
+            + self.event_ids.capacity()
+            + c.client_ids.capacity()
+            + c.connection_ids.capacity()
+            + c.correlation_ids.capacity()
+            + c.identifiers.capacity();
+        strings * size_of::<String>() + self.times.capacity() * size_of::<i64>()
     }
 
     /// The alert as one line of JSON.
@@ -196,12 +247,17 @@ impl Alert {
     }
 }
 
-fn push(list: &mut Vec<String>, v: Option<&str>) {
+/// Adds `v` to `list` when new and there is room; the bytes of its text.
+fn push(list: &mut Vec<String>, v: Option<&str>) -> usize {
     if let Some(v) = v {
         if list.len() < MAX_LIST && !list.iter().any(|x| x == v) {
-            list.push(v.to_owned());
+            let v = v.to_owned();
+            let bytes = v.capacity();
+            list.push(v);
+            return bytes;
         }
     }
+    0
 }
 
 /// `sb-` and 32 hex digits: FNV-1a of rule, key and start, and a second,

@@ -114,9 +114,11 @@ impl Detector {
     pub fn new(cfg: &DetectConfig, emit: Emit) -> Result<Detector, Vec<build::Problem>> {
         let mut rules = build::build(cfg)?;
         rules.share_ledger();
+        let mut book = Book::new(emit);
+        book.max_bytes = cfg.max_open_alert_bytes;
         Ok(Detector {
             rules,
-            book: Book::new(emit),
+            book,
             seen: Seen::new(SEEN_IDS),
             max_time: i64::MIN,
             hold: i64::MAX,
@@ -371,5 +373,6 @@ fn login_key<'f>(f: &'f Facts<'_>) -> Option<(&'static str, &'f str)> {
 
 #[cfg(test)]
 mod custom_tests;
+#[cfg(test)]
 #[cfg(test)]
 mod tests;
