@@ -141,11 +141,19 @@ impl Detector {
                 break;
             }
             let need = total - target;
-            let weights: Vec<usize> = rules.iter().map(|r| r.weight()).collect();
+            // Each pointer to a shared event answers for an even part of
+            // the ledger's bytes.
+            let events: Vec<usize> = rules.iter().map(|r| r.events()).collect();
+            let per_event = ledger.bytes() / events.iter().sum::<usize>().max(1);
+            let weights: Vec<usize> = rules
+                .iter()
+                .zip(&events)
+                .map(|(r, e)| r.bytes() + e * per_event)
+                .collect();
             let all = weights.iter().sum::<usize>().max(1);
             for (r, w) in rules.iter_mut().zip(weights) {
                 let share = (need as u128 * w as u128).div_ceil(all as u128);
-                groups += r.shed(share as usize, book);
+                groups += r.shed(share as usize, per_event, book);
             }
             let after = sum(&rules);
             let stuck = after >= total;

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::alert::{span_words, Alert, EventRef};
 use super::book::Book;
 use super::state::{trim_oldest, Keyed, Size};
-use super::weigh::{share_of, Ledger, Shed, Tally, Weigh};
+use super::weigh::{Ledger, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 /// Hits one group keeps at most: four thresholds, and never fewer than
@@ -57,8 +57,8 @@ impl Weigh for Group {
         );
         self.hits.capacity() * size_of::<Hit>() + self.held.get()
     }
-    fn shared_bytes(&self) -> usize {
-        self.hits.iter().map(|h| share_of(&h.event)).sum()
+    fn events(&self) -> usize {
+        self.hits.len()
     }
     /// The hits it holds: a group closer to its threshold is kept longer.
     fn rank(&self) -> u32 {
@@ -234,8 +234,8 @@ impl Shed for CountRule {
     fn bytes(&self) -> usize {
         self.groups.bytes()
     }
-    fn weight(&self) -> usize {
-        self.groups.bytes() + self.groups.shared_bytes()
+    fn events(&self) -> usize {
+        self.groups.events()
     }
     fn trim(&mut self, _: &mut Book) {
         self.groups.trim();
@@ -243,8 +243,8 @@ impl Shed for CountRule {
     fn ledger(&mut self) -> Option<&mut Ledger> {
         Some(&mut self.ledger)
     }
-    fn shed(&mut self, bytes: usize, _: &mut Book) -> u64 {
-        self.groups.shed(bytes)
+    fn shed(&mut self, bytes: usize, per_event: usize, _: &mut Book) -> u64 {
+        self.groups.shed(bytes, per_event)
     }
 }
 

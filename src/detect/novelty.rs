@@ -24,7 +24,7 @@ use super::alert::{Alert, EventRef};
 use super::book::Book;
 use super::hash::FastMap;
 use super::state::{Keyed, Size};
-use super::weigh::{less, share_of, Ledger, Shed, Tally, Weigh};
+use super::weigh::{less, Ledger, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 /// Most values remembered per group; the least recently seen go first.
@@ -98,12 +98,6 @@ impl Queue {
 
     fn len(&self) -> usize {
         self.in_order.len() + self.out_of_order.len()
-    }
-
-    /// The waiting events, in no particular order.
-    fn events(&self) -> impl Iterator<Item = &Arc<EventRef>> {
-        let a = self.in_order.iter().map(|(_, w)| &w.2);
-        a.chain(self.out_of_order.values().map(|w| &w.2))
     }
 }
 
@@ -280,18 +274,18 @@ impl Shed for NoveltyRule {
     fn ledger(&mut self) -> Option<&mut Ledger> {
         Some(&mut self.ledger)
     }
-    fn weight(&self) -> usize {
-        let events: usize = self.waiting.events().map(share_of).sum();
-        self.bytes() + events
+    fn events(&self) -> usize {
+        self.waiting.len()
     }
     /// The least recently touched groups, and the oldest waiting events
     /// decided now rather than at the watermark, each for its share.
-    fn shed(&mut self, bytes: usize, book: &mut Book) -> u64 {
+    fn shed(&mut self, bytes: usize, per_event: usize, book: &mut Book) -> u64 {
         let total = self.bytes().max(1);
         let from_waiting = (bytes as u128 * self.waiting_held as u128 / total as u128) as usize;
         let target = self.waiting_held.saturating_sub(from_waiting);
         while self.waiting_held > target && self.decide_oldest(book) {}
-        self.groups.shed(bytes.saturating_sub(from_waiting))
+        self.groups
+            .shed(bytes.saturating_sub(from_waiting), per_event)
     }
 }
 

@@ -18,7 +18,7 @@ use super::book::Book;
 use super::facts::ResourcePath;
 use super::hash::{FastMap, FastSet};
 use super::state::Size;
-use super::weigh::{dropper, entry_bytes, less, oldest_worth, share_of, Ledger, Shed};
+use super::weigh::{dropper, entry_bytes, less, oldest_worth, Ledger, Shed};
 use crate::event::Severity;
 
 pub const NAME: &str = "privilege_change_during_denials";
@@ -240,13 +240,6 @@ impl PrivilegeRule {
     }
 }
 
-impl Burst {
-    /// Its part of the denials' shared events ([`share_of`]).
-    fn shared(&self) -> usize {
-        self.denials.iter().map(|d| share_of(&d.0)).sum()
-    }
-}
-
 impl Shed for PrivilegeRule {
     fn size(&self) -> Size {
         PrivilegeRule::size(self)
@@ -260,21 +253,21 @@ impl Shed for PrivilegeRule {
     fn ledger(&mut self) -> Option<&mut Ledger> {
         Some(&mut self.ledger)
     }
-    fn weight(&self) -> usize {
-        let changes: usize = self.changes.iter().map(|c| share_of(&c.event)).sum();
-        self.bytes() + changes + self.bursts.values().map(Burst::shared).sum::<usize>()
+    fn events(&self) -> usize {
+        self.changes.len() + self.bursts.values().map(|b| b.denials.len()).sum::<usize>()
     }
 
     /// The bursts whose last denial is oldest (changes and fired pairs
     /// are few: at most 1,024 changes).
-    fn shed(&mut self, bytes: usize, _: &mut Book) -> u64 {
+    fn shed(&mut self, bytes: usize, per_event: usize, _: &mut Book) -> u64 {
         let bursts: Vec<(i64, usize)> = self
             .bursts
             .iter()
             .map(|(k, b)| {
+                let events = b.denials.len() * per_event;
                 (
                     b.last,
-                    entry_bytes::<(String, Burst)>() + b.heap_bytes(k) + b.shared(),
+                    entry_bytes::<(String, Burst)>() + b.heap_bytes(k) + events,
                 )
             })
             .collect();

@@ -22,7 +22,7 @@ use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
 use super::state::{trim_oldest, Keyed, Size};
-use super::weigh::{share_of, Ledger, Shed, Tally, Weigh};
+use super::weigh::{Ledger, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 /// Most B events a group remembers for late A's.
@@ -69,8 +69,8 @@ impl Weigh for Group {
         debug_assert_eq!(self.bytes.get(), self.count(), "a change not counted");
         self.bytes.get()
     }
-    fn shared_bytes(&self) -> usize {
-        self.a.iter().map(share_of).sum()
+    fn events(&self) -> usize {
+        self.a.len()
     }
     /// The first steps it holds.
     fn rank(&self) -> u32 {
@@ -283,8 +283,8 @@ impl Shed for SequenceRule {
     fn bytes(&self) -> usize {
         self.groups.bytes()
     }
-    fn weight(&self) -> usize {
-        self.groups.bytes() + self.groups.shared_bytes()
+    fn events(&self) -> usize {
+        self.groups.events()
     }
     fn trim(&mut self, _: &mut Book) {
         self.groups.trim();
@@ -292,8 +292,8 @@ impl Shed for SequenceRule {
     fn ledger(&mut self) -> Option<&mut Ledger> {
         Some(&mut self.ledger)
     }
-    fn shed(&mut self, bytes: usize, _: &mut Book) -> u64 {
-        self.groups.shed(bytes)
+    fn shed(&mut self, bytes: usize, per_event: usize, _: &mut Book) -> u64 {
+        self.groups.shed(bytes, per_event)
     }
 }
 

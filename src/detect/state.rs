@@ -145,9 +145,9 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
     /// lowest [`Weigh::rank`] first (least on their way to an alert),
     /// then the least recently touched (groups alike go in the map's
     /// order). A group weighs its slot, its heap bytes and its part of the
-    /// shared events it holds. Returns how many groups went, counted as
+    /// shared events it holds (`per_event` each). Returns how many groups went, counted as
     /// evictions.
-    pub fn shed(&mut self, bytes: usize) -> u64 {
+    pub fn shed(&mut self, bytes: usize, per_event: usize) -> u64 {
         if bytes == 0 {
             return 0;
         }
@@ -156,7 +156,8 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
             .map
             .iter()
             .map(|(k, (t, v))| {
-                let weight = slot + k.heap_bytes() + v.heap_bytes() + v.shared_bytes();
+                let events = v.events() * per_event;
+                let weight = slot + k.heap_bytes() + v.heap_bytes() + events;
                 ((v.rank(), *t), weight)
             })
             .collect();
@@ -178,9 +179,9 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
         gone
     }
 
-    /// Every group's part of the shared events it holds ([`Weigh::shared_bytes`]).
-    pub fn shared_bytes(&self) -> usize {
-        self.map.values().map(|(_, v)| v.shared_bytes()).sum()
+    /// The shared event copies its groups point to ([`Weigh::events`]).
+    pub fn events(&self) -> usize {
+        self.map.values().map(|(_, v)| v.events()).sum()
     }
 
     /// Has every group give back what it no longer needs ([`Weigh::trim`]).

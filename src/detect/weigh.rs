@@ -86,22 +86,16 @@ impl fmt::Debug for Counted {
     }
 }
 
-/// The part of `e`'s bytes a holder answers for when the budget picks
-/// what to shed: its bytes split evenly among the copy's holders (a
-/// group that shares it with another rule frees only its part when it
-/// goes).
-pub fn share_of(e: &Arc<EventRef>) -> usize {
-    event_bytes(e) / Arc::strong_count(e)
-}
-
 /// Bytes a value owns on the heap beyond its own size (which its container
 /// counts). Cheap: lengths and capacities, or a counter kept up to date.
 /// Shared event copies are not in it (the [`Ledger`] counts them).
 pub trait Weigh {
     fn heap_bytes(&self) -> usize;
-    /// Its part of the shared event copies it holds ([`share_of`]), for
-    /// the budget's choice only: a walk, not a counter.
-    fn shared_bytes(&self) -> usize {
+    /// How many shared event copies it points to (a length, not a walk),
+    /// for the budget's choice: each answers for the ledger's bytes per
+    /// pointer held (a group that shares an event with another rule frees
+    /// only its part of it when it goes).
+    fn events(&self) -> usize {
         0
     }
     /// How far it is on its way to an alert, for the budget's choice:
@@ -205,11 +199,10 @@ pub trait Shed {
     /// The estimate of the bytes it holds, but for the shared event
     /// copies (the [`Ledger`] counts those).
     fn bytes(&self) -> usize;
-    /// [`Shed::bytes`] and its part of the shared event copies it holds
-    /// ([`share_of`]): its weight when the budget shares out what to shed.
-    /// A walk over its state.
-    fn weight(&self) -> usize {
-        self.bytes()
+    /// How many shared event copies it points to ([`Weigh::events`]).
+    /// A walk over its groups.
+    fn events(&self) -> usize {
+        0
     }
     /// Gives back what it holds and no longer needs, before anything is
     /// shed ([`Weigh::trim`]), or decides now what waits (alerts go to
@@ -221,9 +214,9 @@ pub trait Shed {
         None
     }
     /// Drops least recently touched state worth at least `bytes` (or all
-    /// of it); returns how many groups went (evictions).
-    /// Alerts that this decides go to `book`.
-    fn shed(&mut self, bytes: usize, book: &mut Book) -> u64;
+    /// of it), each event pointer weighing `per_event`; returns how many
+    /// groups went (evictions). Alerts that this decides go to `book`.
+    fn shed(&mut self, bytes: usize, per_event: usize, book: &mut Book) -> u64;
 }
 
 /// Which of `items` — (order, bytes) — to drop so that at least `bytes`
@@ -298,7 +291,6 @@ mod tests {
         drop(copy);
         drop(a);
         assert_eq!(ledger.bytes(), bytes, "one holder left");
-        assert_eq!(share_of(&b), bytes, "its only holder answers for all of it");
         drop(b);
         assert_eq!(ledger.bytes(), 0);
     }
