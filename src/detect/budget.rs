@@ -4,13 +4,15 @@
 //! (each 4,096 events) the detector sums them and, when the sum is over
 //! the bound:
 //!
-//! 1. has every rule give back what it no longer needs (spare capacity)
-//!    and `new_source_ip` decide now the events that wait for the
-//!    watermark (as a shed did before): nothing is lost;
+//! 1. has `new_source_ip` decide now the oldest events that wait for the
+//!    watermark, for up to all the bytes over nine tenths of the bound
+//!    (as a shed did before, for its share): nothing is lost but the
+//!    order of an older event of the same group still to come;
 //! 2. if still over, has each rule shed groups, in proportion to its
 //!    weight (its bytes and its part of the events it shares), down to
 //!    nine tenths of the bound (so that a flood does not shed at every
-//!    sweep). Within a rule, the groups least on their way to an alert go
+//!    sweep). A pointer to a shared event weighs the ledger's bytes per
+//!    pointer held. Within a rule, the groups least on their way to an alert go
 //!    first (a count group with fewer hits, a sequence group with fewer
 //!    first steps), and among those the least recently touched.
 //!
@@ -128,13 +130,17 @@ impl Detector {
             return;
         }
         let target = bound - bound / 10;
+        // The events of the last alert (the ledger counts a copy until its
+        // last holder lets it go).
+        self.used.clear();
         let book = &mut self.book;
         let ledger = self.rules.ledger.clone();
         let mut rules = self.rules.weighed();
         let sum = |rules: &[&mut dyn Shed]| -> usize {
             rules.iter().map(|r| r.bytes()).sum::<usize>() + ledger.bytes()
         };
-        rules.iter_mut().for_each(|r| r.trim(book));
+        let over = sum(&rules).saturating_sub(target);
+        rules.iter_mut().for_each(|r| r.trim(over, book));
         let (mut total, mut groups) = (sum(&rules), 0);
         for _ in 0..PASSES {
             if total <= bound {

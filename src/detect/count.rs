@@ -64,9 +64,6 @@ impl Weigh for Group {
     fn rank(&self) -> u32 {
         u32::try_from(self.hits.len()).unwrap_or(u32::MAX)
     }
-    fn trim(&mut self) {
-        self.hits.shrink_to_fit();
-    }
 }
 
 /// What one hit holds beyond its place in the group's vector: its value
@@ -236,9 +233,6 @@ impl Shed for CountRule {
     }
     fn events(&self) -> usize {
         self.groups.events()
-    }
-    fn trim(&mut self, _: &mut Book) {
-        self.groups.trim();
     }
     fn ledger(&mut self) -> Option<&mut Ledger> {
         Some(&mut self.ledger)

@@ -179,9 +179,6 @@ impl Detector {
         let wm = self.watermark();
         self.authentication(&f, wm);
         self.authorization(&f, wm);
-        // The events of the last alert: not kept past the event (the
-        // ledger counts a copy until its last holder lets it go).
-        self.used.clear();
         self.singles(&f);
         self.custom(&f, wm);
         self.advance_novelty(wm);

@@ -265,11 +265,13 @@ impl Shed for NoveltyRule {
     fn bytes(&self) -> usize {
         self.groups.bytes() + self.waiting_held
     }
-    /// The events waiting for the watermark decided now, oldest first
-    /// (as a shed does): only an event of the same group and value older
-    /// than them, still to come, would have been decided otherwise.
-    fn trim(&mut self, book: &mut Book) {
-        while self.decide_oldest(book) {}
+    /// The events waiting for the watermark decided now, oldest first,
+    /// for up to `bytes` (as a shed does): only an event of the same
+    /// group and value older than them, still to come, would have been
+    /// decided otherwise.
+    fn trim(&mut self, bytes: usize, book: &mut Book) {
+        let target = self.waiting_held.saturating_sub(bytes);
+        while self.waiting_held > target && self.decide_oldest(book) {}
     }
     fn ledger(&mut self) -> Option<&mut Ledger> {
         Some(&mut self.ledger)

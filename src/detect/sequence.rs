@@ -76,12 +76,6 @@ impl Weigh for Group {
     fn rank(&self) -> u32 {
         u32::try_from(self.a.len()).unwrap_or(u32::MAX)
     }
-    fn trim(&mut self) {
-        let cap = self.a.capacity();
-        self.a.shrink_to_fit();
-        self.bytes
-            .sub((cap - self.a.capacity()) * size_of::<Arc<EventRef>>());
-    }
 }
 
 /// A sequence rule.
@@ -188,7 +182,9 @@ impl SequenceRule {
         }
         // `a` is sorted by time: the expired ones are a prefix.
         let expired = g.a.partition_point(|x| x.time < horizon);
-        g.a.drain(..expired);
+        if expired > 0 {
+            g.a.drain(..expired);
+        }
         let bytes = &mut g.bytes;
         g.b.retain(|x| {
             let keep = x.time >= horizon;
@@ -285,9 +281,6 @@ impl Shed for SequenceRule {
     }
     fn events(&self) -> usize {
         self.groups.events()
-    }
-    fn trim(&mut self, _: &mut Book) {
-        self.groups.trim();
     }
     fn ledger(&mut self) -> Option<&mut Ledger> {
         Some(&mut self.ledger)

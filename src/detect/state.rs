@@ -184,17 +184,6 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
         self.map.values().map(|(_, v)| v.events()).sum()
     }
 
-    /// Has every group give back what it no longer needs ([`Weigh::trim`]).
-    pub fn trim(&mut self) {
-        let heap = &mut self.heap;
-        for (_, v) in self.map.values_mut() {
-            let before = v.heap_bytes();
-            v.trim();
-            *heap += v.heap_bytes();
-            less(heap, before);
-        }
-    }
-
     /// Every group's state (tests look inside).
     #[cfg(test)]
     pub fn values(&self) -> impl Iterator<Item = &V> {

@@ -104,9 +104,6 @@ pub trait Weigh {
     fn rank(&self) -> u32 {
         0
     }
-    /// Gives back what it holds and no longer needs (spare capacity):
-    /// nothing it will ever report is lost.
-    fn trim(&mut self) {}
 }
 
 impl Weigh for String {
@@ -204,10 +201,10 @@ pub trait Shed {
     fn events(&self) -> usize {
         0
     }
-    /// Gives back what it holds and no longer needs, before anything is
-    /// shed ([`Weigh::trim`]), or decides now what waits (alerts go to
-    /// `book`); nothing it would report is lost.
-    fn trim(&mut self, _book: &mut Book) {}
+    /// Before anything is shed: decides now what waits for the
+    /// watermark, for up to `bytes` (alerts go to `book`); nothing it
+    /// would report is lost.
+    fn trim(&mut self, _bytes: usize, _book: &mut Book) {}
     /// The ledger that counts the events it keeps, to share with the
     /// detector's other rules (none: it keeps no event).
     fn ledger(&mut self) -> Option<&mut Ledger> {
