@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use serde::{Deserialize, Serialize};
 
-use super::weigh::{event_bytes, Counted};
+use super::ledger::{Counted, Ledger};
 
 use crate::event::time::format_rfc3339_nanos;
 use crate::event::Severity;
@@ -90,10 +90,36 @@ pub struct EventRef {
     pub counted: Counted,
 }
 
+impl EventRef {
+    /// Its bytes behind an `Arc`: the block (two counts and the
+    /// `EventRef`) and its text.
+    pub fn bytes(&self) -> usize {
+        let text = [
+            &self.principal,
+            &self.source_ip,
+            &self.resource,
+            &self.client_id,
+            &self.connection_id,
+            &self.correlation_id,
+            &self.identifier,
+        ]
+        .into_iter()
+        .map(|f| f.as_deref().map_or(0, str::len))
+        .sum::<usize>();
+        2 * size_of::<usize>() + size_of::<EventRef>() + self.id.len() + text
+    }
+
+    /// Counted in `ledger` unless a ledger counts it already (a rule keeps
+    /// it); off it when dropped.
+    pub fn count_in(&self, ledger: &Ledger) {
+        ledger.count(&self.counted, || self.bytes());
+    }
+}
+
 impl Drop for EventRef {
     fn drop(&mut self) {
         if let Some(tally) = self.counted.tally() {
-            tally.fetch_sub(event_bytes(self), Relaxed);
+            tally.fetch_sub(self.bytes(), Relaxed);
         }
     }
 }

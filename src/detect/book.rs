@@ -9,9 +9,10 @@
 //! No alert is lost; an early-closed alert's group starts afresh (its
 //! later events count toward a new alert, with its own id).
 
+use std::mem::size_of;
+
 use super::alert::{Alert, EventRef};
 use super::hash::FastMap;
-use super::weigh::{entry_bytes, less};
 
 /// When alerts are handed out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +62,11 @@ impl Open {
     /// Its bytes, counted: its slot in its rule's map, its key, its
     /// alert's heap.
     fn weigh(&self) -> usize {
-        entry_bytes::<(String, Open)>() + self.alert.group_key.capacity() + self.alert.heap_bytes()
+        // Its slot and control byte at the map's highest load (7/8), as
+        // the rules' state counts its groups.
+        (size_of::<(String, Open)>() + 1) * 8 / 7
+            + self.alert.group_key.capacity()
+            + self.alert.heap_bytes()
     }
 }
 
@@ -221,7 +226,8 @@ impl Book {
     }
 
     fn close(&mut self, mut o: Open) {
-        less(&mut self.bytes, o.bytes);
+        debug_assert!(self.bytes >= o.bytes, "book bytes below zero");
+        self.bytes = self.bytes.saturating_sub(o.bytes);
         if o.dirty {
             if let Some(refresh) = o.refresh {
                 o.alert.summary = refresh(&o.alert);
@@ -235,7 +241,7 @@ impl Book {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::weigh::Counted;
+    use crate::detect::ledger::Counted;
     use crate::event::Severity;
 
     fn ev(id: &str, t: i64) -> EventRef {

@@ -161,7 +161,7 @@ impl CountRule {
             g.mixed || ip.is_none() || g.hits[0].event.source_ip != *ip
         };
         g.held.add(hit_bytes(&hit));
-        self.ledger.keep(&hit.event);
+        hit.event.count_in(&self.ledger);
         let at = g.hits.partition_point(|h| h.event.time <= hit.event.time);
         g.hits.insert(at, hit);
         // Events too old to share a window with anything still to come.

@@ -22,6 +22,7 @@
 //! | [`single`] | single-event rules |
 //! | [`state`] | bounded group state, duplicate ids |
 //! | [`weigh`] | the state's estimate in bytes, for its byte bound |
+//! | [`ledger`] | the kept event copies, each counted once |
 //! | [`book`] | the open alerts |
 //! | [`alert`] | the alert and its deterministic id |
 //! | `budget` | the state held to `max_state_bytes` |
@@ -38,6 +39,7 @@ pub mod facts;
 pub mod field;
 pub mod hash;
 pub mod kept;
+pub mod ledger;
 pub mod novelty;
 pub mod privilege;
 pub mod sequence;

@@ -183,7 +183,7 @@ impl NoveltyRule {
             return;
         }
         self.arrivals += 1;
-        self.ledger.keep(&e);
+        e.count_in(&self.ledger);
         let mut w = (key.to_owned(), value.to_owned(), e, 0);
         w.3 = waiting_bytes(&w);
         self.waiting_held += w.3;

@@ -111,7 +111,7 @@ impl PrivilegeRule {
         if targets.is_empty() {
             return;
         }
-        self.ledger.keep(&event);
+        event.count_in(&self.ledger);
         let change = Change { event, targets };
         self.held += change_bytes(&change);
         self.changes.push_back(change);
@@ -147,7 +147,7 @@ impl PrivilegeRule {
             b.first = b.first.min(d.time);
             b.last = b.last.max(d.time);
             if b.denials.len() < MAX_DENIALS {
-                self.ledger.keep(d);
+                d.count_in(&self.ledger);
                 b.denials.push((d.clone(), OnceCell::new()));
             }
         }

@@ -201,7 +201,7 @@ impl SequenceRule {
                 g.a.insert(at, e.clone());
                 let grown = (g.a.capacity() - cap) * size_of::<Arc<EventRef>>();
                 g.bytes.add(grown);
-                self.ledger.keep(&e);
+                e.count_in(&self.ledger);
                 // A flood of first steps (failed logins from one address)
                 // keeps the latest `MAX_A`; trimmed by the quarter, so the
                 // move is paid once per `MAX_A / 4` events.

@@ -20,71 +20,11 @@
 //! detector's [`Ledger`] when a rule first keeps it, and off it when its
 //! last holder drops it. The rules count only their pointers to it.
 
-use std::fmt;
 use std::mem::size_of;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::sync::{Arc, OnceLock};
 
 use super::alert::EventRef;
 use super::book::Book;
-
-/// The bytes of the event copies the rules keep, each counted once
-/// however many rules hold it. Clones share the tally (every rule of a
-/// detector holds one).
-#[derive(Debug, Clone, Default)]
-pub struct Ledger(Arc<AtomicUsize>);
-
-impl Ledger {
-    /// Counts `e` here unless a ledger counts it already; its bytes come
-    /// off when the copy is dropped ([`EventRef`]'s `Drop`).
-    pub fn keep(&self, e: &EventRef) {
-        e.counted.0.get_or_init(|| {
-            self.0.fetch_add(event_bytes(e), Relaxed);
-            self.0.clone()
-        });
-    }
-
-    /// The bytes of the copies kept and not yet dropped.
-    pub fn bytes(&self) -> usize {
-        self.0.load(Relaxed)
-    }
-}
-
-/// In an [`EventRef`]: the tally of the [`Ledger`] that counts it, set by
-/// the first rule that keeps it. A clone of the event is a new copy,
-/// counted on its own; it compares equal whatever the tally.
-#[derive(Default)]
-pub struct Counted(OnceLock<Arc<AtomicUsize>>);
-
-impl Counted {
-    pub(super) fn tally(&self) -> Option<&AtomicUsize> {
-        self.0.get().map(|t| &**t)
-    }
-}
-
-impl Clone for Counted {
-    fn clone(&self) -> Counted {
-        Counted::default()
-    }
-}
-
-impl PartialEq for Counted {
-    fn eq(&self, _: &Counted) -> bool {
-        true
-    }
-}
-
-impl Eq for Counted {}
-
-impl fmt::Debug for Counted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "counted"
-        } else {
-            "not counted"
-        })
-    }
-}
+pub use super::ledger::Ledger;
 
 /// Bytes a value owns on the heap beyond its own size (which its container
 /// counts). Cheap: lengths and capacities, or a counter kept up to date.
@@ -125,21 +65,9 @@ pub const fn entry_bytes<T>() -> usize {
 }
 
 /// An event copy behind an `Arc`: the block (two counts and the
-/// [`EventRef`]) and its text.
+/// [`EventRef`]) and its text ([`EventRef::bytes`]).
 pub fn event_bytes(e: &EventRef) -> usize {
-    let text = [
-        &e.principal,
-        &e.source_ip,
-        &e.resource,
-        &e.client_id,
-        &e.connection_id,
-        &e.correlation_id,
-        &e.identifier,
-    ]
-    .into_iter()
-    .map(|f| f.as_deref().map_or(0, str::len))
-    .sum::<usize>();
-    2 * size_of::<usize>() + size_of::<EventRef>() + e.id.len() + text
+    e.bytes()
 }
 
 /// `*x -= by`, never below zero (a counter that drifted must not wrap
@@ -253,6 +181,8 @@ pub fn dropper<K: Ord + Copy>((last, mut at_last): (K, usize)) -> impl FnMut(K) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::ledger::Counted;
+    use std::sync::Arc;
 
     fn ev(id: &str) -> EventRef {
         EventRef {
@@ -277,13 +207,13 @@ mod tests {
         let bytes = event_bytes(&e);
         let (a, b) = (e.clone(), e.clone());
         drop(e);
-        ledger.keep(&a);
-        other.keep(&b);
-        ledger.keep(&b);
+        a.count_in(&ledger);
+        b.count_in(&other);
+        b.count_in(&ledger);
         assert_eq!(ledger.bytes(), bytes, "three keeps, one copy");
         // A clone of the event itself is another copy, counted on its own.
         let copy = Arc::new((*a).clone());
-        ledger.keep(&copy);
+        copy.count_in(&ledger);
         assert_eq!(ledger.bytes(), 2 * bytes);
         drop(copy);
         drop(a);
