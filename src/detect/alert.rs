@@ -162,7 +162,6 @@ impl Alert {
         if self.event_ids[same_time].iter().any(|id| **id == *e.id) {
             return 0;
         }
-        let buffers = self.buffer_bytes();
         let mut text = 0isize;
         self.event_count += 1;
         self.first_time = self.first_time.min(e.time);
@@ -170,6 +169,7 @@ impl Alert {
         // Time order; among equal times, arrival order.
         let at = self.times.partition_point(|t| *t <= e.time);
         if at < MAX_EVENT_IDS {
+            let buffers = self.ids_buffers();
             self.times.insert(at, e.time);
             let id = e.id.to_string();
             text += id.capacity() as isize;
@@ -178,6 +178,7 @@ impl Alert {
                 self.times.pop();
                 text -= self.event_ids.pop().map_or(0, |id| id.capacity()) as isize;
             }
+            text += self.ids_buffers() as isize - buffers as isize;
         }
         if self.principal.is_none() {
             self.principal = e.principal.as_deref().map(str::to_owned);
@@ -190,7 +191,12 @@ impl Alert {
             + push(&mut c.connection_ids, e.connection_id.as_deref())
             + push(&mut c.correlation_ids, e.correlation_id.as_deref())
             + push(&mut c.identifiers, e.identifier.as_deref());
-        text + (pushed + self.buffer_bytes()) as isize - buffers as isize
+        text + pushed as isize
+    }
+
+    /// The buffers of the listed ids and their times.
+    fn ids_buffers(&self) -> usize {
+        self.event_ids.capacity() * size_of::<String>() + self.times.capacity() * size_of::<i64>()
     }
 
     /// What it holds on the heap: its text and its lists' buffers (the
@@ -273,14 +279,15 @@ impl Alert {
     }
 }
 
-/// Adds `v` to `list` when new and there is room; the bytes of its text.
+/// Adds `v` to `list` when new and there is room; the bytes it added
+/// (its text, and the list's buffer when it grew).
 fn push(list: &mut Vec<String>, v: Option<&str>) -> usize {
     if let Some(v) = v {
         if list.len() < MAX_LIST && !list.iter().any(|x| x == v) {
-            let v = v.to_owned();
+            let (v, cap) = (v.to_owned(), list.capacity());
             let bytes = v.capacity();
             list.push(v);
-            return bytes;
+            return bytes + (list.capacity() - cap) * size_of::<String>();
         }
     }
     0
