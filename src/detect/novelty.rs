@@ -24,7 +24,7 @@ use super::alert::{Alert, EventRef};
 use super::book::Book;
 use super::hash::FastMap;
 use super::state::{Keyed, Size};
-use super::weigh::{less, Ledger, Shed, Tally, Weigh};
+use super::weigh::{less, Ledger, Tally, Weigh};
 use crate::event::Severity;
 
 /// Most values remembered per group; the least recently seen go first.
@@ -258,39 +258,6 @@ impl NoveltyRule {
     }
 }
 
-impl Shed for NoveltyRule {
-    fn size(&self) -> Size {
-        NoveltyRule::size(self)
-    }
-    fn bytes(&self) -> usize {
-        self.groups.bytes() + self.waiting_held
-    }
-    /// The events waiting for the watermark decided now, oldest first,
-    /// for up to `bytes` (as a shed does): only an event of the same
-    /// group and value older than them, still to come, would have been
-    /// decided otherwise.
-    fn trim(&mut self, bytes: usize, book: &mut Book) {
-        let target = self.waiting_held.saturating_sub(bytes);
-        while self.waiting_held > target && self.decide_oldest(book) {}
-    }
-    fn ledger(&mut self) -> Option<&mut Ledger> {
-        Some(&mut self.ledger)
-    }
-    fn events(&self) -> usize {
-        self.waiting.len()
-    }
-    /// The least recently touched groups, and the oldest waiting events
-    /// decided now rather than at the watermark, each for its share.
-    fn shed(&mut self, bytes: usize, per_event: usize, book: &mut Book) -> u64 {
-        let total = self.bytes().max(1);
-        let from_waiting = (bytes as u128 * self.waiting_held as u128 / total as u128) as usize;
-        let target = self.waiting_held.saturating_sub(from_waiting);
-        while self.waiting_held > target && self.decide_oldest(book) {}
-        self.groups
-            .shed(bytes.saturating_sub(from_waiting), per_event)
-    }
-}
-
 /// Addresses → their networks, remembered (most events come from
 /// addresses seen before: no parse, no string made for them, one lookup).
 #[derive(Debug)]
@@ -415,5 +382,6 @@ pub fn describe_custom(a: &Alert, value: &str, known: usize) -> String {
     )
 }
 
+mod shed;
 #[cfg(test)]
 mod tests;
