@@ -189,8 +189,8 @@ impl Detector {
             groups_shed = self.shed_log.groups,
             sheds = self.shed_log.sheds,
             "detection state over max_state_bytes: groups were forgotten, those least on \
-             their way to an alert and least recently touched first (counted in siem_bridge_detect_evictions_total); incidents whose groups \
-             went can be missed"
+             their way to an alert and least recently touched first (counted in \
+             siem_bridge_detect_evictions_total); incidents whose groups went can be missed"
         );
         self.shed_log = ShedLog {
             warned: Some(now),
