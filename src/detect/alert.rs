@@ -6,7 +6,12 @@
 //! the same id after a restart or a replay, and a SIEM that indexes by id
 //! (Elasticsearch `_id`) keeps one document per incident.
 
+use std::mem::size_of;
+use std::sync::atomic::Ordering::Relaxed;
+
 use serde::{Deserialize, Serialize};
+
+use super::ledger::{Counted, Ledger};
 
 use crate::event::time::format_rfc3339_nanos;
 use crate::event::Severity;
@@ -67,6 +72,9 @@ fn from_rfc3339<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error>
 }
 
 /// The part of an event an alert keeps: enough to list it and describe it.
+/// Rules share one copy (`Arc`); its bytes are counted once, by the
+/// [`Ledger`](super::weigh::Ledger) of the first rule that keeps it, and
+/// taken off when the last holder drops it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRef {
     pub id: Box<str>,
@@ -78,6 +86,42 @@ pub struct EventRef {
     pub connection_id: Option<Box<str>>,
     pub correlation_id: Option<Box<str>>,
     pub identifier: Option<Box<str>>,
+    /// The ledger that counts this copy, once kept ([`Counted`]).
+    pub counted: Counted,
+}
+
+impl EventRef {
+    /// Its bytes behind an `Arc`: the block (two counts and the
+    /// `EventRef`) and its text.
+    pub fn bytes(&self) -> usize {
+        let text = [
+            &self.principal,
+            &self.source_ip,
+            &self.resource,
+            &self.client_id,
+            &self.connection_id,
+            &self.correlation_id,
+            &self.identifier,
+        ]
+        .into_iter()
+        .map(|f| f.as_deref().map_or(0, str::len))
+        .sum::<usize>();
+        2 * size_of::<usize>() + size_of::<EventRef>() + self.id.len() + text
+    }
+
+    /// Counted in `ledger` unless a ledger counts it already (a rule keeps
+    /// it); off it when dropped.
+    pub fn count_in(&self, ledger: &Ledger) {
+        ledger.count(&self.counted, || self.bytes());
+    }
+}
+
+impl Drop for EventRef {
+    fn drop(&mut self) {
+        if let Some(tally) = self.counted.tally() {
+            tally.fetch_sub(self.bytes(), Relaxed);
+        }
+    }
 }
 
 impl Alert {
@@ -109,35 +153,91 @@ impl Alert {
     }
 
     /// Adds one event (an incident that goes on). An id already listed is
-    /// not counted twice.
-    pub fn add(&mut self, e: &EventRef) {
+    /// not counted twice. Returns how much its [`Alert::heap_bytes`] grew
+    /// (less when a listed id made room), without a walk.
+    pub fn add(&mut self, e: &EventRef) -> isize {
         // Listed ids are sorted by time: only those at `e.time` can match.
         let same_time = self.times.partition_point(|t| *t < e.time)
             ..self.times.partition_point(|t| *t <= e.time);
         if self.event_ids[same_time].iter().any(|id| **id == *e.id) {
-            return;
+            return 0;
         }
+        let mut text = 0isize;
         self.event_count += 1;
         self.first_time = self.first_time.min(e.time);
         self.last_time = self.last_time.max(e.time);
         // Time order; among equal times, arrival order.
         let at = self.times.partition_point(|t| *t <= e.time);
         if at < MAX_EVENT_IDS {
+            let buffers = self.ids_buffers();
             self.times.insert(at, e.time);
-            self.event_ids.insert(at, e.id.to_string());
-            self.times.truncate(MAX_EVENT_IDS);
-            self.event_ids.truncate(MAX_EVENT_IDS);
+            let id = e.id.to_string();
+            text += id.capacity() as isize;
+            self.event_ids.insert(at, id);
+            if self.event_ids.len() > MAX_EVENT_IDS {
+                self.times.pop();
+                text -= self.event_ids.pop().map_or(0, |id| id.capacity()) as isize;
+            }
+            text += self.ids_buffers() as isize - buffers as isize;
         }
         if self.principal.is_none() {
             self.principal = e.principal.as_deref().map(str::to_owned);
+            text += self.principal.as_ref().map_or(0, String::capacity) as isize;
         }
-        push(&mut self.source_ips, e.source_ip.as_deref());
-        push(&mut self.resources, e.resource.as_deref());
         let c = &mut self.correlation;
-        push(&mut c.client_ids, e.client_id.as_deref());
-        push(&mut c.connection_ids, e.connection_id.as_deref());
-        push(&mut c.correlation_ids, e.correlation_id.as_deref());
-        push(&mut c.identifiers, e.identifier.as_deref());
+        let pushed = push(&mut self.source_ips, e.source_ip.as_deref())
+            + push(&mut self.resources, e.resource.as_deref())
+            + push(&mut c.client_ids, e.client_id.as_deref())
+            + push(&mut c.connection_ids, e.connection_id.as_deref())
+            + push(&mut c.correlation_ids, e.correlation_id.as_deref())
+            + push(&mut c.identifiers, e.identifier.as_deref());
+        text + pushed as isize
+    }
+
+    /// The buffers of the listed ids and their times.
+    fn ids_buffers(&self) -> usize {
+        self.event_ids.capacity() * size_of::<String>() + self.times.capacity() * size_of::<i64>()
+    }
+
+    /// What it holds on the heap: its text and its lists' buffers (the
+    /// open-alert book's byte bound). A walk: [`Alert::add`] says what an
+    /// event changed.
+    pub fn heap_bytes(&self) -> usize {
+        let c = &self.correlation;
+        let lists = [
+            &self.source_ips,
+            &self.resources,
+            &self.event_ids,
+            &c.client_ids,
+            &c.connection_ids,
+            &c.correlation_ids,
+            &c.identifiers,
+        ];
+        let text: usize = lists
+            .iter()
+            .flat_map(|l| l.iter())
+            .map(String::capacity)
+            .sum();
+        [&self.id, &self.rule, &self.summary, &self.group_key]
+            .iter()
+            .map(|s| s.capacity())
+            .sum::<usize>()
+            + self.principal.as_ref().map_or(0, String::capacity)
+            + text
+            + self.buffer_bytes()
+    }
+
+    /// The lists' buffers.
+    fn buffer_bytes(&self) -> usize {
+        let c = &self.correlation;
+        let strings = self.source_ips.capacity()
+            + self.resources.capacity()
+            + self.event_ids.capacity()
+            + c.client_ids.capacity()
+            + c.connection_ids.capacity()
+            + c.correlation_ids.capacity()
+            + c.identifiers.capacity();
+        strings * size_of::<String>() + self.times.capacity() * size_of::<i64>()
     }
 
     /// The alert as one line of JSON.
@@ -179,12 +279,18 @@ impl Alert {
     }
 }
 
-fn push(list: &mut Vec<String>, v: Option<&str>) {
+/// Adds `v` to `list` when new and there is room; the bytes it added
+/// (its text, and the list's buffer when it grew).
+fn push(list: &mut Vec<String>, v: Option<&str>) -> usize {
     if let Some(v) = v {
         if list.len() < MAX_LIST && !list.iter().any(|x| x == v) {
-            list.push(v.to_owned());
+            let (v, cap) = (v.to_owned(), list.capacity());
+            let bytes = v.capacity();
+            list.push(v);
+            return bytes + (list.capacity() - cap) * size_of::<String>();
         }
     }
+    0
 }
 
 /// `sb-` and 32 hex digits: FNV-1a of rule, key and start, and a second,

@@ -1,6 +1,15 @@
 //! The book of open alerts: an alert stays open while its incident goes
 //! on (events of its group join it within its keep-alive) and is handed
 //! out when it fires and when it closes ([`Emit`]).
+//!
+//! The open alerts are held to `[detect] max_open_alert_bytes` (an
+//! estimate, kept as alerts open, grow and close): over it, the alerts
+//! least recently joined are closed early, down to nine tenths of the
+//! bound, and handed out as they are, as if their keep-alive had ended.
+//! No alert is lost; an early-closed alert's group starts afresh (its
+//! later events count toward a new alert, with its own id).
+
+use std::mem::size_of;
 
 use super::alert::{Alert, EventRef};
 use super::hash::FastMap;
@@ -23,6 +32,8 @@ struct Open {
     dirty: bool,
     /// Rewrites the summary when events joined (counts change).
     refresh: Option<fn(&Alert) -> String>,
+    /// Its bytes in the book ([`Open::weigh`]), kept up to date.
+    bytes: usize,
 }
 
 /// Open alerts by rule and group key.
@@ -36,11 +47,26 @@ pub struct Book {
     next_deadline: i64,
     emit: Emit,
     pub out: Vec<Alert>,
+    /// The open alerts' bytes (an estimate), and its bound.
+    bytes: usize,
+    pub max_bytes: usize,
+    /// Alerts closed early, over `max_bytes`.
+    pub closed_early: u64,
 }
 
 impl Open {
     fn deadline(&self) -> i64 {
         self.alert.last_time.saturating_add(self.keep_alive)
+    }
+
+    /// Its bytes, counted: its slot in its rule's map, its key, its
+    /// alert's heap.
+    fn weigh(&self) -> usize {
+        // Its slot and control byte at the map's highest load (7/8), as
+        // the rules' state counts its groups.
+        (size_of::<(String, Open)>() + 1) * 8 / 7
+            + self.alert.group_key.capacity()
+            + self.alert.heap_bytes()
     }
 }
 
@@ -51,7 +77,15 @@ impl Book {
             next_deadline: i64::MAX,
             emit,
             out: Vec::new(),
+            bytes: 0,
+            max_bytes: usize::MAX,
+            closed_early: 0,
         }
+    }
+
+    /// The estimate of the open alerts' bytes.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     pub fn open_count(&self) -> usize {
@@ -69,8 +103,12 @@ impl Book {
             return false;
         }
         let before = open.alert.event_count;
-        open.alert.add(e);
+        let grew = open.alert.add(e);
         open.dirty |= open.alert.event_count != before;
+        open.bytes = open.bytes.saturating_add_signed(grew);
+        debug_assert_eq!(open.bytes, open.weigh(), "a change not counted");
+        self.bytes = self.bytes.saturating_add_signed(grew);
+        self.keep_to_bound();
         true
     }
 
@@ -88,11 +126,17 @@ impl Book {
             return false;
         };
         let before = open.alert.event_count;
-        open.alert.add(e);
+        let mut grew = open.alert.add(e);
         if open.alert.event_count != before {
+            let summary = open.alert.summary.capacity() as isize;
             open.alert.summary = describe(&open.alert);
+            grew += open.alert.summary.capacity() as isize - summary;
             open.dirty = true;
         }
+        open.bytes = open.bytes.saturating_add_signed(grew);
+        debug_assert_eq!(open.bytes, open.weigh(), "a change not counted");
+        self.bytes = self.bytes.saturating_add_signed(grew);
+        self.keep_to_bound();
         true
     }
 
@@ -114,17 +158,57 @@ impl Book {
             self.out.push(alert.clone());
             dirty = false;
         }
-        let open = Open {
+        let mut open = Open {
             alert,
             keep_alive,
             dirty,
             refresh,
+            bytes: 0,
         };
+        open.bytes = open.weigh();
+        self.bytes += open.bytes;
         self.next_deadline = self.next_deadline.min(open.deadline());
         let key = open.alert.group_key.clone();
         if let Some(old) = self.open.entry(rule).or_default().insert(key, open) {
             self.close(old);
         }
+        self.keep_to_bound();
+    }
+
+    /// Over `max_bytes`: closes the alerts least recently joined (by
+    /// their last event, then their first, then their id: the same input
+    /// closes the same alerts) down to nine tenths of it.
+    fn keep_to_bound(&mut self) {
+        if self.bytes <= self.max_bytes {
+            return;
+        }
+        let target = self.max_bytes - self.max_bytes / 10;
+        let mut all: Vec<(i64, i64, &str, &'static str, &str, usize)> = self
+            .open
+            .iter()
+            .flat_map(|(rule, m)| {
+                m.iter().map(|(k, o)| {
+                    let a = &o.alert;
+                    (a.last_time, a.first_time, &*a.id, *rule, &**k, o.bytes)
+                })
+            })
+            .collect();
+        all.sort_unstable();
+        let mut left = self.bytes;
+        let mut going: Vec<(&'static str, String)> = Vec::new();
+        for (_, _, _, rule, key, bytes) in all {
+            if left <= target {
+                break;
+            }
+            left -= bytes;
+            going.push((rule, key.to_owned()));
+        }
+        let closing: Vec<Open> = going
+            .iter()
+            .filter_map(|(rule, key)| self.open.get_mut(rule)?.remove(key))
+            .collect();
+        self.closed_early += closing.len() as u64;
+        self.close_in_order(closing);
     }
 
     /// Closes alerts whose keep-alive ended before `watermark`.
@@ -170,12 +254,96 @@ impl Book {
     }
 
     fn close(&mut self, mut o: Open) {
+        debug_assert!(self.bytes >= o.bytes, "book bytes below zero");
+        self.bytes = self.bytes.saturating_sub(o.bytes);
         if o.dirty {
             if let Some(refresh) = o.refresh {
                 o.alert.summary = refresh(&o.alert);
             }
             o.alert.closed = true;
             self.out.push(o.alert);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::ledger::Counted;
+    use crate::event::Severity;
+
+    fn ev(id: &str, t: i64) -> EventRef {
+        EventRef {
+            id: id.into(),
+            time: t,
+            principal: Some("User:alice".into()),
+            source_ip: Some("192.0.2.1".into()),
+            resource: Some("crn:///kafka=C1/topic=sensitive-pii".into()),
+            client_id: Some("cli".into()),
+            connection_id: None,
+            correlation_id: Some(id.into()),
+            identifier: None,
+            counted: Counted::default(),
+        }
+    }
+
+    /// 400 alerts of 3 events each, then 2 more events for each, in a
+    /// book that holds about 100 of them: the least recently joined close
+    /// early, every alert comes out once with all its events.
+    #[test]
+    fn over_its_bound_the_book_closes_the_oldest_early_and_loses_nothing() {
+        for emit in [Emit::OnClose, Emit::OnFireAndClose] {
+            let mut book = Book::new(emit);
+            book.max_bytes = 100 * 1_500;
+            let key = |g: i64| format!("principal=p{g}");
+            let id = |g: i64, k: i64| format!("e{g}-{k}");
+            for g in 0..400 {
+                let evs: Vec<EventRef> = (0..3).map(|k| ev(&id(g, k), g * 10 + k)).collect();
+                let refs: Vec<&EventRef> = evs.iter().collect();
+                book.fire(
+                    "denial_burst",
+                    Alert::new("denial_burst", Severity::High, key(g), &refs),
+                    i64::MAX / 4,
+                );
+                assert!(book.bytes() <= book.max_bytes, "{} over", book.bytes());
+            }
+            let early = book.closed_early;
+            assert!((250..400).contains(&early), "{early}");
+            assert_eq!(book.open_count() as u64 + early, 400);
+            // Later events of a group whose alert closed early are not
+            // joined to it (its group starts afresh: the rule's concern).
+            let mut joined = 0;
+            for g in 0..400 {
+                for k in 3..5 {
+                    joined +=
+                        u64::from(book.extend("denial_burst", &key(g), &ev(&id(g, k), g * 10 + k)));
+                }
+            }
+            book.close_all();
+            assert_eq!(book.bytes(), 0);
+            // The last version of each alert: all 400, each with its 3
+            // events and those that joined it while it was open.
+            let mut last: std::collections::BTreeMap<String, &Alert> = Default::default();
+            for a in &book.out {
+                last.insert(a.group_key.clone(), a);
+            }
+            assert_eq!(last.len(), 400, "{emit:?}");
+            let events: u64 = last.values().map(|a| a.event_count).sum();
+            assert_eq!(events, 400 * 3 + joined, "{emit:?}");
+            for g in 0..400 {
+                let a = last[&key(g)];
+                // `run` hands out an alert when it fires, and again when it
+                // closes only if events joined it.
+                assert!(a.closed || emit == Emit::OnFireAndClose);
+                let n = a.event_count as usize;
+                assert!(n == 3 || n == 5, "{n}");
+                let want: Vec<String> = (0..n as i64).map(|k| id(g, k)).collect();
+                assert_eq!(a.event_ids, want);
+            }
+            // The first groups closed early; the last stayed open and got
+            // their two later events.
+            assert_eq!(last[&key(0)].event_count, 3);
+            assert_eq!(last[&key(399)].event_count, 5);
         }
     }
 }

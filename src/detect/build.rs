@@ -72,6 +72,8 @@ pub struct Rules {
     pub lateness: i64,
     /// `max_state_bytes`: the rules' state, in bytes (an estimate).
     pub max_state_bytes: usize,
+    /// The kept events, counted once ([`budget`](super::budget)).
+    pub ledger: super::weigh::Ledger,
 }
 
 fn present(s: &RuleSettings) -> Vec<&'static str> {
@@ -174,13 +176,19 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
     if cfg.max_keys_per_rule == 0 {
         problem("detect.max_keys_per_rule".to_owned(), "must be at least 1");
     }
-    if !(MIN_STATE_BYTES..=MAX_STATE_BYTES).contains(&cfg.max_state_bytes) {
-        problem(
-            "detect.max_state_bytes".to_owned(),
-            &format!(
-                "must be between {MIN_STATE_BYTES} (1 MiB) and {MAX_STATE_BYTES} (64 GiB) bytes"
-            ),
-        );
+    let bounds = [
+        ("max_state_bytes", cfg.max_state_bytes),
+        ("max_open_alert_bytes", cfg.max_open_alert_bytes),
+    ];
+    for (key, bytes) in bounds {
+        if !(MIN_STATE_BYTES..=MAX_STATE_BYTES).contains(&bytes) {
+            problem(
+                format!("detect.{key}"),
+                &format!(
+                    "must be between {MIN_STATE_BYTES} (1 MiB) and {MAX_STATE_BYTES} (64 GiB) bytes"
+                ),
+            );
+        }
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -317,6 +325,7 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
         silence_severity,
         lateness: secs(cfg.allowed_lateness_secs),
         max_state_bytes: cfg.max_state_bytes,
+        ledger: Default::default(),
     })
 }
 

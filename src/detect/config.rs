@@ -30,6 +30,10 @@ pub struct DetectConfig {
     /// it, the least recently touched groups go.
     #[serde(default = "default_max_state_bytes")]
     pub max_state_bytes: usize,
+    /// The open alerts in bytes (an estimate); over it, the least
+    /// recently joined are closed early and handed out as they are.
+    #[serde(default = "default_max_open_alert_bytes")]
+    pub max_open_alert_bytes: usize,
     /// Globs on resource names that `denial_burst` watches.
     #[serde(default = "default_sensitive")]
     pub sensitive_resources: Vec<String>,
@@ -77,6 +81,13 @@ pub const MAX_STATE_BYTES: usize = 64 << 30;
 fn default_max_state_bytes() -> usize {
     DEFAULT_MAX_STATE_BYTES
 }
+/// 32 MiB: the 5,000 open alerts of a storm of 20 denials each weigh
+/// ≈ 16 MB (BENCHMARKS.md, "Detector"); the bound takes
+/// `max_state_bytes`' limits.
+pub const DEFAULT_MAX_OPEN_ALERT_BYTES: usize = 32 << 20;
+fn default_max_open_alert_bytes() -> usize {
+    DEFAULT_MAX_OPEN_ALERT_BYTES
+}
 fn default_sensitive() -> Vec<String> {
     vec!["sensitive-*".to_owned()]
 }
@@ -89,6 +100,7 @@ impl Default for DetectConfig {
             allowed_lateness_secs: default_lateness(),
             max_keys_per_rule: default_max_keys(),
             max_state_bytes: default_max_state_bytes(),
+            max_open_alert_bytes: default_max_open_alert_bytes(),
             sensitive_resources: default_sensitive(),
             trusted_networks: Vec::new(),
             forward_events: true,

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::alert::{span_words, Alert, EventRef};
 use super::book::Book;
 use super::state::{trim_oldest, Keyed, Size};
-use super::weigh::{event_bytes, Shed, Tally, Weigh};
+use super::weigh::{Ledger, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 /// Hits one group keeps at most: four thresholds, and never fewer than
@@ -44,7 +44,7 @@ struct Group {
     /// none). While false, every hit shares one address, and a `spread`
     /// rule needs no search: no window can qualify.
     mixed: bool,
-    /// Heap bytes of the hits' events and values ([`hit_bytes`]).
+    /// Heap bytes of the hits' values ([`hit_bytes`]).
     held: Tally,
 }
 
@@ -57,12 +57,19 @@ impl Weigh for Group {
         );
         self.hits.capacity() * size_of::<Hit>() + self.held.get()
     }
+    fn events(&self) -> usize {
+        self.hits.len()
+    }
+    /// The hits it holds: a group closer to its threshold is kept longer.
+    fn rank(&self) -> u32 {
+        u32::try_from(self.hits.len()).unwrap_or(u32::MAX)
+    }
 }
 
-/// What one hit holds beyond its place in the group's vector: its event
-/// (counted in full though other rules may share it) and its value.
+/// What one hit holds beyond its place in the group's vector: its value
+/// (its event is shared, counted once by the [`Ledger`]).
 fn hit_bytes(h: &Hit) -> usize {
-    event_bytes(&h.event) + h.value.as_ref().map_or(0, String::capacity)
+    h.value.as_ref().map_or(0, String::capacity)
 }
 
 /// How a rule's alert is described.
@@ -85,6 +92,8 @@ pub struct CountRule {
     groups: Keyed<String, Group>,
     /// Hits forgotten by groups over [`max_hits`] (evictions).
     dropped_hits: u64,
+    /// Counts the kept events (the detector's, shared by its rules).
+    pub ledger: Ledger,
 }
 
 impl CountRule {
@@ -110,6 +119,7 @@ impl CountRule {
             describe,
             groups: Keyed::new(max_keys),
             dropped_hits: 0,
+            ledger: Ledger::default(),
         }
     }
 
@@ -151,6 +161,7 @@ impl CountRule {
             g.mixed || ip.is_none() || g.hits[0].event.source_ip != *ip
         };
         g.held.add(hit_bytes(&hit));
+        hit.event.count_in(&self.ledger);
         let at = g.hits.partition_point(|h| h.event.time <= hit.event.time);
         g.hits.insert(at, hit);
         // Events too old to share a window with anything still to come.
@@ -200,6 +211,12 @@ impl CountRule {
         book.fire_with(self.name, alert, self.keep_alive, Some(self.describe));
     }
 
+    /// True while group `key` has state (tests look inside).
+    #[cfg(test)]
+    pub fn holds(&mut self, key: &str) -> bool {
+        self.groups.touch(key, i64::MIN).is_some()
+    }
+
     /// Forgets groups whose events are all older than a window.
     pub fn expire(&mut self, watermark: i64) {
         self.groups
@@ -214,8 +231,14 @@ impl Shed for CountRule {
     fn bytes(&self) -> usize {
         self.groups.bytes()
     }
-    fn shed(&mut self, bytes: usize, _: &mut Book) -> u64 {
-        self.groups.shed(bytes)
+    fn events(&self) -> usize {
+        self.groups.events()
+    }
+    fn ledger(&mut self) -> Option<&mut Ledger> {
+        Some(&mut self.ledger)
+    }
+    fn shed(&mut self, bytes: usize, per_event: usize, _: &mut Book) -> u64 {
+        self.groups.shed(bytes, per_event)
     }
 }
 

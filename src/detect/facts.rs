@@ -350,6 +350,7 @@ impl EventRef {
             connection_id,
             correlation_id,
             identifier,
+            counted: Default::default(),
         }
     }
 

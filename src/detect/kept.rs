@@ -124,6 +124,7 @@ impl Kept {
             connection_id: f(5),
             correlation_id: f(6),
             identifier: f(7),
+            counted: Default::default(),
         }
     }
 }

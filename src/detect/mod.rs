@@ -23,6 +23,7 @@
 //! | [`single`] | single-event rules |
 //! | [`state`] | bounded group state, duplicate ids |
 //! | [`weigh`] | the state's estimate in bytes, for its byte bound |
+//! | [`ledger`] | the kept event copies, each counted once |
 //! | [`book`] | the open alerts |
 //! | [`alert`] | the alert and its deterministic id |
 //! | `budget` | the state held to `max_state_bytes` |
@@ -39,6 +40,7 @@ pub mod facts;
 pub mod field;
 pub mod hash;
 pub mod kept;
+pub mod ledger;
 pub mod novelty;
 pub mod privilege;
 pub mod sequence;
@@ -139,9 +141,13 @@ pub struct Detector {
 impl Detector {
     /// A detector for `[detect]`; every configuration problem, not the first.
     pub fn new(cfg: &DetectConfig, emit: Emit) -> Result<Detector, Vec<build::Problem>> {
+        let mut rules = build::build(cfg)?;
+        rules.share_ledger();
+        let mut book = Book::new(emit);
+        book.max_bytes = cfg.max_open_alert_bytes;
         Ok(Detector {
-            rules: build::build(cfg)?,
-            book: Book::new(emit),
+            rules,
+            book,
             seen: Seen::new(SEEN_IDS),
             max_time: i64::MIN,
             hold: i64::MAX,
@@ -406,5 +412,6 @@ fn login_key<'f>(f: &'f Facts<'_>) -> Option<(&'static str, &'f str)> {
 
 #[cfg(test)]
 mod custom_tests;
+#[cfg(test)]
 #[cfg(test)]
 mod tests;

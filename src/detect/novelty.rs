@@ -26,7 +26,7 @@ use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
 use super::state::{Keyed, Size};
-use super::weigh::{event_bytes, less, Shed, Tally, Weigh};
+use super::weigh::{less, Ledger, Tally, Weigh};
 use crate::event::Severity;
 
 mod net;
@@ -54,6 +54,8 @@ pub struct NoveltyRule {
     /// The estimate of `waiting`'s bytes ([`waiting_bytes`]).
     waiting_held: usize,
     arrivals: u64,
+    /// Counts the kept events (the detector's, shared by its rules).
+    pub ledger: Ledger,
 }
 
 /// An event waiting for the watermark: its group's key, its value, the
@@ -98,7 +100,8 @@ impl Copied {
     fn bytes(&self) -> usize {
         match self {
             Copied::Kept(k) => k.heap_bytes(),
-            Copied::Shared(e) => event_bytes(e),
+            // Counted by the [`Ledger`], shared with other rules.
+            Copied::Shared(_) => 0,
         }
     }
 }
@@ -170,7 +173,8 @@ impl Weigh for Known {
 }
 
 /// One waiting event's bytes: its entry in the queue or the B-tree (both
-/// counted two thirds full), its key, value and event.
+/// counted two thirds full), its key and value (its event is shared,
+/// counted by the [`Ledger`]).
 fn waiting_bytes(w: &Waiting) -> usize {
     size_of::<((i64, u64), Waiting)>() * 3 / 2 + w.0.capacity() + w.1.capacity() + w.2.bytes()
 }
@@ -198,6 +202,7 @@ impl NoveltyRule {
             waiting: Queue::default(),
             waiting_held: 0,
             arrivals: 0,
+            ledger: Ledger::default(),
         }
     }
 
@@ -237,7 +242,11 @@ impl NoveltyRule {
             return;
         }
         self.arrivals += 1;
-        let mut w = (key.to_owned(), value.to_owned(), Copied::of(f), 0);
+        let copied = Copied::of(f);
+        if let Copied::Shared(e) = &copied {
+            e.count_in(&self.ledger);
+        }
+        let mut w = (key.to_owned(), value.to_owned(), copied, 0);
         w.3 = waiting_bytes(&w);
         self.waiting_held += w.3;
         self.waiting.insert((t, self.arrivals), w);
@@ -319,24 +328,6 @@ impl NoveltyRule {
     }
 }
 
-impl Shed for NoveltyRule {
-    fn size(&self) -> Size {
-        NoveltyRule::size(self)
-    }
-    fn bytes(&self) -> usize {
-        self.groups.bytes() + self.waiting_held
-    }
-    /// The least recently touched groups, and the oldest waiting events
-    /// decided now rather than at the watermark, each for its share.
-    fn shed(&mut self, bytes: usize, book: &mut Book) -> u64 {
-        let total = self.bytes().max(1);
-        let from_waiting = (bytes as u128 * self.waiting_held as u128 / total as u128) as usize;
-        let target = self.waiting_held.saturating_sub(from_waiting);
-        while self.waiting_held > target && self.decide_oldest(book) {}
-        self.groups.shed(bytes.saturating_sub(from_waiting))
-    }
-}
-
 /// `new_source_ip`'s sentence.
 pub fn describe_new_ip(a: &Alert, network: &str, known: usize) -> String {
     format!(
@@ -361,5 +352,6 @@ pub fn describe_custom(a: &Alert, value: &str, known: usize) -> String {
     )
 }
 
+mod shed;
 #[cfg(test)]
 mod tests;

@@ -18,7 +18,7 @@ use super::book::Book;
 use super::facts::ResourcePath;
 use super::hash::{FastMap, FastSet};
 use super::state::Size;
-use super::weigh::{dropper, entry_bytes, event_bytes, less, oldest_worth, Shed};
+use super::weigh::{dropper, entry_bytes, less, oldest_worth, Ledger, Shed};
 use crate::event::Severity;
 
 pub const NAME: &str = "privilege_change_during_denials";
@@ -41,21 +41,21 @@ struct Burst {
     /// Each denial with its resource's path, parsed the first time a
     /// change is checked against it (most bursts meet no change).
     denials: Vec<Denial>,
-    /// Heap bytes of the denials' events.
-    events: usize,
 }
 
 type Denial = (Arc<EventRef>, OnceCell<Option<ResourcePath>>);
 
 impl Burst {
     /// Its heap bytes under `key` (parsed paths not counted: they are
-    /// made only when a change meets the burst).
+    /// made only when a change meets the burst; the denials' events are
+    /// shared, counted by the [`Ledger`]).
     fn heap_bytes(&self, key: &str) -> usize {
-        key.len() + self.denials.capacity() * size_of::<Denial>() + self.events
+        key.len() + self.denials.capacity() * size_of::<Denial>()
     }
 }
 
-/// A change's heap bytes: its event and its targets' paths.
+/// A change's heap bytes: its targets' paths (its event is shared,
+/// counted by the [`Ledger`]).
 fn change_bytes(c: &Change) -> usize {
     let paths = c.targets.iter().map(|t| {
         size_of::<ResourcePath>()
@@ -65,7 +65,7 @@ fn change_bytes(c: &Change) -> usize {
                 .map(|(k, v)| k.capacity() + v.capacity())
                 .sum::<usize>()
     });
-    event_bytes(&c.event) + paths.sum::<usize>()
+    paths.sum::<usize>()
 }
 
 /// The rule's state.
@@ -80,6 +80,8 @@ pub struct PrivilegeRule {
     held: usize,
     /// Bursts shed over the byte bound.
     evictions: u64,
+    /// Counts the kept events (the detector's, shared by its rules).
+    pub ledger: Ledger,
 }
 
 impl PrivilegeRule {
@@ -92,6 +94,7 @@ impl PrivilegeRule {
             fired: FastSet::default(),
             held: 0,
             evictions: 0,
+            ledger: Ledger::default(),
         }
     }
 
@@ -108,6 +111,7 @@ impl PrivilegeRule {
         if targets.is_empty() {
             return;
         }
+        event.count_in(&self.ledger);
         let change = Change { event, targets };
         self.held += change_bytes(&change);
         self.changes.push_back(change);
@@ -143,7 +147,7 @@ impl PrivilegeRule {
             b.first = b.first.min(d.time);
             b.last = b.last.max(d.time);
             if b.denials.len() < MAX_DENIALS {
-                b.events += event_bytes(d);
+                d.count_in(&self.ledger);
                 b.denials.push((d.clone(), OnceCell::new()));
             }
         }
@@ -246,14 +250,26 @@ impl Shed for PrivilegeRule {
             + self.fired.len() * entry_bytes::<(Box<str>, String)>()
             + self.held
     }
+    fn ledger(&mut self) -> Option<&mut Ledger> {
+        Some(&mut self.ledger)
+    }
+    fn events(&self) -> usize {
+        self.changes.len() + self.bursts.values().map(|b| b.denials.len()).sum::<usize>()
+    }
 
     /// The bursts whose last denial is oldest (changes and fired pairs
     /// are few: at most 1,024 changes).
-    fn shed(&mut self, bytes: usize, _: &mut Book) -> u64 {
+    fn shed(&mut self, bytes: usize, per_event: usize, _: &mut Book) -> u64 {
         let bursts: Vec<(i64, usize)> = self
             .bursts
             .iter()
-            .map(|(k, b)| (b.last, entry_bytes::<(String, Burst)>() + b.heap_bytes(k)))
+            .map(|(k, b)| {
+                let events = b.denials.len() * per_event;
+                (
+                    b.last,
+                    entry_bytes::<(String, Burst)>() + b.heap_bytes(k) + events,
+                )
+            })
             .collect();
         let Some(cut) = oldest_worth(bursts, bytes) else {
             return 0;

@@ -25,7 +25,7 @@ use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
 use super::state::{trim_oldest, Keyed, Size};
-use super::weigh::{event_bytes, Shed, Tally, Weigh};
+use super::weigh::{Ledger, Shed, Tally, Weigh};
 use crate::event::Severity;
 
 /// Most B events a group remembers for late A's.
@@ -52,7 +52,8 @@ struct Group {
     quiet_until: i64,
     /// The last alert's events, while a late first step may still join it.
     fired: Option<Fired>,
-    /// Its heap bytes ([`Group::count`]), kept up to date as it changes:
+    /// Its heap bytes ([`Group::count`]; the first steps' events are
+    /// shared, counted by the [`Ledger`]), kept up to date as it changes:
     /// weighing it is one read (a granted event weighs its group twice).
     bytes: Tally,
 }
@@ -66,19 +67,17 @@ struct Fired {
 }
 
 impl Fired {
+    /// Its vector's buffer (its events are the [`Ledger`]'s).
     fn bytes(&self) -> usize {
         self.a.capacity() * size_of::<Arc<EventRef>>()
-            + self.a.iter().map(|x| event_bytes(x)).sum::<usize>()
-            + event_bytes(&self.b)
     }
 }
 
 impl Group {
-    /// Its heap bytes, counted: the vectors' buffers, the first steps'
-    /// events, the kept copies' text, the fired alert's events.
+    /// Its heap bytes, counted: the vectors' buffers, the kept copies'
+    /// text (the events are the [`Ledger`]'s).
     fn count(&self) -> usize {
         self.a.capacity() * size_of::<Arc<EventRef>>()
-            + self.a.iter().map(|x| event_bytes(x)).sum::<usize>()
             + self.b.capacity() * size_of::<Kept>()
             + self.b.iter().map(Kept::heap_bytes).sum::<usize>()
             + self.shared.heap_bytes()
@@ -90,6 +89,13 @@ impl Weigh for Group {
     fn heap_bytes(&self) -> usize {
         debug_assert_eq!(self.bytes.get(), self.count(), "a change not counted");
         self.bytes.get()
+    }
+    fn events(&self) -> usize {
+        self.a.len() + self.fired.as_ref().map_or(0, |x| x.a.len() + 1)
+    }
+    /// The first steps it holds.
+    fn rank(&self) -> u32 {
+        u32::try_from(self.a.len()).unwrap_or(u32::MAX)
     }
 }
 
@@ -112,6 +118,8 @@ pub struct SequenceRule {
     pub shared: u8,
     /// First steps forgotten over [`MAX_A`] (evictions).
     dropped: u64,
+    /// Counts the kept events (the detector's, shared by its rules).
+    pub ledger: Ledger,
 }
 
 /// Which step an event is.
@@ -142,6 +150,7 @@ impl SequenceRule {
             hasher: FastState::default(),
             shared: 0,
             dropped: 0,
+            ledger: Ledger::default(),
         }
     }
 
@@ -197,15 +206,15 @@ impl SequenceRule {
         }
         if time <= g.quiet_until {
             if step == Step::A {
-                let rule = (self.name, self.window, self.describe);
+                let rule = (self.name, self.window, self.describe, &self.ledger);
                 join_late(rule, g, time, key, event, book);
             }
             return false;
         }
         // `a` is sorted by time: the expired ones are a prefix.
         let expired = g.a.partition_point(|x| x.time < horizon);
-        for x in g.a.drain(..expired) {
-            g.bytes.sub(event_bytes(&x));
+        if expired > 0 {
+            g.a.drain(..expired);
         }
         // Looked over before the `retain`: a ring's rebuild cost more than
         // the look, and most events find nothing expired.
@@ -226,11 +235,12 @@ impl SequenceRule {
                 let cap = g.a.capacity();
                 g.a.insert(at, e.clone());
                 let grown = (g.a.capacity() - cap) * size_of::<Arc<EventRef>>();
-                g.bytes.add(event_bytes(&e) + grown);
+                g.bytes.add(grown);
+                e.count_in(&self.ledger);
                 // A flood of first steps (failed logins from one address)
                 // keeps the latest `MAX_A`; trimmed by the quarter, so the
                 // move is paid once per `MAX_A / 4` events.
-                self.dropped += trim_oldest(&mut g.a, MAX_A, |x| g.bytes.sub(event_bytes(x)));
+                self.dropped += trim_oldest(&mut g.a, MAX_A, |_| {});
                 // A late A may complete a B already seen.
                 g.b.iter()
                     .filter(|b| b.time > e.time)
@@ -283,17 +293,12 @@ impl SequenceRule {
             alert.closed = true;
             drop((refs, a_refs));
             g.quiet_until = b.time.saturating_add(self.keep_alive);
-            let bytes = &mut g.bytes;
-            g.a.retain(|x| {
-                let keep = x.time > b.time;
-                if !keep {
-                    bytes.sub(event_bytes(x));
-                }
-                keep
-            });
+            g.a.retain(|x| x.time > b.time);
             for k in g.b.drain(..) {
                 g.bytes.sub(k.heap_bytes());
             }
+            // The B is kept now, with the first steps (already counted).
+            b.count_in(&self.ledger);
             let fired = Fired { a, b };
             g.bytes.add(fired.bytes());
             if let Some(old) = g.fired.replace(fired) {
@@ -311,8 +316,8 @@ impl SequenceRule {
     }
 }
 
-/// A rule's name, window and sentence.
-type RuleParts = (&'static str, i64, Describe);
+/// A rule's name, window, sentence and ledger.
+type RuleParts<'r> = (&'static str, i64, Describe, &'r Ledger);
 
 /// How a sequence alert is described: the alert, its first steps, its B.
 type Describe = fn(&Alert, &[&EventRef], &EventRef) -> String;
@@ -321,7 +326,7 @@ type Describe = fn(&Alert, &[&EventRef], &EventRef) -> String;
 /// alert when it belongs before that alert's B, within the window, and the
 /// alert is still open; otherwise it is ignored.
 fn join_late(
-    (name, window, describe): RuleParts,
+    (name, window, describe, ledger): RuleParts<'_>,
     g: &mut Group,
     time: i64,
     key: impl FnOnce() -> String,
@@ -343,7 +348,8 @@ fn join_late(
     let cap = fired.a.capacity();
     fired.a.insert(at, e.clone());
     let grown = (fired.a.capacity() - cap) * size_of::<Arc<EventRef>>();
-    g.bytes.add(event_bytes(&e) + grown);
+    g.bytes.add(grown);
+    e.count_in(ledger);
     let a: Vec<&EventRef> = fired.a.iter().map(|x| &**x).collect();
     book.join(name, &key(), &e, |alert| describe(alert, &a, b));
 }
@@ -355,8 +361,14 @@ impl Shed for SequenceRule {
     fn bytes(&self) -> usize {
         self.groups.bytes()
     }
-    fn shed(&mut self, bytes: usize, _: &mut Book) -> u64 {
-        self.groups.shed(bytes)
+    fn events(&self) -> usize {
+        self.groups.events()
+    }
+    fn ledger(&mut self) -> Option<&mut Ledger> {
+        Some(&mut self.ledger)
+    }
+    fn shed(&mut self, bytes: usize, per_event: usize, _: &mut Book) -> u64 {
+        self.groups.shed(bytes, per_event)
     }
 }
 

@@ -141,25 +141,47 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
         self.evictions += gone as u64;
     }
 
-    /// Drops the least recently touched groups until at least `bytes` of
-    /// the estimate went (groups touched at the same time go in the
-    /// map's order); returns how many groups went, counted as evictions.
-    pub fn shed(&mut self, bytes: usize) -> u64 {
+    /// Drops groups until at least `bytes` of their weight went: the
+    /// lowest [`Weigh::rank`] first (least on their way to an alert),
+    /// then the least recently touched (groups alike go in the map's
+    /// order). A group weighs its slot, its heap bytes and its part of the
+    /// shared events it holds (`per_event` each). Returns how many groups went, counted as
+    /// evictions.
+    pub fn shed(&mut self, bytes: usize, per_event: usize) -> u64 {
         if bytes == 0 {
             return 0;
         }
         let slot = entry_bytes::<(K, (i64, V))>();
-        let groups: Vec<(i64, usize)> = self
+        let groups: Vec<((u32, i64), usize)> = self
             .map
             .iter()
-            .map(|(k, (t, v))| (*t, slot + k.heap_bytes() + v.heap_bytes()))
+            .map(|(k, (t, v))| {
+                let events = v.events() * per_event;
+                let weight = slot + k.heap_bytes() + v.heap_bytes() + events;
+                ((v.rank(), *t), weight)
+            })
             .collect();
         let Some(cut) = oldest_worth(groups, bytes) else {
             return 0;
         };
-        let gone = self.drop_where(dropper(cut));
-        self.evictions += gone as u64;
-        gone as u64
+        let mut go = dropper(cut);
+        let before = self.map.len();
+        let heap = &mut self.heap;
+        self.map.retain(|k, (t, v)| {
+            let gone = go((v.rank(), *t));
+            if gone {
+                less(heap, k.heap_bytes() + v.heap_bytes());
+            }
+            !gone
+        });
+        let gone = (before - self.map.len()) as u64;
+        self.evictions += gone;
+        gone
+    }
+
+    /// The shared event copies its groups point to ([`Weigh::events`]).
+    pub fn events(&self) -> usize {
+        self.map.values().map(|(_, v)| v.events()).sum()
     }
 
     /// Every group's state (tests look inside).

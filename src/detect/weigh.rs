@@ -11,20 +11,39 @@
 //! allocator's rounding, nor a table's spare buckets: right after it grew,
 //! and after groups went (a table keeps the buckets it grew to; shrinking
 //! it after each expiry raised the peak, the tables being regrown), up to
-//! twice the slots counted, more after a shed. An event that several
-//! rules keep (a failed login is kept by both `auth_bruteforce` counts and
-//! `failed_logins_then_success`) is counted by each: there the estimate
-//! is above what the process holds.
+//! twice the slots counted, more after a shed.
+//!
+//! An event copy that several rules keep (a failed login is kept by both
+//! `auth_bruteforce` counts and `failed_logins_then_success`; a denial on
+//! a sensitive resource by `denial_burst`, `denied_then_granted` and
+//! `new_source_ip`'s queue) is one `Arc<EventRef>`, counted once: in the
+//! detector's [`Ledger`] when a rule first keeps it, and off it when its
+//! last holder drops it. The rules count only their pointers to it.
 
 use std::mem::size_of;
 
 use super::alert::EventRef;
 use super::book::Book;
+pub use super::ledger::Ledger;
 
 /// Bytes a value owns on the heap beyond its own size (which its container
 /// counts). Cheap: lengths and capacities, or a counter kept up to date.
+/// Shared event copies are not in it (the [`Ledger`] counts them).
 pub trait Weigh {
     fn heap_bytes(&self) -> usize;
+    /// How many shared event copies it points to (a length, not a walk),
+    /// for the budget's choice: each answers for the ledger's bytes per
+    /// pointer held (a group that shares an event with another rule frees
+    /// only its part of it when it goes).
+    fn events(&self) -> usize {
+        0
+    }
+    /// How far it is on its way to an alert, for the budget's choice:
+    /// under the byte bound, lower ranks are shed first (then the least
+    /// recently touched).
+    fn rank(&self) -> u32 {
+        0
+    }
 }
 
 impl Weigh for String {
@@ -46,21 +65,9 @@ pub const fn entry_bytes<T>() -> usize {
 }
 
 /// An event copy behind an `Arc`: the block (two counts and the
-/// [`EventRef`]) and its text.
+/// [`EventRef`]) and its text ([`EventRef::bytes`]).
 pub fn event_bytes(e: &EventRef) -> usize {
-    let text = [
-        &e.principal,
-        &e.source_ip,
-        &e.resource,
-        &e.client_id,
-        &e.connection_id,
-        &e.correlation_id,
-        &e.identifier,
-    ]
-    .into_iter()
-    .map(|f| f.as_deref().map_or(0, str::len))
-    .sum::<usize>();
-    2 * size_of::<usize>() + size_of::<EventRef>() + e.id.len() + text
+    e.bytes()
 }
 
 /// `*x -= by`, never below zero (a counter that drifted must not wrap
@@ -114,20 +121,35 @@ impl std::ops::Add for Size {
 pub trait Shed {
     /// Groups held and evicted so far.
     fn size(&self) -> Size;
-    /// The estimate of the bytes it holds.
+    /// The estimate of the bytes it holds, but for the shared event
+    /// copies (the [`Ledger`] counts those).
     fn bytes(&self) -> usize;
+    /// How many shared event copies it points to ([`Weigh::events`]).
+    /// A walk over its groups.
+    fn events(&self) -> usize {
+        0
+    }
+    /// Before anything is shed: decides now what waits for the
+    /// watermark, for up to `bytes` (alerts go to `book`); nothing it
+    /// would report is lost.
+    fn trim(&mut self, _bytes: usize, _book: &mut Book) {}
+    /// The ledger that counts the events it keeps, to share with the
+    /// detector's other rules (none: it keeps no event).
+    fn ledger(&mut self) -> Option<&mut Ledger> {
+        None
+    }
     /// Drops least recently touched state worth at least `bytes` (or all
-    /// of it); returns how many groups went (evictions).
-    /// Alerts that this decides go to `book`.
-    fn shed(&mut self, bytes: usize, book: &mut Book) -> u64;
+    /// of it), each event pointer weighing `per_event`; returns how many
+    /// groups went (evictions). Alerts that this decides go to `book`.
+    fn shed(&mut self, bytes: usize, per_event: usize, book: &mut Book) -> u64;
 }
 
-/// Which of `items` — (last touched, bytes) — to drop so that at least
-/// `bytes` go, least recently touched first: every item touched before
-/// the returned time, and the returned number of those touched at it
-/// (ties go in whatever order the caller meets them). `None`: nothing to
-/// drop.
-pub fn oldest_worth(mut items: Vec<(i64, usize)>, bytes: usize) -> Option<(i64, usize)> {
+/// Which of `items` — (order, bytes) — to drop so that at least `bytes`
+/// go, lowest order first (the last touch, or a rank and then the last
+/// touch): every item below the returned order, and the returned number
+/// of those at it (ties go in whatever order the caller meets them).
+/// `None`: nothing to drop.
+pub fn oldest_worth<K: Ord + Copy>(mut items: Vec<(K, usize)>, bytes: usize) -> Option<(K, usize)> {
     if bytes == 0 {
         return None;
     }
@@ -145,13 +167,58 @@ pub fn oldest_worth(mut items: Vec<(i64, usize)>, bytes: usize) -> Option<(i64, 
 }
 
 /// The picker for [`oldest_worth`]'s answer: true for each item to drop,
-/// given its last touch.
-pub fn dropper((last, mut at_last): (i64, usize)) -> impl FnMut(i64) -> bool {
+/// given its order.
+pub fn dropper<K: Ord + Copy>((last, mut at_last): (K, usize)) -> impl FnMut(K) -> bool {
     move |t| {
         t < last
             || (t == last && at_last > 0 && {
                 at_last -= 1;
                 true
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::ledger::Counted;
+    use std::sync::Arc;
+
+    fn ev(id: &str) -> EventRef {
+        EventRef {
+            id: id.into(),
+            time: 1,
+            principal: Some("User:alice".into()),
+            source_ip: Some("192.0.2.1".into()),
+            resource: None,
+            client_id: None,
+            connection_id: None,
+            correlation_id: None,
+            identifier: None,
+            counted: Counted::default(),
+        }
+    }
+
+    #[test]
+    fn a_shared_event_is_counted_once_until_its_last_holder_drops_it() {
+        let ledger = Ledger::default();
+        let other = ledger.clone();
+        let e = Arc::new(ev("e1"));
+        let bytes = event_bytes(&e);
+        let (a, b) = (e.clone(), e.clone());
+        drop(e);
+        a.count_in(&ledger);
+        b.count_in(&other);
+        b.count_in(&ledger);
+        assert_eq!(ledger.bytes(), bytes, "three keeps, one copy");
+        // A clone of the event itself is another copy, counted on its own.
+        let copy = Arc::new((*a).clone());
+        copy.count_in(&ledger);
+        assert_eq!(ledger.bytes(), 2 * bytes);
+        drop(copy);
+        drop(a);
+        assert_eq!(ledger.bytes(), bytes, "one holder left");
+        drop(b);
+        assert_eq!(ledger.bytes(), 0);
     }
 }

@@ -94,16 +94,17 @@ fn a_toml_syntax_error_is_reported_with_its_line() {
 fn detect_rules_are_checked_with_key_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let toml = format!(
-        "[kafka]\nbootstrap_servers = \"127.0.0.1:{}\"\n[dead_letter]\npath = \"{}\"\n[[sinks]]\ntype = \"stdout\"\n[detect]\ntrusted_networks = [\"10.0.0.0/99\"]\nmax_state_bytes = 0\n[detect.rules.denial_burst]\nthreshold = 0\n[[detect.custom]]\nname = \"seq\"\nkind = \"sequence\"\n",
+        "[kafka]\nbootstrap_servers = \"127.0.0.1:{}\"\n[dead_letter]\npath = \"{}\"\n[[sinks]]\ntype = \"stdout\"\n[detect]\ntrusted_networks = [\"10.0.0.0/99\"]\nmax_state_bytes = 0\nmax_open_alert_bytes = 5\n[detect.rules.denial_burst]\nthreshold = 0\n[[detect.custom]]\nname = \"seq\"\nkind = \"sequence\"\n",
         closed_port(),
         dl(dir.path()),
     );
     let (code, out) = validate(&toml, &["--no-network"]);
     assert_eq!(code, 2, "{out}");
     for want in [
-        "line 11: `detect.rules.denial_burst.threshold`: must be at least 1",
+        "line 12: `detect.rules.denial_burst.threshold`: must be at least 1",
         "line 8: `detect.trusted_networks[0]`: \"10.0.0.0/99\" is not a network",
         "line 9: `detect.max_state_bytes`: must be between 1048576 (1 MiB) and 68719476736 (64 GiB) bytes",
+        "line 10: `detect.max_open_alert_bytes`: must be between 1048576 (1 MiB) and 68719476736 (64 GiB) bytes",
         "`detect.custom[0].then`: a sequence rule needs its second step",
     ] {
         assert!(out.contains(want), "{want:?} missing in:\n{out}");

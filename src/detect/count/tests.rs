@@ -20,6 +20,7 @@ fn hit(n: usize, time: i64, ip: Option<&str>, value: Option<&str>) -> Hit {
             connection_id: None,
             correlation_id: None,
             identifier: None,
+            counted: Default::default(),
         }),
         value: value.map(str::to_owned),
     }

@@ -36,6 +36,7 @@ pub fn alerts(n: usize) -> Vec<(Alert, Arc<Event>)> {
                 connection_id: None,
                 correlation_id: None,
                 identifier: None,
+                counted: Default::default(),
             };
             let mut a = Alert::new("auth_bruteforce", Severity::High, ip.clone(), &[&e]);
             a.summary = format!("failed logins from {ip}");

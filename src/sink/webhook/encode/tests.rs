@@ -18,6 +18,7 @@ fn ev(id: &str, t: i64) -> EventRef {
         connection_id: None,
         correlation_id: None,
         identifier: None,
+        counted: Default::default(),
     }
 }
 
