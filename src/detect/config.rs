@@ -81,10 +81,12 @@ pub const MAX_STATE_BYTES: usize = 64 << 30;
 fn default_max_state_bytes() -> usize {
     DEFAULT_MAX_STATE_BYTES
 }
-/// 32 MiB: the 5,000 open alerts of a storm of 20 denials each weigh
-/// ≈ 16 MB (BENCHMARKS.md, "Detector"); the bound takes
-/// `max_state_bytes`' limits.
-pub const DEFAULT_MAX_OPEN_ALERT_BYTES: usize = 32 << 20;
+/// 8 MiB: thousands of open alerts (an alert holds ≈ 3 KB with its 20
+/// event ids), and with `max_state_bytes` and the rest of the defaults
+/// still about 100 MB in all (BENCHMARKS.md, "What bounds memory"); the
+/// 5,000 open alerts of a storm of 20 denials each weigh ≈ 16 MB, and
+/// about half close early. The bound takes `max_state_bytes`' limits.
+pub const DEFAULT_MAX_OPEN_ALERT_BYTES: usize = 8 << 20;
 fn default_max_open_alert_bytes() -> usize {
     DEFAULT_MAX_OPEN_ALERT_BYTES
 }
