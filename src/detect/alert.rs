@@ -90,6 +90,31 @@ pub struct EventRef {
     pub counted: Counted,
 }
 
+#[cfg(test)]
+impl EventRef {
+    /// A test event: `id` at `time`, by `principal` from `source_ip`,
+    /// every other field absent.
+    pub fn sample(
+        id: &str,
+        time: i64,
+        principal: Option<&str>,
+        source_ip: Option<&str>,
+    ) -> EventRef {
+        EventRef {
+            id: id.into(),
+            time,
+            principal: principal.map(Into::into),
+            source_ip: source_ip.map(Into::into),
+            resource: None,
+            client_id: None,
+            connection_id: None,
+            correlation_id: None,
+            identifier: None,
+            counted: Default::default(),
+        }
+    }
+}
+
 impl EventRef {
     /// Its bytes behind an `Arc`: the block (two counts and the
     /// `EventRef`) and its text.

@@ -269,22 +269,14 @@ impl Book {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::ledger::Counted;
     use crate::event::Severity;
 
     fn ev(id: &str, t: i64) -> EventRef {
-        EventRef {
-            id: id.into(),
-            time: t,
-            principal: Some("User:alice".into()),
-            source_ip: Some("192.0.2.1".into()),
-            resource: Some("crn:///kafka=C1/topic=sensitive-pii".into()),
-            client_id: Some("cli".into()),
-            connection_id: None,
-            correlation_id: Some(id.into()),
-            identifier: None,
-            counted: Counted::default(),
-        }
+        let mut e = EventRef::sample(id, t, Some("User:alice"), Some("192.0.2.1"));
+        e.resource = Some("crn:///kafka=C1/topic=sensitive-pii".into());
+        e.client_id = Some("cli".into());
+        e.correlation_id = Some(id.into());
+        e
     }
 
     /// 400 alerts of 3 events each, then 2 more events for each, in a

@@ -27,6 +27,7 @@
 //! | [`book`] | the open alerts |
 //! | [`alert`] | the alert and its deterministic id |
 //! | `budget` | the state held to `max_state_bytes` |
+//! | `stats` | the counters for metrics and summaries |
 //! | [`config`], [`build`] | `[detect]` and its checks |
 
 pub mod alert;
@@ -46,6 +47,7 @@ pub mod privilege;
 pub mod sequence;
 pub mod single;
 pub mod state;
+mod stats;
 mod upkeep;
 pub mod weigh;
 pub mod words;
@@ -57,6 +59,7 @@ use std::time::Instant;
 pub use alert::Alert;
 pub use book::Emit;
 pub use config::DetectConfig;
+pub use stats::DetectStats;
 
 use alert::EventRef;
 use book::Book;
@@ -82,31 +85,6 @@ pub const MAX_AHEAD: i64 = 5 * 60 * 1_000_000_000;
 const STAMP_EVERY: u64 = 64;
 /// Expired state is swept every this many events.
 const SWEEP_EVERY: u64 = 4096;
-
-/// Counters for metrics and summaries.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct DetectStats {
-    pub events: u64,
-    /// Events whose id was seen recently (redelivered), not counted again.
-    pub duplicates: u64,
-    /// Events older than the watermark when they arrived.
-    pub late_events: u64,
-    /// Events dated more than [`MAX_AHEAD`] after the clock of this host:
-    /// they do not move the watermark.
-    pub future_events: u64,
-    /// The largest lateness seen, nanoseconds behind the latest event.
-    pub max_lateness_ns: i64,
-    pub alerts: u64,
-    /// Group keys held by all rules.
-    pub keys: u64,
-    /// Groups forgotten because a rule was full or the state over its
-    /// bytes.
-    pub evictions: u64,
-    pub open_alerts: u64,
-    /// The estimate of the rules' state in bytes (`max_state_bytes`
-    /// bounds it).
-    pub state_bytes: u64,
-}
 
 /// The detection stage.
 pub struct Detector {

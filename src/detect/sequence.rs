@@ -18,9 +18,8 @@ use std::hash::{BuildHasher, Hash};
 use std::mem::size_of;
 use std::sync::Arc;
 
-use super::alert::{alert_id, span_words, Alert, EventRef};
+use super::alert::{alert_id, Alert, EventRef};
 use super::book::Book;
-use super::count::list;
 use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
@@ -372,43 +371,8 @@ impl Shed for SequenceRule {
     }
 }
 
-/// `failed_logins_then_success`'s sentence.
-pub fn describe_logins(a: &Alert, fails: &[&EventRef], ok: &EventRef) -> String {
-    let from = ok
-        .source_ip
-        .as_deref()
-        .map(|ip| format!(" from {ip}"))
-        .unwrap_or_default();
-    format!(
-        "{} failed authentications{from}, then a successful one as {} {} later{}.",
-        fails.len(),
-        ok.principal.as_deref().unwrap_or("(unknown principal)"),
-        span_words(ok.time - a.first_time),
-        list(" (credentials tried: ", &a.correlation.identifiers, ")")
-    )
-}
-
-/// `denied_then_granted`'s sentence.
-pub fn describe_denied_granted(a: &Alert, denied: &[&EventRef], ok: &EventRef) -> String {
-    format!(
-        "{} was denied {} time(s), then granted the same operation on {} {} later.",
-        a.principal.as_deref().unwrap_or("(unknown principal)"),
-        denied.len(),
-        ok.resource.as_deref().unwrap_or("the same resource"),
-        span_words(ok.time - a.first_time)
-    )
-}
-
-/// A user-defined sequence rule's sentence.
-pub fn describe_custom(a: &Alert, first: &[&EventRef], _: &EventRef) -> String {
-    format!(
-        "Rule {}: {} first-step event(s) then the second step for {} within {}.",
-        a.rule,
-        first.len(),
-        a.group_key,
-        span_words(a.last_time - a.first_time)
-    )
-}
+mod describe;
+pub use describe::{describe_custom, describe_denied_granted, describe_logins};
 
 #[cfg(test)]
 mod tests;

@@ -181,22 +181,10 @@ pub fn dropper<K: Ord + Copy>((last, mut at_last): (K, usize)) -> impl FnMut(K) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::detect::ledger::Counted;
     use std::sync::Arc;
 
     fn ev(id: &str) -> EventRef {
-        EventRef {
-            id: id.into(),
-            time: 1,
-            principal: Some("User:alice".into()),
-            source_ip: Some("192.0.2.1".into()),
-            resource: None,
-            client_id: None,
-            connection_id: None,
-            correlation_id: None,
-            identifier: None,
-            counted: Counted::default(),
-        }
+        EventRef::sample(id, 1, Some("User:alice"), Some("192.0.2.1"))
     }
 
     #[test]

@@ -1,18 +1,7 @@
 use super::*;
 
 fn ev(id: &str, t: i64) -> EventRef {
-    EventRef {
-        id: id.into(),
-        time: t,
-        principal: Some("User:bob".into()),
-        source_ip: Some("192.0.2.1".into()),
-        resource: None,
-        client_id: None,
-        connection_id: None,
-        correlation_id: None,
-        identifier: None,
-        counted: Default::default(),
-    }
+    EventRef::sample(id, t, Some("User:bob"), Some("192.0.2.1"))
 }
 
 #[test]

@@ -10,18 +10,7 @@ const T0: i64 = 1_741_078_800 * S;
 
 fn hit(n: usize, time: i64, ip: Option<&str>, value: Option<&str>) -> Hit {
     Hit {
-        event: Arc::new(EventRef {
-            id: format!("e{n}").into(),
-            time,
-            principal: None,
-            source_ip: ip.map(Into::into),
-            resource: None,
-            client_id: None,
-            connection_id: None,
-            correlation_id: None,
-            identifier: None,
-            counted: Default::default(),
-        }),
+        event: Arc::new(EventRef::sample(&format!("e{n}"), time, None, ip)),
         value: value.map(str::to_owned),
     }
 }

@@ -190,3 +190,34 @@ fn an_alert_travels_as_an_enriched_cloudevent() {
         "{d:?}"
     );
 }
+
+#[test]
+fn removals_and_credential_changes_open_nothing() {
+    let change = |id: &str, method: &str, op: &str| {
+        let r = "topic=sensitive-pii*";
+        authz(id, T0 + 60, "una", "10.0.0.1", method, op, r, true)
+    };
+    let with = |c: String| {
+        let mut lines = denials(10, T0, 3, "sensitive-pii-eu");
+        lines.push(c);
+        of(&run(&lines), "privilege_change_during_denials").len()
+    };
+    assert_eq!(
+        with(change("rm", "mds.DeleteRoleBinding", "AlterAccess")),
+        0
+    );
+    assert_eq!(
+        with(change("rm", "mds.RemoveRoleBinding", "AlterAccess")),
+        0
+    );
+    assert_eq!(with(change("rm", "kafka.DeleteAcls", "Alter")), 0);
+    assert_eq!(
+        with(change("pw", "kafka.AlterUserScramCredentials", "Alter")),
+        0
+    );
+    assert_eq!(
+        with(change("add", "mds.CreateRoleBinding", "AlterAccess")),
+        1
+    );
+    assert_eq!(with(change("acl", "kafka.CreateAcls", "Alter")), 1);
+}

@@ -8,18 +8,9 @@ const KEY: &str = "0123456789abcdef0123456789abcdef";
 const T0: i64 = 1_741_078_801_000_000_000;
 
 fn ev(id: &str, t: i64) -> EventRef {
-    EventRef {
-        id: id.into(),
-        time: t,
-        principal: Some("User:sa-1".into()),
-        source_ip: Some("203.0.113.9".into()),
-        resource: Some("sensitive-pii".into()),
-        client_id: None,
-        connection_id: None,
-        correlation_id: None,
-        identifier: None,
-        counted: Default::default(),
-    }
+    let mut e = EventRef::sample(id, t, Some("User:sa-1"), Some("203.0.113.9"));
+    e.resource = Some("sensitive-pii".into());
+    e
 }
 
 fn alert(severity: Severity, summary: &str) -> Alert {
