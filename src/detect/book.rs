@@ -96,20 +96,7 @@ impl Book {
     /// keep-alive; false when there is none (or it is too far behind).
     /// A deadline only moves later here, so `next_deadline` stays a bound.
     pub fn extend(&mut self, rule: &'static str, key: &str, e: &EventRef) -> bool {
-        let Some(open) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) else {
-            return false;
-        };
-        if e.time > open.deadline() {
-            return false;
-        }
-        let before = open.alert.event_count;
-        let grew = open.alert.add(e);
-        open.dirty |= open.alert.event_count != before;
-        open.bytes = open.bytes.saturating_add_signed(grew);
-        debug_assert_eq!(open.bytes, open.weigh(), "a change not counted");
-        self.bytes = self.bytes.saturating_add_signed(grew);
-        self.keep_to_bound();
-        true
+        self.add(rule, key, e, true, None::<fn(&Alert) -> String>)
     }
 
     /// Adds `e` to the open alert of `(rule, key)` whatever its time (a
@@ -122,16 +109,35 @@ impl Book {
         e: &EventRef,
         describe: impl FnOnce(&Alert) -> String,
     ) -> bool {
+        self.add(rule, key, e, false, Some(describe))
+    }
+
+    /// [`Book::extend`] (`in_keep_alive`) and [`Book::join`]: the event
+    /// added, the summary rewritten when it changed the alert, the
+    /// estimate kept and the bound held.
+    fn add(
+        &mut self,
+        rule: &'static str,
+        key: &str,
+        e: &EventRef,
+        in_keep_alive: bool,
+        describe: Option<impl FnOnce(&Alert) -> String>,
+    ) -> bool {
         let Some(open) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) else {
             return false;
         };
+        if in_keep_alive && e.time > open.deadline() {
+            return false;
+        }
         let before = open.alert.event_count;
         let mut grew = open.alert.add(e);
         if open.alert.event_count != before {
-            let summary = open.alert.summary.capacity() as isize;
-            open.alert.summary = describe(&open.alert);
-            grew += open.alert.summary.capacity() as isize - summary;
             open.dirty = true;
+            if let Some(describe) = describe {
+                let summary = open.alert.summary.capacity() as isize;
+                open.alert.summary = describe(&open.alert);
+                grew += open.alert.summary.capacity() as isize - summary;
+            }
         }
         open.bytes = open.bytes.saturating_add_signed(grew);
         debug_assert_eq!(open.bytes, open.weigh(), "a change not counted");

@@ -279,7 +279,6 @@ impl SequenceRule {
                 continue;
             }
             let mut refs: Vec<&EventRef> = a.iter().map(|x| &**x).collect();
-            let a_refs = refs.clone();
             refs.push(&*b);
             let key = key();
             let id = alert_id(self.name, &key, b.time);
@@ -288,9 +287,9 @@ impl SequenceRule {
             // had arrived when it fired depends on the partitions' order,
             // the event that completed the sequence does not.
             alert.id = id;
-            alert.summary = (self.describe)(&alert, &a_refs, &b);
+            alert.summary = (self.describe)(&alert, &refs[..a.len()], &b);
             alert.closed = true;
-            drop((refs, a_refs));
+            drop(refs);
             g.quiet_until = b.time.saturating_add(self.keep_alive);
             g.a.retain(|x| x.time > b.time);
             for k in g.b.drain(..) {

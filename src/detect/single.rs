@@ -3,7 +3,7 @@
 //! in a minute are one incident, not five).
 
 use super::facts::{Authn, Facts};
-use super::words::starts_ci;
+use super::words::{is_removal, starts_ci};
 use crate::policy::glob::Glob;
 
 /// The built-in single-event rules.
@@ -47,13 +47,9 @@ impl Single {
                 if !f.ok {
                     return None;
                 }
-                let verb = f.verb();
-                let grants = !(verb.starts_with("delete")
-                    || verb.starts_with("unbind")
-                    || verb.starts_with("revoke")
-                    || verb.starts_with("remove")
-                    || verb.starts_with("get")
-                    || verb.starts_with("list"));
+                let verb = f.verb_raw();
+                let grants =
+                    !(is_removal(verb) || starts_ci(verb, "get") || starts_ci(verb, "list"));
                 (grants && admin_roles.iter().any(|g| g.matches(role))).then(|| {
                     let to = f.extras().target_principal.as_deref().unwrap_or("-");
                     format!("principal={},grantee={to},role={role}", who())
