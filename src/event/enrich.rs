@@ -291,8 +291,22 @@ fn source_ip(meta: &super::view::RequestMetadata, t: &mut Text) -> Option<Span> 
     {
         return t.field(&a.ip);
     }
-    // Java's InetAddress.toString(): "host/1.2.3.4" or "/1.2.3.4".
+    // Java's InetAddress.toString(): "host/1.2.3.4" or "/1.2.3.4"; an
+    // InetSocketAddress adds the port ("/1.2.3.4:9092", "/[::1]:9092").
     let raw = meta.client_address.non_empty()?;
-    let ip = raw.rsplit_once('/').map_or(raw, |(_, ip)| ip);
+    let ip = without_port(raw.rsplit_once('/').map_or(raw, |(_, ip)| ip));
     (!ip.is_empty()).then(|| t.checked(ip))
+}
+
+/// The address without a `:port` suffix: "1.2.3.4:9092" → "1.2.3.4",
+/// "[2001:db8::1]:9092" → "2001:db8::1". A bare IPv6 address (more than one
+/// colon, no brackets) is returned whole.
+fn without_port(a: &str) -> &str {
+    if let Some(rest) = a.strip_prefix('[') {
+        return rest.split_once(']').map_or(a, |(ip, _)| ip);
+    }
+    match a.split_once(':') {
+        Some((ip, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) => ip,
+        _ => a,
+    }
 }
