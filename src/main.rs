@@ -90,7 +90,11 @@ fn dispatch(command: Command) -> anyhow::Result<ExitCode> {
             format,
             file,
         } => cmd::inspect::command(config.as_deref(), no_filter, format, &file),
-        Command::Detect { config, files } => cmd::detect::command(config.as_deref(), &files),
+        Command::Detect {
+            config,
+            reorder_mib,
+            files,
+        } => cmd::detect::command(config.as_deref(), reorder_mib, &files),
         Command::Watch(args) => runtime()?.block_on(cmd::watch::command(&args)),
         Command::Investigate(args) => runtime()?.block_on(cmd::investigate::command(&args)),
         Command::EsTemplate {

@@ -10,18 +10,35 @@
 //! earliest next event of any input goes first), as a consumer reads
 //! partitions: files exported one per partition, each in time order, then
 //! make no event late. One after the other, every event of the second
-//! file would be as late as the first file is long.
+//! file would be as late as the first file is long. Then up to
+//! `--reorder-mib` of events are held back and given to the rules in
+//! event-time order ([`reorder`]): one file exported partition after
+//! partition makes no event late either. Standard input quiet for
+//! [`IDLE`] gives the rules everything held ([`source`]).
+
+mod reorder;
+mod source;
 
 use std::io::{self, BufRead, Write};
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use thiserror::Error;
 
+use self::reorder::{Held, Reorder};
+use self::source::{Got, Source};
 use crate::config;
 use crate::detect::{Alert, Detector, Emit};
-use crate::event::{now_nanos, Enrichment, TimeSource};
+use crate::event::{now_nanos, TimeSource};
 use crate::process::Processor;
+
+/// Standard input quiet this long has caught up with its writer: what is
+/// held goes to the rules rather than waiting for more.
+pub const IDLE: Duration = Duration::from_secs(2);
+
+/// Default of `--reorder-mib`.
+pub const REORDER_MIB: usize = 16;
 
 /// What can stop `detect` once its rules are loaded (a bad `[detect]` is
 /// a [`config::ConfigError`], exit 2).
@@ -37,17 +54,20 @@ pub enum DetectError {
 
 /// `siem-bridge detect [--config FILE] FILE...`: alerts to standard
 /// output, skipped lines to standard error.
-pub fn command(config: Option<&Path>, files: &[String]) -> anyhow::Result<ExitCode> {
+pub fn command(
+    config: Option<&Path>,
+    reorder_mib: usize,
+    files: &[String],
+) -> anyhow::Result<ExitCode> {
     let mut detector = config::load_detect(config, Emit::OnClose)?;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    run(
-        &mut detector,
-        files,
-        super::inspect::open,
-        &mut out,
-        &mut io::stderr(),
-    )?;
+    let reading = Reading {
+        open: super::inspect::open,
+        reorder_bytes: reorder_mib.saturating_mul(1 << 20),
+        idle: IDLE,
+    };
+    run(&mut detector, files, &reading, &mut out, &mut io::stderr())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -60,47 +80,92 @@ pub struct Summary {
     pub alerts: u64,
 }
 
-/// Runs `detector` over `inputs` (paths, `-` for standard input, `.gz`
-/// decompressed), alerts to `out`, problems to `err`.
-pub fn run(
+/// How `detect` reads its inputs.
+pub struct Reading<F> {
+    /// Opens a path (`-` for standard input, `.gz` decompressed).
+    pub open: F,
+    /// Events held back to be put in event-time order, in bytes.
+    pub reorder_bytes: usize,
+    /// Standard input quiet this long gives the rules what is held.
+    pub idle: Duration,
+}
+
+/// Runs `detector` over `inputs`, alerts to `out`, problems to `err`.
+pub fn run<F>(
     detector: &mut Detector,
     inputs: &[String],
-    open: impl Fn(&str) -> io::Result<Box<dyn BufRead>>,
+    reading: &Reading<F>,
     out: &mut impl Write,
     err: &mut impl Write,
-) -> Result<Summary, DetectError> {
+) -> Result<Summary, DetectError>
+where
+    F: Fn(&str) -> io::Result<Box<dyn BufRead + Send>>,
+{
     let mut summary = Summary::default();
     let processor = Processor::default();
     let mut alerts = Vec::new();
+    let mut held = Reorder::new(reading.reorder_bytes);
+    let mut observe = |h: Held, out: &mut _, summary: &mut Summary| {
+        // Valid when it was read, so valid now.
+        if let Ok((_, event)) = processor.enrich(&h.record, None, now_nanos()) {
+            detector.observe(&event, &h.record, &mut alerts);
+        }
+        write_alerts(&mut alerts, out, summary)
+    };
     let mut all = Vec::with_capacity(inputs.len());
     for path in inputs {
-        let reader = open(path).map_err(|reason| DetectError::Input {
+        let reader = (reading.open)(path).map_err(|reason| DetectError::Input {
             path: path.clone(),
             reason,
         })?;
+        let source = match path.as_str() {
+            "-" => Source::live(reader, reading.idle),
+            _ => Source::File(reader),
+        };
         let mut input = Input {
             path,
-            reader,
+            source,
             line: 0,
             buf: Vec::new(),
-            next: None,
+            next: Next::Pending,
         };
-        input.advance(&processor, err, &mut summary)?;
+        input.advance(&processor, err, &mut summary, false)?;
         all.push(input);
     }
-    // The input whose next event is the earliest (the first such input
-    // on a tie): a handful of inputs, so a scan rather than a heap.
-    while let Some(k) = (0..all.len())
-        .filter_map(|k| Some((all[k].next.as_ref()?.time, k)))
-        .min()
-        .map(|(_, k)| k)
-    {
+    loop {
+        // A quiet live input: what is held goes to the rules and the
+        // alerts out of the buffer, then wait.
+        if all.iter().any(|i| matches!(i.next, Next::Idle)) {
+            while let Some(h) = held.pop() {
+                observe(h, out, &mut summary)?;
+            }
+            out.flush().map_err(DetectError::Output)?;
+            for input in all.iter_mut().filter(|i| matches!(i.next, Next::Idle)) {
+                input.advance(&processor, err, &mut summary, true)?;
+            }
+        }
+        // The input whose next event is the earliest (the first such
+        // input on a tie): a handful of inputs, so a scan, not a heap.
+        let Some(k) = (0..all.len())
+            .filter_map(|k| Some((all[k].next.time()?, k)))
+            .min()
+            .map(|(_, k)| k)
+        else {
+            break;
+        };
         let input = &mut all[k];
-        let next = input.next.take().expect("chosen for its next event");
+        let Next::Event { time, record } = std::mem::replace(&mut input.next, Next::Pending) else {
+            unreachable!("chosen for its next event")
+        };
         summary.events += 1;
-        detector.observe(&next.event, &input.buf[next.record], &mut alerts);
-        write_alerts(&mut alerts, out, &mut summary)?;
-        input.advance(&processor, err, &mut summary)?;
+        held.push(time, &input.buf[record]);
+        while let Some(h) = held.over() {
+            observe(h, out, &mut summary)?;
+        }
+        input.advance(&processor, err, &mut summary, false)?;
+    }
+    while let Some(h) = held.pop() {
+        observe(h, out, &mut summary)?;
     }
     detector.finish(&mut alerts);
     write_alerts(&mut alerts, out, &mut summary)?;
@@ -111,41 +176,65 @@ pub fn run(
 /// One input, read one valid event ahead.
 struct Input<'p> {
     path: &'p str,
-    reader: Box<dyn BufRead>,
+    source: Source,
     /// Lines read so far (the number of the line in `buf`).
     line: u64,
     buf: Vec<u8>,
-    next: Option<Next>,
+    next: Next,
 }
 
-/// An input's next valid event, its line in the input's `buf`.
-struct Next {
+/// An input's next valid event, or why there is none.
+enum Next {
+    /// Not read yet.
+    Pending,
+    Event {
+        /// Its event time (`None`: it has none, the rules give it the
+        /// latest time seen).
+        time: Option<i64>,
+        /// Its line in the input's `buf`.
+        record: std::ops::Range<usize>,
+    },
+    /// A live input sent nothing for its idle time.
+    Idle,
+    End,
+}
+
+impl Next {
     /// Its place in the merge: its event time, or first of all when it
-    /// has none (the rules give it the latest time seen).
-    time: i64,
-    record: std::ops::Range<usize>,
-    event: Enrichment,
+    /// has none. `None` when there is no event.
+    fn time(&self) -> Option<i64> {
+        match self {
+            Next::Event { time, .. } => Some(time.unwrap_or(i64::MIN)),
+            _ => None,
+        }
+    }
 }
 
 impl Input<'_> {
-    /// Reads up to the next valid event (`next`, `None` at the end),
-    /// reporting the lines skipped on the way.
+    /// Reads up to the next valid event, reporting the lines skipped on
+    /// the way. With `wait`, a quiet live input is waited for.
     fn advance(
         &mut self,
         processor: &Processor,
         err: &mut impl Write,
         summary: &mut Summary,
+        wait: bool,
     ) -> Result<(), DetectError> {
         loop {
-            self.buf.clear();
-            let read = self.reader.read_until(b'\n', &mut self.buf);
-            if read.map_err(|reason| DetectError::Input {
+            let got = self.source.next_line(&mut self.buf, wait);
+            match got.map_err(|reason| DetectError::Input {
                 path: self.path.to_owned(),
                 reason,
-            })? == 0
-            {
-                self.next = None;
-                return Ok(());
+            })? {
+                Got::End => {
+                    self.next = Next::End;
+                    return Ok(());
+                }
+                Got::Idle => {
+                    self.next = Next::Idle;
+                    return Ok(());
+                }
+                Got::Line => {}
             }
             self.line += 1;
             summary.lines += 1;
@@ -155,15 +244,9 @@ impl Input<'_> {
             }
             match processor.enrich(&self.buf[record.clone()], None, now_nanos()) {
                 Ok((_, event)) => {
-                    let time = match event.time_source {
-                        TimeSource::Ingest => i64::MIN,
-                        _ => event.time_unix_nanos,
-                    };
-                    self.next = Some(Next {
-                        time,
-                        record,
-                        event,
-                    });
+                    let time =
+                        (event.time_source != TimeSource::Ingest).then_some(event.time_unix_nanos);
+                    self.next = Next::Event { time, record };
                     return Ok(());
                 }
                 Err(reason) => {

@@ -189,8 +189,8 @@ pub fn record_in(buf: &[u8], line: u64) -> Range<usize> {
 /// Opens `path` (`-` for stdin), decompressing `.gz` files. A directory
 /// is refused here (reading it would fail later without its name); a
 /// `.gz` file's read errors say `gzip` ([`InputProblem`]).
-pub fn open(path: &str) -> io::Result<Box<dyn BufRead>> {
-    let raw: Box<dyn Read> = if path == "-" {
+pub fn open(path: &str) -> io::Result<Box<dyn BufRead + Send>> {
+    let raw: Box<dyn Read + Send> = if path == "-" {
         Box::new(io::stdin())
     } else {
         if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {

@@ -128,6 +128,11 @@ pub enum Command {
         /// Config file whose [detect] section sets the rules.
         #[arg(long)]
         config: Option<PathBuf>,
+        /// Events held back (MiB) and given to the rules in event-time
+        /// order, so that a file exported partition after partition makes
+        /// no event late; 0 reads in file order.
+        #[arg(long, default_value_t = detect::REORDER_MIB, value_name = "MIB")]
+        reorder_mib: usize,
         /// JSON Lines files (`.gz` too), or `-` for standard input.
         #[arg(default_value = "-")]
         files: Vec<String>,

@@ -39,7 +39,7 @@ pub fn open(path: &str) -> io::Result<Box<dyn BufRead>> {
         let decoder = zstd::stream::read::Decoder::new(raw)?;
         return Ok(Box::new(BufReader::with_capacity(1 << 16, decoder)));
     }
-    crate::cmd::inspect::open(path)
+    crate::cmd::inspect::open(path).map(|r| r as Box<dyn BufRead>)
 }
 
 /// [`Processor::enrich`] with the severity table's answers remembered
