@@ -12,11 +12,10 @@
 //! make no event late. One after the other, every event of the second
 //! file would be as late as the first file is long. Then up to
 //! `--reorder-mib` of events are held back and given to the rules in
-//! event-time order ([`reorder`]): one file exported partition after
+//! event-time order ([`super::reorder`]): one file exported partition after
 //! partition makes no event late either. Standard input quiet for
 //! [`IDLE`] gives the rules everything held ([`source`]).
 
-mod reorder;
 mod source;
 
 use std::io::{self, BufRead, Write};
@@ -26,8 +25,8 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use self::reorder::{Held, Reorder};
 use self::source::{Got, Source};
+use super::reorder::Reorder;
 use crate::config;
 use crate::detect::{Alert, Detector, Emit};
 use crate::event::{now_nanos, TimeSource};
@@ -36,9 +35,6 @@ use crate::process::Processor;
 /// Standard input quiet this long has caught up with its writer: what is
 /// held goes to the rules rather than waiting for more.
 pub const IDLE: Duration = Duration::from_secs(2);
-
-/// Default of `--reorder-mib`.
-pub const REORDER_MIB: usize = 16;
 
 /// What can stop `detect` once its rules are loaded (a bad `[detect]` is
 /// a [`config::ConfigError`], exit 2).
@@ -104,11 +100,13 @@ where
     let mut summary = Summary::default();
     let processor = Processor::default();
     let mut alerts = Vec::new();
-    let mut held = Reorder::new(reading.reorder_bytes);
-    let mut observe = |h: Held, out: &mut _, summary: &mut Summary| {
+    // The records held, each enriched again when it leaves: an enrichment
+    // held would take three times the room of its record.
+    let mut held = Reorder::<Box<[u8]>>::new(reading.reorder_bytes);
+    let mut observe = |record: Box<[u8]>, out: &mut _, summary: &mut Summary| {
         // Valid when it was read, so valid now.
-        if let Ok((_, event)) = processor.enrich(&h.record, None, now_nanos()) {
-            detector.observe(&event, &h.record, &mut alerts);
+        if let Ok((_, event)) = processor.enrich(&record, None, now_nanos()) {
+            detector.observe(&event, &record, &mut alerts);
         }
         write_alerts(&mut alerts, out, summary)
     };
@@ -158,7 +156,7 @@ where
             unreachable!("chosen for its next event")
         };
         summary.events += 1;
-        held.push(time, &input.buf[record]);
+        held.push(time, input.buf[record.clone()].into(), record.len());
         while let Some(h) = held.over() {
             observe(h, out, &mut summary)?;
         }

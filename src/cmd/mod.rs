@@ -13,6 +13,7 @@
 //! | [`detect`] | `detect`: the detection rules over files or standard input, alerts as NDJSON |
 //! | [`investigate`] | `investigate`: an incident's timeline, attack chains and overreaching principals, as text, JSON or one HTML file |
 //! | [`es_template`] | `es-template`: the Elasticsearch / OpenSearch index template |
+//! | [`reorder`] | (shared by `detect` and `investigate`) the read-ahead that gives the rules a backlog in event-time order |
 //!
 //! Each command module has a `command` function that `main` calls with
 //! the parsed flags; it returns the process exit code or an error that
@@ -23,6 +24,7 @@ pub mod detect;
 pub mod es_template;
 pub mod inspect;
 pub mod investigate;
+pub mod reorder;
 pub mod run;
 pub mod validate;
 pub mod watch;
@@ -131,7 +133,7 @@ pub enum Command {
         /// Events held back (MiB) and given to the rules in event-time
         /// order, so that a file exported partition after partition makes
         /// no event late; 0 reads in file order.
-        #[arg(long, default_value_t = detect::REORDER_MIB, value_name = "MIB")]
+        #[arg(long, default_value_t = reorder::REORDER_MIB, value_name = "MIB")]
         reorder_mib: usize,
         /// JSON Lines files (`.gz` too), or `-` for standard input.
         #[arg(default_value = "-")]

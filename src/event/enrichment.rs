@@ -239,6 +239,12 @@ impl Enrichment {
         self.text.get(self.event_id)
     }
 
+    /// Bytes it takes: itself and its text, for callers that bound what
+    /// they hold.
+    pub fn bytes(&self) -> usize {
+        std::mem::size_of::<Enrichment>() + self.text.buf.capacity()
+    }
+
     /// The event's `type`.
     pub fn event_type(&self) -> &str {
         self.text.get(self.event_type)

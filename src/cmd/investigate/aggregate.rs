@@ -15,7 +15,7 @@ use crate::event::{Enrichment, TimeSource};
 
 use super::chains::ChainBook;
 use super::counters::{Distinct, Tally, TimeBuckets, TopK};
-use super::detect_stage::{Alerts, Rules};
+use super::detect_stage::{Alerts, Ordered, Rules};
 use super::focus::Focus;
 use super::model::{AlertInfo, Bucket, InputInfo, Limits, Report, Timeline, Tops, Totals, SCHEMA};
 use super::observed::{Observed, Outcome};
@@ -40,6 +40,8 @@ pub struct Options {
     pub max_buckets: usize,
     pub max_alerts: usize,
     pub top_cap: usize,
+    /// The rules' read-ahead, in bytes ([`crate::cmd::reorder`]).
+    pub reorder_bytes: usize,
 }
 
 impl Default for Options {
@@ -56,6 +58,7 @@ impl Default for Options {
             max_buckets: 2_880,
             max_alerts: 5_000,
             top_cap: 4_096,
+            reorder_bytes: crate::cmd::reorder::REORDER_MIB << 20,
         }
     }
 }
@@ -83,7 +86,7 @@ pub struct Investigation {
 impl Investigation {
     /// The report with the detection rules run inline.
     pub fn new(opts: Options, focus: Focus, detector: Detector) -> Investigation {
-        let rules = Rules::new(detector, opts.max_alerts);
+        let rules = Rules::new(Ordered::new(detector, opts.reorder_bytes), opts.max_alerts);
         let mut inv = Investigation::without_rules(opts, focus);
         inv.rules = Some(rules);
         inv

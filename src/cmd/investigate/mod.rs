@@ -40,9 +40,10 @@ use std::process::ExitCode;
 
 use tokio_util::sync::CancellationToken;
 
+use self::detect_stage::{Ordered, Rules};
 use crate::cmd::watch::{Range, WatchError};
 use crate::cmd::InvestigateArgs;
-use crate::detect::{Alert, Detector, Emit};
+use crate::detect::{Alert, Emit};
 use crate::event::{now_nanos, Enrichment};
 use crate::process::Processor;
 use crate::{config, shutdown};
@@ -101,7 +102,7 @@ impl Feed for Investigation {
 /// the alert asked for.
 struct AlertFinder {
     id: String,
-    detector: Detector,
+    rules: Ordered,
     pending: Vec<Alert>,
     found: Option<Alert>,
     raised: u64,
@@ -120,7 +121,7 @@ impl AlertFinder {
 
 impl Feed for AlertFinder {
     fn event(&mut self, e: Enrichment, raw: &[u8]) {
-        self.detector.observe(&e, raw, &mut self.pending);
+        self.rules.observe(e, raw, &mut self.pending);
         self.take();
     }
 
@@ -227,13 +228,13 @@ pub async fn run(
     if let Some(id) = &args.alert {
         let mut finder = AlertFinder {
             id: id.clone(),
-            detector: detector()?,
+            rules: Ordered::new(detector()?, opts.reorder_bytes),
             pending: Vec::new(),
             found: None,
             raised: 0,
         };
         read(&source, &processor, &mut finder, &shutdown).await?;
-        finder.detector.finish(&mut finder.pending);
+        finder.rules.finish(&mut finder.pending);
         finder.take();
         let alert = finder
             .found
@@ -243,12 +244,11 @@ pub async fn run(
             })?;
         focus.alert = Some(AlertFocus::of(&alert));
     }
-    let max_alerts = opts.max_alerts;
-    let mut both = Parallel::start(
-        Investigation::without_rules(opts, focus),
-        detector()?,
-        max_alerts,
+    let rules = Rules::new(
+        Ordered::new(detector()?, opts.reorder_bytes),
+        opts.max_alerts,
     );
+    let mut both = Parallel::start(Investigation::without_rules(opts, focus), rules);
     read(&source, &processor, &mut both, &shutdown).await?;
     let (mut inv, alerts) = both.finish();
     match &source {

@@ -15,7 +15,6 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use crate::detect::Detector;
 use crate::event::Enrichment;
 
 use super::aggregate::Investigation;
@@ -81,11 +80,11 @@ pub struct Parallel {
 impl Parallel {
     /// `inv` should have no rules of its own
     /// ([`Investigation::without_rules`]): `detector` runs beside it.
-    pub fn start(inv: Investigation, detector: Detector, max_alerts: usize) -> Parallel {
+    pub fn start(inv: Investigation, rules: Rules) -> Parallel {
         let (give_back, spent) = sync_channel::<Batch>(2 * IN_FLIGHT + 2);
         let rules = Worker::start(
             "investigate-detect",
-            Rules::new(detector, max_alerts),
+            rules,
             give_back.clone(),
             |r: &mut Rules, e, raw| r.observe(e, raw),
         );

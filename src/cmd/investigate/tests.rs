@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::detect::DetectConfig;
+use crate::detect::{DetectConfig, Detector};
 
 const INCIDENT: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -330,10 +330,10 @@ fn the_rules_and_the_report_on_threads_give_the_inline_report() {
     }
     let detector = || Detector::new(&DetectConfig::default(), Emit::OnClose).unwrap();
     let mut inline = Investigation::new(Options::default(), everything(), detector());
+    let o = Options::default();
     let mut both = Parallel::start(
-        Investigation::without_rules(Options::default(), everything()),
-        detector(),
-        Options::default().max_alerts,
+        Investigation::without_rules(o.clone(), everything()),
+        Rules::new(Ordered::new(detector(), o.reorder_bytes), o.max_alerts),
     );
     for l in &lines {
         match processor.enrich(l.as_bytes(), None, 0) {

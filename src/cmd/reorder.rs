@@ -1,0 +1,158 @@
+//! Read-ahead for the commands that run the detection rules over a
+//! backlog (`detect`, `investigate`): events held back, up to a bound in
+//! bytes, and given to the rules in event-time order.
+//!
+//! A file exported from the audit topic partition after partition (what
+//! `kafkacat -C … -e` writes) is out of order by as much as a partition's
+//! whole span, far beyond any allowed lateness: without read-ahead, the
+//! second partition's events would all be late. Held in a heap keyed by
+//! event time, the disorder inside the bound costs nothing; past it, the
+//! earliest held event goes first and the rules' allowed lateness applies
+//! as in `run`. Ties keep the order of reading, so an input already in
+//! time order gives the rules exactly the same sequence as without it.
+
+use std::cmp::{Ordering, Reverse};
+use std::collections::BinaryHeap;
+
+/// Default read-ahead, in MiB (`detect --reorder-mib`).
+pub const REORDER_MIB: usize = 16;
+
+/// One event held back.
+#[derive(Debug)]
+pub struct Held<T> {
+    /// Event time, then order of reading.
+    key: (i64, u64),
+    /// What it holds in memory, as the caller weighed it.
+    bytes: usize,
+    pub item: T,
+}
+
+impl<T> PartialEq for Held<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl<T> Eq for Held<T> {}
+
+impl<T> PartialOrd for Held<T> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<T> Ord for Held<T> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+/// Events held back in event-time order, at most `limit` bytes of them
+/// (`0`: none, each event goes through at once).
+#[derive(Debug)]
+pub struct Reorder<T> {
+    heap: BinaryHeap<Reverse<Held<T>>>,
+    bytes: usize,
+    limit: usize,
+    read: u64,
+    /// The key of the last event read with a time: an event without one
+    /// stays where it was read.
+    last_time: i64,
+}
+
+impl<T> Reorder<T> {
+    pub fn new(limit: usize) -> Reorder<T> {
+        Reorder {
+            heap: BinaryHeap::new(),
+            bytes: 0,
+            limit,
+            read: 0,
+            last_time: i64::MIN,
+        }
+    }
+
+    /// Holds `item`, an event whose time is `time` (`None` when it has
+    /// none) and which takes `bytes` of memory besides its slot here.
+    pub fn push(&mut self, time: Option<i64>, item: T, bytes: usize) {
+        if let Some(t) = time {
+            self.last_time = t;
+        }
+        let held = Held {
+            key: (time.unwrap_or(self.last_time), self.read),
+            bytes: bytes + std::mem::size_of::<Held<T>>(),
+            item,
+        };
+        self.read += 1;
+        self.bytes += held.bytes;
+        self.heap.push(Reverse(held));
+    }
+
+    /// The earliest held event while more than the bound is held.
+    pub fn over(&mut self) -> Option<T> {
+        if self.bytes > self.limit {
+            self.pop()
+        } else {
+            None
+        }
+    }
+
+    /// The earliest held event.
+    pub fn pop(&mut self) -> Option<T> {
+        let Reverse(held) = self.heap.pop()?;
+        self.bytes -= held.bytes;
+        Some(held.item)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(minute: i64) -> Option<i64> {
+        Some(minute * 60_000_000_000)
+    }
+
+    fn all(
+        r: &mut Reorder<&'static str>,
+        next: fn(&mut Reorder<&'static str>) -> Option<&'static str>,
+    ) -> Vec<&'static str> {
+        std::iter::from_fn(|| next(r)).collect()
+    }
+
+    #[test]
+    fn held_events_come_out_in_event_time_then_reading_order() {
+        let mut r = Reorder::new(usize::MAX);
+        r.push(t(10), "p1-a", 100);
+        r.push(t(20), "p1-b", 100);
+        r.push(None, "untimed", 100);
+        r.push(t(5), "p2-a", 100);
+        r.push(t(20), "p2-b", 100);
+        assert!(r.over().is_none());
+        assert_eq!(
+            all(&mut r, Reorder::pop),
+            ["p2-a", "p1-a", "p1-b", "untimed", "p2-b"]
+        );
+        assert_eq!(r.bytes, 0);
+    }
+
+    #[test]
+    fn past_the_bound_the_earliest_goes_first() {
+        let one = 100 + std::mem::size_of::<Held<&str>>();
+        let mut r = Reorder::new(2 * one);
+        r.push(t(3), "c", 100);
+        r.push(t(1), "a", 100);
+        assert!(r.over().is_none(), "two fit");
+        r.push(t(2), "b", 100);
+        assert_eq!(all(&mut r, Reorder::over), ["a"]);
+        assert_eq!(all(&mut r, Reorder::pop), ["b", "c"]);
+    }
+
+    #[test]
+    fn with_no_room_every_event_goes_through_at_once() {
+        let mut r = Reorder::new(0);
+        r.push(t(2), "b", 1);
+        assert_eq!(all(&mut r, Reorder::over), ["b"]);
+        r.push(t(1), "a", 1);
+        assert_eq!(all(&mut r, Reorder::over), ["a"]);
+    }
+}
