@@ -24,6 +24,7 @@ pub mod detection;
 mod event_time;
 mod flow;
 pub mod intake;
+mod recycle;
 mod restore;
 pub mod stats;
 pub mod tracker;
