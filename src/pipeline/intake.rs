@@ -95,7 +95,7 @@ impl Intake {
 
     /// Frees the events of delivered batches on this thread and keeps one
     /// of their vectors for the next batch.
-    fn restock(&mut self) {
+    pub fn restock(&mut self) {
         if let Some(v) = self.recycle.take(self.batcher.capacity()) {
             self.batcher.restock(v);
         }

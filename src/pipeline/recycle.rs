@@ -7,8 +7,9 @@
 //! per event with callgrind (BENCHMARKS.md, "2026-12-06 (session 7)").
 //! Here a delivery task gives its batch's vector of events back, and the
 //! loop empties it — the events freed on the thread that made them — when
-//! it opens its next batch or at its 100 ms tick, then reuses the vector
-//! (already sized for a batch) for the next batch.
+//! it opens its next batch, every 2 ms while it holds (over the in-flight
+//! bound, when no batch opens), or at its 100 ms tick, then reuses the
+//! vector (already sized for a batch) for the next batch.
 //!
 //! Nothing about offsets depends on this: a batch's records are resolved
 //! before its vector is given back, and what waits here is only memory,
