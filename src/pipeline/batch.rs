@@ -130,6 +130,9 @@ pub struct Batcher {
     limits: Limits,
     current: Batch,
     opened: Option<Instant>,
+    /// An emptied vector of a delivered batch, for the next batch's events
+    /// (see [`super::recycle`]).
+    spare: Option<Vec<Arc<Event>>>,
 }
 
 impl Batcher {
@@ -138,15 +141,30 @@ impl Batcher {
             limits,
             current: Batch::default(),
             opened: None,
+            spare: None,
+        }
+    }
+
+    /// How many events a batch's vectors are made for.
+    pub fn capacity(&self) -> usize {
+        self.limits.max_events.min(4096)
+    }
+
+    /// Gives an empty vector (a delivered batch's) for the next batch's
+    /// events, instead of a new allocation.
+    pub fn restock(&mut self, events: Vec<Arc<Event>>) {
+        debug_assert!(events.is_empty());
+        if events.is_empty() && events.capacity() >= self.capacity() {
+            self.spare = Some(events);
         }
     }
 
     /// An empty batch with room for `max_events` (up to a bound), so that
     /// filling it does not grow and copy its vectors ~9 times.
-    fn fresh(&self) -> Batch {
-        let n = self.limits.max_events.min(4096);
+    fn fresh(&mut self) -> Batch {
+        let n = self.capacity();
         Batch {
-            events: Vec::with_capacity(n),
+            events: self.spare.take().unwrap_or_else(|| Vec::with_capacity(n)),
             tickets: Vec::with_capacity(n),
             ..Batch::default()
         }

@@ -101,16 +101,16 @@ impl Delivery {
     /// the batch's records. Returns false if abandoned.
     /// Runs in a `batch` span (see [`batch_span`]), each sink's part in a
     /// nested `sink` span.
-    pub async fn run(&self, mut batch: Batch) -> bool {
-        self.drop_revoked(&mut batch);
+    pub async fn run(&self, batch: &mut Batch) -> bool {
+        self.drop_revoked(batch);
         if batch.events.is_empty() && batch.alerts.is_empty() {
             return true;
         }
-        let span = batch_span(&batch);
+        let span = batch_span(batch);
         self.deliver(batch).instrument(span).await
     }
 
-    async fn deliver(&self, batch: Batch) -> bool {
+    async fn deliver(&self, batch: &Batch) -> bool {
         // Events to the event sinks, alerts to the alert sinks, all at once.
         let events = (!batch.events.is_empty()).then_some((&self.sinks, &batch.events));
         let alerts = (!batch.alerts.is_empty()).then_some((&self.alert_sinks, &batch.alerts));

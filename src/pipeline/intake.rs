@@ -16,6 +16,7 @@ use super::batch::{AlertBatcher, Batch, Batcher, Limits};
 use super::dead_letter::{Entry, Payload};
 use super::deliver::Delivery;
 use super::detection::Detection;
+use super::recycle::Recycle;
 use super::stats::Stats;
 use super::tracker::Ticket;
 use crate::event::{now_nanos, Disposition, Event, KafkaCoords};
@@ -57,6 +58,9 @@ pub struct Intake {
     /// Reused for every record: its topic string is copied only when the
     /// topic changes, not allocated per record.
     coords: KafkaCoords,
+    /// Delivered batches' vectors of events, freed here (see
+    /// [`super::recycle`]).
+    recycle: Arc<Recycle>,
 }
 
 impl Intake {
@@ -85,6 +89,15 @@ impl Intake {
                 offset: 0,
                 timestamp: None,
             },
+            recycle: Arc::new(Recycle::default()),
+        }
+    }
+
+    /// Frees the events of delivered batches on this thread and keeps one
+    /// of their vectors for the next batch.
+    pub fn restock(&mut self) {
+        if let Some(v) = self.recycle.take(self.batcher.capacity()) {
+            self.batcher.restock(v);
         }
     }
 
@@ -132,6 +145,7 @@ impl Intake {
                     }
                 } else if let Some(b) = self.batcher.push(event, ticket) {
                     self.spawn_batch(b);
+                    self.restock();
                 }
             }
             Disposition::Drop { rule, enrichment } => {
@@ -213,6 +227,7 @@ impl Intake {
         if all || self.batcher.deadline().is_some_and(|d| d <= now) {
             if let Some(b) = self.batcher.take() {
                 self.spawn_batch(b);
+                self.restock();
             }
         }
         if all || self.alerting.deadline().is_some_and(|d| d <= now) {
@@ -232,6 +247,8 @@ impl Intake {
     /// The clock's part of detection: alerts that no record raised
     /// (`audit_stream_silence`), sent at once.
     pub fn tick(&mut self) {
+        // Delivered batches wait here at most a tick when no batch opens.
+        self.restock();
         let Some(d) = &mut self.detection else {
             return;
         };
@@ -255,6 +272,8 @@ impl Intake {
         // refuses for a while must not stop the events behind them (their
         // records still count in flight, so intake pauses in the end).
         let slots = batch.alerts.is_empty().then(|| self.slots.clone());
+        let recycle = self.recycle.clone();
+        let mut batch = batch;
         self.tasks.spawn(async move {
             let _permit = match slots {
                 Some(s) => match s.acquire_owned().await {
@@ -263,7 +282,9 @@ impl Intake {
                 },
                 None => None,
             };
-            delivery.run(batch).await;
+            delivery.run(&mut batch).await;
+            // Resolved (or given up) by now: only memory is handed back.
+            recycle.give(std::mem::take(&mut batch.events));
         });
     }
 

@@ -24,6 +24,7 @@ pub mod detection;
 mod event_time;
 mod flow;
 pub mod intake;
+mod recycle;
 mod restore;
 pub mod stats;
 pub mod tracker;
@@ -226,6 +227,8 @@ pub async fn run(
             }
             _ = &mut wake, if flow.held() => {
                 wake.as_mut().reset(tokio::time::Instant::now() + flow::HELD_POLL);
+                // Held: no batch opens, so free delivered batches here.
+                intake.restock();
             }
             msg = consumer.recv(), if !flow.held() => {
                 received(&mut intake, &consumer, msg);

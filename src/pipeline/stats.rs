@@ -259,41 +259,45 @@ impl Stats {
         // written once, for a new group. 64 bits over at most
         // `NOTABLE_GROUPS` groups: a collision is as likely as none at all
         // in practice (≈ 3·10⁻¹⁴), and would only merge two summary lines.
-        let method = e.method().unwrap_or(e.event_type());
-        let principal = e.principal().normalized.unwrap_or("-");
+        let method = e.method().unwrap_or_else(|| e.event_type());
+        // The accessors of the two fields used, not of the whole principal
+        // and CRN (≈ 150 instructions per event less).
+        let principal = e.principal_normalized().unwrap_or("-");
         let ip = e.source_ip();
         let key =
             self.notable_hash
                 .hash_one((e.severity, method, e.verdict.as_str(), principal, ip));
-        let resource = e.resource_name().or(e.crn().resource_name).unwrap_or("-");
         let mut n = self.notable.lock().unwrap_or_else(|p| p.into_inner());
-        if !n.contains_key(&key) {
-            if n.len() >= NOTABLE_GROUPS {
-                return;
-            }
-            let mut what = format!("{method} {} by {principal}", e.verdict.as_str());
-            if let Some(ip) = ip {
-                what.push_str(" from ");
-                what.push_str(ip);
-            }
-            n.insert(
-                key,
-                Notable {
+        let full = n.len() >= NOTABLE_GROUPS;
+        // One lookup for a known group, the common case.
+        let g = match n.entry(key) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(_) if full => return,
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let mut what = format!("{method} {} by {principal}", e.verdict.as_str());
+                if let Some(ip) = ip {
+                    what.push_str(" from ");
+                    what.push_str(ip);
+                }
+                v.insert(Notable {
                     severity: e.severity,
                     count: 0,
                     time_unix_nanos: e.time_unix_nanos,
                     first_event_id: e.event_id().to_owned(),
                     resources: Vec::new(),
                     what,
-                },
-            );
-        }
-        let Some(g) = n.get_mut(&key) else {
-            return;
+                })
+            }
         };
         g.count += 1;
-        if g.resources.len() < 5 && !g.resources.iter().any(|r| r == resource) {
-            g.resources.push(resource.to_owned());
+        if g.resources.len() < 5 {
+            let resource = e
+                .resource_name()
+                .or_else(|| e.crn_raw_and_name().1)
+                .unwrap_or("-");
+            if !g.resources.iter().any(|r| r == resource) {
+                g.resources.push(resource.to_owned());
+            }
         }
     }
 

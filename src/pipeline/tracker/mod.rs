@@ -239,10 +239,12 @@ impl Tracker {
             if popped > 0 {
                 s.pending_records -= popped;
                 s.pending_bytes -= bytes;
-                if !moved
-                    .iter()
-                    .any(|(topic, part)| *part == t.partition && *topic == t.topic)
-                {
+                // Newest first: a batch's tickets come in runs of one
+                // partition (a fetch's worth); the same `Arc` skips the
+                // string comparison.
+                if !moved.iter().rev().any(|(topic, part)| {
+                    *part == t.partition && (Arc::ptr_eq(topic, &t.topic) || *topic == t.topic)
+                }) {
                     moved.push((t.topic.clone(), t.partition));
                 }
             }

@@ -147,28 +147,25 @@ impl Encoder {
         out.extend_from_slice(b",\"fields\":{");
         let mut first = true;
         let crn = e.crn();
-        let fields: [(&str, Option<&str>); 9] = [
-            ("event_id", Some(e.event_id())),
-            ("severity", Some(e.severity.as_str())),
-            ("principal", e.principal().normalized),
-            ("verdict", Some(e.verdict.as_str())),
-            ("method", e.method()),
-            ("organization", crn.organization),
-            ("environment", crn.environment),
-            ("cluster", crn.cluster),
-            ("source_ip", e.source_ip()),
+        // Each name with its comma, quotes and colon: one copy per name
+        // instead of four pieces (≈ 40 instructions per field).
+        let fields: [(&[u8], Option<&str>); 9] = [
+            (b",\"event_id\":", Some(e.event_id())),
+            (b",\"severity\":", Some(e.severity.as_str())),
+            (b",\"principal\":", e.principal_normalized()),
+            (b",\"verdict\":", Some(e.verdict.as_str())),
+            (b",\"method\":", e.method()),
+            (b",\"organization\":", crn.organization),
+            (b",\"environment\":", crn.environment),
+            (b",\"cluster\":", crn.cluster),
+            (b",\"source_ip\":", e.source_ip()),
         ];
         for (name, value) in fields {
             let Some(v) = value.filter(|v| !v.is_empty()) else {
                 continue;
             };
-            if !first {
-                out.push(b',');
-            }
+            out.extend_from_slice(if first { &name[1..] } else { name });
             first = false;
-            out.push(b'"');
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b"\":");
             crate::event::write::enrichment_string(e, v, out);
         }
         let statics = self.static_fields.as_bytes();

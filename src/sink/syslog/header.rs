@@ -52,27 +52,38 @@ fn structured_data(out: &mut String, sd_id: &str, e: &Enrichment) {
     out.push('[');
     out.push_str(sd_id);
     let sev = e.severity.as_str();
-    let params: [(&str, Option<&str>); 10] = [
+    // Looked up once, not once per CRN part.
+    let crn = e.crn();
+    let params: [(&str, Option<&str>); 11] = [
         ("id", Some(e.event_id())),
         ("type", Some(e.event_type())),
-        ("principal", e.principal().normalized),
+        ("principal", e.principal_normalized()),
         ("verdict", Some(e.verdict.as_str())),
         ("severity", Some(sev)),
-        ("organization", e.crn().organization),
-        ("environment", e.crn().environment),
-        ("cluster", e.crn().cluster),
-        ("resourceType", e.crn().resource_type),
-        ("resourceName", e.crn().resource_name),
+        ("organization", crn.organization),
+        ("environment", crn.environment),
+        ("cluster", crn.cluster),
+        ("resourceType", crn.resource_type),
+        ("resourceName", crn.resource_name),
+        ("sourceIp", e.source_ip()),
     ];
-    let source_ip = ("sourceIp", e.source_ip());
-    for (name, value) in params.into_iter().chain([source_ip]) {
+    // The enrichment's strings hold no `"` and no `\` (almost always): then
+    // only `]` is looked for, not all three with `memchr3`, whose set-up
+    // costs more than these short values (≈ 100 instructions each).
+    let clean = e.strings_clean();
+    for (name, value) in params {
         let Some(value) = value.filter(|v| !v.is_empty()) else {
             continue;
         };
         out.push(' ');
         out.push_str(name);
         out.push_str("=\"");
-        escape_param_value(out, cap(value, FIELD_CAP_BYTES));
+        let value = cap(value, FIELD_CAP_BYTES);
+        if clean && !value.as_bytes().contains(&b']') {
+            out.push_str(value);
+        } else {
+            escape_param_value(out, value);
+        }
         out.push('"');
     }
     out.push(']');

@@ -110,6 +110,17 @@ fn sd_values_escape_quote_backslash_bracket() {
 }
 
 #[test]
+fn sd_values_with_only_a_bracket_are_escaped_when_the_strings_are_clean() {
+    // No `"` or `\` anywhere: the strings are clean, and `]` alone must
+    // still be escaped.
+    let ev = denied_with(r#""User:sa-1""#, r#""User:a]b]""#);
+    assert!(ev.enrichment.strings_clean());
+    let msg = text(&encoder(""), &ev);
+    assert!(msg.contains(r#" principal="User:a\]b\]" "#), "{msg:.400}");
+    assert!(msg.contains(" id=\""), "{msg:.400}");
+}
+
+#[test]
 fn header_fields_are_printable_ascii_within_limits() {
     // MSGID: at most 32 characters, multibyte characters replaced whole.
     let ev = denied_with("kafka.CreateTopics", &"ñ".repeat(40));

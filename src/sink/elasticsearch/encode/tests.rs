@@ -128,6 +128,34 @@ fn gzip_round_trip() {
     assert_eq!(back, body);
 }
 
+fn gunzip(gz: &[u8]) -> Vec<u8> {
+    let mut back = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(gz), &mut back).unwrap();
+    back
+}
+
+#[test]
+fn the_threads_compressor_is_reset_between_bodies_of_any_size() {
+    // One thread, one compressor: each body is a whole gzip member of its
+    // own, whatever came before (a small one, an empty one, one that
+    // does not compress and outgrows the first guess of the output).
+    let mut noise = Vec::with_capacity(300_000);
+    let mut x: u32 = 1;
+    for _ in 0..300_000 {
+        x = x.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        noise.push((x >> 16) as u8);
+    }
+    let repeated = b"{\"create\":{}}\n{\"a\":1}\n".repeat(50_000);
+    for body in [&b"x"[..], &[], &noise, &repeated, &b"{}\n"[..], &noise] {
+        let gz = gzip(body);
+        assert_eq!(&gz[..3], &[0x1f, 0x8b, 8], "a gzip header every time");
+        assert_eq!(gunzip(&gz), body);
+        // The same bytes as from a compressor of its own.
+        let mut own = flate2::Compress::new_gzip(flate2::Compression::fast(), 15);
+        assert_eq!(gzip_with(&mut own, body), gz);
+    }
+}
+
 #[test]
 fn an_index_name_with_a_control_character_is_escaped() {
     // Elasticsearch's name rules allow control characters; the action line
