@@ -58,3 +58,48 @@ fn whitespace_outside_strings_is_removed() {
         r#"{"a":[1,2],"b":"x y"}"#
     );
 }
+
+/// Every `\u00XX`, either case of hex digit: the one-byte fast path of
+/// `copy_escape` writes what the general decoding writes.
+#[test]
+fn every_u00xx_escape_copies_like_the_general_decoding() {
+    for code in 0u32..0x100 {
+        for hex in [format!("{code:04x}"), format!("{code:04X}")] {
+            let esc = format!("\\u{hex}tail");
+            let mut got = Vec::new();
+            let used = copy_escape(esc.as_bytes(), &mut got);
+            let (consumed, ch) = decode_escape(esc.as_bytes());
+            let want = match ch {
+                Some(c) => c.to_string().into_bytes(),
+                None => esc.as_bytes()[..consumed].to_vec(),
+            };
+            assert_eq!((used, got), (consumed, want), "{esc}");
+        }
+    }
+    assert_eq!(fast(r#"{"a":"\u003"}"#), r#"{"a":"\u003"}"#);
+    assert_eq!(fast(r#"{"a":"x\u003g"}"#), r#"{"a":"x\u003g"}"#);
+}
+
+/// Escapes at every offset around the 64-byte blocks `decode_escapes`
+/// looks for backslashes in, so that escapes (a surrogate pair is 12
+/// bytes, `\\` hides the backslash after it) straddle block edges.
+#[test]
+fn escapes_across_block_edges_decode_like_normalize() {
+    for esc in [
+        r"\u003d",
+        r"\\",
+        r"\ud83d\ude00",
+        r"\u00e9",
+        r"\u0022",
+        r"\\u003d",
+        r"\/",
+    ] {
+        for fill in 0..140 {
+            let s = format!(
+                r#"{{"a":"{}{esc}{esc}x{esc}","b":"é{esc}"}}"#,
+                "y".repeat(fill)
+            );
+            assert_eq!(fast(&s), norm(&s), "{s}");
+        }
+    }
+}
