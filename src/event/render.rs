@@ -15,9 +15,14 @@ use super::Enrichment;
 pub fn render(original: &str, enrichment: &Enrichment, out: &mut Vec<u8>) {
     let b = original.as_bytes();
     let start = out.len();
-    if memchr::memchr2(b'\n', b'\r', b).is_some() {
+    // The scanner saw every byte of the record it read: when it did, ask
+    // it instead of searching the record twice more.
+    let layout = enrichment.extras.layout(b);
+    debug_assert!(layout.is_none_or(|l| l == searched(b)), "{original}");
+    let (line_breaks, escapes) = layout.unwrap_or_else(|| searched(b));
+    if line_breaks {
         normalize(original, out);
-    } else if memchr::memchr(b'\\', b).is_some() {
+    } else if escapes {
         decode_escapes(b, out);
     } else {
         out.extend_from_slice(original.trim_end().as_bytes());
@@ -35,6 +40,14 @@ pub fn render(original: &str, enrichment: &Enrichment, out: &mut Vec<u8>) {
     out.extend_from_slice(b"\"enrichment\":");
     super::write::write_enrichment(enrichment, out);
     out.push(b'}');
+}
+
+/// Whether `b` holds a line break, and whether it holds a backslash.
+fn searched(b: &[u8]) -> (bool, bool) {
+    (
+        memchr::memchr2(b'\n', b'\r', b).is_some(),
+        memchr::memchr(b'\\', b).is_some(),
+    )
 }
 
 /// Copies a JSON text, dropping whitespace outside strings and decoding

@@ -103,3 +103,33 @@ fn escapes_across_block_edges_decode_like_normalize() {
         }
     }
 }
+
+/// What the scanner notes while reading (line breaks, backslashes) is what
+/// `render` would otherwise search the record for; serde_json's view
+/// knows nothing, and the notes apply to no other record.
+#[test]
+fn the_scanners_layout_is_what_a_search_finds() {
+    let event = |sep: &str, name: &str| {
+        format!(
+            r#"{{"specversion":"1.0",{sep}"id":"a","source":"s","type":"io.confluent.kafka.server/authorization",{sep}"data":{{"methodName":"{name}","x":["{name}"]}}}}{sep}"#
+        )
+    };
+    for sep in ["", " ", "\n", "\r\n", "\t"] {
+        for name in ["plain", r"CN\u003dx", r"a\\b", r"\/"] {
+            let text = event(sep, name);
+            let (_, env) = crate::event::validate::parse(text.as_bytes(), usize::MAX).unwrap();
+            let b = text.as_bytes();
+            assert_eq!(env.extras.layout(b), Some(searched(b)), "{text:?}");
+            assert_eq!(env.extras.layout(&b[1..]), None);
+        }
+    }
+    // An escape only in a skipped value, and one in a key: serde_json's
+    // view (the key) has no notes.
+    let skipped =
+        r#"{"specversion":"1.0","id":"a","source":"s","type":"io.confluent.x","data":{},"z":"\n"}"#;
+    let (_, env) = crate::event::validate::parse(skipped.as_bytes(), usize::MAX).unwrap();
+    assert_eq!(env.extras.layout(skipped.as_bytes()), Some((false, true)));
+    let key = r#"{"specversion":"1.0","id":"a","source":"s","type":"io.confluent.x","data":{},"\u007a":1}"#;
+    let (_, env) = crate::event::validate::parse(key.as_bytes(), usize::MAX).unwrap();
+    assert_eq!(env.extras.layout(key.as_bytes()), None);
+}

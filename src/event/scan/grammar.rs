@@ -14,8 +14,26 @@ impl<'a> Scan<'a> {
         self.b.get(self.i).copied()
     }
 
+    #[inline]
     pub(super) fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+        if let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.ws_run();
+        }
+    }
+
+    /// The whitespace [`Self::ws`] met, its line breaks noted for
+    /// rendering (`ExtraSpans::layout`). Out of line: audit records are
+    /// nearly always compact, and a longer `ws` inlined at every member
+    /// cost more than this call.
+    #[cold]
+    #[inline(never)]
+    fn ws_run(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            match c {
+                b' ' | b'\t' => {}
+                b'\n' | b'\r' => self.extra.line_break(),
+                _ => return,
+            }
             self.i += 1;
         }
     }
@@ -290,7 +308,10 @@ impl<'a> Scan<'a> {
                     self.i = at + 1;
                     return Some(out);
                 }
-                b'\\' => run = at + unescape_into(&self.b[at..], &mut out)?,
+                b'\\' => {
+                    self.extra.escape();
+                    run = at + unescape_into(&self.b[at..], &mut out)?;
+                }
                 _ => return None,
             }
         }
@@ -306,6 +327,7 @@ impl<'a> Scan<'a> {
                     return Some(());
                 }
                 b'\\' => {
+                    self.extra.escape();
                     self.i += 1;
                     match self.peek()? {
                         b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,
