@@ -48,7 +48,8 @@ impl Processor {
         kafka: Option<&KafkaCoords>,
         ingest_nanos: i64,
     ) -> Result<(&'r str, Enrichment), DeadLetterReason> {
-        let (text, env) = validate::parse(raw, self.max_record_bytes)?;
+        let mut env = crate::event::scan::empty();
+        let text = validate::parse_into(raw, self.max_record_bytes, &mut env)?;
         let enrichment = enrich::enrich(&env, kafka, ingest_nanos, |e| {
             self.policy.severity.classify(e)
         });
@@ -70,17 +71,28 @@ impl Processor {
         Event { enrichment, json }
     }
 
-    /// Decides what happens to one record value.
+    /// Decides what happens to one record value. Kept out of line: it is
+    /// the unit the per-event cost is measured in (BENCHMARKS.md, "core"),
+    /// and inlined into a caller it would vanish from the profile.
+    #[inline(never)]
     pub fn process(
         &self,
         raw: &[u8],
         kafka: Option<&KafkaCoords>,
         ingest_nanos: i64,
     ) -> Disposition {
-        let (text, enrichment) = match self.enrich(raw, kafka, ingest_nanos) {
-            Ok(v) => v,
+        // `Self::enrich`'s steps, spelled out so that the view and the
+        // enrichment stay in this frame: returning them through a `Result`
+        // copied each (hundreds of bytes) once more per event.
+        let mut env = crate::event::scan::empty();
+        let text = match validate::parse_into(raw, self.max_record_bytes, &mut env) {
+            Ok(text) => text,
             Err(reason) => return Disposition::DeadLetter(reason),
         };
+        let enrichment = enrich::enrich(&env, kafka, ingest_nanos, |e| {
+            self.policy.severity.classify(e)
+        });
+        drop(env);
         if self.filtering {
             if let Some(rule) = self.policy.filter.drop_rule(&enrichment) {
                 return Disposition::Drop {

@@ -40,20 +40,25 @@ impl Cuts {
         if !raw.starts_with("crn://") {
             return None;
         }
-        // One vectorised pass over the separators: `/` ends a segment,
-        // the first `=` after a segment's start splits it. They are
-        // ASCII, so every cut is a character boundary.
+        // One vectorised pass over the separators ([`seps`]): the first
+        // `/` ends the authority, then `/` ends a segment and the first `=`
+        // after a segment's start splits it. They are ASCII, so every cut
+        // is a character boundary.
         let b = raw.as_bytes();
-        let authority_end = memchr::memchr(b'/', &b[PREFIX..]).map_or(b.len(), |p| PREFIX + p);
+        let mut authority_end = None;
         let mut components = SmallVec::new();
         let mut valid = true;
         let mut last_value = None;
-        let body_start = authority_end + 1;
-        let mut start = body_start;
+        let mut start = 0;
         let mut eq = None;
-        let body = b.get(body_start..).unwrap_or_default();
-        let seps = memchr::memchr2_iter(b'/', b'=', body).map(|p| (body_start + p, body[p]));
-        for (at, sep) in seps.chain(std::iter::once((b.len(), b'/'))) {
+        let mut cut = |at: usize, sep: u8| {
+            if authority_end.is_none() {
+                if sep == b'/' {
+                    authority_end = Some(at);
+                    start = at + 1;
+                }
+                return;
+            }
             match sep {
                 b'=' => {
                     eq.get_or_insert(at);
@@ -72,7 +77,11 @@ impl Cuts {
                     start = at + 1;
                 }
             }
-        }
+        };
+        seps::for_each(&b[PREFIX..], |p, sep| cut(PREFIX + p, sep));
+        // The end of the CRN ends the last segment (or the authority).
+        cut(b.len(), b'/');
+        let authority_end = authority_end.unwrap_or(b.len());
         let is_pattern = valid && last_value.is_some_and(|v| raw[v].ends_with('*'));
         Some(Cuts {
             authority: PREFIX..authority_end,
@@ -241,6 +250,8 @@ impl<'a> ScopeIds<'a> {
         }
     }
 }
+
+mod seps;
 
 #[cfg(test)]
 mod tests;

@@ -16,6 +16,7 @@ use super::{KafkaCoords, Severity, Verdict};
 /// when neither the event nor Kafka gives a time; `classify` gives the
 /// severity of the otherwise complete enrichment (the policy's severity
 /// table, which sits above this module).
+#[inline]
 pub fn enrich(
     env: &Envelope,
     kafka: Option<&KafkaCoords>,

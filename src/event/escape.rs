@@ -65,19 +65,64 @@ pub fn hex4(digits: &[u8]) -> Option<u32> {
 /// surrogate, a bad hex digit, an unknown letter), where serde_json
 /// decides and words the reason. The body must hold no raw `"` or control
 /// byte (the callers took it from validated JSON).
+///
+/// That precondition lets [`first_special`] find the backslashes: its
+/// inline 16-byte steps cost less than a `memchr` call for the short runs
+/// between Gson's escapes (a CRN has one `\u003d` every 15 to 40 bytes).
+/// An escape of an ASCII character (`\u003d`, `\/`) is appended as its
+/// byte, without the general decoding.
 pub fn unescape(body: &str) -> Option<String> {
     let b = body.as_bytes();
     let mut out = String::with_capacity(b.len());
     let mut i = 0;
-    while let Some(p) = memchr::memchr(b'\\', &b[i..]) {
+    while let Some(p) = first_special(&b[i..]) {
+        debug_assert_eq!(b[i + p], b'\\', "{body:?}");
         // Cuts at ASCII bytes are character boundaries.
         out.push_str(body.get(i..i + p)?);
-        let (c, used) = unescape_one(&b[i + p..])?;
-        out.push(c);
-        i += p + used;
+        i += p + unescape_into(&b[i + p..], &mut out)?;
     }
     out.push_str(body.get(i..)?);
     Some(out)
+}
+
+/// Decodes the escape at the start of `b` (a backslash) onto `out`, as
+/// [`unescape`] does; returns its length, or `None` when it is malformed.
+#[inline]
+pub fn unescape_into(b: &[u8], out: &mut String) -> Option<usize> {
+    match ascii_escape(b) {
+        Some((c, used)) => {
+            out.push(char::from(c));
+            Some(used)
+        }
+        None => {
+            let (c, used) = unescape_one(b)?;
+            out.push(c);
+            Some(used)
+        }
+    }
+}
+
+/// The escape at the start of `b` (a backslash) when it stands for an
+/// ASCII character: the byte and the escape's length. `None` sends the
+/// caller to the general decoding (non-ASCII, surrogates, malformed).
+#[inline]
+pub fn ascii_escape(b: &[u8]) -> Option<(u8, usize)> {
+    match *b.get(1)? {
+        b'u' => match b.get(2..6)? {
+            [b'0', b'0', hi @ b'0'..=b'7', lo] => {
+                let lo = (*lo as char).to_digit(16)? as u8;
+                Some(((hi - b'0') << 4 | lo, 6))
+            }
+            _ => None,
+        },
+        b'"' => Some((b'"', 2)),
+        b'\\' => Some((b'\\', 2)),
+        b'/' => Some((b'/', 2)),
+        b'n' => Some((b'\n', 2)),
+        b't' => Some((b'\t', 2)),
+        b'r' => Some((b'\r', 2)),
+        _ => None,
+    }
 }
 
 /// The escape at the start of `b` (a backslash): its character and length.

@@ -54,7 +54,17 @@ pub struct ExtraSpans {
     /// The record's length, to check that the ranges are applied to it.
     len: u32,
     spans: [(u32, u32); SLOTS],
+    /// What the scanner saw of the record's bytes, for [`super::render`]
+    /// ([`Self::layout`]): `LAYOUT_*` bits, 0 when unknown.
+    layout: u8,
 }
+
+/// The scanner read the whole record, so the other bits are complete.
+const LAYOUT_READ: u8 = 1;
+/// A `\n` or `\r` (only whitespace outside strings can hold one).
+const LAYOUT_LINE_BREAK: u8 = 2;
+/// A backslash (only strings can hold one).
+const LAYOUT_ESCAPE: u8 = 4;
 
 impl ExtraSpans {
     /// Ranges into a record of `len` bytes, vouched for until [`Self::unsure`].
@@ -63,7 +73,39 @@ impl ExtraSpans {
             read: u32::try_from(len).is_ok(),
             len: len as u32,
             spans: [(0, 0); SLOTS],
+            layout: 0,
         }
+    }
+
+    /// The scanner met a line break (in whitespace).
+    #[inline]
+    pub fn line_break(&mut self) {
+        self.layout |= LAYOUT_LINE_BREAK;
+    }
+
+    /// The scanner met a backslash (in a string).
+    #[inline]
+    pub fn escape(&mut self) {
+        self.layout |= LAYOUT_ESCAPE;
+    }
+
+    /// The scanner has read every byte of the record of `len` bytes (every
+    /// line break and backslash in it was noted).
+    pub fn layout_read(&mut self, len: usize) {
+        if u32::try_from(len) == Ok(self.len) {
+            self.layout |= LAYOUT_READ;
+        }
+    }
+
+    /// For `raw`, the record the scanner read: whether it holds a line
+    /// break and whether it holds a backslash, as the scanner saw them, so
+    /// that rendering need not search the record again. `None` when not
+    /// known (serde_json read the record, or `raw` is another record).
+    pub fn layout(&self, raw: &[u8]) -> Option<(bool, bool)> {
+        (self.layout & LAYOUT_READ != 0 && raw.len() == self.len as usize).then_some((
+            self.layout & LAYOUT_LINE_BREAK != 0,
+            self.layout & LAYOUT_ESCAPE != 0,
+        ))
     }
 
     /// The ranges no longer say what a typed parse would read.

@@ -8,10 +8,8 @@
 
 use std::borrow::Cow;
 
+use super::view::{Field, RawJson};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
-
-use super::view::Field;
 
 /// What kind of identity a normalised principal names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,15 +73,19 @@ struct External<'a> {
 /// Returns `(normalized, email)`, borrowed from `raw` when they appear in it
 /// unchanged (the common `"User:sa-…"` string).
 pub fn normalize<'a>(
-    raw: &'a RawValue,
+    raw: impl Into<RawJson<'a>>,
     resource_id: Option<&str>,
 ) -> (Option<Cow<'a, str>>, Option<Cow<'a, str>>) {
-    let text = raw.get();
+    let text = raw.into().get();
     match text.as_bytes().first() {
         Some(b'"') => {
             // A JSON string without a backslash is its own text between the
-            // quotes (the raw value is valid JSON); only escapes need serde.
-            if text.len() >= 2 && text.ends_with('"') && !text.contains('\\') {
+            // quotes (the raw value is valid JSON, so the only special byte
+            // its body can hold is a backslash); only escapes need decoding.
+            if text.len() >= 2
+                && text.ends_with('"')
+                && super::escape::first_special(&text.as_bytes()[1..text.len() - 1]).is_none()
+            {
                 let inner = &text[1..text.len() - 1];
                 return (normalize_str(inner, resource_id), None);
             }
@@ -93,8 +95,14 @@ pub fn normalize<'a>(
             else {
                 return (None, None);
             };
-            let n = normalize_str(&s, resource_id).map(|n| Cow::Owned(n.into_owned()));
-            (n, None)
+            // `normalize_str` borrows only when the answer is the decoded
+            // string itself (`User:CN=alice,…`): hand that string over
+            // rather than copying it.
+            let n = match normalize_str(&s, resource_id) {
+                Some(Cow::Borrowed(_)) => Some(s),
+                n => n.map(Cow::into_owned),
+            };
+            (n.map(Cow::Owned), None)
         }
         Some(b'{') => match serde_json::from_str::<Object>(text) {
             Ok(o) => (
@@ -113,7 +121,7 @@ pub fn normalize_str<'a>(s: &'a str, resource_id: Option<&str>) -> Option<Cow<'a
     if s.is_empty() {
         return None;
     }
-    let split = s.split_once(':');
+    let split = split_colon(s);
     let (kind, name) = split.unwrap_or(("User", s));
     if kind == "User" && !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) {
         if let Some(id) = resource_id.filter(|id| !id.is_empty()) {
@@ -124,6 +132,15 @@ pub fn normalize_str<'a>(s: &'a str, resource_id: Option<&str>) -> Option<Cow<'a
         Some(_) => Some(Cow::Borrowed(s)),
         None => Some(Cow::Owned(join(kind, name))),
     }
+}
+
+/// `s.split_once(':')`, by a byte loop: principals are short, and the
+/// `char` searcher's setup cost more than the search.
+#[inline]
+fn split_colon(s: &str) -> Option<(&str, &str)> {
+    let at = s.bytes().position(|b| b == b':')?;
+    // `:` is ASCII, so `at` and `at + 1` are character boundaries.
+    Some((&s[..at], &s[at + 1..]))
 }
 
 /// `kind:name` in one allocation (`format!` costs several times more on
@@ -154,7 +171,7 @@ fn normalize_object(o: &Object) -> Option<String> {
 
 /// The kind of a normalised principal.
 pub fn kind_of(normalized: &str) -> PrincipalKind {
-    let (kind, name) = normalized.split_once(':').unwrap_or(("User", normalized));
+    let (kind, name) = split_colon(normalized).unwrap_or(("User", normalized));
     match kind {
         "None" if name == "UNKNOWN_USER" => PrincipalKind::UnknownUser,
         "External" => PrincipalKind::External,

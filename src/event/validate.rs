@@ -69,7 +69,21 @@ impl DeadLetterReason {
 /// Checks size, encoding, depth and shape, and returns the text and the
 /// parsed view of a record that may be forwarded.
 pub fn parse(raw: &[u8], max_bytes: usize) -> Result<(&str, Envelope<'_>), DeadLetterReason> {
-    parse_with(raw, max_bytes, false)
+    let mut env = super::scan::empty();
+    let text = parse_with(raw, max_bytes, false, &mut env)?;
+    Ok((text, env))
+}
+
+/// [`parse`] into the caller's `env` (fresh from [`super::scan::empty`]):
+/// the view is about 750 bytes, and returning it in the `Result` cost a
+/// copy per event on the hot path ([`crate::process::Processor`]). On an
+/// error `env` is left partly filled.
+pub fn parse_into<'a>(
+    raw: &'a [u8],
+    max_bytes: usize,
+    env: &mut Envelope<'a>,
+) -> Result<&'a str, DeadLetterReason> {
+    parse_with(raw, max_bytes, false, env)
 }
 
 /// The CloudEvents `type` of the bridge's own alerts (`docs/detect.md`).
@@ -80,14 +94,17 @@ pub const ALERT_TYPE: &str = "io.siem-bridge.detection.alert";
 /// [`parse`] for a record the bridge made itself: an alert, whose type is
 /// [`ALERT_TYPE`] rather than `io.confluent.*`.
 pub fn parse_own(raw: &[u8]) -> Result<(&str, Envelope<'_>), DeadLetterReason> {
-    parse_with(raw, usize::MAX, true)
+    let mut env = super::scan::empty();
+    let text = parse_with(raw, usize::MAX, true, &mut env)?;
+    Ok((text, env))
 }
 
-fn parse_with(
-    raw: &[u8],
+fn parse_with<'a>(
+    raw: &'a [u8],
     max_bytes: usize,
     own: bool,
-) -> Result<(&str, Envelope<'_>), DeadLetterReason> {
+    out: &mut Envelope<'a>,
+) -> Result<&'a str, DeadLetterReason> {
     if raw.len() > max_bytes {
         return Err(DeadLetterReason::TooLarge {
             bytes: raw.len(),
@@ -100,10 +117,9 @@ fn parse_with(
     // The scanner takes plain records (and never accepts one nested deeper
     // than MAX_DEPTH); serde_json decides everything else and words the
     // reasons (see `scan`).
-    let mut env = super::scan::empty();
-    if super::scan::read(text, &mut env) {
-        check(&env, own)?;
-        return Ok((text, env));
+    if super::scan::read(text, out) {
+        check(out, own)?;
+        return Ok(text);
     }
     if exceeds_depth(raw, MAX_DEPTH) {
         return Err(DeadLetterReason::TooDeep);
@@ -126,7 +142,8 @@ fn parse_with(
         _ => DeadLetterReason::NotJson(e.to_string()),
     })?;
     check(&env, own)?;
-    Ok((text, env))
+    *out = env;
+    Ok(text)
 }
 
 fn check(env: &Envelope, own: bool) -> Result<(), DeadLetterReason> {

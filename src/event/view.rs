@@ -9,10 +9,44 @@
 
 mod loose;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 pub use loose::{Field, List, Obj};
+
+/// One JSON value kept as its text (a principal: a string in the broker
+/// dialect, an object in the cloud one). serde_json reads it as a
+/// [`RawValue`]; the scanner, which has just skipped the value and so
+/// knows it is valid, takes the text as it is, without handing it to
+/// serde_json to be parsed a second time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RawJson<'a>(&'a str);
+
+impl<'a> RawJson<'a> {
+    /// The value's JSON text.
+    pub fn get(self) -> &'a str {
+        self.0
+    }
+
+    /// `json` must be exactly one valid JSON value (the scanner's skipped
+    /// value, or a test's literal).
+    pub(crate) fn of_valid(json: &'a str) -> RawJson<'a> {
+        debug_assert!(serde_json::from_str::<&RawValue>(json).is_ok(), "{json}");
+        RawJson(json)
+    }
+}
+
+impl<'a> From<&'a RawValue> for RawJson<'a> {
+    fn from(r: &'a RawValue) -> RawJson<'a> {
+        RawJson(r.get())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawJson<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        <&'de RawValue>::deserialize(d).map(RawJson::from)
+    }
+}
 
 /// The CloudEvents envelope. Keys not named here are skipped by serde and
 /// survive untouched in the original bytes.
@@ -102,7 +136,7 @@ pub struct AuthenticationInfo<'a> {
     /// String (broker dialect) or object (cloud dialect): kept raw and read
     /// by [`crate::event::principal`].
     #[serde(borrow, default)]
-    pub principal: Option<&'a RawValue>,
+    pub principal: Option<RawJson<'a>>,
     #[serde(borrow, default, rename = "principalResourceId")]
     pub principal_resource_id: Field<'a>,
     #[serde(borrow, default)]
@@ -133,7 +167,7 @@ pub struct AuthorizationInfo<'a> {
 #[derive(Debug, Default, Deserialize)]
 pub struct Acting<'a> {
     #[serde(borrow, default, rename = "actingPrincipal")]
-    pub acting_principal: Option<&'a RawValue>,
+    pub acting_principal: Option<RawJson<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -94,7 +94,8 @@ fn principal(p: &PrincipalSpans, text: &Text, out: &mut Vec<u8>) {
             // An object principal of a pretty-printed record holds line
             // breaks; outside strings (JSON strings cannot hold raw ones)
             // they are whitespace, dropped so the event stays on one line.
-            if memchr::memchr2(b'\n', b'\r', bytes).is_some() {
+            // A string principal (the broker dialect's) cannot hold one.
+            if bytes.first() != Some(&b'"') && memchr::memchr2(b'\n', b'\r', bytes).is_some() {
                 w.out
                     .extend(bytes.iter().filter(|b| !matches!(b, b'\n' | b'\r')));
             } else {

@@ -50,3 +50,27 @@ fn finds_the_first_special_byte_at_every_position() {
         }
     }
 }
+
+/// The ASCII fast path (`\u00XX` below 0x80, and the short escapes) gives
+/// what serde_json gives, in either case of hex digit, between runs longer
+/// and shorter than `first_special`'s 16-byte step, beside non-ASCII text.
+#[test]
+fn ascii_escapes_decode_like_serde() {
+    for code in 0u32..0x100 {
+        for hex in [format!("{code:04x}"), format!("{code:04X}")] {
+            for run in ["", "é", "0123456789abcdefé0123456789"] {
+                let body = format!("{run}\\u{hex}{run}\\/\\n\\u{hex}");
+                let want: String = serde_json::from_str(&format!("\"{body}\"")).unwrap();
+                assert_eq!(unescape(&body).as_deref(), Some(want.as_str()), "{body}");
+            }
+        }
+    }
+    assert_eq!(ascii_escape(br"\u003d"), Some((b'=', 6)));
+    assert_eq!(ascii_escape(br"\u00e9"), None);
+    assert_eq!(ascii_escape(br"\u003g"), None);
+    assert_eq!(ascii_escape(br"\u003"), None);
+    assert_eq!(ascii_escape(br"\"), None);
+    assert_eq!(unescape(r"\u003"), None);
+    assert_eq!(unescape(r"x\u00"), None);
+    assert_eq!(unescape(""), Some(String::new()));
+}

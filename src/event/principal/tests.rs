@@ -1,8 +1,9 @@
 use super::*;
+use serde_json::value::RawValue;
 
 fn np(json: &str, rid: Option<&str>) -> Option<String> {
     let raw: Box<RawValue> = serde_json::from_str(json).unwrap();
-    normalize(&raw, rid).0.map(Cow::into_owned)
+    normalize(&*raw, rid).0.map(Cow::into_owned)
 }
 
 #[test]
@@ -112,7 +113,7 @@ fn objects() {
     assert_eq!(np(r#"{"email":"mallory@example.net"}"#, None), None);
     let raw: Box<RawValue> = serde_json::from_str(r#"{"email":"mallory@example.net"}"#).unwrap();
     assert_eq!(
-        normalize(&raw, None).1.as_deref(),
+        normalize(&*raw, None).1.as_deref(),
         Some("mallory@example.net")
     );
 }

@@ -4,20 +4,36 @@
 
 use std::borrow::Cow;
 
-use serde_json::value::RawValue;
-
 use super::{once, Scan};
-use crate::event::escape::unescape;
+use crate::event::escape::unescape_into;
 use crate::event::validate::MAX_DEPTH;
-use crate::event::view::{Field, List, Obj};
+use crate::event::view::{Field, List, Obj, RawJson};
 
 impl<'a> Scan<'a> {
     pub(super) fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
+    #[inline]
     pub(super) fn ws(&mut self) {
-        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+        if let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.ws_run();
+        }
+    }
+
+    /// The whitespace [`Self::ws`] met, its line breaks noted for
+    /// rendering (`ExtraSpans::layout`). Out of line: audit records are
+    /// nearly always compact, and a longer `ws` inlined at every member
+    /// cost more than this call.
+    #[cold]
+    #[inline(never)]
+    fn ws_run(&mut self) {
+        while let Some(&c) = self.b.get(self.i) {
+            match c {
+                b' ' | b'\t' => {}
+                b'\n' | b'\r' => self.extra.line_break(),
+                _ => return,
+            }
             self.i += 1;
         }
     }
@@ -214,19 +230,17 @@ impl<'a> Scan<'a> {
         Some(())
     }
 
-    /// An `Option<&RawValue>`: null is `None`, anything else its text.
-    pub(super) fn raw(&mut self) -> Option<Option<&'a RawValue>> {
+    /// An `Option<RawJson>`: null is `None`, anything else its text.
+    pub(super) fn raw(&mut self) -> Option<Option<RawJson<'a>>> {
         if self.peek()? == b'n' {
             self.literal(b"null")?;
             return Some(None);
         }
         let start = self.i;
         self.skip()?;
-        // Borrowing needs serde_json's own constructor; the value is short
-        // (a principal) and known to be valid, so this cannot fail.
-        serde_json::from_str(&self.text[start..self.i])
-            .ok()
-            .map(Some)
+        // `skip` accepted exactly one value, which serde_json accepts too
+        // (the parent module's one-sided rule).
+        Some(Some(RawJson::of_valid(self.text.get(start..self.i)?)))
     }
 
     /// Skips any value as serde's `IgnoredAny` does.
@@ -270,13 +284,37 @@ impl<'a> Scan<'a> {
 
     /// After the opening quote of a string with escapes (Confluent
     /// Platform's Gson writes every `=` of a CRN as `\u003d`): the string
-    /// decoded as serde_json decodes it ([`unescape`]). A malformed escape
-    /// or a control byte is `None`, and serde_json decides.
+    /// decoded as serde_json decodes it ([`unescape_into`], as
+    /// [`crate::event::escape::unescape`] decodes). A malformed escape or a
+    /// control byte is `None`, and serde_json decides.
+    ///
+    /// One pass: the window finds each backslash and the closing quote,
+    /// as for a plain string, and the runs between them are copied.
     #[cold]
     pub(super) fn escaped_string(&mut self) -> Option<String> {
-        let start = self.i;
-        self.skip_string()?;
-        unescape(self.text.get(start..self.i - 1)?)
+        // The decoded string is no longer than its body, which ends at the
+        // first quote unless an escaped quote comes before it (then the
+        // string grows).
+        let body = memchr::memchr(b'"', &self.b[self.i..]).unwrap_or(0);
+        let mut out = String::with_capacity(body);
+        let mut run = self.i;
+        loop {
+            let at = self.next_special(run)?;
+            // Cuts at ASCII bytes (a quote, a backslash, an escape's end)
+            // are character boundaries.
+            out.push_str(self.text.get(run..at)?);
+            match self.b[at] {
+                b'"' => {
+                    self.i = at + 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    self.extra.escape();
+                    run = at + unescape_into(&self.b[at..], &mut out)?;
+                }
+                _ => return None,
+            }
+        }
     }
 
     /// After the opening quote: any valid string, skipped.
@@ -289,6 +327,7 @@ impl<'a> Scan<'a> {
                     return Some(());
                 }
                 b'\\' => {
+                    self.extra.escape();
                     self.i += 1;
                     match self.peek()? {
                         b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.i += 1,

@@ -77,6 +77,8 @@ pub fn read<'a>(text: &'a str, e: &mut Envelope<'a>) -> bool {
         return false;
     }
     s.ws();
+    // When the scanner stopped short, serde_json replaces the whole view.
+    s.extra.layout_read(text.len());
     e.extras = s.extra;
     s.i == s.b.len()
 }
