@@ -13,7 +13,8 @@
 //! capacity (so a table churned by a flood's evictions ended at four times
 //! the slots its groups need, none of them counted: BENCHMARKS.md, session
 //! 7). Here a table full of tombstones is rebuilt at its size instead, and
-//! one left seven eighths empty by removals is shrunk.
+//! one left seven eighths empty by removals is shrunk (a shed
+//! counts the slots that frees).
 //!
 //! Groups alike (the same rank and last touch) go in the order they were
 //! made (a serial number per group), not in the map's order, which
@@ -25,7 +26,7 @@ use std::hash::{BuildHasher, Hash};
 
 use super::hash::{FastMap, FastState, PassThroughState};
 pub use super::weigh::Size;
-use super::weigh::{dropper, entry_bytes, less, oldest_worth, Weigh};
+use super::weigh::{less, table_bytes, Weigh};
 
 /// A group's last touch (event time) and serial number (the order the
 /// groups were made in).
@@ -103,14 +104,30 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
 
     /// The estimate of the bytes held ([`super::weigh`]).
     pub fn bytes(&self) -> usize {
-        self.map.len() * entry_bytes::<(K, (Stamp, V))>() + self.heap
+        self.table_bytes() + self.heap
+    }
+
+    /// Its groups' bytes: a slot each (at the table's highest load) and
+    /// their heap bytes ([`super::weigh::Shed::held`]).
+    pub fn held(&self) -> usize {
+        self.map.len() * super::weigh::entry_bytes::<(K, (Stamp, V))>() + self.heap
     }
 
     /// The bytes of its hash table as allocated ([`table_bytes`]): every
-    /// slot, whether it holds a group or not (not in the estimate).
-    #[cfg(test)]
+    /// slot, whether it holds a group or not.
     pub fn table_bytes(&self) -> usize {
-        super::weigh::table_bytes::<(K, (Stamp, V))>(self.full)
+        table_bytes::<(K, (Stamp, V))>(self.full)
+    }
+
+    /// Its table's bytes once `len` groups are left ([`Keyed::refit`]).
+    fn table_after(&self, len: usize) -> usize {
+        if len == 0 {
+            0
+        } else if len < self.full / 8 {
+            table_bytes::<(K, (Stamp, V))>(capacity_for(len * 2))
+        } else {
+            self.table_bytes()
+        }
     }
 
     /// Before an insert into a table with no room left (tombstones
@@ -137,10 +154,8 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
         self.full = self.map.capacity();
     }
 
-    /// After removals: a table left seven eighths empty is shrunk to twice
-    /// its groups (not sooner: a table that the budget's sheds shrank was
-    /// regrown by the next events, and each table made anew leaves the
-    /// old one's pages with the allocator for a while).
+    /// After removals: a table left seven eighths empty is shrunk to
+    /// twice its groups (and an empty one let go).
     fn refit(&mut self) {
         let len = self.map.len();
         if len < self.full / 8 || len == 0 {
@@ -228,31 +243,39 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
         self.evictions += gone as u64;
     }
 
-    /// Drops groups until at least `bytes` of their weight went: the
-    /// lowest [`Weigh::rank`] first (least on their way to an alert),
-    /// then the least recently touched (groups alike go in the map's
-    /// order). A group weighs its slot, its heap bytes and its part of the
-    /// shared events it holds (`per_event` each). Returns how many groups went, counted as
-    /// evictions.
+    /// Drops groups until at least `bytes` went: the lowest
+    /// [`Weigh::rank`] first (least on their way to an alert), then the
+    /// least recently touched, then the first made. A group frees its
+    /// heap bytes and its part of the shared events it holds (`per_event`
+    /// each); its slot only when the table is made smaller
+    /// ([`Keyed::refit`]), which is counted too. Returns how many groups
+    /// went, counted as evictions.
     pub fn shed(&mut self, bytes: usize, per_event: usize) -> u64 {
         if bytes == 0 {
             return 0;
         }
-        let slot = entry_bytes::<(K, (Stamp, V))>();
-        let groups: Vec<((u32, i64, u64), usize)> = self
+        let mut groups: Vec<((u32, i64, u64), usize)> = self
             .map
             .iter()
             .map(|(k, (t, v))| {
                 let events = v.events() * per_event;
-                let weight = slot + k.heap_bytes() + v.heap_bytes() + events;
+                let weight = k.heap_bytes() + v.heap_bytes() + events;
                 ((v.rank(), t.time, t.serial), weight)
             })
             .collect();
-        let Some(cut) = oldest_worth(groups, bytes) else {
+        groups.sort_unstable_by_key(|g| g.0);
+        // The fewest groups whose bytes, and the slots a smaller table
+        // would free, make `bytes` (a slot goes only with its table).
+        let (len, table) = (groups.len(), self.table_bytes());
+        let (mut freed, mut n) = (0usize, 0usize);
+        while n < len && freed + (table - self.table_after(len - n)) < bytes {
+            freed += groups[n].1;
+            n += 1;
+        }
+        let Some(&(last, _)) = n.checked_sub(1).and_then(|i| groups.get(i)) else {
             return 0;
         };
-        let mut go = dropper(cut);
-        let gone = self.drop_where(&mut go) as u64;
+        let gone = self.drop_where(|order| order <= last) as u64;
         self.evictions += gone;
         gone
     }
@@ -272,6 +295,23 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
     /// its window is over).
     pub fn expire(&mut self, horizon: i64) {
         self.drop_where(|(_, t, _)| t < horizon);
+    }
+}
+
+/// The capacity of a table made for `capacity` groups (hashbrown's: a
+/// power of two of slots, 7/8 of them usable, all but one below eight).
+fn capacity_for(capacity: usize) -> usize {
+    let slots = if capacity < 4 {
+        4
+    } else if capacity < 8 {
+        8
+    } else {
+        (capacity * 8 / 7).next_power_of_two()
+    };
+    if slots <= 8 {
+        slots - 1
+    } else {
+        slots / 8 * 7
     }
 }
 

@@ -10,7 +10,7 @@
 //! size, and every kept event copy in full. A rule's table is counted as
 //! allocated, every slot whether it holds a group or not
 //! ([`table_bytes`]; [`super::state`] keeps it free of tombstones and
-//! shrinks it when three quarters are empty); a group's own slot
+//! shrinks it when seven eighths are empty); a group's own slot
 //! ([`entry_bytes`], at the table's highest load) is only its weight in
 //! the choice of what to shed. It does not count the allocator's
 //! rounding.
@@ -71,7 +71,6 @@ pub const fn entry_bytes<T>() -> usize {
 /// whether it holds a group or not, and the control bytes' trailing
 /// group. A table has a power of two of slots, 7/8 of them usable (all
 /// but one below eight).
-#[cfg(test)]
 pub const fn table_bytes<T>(capacity: usize) -> usize {
     if capacity == 0 {
         return 0;
@@ -144,6 +143,12 @@ pub trait Shed {
     /// The estimate of the bytes it holds, but for the shared event
     /// copies (the [`Ledger`] counts those).
     fn bytes(&self) -> usize;
+    /// [`Shed::bytes`] but for its table's empty slots: what its groups
+    /// hold. The budget shares out what to shed by it (a table's slack
+    /// would otherwise make its rule lose the most groups).
+    fn held(&self) -> usize {
+        self.bytes()
+    }
     /// How many shared event copies it points to ([`Weigh::events`]).
     /// A walk over its groups.
     fn events(&self) -> usize {
