@@ -11,8 +11,8 @@
 //! allocated, every slot whether it holds a group or not
 //! ([`table_bytes`]; [`super::state`] keeps it free of tombstones and
 //! shrinks it when seven eighths are empty); a group's own slot
-//! ([`entry_bytes`], at the table's highest load) is only its weight in
-//! the choice of what to shed. It does not count the allocator's
+//! ([`entry_bytes`], at the table's highest load) only shares out what
+//! the rules shed ([`Shed::held`]). It does not count the allocator's
 //! rounding.
 //!
 //! An event copy that several rules keep (a failed login is kept by both
