@@ -154,7 +154,7 @@ impl Detector {
             let weights: Vec<usize> = rules
                 .iter()
                 .zip(&events)
-                .map(|(r, e)| r.bytes() + e * per_event)
+                .map(|(r, e)| r.held() + e * per_event)
                 .collect();
             let all = weights.iter().sum::<usize>().max(1);
             for (r, w) in rules.iter_mut().zip(weights) {

@@ -231,6 +231,9 @@ impl Shed for CountRule {
     fn bytes(&self) -> usize {
         self.groups.bytes()
     }
+    fn held(&self) -> usize {
+        self.groups.held()
+    }
     fn events(&self) -> usize {
         self.groups.events()
     }

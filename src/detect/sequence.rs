@@ -359,6 +359,9 @@ impl Shed for SequenceRule {
     fn bytes(&self) -> usize {
         self.groups.bytes()
     }
+    fn held(&self) -> usize {
+        self.groups.held()
+    }
     fn events(&self) -> usize {
         self.groups.events()
     }

@@ -6,20 +6,48 @@
 //! least recently touched tenth; both count as evictions (metric
 //! `siem_bridge_detect_evictions_total`), as do the groups shed when the
 //! rules' state is over `max_state_bytes` ([`Keyed::shed`]).
+//!
+//! The map's hash table is counted as allocated: all its slots, not its
+//! groups' alone. Removals leave tombstones that the table, once full of
+//! them, cleared by doubling its size while it held more than half its
+//! capacity (so a table churned by a flood's evictions ended at four times
+//! the slots its groups need, none of them counted: BENCHMARKS.md, session
+//! 7). Here a table full of tombstones is rebuilt at its size instead, and
+//! one left seven eighths empty by removals is shrunk (a shed
+//! counts the slots that frees).
+//!
+//! Groups alike (the same rank and last touch) go in the order they were
+//! made (a serial number per group), not in the map's order, which
+//! depends on the process's random hash keys: the same input sheds the
+//! same groups.
 
 use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
 
 use super::hash::{FastMap, FastState, PassThroughState};
 pub use super::weigh::Size;
-use super::weigh::{dropper, entry_bytes, less, oldest_worth, Weigh};
+use super::weigh::{less, table_bytes, Weigh};
+
+/// A group's last touch (event time) and serial number (the order the
+/// groups were made in).
+#[derive(Debug, Clone, Copy)]
+struct Stamp {
+    time: i64,
+    serial: u64,
+}
 
 /// A map of group states with a size bound, in keys and (through the
 /// detector's budget) in bytes.
 #[derive(Debug)]
 pub struct Keyed<K, V> {
-    map: FastMap<K, (i64, V)>,
+    map: FastMap<K, (Stamp, V)>,
     max_keys: usize,
+    /// The table's capacity as allocated (without tombstones): what
+    /// `capacity` says right after the table was made, grown or rebuilt
+    /// (removals lower what it says, not the slots).
+    full: usize,
+    /// The next group's serial number.
+    serial: u64,
     /// Heap bytes of the keys and the groups ([`Weigh`]), kept up to date
     /// as groups are made, changed ([`Held`]) and dropped.
     heap: usize,
@@ -59,6 +87,8 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
         Keyed {
             map: FastMap::default(),
             max_keys: max_keys.max(1),
+            full: 0,
+            serial: 0,
             heap: 0,
             evictions: 0,
         }
@@ -74,7 +104,68 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
 
     /// The estimate of the bytes held ([`super::weigh`]).
     pub fn bytes(&self) -> usize {
-        self.map.len() * entry_bytes::<(K, (i64, V))>() + self.heap
+        self.table_bytes() + self.heap
+    }
+
+    /// Its groups' bytes: a slot each (at the table's highest load) and
+    /// their heap bytes ([`super::weigh::Shed::held`]).
+    pub fn held(&self) -> usize {
+        self.map.len() * super::weigh::entry_bytes::<(K, (Stamp, V))>() + self.heap
+    }
+
+    /// The bytes of its hash table as allocated ([`table_bytes`]): every
+    /// slot, whether it holds a group or not.
+    pub fn table_bytes(&self) -> usize {
+        table_bytes::<(K, (Stamp, V))>(self.full)
+    }
+
+    /// Its table's bytes once `len` groups are left ([`Keyed::refit`]).
+    fn table_after(&self, len: usize) -> usize {
+        if len == 0 {
+            0
+        } else if len < self.full / 8 {
+            table_bytes::<(K, (Stamp, V))>(capacity_for(len * 2))
+        } else {
+            self.table_bytes()
+        }
+    }
+
+    /// Before an insert into a table with no room left (tombstones
+    /// included): rebuilt at its size when removals, not groups, took the
+    /// room and it holds more than half its capacity (the table would
+    /// double); otherwise the table's own growth (in place under half).
+    #[cold]
+    fn make_slot(&mut self) {
+        let len = self.map.len();
+        if len >= self.full / 2 && len < self.full - self.full / 4 {
+            self.rebuild(self.full);
+        } else {
+            self.map.reserve(1);
+            self.full = self.map.capacity();
+        }
+    }
+
+    /// The table made anew for `capacity` groups (no tombstones).
+    fn rebuild(&mut self, capacity: usize) {
+        let old = std::mem::take(&mut self.map);
+        let mut map = FastMap::with_capacity_and_hasher(capacity, *old.hasher());
+        map.extend(old);
+        self.map = map;
+        self.full = self.map.capacity();
+    }
+
+    /// After removals: a table left seven eighths empty is shrunk to
+    /// twice its groups (and an empty one let go).
+    fn refit(&mut self) {
+        let len = self.map.len();
+        if len < self.full / 8 || len == 0 {
+            if len == 0 {
+                self.map = FastMap::with_hasher(*self.map.hasher());
+                self.full = 0;
+            } else {
+                self.rebuild(len * 2);
+            }
+        }
     }
 
     /// The state of `k`, made by `new` when absent; touched at `time`.
@@ -83,13 +174,19 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
         if self.map.len() >= self.max_keys && !self.map.contains_key(&k) {
             self.make_room(horizon);
         }
-        let heap = &mut self.heap;
+        // No room left (`capacity` counts the room tombstones did not take).
+        if self.map.len() >= self.map.capacity() {
+            self.make_slot();
+        }
+        let (heap, serial) = (&mut self.heap, &mut self.serial);
         let slot = self.map.entry(k).or_insert_with_key(|k| {
             let v = new();
             *heap += k.heap_bytes() + v.heap_bytes();
-            (time, v)
+            *serial += 1;
+            let serial = *serial;
+            (Stamp { time, serial }, v)
         });
-        slot.0 = slot.0.max(time);
+        slot.0.time = slot.0.time.max(time);
         let before = slot.1.heap_bytes();
         Held {
             value: &mut slot.1,
@@ -107,74 +204,78 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
         Q: Hash + Eq + ?Sized,
     {
         let slot = self.map.get_mut(k)?;
-        slot.0 = slot.0.max(time);
+        slot.0.time = slot.0.time.max(time);
         Some(&mut slot.1)
     }
 
-    /// Drops the groups `gone` picks by their last touch; returns how many.
-    fn drop_where(&mut self, mut gone: impl FnMut(i64) -> bool) -> usize {
+    /// Drops the groups `gone` picks by their rank, last touch and serial
+    /// number; returns how many.
+    fn drop_where(&mut self, mut gone: impl FnMut((u32, i64, u64)) -> bool) -> usize {
         let before = self.map.len();
         let heap = &mut self.heap;
         self.map.retain(|k, (t, v)| {
-            let go = gone(*t);
+            let go = gone((v.rank(), t.time, t.serial));
             if go {
                 less(heap, k.heap_bytes() + v.heap_bytes());
             }
             !go
         });
-        before - self.map.len()
+        let gone = before - self.map.len();
+        if gone > 0 {
+            self.refit();
+        }
+        gone
     }
 
     fn make_room(&mut self, horizon: i64) {
-        let mut gone = self.drop_where(|t| t < horizon);
+        let mut gone = self.drop_where(|(_, t, _)| t < horizon);
         if self.map.len() >= self.max_keys {
             // The least recently touched tenth (and one), counted exactly:
             // groups touched at the same time (a flood of one second) go
-            // only as many as needed, not all together.
-            let mut times: Vec<i64> = self.map.values().map(|(t, _)| *t).collect();
+            // in the order they were made, only as many as needed.
+            let mut times: Vec<(i64, u64)> =
+                self.map.values().map(|(t, _)| (t.time, t.serial)).collect();
             let cut = times.len() / 10;
-            let (below, nth, _) = times.select_nth_unstable(cut);
+            let (_, nth, _) = times.select_nth_unstable(cut);
             let nth = *nth;
-            let older = below.iter().filter(|&&t| t < nth).count();
-            gone += self.drop_where(dropper((nth, cut + 1 - older)));
+            gone += self.drop_where(|(_, t, s)| (t, s) <= nth);
         }
         self.evictions += gone as u64;
     }
 
-    /// Drops groups until at least `bytes` of their weight went: the
-    /// lowest [`Weigh::rank`] first (least on their way to an alert),
-    /// then the least recently touched (groups alike go in the map's
-    /// order). A group weighs its slot, its heap bytes and its part of the
-    /// shared events it holds (`per_event` each). Returns how many groups went, counted as
-    /// evictions.
+    /// Drops groups until at least `bytes` went: the lowest
+    /// [`Weigh::rank`] first (least on their way to an alert), then the
+    /// least recently touched, then the first made. A group frees its
+    /// heap bytes and its part of the shared events it holds (`per_event`
+    /// each); its slot only when the table is made smaller
+    /// ([`Keyed::refit`]), which is counted too. Returns how many groups
+    /// went, counted as evictions.
     pub fn shed(&mut self, bytes: usize, per_event: usize) -> u64 {
         if bytes == 0 {
             return 0;
         }
-        let slot = entry_bytes::<(K, (i64, V))>();
-        let groups: Vec<((u32, i64), usize)> = self
+        let mut groups: Vec<((u32, i64, u64), usize)> = self
             .map
             .iter()
             .map(|(k, (t, v))| {
                 let events = v.events() * per_event;
-                let weight = slot + k.heap_bytes() + v.heap_bytes() + events;
-                ((v.rank(), *t), weight)
+                let weight = k.heap_bytes() + v.heap_bytes() + events;
+                ((v.rank(), t.time, t.serial), weight)
             })
             .collect();
-        let Some(cut) = oldest_worth(groups, bytes) else {
+        groups.sort_unstable_by_key(|g| g.0);
+        // The fewest groups whose bytes, and the slots a smaller table
+        // would free, make `bytes` (a slot goes only with its table).
+        let (len, table) = (groups.len(), self.table_bytes());
+        let (mut freed, mut n) = (0usize, 0usize);
+        while n < len && freed + (table - self.table_after(len - n)) < bytes {
+            freed += groups[n].1;
+            n += 1;
+        }
+        let Some(&(last, _)) = n.checked_sub(1).and_then(|i| groups.get(i)) else {
             return 0;
         };
-        let mut go = dropper(cut);
-        let before = self.map.len();
-        let heap = &mut self.heap;
-        self.map.retain(|k, (t, v)| {
-            let gone = go((v.rank(), *t));
-            if gone {
-                less(heap, k.heap_bytes() + v.heap_bytes());
-            }
-            !gone
-        });
-        let gone = (before - self.map.len()) as u64;
+        let gone = self.drop_where(|order| order <= last) as u64;
         self.evictions += gone;
         gone
     }
@@ -193,7 +294,24 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
     /// Drops every group last touched before `horizon` (not an eviction:
     /// its window is over).
     pub fn expire(&mut self, horizon: i64) {
-        self.drop_where(|t| t < horizon);
+        self.drop_where(|(_, t, _)| t < horizon);
+    }
+}
+
+/// The capacity of a table made for `capacity` groups (hashbrown's: a
+/// power of two of slots, 7/8 of them usable, all but one below eight).
+fn capacity_for(capacity: usize) -> usize {
+    let slots = if capacity < 4 {
+        4
+    } else if capacity < 8 {
+        8
+    } else {
+        (capacity * 8 / 7).next_power_of_two()
+    };
+    if slots <= 8 {
+        slots - 1
+    } else {
+        slots / 8 * 7
     }
 }
 
@@ -261,28 +379,4 @@ impl Seen {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::Keyed;
-
-    #[test]
-    fn a_full_map_of_one_time_loses_a_tenth_not_everything() {
-        let mut k: Keyed<u64, u64> = Keyed::new(100);
-        for i in 0..100 {
-            *k.entry(i, 7, 0, || i) += 0;
-        }
-        // Full, every group touched at the same time, none past the horizon.
-        *k.entry(1_000, 7, 0, || 0) += 0;
-        assert_eq!(k.size().keys, 90, "11 went, the new one came");
-        assert_eq!(k.evictions, 11);
-        // Older groups still go first.
-        let mut k: Keyed<u64, u64> = Keyed::new(20);
-        for i in 0..20 {
-            *k.entry(i, if i < 5 { 1 } else { 9 }, 0, || i) += 0;
-        }
-        *k.entry(99, 9, 0, || 0) += 0;
-        assert_eq!(k.evictions, 3);
-        let old_left = (0..5).filter(|i| k.touch(i, 9).is_some()).count();
-        let new_left = (5..20).filter(|i| k.touch(i, 9).is_some()).count();
-        assert_eq!((old_left, new_left), (2, 15), "three of the oldest went");
-    }
-}
+mod tests;

@@ -7,11 +7,13 @@
 //! The estimate counts what the state owns: a hash table's slot per group
 //! (with its control byte, over the table's 7/8 load), the heap text of
 //! keys and kept values, each group vector's *capacity* times its element
-//! size, and every kept event copy in full. It does not count the
-//! allocator's rounding, nor a table's spare buckets: right after it grew,
-//! and after groups went (a table keeps the buckets it grew to; shrinking
-//! it after each expiry raised the peak, the tables being regrown), up to
-//! twice the slots counted, more after a shed.
+//! size, and every kept event copy in full. A rule's table is counted as
+//! allocated, every slot whether it holds a group or not
+//! ([`table_bytes`]; [`super::state`] keeps it free of tombstones and
+//! shrinks it when seven eighths are empty); a group's own slot
+//! ([`entry_bytes`], at the table's highest load) only shares out what
+//! the rules shed ([`Shed::held`]). It does not count the allocator's
+//! rounding.
 //!
 //! An event copy that several rules keep (a failed login is kept by both
 //! `auth_bruteforce` counts and `failed_logins_then_success`; a denial on
@@ -62,6 +64,23 @@ impl Weigh for u64 {
 /// at the table's highest load (7/8).
 pub const fn entry_bytes<T>() -> usize {
     (size_of::<T>() + 1) * 8 / 7
+}
+
+/// A hash table's bytes for entries of type `T`, as allocated, given its
+/// capacity (without tombstones): every slot and its control byte,
+/// whether it holds a group or not, and the control bytes' trailing
+/// group. A table has a power of two of slots, 7/8 of them usable (all
+/// but one below eight).
+pub const fn table_bytes<T>(capacity: usize) -> usize {
+    if capacity == 0 {
+        return 0;
+    }
+    let slots = if capacity < 7 {
+        capacity + 1
+    } else {
+        capacity / 7 * 8
+    };
+    slots * (size_of::<T>() + 1) + 16
 }
 
 /// An event copy behind an `Arc`: the block (two counts and the
@@ -124,6 +143,12 @@ pub trait Shed {
     /// The estimate of the bytes it holds, but for the shared event
     /// copies (the [`Ledger`] counts those).
     fn bytes(&self) -> usize;
+    /// [`Shed::bytes`] but for its table's empty slots: what its groups
+    /// hold. The budget shares out what to shed by it (a table's slack
+    /// would otherwise make its rule lose the most groups).
+    fn held(&self) -> usize {
+        self.bytes()
+    }
     /// How many shared event copies it points to ([`Weigh::events`]).
     /// A walk over its groups.
     fn events(&self) -> usize {

@@ -12,6 +12,9 @@ impl Shed for NoveltyRule {
     fn bytes(&self) -> usize {
         self.groups.bytes() + self.waiting_held
     }
+    fn held(&self) -> usize {
+        self.groups.held() + self.waiting_held
+    }
     /// The events waiting for the watermark decided now, oldest first,
     /// for up to `bytes` (as a shed does): only an event of the same
     /// group and value older than them, still to come, would have been
