@@ -26,10 +26,10 @@ use std::time::Duration;
 use thiserror::Error;
 
 use self::source::{Got, Source};
-use super::reorder::Reorder;
+use super::reorder::Ordered;
 use crate::config;
 use crate::detect::{Alert, Detector, Emit};
-use crate::event::{now_nanos, TimeSource};
+use crate::event::{now_nanos, Enrichment, TimeSource};
 use crate::process::Processor;
 
 /// Standard input quiet this long has caught up with its writer: what is
@@ -100,16 +100,7 @@ where
     let mut summary = Summary::default();
     let processor = Processor::default();
     let mut alerts = Vec::new();
-    // The records held, each enriched again when it leaves: an enrichment
-    // held would take three times the room of its record.
-    let mut held = Reorder::<Box<[u8]>>::new(reading.reorder_bytes);
-    let mut observe = |record: Box<[u8]>, out: &mut _, summary: &mut Summary| {
-        // Valid when it was read, so valid now.
-        if let Ok((_, event)) = processor.enrich(&record, None, now_nanos()) {
-            detector.observe(&event, &record, &mut alerts);
-        }
-        write_alerts(&mut alerts, out, summary)
-    };
+    let mut rules = Ordered::new(detector, reading.reorder_bytes);
     let mut all = Vec::with_capacity(inputs.len());
     for path in inputs {
         let reader = (reading.open)(path).map_err(|reason| DetectError::Input {
@@ -134,9 +125,8 @@ where
         // A quiet live input: what is held goes to the rules and the
         // alerts out of the buffer, then wait.
         if all.iter().any(|i| matches!(i.next, Next::Idle)) {
-            while let Some(h) = held.pop() {
-                observe(h, out, &mut summary)?;
-            }
+            rules.release(&mut alerts);
+            write_alerts(&mut alerts, out, &mut summary)?;
             out.flush().map_err(DetectError::Output)?;
             for input in all.iter_mut().filter(|i| matches!(i.next, Next::Idle)) {
                 input.advance(&processor, err, &mut summary, true)?;
@@ -152,20 +142,16 @@ where
             break;
         };
         let input = &mut all[k];
-        let Next::Event { time, record } = std::mem::replace(&mut input.next, Next::Pending) else {
+        let Next::Event { record, event } = std::mem::replace(&mut input.next, Next::Pending)
+        else {
             unreachable!("chosen for its next event")
         };
         summary.events += 1;
-        held.push(time, input.buf[record.clone()].into(), record.len());
-        while let Some(h) = held.over() {
-            observe(h, out, &mut summary)?;
-        }
+        rules.observe(event, &input.buf[record], &mut alerts);
+        write_alerts(&mut alerts, out, &mut summary)?;
         input.advance(&processor, err, &mut summary, false)?;
     }
-    while let Some(h) = held.pop() {
-        observe(h, out, &mut summary)?;
-    }
-    detector.finish(&mut alerts);
+    rules.finish(&mut alerts);
     write_alerts(&mut alerts, out, &mut summary)?;
     out.flush().map_err(DetectError::Output)?;
     Ok(summary)
@@ -181,16 +167,16 @@ struct Input<'p> {
     next: Next,
 }
 
-/// An input's next valid event, or why there is none.
+/// An input's next valid event, or why there is none. One per input, so
+/// the event is not boxed.
+#[allow(clippy::large_enum_variant)]
 enum Next {
     /// Not read yet.
     Pending,
     Event {
-        /// Its event time (`None`: it has none, the rules give it the
-        /// latest time seen).
-        time: Option<i64>,
         /// Its line in the input's `buf`.
         record: std::ops::Range<usize>,
+        event: Enrichment,
     },
     /// A live input sent nothing for its idle time.
     Idle,
@@ -202,7 +188,10 @@ impl Next {
     /// has none. `None` when there is no event.
     fn time(&self) -> Option<i64> {
         match self {
-            Next::Event { time, .. } => Some(time.unwrap_or(i64::MIN)),
+            Next::Event { event, .. } => Some(match event.time_source {
+                TimeSource::Ingest => i64::MIN,
+                _ => event.time_unix_nanos,
+            }),
             _ => None,
         }
     }
@@ -242,9 +231,7 @@ impl Input<'_> {
             }
             match processor.enrich(&self.buf[record.clone()], None, now_nanos()) {
                 Ok((_, event)) => {
-                    let time =
-                        (event.time_source != TimeSource::Ingest).then_some(event.time_unix_nanos);
-                    self.next = Next::Event { time, record };
+                    self.next = Next::Event { record, event };
                     return Ok(());
                 }
                 Err(reason) => {

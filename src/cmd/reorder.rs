@@ -13,18 +13,23 @@
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
+use std::ops::DerefMut;
+
+use crate::detect::{Alert, Detector};
+use crate::event::{Enrichment, TimeSource};
 
 /// Default read-ahead, in MiB (`detect --reorder-mib`).
 pub const REORDER_MIB: usize = 16;
 
-/// One event held back.
+/// One event held back. The item is boxed: the heap moves its elements
+/// a dozen times per push and pop, and an enrichment is ≈ 650 bytes.
 #[derive(Debug)]
 pub struct Held<T> {
     /// Event time, then order of reading.
     key: (i64, u64),
     /// What it holds in memory, as the caller weighed it.
     bytes: usize,
-    pub item: T,
+    pub item: Box<T>,
 }
 
 impl<T> PartialEq for Held<T> {
@@ -79,8 +84,8 @@ impl<T> Reorder<T> {
         }
         let held = Held {
             key: (time.unwrap_or(self.last_time), self.read),
-            bytes: bytes + std::mem::size_of::<Held<T>>(),
-            item,
+            bytes: bytes + std::mem::size_of::<Held<T>>() + std::mem::size_of::<T>(),
+            item: Box::new(item),
         };
         self.read += 1;
         self.bytes += held.bytes;
@@ -100,7 +105,52 @@ impl<T> Reorder<T> {
     pub fn pop(&mut self) -> Option<T> {
         let Reverse(held) = self.heap.pop()?;
         self.bytes -= held.bytes;
-        Some(held.item)
+        Some(*held.item)
+    }
+}
+
+/// The detection rules behind a read-ahead: a backlog read partition
+/// after partition reaches them in event-time order, the same for
+/// `detect` and `investigate`. `D` is the detector, owned or borrowed.
+pub struct Ordered<D> {
+    detector: D,
+    /// Each event with its record; its text trimmed to its length.
+    held: Reorder<(Enrichment, Box<[u8]>)>,
+}
+
+impl<D: DerefMut<Target = Detector>> Ordered<D> {
+    /// `reorder_bytes`: the read-ahead's bound (`0`: in reading order).
+    pub fn new(detector: D, reorder_bytes: usize) -> Ordered<D> {
+        Ordered {
+            detector,
+            held: Reorder::new(reorder_bytes),
+        }
+    }
+
+    /// One valid event; the alerts it lets out go to `out`.
+    pub fn observe(&mut self, mut e: Enrichment, raw: &[u8], out: &mut Vec<Alert>) {
+        let time = (e.time_source != TimeSource::Ingest).then_some(e.time_unix_nanos);
+        if self.held.limit > 0 {
+            e.shrink_to_fit();
+        }
+        let bytes = e.heap_bytes() + raw.len();
+        self.held.push(time, (e, raw.into()), bytes);
+        while let Some((e, raw)) = self.held.over() {
+            self.detector.observe(&e, &raw, out);
+        }
+    }
+
+    /// Every event held goes to the rules (a live input has gone quiet).
+    pub fn release(&mut self, out: &mut Vec<Alert>) {
+        while let Some((e, raw)) = self.held.pop() {
+            self.detector.observe(&e, &raw, out);
+        }
+    }
+
+    /// Every event held, then every alert still open (end of input).
+    pub fn finish(&mut self, out: &mut Vec<Alert>) {
+        self.release(out);
+        self.detector.finish(out);
     }
 }
 
@@ -137,7 +187,7 @@ mod tests {
 
     #[test]
     fn past_the_bound_the_earliest_goes_first() {
-        let one = 100 + std::mem::size_of::<Held<&str>>();
+        let one = 100 + std::mem::size_of::<Held<&str>>() + std::mem::size_of::<&str>();
         let mut r = Reorder::new(2 * one);
         r.push(t(3), "c", 100);
         r.push(t(1), "a", 100);

@@ -239,10 +239,16 @@ impl Enrichment {
         self.text.get(self.event_id)
     }
 
-    /// Bytes it takes: itself and its text, for callers that bound what
-    /// they hold.
-    pub fn bytes(&self) -> usize {
-        std::mem::size_of::<Enrichment>() + self.text.buf.capacity()
+    /// Bytes its text takes on the heap, for callers that bound what they
+    /// hold.
+    pub fn heap_bytes(&self) -> usize {
+        self.text.buf.capacity()
+    }
+
+    /// Gives back the room its text was made with beyond what it holds
+    /// (for callers that hold many).
+    pub fn shrink_to_fit(&mut self) {
+        self.text.buf.shrink_to_fit();
     }
 
     /// The event's `type`.

@@ -15,11 +15,12 @@ use crate::event::{Enrichment, TimeSource};
 
 use super::chains::ChainBook;
 use super::counters::{Distinct, Tally, TimeBuckets, TopK};
-use super::detect_stage::{Alerts, Ordered, Rules};
+use super::detect_stage::{Alerts, Rules};
 use super::focus::Focus;
 use super::model::{AlertInfo, Bucket, InputInfo, Limits, Report, Timeline, Tops, Totals, SCHEMA};
 use super::observed::{Observed, Outcome};
 use super::principals::PrincipalBook;
+use crate::cmd::reorder::Ordered;
 
 /// What to report and how much to hold.
 #[derive(Debug, Clone)]
@@ -86,7 +87,10 @@ pub struct Investigation {
 impl Investigation {
     /// The report with the detection rules run inline.
     pub fn new(opts: Options, focus: Focus, detector: Detector) -> Investigation {
-        let rules = Rules::new(Ordered::new(detector, opts.reorder_bytes), opts.max_alerts);
+        let rules = Rules::new(
+            Ordered::new(Box::new(detector), opts.reorder_bytes),
+            opts.max_alerts,
+        );
         let mut inv = Investigation::without_rules(opts, focus);
         inv.rules = Some(rules);
         inv

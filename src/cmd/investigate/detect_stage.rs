@@ -2,9 +2,9 @@
 //! ([`Alerts`]), the rules run over events one by one ([`Rules`]), and the
 //! [`Batch`]es of events that [`super::parallel`] hands to the threads.
 
-use crate::cmd::reorder::Reorder;
+use crate::cmd::reorder::Ordered;
 use crate::detect::{Alert, Detector};
-use crate::event::{Enrichment, TimeSource};
+use crate::event::Enrichment;
 
 /// Events per batch handed to a thread.
 pub const BATCH: usize = 512;
@@ -91,51 +91,15 @@ impl Alerts {
     }
 }
 
-/// The detection rules behind a read-ahead ([`crate::cmd::reorder`]): a
-/// backlog read partition after partition reaches them in event-time
-/// order, as `siem-bridge detect` gives it, so both raise the same alerts.
-pub struct Ordered {
-    detector: Box<Detector>,
-    held: Reorder<(Enrichment, Box<[u8]>)>,
-}
-
-impl Ordered {
-    /// `reorder_bytes`: the read-ahead's bound (`0`: in reading order).
-    pub fn new(detector: Detector, reorder_bytes: usize) -> Ordered {
-        Ordered {
-            detector: Box::new(detector),
-            held: Reorder::new(reorder_bytes),
-        }
-    }
-
-    /// One valid event; the alerts it lets out go to `out`.
-    pub fn observe(&mut self, e: Enrichment, raw: &[u8], out: &mut Vec<Alert>) {
-        let time = (e.time_source != TimeSource::Ingest).then_some(e.time_unix_nanos);
-        let bytes = e.bytes() + raw.len();
-        self.held.push(time, (e, raw.into()), bytes);
-        while let Some((e, raw)) = self.held.over() {
-            self.detector.observe(&e, &raw, out);
-        }
-    }
-
-    /// Every event held, then every alert still open (end of input).
-    pub fn finish(&mut self, out: &mut Vec<Alert>) {
-        while let Some((e, raw)) = self.held.pop() {
-            self.detector.observe(&e, &raw, out);
-        }
-        self.detector.finish(out);
-    }
-}
-
 /// The detection rules over every valid event, keeping their alerts.
 pub struct Rules {
-    rules: Ordered,
+    rules: Ordered<Box<Detector>>,
     pending: Vec<Alert>,
     alerts: Alerts,
 }
 
 impl Rules {
-    pub fn new(rules: Ordered, max_alerts: usize) -> Rules {
+    pub fn new(rules: Ordered<Box<Detector>>, max_alerts: usize) -> Rules {
         Rules {
             rules,
             pending: Vec::new(),
@@ -167,7 +131,7 @@ mod tests {
     /// `reorder_bytes`.
     fn alert_ids(lines: &[&str], reorder_bytes: usize) -> Vec<String> {
         let detector = Detector::new(&DetectConfig::default(), Emit::OnClose).unwrap();
-        let mut rules = Ordered::new(detector, reorder_bytes);
+        let mut rules = Ordered::new(Box::new(detector), reorder_bytes);
         let mut out = Vec::new();
         for l in lines {
             let (_, e) = Processor::default().enrich(l.as_bytes(), None, 0).unwrap();

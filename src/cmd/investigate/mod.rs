@@ -40,7 +40,8 @@ use std::process::ExitCode;
 
 use tokio_util::sync::CancellationToken;
 
-use self::detect_stage::{Ordered, Rules};
+use self::detect_stage::Rules;
+use crate::cmd::reorder::Ordered;
 use crate::cmd::watch::{Range, WatchError};
 use crate::cmd::InvestigateArgs;
 use crate::detect::{Alert, Emit};
@@ -102,7 +103,7 @@ impl Feed for Investigation {
 /// the alert asked for.
 struct AlertFinder {
     id: String,
-    rules: Ordered,
+    rules: Ordered<Box<crate::detect::Detector>>,
     pending: Vec<Alert>,
     found: Option<Alert>,
     raised: u64,
@@ -228,7 +229,7 @@ pub async fn run(
     if let Some(id) = &args.alert {
         let mut finder = AlertFinder {
             id: id.clone(),
-            rules: Ordered::new(detector()?, opts.reorder_bytes),
+            rules: Ordered::new(Box::new(detector()?), opts.reorder_bytes),
             pending: Vec::new(),
             found: None,
             raised: 0,
@@ -245,7 +246,7 @@ pub async fn run(
         focus.alert = Some(AlertFocus::of(&alert));
     }
     let rules = Rules::new(
-        Ordered::new(detector()?, opts.reorder_bytes),
+        Ordered::new(Box::new(detector()?), opts.reorder_bytes),
         opts.max_alerts,
     );
     let mut both = Parallel::start(Investigation::without_rules(opts, focus), rules);

@@ -333,7 +333,10 @@ fn the_rules_and_the_report_on_threads_give_the_inline_report() {
     let o = Options::default();
     let mut both = Parallel::start(
         Investigation::without_rules(o.clone(), everything()),
-        Rules::new(Ordered::new(detector(), o.reorder_bytes), o.max_alerts),
+        Rules::new(
+            crate::cmd::reorder::Ordered::new(Box::new(detector()), o.reorder_bytes),
+            o.max_alerts,
+        ),
     );
     for l in &lines {
         match processor.enrich(l.as_bytes(), None, 0) {
