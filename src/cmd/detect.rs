@@ -29,7 +29,7 @@ use self::source::{Got, Source};
 use super::reorder::Ordered;
 use crate::config;
 use crate::detect::{Alert, Detector, Emit};
-use crate::event::{now_nanos, Enrichment, TimeSource};
+use crate::event::{now_nanos, Enrichment};
 use crate::process::Processor;
 
 /// Standard input quiet this long has caught up with its writer: what is
@@ -188,10 +188,7 @@ impl Next {
     /// has none. `None` when there is no event.
     fn time(&self) -> Option<i64> {
         match self {
-            Next::Event { event, .. } => Some(match event.time_source {
-                TimeSource::Ingest => i64::MIN,
-                _ => event.time_unix_nanos,
-            }),
+            Next::Event { event, .. } => Some(event.event_time().unwrap_or(i64::MIN)),
             _ => None,
         }
     }

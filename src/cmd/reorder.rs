@@ -16,7 +16,7 @@ use std::collections::BinaryHeap;
 use std::ops::DerefMut;
 
 use crate::detect::{Alert, Detector};
-use crate::event::{Enrichment, TimeSource};
+use crate::event::Enrichment;
 
 /// Default read-ahead, in MiB (`detect --reorder-mib`).
 pub const REORDER_MIB: usize = 16;
@@ -129,7 +129,7 @@ impl<D: DerefMut<Target = Detector>> Ordered<D> {
 
     /// One valid event; the alerts it lets out go to `out`.
     pub fn observe(&mut self, mut e: Enrichment, raw: &[u8], out: &mut Vec<Alert>) {
-        let time = (e.time_source != TimeSource::Ingest).then_some(e.time_unix_nanos);
+        let time = e.event_time();
         if self.held.limit > 0 {
             e.shrink_to_fit();
         }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::alert::{span_words, Alert, EventRef};
 use super::book::Book;
 use super::state::{trim_oldest, Keyed, Size};
-use super::weigh::{Ledger, Shed, Tally, Weigh};
+use super::weigh::{Ledger, Tally, Weigh};
 use crate::event::Severity;
 
 /// Hits one group keeps at most: four thresholds, and never fewer than
@@ -224,26 +224,7 @@ impl CountRule {
     }
 }
 
-impl Shed for CountRule {
-    fn size(&self) -> Size {
-        CountRule::size(self)
-    }
-    fn bytes(&self) -> usize {
-        self.groups.bytes()
-    }
-    fn held(&self) -> usize {
-        self.groups.held()
-    }
-    fn events(&self) -> usize {
-        self.groups.events()
-    }
-    fn ledger(&mut self) -> Option<&mut Ledger> {
-        Some(&mut self.ledger)
-    }
-    fn shed(&mut self, bytes: usize, per_event: usize, _: &mut Book) -> u64 {
-        self.groups.shed(bytes, per_event)
-    }
-}
+super::weigh::shed_by_groups!(CountRule);
 
 /// The first window `[from, to)` of sorted hits that reaches the
 /// threshold; it runs from its first hit to the last one within the

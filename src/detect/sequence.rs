@@ -24,7 +24,7 @@ use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
 use super::state::{trim_oldest, Keyed, Size};
-use super::weigh::{Ledger, Shed, Tally, Weigh};
+use super::weigh::{Ledger, Tally, Weigh};
 use crate::event::Severity;
 
 /// Most B events a group remembers for late A's.
@@ -352,26 +352,7 @@ fn join_late(
     book.join(name, &key(), &e, |alert| describe(alert, &a, b));
 }
 
-impl Shed for SequenceRule {
-    fn size(&self) -> Size {
-        SequenceRule::size(self)
-    }
-    fn bytes(&self) -> usize {
-        self.groups.bytes()
-    }
-    fn held(&self) -> usize {
-        self.groups.held()
-    }
-    fn events(&self) -> usize {
-        self.groups.events()
-    }
-    fn ledger(&mut self) -> Option<&mut Ledger> {
-        Some(&mut self.ledger)
-    }
-    fn shed(&mut self, bytes: usize, per_event: usize, _: &mut Book) -> u64 {
-        self.groups.shed(bytes, per_event)
-    }
-}
+super::weigh::shed_by_groups!(SequenceRule);
 
 mod describe;
 pub use describe::{describe_custom, describe_denied_granted, describe_logins};

@@ -203,6 +203,40 @@ pub fn dropper<K: Ord + Copy>((last, mut at_last): (K, usize)) -> impl FnMut(K) 
     }
 }
 
+/// [`Shed`] for a rule whose groups are a [`super::state::Keyed`] map in
+/// its field `groups` and whose kept events are counted in its `ledger`:
+/// every question is the map's, its size the rule's own `size`.
+macro_rules! shed_by_groups {
+    ($rule:ty) => {
+        impl $crate::detect::weigh::Shed for $rule {
+            fn size(&self) -> $crate::detect::state::Size {
+                <$rule>::size(self)
+            }
+            fn bytes(&self) -> usize {
+                self.groups.bytes()
+            }
+            fn held(&self) -> usize {
+                self.groups.held()
+            }
+            fn events(&self) -> usize {
+                self.groups.events()
+            }
+            fn ledger(&mut self) -> Option<&mut $crate::detect::weigh::Ledger> {
+                Some(&mut self.ledger)
+            }
+            fn shed(
+                &mut self,
+                bytes: usize,
+                per_event: usize,
+                _: &mut $crate::detect::book::Book,
+            ) -> u64 {
+                self.groups.shed(bytes, per_event)
+            }
+        }
+    };
+}
+pub(super) use shed_by_groups;
+
 #[cfg(test)]
 mod tests {
     use super::*;

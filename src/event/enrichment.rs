@@ -239,6 +239,12 @@ impl Enrichment {
         self.text.get(self.event_id)
     }
 
+    /// The event's own time (its `time`, or the Kafka timestamp), `None`
+    /// when it has neither and the ingest time stands in.
+    pub fn event_time(&self) -> Option<i64> {
+        (self.time_source != TimeSource::Ingest).then_some(self.time_unix_nanos)
+    }
+
     /// Bytes its text takes on the heap, for callers that bound what they
     /// hold.
     pub fn heap_bytes(&self) -> usize {

@@ -6,6 +6,28 @@
 //! event, about 3 KB per event, so it is done 16 bytes per step with SSE2
 //! (always present on x86-64), 8 bytes per step elsewhere.
 
+/// Bit `k` set when byte `k` of `block` is one `pick` marks: `pick` turns
+/// 16 loaded bytes into a compare result (0xff where marked). Four SSE2
+/// steps; the scanner's window and render's backslashes are built on it.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(super) fn mask64(
+    block: &[u8; 64],
+    pick: impl Fn(std::arch::x86_64::__m128i) -> std::arch::x86_64::__m128i,
+) -> u64 {
+    use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_movemask_epi8};
+    let mut mask = 0;
+    for (k, chunk) in block.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of the x86-64 baseline, and the load reads
+        // exactly the 16 bytes of `chunk` (unaligned load).
+        let bits =
+            unsafe { _mm_movemask_epi8(pick(_mm_loadu_si128(chunk.as_ptr().cast::<__m128i>()))) };
+        // movemask sets only the low 16 bits.
+        mask |= u64::from(bits as u16) << (16 * k);
+    }
+    mask
+}
+
 /// The offset of the first `"`, `\` or byte below 0x20 in `b`.
 pub fn first_special(b: &[u8]) -> Option<usize> {
     let mut at = 0;

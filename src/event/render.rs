@@ -140,21 +140,11 @@ fn backslashes(b: &[u8], base: usize) -> u64 {
 #[cfg(target_arch = "x86_64")]
 #[inline]
 fn block_mask(block: &[u8; 64]) -> u64 {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
-    };
-    let mut mask = 0;
-    for (k, chunk) in block.chunks_exact(16).enumerate() {
-        // SAFETY: SSE2 is part of the x86-64 baseline, and the load reads
-        // exactly the 16 bytes of `chunk` (unaligned load).
-        let bits = unsafe {
-            let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
-            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8)))
-        };
-        // movemask sets only the low 16 bits.
-        mask |= u64::from(bits as u16) << (16 * k);
-    }
-    mask
+    use std::arch::x86_64::{_mm_cmpeq_epi8, _mm_set1_epi8};
+    // SAFETY: SSE2 is part of the x86-64 baseline.
+    super::escape::mask64(block, |v| unsafe {
+        _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8))
+    })
 }
 
 #[cfg(not(target_arch = "x86_64"))]

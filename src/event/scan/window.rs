@@ -67,29 +67,20 @@ impl Scan<'_> {
 #[cfg(target_arch = "x86_64")]
 fn block_mask(block: &[u8; 64]) -> u64 {
     use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8, _mm_xor_si128,
+        _mm_cmpeq_epi8, _mm_max_epu8, _mm_or_si128, _mm_set1_epi8, _mm_xor_si128,
     };
-    let mut mask = 0;
-    for (k, chunk) in block.chunks_exact(16).enumerate() {
-        // SAFETY: SSE2 is part of the x86-64 baseline, and the load reads
-        // exactly the 16 bytes of `chunk` (unaligned load).
-        let bits = unsafe {
-            let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
-            let slash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            // Flipping bit 1 keeps 0x00..=0x1f below 0x20 and turns `"`
-            // (0x22) into 0x20, the only byte above them mapped to 0x20 or
-            // less: so v is a control byte or a quote exactly when
-            // max(v ^ 2, 0x20) == 0x20 (unsigned).
-            let low = _mm_set1_epi8(0x20);
-            let flipped = _mm_xor_si128(v, _mm_set1_epi8(2));
-            let ctrl_quote = _mm_cmpeq_epi8(_mm_max_epu8(flipped, low), low);
-            _mm_movemask_epi8(_mm_or_si128(ctrl_quote, slash))
-        };
-        // movemask sets only the low 16 bits.
-        mask |= u64::from(bits as u16) << (16 * k);
-    }
-    mask
+    // SAFETY: SSE2 is part of the x86-64 baseline.
+    crate::event::escape::mask64(block, |v| unsafe {
+        let slash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // Flipping bit 1 keeps 0x00..=0x1f below 0x20 and turns `"`
+        // (0x22) into 0x20, the only byte above them mapped to 0x20 or
+        // less: so v is a control byte or a quote exactly when
+        // max(v ^ 2, 0x20) == 0x20 (unsigned).
+        let low = _mm_set1_epi8(0x20);
+        let flipped = _mm_xor_si128(v, _mm_set1_epi8(2));
+        let ctrl_quote = _mm_cmpeq_epi8(_mm_max_epu8(flipped, low), low);
+        _mm_or_si128(ctrl_quote, slash)
+    })
 }
 
 /// Bit `k` set when `block[k]` is `"`, `\` or below 0x20.
