@@ -8,7 +8,7 @@
 //! are *consumed* (they never start a second alert), and later events of
 //! the group join the open alert while they come within its keep-alive.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::mem::size_of;
 use std::sync::Arc;
 
@@ -84,9 +84,10 @@ pub struct CountRule {
     pub keep_alive: i64,
     /// Count distinct `Hit::value`s instead of events.
     pub distinct: bool,
-    /// Fire only when the events come from more than one source address
-    /// (or from none): `auth_bruteforce` by identifier leaves a single
-    /// address to the by-address count, which already reports it.
+    /// Count only the hits from source addresses (or from none) that do
+    /// not reach the threshold alone in the window: `auth_bruteforce` by
+    /// identifier leaves those to the by-address count, which already
+    /// reports them, and reports what is spread over addresses.
     pub spread: bool,
     pub describe: Describe,
     groups: Keyed<String, Group>,
@@ -242,14 +243,21 @@ fn qualifying(
     if hits.len() < n {
         return None;
     }
-    // `same_to[i]`: the end of the run of hits from `i` on that share
-    // `hits[i]`'s source address.
-    let same_to: Vec<usize> = if spread {
-        address_runs(hits)
-    } else {
-        Vec::new()
-    };
     let mut values: HashMap<&str, u32> = HashMap::new();
+    // `spread`: hits from an address that reaches the threshold alone
+    // (its own alert) are not counted.
+    let alone = if spread {
+        alone_addresses(hits, n, window)
+    } else {
+        HashSet::new()
+    };
+    let counts = |h: &Hit| {
+        !h.event
+            .source_ip
+            .as_deref()
+            .is_some_and(|ip| alone.contains(ip))
+    };
+    let mut counted = 0;
     let mut to = 0;
     for from in 0..hits.len() {
         let end_time = hits[from].event.time.saturating_add(window);
@@ -257,15 +265,15 @@ fn qualifying(
             if let (true, Some(v)) = (distinct, hits[to].value.as_deref()) {
                 *values.entry(v).or_insert(0) += 1;
             }
+            counted += usize::from(counts(&hits[to]));
             to += 1;
         }
         let reached = if distinct {
             values.len() >= n
         } else {
-            to - from >= n
+            counted >= n
         };
-        let one_address = spread && hits[from].event.source_ip.is_some() && same_to[from] >= to;
-        if reached && !one_address {
+        if reached {
             return Some((from, to));
         }
         if let (true, Some(v)) = (distinct, hits[from].value.as_deref()) {
@@ -276,20 +284,24 @@ fn qualifying(
                 }
             }
         }
+        counted -= usize::from(counts(&hits[from]));
     }
     None
 }
 
-fn address_runs(hits: &[Hit]) -> Vec<usize> {
-    let mut runs = vec![hits.len(); hits.len()];
-    for i in (0..hits.len().saturating_sub(1)).rev() {
-        runs[i] = if hits[i].event.source_ip == hits[i + 1].event.source_ip {
-            runs[i + 1]
-        } else {
-            i + 1
-        };
+/// The source addresses with `n` hits within one window of each other.
+fn alone_addresses(hits: &[Hit], n: usize, window: i64) -> HashSet<&str> {
+    let mut times: HashMap<&str, Vec<i64>> = HashMap::new();
+    for h in hits {
+        if let Some(ip) = h.event.source_ip.as_deref() {
+            times.entry(ip).or_default().push(h.event.time);
+        }
     }
-    runs
+    times
+        .into_iter()
+        .filter(|(_, t)| t.windows(n.max(1)).any(|w| w[w.len() - 1] - w[0] <= window))
+        .map(|(ip, _)| ip)
+        .collect()
 }
 
 /// `auth_bruteforce`'s sentence.

@@ -24,6 +24,17 @@ fn full_scan(
     spread: bool,
 ) -> Option<(usize, usize)> {
     let n = threshold as usize;
+    // An address is alone when `n` of its hits fall within one window.
+    let alone = |ip: &str| {
+        hits.iter().any(|h| {
+            let within = |o: &&Hit| {
+                o.event.source_ip.as_deref() == Some(ip)
+                    && o.event.time >= h.event.time
+                    && o.event.time <= h.event.time.saturating_add(window)
+            };
+            h.event.source_ip.as_deref() == Some(ip) && hits.iter().filter(within).count() >= n
+        })
+    };
     for from in 0..hits.len() {
         let end_time = hits[from].event.time.saturating_add(window);
         let to = from + hits[from..].partition_point(|h| h.event.time <= end_time);
@@ -36,14 +47,13 @@ fn full_scan(
             values.dedup();
             values.len() >= n
         } else {
-            to - from >= n
-        };
-        let first = hits[from].event.source_ip.as_deref();
-        let one_address = first.is_some()
-            && hits[from..to]
+            let counted = hits[from..to]
                 .iter()
-                .all(|h| h.event.source_ip.as_deref() == first);
-        if reached && !(spread && one_address) {
+                .filter(|h| !(spread && h.event.source_ip.as_deref().is_some_and(alone)))
+                .count();
+            counted >= n
+        };
+        if reached {
             return Some((from, to));
         }
     }
@@ -118,8 +128,57 @@ fn a_group_that_cannot_fire_keeps_at_most_max_hits_and_fires_when_another_addres
     assert_eq!(rule.size().evictions, (flood - held) as u64);
     assert_eq!(rule.size().keys, 1);
 
-    let other = hit(flood, T0 + 51 * S, Some("198.51.100.7"), None);
-    rule.offer("identifier=admin".into(), other, 0, &mut book, &mut used);
-    assert_eq!(book.open_count(), 1, "a second address completes a window");
-    assert!(used.iter().any(|e| &*e.id == "e5000"), "{used:?}");
+    // Other addresses: the flooding one has its own alert (by address),
+    // so only theirs count towards the identifier's threshold.
+    for i in 0..5 {
+        let other = hit(
+            flood + i,
+            T0 + 51 * S,
+            Some(&format!("198.51.100.{i}")),
+            None,
+        );
+        rule.offer("identifier=admin".into(), other, 0, &mut book, &mut used);
+        let want = usize::from(i == 4);
+        assert_eq!(book.open_count(), want, "after {} other addresses", i + 1);
+    }
+    assert!(used.iter().any(|e| &*e.id == "e5004"), "{used:?}");
+}
+
+#[test]
+fn by_identifier_counts_only_addresses_under_the_threshold_alone() {
+    let rule = || {
+        let mut r = CountRule::new(
+            "auth_bruteforce",
+            Severity::High,
+            5,
+            300 * S,
+            300 * S,
+            false,
+            10,
+            describe_bruteforce,
+        );
+        r.spread = true;
+        r
+    };
+    let offer = |rule: &mut CountRule, book: &mut Book, addrs: &[&str]| {
+        // The events the rule's alert was made of or extended with.
+        let (mut used, mut total) = (Vec::new(), 0);
+        for (i, a) in addrs.iter().enumerate() {
+            let h = hit(i, T0 + i as i64 * 10 * S, Some(a), None);
+            rule.offer("identifier=svc".into(), h, 0, book, &mut used);
+            total += used.len();
+            used.clear();
+        }
+        total
+    };
+    let (a, b) = ("203.0.113.1", "203.0.113.2");
+    // Five from one address (its own alert) and one from another: nothing
+    // more to say by identifier.
+    let mut book = Book::new(Emit::OnClose);
+    assert_eq!(offer(&mut rule(), &mut book, &[a, a, a, a, a, b]), 0);
+    assert_eq!(book.open_count(), 0);
+    // Four and four: neither address reaches five alone; the identifier does.
+    let mut book = Book::new(Emit::OnClose);
+    assert_eq!(offer(&mut rule(), &mut book, &[a, b, a, b, a, b, a, b]), 8);
+    assert_eq!(book.open_count(), 1);
 }
