@@ -12,7 +12,7 @@
 //! time order gives the rules exactly the same sequence as without it.
 
 use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::ops::DerefMut;
 
 use crate::detect::{Alert, Detector};
@@ -21,8 +21,9 @@ use crate::event::Enrichment;
 /// Default read-ahead, in MiB (`detect --reorder-mib`).
 pub const REORDER_MIB: usize = 16;
 
-/// One event held back. The item is boxed: the heap moves its elements
-/// a dozen times per push and pop, and an enrichment is ≈ 650 bytes.
+/// One event held back in the heap. The item is boxed: the heap moves its
+/// elements a dozen times per push and pop, and an enrichment is ≈ 650
+/// bytes.
 #[derive(Debug)]
 pub struct Held<T> {
     /// Event time, then order of reading.
@@ -54,8 +55,14 @@ impl<T> Ord for Held<T> {
 
 /// Events held back in event-time order, at most `limit` bytes of them
 /// (`0`: none, each event goes through at once).
+///
+/// An event not earlier than the last one held in `run` joins it at its
+/// end (kept sorted, unboxed, no sifting): input in time order, or each
+/// partition's stretch of it, never reaches the heap. The others wait in
+/// the heap; the earliest of both fronts goes first.
 #[derive(Debug)]
 pub struct Reorder<T> {
+    run: VecDeque<(Key, usize, T)>,
     heap: BinaryHeap<Reverse<Held<T>>>,
     bytes: usize,
     limit: usize,
@@ -65,9 +72,13 @@ pub struct Reorder<T> {
     last_time: i64,
 }
 
+/// Event time, then order of reading.
+type Key = (i64, u64);
+
 impl<T> Reorder<T> {
     pub fn new(limit: usize) -> Reorder<T> {
         Reorder {
+            run: VecDeque::new(),
             heap: BinaryHeap::new(),
             bytes: 0,
             limit,
@@ -82,14 +93,19 @@ impl<T> Reorder<T> {
         if let Some(t) = time {
             self.last_time = t;
         }
-        let held = Held {
-            key: (time.unwrap_or(self.last_time), self.read),
-            bytes: bytes + std::mem::size_of::<Held<T>>() + std::mem::size_of::<T>(),
-            item: Box::new(item),
-        };
+        let key = (time.unwrap_or(self.last_time), self.read);
+        let bytes = bytes + std::mem::size_of::<Held<T>>() + std::mem::size_of::<T>();
         self.read += 1;
-        self.bytes += held.bytes;
-        self.heap.push(Reverse(held));
+        self.bytes += bytes;
+        if self.run.back().is_none_or(|(k, _, _)| *k <= key) {
+            self.run.push_back((key, bytes, item));
+        } else {
+            self.heap.push(Reverse(Held {
+                key,
+                bytes,
+                item: Box::new(item),
+            }));
+        }
     }
 
     /// The earliest held event while more than the bound is held.
@@ -103,9 +119,20 @@ impl<T> Reorder<T> {
 
     /// The earliest held event.
     pub fn pop(&mut self) -> Option<T> {
-        let Reverse(held) = self.heap.pop()?;
-        self.bytes -= held.bytes;
-        Some(*held.item)
+        let from_run = match (self.run.front(), self.heap.peek()) {
+            (Some((k, _, _)), Some(Reverse(h))) => *k < h.key,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if from_run {
+            let (_, bytes, item) = self.run.pop_front()?;
+            self.bytes -= bytes;
+            Some(item)
+        } else {
+            let Reverse(held) = self.heap.pop()?;
+            self.bytes -= held.bytes;
+            Some(*held.item)
+        }
     }
 }
 
@@ -204,5 +231,86 @@ mod tests {
         assert_eq!(all(&mut r, Reorder::over), ["b"]);
         r.push(t(1), "a", 1);
         assert_eq!(all(&mut r, Reorder::over), ["a"]);
+    }
+
+    /// The read-ahead as first written: one heap.
+    struct OneHeap {
+        heap: BinaryHeap<Reverse<(Key, u64)>>,
+        held: usize,
+        limit: usize,
+        read: u64,
+        last_time: i64,
+    }
+
+    impl OneHeap {
+        const ONE: usize = 1 + std::mem::size_of::<Held<u64>>() + std::mem::size_of::<u64>();
+
+        fn push(&mut self, time: Option<i64>, item: u64) {
+            if let Some(t) = time {
+                self.last_time = t;
+            }
+            self.heap
+                .push(Reverse(((time.unwrap_or(self.last_time), self.read), item)));
+            self.read += 1;
+            self.held += Self::ONE;
+        }
+
+        fn pop(&mut self) -> Option<u64> {
+            let Reverse((_, item)) = self.heap.pop()?;
+            self.held -= Self::ONE;
+            Some(item)
+        }
+
+        fn over(&mut self) -> Option<u64> {
+            (self.held > self.limit).then(|| self.pop()).flatten()
+        }
+    }
+
+    #[test]
+    fn the_run_and_the_heap_give_what_one_heap_gives() {
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = move |m: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % m
+        };
+        let mut from_heap = 0;
+        for case in 0..1_000 {
+            let limit = next(20) as usize * OneHeap::ONE;
+            let mut r = Reorder::new(limit);
+            let mut want = OneHeap {
+                heap: BinaryHeap::new(),
+                held: 0,
+                limit,
+                read: 0,
+                last_time: i64::MIN,
+            };
+            let (mut got, mut expected) = (Vec::new(), Vec::new());
+            let mut last = 0;
+            for i in 0..next(60) {
+                // Mostly in order (a partition's stretch), sometimes back.
+                let time = match next(10) {
+                    0 => None,
+                    1..=2 => Some(next(50) as i64),
+                    _ => Some(last + next(3) as i64),
+                };
+                last = time.unwrap_or(last);
+                r.push(time, i, 1);
+                want.push(time, i);
+                from_heap += r.heap.len();
+                got.extend(std::iter::from_fn(|| r.over()));
+                expected.extend(std::iter::from_fn(|| want.over()));
+                if next(20) == 0 {
+                    got.extend(r.pop());
+                    expected.extend(want.pop());
+                }
+            }
+            got.extend(std::iter::from_fn(|| r.pop()));
+            expected.extend(std::iter::from_fn(|| want.pop()));
+            assert_eq!(got, expected, "case {case}, limit {limit}");
+            assert_eq!(r.bytes, 0);
+        }
+        assert!(from_heap > 1_000, "the heap must be used: {from_heap}");
     }
 }
