@@ -209,7 +209,7 @@ pub fn dropper<K: Ord + Copy>((last, mut at_last): (K, usize)) -> impl FnMut(K) 
 macro_rules! shed_by_groups {
     ($rule:ty) => {
         impl $crate::detect::weigh::Shed for $rule {
-            fn size(&self) -> $crate::detect::state::Size {
+            fn size(&self) -> $crate::detect::weigh::Size {
                 <$rule>::size(self)
             }
             fn bytes(&self) -> usize {

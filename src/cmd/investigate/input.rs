@@ -12,10 +12,10 @@ use std::time::Duration;
 use rdkafka::Message;
 use tokio_util::sync::CancellationToken;
 
+use crate::cmd::enricher::Enricher;
 use crate::cmd::watch::{Fetched, Range, RangeReader};
-use crate::event::{enrich, now_nanos, validate, DeadLetterReason, Enrichment, KafkaCoords};
+use crate::event::{now_nanos, Enrichment, KafkaCoords};
 use crate::kafka::KafkaConfig;
-use crate::policy::SeverityMemo;
 use crate::process::Processor;
 
 use super::InvestigateError;
@@ -40,36 +40,6 @@ pub fn open(path: &str) -> io::Result<Box<dyn BufRead>> {
         return Ok(Box::new(BufReader::with_capacity(1 << 16, decoder)));
     }
     crate::cmd::inspect::open(path).map(|r| r as Box<dyn BufRead>)
-}
-
-/// [`Processor::enrich`] with the severity table's answers remembered
-/// ([`SeverityMemo`]): the same enrichment, for one reading thread.
-pub struct Enricher<'p> {
-    processor: &'p Processor,
-    severity: SeverityMemo<'p>,
-}
-
-impl<'p> Enricher<'p> {
-    pub fn new(processor: &'p Processor) -> Enricher<'p> {
-        Enricher {
-            processor,
-            severity: SeverityMemo::new(&processor.policy.severity),
-        }
-    }
-
-    /// Validates and enriches one record value; the `&str` is the
-    /// validated record.
-    pub fn enrich<'r>(
-        &mut self,
-        raw: &'r [u8],
-        kafka: Option<&KafkaCoords>,
-        ingest_nanos: i64,
-    ) -> Result<(&'r str, Enrichment), DeadLetterReason> {
-        let (text, env) = validate::parse(raw, self.processor.max_record_bytes)?;
-        let severity = &mut self.severity;
-        let e = enrich::enrich(&env, kafka, ingest_nanos, |e| severity.classify(e));
-        Ok((text, e))
-    }
 }
 
 /// Validates and enriches one record and hands it on.
