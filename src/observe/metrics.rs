@@ -225,7 +225,7 @@ pub fn render(handle: &Handle, retention: Duration) -> String {
         &mut out,
         "siem_bridge_in_flight_bytes",
         "gauge",
-        "Bytes of records read but not yet committable.",
+        "Bytes in flight: records read but not yet committable, and the rendered events of batches being delivered.",
     );
     let _ = writeln!(
         out,

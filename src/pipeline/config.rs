@@ -16,10 +16,12 @@ pub struct PipelineConfig {
     /// Batches being delivered at once.
     #[serde(default = "d_in_flight")]
     pub max_in_flight_batches: usize,
-    /// Bytes of read-but-unresolved records (record values as read) above
-    /// which intake stops taking records (`pipeline::flow`). 8 MiB: twice
-    /// what the sinks can hold at once with the default batches
-    /// (4 × 1 MiB); processed events take ≈ 3× their record in memory.
+    /// Bytes in flight above which intake stops taking records
+    /// (`pipeline::flow`): the read-but-unresolved records (values as
+    /// read) plus the rendered events of the batches being delivered (an
+    /// event takes ≈ 3× its record in memory; counting only the records let
+    /// 8 MiB hold ≈ 25 MB). 8 MiB: ≈ 2,000 audit events of 1.3 KB, more
+    /// than the default batches in delivery (4 × 1 MiB of events).
     /// Holding at the bound costs no refetch, so a small bound costs no
     /// events/s (BENCHMARKS.md, "End to end").
     #[serde(default = "d_in_flight_bytes")]

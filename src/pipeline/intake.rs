@@ -273,8 +273,12 @@ impl Intake {
         // records still count in flight, so intake pauses in the end).
         let slots = batch.alerts.is_empty().then(|| self.slots.clone());
         let recycle = self.recycle.clone();
+        // The batch's events count in flight with their records until the
+        // task ends (alerts are counted with their records already).
+        let delivering = self.delivery.tracker.delivering(batch.bytes);
         let mut batch = batch;
         self.tasks.spawn(async move {
+            let _delivering = delivering;
             let _permit = match slots {
                 Some(s) => match s.acquire_owned().await {
                     Ok(p) => Some(p),

@@ -7,9 +7,9 @@
 //! their batch reached every sink ([`deliver::Delivery`]). Batches are
 //! delivered concurrently and may finish in any order; the tracker stores a
 //! partition's offset only up to its first unresolved record. Memory is
-//! bounded by taking no records while the bytes of unresolved records
-//! exceed `max_in_flight_bytes`, pausing every assigned partition if that
-//! lasts ([`flow`]).
+//! bounded by taking no records while the bytes of unresolved records and
+//! of the events being delivered exceed `max_in_flight_bytes`, pausing
+//! every assigned partition if that lasts ([`flow`]).
 //!
 //! [`run`] is the one entry point. It takes [`Parts`] (what it reads of
 //! the configuration, and the sinks), not the configuration file's type,

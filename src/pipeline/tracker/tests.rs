@@ -154,6 +154,22 @@ fn pending_bytes_follow_register_resolve_and_revoke() {
 }
 
 #[test]
+fn events_being_delivered_count_in_flight_until_their_batch_is_done() {
+    let (t, r) = setup();
+    let t = Arc::new(t);
+    let a = t.register("t", 0, 0, 5);
+    let delivering = t.delivering(40);
+    assert_eq!(t.pending_bytes(), 45, "the record and its rendered event");
+    // Resolved: the record's offset moves at once; the event's bytes
+    // stay counted until the delivery task lets go of its batch.
+    t.resolve([&a]);
+    assert_eq!(stored(&r), vec![1]);
+    assert_eq!(t.pending_bytes(), 40);
+    drop(delivering);
+    assert_eq!(t.pending_bytes(), 0);
+}
+
+#[test]
 fn a_record_of_an_unassigned_partition_gets_its_own_epoch() {
     let (t, r) = setup();
     let x = t.register("other", 3, 10, 1);

@@ -87,6 +87,10 @@ pub(crate) async fn send(core: &Core, events: &[Arc<Event>]) -> SendReport {
             break;
         }
     }
+    // Every request is written: the bodies are not needed while the
+    // acknowledgements are awaited (up to `ack_poll_interval_ms`, 1 s by
+    // default). A resend encodes the events again.
+    run.envelopes = Default::default();
     run.settle_acks().await;
     run.report()
 }
