@@ -5,7 +5,8 @@
 //! event then costs a copy into a buffer the group already has, not an
 //! allocation per field (BENCHMARKS.md, "Detector"). Fields that are the
 //! same for every event of a group (`denied_then_granted`'s principal and
-//! resource) can be left to the group's one copy (`skip`).
+//! resource) can be left out (`skip`) and taken from another event of the
+//! group when the copy becomes an event.
 
 use super::alert::EventRef;
 use super::facts::Facts;
@@ -104,16 +105,37 @@ impl Kept {
         Some(self.text[start..self.ends[i] as usize].into())
     }
 
-    /// The event as alerts take it; the fields in `skip` from `shared`
-    /// (the group's copy).
-    pub fn to_event(&self, shared: &Kept, skip: u8) -> EventRef {
-        let f = |i: usize| {
-            if skip & (1 << i) != 0 {
-                shared.field(i)
-            } else {
-                self.field(i)
+    /// The event as alerts take it, every field its own (a copy made
+    /// with nothing skipped).
+    pub fn to_event(&self) -> EventRef {
+        self.event_with(|i| self.field(i))
+    }
+
+    /// The event as alerts take it; the fields in `skip` from `shared`,
+    /// an event of the same group (its key is made of those fields, so
+    /// any event of the group has them alike: a group need not keep a
+    /// copy of its own).
+    pub fn to_event_with(&self, shared: &EventRef, skip: u8) -> EventRef {
+        self.event_with(|i| {
+            if skip & (1 << i) == 0 {
+                return self.field(i);
             }
-        };
+            match i {
+                0 => Some(shared.id.clone()),
+                1 => shared.principal.clone(),
+                2 => shared.source_ip.clone(),
+                3 => shared.resource.clone(),
+                4 => shared.client_id.clone(),
+                5 => shared.connection_id.clone(),
+                6 => shared.correlation_id.clone(),
+                _ => shared.identifier.clone(),
+            }
+        })
+    }
+
+    /// The event with field `i` (in [`EventRef::fields_of`]'s order) from
+    /// `f(i)`.
+    fn event_with(&self, f: impl Fn(usize) -> Option<Box<str>>) -> EventRef {
         EventRef {
             id: f(0).unwrap_or_default(),
             time: self.time,
@@ -154,14 +176,14 @@ mod tests {
             let (_, e) = p.enrich(line.as_bytes(), None, 0).expect("valid");
             let f = Facts::new(&e, line.as_bytes());
             let whole = EventRef::of(&f);
-            for skip in [0, PRINCIPAL_AND_RESOURCE, 0b1111_1110, 0b0101_0100] {
-                let shared = Kept::of(&f, !skip);
+            for skip in [0, PRINCIPAL_AND_RESOURCE, 0b1111_1110, 0b0101_0100, 0xff] {
                 let mut k = Kept::of(&f, 0xff);
                 k.fill(&f, skip);
-                assert_eq!(k.to_event(&shared, skip), whole, "{skip:#b}");
+                assert_eq!(k.to_event_with(&whole, skip), whole, "{skip:#b}");
             }
+            assert_eq!(Kept::of(&f, 0).to_event(), whole);
             let exact = Kept::exact(&f);
-            assert_eq!(exact.to_event(&Kept::default(), 0), whole);
+            assert_eq!(exact.to_event(), whole);
             assert_eq!(
                 exact.heap_bytes(),
                 exact.text.len(),

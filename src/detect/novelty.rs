@@ -92,7 +92,7 @@ impl Copied {
 
     fn event(&self) -> Arc<EventRef> {
         match self {
-            Copied::Kept(k) => Arc::new(k.to_event(&Kept::default(), 0)),
+            Copied::Kept(k) => Arc::new(k.to_event()),
             Copied::Shared(e) => e.clone(),
         }
     }

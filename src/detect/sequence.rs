@@ -35,11 +35,14 @@ const KEEP_B: usize = 4;
 /// only `min_a` of them.
 pub const MAX_A: usize = 1_000;
 
+///
+/// Small, because a storm makes many (an alert storm's `denied_then_granted`
+/// held ≈ 35,000, each a slot of its rule's table: BENCHMARKS.md, session
+/// 8): no copy of the fields its events have alike (a kept B leaves them
+/// out, and the A that completes it has them), and a fired alert behind a
+/// box.
 #[derive(Debug, Default)]
 struct Group {
-    /// The fields every event of the group has alike (the rule's
-    /// `shared`), copied once from the event that made the group.
-    shared: Kept,
     a: Vec<Arc<EventRef>>,
     /// The last B's, in arrival order, as copies whose buffers are reused
     /// (most B's never complete anything: a granted event of a group with
@@ -50,7 +53,7 @@ struct Group {
     /// No new alert from events at or before this time.
     quiet_until: i64,
     /// The last alert's events, while a late first step may still join it.
-    fired: Option<Fired>,
+    fired: Option<Box<Fired>>,
     /// Its heap bytes ([`Group::count`]; the first steps' events are
     /// shared, counted by the [`Ledger`]), kept up to date as it changes:
     /// weighing it is one read (a granted event weighs its group twice).
@@ -66,21 +69,20 @@ struct Fired {
 }
 
 impl Fired {
-    /// Its vector's buffer (its events are the [`Ledger`]'s).
+    /// Its box and its vector's buffer (its events are the [`Ledger`]'s).
     fn bytes(&self) -> usize {
-        self.a.capacity() * size_of::<Arc<EventRef>>()
+        size_of::<Fired>() + self.a.capacity() * size_of::<Arc<EventRef>>()
     }
 }
 
 impl Group {
     /// Its heap bytes, counted: the vectors' buffers, the kept copies'
-    /// text (the events are the [`Ledger`]'s).
+    /// text, the fired alert's box (the events are the [`Ledger`]'s).
     fn count(&self) -> usize {
         self.a.capacity() * size_of::<Arc<EventRef>>()
             + self.b.capacity() * size_of::<Kept>()
             + self.b.iter().map(Kept::heap_bytes).sum::<usize>()
-            + self.shared.heap_bytes()
-            + self.fired.as_ref().map_or(0, Fired::bytes)
+            + self.fired.as_deref().map_or(0, Fired::bytes)
     }
 }
 
@@ -113,7 +115,8 @@ pub struct SequenceRule {
     hasher: FastState,
     /// Fields of [`EventRef::fields_of`] (a mask) that are the same for
     /// every event of a group, because the group's key is made of them:
-    /// kept B's leave them to the group's copy.
+    /// kept B's leave them out, and take them from the A that completes
+    /// them.
     pub shared: u8,
     /// First steps forgotten over [`MAX_A`] (evictions).
     dropped: u64,
@@ -184,18 +187,7 @@ impl SequenceRule {
         let time = f.time;
         let horizon = watermark.saturating_sub(self.window);
         let shared = self.shared;
-        let mut held = self.groups.entry(hash, time, horizon, || {
-            let shared = if shared == 0 {
-                Kept::default()
-            } else {
-                Kept::of(f, !shared)
-            };
-            Group {
-                bytes: Tally::of(shared.heap_bytes()),
-                shared,
-                ..Group::default()
-            }
-        });
+        let mut held = self.groups.entry(hash, time, horizon, Group::default);
         let g = &mut *held;
         // The fired alert is closed once the watermark passed its B: no
         // late first step can join it any more.
@@ -243,7 +235,7 @@ impl SequenceRule {
                 // A late A may complete a B already seen.
                 g.b.iter()
                     .filter(|b| b.time > e.time)
-                    .map(|b| Arc::new(b.to_event(&g.shared, shared)))
+                    .map(|b| Arc::new(b.to_event_with(&e, shared)))
                     .collect()
             }
             Step::B => {
@@ -297,7 +289,7 @@ impl SequenceRule {
             }
             // The B is kept now, with the first steps (already counted).
             b.count_in(&self.ledger);
-            let fired = Fired { a, b };
+            let fired = Box::new(Fired { a, b });
             g.bytes.add(fired.bytes());
             if let Some(old) = g.fired.replace(fired) {
                 g.bytes.sub(old.bytes());

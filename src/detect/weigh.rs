@@ -203,7 +203,7 @@ pub fn dropper<K: Ord + Copy>((last, mut at_last): (K, usize)) -> impl FnMut(K) 
     }
 }
 
-/// [`Shed`] for a rule whose groups are a [`super::state::Keyed`] map in
+/// [`Shed`] for a rule whose groups are a `Keyed` map in
 /// its field `groups` and whose kept events are counted in its `ledger`:
 /// every question is the map's, its size the rule's own `size`.
 macro_rules! shed_by_groups {

@@ -100,7 +100,7 @@ fn extras_only_where_wanted_and_as_decoded() {
         assert_eq!(format!("{:?}", f.extras()), format!("{want:?}"));
         // A waiting event's one-buffer copy is the event.
         let exact = crate::detect::kept::Kept::exact(&f);
-        let kept = exact.to_event(&crate::detect::kept::Kept::default(), 0);
+        let kept = exact.to_event();
         assert_eq!(kept, EventRef::of(&f), "{}", e.event_id());
     }
     assert!(with > 50, "{with}");
