@@ -38,6 +38,10 @@ struct Change {
 struct Burst {
     first: i64,
     last: i64,
+    /// Order of creation: ties (bursts of one instant) are met and shed in
+    /// it, not in the map's (seeded at random) order, so a run's alerts
+    /// do not change from one run to the next.
+    serial: u64,
     /// Each denial with its resource's path, parsed the first time a
     /// change is checked against it (most bursts meet no change).
     denials: Vec<Denial>,
@@ -80,6 +84,8 @@ pub struct PrivilegeRule {
     held: usize,
     /// Bursts shed over the byte bound.
     evictions: u64,
+    /// Bursts made so far ([`Burst::serial`]).
+    serial: u64,
     /// Counts the kept events (the detector's, shared by its rules).
     pub ledger: Ledger,
 }
@@ -94,6 +100,7 @@ impl PrivilegeRule {
             fired: FastSet::default(),
             held: 0,
             evictions: 0,
+            serial: 0,
             ledger: Ledger::default(),
         }
     }
@@ -121,8 +128,13 @@ impl PrivilegeRule {
             }
         }
         let c = self.changes.len() - 1;
-        let keys: Vec<String> = self.bursts.keys().cloned().collect();
-        for k in keys {
+        let mut keys: Vec<(u64, String)> = self
+            .bursts
+            .iter()
+            .map(|(k, b)| (b.serial, k.clone()))
+            .collect();
+        keys.sort_unstable();
+        for (_, k) in keys {
             self.evaluate(c, &k, 0, book);
         }
     }
@@ -132,12 +144,14 @@ impl PrivilegeRule {
         if !self.bursts.contains_key(key) && self.bursts.len() >= MAX_BURSTS {
             return;
         }
-        let held = &mut self.held;
+        let (held, serial) = (&mut self.held, &mut self.serial);
         let b = self.bursts.entry(key.to_owned()).or_insert_with(|| {
             *held += key.len();
+            *serial += 1;
             Burst {
                 first: i64::MAX,
                 last: i64::MIN,
+                serial: *serial,
                 ..Burst::default()
             }
         });
@@ -257,16 +271,17 @@ impl Shed for PrivilegeRule {
         self.changes.len() + self.bursts.values().map(|b| b.denials.len()).sum::<usize>()
     }
 
-    /// The bursts whose last denial is oldest (changes and fired pairs
-    /// are few: at most 1,024 changes).
+    /// The bursts whose last denial is oldest, the first made first among
+    /// those of one instant (changes and fired pairs are few: at most
+    /// 1,024 changes).
     fn shed(&mut self, bytes: usize, per_event: usize, _: &mut Book) -> u64 {
-        let bursts: Vec<(i64, usize)> = self
+        let bursts: Vec<((i64, u64), usize)> = self
             .bursts
             .iter()
             .map(|(k, b)| {
                 let events = b.denials.len() * per_event;
                 (
-                    b.last,
+                    (b.last, b.serial),
                     entry_bytes::<(String, Burst)>() + b.heap_bytes(k) + events,
                 )
             })
@@ -278,7 +293,7 @@ impl Shed for PrivilegeRule {
         let held = &mut self.held;
         let before = self.bursts.len();
         self.bursts.retain(|k, b| {
-            let go = go(b.last);
+            let go = go((b.last, b.serial));
             if go {
                 less(held, b.heap_bytes(k));
             }
@@ -287,5 +302,31 @@ impl Shed for PrivilegeRule {
         let gone = (before - self.bursts.len()) as u64;
         self.evictions += gone;
         gone
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::book::Emit;
+
+    #[test]
+    fn bursts_of_one_instant_are_shed_first_made_first_whatever_the_map_order() {
+        // Each rule's map is seeded at random: ties met in its order
+        // would shed different bursts from one run to the next.
+        for _ in 0..20 {
+            let mut rule = PrivilegeRule::new(Severity::Critical, 300);
+            let mut book = Book::new(Emit::OnClose);
+            for p in 0..50 {
+                let d = Arc::new(EventRef::sample(&format!("d{p}"), 1_000, None, None));
+                rule.on_burst(&format!("principal=User:p{p}"), &[d], &mut book);
+            }
+            let one = rule.bytes() / 50;
+            assert!(rule.shed(one * 10, 0, &mut book) >= 10);
+            let mut left: Vec<u64> = rule.bursts.values().map(|b| b.serial).collect();
+            left.sort_unstable();
+            let first = 51 - left.len() as u64;
+            assert_eq!(left, (first..=50).collect::<Vec<_>>());
+        }
     }
 }
