@@ -266,11 +266,26 @@ impl Rule {
     /// The conditions that are not globs on a [`Field`]: failed
     /// authentication, failed request, verdict, severity bounds.
     pub fn matches_flags(&self, e: &Enrichment) -> bool {
-        self.failed_auth.is_none_or(|f| f == e.failed_auth)
-            && self.request_failed.is_none_or(|f| f == e.request_failed)
-            && (self.verdict.is_empty() || self.verdict.contains(&e.verdict))
+        self.flags_hold(e.failed_auth, e.request_failed, e.verdict)
             && self.min_severity.is_none_or(|s| e.severity >= s)
             && self.max_severity.is_none_or(|s| e.severity <= s)
+    }
+
+    /// [`Self::matches_flags`] but the severity bounds, for these values.
+    pub(super) fn flags_hold(&self, failed_auth: bool, request_failed: bool, v: Verdict) -> bool {
+        self.failed_auth.is_none_or(|f| f == failed_auth)
+            && self.request_failed.is_none_or(|f| f == request_failed)
+            && (self.verdict.is_empty() || self.verdict.contains(&v))
+    }
+
+    /// Whether the rule has severity bounds (filter rules may).
+    pub(super) fn bounds_severity(&self) -> bool {
+        self.min_severity.is_some() || self.max_severity.is_some()
+    }
+
+    /// Whether the rule has no `crn.KEY` condition.
+    pub(super) fn crn_holds_always(&self) -> bool {
+        self.crn.is_empty()
     }
 
     /// The `crn.KEY` conditions.
