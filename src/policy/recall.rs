@@ -43,16 +43,23 @@ pub(super) struct Plan {
     flags: [u64; 20],
     /// Rules with severity bounds (filter rules only; asked directly).
     bounded: u64,
-    /// Per field (`Field as usize`): the rules with globs on it.
-    users: [u64; Field::ALL.len()],
     /// The rules with globs on any field.
     reads: u64,
+    /// The fields some rule has globs on, with those rules, in
+    /// [`Field::ALL`]'s order: the only fields [`Plan::narrow`] asks.
+    read: Vec<(Field, u64)>,
     /// Rules with `crn.KEY` conditions.
     crn: u64,
 }
 
 fn flag_index(failed_auth: bool, request_failed: bool, verdict: Verdict) -> usize {
-    let v = VERDICTS.iter().position(|&v| v == verdict).unwrap_or(4);
+    let v = match verdict {
+        Verdict::Allowed => 0,
+        Verdict::Denied => 1,
+        Verdict::Success => 2,
+        Verdict::Failure => 3,
+        Verdict::Unknown => 4,
+    };
     (usize::from(failed_auth) * 2 + usize::from(request_failed)) * 5 + v
 }
 
@@ -83,8 +90,12 @@ impl Plan {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             flags,
             bounded: mask(rules, Rule::bounds_severity),
-            users,
             reads: users.iter().fold(0, |m, u| m | u),
+            read: Field::ALL
+                .into_iter()
+                .map(|f| (f, users[f as usize]))
+                .filter(|&(_, u)| u != 0)
+                .collect(),
             crn: mask(rules, |r| !r.crn_holds_always()),
         })
     }
@@ -133,8 +144,7 @@ impl Plan {
         e: &Enrichment,
         mut memory: Option<&mut Memory>,
     ) -> u64 {
-        for f in Field::ALL {
-            let users = self.users[f as usize];
+        for &(f, users) in &self.read {
             if candidates & users == 0 {
                 continue;
             }

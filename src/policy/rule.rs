@@ -234,12 +234,12 @@ impl Field {
         match self {
             Field::EventType => [Some(e.event_type()), None],
             Field::Method => [e.method(), None],
-            Field::Principal => [e.principal().normalized, None],
+            Field::Principal => [e.principal_normalized(), None],
             Field::Operation => [e.operation(), None],
             Field::ResourceType => [e.resource_type(), None],
             Field::AccessType => [e.access_type(), None],
             Field::Role => [e.role(), None],
-            Field::ResourceName => [e.resource_name(), e.crn().resource_name],
+            Field::ResourceName => [e.resource_name(), e.crn_raw_and_name().1],
         }
     }
 }
@@ -250,13 +250,13 @@ impl Rule {
         self.matches_flags(e)
             && any(&self.event_type, || Some(e.event_type()))
             && any(&self.method, || e.method())
-            && any(&self.principal, || e.principal().normalized)
+            && any(&self.principal, || e.principal_normalized())
             && any(&self.operation, || e.operation())
             && any(&self.resource_type, || e.resource_type())
             && any(&self.access_type, || e.access_type())
             && any(&self.role, || e.role())
             && (self.resource_name.is_empty()
-                || [e.resource_name(), e.crn().resource_name]
+                || [e.resource_name(), e.crn_raw_and_name().1]
                     .into_iter()
                     .flatten()
                     .any(|v| self.resource_name.iter().any(|g| g.matches(v))))
