@@ -91,26 +91,37 @@ pub fn rfc3339_nanos(unix_nanos: i64) -> [u8; 30] {
     let days = secs.div_euclid(86_400);
     let sod = secs.rem_euclid(86_400) as u64;
     let (y, m, d) = civil_from_days(days);
-    let mut out = [0u8; 30];
-    let mut at = 0;
-    let mut pad = |v: u64, width: usize, sep: u8| {
-        let mut v = v;
-        for slot in out[at..at + width].iter_mut().rev() {
-            *slot = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-        out[at + width] = sep;
-        at += width + 1;
+    let y = y.clamp(0, 9999) as u64;
+    // Two digits per table lookup: the digit-by-digit loop's divisions
+    // were about 300 instructions per enrichment.
+    let mut out = *b"0000-00-00T00:00:00.000000000Z";
+    let mut pair = |at: usize, v: u64| {
+        let i = (v % 100) as usize * 2;
+        out[at] = PAIRS[i];
+        out[at + 1] = PAIRS[i + 1];
     };
-    pad(y.clamp(0, 9999) as u64, 4, b'-');
-    pad(m as u64, 2, b'-');
-    pad(d as u64, 2, b'T');
-    pad(sod / 3600, 2, b':');
-    pad((sod / 60) % 60, 2, b':');
-    pad(sod % 60, 2, b'.');
-    pad(nanos, 9, b'Z');
+    pair(0, y / 100);
+    pair(2, y);
+    pair(5, m as u64);
+    pair(8, d as u64);
+    pair(11, sod / 3600);
+    pair(14, (sod / 60) % 60);
+    pair(17, sod % 60);
+    pair(21, nanos / 1_000_000);
+    pair(23, nanos / 10_000);
+    pair(25, nanos / 100);
+    pair(27, nanos);
+    out[20] = b'0' + (nanos / 100_000_000) as u8;
     out
 }
+
+/// `00`, `01`, … `99`.
+const PAIRS: &[u8; 200] = b"\
+    0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
 
 fn digits(b: &[u8]) -> Option<u32> {
     let mut v: u32 = 0;

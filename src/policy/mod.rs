@@ -6,6 +6,7 @@
 pub mod filter;
 pub mod glob;
 pub mod memo;
+mod recall;
 pub mod rule;
 pub mod severity;
 

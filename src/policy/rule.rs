@@ -234,12 +234,12 @@ impl Field {
         match self {
             Field::EventType => [Some(e.event_type()), None],
             Field::Method => [e.method(), None],
-            Field::Principal => [e.principal().normalized, None],
+            Field::Principal => [e.principal_normalized(), None],
             Field::Operation => [e.operation(), None],
             Field::ResourceType => [e.resource_type(), None],
             Field::AccessType => [e.access_type(), None],
             Field::Role => [e.role(), None],
-            Field::ResourceName => [e.resource_name(), e.crn().resource_name],
+            Field::ResourceName => [e.resource_name(), e.crn_raw_and_name().1],
         }
     }
 }
@@ -250,13 +250,13 @@ impl Rule {
         self.matches_flags(e)
             && any(&self.event_type, || Some(e.event_type()))
             && any(&self.method, || e.method())
-            && any(&self.principal, || e.principal().normalized)
+            && any(&self.principal, || e.principal_normalized())
             && any(&self.operation, || e.operation())
             && any(&self.resource_type, || e.resource_type())
             && any(&self.access_type, || e.access_type())
             && any(&self.role, || e.role())
             && (self.resource_name.is_empty()
-                || [e.resource_name(), e.crn().resource_name]
+                || [e.resource_name(), e.crn_raw_and_name().1]
                     .into_iter()
                     .flatten()
                     .any(|v| self.resource_name.iter().any(|g| g.matches(v))))
@@ -266,11 +266,26 @@ impl Rule {
     /// The conditions that are not globs on a [`Field`]: failed
     /// authentication, failed request, verdict, severity bounds.
     pub fn matches_flags(&self, e: &Enrichment) -> bool {
-        self.failed_auth.is_none_or(|f| f == e.failed_auth)
-            && self.request_failed.is_none_or(|f| f == e.request_failed)
-            && (self.verdict.is_empty() || self.verdict.contains(&e.verdict))
+        self.flags_hold(e.failed_auth, e.request_failed, e.verdict)
             && self.min_severity.is_none_or(|s| e.severity >= s)
             && self.max_severity.is_none_or(|s| e.severity <= s)
+    }
+
+    /// [`Self::matches_flags`] but the severity bounds, for these values.
+    pub(super) fn flags_hold(&self, failed_auth: bool, request_failed: bool, v: Verdict) -> bool {
+        self.failed_auth.is_none_or(|f| f == failed_auth)
+            && self.request_failed.is_none_or(|f| f == request_failed)
+            && (self.verdict.is_empty() || self.verdict.contains(&v))
+    }
+
+    /// Whether the rule has severity bounds (filter rules may).
+    pub(super) fn bounds_severity(&self) -> bool {
+        self.min_severity.is_some() || self.max_severity.is_some()
+    }
+
+    /// Whether the rule has no `crn.KEY` condition.
+    pub(super) fn crn_holds_always(&self) -> bool {
+        self.crn.is_empty()
     }
 
     /// The `crn.KEY` conditions.

@@ -5,6 +5,7 @@
 
 use serde::Deserialize;
 
+use super::recall::Plan;
 use super::rule::{Rule, RuleConfig, RuleSection};
 use crate::event::{Enrichment, Severity};
 
@@ -40,6 +41,9 @@ pub const ADMIN_ROLES: &[&str] = &["OrganizationAdmin", "EnvironmentAdmin", "Clo
 #[derive(Debug, Clone)]
 pub struct SeverityPolicy {
     rules: Vec<(Rule, Severity)>,
+    /// The rules as bit masks, for [`Self::classify`]'s fast path (`None`
+    /// past 64 rules).
+    plan: Option<Plan>,
     /// `[severity] sensitive_resources`, for whoever else means the same
     /// resources (`watch --failed-sensitive`).
     pub sensitive_resources: Vec<String>,
@@ -72,6 +76,7 @@ impl SeverityConfig {
         }
         rules.extend(default_rules(&self.sensitive_resources));
         Ok(SeverityPolicy {
+            plan: Plan::new(&rules),
             rules,
             sensitive_resources: self.sensitive_resources.clone(),
         })
@@ -79,7 +84,18 @@ impl SeverityConfig {
 }
 
 impl SeverityPolicy {
+    /// The severity of the first rule `e` matches ([`Self::classify_each`]),
+    /// found with the rules' bit masks and this thread's remembered glob
+    /// answers (`super::recall`).
     pub fn classify(&self, e: &Enrichment) -> Severity {
+        match &self.plan {
+            Some(plan) => plan.classify(&self.rules, e),
+            None => self.classify_each(e),
+        }
+    }
+
+    /// [`Self::classify`] by trying each rule in turn: the reference.
+    pub fn classify_each(&self, e: &Enrichment) -> Severity {
         self.rules
             .iter()
             .find(|(rule, _)| rule.matches(e))
@@ -196,3 +212,6 @@ fn default_rules(sensitive: &[String]) -> Vec<(Rule, Severity)> {
         ),
     ]
 }
+
+#[cfg(test)]
+mod tests;

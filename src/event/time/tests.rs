@@ -66,3 +66,40 @@ fn before_epoch_and_round_trip() {
     assert_eq!(format_rfc3339_nanos(t), "2025-03-04T09:00:01.906895813Z");
     assert_eq!(format_rfc3339_nanos(0), "1970-01-01T00:00:00.000000000Z");
 }
+
+/// The digit-by-digit formatting `rfc3339_nanos` had before its two-digit
+/// table, as the reference.
+fn reference(unix_nanos: i64) -> String {
+    let secs = unix_nanos.div_euclid(NANOS_PER_SEC as i64);
+    let nanos = unix_nanos.rem_euclid(NANOS_PER_SEC as i64) as u64;
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let sod = secs.rem_euclid(86_400) as u64;
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z",
+        y.clamp(0, 9999),
+        m,
+        d,
+        sod / 3600,
+        (sod / 60) % 60,
+        sod % 60,
+        nanos
+    )
+}
+
+#[test]
+fn two_digit_table_matches_the_digit_loop() {
+    let mut t: i64 = 0x2545_f491_4f6c_dd1d;
+    let mut values = vec![0, -1, 1, i64::MIN, i64::MAX, 999_999_999, -999_999_999];
+    for _ in 0..20_000 {
+        // xorshift: spread over the whole i64 range and its low digits.
+        t ^= t << 13;
+        t ^= t >> 7;
+        t ^= t << 17;
+        values.push(t);
+        values.push(t % 4_000_000_000_000_000_000);
+    }
+    for v in values {
+        let got = rfc3339_nanos(v);
+        assert_eq!(std::str::from_utf8(&got).unwrap(), reference(v), "{v}");
+    }
+}

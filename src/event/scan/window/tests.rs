@@ -109,3 +109,29 @@ fn walks_from_special_to_special() {
         assert_eq!(naive(t, from), None);
     }
 }
+
+/// Both x86-64 block classifiers against the byte test, for every byte
+/// value at every position of a block (AVX2 only where the CPU has it).
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn block_masks_agree_on_every_byte() {
+    let special = |c: u8| c < 0x20 || c == b'"' || c == b'\\';
+    for c in 0..=255u8 {
+        for at in 0..64 {
+            let mut block = [b'a'; 64];
+            block[at] = c;
+            // A second byte elsewhere, so that lanes are not all alike.
+            block[(at * 7 + 13) % 64] = c.wrapping_add(1);
+            let want = block
+                .iter()
+                .enumerate()
+                .filter(|(_, &b)| special(b))
+                .fold(0u64, |m, (k, _)| m | 1 << k);
+            assert_eq!(block_mask_sse2(&block), want, "{c:#x} at {at}");
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2.
+                assert_eq!(unsafe { block_mask_avx2(&block) }, want, "{c:#x} at {at}");
+            }
+        }
+    }
+}
