@@ -4,6 +4,8 @@
 //! enrichment.
 
 pub mod filter;
+#[cfg(test)]
+mod fixtures;
 pub mod glob;
 pub mod memo;
 mod recall;

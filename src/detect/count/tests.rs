@@ -97,10 +97,8 @@ fn the_one_pass_search_finds_the_window_a_full_scan_finds() {
     assert!(found > 1_000, "the cases must often find a window: {found}");
 }
 
-#[test]
-fn a_group_that_cannot_fire_keeps_at_most_max_hits_and_fires_when_another_address_joins() {
-    // `auth_bruteforce` by identifier: a single address explains it, so
-    // 5,000 failures from one address within the window never fire here.
+/// `auth_bruteforce` by identifier, at its defaults (5 in 300 s).
+fn by_identifier() -> CountRule {
     let mut rule = CountRule::new(
         "auth_bruteforce",
         Severity::High,
@@ -112,6 +110,14 @@ fn a_group_that_cannot_fire_keeps_at_most_max_hits_and_fires_when_another_addres
         describe_bruteforce,
     );
     rule.spread = true;
+    rule
+}
+
+#[test]
+fn a_group_that_cannot_fire_keeps_at_most_max_hits_and_fires_when_another_address_joins() {
+    // `auth_bruteforce` by identifier: a single address explains it, so
+    // 5,000 failures from one address within the window never fire here.
+    let mut rule = by_identifier();
     let mut book = Book::new(Emit::OnClose);
     let mut used = Vec::new();
     let flood = 5_000;
@@ -146,20 +152,6 @@ fn a_group_that_cannot_fire_keeps_at_most_max_hits_and_fires_when_another_addres
 
 #[test]
 fn by_identifier_counts_only_addresses_under_the_threshold_alone() {
-    let rule = || {
-        let mut r = CountRule::new(
-            "auth_bruteforce",
-            Severity::High,
-            5,
-            300 * S,
-            300 * S,
-            false,
-            10,
-            describe_bruteforce,
-        );
-        r.spread = true;
-        r
-    };
     let offer = |rule: &mut CountRule, book: &mut Book, addrs: &[&str]| {
         // The events the rule's alert was made of or extended with.
         let (mut used, mut total) = (Vec::new(), 0);
@@ -175,10 +167,16 @@ fn by_identifier_counts_only_addresses_under_the_threshold_alone() {
     // Five from one address (its own alert) and one from another: nothing
     // more to say by identifier.
     let mut book = Book::new(Emit::OnClose);
-    assert_eq!(offer(&mut rule(), &mut book, &[a, a, a, a, a, b]), 0);
+    assert_eq!(
+        offer(&mut by_identifier(), &mut book, &[a, a, a, a, a, b]),
+        0
+    );
     assert_eq!(book.open_count(), 0);
     // Four and four: neither address reaches five alone; the identifier does.
     let mut book = Book::new(Emit::OnClose);
-    assert_eq!(offer(&mut rule(), &mut book, &[a, b, a, b, a, b, a, b]), 8);
+    assert_eq!(
+        offer(&mut by_identifier(), &mut book, &[a, b, a, b, a, b, a, b]),
+        8
+    );
     assert_eq!(book.open_count(), 1);
 }

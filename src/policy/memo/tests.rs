@@ -1,38 +1,13 @@
 use super::*;
-use crate::policy::SeverityConfig;
 use crate::process::Processor;
 
-const FILES: [&str; 2] = [
-    concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/audit-events/sample.jsonl"
-    ),
-    concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/data/detect/incident.jsonl"
-    ),
-];
-
 fn events() -> Vec<Enrichment> {
-    let p = Processor::default();
-    let mut out = Vec::new();
-    for f in FILES {
-        for line in std::fs::read_to_string(f).unwrap().lines() {
-            if let Ok((_, e)) = p.enrich(line.as_bytes(), None, 0) {
-                out.push(e);
-            }
-        }
-    }
+    let out = super::super::fixtures::events();
     assert!(out.len() > 500);
     out
 }
 
-fn table(toml_text: &str) -> SeverityPolicy {
-    toml::from_str::<SeverityConfig>(toml_text)
-        .unwrap()
-        .compile()
-        .unwrap()
-}
+use super::super::fixtures::table;
 
 /// Every event, twice (the second pass answered from memory), as the
 /// table itself answers.
