@@ -46,7 +46,7 @@
 //! | [`event::write`] | the enrichment as JSON, on the hot path |
 //! | [`event::render`] | original bytes + `enrichment`, lossless |
 //! | [`secret`], [`tls`], [`shutdown`] | secrets that never print; rustls client configuration for sinks; SIGINT/SIGTERM → one cancellation token |
-//! | [`hash`] | the unkeyed word-at-a-time map hasher (reports, the severity memo); keyed maps use `detect::hash` |
+//! | [`hash`] | the unkeyed word-at-a-time map hasher (the investigation report's maps); keyed maps use `detect::hash` |
 
 pub mod cmd;
 pub mod config;

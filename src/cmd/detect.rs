@@ -32,8 +32,6 @@ use crate::detect::{Alert, Detector, Emit};
 use crate::event::{now_nanos, Enrichment};
 use crate::process::Processor;
 
-use super::enricher::Enricher;
-
 /// Standard input quiet this long has caught up with its writer: what is
 /// held goes to the rules rather than waiting for more.
 pub const IDLE: Duration = Duration::from_secs(2);
@@ -101,7 +99,6 @@ where
 {
     let mut summary = Summary::default();
     let processor = Processor::default();
-    let mut enricher = Enricher::new(&processor);
     let mut alerts = Vec::new();
     let mut rules = Ordered::new(detector, reading.reorder_bytes);
     let mut all = Vec::with_capacity(inputs.len());
@@ -121,7 +118,7 @@ where
             buf: Vec::new(),
             next: Next::Pending,
         };
-        input.advance(&mut enricher, err, &mut summary, false)?;
+        input.advance(&processor, err, &mut summary, false)?;
         all.push(input);
     }
     loop {
@@ -132,7 +129,7 @@ where
             write_alerts(&mut alerts, out, &mut summary)?;
             out.flush().map_err(DetectError::Output)?;
             for input in all.iter_mut().filter(|i| matches!(i.next, Next::Idle)) {
-                input.advance(&mut enricher, err, &mut summary, true)?;
+                input.advance(&processor, err, &mut summary, true)?;
             }
         }
         // The input whose next event is the earliest (the first such
@@ -152,7 +149,7 @@ where
         summary.events += 1;
         rules.observe(event, &input.buf[record], &mut alerts);
         write_alerts(&mut alerts, out, &mut summary)?;
-        input.advance(&mut enricher, err, &mut summary, false)?;
+        input.advance(&processor, err, &mut summary, false)?;
     }
     rules.finish(&mut alerts);
     write_alerts(&mut alerts, out, &mut summary)?;
@@ -202,7 +199,7 @@ impl Input<'_> {
     /// the way. With `wait`, a quiet live input is waited for.
     fn advance(
         &mut self,
-        enricher: &mut Enricher,
+        processor: &Processor,
         err: &mut impl Write,
         summary: &mut Summary,
         wait: bool,
@@ -229,7 +226,7 @@ impl Input<'_> {
             if record.is_empty() {
                 continue;
             }
-            match enricher.enrich(&self.buf[record.clone()], None, now_nanos()) {
+            match processor.enrich(&self.buf[record.clone()], None, now_nanos()) {
                 Ok((_, event)) => {
                     self.next = Next::Event { record, event };
                     return Ok(());

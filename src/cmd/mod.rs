@@ -21,7 +21,6 @@
 
 pub mod demo;
 pub mod detect;
-pub mod enricher;
 pub mod es_template;
 pub mod inspect;
 pub mod investigate;

@@ -4,16 +4,12 @@
 //! enrichment.
 
 pub mod filter;
-#[cfg(test)]
-mod fixtures;
 pub mod glob;
-pub mod memo;
 mod recall;
 pub mod rule;
 pub mod severity;
 
 pub use filter::{Filter, FilterConfig};
-pub use memo::SeverityMemo;
 pub use rule::{Rule, RuleConfig};
 pub use severity::{SeverityConfig, SeverityPolicy};
 

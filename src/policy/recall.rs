@@ -8,8 +8,8 @@
 //! table lookup, then each field that a remaining rule reads narrows them
 //! with the set of rules whose condition on that field holds, remembered
 //! per value; the first rule left (and whose CRN conditions hold) wins, as
-//! in the table. [`super::memo`] does the same with unbounded maps for one
-//! reader; this memory is per thread (a `Processor` is shared) and fixed:
+//! in the table. The memory is per thread (a `Processor` is shared, and
+//! `detect` and `investigate` enrich with it too) and fixed:
 //! per field, 64 slots of values up to 64 bytes, one slot per value picked
 //! from its length and three of its bytes. A value that does not fit, or
 //! that finds its slot taken by another, is answered from the globs (and

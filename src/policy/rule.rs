@@ -200,7 +200,7 @@ impl RuleConfig {
 }
 
 /// A field of the event a rule's globs read. [`Rule::matches`] asks each
-/// in turn; `super::memo` answers them once per distinct value.
+/// in turn; `super::recall` remembers their answers for recent values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
     EventType,

@@ -2,7 +2,7 @@
 //! sink's output), standard input, or a time range of the audit topic
 //! read as `watch` reads it (no group joined, nothing committed, a
 //! progress bar over offsets on a terminal). Each record is validated and
-//! enriched once ([`Enricher`]) and handed to a [`Feed`].
+//! enriched once ([`Processor::enrich`]) and handed to a [`Feed`].
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -12,7 +12,6 @@ use std::time::Duration;
 use rdkafka::Message;
 use tokio_util::sync::CancellationToken;
 
-use crate::cmd::enricher::Enricher;
 use crate::cmd::watch::{Fetched, Range, RangeReader};
 use crate::event::{now_nanos, Enrichment, KafkaCoords};
 use crate::kafka::KafkaConfig;
@@ -44,7 +43,7 @@ pub fn open(path: &str) -> io::Result<Box<dyn BufRead>> {
 
 /// Validates and enriches one record and hands it on.
 fn feed_one(
-    enricher: &mut Enricher,
+    processor: &Processor,
     record: &[u8],
     kafka: Option<&KafkaCoords>,
     feed: &mut impl Feed,
@@ -52,7 +51,7 @@ fn feed_one(
     place: impl FnOnce() -> String,
     err: &mut impl Write,
 ) {
-    match enricher.enrich(record, kafka, now_nanos()) {
+    match processor.enrich(record, kafka, now_nanos()) {
         Ok((text, e)) => feed.event(e, text.as_bytes()),
         Err(reason) => {
             *invalid += 1;
@@ -74,7 +73,6 @@ pub fn read_files(
     err: &mut impl Write,
 ) -> Result<(), InvestigateError> {
     let mut buf = Vec::with_capacity(4096);
-    let mut enricher = Enricher::new(processor);
     let mut invalid = 0;
     for path in inputs {
         let input_err = |source| InvestigateError::Input {
@@ -84,7 +82,7 @@ pub fn read_files(
         let mut input = open(path).map_err(input_err)?;
         crate::cmd::inspect::each_line(&mut input, &mut buf, input_err, |line, record| {
             feed_one(
-                &mut enricher,
+                processor,
                 record,
                 None,
                 feed,
@@ -115,7 +113,6 @@ pub fn read_kafka(
         throwaway_group = %reader.group(),
         partitions = ?reader.parts().iter().map(|p| (p.partition, p.start, p.high_at_start)).collect::<Vec<_>>()
     );
-    let mut enricher = Enricher::new(processor);
     let mut invalid = 0;
     loop {
         if shutdown.is_cancelled() {
@@ -131,7 +128,7 @@ pub fn read_kafka(
         let raw = msg.payload().unwrap_or_default();
         let place = || format!("{}/{}@{}", coords.topic, coords.partition, coords.offset);
         feed_one(
-            &mut enricher,
+            processor,
             raw,
             Some(&coords),
             feed,
