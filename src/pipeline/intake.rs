@@ -273,12 +273,11 @@ impl Intake {
         // records still count in flight, so intake pauses in the end).
         let slots = batch.alerts.is_empty().then(|| self.slots.clone());
         let recycle = self.recycle.clone();
-        // The batch's events count in flight with their records until the
-        // task ends (alerts are counted with their records already).
+        // The batch's events count in flight with their records until
+        // they are freed (alerts are counted with their records already).
         let delivering = self.delivery.tracker.delivering(batch.bytes);
         let mut batch = batch;
         self.tasks.spawn(async move {
-            let _delivering = delivering;
             let _permit = match slots {
                 Some(s) => match s.acquire_owned().await {
                     Ok(p) => Some(p),
@@ -287,8 +286,9 @@ impl Intake {
                 None => None,
             };
             delivery.run(&mut batch).await;
-            // Resolved (or given up) by now: only memory is handed back.
-            recycle.give(std::mem::take(&mut batch.events));
+            // Resolved (or given up) by now: only memory is handed back,
+            // still counted in flight until the loop frees it.
+            recycle.give(std::mem::take(&mut batch.events), delivering);
         });
     }
 

@@ -13,16 +13,20 @@
 //!
 //! Nothing about offsets depends on this: a batch's records are resolved
 //! before its vector is given back, and what waits here is only memory,
-//! freed at the latest on the next tick.
+//! freed at the latest on the next tick. Its events still count in flight
+//! (the batch's [`Delivering`] guard waits with them) until they are
+//! freed: a bound in bytes, not only in vectors.
 
 use std::sync::{Arc, Mutex};
 
+use super::tracker::Delivering;
 use crate::event::Event;
 
-/// Spent vectors of events, waiting to be emptied by the consumer loop.
+/// Spent vectors of events, waiting to be emptied by the consumer loop,
+/// each with the guard that counts its events in flight.
 #[derive(Debug, Default)]
 pub struct Recycle {
-    spent: Mutex<Vec<Vec<Arc<Event>>>>,
+    spent: Mutex<Vec<(Vec<Arc<Event>>, Delivering)>>,
 }
 
 /// Vectors kept beyond the one handed out: a batch in flight gives back
@@ -30,14 +34,16 @@ pub struct Recycle {
 const KEEP: usize = 8;
 
 impl Recycle {
-    /// A delivery task's spent vector (its batch is resolved or given up).
-    pub fn give(&self, events: Vec<Arc<Event>>) {
+    /// A delivery task's spent vector (its batch is resolved or given up)
+    /// and the guard counting its events in flight, released once they
+    /// are freed.
+    pub fn give(&self, events: Vec<Arc<Event>>, delivering: Delivering) {
         if events.capacity() == 0 {
             return;
         }
         let mut spent = self.spent.lock().unwrap_or_else(|p| p.into_inner());
         if spent.len() < KEEP {
-            spent.push(events);
+            spent.push((events, delivering));
             return;
         }
         drop(spent);
@@ -52,8 +58,9 @@ impl Recycle {
     pub fn take(&self, capacity: usize) -> Option<Vec<Arc<Event>>> {
         let spent = std::mem::take(&mut *self.spent.lock().unwrap_or_else(|p| p.into_inner()));
         let mut found = None;
-        for mut v in spent {
+        for (mut v, delivering) in spent {
             v.clear();
+            drop(delivering);
             if found.is_none() && v.capacity() >= capacity {
                 found = Some(v);
             }
@@ -72,7 +79,13 @@ impl Recycle {
 mod tests {
     use super::*;
     use crate::event::Disposition;
+    use crate::pipeline::tracker::Tracker;
     use crate::process::Processor;
+
+    /// A guard counting nothing, for tests about the events alone.
+    fn held() -> Delivering {
+        Arc::new(Tracker::new()).delivering(0)
+    }
 
     fn event() -> Arc<Event> {
         let raw = r#"{"specversion":"1.0","id":"r1","source":"crn://confluent.cloud/","type":"io.confluent.kafka.server/authorization","time":"2026-01-01T00:00:00Z","data":{"methodName":"kafka.Produce","authorizationInfo":{"granted":true}}}"#;
@@ -90,7 +103,7 @@ mod tests {
         let mut v = Vec::with_capacity(500);
         v.push(e);
         let giver = r.clone();
-        std::thread::spawn(move || giver.give(v))
+        std::thread::spawn(move || giver.give(v, held()))
             .join()
             .expect("giver");
         // Given back, not freed by the giving thread.
@@ -110,8 +123,8 @@ mod tests {
         let weak = Arc::downgrade(&e);
         let small = vec![e];
         assert_eq!(small.capacity(), 1);
-        r.give(small);
-        r.give(Vec::new()); // nothing to keep
+        r.give(small, held());
+        r.give(Vec::new(), held()); // nothing to keep
         assert_eq!(r.waiting(), 1);
         assert!(r.take(500).is_none());
         assert!(weak.upgrade().is_none());
@@ -126,7 +139,7 @@ mod tests {
                 let w = Arc::downgrade(&e);
                 let mut v = Vec::with_capacity(4);
                 v.push(e);
-                r.give(v);
+                r.give(v, held());
                 w
             })
             .collect();
@@ -145,9 +158,30 @@ mod tests {
         let e = event();
         let mut v = Vec::with_capacity(8);
         v.push(e.clone());
-        r.give(v);
+        r.give(v, held());
         assert!(r.take(usize::MAX).is_none());
         assert_eq!(Arc::strong_count(&e), 1);
         assert_eq!(e.id(), "r1");
+    }
+
+    #[test]
+    fn spent_events_count_in_flight_until_the_loop_frees_them() {
+        let r = Recycle::default();
+        let tracker = Arc::new(Tracker::new());
+        let mut v = Vec::with_capacity(8);
+        v.push(event());
+        r.give(v, tracker.delivering(3_000));
+        // Delivered and resolved, but not freed yet: still memory held.
+        assert_eq!(tracker.pending_bytes(), 3_000);
+        assert!(r.take(8).is_some());
+        assert_eq!(tracker.pending_bytes(), 0);
+        // Past the vectors kept, freed (and released) by the giver.
+        for _ in 0..KEEP {
+            r.give(Vec::with_capacity(1), tracker.delivering(10));
+        }
+        r.give(Vec::with_capacity(1), tracker.delivering(10));
+        assert_eq!(tracker.pending_bytes(), 10 * KEEP);
+        assert!(r.take(usize::MAX).is_none());
+        assert_eq!(tracker.pending_bytes(), 0);
     }
 }
