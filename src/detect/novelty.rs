@@ -25,7 +25,7 @@ use super::book::Book;
 use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
-use super::state::{Keyed, Size};
+use super::state::{ByHash, Keyed, Size};
 use super::weigh::{less, Ledger, Tally, Weigh};
 use crate::event::Severity;
 
@@ -47,7 +47,7 @@ pub struct NoveltyRule {
     /// Groups by a keyed hash of their key ([`NoveltyRule::hash`]): the
     /// detector hashes a principal once for this rule and
     /// `denied_then_granted`, and a lookup compares no string.
-    groups: Keyed<u64, Known>,
+    groups: ByHash<Known>,
     hasher: FastState,
     /// Events with a value new to their group, by (time, arrival).
     waiting: Queue,

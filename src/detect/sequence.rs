@@ -23,7 +23,7 @@ use super::book::Book;
 use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
-use super::state::{trim_oldest, Keyed, Size};
+use super::state::{trim_oldest, ByHash, Keyed, Size};
 use super::weigh::{Ledger, Tally, Weigh};
 use crate::event::Severity;
 
@@ -111,7 +111,7 @@ pub struct SequenceRule {
     /// Groups by a keyed hash of their key's parts: looking one up makes
     /// no string. Keyed (random per process), so that no one can choose
     /// values whose hashes collide.
-    groups: Keyed<u64, Group>,
+    groups: ByHash<Group>,
     hasher: FastState,
     /// Fields of [`EventRef::fields_of`] (a mask) that are the same for
     /// every event of a group, because the group's key is made of them:
