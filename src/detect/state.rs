@@ -350,14 +350,17 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// Made at its full size: grown from a quarter of it, the set was
+    /// rehashed twice (≈ 170,000 hashes moved) and the queue copied on
+    /// its way to `cap`, ≈ 33 instructions per event over the first
+    /// 200,000 (BENCHMARKS.md "Detector", session 9). The table it would
+    /// have grown to is the same size; the queue holds `cap + 1` at most
+    /// (one is pushed before the oldest goes).
     pub fn new(cap: usize) -> Seen {
         Seen {
-            set: std::collections::HashSet::with_capacity_and_hasher(
-                cap.min(1 << 16),
-                PassThroughState,
-            ),
+            set: std::collections::HashSet::with_capacity_and_hasher(cap, PassThroughState),
             hasher: FastState::default(),
-            order: VecDeque::new(),
+            order: VecDeque::with_capacity(cap.saturating_add(1)),
             cap,
         }
     }

@@ -119,3 +119,34 @@ fn a_map_by_hash_is_the_map_that_hashes_again() {
     b.sort();
     assert_eq!(a, b);
 }
+
+/// The id set, made at its full size, never grows, and answers as a
+/// plain record of the last `cap` ids does.
+#[test]
+fn recent_ids_made_at_full_size_dedupe_the_last_cap() {
+    let cap = 1_000;
+    let mut seen = super::Seen::new(cap);
+    let (set_cap, order_cap) = (seen.set.capacity(), seen.order.capacity());
+    assert!(set_cap >= cap && order_cap > cap);
+    let mut model: std::collections::VecDeque<String> = Default::default();
+    let mut x = 3u64;
+    for _ in 0..20_000 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let id = format!("id-{}", (x >> 33) % 3_000);
+        let first = !model.contains(&id);
+        if first {
+            model.push_back(id.clone());
+            if model.len() > cap {
+                model.pop_front();
+            }
+        }
+        assert_eq!(seen.first(&id), first, "{id}");
+    }
+    assert_eq!(seen.len(), cap);
+    // Removals leave tombstones, which lower what `capacity` says; a
+    // growth would raise it.
+    assert!(seen.set.capacity() <= set_cap, "not grown");
+    assert_eq!(seen.order.capacity(), order_cap, "not grown");
+}
