@@ -16,7 +16,6 @@
 //! alert comes the allowed lateness after its event.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::hash::BuildHasher;
 use std::mem::size_of;
 use std::sync::Arc;
 
@@ -211,10 +210,10 @@ impl NoveltyRule {
     }
 
     /// The hash that identifies the group `key`: the detector's
-    /// [`FastState`] hash of it (any `FastState` hashes alike in one
+    /// [`FastState::hash_str`] of it (any `FastState` hashes alike in one
     /// process).
     pub fn hash(&self, key: &str) -> u64 {
-        self.hasher.hash_one(key)
+        self.hasher.hash_str(key)
     }
 
     /// Offers `value` for `key` (whose [`NoveltyRule::hash`] is `hash`),

@@ -161,6 +161,13 @@ impl SequenceRule {
         self.hasher.hash_one(parts)
     }
 
+    /// The same for a key of a `u64` and optional strings
+    /// ([`FastState::hash_parts`], cheaper). A rule's groups must all be
+    /// hashed one way: `denied_then_granted`'s are hashed so.
+    pub fn hash_parts(&self, first: u64, parts: &[Option<&str>]) -> u64 {
+        self.hasher.hash_parts(first, parts)
+    }
+
     pub fn size(&self) -> Size {
         let mut size = self.groups.size();
         size.evictions += self.dropped;

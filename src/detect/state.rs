@@ -367,7 +367,7 @@ impl Seen {
 
     /// True the first time `id` is seen.
     pub fn first(&mut self, id: &str) -> bool {
-        let h = self.hasher.hash_one(id);
+        let h = self.hasher.hash_str(id);
         if !self.set.insert(h) {
             return false;
         }
