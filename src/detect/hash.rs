@@ -61,6 +61,41 @@ impl Default for FastState {
     }
 }
 
+impl FastState {
+    /// The hash of one string key: its bytes alone. `hash_one(&str)`
+    /// also hashes a terminator (a multiply more), which only a key of
+    /// several strings needs, and [`FastHasher::write`] keys its last
+    /// multiply with the length already.
+    #[inline]
+    pub fn hash_str(&self, key: &str) -> u64 {
+        let mut h = self.build_hasher();
+        h.write(key.as_bytes());
+        h.finish()
+    }
+
+    /// The hash of a key made of a `u64` (a [`FastState::hash_str`] of
+    /// something) and optional strings: each present string's bytes (its
+    /// last multiply keyed with its length, which marks where it ends),
+    /// then which of them were present. The same parts through
+    /// `hash_one` of a tuple cost a multiply more per string (its
+    /// terminator) and per `Option` (its tag): seven of a granted
+    /// event's ≈ 36 (BENCHMARKS.md "Detector", session 9).
+    #[inline]
+    pub fn hash_parts(&self, first: u64, parts: &[Option<&str>]) -> u64 {
+        let mut h = self.build_hasher();
+        h.write_u64(first);
+        let mut present = 0u64;
+        for (i, part) in parts.iter().enumerate() {
+            if let Some(part) = part {
+                h.write(part.as_bytes());
+                present |= 1 << i;
+            }
+        }
+        h.write_u64(present);
+        h.finish()
+    }
+}
+
 impl BuildHasher for FastState {
     type Hasher = FastHasher;
     #[inline(always)]
@@ -233,6 +268,32 @@ mod tests {
             let longer = format!("{key}x");
             assert_ne!(s.hash_one(key), s.hash_one(longer.as_str()), "{key}");
         }
+    }
+
+    #[test]
+    fn parts_are_told_apart() {
+        let s = FastState::default();
+        let keys: [(u64, [Option<&str>; 3]); 10] = [
+            (1, [None, None, None]),
+            (1, [Some(""), None, None]),
+            (1, [None, Some(""), None]),
+            (1, [None, None, Some("")]),
+            (1, [Some("x"), None, None]),
+            (1, [None, Some("x"), None]),
+            (1, [Some("ab"), Some("c"), None]),
+            (1, [Some("a"), Some("bc"), None]),
+            (1, [Some("abcdefghijklmnopqrs"), Some("t"), None]),
+            (2, [Some("ab"), Some("c"), None]),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for (first, parts) in &keys {
+            let h = s.hash_parts(*first, parts);
+            assert_eq!(h, s.hash_parts(*first, parts), "equal in, equal out");
+            assert!(seen.insert(h), "{first} {parts:?}");
+        }
+        assert_eq!(s.hash_str("User:1"), s.hash_str("User:1"));
+        assert_ne!(s.hash_str("ab"), s.hash_str("ab\0"));
+        assert_ne!(s.hash_str(""), s.hash_str("\0"));
     }
 
     #[test]

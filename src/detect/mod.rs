@@ -52,7 +52,6 @@ mod upkeep;
 pub mod weigh;
 pub mod words;
 
-use std::hash::BuildHasher;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -201,7 +200,7 @@ impl Detector {
         let wm = self.watermark();
         // The principal hashed once, for `new_source_ip`'s group and
         // `denied_then_granted`'s (0: no principal, and neither asks).
-        let hp = f.principal.map_or(0, |p| self.hasher.hash_one(p));
+        let hp = f.principal.map_or(0, |p| self.hasher.hash_str(p));
         self.authentication(&f, wm, hp);
         self.authorization(&f, wm, hp);
         self.singles(&f);
@@ -295,8 +294,8 @@ impl Detector {
                 if let (Some(p), Some(op), true) = (f.principal, f.operation, named) {
                     // The group: hashed from the fields as written; its
                     // key (the resource's path decoded) made once.
-                    let parts = (hp, op, f.resource_crn, f.e.resource_type(), name);
-                    let hash = rule.hash(parts);
+                    let parts = [Some(op), f.resource_crn, f.e.resource_type(), name];
+                    let hash = rule.hash_parts(hp, &parts);
                     let key = || {
                         let res = f.resource_key().unwrap_or_default();
                         format!("principal={p},operation={op},resource={res}")

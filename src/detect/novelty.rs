@@ -16,7 +16,6 @@
 //! alert comes the allowed lateness after its event.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::hash::BuildHasher;
 use std::mem::size_of;
 use std::sync::Arc;
 
@@ -25,7 +24,7 @@ use super::book::Book;
 use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
-use super::state::{Keyed, Size};
+use super::state::{ByHash, Keyed, Size};
 use super::weigh::{less, Ledger, Tally, Weigh};
 use crate::event::Severity;
 
@@ -47,7 +46,7 @@ pub struct NoveltyRule {
     /// Groups by a keyed hash of their key ([`NoveltyRule::hash`]): the
     /// detector hashes a principal once for this rule and
     /// `denied_then_granted`, and a lookup compares no string.
-    groups: Keyed<u64, Known>,
+    groups: ByHash<Known>,
     hasher: FastState,
     /// Events with a value new to their group, by (time, arrival).
     waiting: Queue,
@@ -211,10 +210,10 @@ impl NoveltyRule {
     }
 
     /// The hash that identifies the group `key`: the detector's
-    /// [`FastState`] hash of it (any `FastState` hashes alike in one
+    /// [`FastState::hash_str`] of it (any `FastState` hashes alike in one
     /// process).
     pub fn hash(&self, key: &str) -> u64 {
-        self.hasher.hash_one(key)
+        self.hasher.hash_str(key)
     }
 
     /// Offers `value` for `key` (whose [`NoveltyRule::hash`] is `hash`),

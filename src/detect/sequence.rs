@@ -23,7 +23,7 @@ use super::book::Book;
 use super::facts::Facts;
 use super::hash::FastState;
 use super::kept::Kept;
-use super::state::{trim_oldest, Keyed, Size};
+use super::state::{trim_oldest, ByHash, Keyed, Size};
 use super::weigh::{Ledger, Tally, Weigh};
 use crate::event::Severity;
 
@@ -111,7 +111,7 @@ pub struct SequenceRule {
     /// Groups by a keyed hash of their key's parts: looking one up makes
     /// no string. Keyed (random per process), so that no one can choose
     /// values whose hashes collide.
-    groups: Keyed<u64, Group>,
+    groups: ByHash<Group>,
     hasher: FastState,
     /// Fields of [`EventRef::fields_of`] (a mask) that are the same for
     /// every event of a group, because the group's key is made of them:
@@ -159,6 +159,13 @@ impl SequenceRule {
     /// The hash that identifies a group: of the parts its key is made of.
     pub fn hash(&self, parts: impl Hash) -> u64 {
         self.hasher.hash_one(parts)
+    }
+
+    /// The same for a key of a `u64` and optional strings
+    /// ([`FastState::hash_parts`], cheaper). A rule's groups must all be
+    /// hashed one way: `denied_then_granted`'s are hashed so.
+    pub fn hash_parts(&self, first: u64, parts: &[Option<&str>]) -> u64 {
+        self.hasher.hash_parts(first, parts)
     }
 
     pub fn size(&self) -> Size {

@@ -21,10 +21,10 @@
 //! depends on the process's random hash keys: the same input sheds the
 //! same groups.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasher, Hash};
 
-use super::hash::{FastMap, FastState, PassThroughState};
+use super::hash::{FastState, PassThroughState};
 pub use super::weigh::Size;
 use super::weigh::{less, table_bytes, Weigh};
 
@@ -37,10 +37,11 @@ struct Stamp {
 }
 
 /// A map of group states with a size bound, in keys and (through the
-/// detector's budget) in bytes.
+/// detector's budget) in bytes. `S` hashes its keys: [`FastState`], or
+/// for keys that already are keyed hashes ([`ByHash`]) none at all.
 #[derive(Debug)]
-pub struct Keyed<K, V> {
-    map: FastMap<K, (Stamp, V)>,
+pub struct Keyed<K, V, S = FastState> {
+    map: HashMap<K, (Stamp, V), S>,
     max_keys: usize,
     /// The table's capacity as allocated (without tombstones): what
     /// `capacity` says right after the table was made, grown or rebuilt
@@ -82,10 +83,17 @@ impl<V: Weigh> Drop for Held<'_, V> {
     }
 }
 
-impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
+/// Groups keyed by a [`FastState`] hash of their key (a rule's
+/// `hash`): the table takes the key as its own hash
+/// ([`PassThroughState`]), where a [`FastState`] map hashed it a second
+/// time on every lookup (two per granted event, BENCHMARKS.md "Detector",
+/// session 9).
+pub type ByHash<V> = Keyed<u64, V, PassThroughState>;
+
+impl<K: Hash + Eq + Clone + Weigh, V: Weigh, S: BuildHasher + Default + Clone> Keyed<K, V, S> {
     pub fn new(max_keys: usize) -> Self {
         Keyed {
-            map: FastMap::default(),
+            map: HashMap::default(),
             max_keys: max_keys.max(1),
             full: 0,
             serial: 0,
@@ -148,7 +156,7 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
     /// The table made anew for `capacity` groups (no tombstones).
     fn rebuild(&mut self, capacity: usize) {
         let old = std::mem::take(&mut self.map);
-        let mut map = FastMap::with_capacity_and_hasher(capacity, *old.hasher());
+        let mut map = HashMap::with_capacity_and_hasher(capacity, old.hasher().clone());
         map.extend(old);
         self.map = map;
         self.full = self.map.capacity();
@@ -160,7 +168,7 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh> Keyed<K, V> {
         let len = self.map.len();
         if len < self.full / 8 || len == 0 {
             if len == 0 {
-                self.map = FastMap::with_hasher(*self.map.hasher());
+                self.map = HashMap::with_hasher(self.map.hasher().clone());
                 self.full = 0;
             } else {
                 self.rebuild(len * 2);
@@ -342,21 +350,24 @@ pub struct Seen {
 }
 
 impl Seen {
+    /// Made at its full size: grown from a quarter of it, the set was
+    /// rehashed twice (≈ 170,000 hashes moved) and the queue copied on
+    /// its way to `cap`, ≈ 33 instructions per event over the first
+    /// 200,000 (BENCHMARKS.md "Detector", session 9). The table it would
+    /// have grown to is the same size; the queue holds `cap + 1` at most
+    /// (one is pushed before the oldest goes).
     pub fn new(cap: usize) -> Seen {
         Seen {
-            set: std::collections::HashSet::with_capacity_and_hasher(
-                cap.min(1 << 16),
-                PassThroughState,
-            ),
+            set: std::collections::HashSet::with_capacity_and_hasher(cap, PassThroughState),
             hasher: FastState::default(),
-            order: VecDeque::new(),
+            order: VecDeque::with_capacity(cap.saturating_add(1)),
             cap,
         }
     }
 
     /// True the first time `id` is seen.
     pub fn first(&mut self, id: &str) -> bool {
-        let h = self.hasher.hash_one(id);
+        let h = self.hasher.hash_str(id);
         if !self.set.insert(h) {
             return false;
         }

@@ -73,3 +73,80 @@ fn churn_does_not_grow_the_table_and_its_slots_are_counted() {
     k.expire(i64::MAX);
     assert_eq!((k.size().keys, k.bytes()), (0, 0));
 }
+
+/// A map keyed by rule hashes taken as they are ([`super::ByHash`])
+/// keeps, evicts, sheds and weighs exactly as the map that hashes them
+/// again: the same operations, the same groups and bytes after each.
+#[test]
+fn a_map_by_hash_is_the_map_that_hashes_again() {
+    use std::hash::BuildHasher;
+    let s = crate::detect::hash::FastState::default();
+    let mut by_hash: super::ByHash<String> = Keyed::new(300);
+    let mut rehashed: Keyed<u64, String> = Keyed::new(300);
+    let mut x = 7u64;
+    for step in 0..20_000i64 {
+        // A small generator: keys from a few hundred principals.
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let key = s.hash_one(format!("User:{}", (x >> 33) % 400));
+        let (t, horizon) = (step / 10, step / 10 - 500);
+        let grow = (x >> 20) as usize % 5;
+        by_hash
+            .entry(key, t, horizon, String::new)
+            .push_str(&"x".repeat(grow));
+        rehashed
+            .entry(key, t, horizon, String::new)
+            .push_str(&"x".repeat(grow));
+        if step % 997 == 0 {
+            assert_eq!(by_hash.shed(2_000, 0), rehashed.shed(2_000, 0));
+        }
+        if step % 1_499 == 0 {
+            by_hash.expire(horizon);
+            rehashed.expire(horizon);
+        }
+        assert_eq!(by_hash.size().keys, rehashed.size().keys, "{step}");
+        assert_eq!(by_hash.evictions, rehashed.evictions, "{step}");
+        assert_eq!(by_hash.bytes(), rehashed.bytes(), "{step}");
+        assert_eq!(
+            by_hash.touch(&key, t).map(|v| v.len()),
+            rehashed.touch(&key, t).map(|v| v.len())
+        );
+    }
+    let mut a: Vec<String> = by_hash.values().cloned().collect();
+    let mut b: Vec<String> = rehashed.values().cloned().collect();
+    a.sort();
+    b.sort();
+    assert_eq!(a, b);
+}
+
+/// The id set, made at its full size, never grows, and answers as a
+/// plain record of the last `cap` ids does.
+#[test]
+fn recent_ids_made_at_full_size_dedupe_the_last_cap() {
+    let cap = 1_000;
+    let mut seen = super::Seen::new(cap);
+    let (set_cap, order_cap) = (seen.set.capacity(), seen.order.capacity());
+    assert!(set_cap >= cap && order_cap > cap);
+    let mut model: std::collections::VecDeque<String> = Default::default();
+    let mut x = 3u64;
+    for _ in 0..20_000 {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let id = format!("id-{}", (x >> 33) % 3_000);
+        let first = !model.contains(&id);
+        if first {
+            model.push_back(id.clone());
+            if model.len() > cap {
+                model.pop_front();
+            }
+        }
+        assert_eq!(seen.first(&id), first, "{id}");
+    }
+    assert_eq!(seen.len(), cap);
+    // Removals leave tombstones, which lower what `capacity` says; a
+    // growth would raise it.
+    assert!(seen.set.capacity() <= set_cap, "not grown");
+    assert_eq!(seen.order.capacity(), order_cap, "not grown");
+}
