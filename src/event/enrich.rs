@@ -23,8 +23,18 @@ pub fn enrich(
     ingest_nanos: i64,
     classify: impl FnOnce(&Enrichment) -> Severity,
 ) -> Enrichment {
-    let empty = Data::default();
-    let data = env.data.get().unwrap_or(&empty);
+    // Built (and dropped) only for a view without a `data` object, which
+    // validation never passes on (`enrich` takes any view, so it stays
+    // handled): a default `Data` made and dropped for every event cost
+    // about 85 instructions.
+    let empty;
+    let data = match env.data.get() {
+        Some(data) => data,
+        None => {
+            empty = Data::default();
+            &empty
+        }
+    };
     let authz = data.authorization_info.get();
     let request = data.request.get();
     let meta = data.request_metadata.get();

@@ -135,3 +135,96 @@ fn block_masks_agree_on_every_byte() {
         }
     }
 }
+
+/// The blocks' masks by the byte test: the reference of [`classify`].
+fn reference(bytes: &[u8]) -> Vec<u64> {
+    let special = |c: u8| c < 0x20 || c == b'"' || c == b'\\';
+    bytes
+        .chunks(64)
+        .map(|block| {
+            block
+                .iter()
+                .enumerate()
+                .filter(|(_, &c)| special(c))
+                .fold(0u64, |m, (k, _)| m | 1 << k)
+        })
+        .collect()
+}
+
+/// [`classify`] (AVX2 where the CPU has it), the SSE2 loop and the byte
+/// test agree on random bytes of every length up to three windows' worth
+/// of blocks plus a tail, at every alignment of the first byte.
+#[test]
+fn classify_paths_agree_on_random_bytes() {
+    let mut rng = fastrand::Rng::with_seed(9);
+    // Bytes drawn so that specials are frequent but not dense.
+    let pool: Vec<u8> = (0..=255u8).chain(*b"\"\"\"\\\\\\\n\0").collect();
+    let buf: Vec<u8> = (0..SPAN_BYTES + 200)
+        .map(|_| pool[rng.usize(..pool.len())])
+        .collect();
+    let lens = (0..=200).chain([SPAN_BYTES - 1, SPAN_BYTES]);
+    for len in lens {
+        for align in 0..64 {
+            let Some(bytes) = buf.get(align..align + len) else {
+                continue;
+            };
+            let want = reference(bytes);
+            let mut masks = [MaybeUninit::uninit(); SPAN];
+            let n = classify(bytes, &mut masks);
+            assert_eq!(n, want.len(), "{len} {align}");
+            // SAFETY: `classify` wrote the first `n` masks.
+            let got: Vec<u64> = masks[..n]
+                .iter()
+                .map(|m| unsafe { m.assume_init() })
+                .collect();
+            assert_eq!(got, want, "{len} {align}");
+            #[cfg(target_arch = "x86_64")]
+            for (k, block) in bytes.chunks_exact(64).enumerate() {
+                let block: &[u8; 64] = block.try_into().expect("64 bytes");
+                assert_eq!(block_mask_sse2(block), want[k], "{len} {align} {k}");
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has AVX2.
+                    assert_eq!(unsafe { block_mask_avx2(block) }, want[k]);
+                }
+            }
+        }
+    }
+}
+
+/// Records longer than a window: every walk forward, and walks that go
+/// back (the window is loaded again), find what a byte search finds,
+/// with specials sparse (whole blocks and windows without one) and at
+/// the windows' edges.
+#[test]
+fn walks_across_windows() {
+    let mut rng = fastrand::Rng::with_seed(4);
+    for len in [
+        SPAN_BYTES - 1,
+        SPAN_BYTES,
+        SPAN_BYTES + 1,
+        2 * SPAN_BYTES + 63,
+        3 * SPAN_BYTES,
+    ] {
+        for specials in [0, 1, 5, 40] {
+            let mut t = vec![b'a'; len];
+            for _ in 0..specials {
+                t[rng.usize(..len)] = [b'"', b'\\', b'\n'][rng.usize(..3)];
+            }
+            for edge in [SPAN_BYTES - 1, SPAN_BYTES, 2 * SPAN_BYTES] {
+                if edge < len && specials == 5 {
+                    t[edge] = b'"';
+                }
+            }
+            let text = std::str::from_utf8(&t).expect("ASCII");
+            for step in [1, 63, 64, 65, 4095, 4097] {
+                let mut s = scan(text);
+                for from in (0..=len).step_by(step) {
+                    assert_eq!(s.next_special(from), naive(&t, from), "{len} {from}");
+                }
+                for from in (0..=len).rev().step_by(step) {
+                    assert_eq!(s.next_special(from), naive(&t, from), "{len} {from}");
+                }
+            }
+        }
+    }
+}
