@@ -47,6 +47,7 @@
 //! | [`event::render`] | original bytes + `enrichment`, lossless |
 //! | [`secret`], [`tls`], [`shutdown`] | secrets that never print; rustls client configuration for sinks; SIGINT/SIGTERM → one cancellation token |
 //! | [`hash`] | the unkeyed word-at-a-time map hasher (the investigation report's maps); keyed maps use `detect::hash` |
+//! | [`xorshift`] | the deterministic generator of the demo's stream and the property tests |
 
 pub mod cmd;
 pub mod config;
@@ -63,3 +64,4 @@ pub mod secret;
 pub mod shutdown;
 pub mod sink;
 pub mod tls;
+pub mod xorshift;

@@ -268,13 +268,8 @@ mod tests {
 
     #[test]
     fn the_run_and_the_heap_give_what_one_heap_gives() {
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move |m: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % m
-        };
+        let mut rng = crate::xorshift::XorShift::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = move |m: u64| rng.below(m);
         let mut from_heap = 0;
         for case in 0..1_000 {
             let limit = next(20) as usize * OneHeap::ONE;

@@ -6,6 +6,9 @@
 
 use serde_json::{json, Value};
 
+// Deterministic, so every demo run tells the same story.
+use crate::xorshift::XorShift;
+
 const ORG: &str = "5e0a1f3c-7b2d-4c8e-9a61-2f4d8b0c3e17";
 const ENV: &str = "env-q7m2xk";
 const LKC: &str = "lkc-8v3wqn";
@@ -13,25 +16,6 @@ const LKC: &str = "lkc-8v3wqn";
 pub const ATTACKER_IP: &str = "203.0.113.66";
 /// The service account whose key leaked.
 pub const LEAKED: &str = "sa-leak42";
-
-/// Small deterministic generator (xorshift), so every demo run tells the
-/// same story.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
 
 fn cluster_crn() -> String {
     format!("crn://confluent.cloud/organization={ORG}/environment={ENV}/cloud-cluster={LKC}/kafka={LKC}")
@@ -134,7 +118,7 @@ fn cp_broker_fetch(seq: usize, t: &str) -> Value {
 /// time of the first one.
 pub fn stream(n: usize, base_ms: i64) -> Vec<Vec<u8>> {
     let n = n.max(100);
-    let mut rng = Rng(0x5EED_CAFE_F00D_0001);
+    let mut rng = XorShift::new(0x5EED_CAFE_F00D_0001);
     let apps = [
         "sa-orders1",
         "sa-billing2",
@@ -245,7 +229,7 @@ pub fn stream(n: usize, base_ms: i64) -> Vec<Vec<u8>> {
     out
 }
 
-fn malformed(seq: usize, rng: &mut Rng) -> Vec<u8> {
+fn malformed(seq: usize, rng: &mut XorShift) -> Vec<u8> {
     match rng.below(5) {
         0 => {
             let full = authentication(seq, "2025-01-01T00:00:00Z", "sa-x", "10.0.0.1", true).to_string();

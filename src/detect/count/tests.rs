@@ -62,13 +62,8 @@ fn full_scan(
 
 #[test]
 fn the_one_pass_search_finds_the_window_a_full_scan_finds() {
-    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-    let mut next = move |m: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % m
-    };
+    let mut rng = crate::xorshift::XorShift::new(0x2545_f491_4f6c_dd1d);
+    let mut next = move |m: u64| rng.below(m);
     let ips = [Some("198.51.100.1"), Some("198.51.100.2"), None];
     let values = [Some("alice"), Some("bob"), Some("carol"), None];
     let mut found = 0;

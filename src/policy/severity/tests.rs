@@ -88,6 +88,16 @@ fn same_as_each_rule(policy: &SeverityPolicy, events: &[Enrichment]) {
     }
 }
 
+/// [`CONFIGURED`] compiled.
+fn configured() -> SeverityPolicy {
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        severity: SeverityConfig,
+    }
+    let doc: Doc = toml::from_str(CONFIGURED).unwrap();
+    doc.severity.compile().unwrap()
+}
+
 const CONFIGURED: &str = r#"
     [[severity.rules]]
     method = ["kafka.*Acls", "*Produce"]
@@ -124,13 +134,8 @@ fn the_default_table_gives_the_rules_answers() {
 
 #[test]
 fn configured_tables_give_the_rules_answers() {
-    #[derive(serde::Deserialize)]
-    struct Doc {
-        severity: SeverityConfig,
-    }
     let events = events();
-    let doc: Doc = toml::from_str(CONFIGURED).unwrap();
-    let policy = doc.severity.compile().unwrap();
+    let policy = configured();
     same_as_each_rule(&policy, &events);
     // No defaults after an empty list of sensitive resources; no rules.
     same_as_each_rule(&table("sensitive_resources = []"), &events);
@@ -140,13 +145,8 @@ fn configured_tables_give_the_rules_answers() {
 /// its own rules do (the memory is told which table it holds).
 #[test]
 fn tables_alternating_on_one_thread() {
-    #[derive(serde::Deserialize)]
-    struct Doc {
-        severity: SeverityConfig,
-    }
     let events = events();
-    let doc: Doc = toml::from_str(CONFIGURED).unwrap();
-    let a = doc.severity.compile().unwrap();
+    let a = configured();
     let b = SeverityPolicy::default();
     let b2 = b.clone();
     for e in &events {
