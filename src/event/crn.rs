@@ -159,53 +159,67 @@ impl CrnSpans {
         let (Some(raw_span), Some(raw)) = (raw_span, raw.as_str()) else {
             return info;
         };
-        if let Some(cuts) = Cuts::of(raw) {
-            // A piece without `%` is a range of the raw CRN already in the
-            // text; a decoded one is appended (and checked for escaping).
-            let encoded = memchr::memchr(b'%', raw.as_bytes()).is_some();
-            let mut piece = |r: Range<usize>| {
-                if !encoded {
-                    return raw_span.sub(r);
-                }
-                match decode(&raw[r.clone()]) {
-                    Cow::Borrowed(_) => raw_span.sub(r),
-                    Cow::Owned(s) => text.checked(&s),
-                }
-            };
-            info.authority = Some(piece(cuts.authority));
-            if let Some(list) = cuts.components {
-                let mut spans: SmallVec<[(Span, Span); 8]> = SmallVec::new();
-                // The last component of each key wins; the cluster is
-                // `cloud-cluster`, else `kafka`, else `kafka-cluster`.
-                let mut cluster: [Option<Span>; 3] = [None; 3];
-                for (k, v) in list {
-                    let key = match encoded {
-                        true => decode(&raw[k.clone()]),
-                        false => Cow::Borrowed(&raw[k.clone()]),
-                    };
-                    let (ks, vs) = (piece(k), piece(v));
-                    match &*key {
-                        "organization" => info.organization = Some(vs),
-                        "environment" => info.environment = Some(vs),
-                        "cloud-cluster" => cluster[0] = Some(vs),
-                        "kafka" => cluster[1] = Some(vs),
-                        "kafka-cluster" => cluster[2] = Some(vs),
-                        _ => {}
-                    }
-                    spans.push((ks, vs));
-                }
-                info.cluster = cluster.into_iter().flatten().next();
-                if let Some(&(k, v)) = spans.last() {
-                    info.resource_type = Some(k);
-                    info.resource_name = Some(v);
-                }
-                info.valid = true;
-                info.components = Some(spans);
+        if memchr::memchr(b'%', raw.as_bytes()).is_none() {
+            if raw.starts_with("crn://") {
+                info.cut_plain(raw, raw_span);
             }
-            info.is_pattern = cuts.is_pattern;
+        } else {
+            info.cut_encoded(raw, raw_span, text);
         }
         info.fill_from(fallback, text);
         info
+    }
+
+    /// The pieces of any CRN (the general path; [`Self::build`] takes it
+    /// for a CRN with `%`): cut by [`Cuts::of`], each piece decoded.
+    fn cut_encoded(&mut self, raw: &str, raw_span: Span, text: &mut Text) {
+        let info = self;
+        let Some(cuts) = Cuts::of(raw) else {
+            return;
+        };
+        // A piece without `%` is a range of the raw CRN already in the
+        // text; a decoded one is appended (and checked for escaping).
+        let encoded = memchr::memchr(b'%', raw.as_bytes()).is_some();
+        let mut piece = |r: Range<usize>| {
+            if !encoded {
+                return raw_span.sub(r);
+            }
+            match decode(&raw[r.clone()]) {
+                Cow::Borrowed(_) => raw_span.sub(r),
+                Cow::Owned(s) => text.checked(&s),
+            }
+        };
+        info.authority = Some(piece(cuts.authority));
+        if let Some(list) = cuts.components {
+            let mut spans: SmallVec<[(Span, Span); 8]> = SmallVec::new();
+            // The last component of each key wins; the cluster is
+            // `cloud-cluster`, else `kafka`, else `kafka-cluster`.
+            let mut cluster: [Option<Span>; 3] = [None; 3];
+            for (k, v) in list {
+                let key = match encoded {
+                    true => decode(&raw[k.clone()]),
+                    false => Cow::Borrowed(&raw[k.clone()]),
+                };
+                let (ks, vs) = (piece(k), piece(v));
+                match &*key {
+                    "organization" => info.organization = Some(vs),
+                    "environment" => info.environment = Some(vs),
+                    "cloud-cluster" => cluster[0] = Some(vs),
+                    "kafka" => cluster[1] = Some(vs),
+                    "kafka-cluster" => cluster[2] = Some(vs),
+                    _ => {}
+                }
+                spans.push((ks, vs));
+            }
+            info.cluster = cluster.into_iter().flatten().next();
+            if let Some(&(k, v)) = spans.last() {
+                info.resource_type = Some(k);
+                info.resource_name = Some(v);
+            }
+            info.valid = true;
+            info.components = Some(spans);
+        }
+        info.is_pattern = cuts.is_pattern;
     }
 
     fn fill_from(&mut self, fallback: &ScopeIds, text: &mut Text) {
@@ -251,6 +265,7 @@ impl<'a> ScopeIds<'a> {
     }
 }
 
+mod plain;
 mod seps;
 
 #[cfg(test)]
