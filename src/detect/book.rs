@@ -278,11 +278,23 @@ mod tests {
     use crate::event::Severity;
 
     fn ev(id: &str, t: i64) -> EventRef {
-        let mut e = EventRef::sample(id, t, Some("User:alice"), Some("192.0.2.1"));
-        e.resource = Some("crn:///kafka=C1/topic=sensitive-pii".into());
-        e.client_id = Some("cli".into());
-        e.correlation_id = Some(id.into());
-        e
+        let (principal, ip) = ("User:alice", "192.0.2.1");
+        let resource = "crn:///kafka=C1/topic=sensitive-pii";
+        let fields = [principal, ip, resource, "cli"].map(Some);
+        let [principal, ip, resource, client] = fields;
+        EventRef::new(
+            t,
+            [
+                Some(id),
+                principal,
+                ip,
+                resource,
+                client,
+                None,
+                Some(id),
+                None,
+            ],
+        )
     }
 
     /// 400 alerts of 3 events each, then 2 more events for each, in a

@@ -155,11 +155,11 @@ impl CountRule {
         if hit.event.time <= g.consumed_until {
             return;
         }
-        let ip = &hit.event.source_ip;
+        let ip = hit.event.source_ip();
         g.mixed = if g.hits.is_empty() {
             ip.is_none()
         } else {
-            g.mixed || ip.is_none() || g.hits[0].event.source_ip != *ip
+            g.mixed || ip.is_none() || g.hits[0].event.source_ip() != ip
         };
         g.held.add(hit_bytes(&hit));
         hit.event.count_in(&self.ledger);
@@ -251,12 +251,7 @@ fn qualifying(
     } else {
         HashSet::new()
     };
-    let counts = |h: &Hit| {
-        !h.event
-            .source_ip
-            .as_deref()
-            .is_some_and(|ip| alone.contains(ip))
-    };
+    let counts = |h: &Hit| !h.event.source_ip().is_some_and(|ip| alone.contains(ip));
     let mut counted = 0;
     let mut to = 0;
     for from in 0..hits.len() {
@@ -293,7 +288,7 @@ fn qualifying(
 fn alone_addresses(hits: &[Hit], n: usize, window: i64) -> HashSet<&str> {
     let mut times: HashMap<&str, Vec<i64>> = HashMap::new();
     for h in hits {
-        if let Some(ip) = h.event.source_ip.as_deref() {
+        if let Some(ip) = h.event.source_ip() {
             times.entry(ip).or_default().push(h.event.time);
         }
     }

@@ -337,21 +337,9 @@ impl<'a> Facts<'a> {
 }
 
 impl EventRef {
+    /// The copy of `f`'s event that rules keep.
     pub fn of(f: &Facts<'_>) -> EventRef {
-        let [id, principal, source_ip, resource, client_id, connection_id, correlation_id, identifier] =
-            EventRef::fields_of(f).map(|s| s.map(Box::from));
-        EventRef {
-            id: id.unwrap_or_default(),
-            time: f.time,
-            principal,
-            source_ip,
-            resource,
-            client_id,
-            connection_id,
-            correlation_id,
-            identifier,
-            counted: Default::default(),
-        }
+        EventRef::new(f.time, EventRef::fields_of(f))
     }
 
     /// The text fields of `f`'s event, in the order of [`EventRef`]'s.

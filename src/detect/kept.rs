@@ -2,17 +2,14 @@
 //! [`EventRef`] in one text buffer, refilled in place. Sequence rules keep
 //! their groups' last few second steps this way (a grant is kept for a
 //! denial that may still arrive late from another partition): a granted
-//! event then costs a copy into a buffer the group already has, not an
-//! allocation per field (BENCHMARKS.md, "Detector"). Fields that are the
+//! event then costs a copy into a buffer the group already has, not a new
+//! `Arc<EventRef>` (two allocations; BENCHMARKS.md, "Detector"). Fields that are the
 //! same for every event of a group (`denied_then_granted`'s principal and
 //! resource) can be left out (`skip`) and taken from another event of the
 //! group when the copy becomes an event.
 
-use super::alert::EventRef;
+use super::alert::{EventRef, FIELDS};
 use super::facts::Facts;
-
-/// How many text fields an [`EventRef`] has.
-const FIELDS: usize = 8;
 
 /// [`EventRef::fields_of`]'s principal and resource, as a `skip` mask.
 pub const PRINCIPAL_AND_RESOURCE: u8 = 1 << 1 | 1 << 3;
@@ -97,18 +94,18 @@ impl Kept {
         self.text.capacity()
     }
 
-    fn field(&self, i: usize) -> Option<Box<str>> {
+    fn field(&self, i: usize) -> Option<&str> {
         if self.present & (1 << i) == 0 {
             return None;
         }
         let start = if i == 0 { 0 } else { self.ends[i - 1] } as usize;
-        Some(self.text[start..self.ends[i] as usize].into())
+        Some(&self.text[start..self.ends[i] as usize])
     }
 
     /// The event as alerts take it, every field its own (a copy made
-    /// with nothing skipped).
+    /// with nothing skipped): one allocation, its text copied.
     pub fn to_event(&self) -> EventRef {
-        self.event_with(|i| self.field(i))
+        EventRef::new(self.time, std::array::from_fn(|i| self.field(i)))
     }
 
     /// The event as alerts take it; the fields in `skip` from `shared`,
@@ -116,38 +113,14 @@ impl Kept {
     /// any event of the group has them alike: a group need not keep a
     /// copy of its own).
     pub fn to_event_with(&self, shared: &EventRef, skip: u8) -> EventRef {
-        self.event_with(|i| {
+        let fields = std::array::from_fn(|i| {
             if skip & (1 << i) == 0 {
-                return self.field(i);
+                self.field(i)
+            } else {
+                shared.field(i)
             }
-            match i {
-                0 => Some(shared.id.clone()),
-                1 => shared.principal.clone(),
-                2 => shared.source_ip.clone(),
-                3 => shared.resource.clone(),
-                4 => shared.client_id.clone(),
-                5 => shared.connection_id.clone(),
-                6 => shared.correlation_id.clone(),
-                _ => shared.identifier.clone(),
-            }
-        })
-    }
-
-    /// The event with field `i` (in [`EventRef::fields_of`]'s order) from
-    /// `f(i)`.
-    fn event_with(&self, f: impl Fn(usize) -> Option<Box<str>>) -> EventRef {
-        EventRef {
-            id: f(0).unwrap_or_default(),
-            time: self.time,
-            principal: f(1),
-            source_ip: f(2),
-            resource: f(3),
-            client_id: f(4),
-            connection_id: f(5),
-            correlation_id: f(6),
-            identifier: f(7),
-            counted: Default::default(),
-        }
+        });
+        EventRef::new(self.time, fields)
     }
 }
 
@@ -190,5 +163,43 @@ mod tests {
                 "one allocation, exact"
             );
         }
+    }
+
+    #[test]
+    fn skipped_fields_come_from_the_shared_event_the_rest_from_the_copy() {
+        let line = crate::detect::tests::authz(
+            "g1",
+            1_741_078_800,
+            "carol",
+            "10.0.0.9",
+            "kafka.Produce",
+            "Write",
+            "topic=payments",
+            true,
+        );
+        let (_, e) = Processor::default()
+            .enrich(line.as_bytes(), None, 0)
+            .expect("valid");
+        let f = Facts::new(&e, line.as_bytes());
+        let own = EventRef::of(&f);
+        let shared = EventRef::new(
+            7,
+            std::array::from_fn(|i| Some(["s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7"][i])),
+        );
+        let got =
+            Kept::of(&f, PRINCIPAL_AND_RESOURCE).to_event_with(&shared, PRINCIPAL_AND_RESOURCE);
+        assert_eq!(got.time, own.time);
+        for i in 0..FIELDS {
+            let from_shared = PRINCIPAL_AND_RESOURCE & (1 << i) != 0;
+            let want = if from_shared {
+                shared.field(i)
+            } else {
+                own.field(i)
+            };
+            assert_eq!(got.field(i), want, "field {i}");
+        }
+        assert_eq!(got.principal(), Some("s1"));
+        assert_eq!(got.resource(), Some("s3"));
+        assert_eq!(got.id(), "g1");
     }
 }

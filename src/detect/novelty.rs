@@ -64,8 +64,8 @@ type Waiting = (String, String, Copied, usize);
 
 /// A waiting event. A granted one is a [`Kept`] copy (its text in one
 /// buffer), made an [`EventRef`] only if it raises an alert: every event
-/// of a group not seen before waits, and an `EventRef` is an allocation
-/// per field. A denial's `EventRef` is made anyway (`denied_then_granted`
+/// of a group not seen before waits, and an `Arc<EventRef>` is a second
+/// allocation (the `Arc`'s block) beside the text. A denial's `EventRef` is made anyway (`denied_then_granted`
 /// keeps it as a first step, `denial_burst` counts it): it is shared.
 #[derive(Debug)]
 enum Copied {

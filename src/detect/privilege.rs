@@ -182,13 +182,13 @@ impl PrivilegeRule {
         if t < burst.first || t > burst.last.saturating_add(self.window) {
             return;
         }
-        let fired_key = (change.event.id.clone(), burst_key.to_owned());
+        let fired_key = (Box::<str>::from(change.event.id()), burst_key.to_owned());
         let fired = self.fired.contains(&fired_key);
         let from = if fired { new_from } else { 0 };
         let covered: Vec<&EventRef> = burst.denials[from.min(burst.denials.len())..]
             .iter()
             .filter(|(e, p)| {
-                p.get_or_init(|| e.resource.as_deref().and_then(ResourcePath::parse_crn))
+                p.get_or_init(|| e.resource().and_then(ResourcePath::parse_crn))
                     .as_ref()
                     .is_some_and(|p| change.targets.iter().any(|t| t.covers(p)))
             })
@@ -197,7 +197,7 @@ impl PrivilegeRule {
         if covered.is_empty() {
             return;
         }
-        let group_key = format!("change={},{burst_key}", change.event.id);
+        let group_key = format!("change={},{burst_key}", change.event.id());
         if fired {
             for d in covered {
                 book.extend(NAME, &group_key, d);
@@ -209,13 +209,13 @@ impl PrivilegeRule {
         let mut alert = Alert::new(NAME, self.severity, group_key, &refs);
         alert.summary = format!(
             "{} changed privileges on {} while {} was being denied there (burst since {} before the change).",
-            change.event.principal.as_deref().unwrap_or("An unknown principal"),
+            change.event.principal().unwrap_or("An unknown principal"),
             change.targets[0].display(),
             burst_key.split_once('=').map(|(_, p)| p).unwrap_or(burst_key),
             span_words(t - burst.first),
         );
         // The change is the alert's point; the principal shown is who made it.
-        alert.principal = change.event.principal.as_deref().map(str::to_owned);
+        alert.principal = change.event.principal().map(str::to_owned);
         book.fire(NAME, alert, self.window);
         let bytes = fired_key.0.len() + fired_key.1.capacity();
         if self.fired.insert(fired_key) {
@@ -242,7 +242,7 @@ impl PrivilegeRule {
             keep
         });
         if self.fired.len() > MAX_CHANGES * 4 {
-            let live: HashSet<&str> = self.changes.iter().map(|c| &*c.event.id).collect();
+            let live: HashSet<&str> = self.changes.iter().map(|c| c.event.id()).collect();
             self.fired.retain(|(id, k)| {
                 let keep = live.contains(&**id);
                 if !keep {

@@ -338,7 +338,7 @@ fn join_late(
         return;
     }
     let e = event();
-    if fired.a.iter().any(|x| x.id == e.id) {
+    if fired.a.iter().any(|x| x.id() == e.id()) {
         return;
     }
     let at = fired.a.partition_point(|x| x.time <= e.time);

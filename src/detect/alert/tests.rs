@@ -43,3 +43,14 @@ fn events_are_listed_in_time_order_once_and_capped() {
     assert_eq!(a.last_time, 299);
     assert_eq!(a.source_ips, ["192.0.2.1"]);
 }
+
+#[test]
+fn a_listed_id_takes_the_bytes_it_took_before_the_compact_copy() {
+    // Grown from empty (at least 8 bytes), as `to_string` of the boxed id
+    // made it: the open alerts' bound reads these capacities, and an exact
+    // copy made it close other alerts early in the storm.
+    let a = Alert::new("r", Severity::High, "k".into(), &[&ev("e1", 1)]);
+    assert_eq!(a.event_ids[0].capacity(), 8);
+    let b = Alert::new("r", Severity::High, "k".into(), &[&ev("e-123456789", 1)]);
+    assert_eq!(b.event_ids[0].capacity(), 11);
+}

@@ -28,11 +28,11 @@ fn full_scan(
     let alone = |ip: &str| {
         hits.iter().any(|h| {
             let within = |o: &&Hit| {
-                o.event.source_ip.as_deref() == Some(ip)
+                o.event.source_ip() == Some(ip)
                     && o.event.time >= h.event.time
                     && o.event.time <= h.event.time.saturating_add(window)
             };
-            h.event.source_ip.as_deref() == Some(ip) && hits.iter().filter(within).count() >= n
+            h.event.source_ip() == Some(ip) && hits.iter().filter(within).count() >= n
         })
     };
     for from in 0..hits.len() {
@@ -49,7 +49,7 @@ fn full_scan(
         } else {
             let counted = hits[from..to]
                 .iter()
-                .filter(|h| !(spread && h.event.source_ip.as_deref().is_some_and(alone)))
+                .filter(|h| !(spread && h.event.source_ip().is_some_and(alone)))
                 .count();
             counted >= n
         };
@@ -142,7 +142,7 @@ fn a_group_that_cannot_fire_keeps_at_most_max_hits_and_fires_when_another_addres
         let want = usize::from(i == 4);
         assert_eq!(book.open_count(), want, "after {} other addresses", i + 1);
     }
-    assert!(used.iter().any(|e| &*e.id == "e5004"), "{used:?}");
+    assert!(used.iter().any(|e| e.id() == "e5004"), "{used:?}");
 }
 
 #[test]

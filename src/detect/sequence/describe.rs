@@ -6,14 +6,13 @@ use super::super::count::list;
 /// `failed_logins_then_success`'s sentence.
 pub fn describe_logins(a: &Alert, fails: &[&EventRef], ok: &EventRef) -> String {
     let from = ok
-        .source_ip
-        .as_deref()
+        .source_ip()
         .map(|ip| format!(" from {ip}"))
         .unwrap_or_default();
     format!(
         "{} failed authentications{from}, then a successful one as {} {} later{}.",
         fails.len(),
-        ok.principal.as_deref().unwrap_or("(unknown principal)"),
+        ok.principal().unwrap_or("(unknown principal)"),
         span_words(ok.time - a.first_time),
         list(" (credentials tried: ", &a.correlation.identifiers, ")")
     )
@@ -25,7 +24,7 @@ pub fn describe_denied_granted(a: &Alert, denied: &[&EventRef], ok: &EventRef) -
         "{} was denied {} time(s), then granted the same operation on {} {} later.",
         a.principal.as_deref().unwrap_or("(unknown principal)"),
         denied.len(),
-        ok.resource.as_deref().unwrap_or("the same resource"),
+        ok.resource().unwrap_or("the same resource"),
         span_words(ok.time - a.first_time)
     )
 }

@@ -26,18 +26,19 @@ pub fn alerts(n: usize) -> Vec<(Alert, Arc<Event>)> {
     (0..n)
         .map(|i| {
             let ip = format!("203.0.113.{i}");
-            let e = EventRef {
-                id: format!("ev-{i}").into(),
-                time: T0 + i as i64,
-                principal: Some("User:sa-1".into()),
-                source_ip: Some(ip.as_str().into()),
-                resource: None,
-                client_id: None,
-                connection_id: None,
-                correlation_id: None,
-                identifier: None,
-                counted: Default::default(),
-            };
+            let id = format!("ev-{i}");
+            let (principal, none) = (Some("User:sa-1"), None);
+            let fields = [
+                Some(&*id),
+                principal,
+                Some(&*ip),
+                none,
+                none,
+                none,
+                none,
+                none,
+            ];
+            let e = EventRef::new(T0 + i as i64, fields);
             let mut a = Alert::new("auth_bruteforce", Severity::High, ip.clone(), &[&e]);
             a.summary = format!("failed logins from {ip}");
             let event = Arc::new(Processor::default().alert_event(&a));

@@ -8,9 +8,12 @@ const KEY: &str = "0123456789abcdef0123456789abcdef";
 const T0: i64 = 1_741_078_801_000_000_000;
 
 fn ev(id: &str, t: i64) -> EventRef {
-    let mut e = EventRef::sample(id, t, Some("User:sa-1"), Some("203.0.113.9"));
-    e.resource = Some("sensitive-pii".into());
-    e
+    let (principal, ip) = (Some("User:sa-1"), Some("203.0.113.9"));
+    let resource = Some("sensitive-pii");
+    EventRef::new(
+        t,
+        [Some(id), principal, ip, resource, None, None, None, None],
+    )
 }
 
 fn alert(severity: Severity, summary: &str) -> Alert {

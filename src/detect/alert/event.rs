@@ -1,0 +1,236 @@
+//! The event copy that rules keep and alerts are made of ([`EventRef`]),
+//! in one allocation. The detector's state is bounded in bytes
+//! (`[detect] max_state_bytes`) and these copies are most of it under an
+//! alert storm: a copy with a boxed string per field cost nine
+//! allocations and 152 bytes of pointers before its text; this one is its
+//! fields' text end to end in one buffer, with where each field ends and
+//! which are present (as [`Kept`](super::super::kept::Kept) keeps a
+//! grant), and 56 bytes beside it.
+
+use std::fmt;
+use std::mem::size_of;
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::super::ledger::{Counted, Ledger};
+
+/// How many text fields an [`EventRef`] has, in this order: id,
+/// principal, source IP, resource, client id, connection id, correlation
+/// id, identifier (the order of `EventRef::fields_of`, which reads them
+/// from an event's facts).
+pub const FIELDS: usize = 8;
+
+/// The part of an event an alert keeps: enough to list it and describe it.
+/// Rules share one copy (`Arc`); its bytes are counted once, by the
+/// [`Ledger`](super::super::weigh::Ledger) of the first rule that keeps
+/// it, and taken off when the last holder drops it. Its text fields are
+/// read through methods ([`EventRef::id`], [`EventRef::principal`], …).
+pub struct EventRef {
+    pub time: i64,
+    text: Text,
+    /// The ledger that counts this copy, once kept ([`Counted`]).
+    counted: Counted,
+}
+
+/// The fields' text end to end, and where each but the last ends (field
+/// `i` runs from the end of field `i - 1`, or 0, to its own end, or the
+/// text's end).
+#[derive(Clone, PartialEq, Eq)]
+enum Text {
+    /// Text under 64 KiB, every event in practice: the ends in 16 bits,
+    /// beside the text's pointer (the enum is no larger than this).
+    Narrow {
+        text: Box<str>,
+        ends: [u16; FIELDS - 1],
+        /// Bit `i`: field `i` is present.
+        present: u8,
+    },
+    /// Longer text (an event whose fields are that long is odd, but it
+    /// must be kept as it is): the ends in 32 bits, boxed.
+    Wide(Box<Wide>),
+}
+
+#[derive(Clone, PartialEq, Eq)]
+struct Wide {
+    text: Box<str>,
+    ends: [u32; FIELDS - 1],
+    present: u8,
+}
+
+impl EventRef {
+    /// A copy of an event at `time` with these text fields (in
+    /// [`FIELDS`]' order; an absent id is empty): their text in one
+    /// allocation of exactly its length.
+    pub fn new(time: i64, fields: [Option<&str>; FIELDS]) -> EventRef {
+        let len = fields.iter().map(|v| v.map_or(0, str::len)).sum();
+        let mut text = String::with_capacity(len);
+        let mut ends = [0usize; FIELDS - 1];
+        let mut present = 1u8;
+        for (i, v) in fields.iter().enumerate() {
+            if let Some(v) = v {
+                text.push_str(v);
+                present |= 1 << i;
+            }
+            if let Some(end) = ends.get_mut(i) {
+                *end = text.len();
+            }
+        }
+        let text = text.into_boxed_str();
+        let text = match u16::try_from(len) {
+            Ok(_) => Text::Narrow {
+                text,
+                ends: ends.map(|e| e as u16),
+                present,
+            },
+            Err(_) => Text::Wide(Box::new(Wide {
+                text,
+                ends: ends.map(|e| e as u32),
+                present,
+            })),
+        };
+        EventRef {
+            time,
+            text,
+            counted: Counted::default(),
+        }
+    }
+
+    /// Field `i` ([`FIELDS`]' order), if present.
+    pub fn field(&self, i: usize) -> Option<&str> {
+        let (text, present, start, end) = match &self.text {
+            Text::Narrow {
+                text,
+                ends,
+                present,
+            } => {
+                let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+                let end = ends.get(i).map_or(text.len(), |e| *e as usize);
+                (text, *present, start, end)
+            }
+            Text::Wide(w) => {
+                let start = if i == 0 { 0 } else { w.ends[i - 1] as usize };
+                let end = w.ends.get(i).map_or(w.text.len(), |e| *e as usize);
+                (&w.text, w.present, start, end)
+            }
+        };
+        (present & (1 << i) != 0).then(|| &text[start..end])
+    }
+
+    /// Its text fields, in [`FIELDS`]' order.
+    pub fn fields(&self) -> [Option<&str>; FIELDS] {
+        std::array::from_fn(|i| self.field(i))
+    }
+
+    /// The CloudEvents id (empty if the event had none).
+    pub fn id(&self) -> &str {
+        self.field(0).unwrap_or_default()
+    }
+    pub fn principal(&self) -> Option<&str> {
+        self.field(1)
+    }
+    pub fn source_ip(&self) -> Option<&str> {
+        self.field(2)
+    }
+    /// The resource's CRN, or its name when the event has no CRN.
+    pub fn resource(&self) -> Option<&str> {
+        self.field(3)
+    }
+    pub fn client_id(&self) -> Option<&str> {
+        self.field(4)
+    }
+    pub fn connection_id(&self) -> Option<&str> {
+        self.field(5)
+    }
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.field(6)
+    }
+    /// The credential tried or used.
+    pub fn identifier(&self) -> Option<&str> {
+        self.field(7)
+    }
+
+    /// Its bytes behind an `Arc`, as allocated: the block (two counts and
+    /// the `EventRef`), its text, and the boxed ends of a long text. The
+    /// ledger bounds the state with it, so it must not fall short of what
+    /// is allocated (the allocator's rounding aside).
+    pub fn bytes(&self) -> usize {
+        let own = match &self.text {
+            Text::Narrow { text, .. } => text.len(),
+            Text::Wide(w) => size_of::<Wide>() + w.text.len(),
+        };
+        2 * size_of::<usize>() + size_of::<EventRef>() + own
+    }
+
+    /// Counted in `ledger` unless a ledger counts it already (a rule keeps
+    /// it); off it when dropped.
+    pub fn count_in(&self, ledger: &Ledger) {
+        ledger.count(&self.counted, || self.bytes());
+    }
+}
+
+#[cfg(test)]
+impl EventRef {
+    /// A test event: `id` at `time`, by `principal` from `source_ip`,
+    /// every other field absent.
+    pub fn sample(
+        id: &str,
+        time: i64,
+        principal: Option<&str>,
+        source_ip: Option<&str>,
+    ) -> EventRef {
+        EventRef::new(
+            time,
+            [Some(id), principal, source_ip, None, None, None, None, None],
+        )
+    }
+}
+
+/// A clone is a new copy, counted on its own ([`Counted`]).
+impl Clone for EventRef {
+    fn clone(&self) -> EventRef {
+        EventRef {
+            time: self.time,
+            text: self.text.clone(),
+            counted: Counted::default(),
+        }
+    }
+}
+
+/// Equal when the time and every field are: the same fields are laid out
+/// alike, so the text and its ends compare.
+impl PartialEq for EventRef {
+    fn eq(&self, other: &EventRef) -> bool {
+        self.time == other.time && self.text == other.text
+    }
+}
+
+impl Eq for EventRef {}
+
+/// The fields by name, as the struct of boxed strings it replaced printed
+/// them (tests and logs read them).
+impl fmt::Debug for EventRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EventRef")
+            .field("id", &self.id())
+            .field("time", &self.time)
+            .field("principal", &self.principal())
+            .field("source_ip", &self.source_ip())
+            .field("resource", &self.resource())
+            .field("client_id", &self.client_id())
+            .field("connection_id", &self.connection_id())
+            .field("correlation_id", &self.correlation_id())
+            .field("identifier", &self.identifier())
+            .field("counted", &self.counted)
+            .finish()
+    }
+}
+
+impl Drop for EventRef {
+    fn drop(&mut self) {
+        if let Some(tally) = self.counted.tally() {
+            tally.fetch_sub(self.bytes(), Relaxed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
