@@ -129,19 +129,25 @@ mod tests {
     use super::*;
     use crate::process::Processor;
 
+    /// A granted write with every field an event copy keeps but the
+    /// identifier.
+    fn carol_writes() -> String {
+        crate::detect::tests::authz(
+            "g1",
+            1_741_078_800,
+            "carol",
+            "10.0.0.9",
+            "kafka.Produce",
+            "Write",
+            "topic=payments",
+            true,
+        )
+    }
+
     #[test]
     fn a_kept_copy_is_the_event_whatever_is_skipped() {
         let lines = [
-            crate::detect::tests::authz(
-                "g1",
-                1_741_078_800,
-                "carol",
-                "10.0.0.9",
-                "kafka.Produce",
-                "Write",
-                "topic=payments",
-                true,
-            ),
+            carol_writes(),
             crate::detect::tests::authn("f1", 1_741_078_800, "10.0.0.7", "bob", false),
         ];
         let p = Processor::default();
@@ -167,16 +173,7 @@ mod tests {
 
     #[test]
     fn skipped_fields_come_from_the_shared_event_the_rest_from_the_copy() {
-        let line = crate::detect::tests::authz(
-            "g1",
-            1_741_078_800,
-            "carol",
-            "10.0.0.9",
-            "kafka.Produce",
-            "Write",
-            "topic=payments",
-            true,
-        );
+        let line = carol_writes();
         let (_, e) = Processor::default()
             .enrich(line.as_bytes(), None, 0)
             .expect("valid");

@@ -21,6 +21,31 @@ use super::view::Field;
 /// One `key=value` segment: the byte ranges of key and value.
 pub type Component = (Range<usize>, Range<usize>);
 
+/// What a CRN's components fill by their key, for both ways of cutting
+/// one (this file's general path and [`plain`]'s): the last component of
+/// each key wins; the cluster is `cloud-cluster`, else `kafka`, else
+/// `kafka-cluster`.
+#[derive(Default)]
+struct Keyed {
+    organization: Option<Span>,
+    environment: Option<Span>,
+    cluster: [Option<Span>; 3],
+}
+
+impl Keyed {
+    #[inline(always)]
+    fn put(&mut self, key: &[u8], value: Span) {
+        match key {
+            b"organization" => self.organization = Some(value),
+            b"environment" => self.environment = Some(value),
+            b"cloud-cluster" => self.cluster[0] = Some(value),
+            b"kafka" => self.cluster[1] = Some(value),
+            b"kafka-cluster" => self.cluster[2] = Some(value),
+            _ => {}
+        }
+    }
+}
+
 /// A CRN cut into pieces, as byte ranges of the raw text (still
 /// percent-encoded). Decoding is the caller's choice: the enrichment
 /// points into its own copy of the raw CRN when a piece has no `%`.
@@ -36,59 +61,66 @@ pub struct Cuts {
 impl Cuts {
     /// Cuts `raw`, or returns `None` when it does not start with `crn://`.
     pub fn of(raw: &str) -> Option<Cuts> {
-        const PREFIX: usize = "crn://".len();
         if !raw.starts_with("crn://") {
             return None;
         }
-        // One vectorised pass over the separators ([`seps`]): the first
-        // `/` ends the authority, then `/` ends a segment and the first `=`
-        // after a segment's start splits it. They are ASCII, so every cut
-        // is a character boundary.
-        let b = raw.as_bytes();
-        let mut authority_end = None;
         let mut components = SmallVec::new();
-        let mut valid = true;
         let mut last_value = None;
-        let mut start = 0;
-        let mut eq = None;
-        let mut cut = |at: usize, sep: u8| {
-            if authority_end.is_none() {
-                if sep == b'/' {
-                    authority_end = Some(at);
-                    start = at + 1;
-                }
-                return;
-            }
-            match sep {
-                b'=' => {
-                    eq.get_or_insert(at);
-                }
-                _ => {
-                    if at > start {
-                        match eq.take() {
-                            Some(eq) => {
-                                components.push((start..eq, eq + 1..at));
-                                last_value = Some(eq + 1..at);
-                            }
-                            None => valid = false,
-                        }
-                    }
-                    eq = None;
-                    start = at + 1;
-                }
-            }
-        };
-        seps::for_each(&b[PREFIX..], |p, sep| cut(PREFIX + p, sep));
-        // The end of the CRN ends the last segment (or the authority).
-        cut(b.len(), b'/');
-        let authority_end = authority_end.unwrap_or(b.len());
+        let (authority, valid) = walk(raw, |k, v| {
+            last_value = Some(v.clone());
+            components.push((k, v));
+        });
         let is_pattern = valid && last_value.is_some_and(|v| raw[v].ends_with('*'));
         Some(Cuts {
-            authority: PREFIX..authority_end,
+            authority,
             components: valid.then_some(components),
             is_pattern,
         })
     }
+}
+
+/// CRN-PARSE's one pass over `raw` (which starts with `crn://`), shared
+/// by both ways of cutting a CRN ([`Cuts::of`] and [`plain`]'s): calls
+/// `component(key, value)` for each `key=value` segment in order, and
+/// returns the authority's range and whether every segment had an `=`.
+///
+/// One vectorised pass over the separators ([`seps`]): the first `/`
+/// ends the authority, then `/` ends a segment (empty ones are dropped)
+/// and the first `=` after a segment's start splits it. They are ASCII,
+/// so every cut is a character boundary.
+#[inline(always)]
+fn walk(raw: &str, mut component: impl FnMut(Range<usize>, Range<usize>)) -> (Range<usize>, bool) {
+    const PREFIX: usize = "crn://".len();
+    let b = raw.as_bytes();
+    let mut authority_end = None;
+    let mut valid = true;
+    let mut start = 0;
+    let mut eq = None;
+    let mut cut = |at: usize, sep: u8| {
+        if authority_end.is_none() {
+            if sep == b'/' {
+                authority_end = Some(at);
+                start = at + 1;
+            }
+            return;
+        }
+        if sep == b'=' {
+            eq.get_or_insert(at);
+            return;
+        }
+        if at > start {
+            match eq {
+                Some(eq) => component(start..eq, eq + 1..at),
+                None => valid = false,
+            }
+        }
+        eq = None;
+        start = at + 1;
+    };
+    seps::for_each(&b[PREFIX..], |p, sep| cut(PREFIX + p, sep));
+    // The end of the CRN ends the last segment (or the authority).
+    cut(b.len(), b'/');
+    (PREFIX..authority_end.unwrap_or(b.len()), valid)
 }
 
 /// A parsed CRN with owned, decoded pieces.
@@ -192,34 +224,34 @@ impl CrnSpans {
         info.authority = Some(piece(cuts.authority));
         if let Some(list) = cuts.components {
             let mut spans: SmallVec<[(Span, Span); 8]> = SmallVec::new();
-            // The last component of each key wins; the cluster is
-            // `cloud-cluster`, else `kafka`, else `kafka-cluster`.
-            let mut cluster: [Option<Span>; 3] = [None; 3];
+            let mut keyed = Keyed::default();
             for (k, v) in list {
                 let key = match encoded {
                     true => decode(&raw[k.clone()]),
                     false => Cow::Borrowed(&raw[k.clone()]),
                 };
                 let (ks, vs) = (piece(k), piece(v));
-                match &*key {
-                    "organization" => info.organization = Some(vs),
-                    "environment" => info.environment = Some(vs),
-                    "cloud-cluster" => cluster[0] = Some(vs),
-                    "kafka" => cluster[1] = Some(vs),
-                    "kafka-cluster" => cluster[2] = Some(vs),
-                    _ => {}
-                }
+                keyed.put(key.as_bytes(), vs);
                 spans.push((ks, vs));
             }
-            info.cluster = cluster.into_iter().flatten().next();
-            if let Some(&(k, v)) = spans.last() {
-                info.resource_type = Some(k);
-                info.resource_name = Some(v);
-            }
-            info.valid = true;
-            info.components = Some(spans);
+            info.set_components(keyed, spans);
         }
         info.is_pattern = cuts.is_pattern;
+    }
+
+    /// A valid CRN's pieces: its components in order and what their keys
+    /// filled; the last component is the resource.
+    #[inline(always)]
+    fn set_components(&mut self, keyed: Keyed, spans: SmallVec<[(Span, Span); 8]>) {
+        self.organization = keyed.organization;
+        self.environment = keyed.environment;
+        self.cluster = keyed.cluster.into_iter().flatten().next();
+        if let Some(&(k, v)) = spans.last() {
+            self.resource_type = Some(k);
+            self.resource_name = Some(v);
+        }
+        self.valid = true;
+        self.components = Some(spans);
     }
 
     fn fill_from(&mut self, fallback: &ScopeIds, text: &mut Text) {
