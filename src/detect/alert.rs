@@ -10,6 +10,7 @@ use std::mem::size_of;
 
 use serde::{Deserialize, Serialize};
 
+pub(super) use event::{field_in, pack};
 pub use event::{EventRef, FIELDS};
 
 use crate::event::time::format_rfc3339_nanos;

@@ -278,9 +278,8 @@ mod tests {
     use crate::event::Severity;
 
     fn ev(id: &str, t: i64) -> EventRef {
-        let (principal, ip) = ("User:alice", "192.0.2.1");
         let resource = "crn:///kafka=C1/topic=sensitive-pii";
-        let fields = [principal, ip, resource, "cli"].map(Some);
+        let fields = ["User:alice", "192.0.2.1", resource, "cli"].map(Some);
         let [principal, ip, resource, client] = fields;
         EventRef::new(
             t,

@@ -8,7 +8,7 @@
 //! resource) can be left out (`skip`) and taken from another event of the
 //! group when the copy becomes an event.
 
-use super::alert::{EventRef, FIELDS};
+use super::alert::{field_in, pack, EventRef, FIELDS};
 use super::facts::Facts;
 
 /// [`EventRef::fields_of`]'s principal and resource, as a `skip` mask.
@@ -38,21 +38,13 @@ impl Kept {
     /// its text: one allocation, not a buffer grown field by field (for
     /// copies that are made once and never refilled).
     pub fn exact(f: &Facts<'_>) -> Kept {
-        let fields = EventRef::fields_of(f);
-        let len = fields.iter().map(|v| v.map_or(0, str::len)).sum();
-        let mut k = Kept {
+        let (text, ends, present) = pack(&EventRef::fields_of(f));
+        Kept {
             time: f.time,
-            text: String::with_capacity(len),
-            ..Kept::default()
-        };
-        for (i, v) in fields.iter().enumerate() {
-            if let Some(v) = v {
-                k.text.push_str(v);
-                k.present |= 1 << i;
-            }
-            k.ends[i] = k.text.len() as u32;
+            text,
+            ends: ends.map(|e| e as u32),
+            present,
         }
-        k
     }
 
     /// Overwrites this copy with `f`'s event but for the fields in
@@ -95,11 +87,7 @@ impl Kept {
     }
 
     fn field(&self, i: usize) -> Option<&str> {
-        if self.present & (1 << i) == 0 {
-            return None;
-        }
-        let start = if i == 0 { 0 } else { self.ends[i - 1] } as usize;
-        Some(&self.text[start..self.ends[i] as usize])
+        field_in(&self.text, &self.ends, self.present, i)
     }
 
     /// The event as alerts take it, every field its own (a copy made

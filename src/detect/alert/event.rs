@@ -61,29 +61,18 @@ impl EventRef {
     /// [`FIELDS`]' order; an absent id is empty): their text in one
     /// allocation of exactly its length.
     pub fn new(time: i64, fields: [Option<&str>; FIELDS]) -> EventRef {
-        let len = fields.iter().map(|v| v.map_or(0, str::len)).sum();
-        let mut text = String::with_capacity(len);
-        let mut ends = [0usize; FIELDS - 1];
-        let mut present = 1u8;
-        for (i, v) in fields.iter().enumerate() {
-            if let Some(v) = v {
-                text.push_str(v);
-                present |= 1 << i;
-            }
-            if let Some(end) = ends.get_mut(i) {
-                *end = text.len();
-            }
-        }
+        let (text, ends, present) = pack(&fields);
+        let (ends, present) = (&ends[..FIELDS - 1], present | 1);
         let text = text.into_boxed_str();
-        let text = match u16::try_from(len) {
+        let text = match u16::try_from(text.len()) {
             Ok(_) => Text::Narrow {
                 text,
-                ends: ends.map(|e| e as u16),
+                ends: std::array::from_fn(|i| ends[i] as u16),
                 present,
             },
             Err(_) => Text::Wide(Box::new(Wide {
                 text,
-                ends: ends.map(|e| e as u32),
+                ends: std::array::from_fn(|i| ends[i] as u32),
                 present,
             })),
         };
@@ -96,23 +85,14 @@ impl EventRef {
 
     /// Field `i` ([`FIELDS`]' order), if present.
     pub fn field(&self, i: usize) -> Option<&str> {
-        let (text, present, start, end) = match &self.text {
+        match &self.text {
             Text::Narrow {
                 text,
                 ends,
                 present,
-            } => {
-                let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-                let end = ends.get(i).map_or(text.len(), |e| *e as usize);
-                (text, *present, start, end)
-            }
-            Text::Wide(w) => {
-                let start = if i == 0 { 0 } else { w.ends[i - 1] as usize };
-                let end = w.ends.get(i).map_or(w.text.len(), |e| *e as usize);
-                (&w.text, w.present, start, end)
-            }
-        };
-        (present & (1 << i) != 0).then(|| &text[start..end])
+            } => field_in(text, ends, *present, i),
+            Text::Wide(w) => field_in(&w.text, &w.ends, w.present, i),
+        }
     }
 
     /// Its text fields, in [`FIELDS`]' order.
@@ -165,6 +145,57 @@ impl EventRef {
     pub fn count_in(&self, ledger: &Ledger) {
         ledger.count(&self.counted, || self.bytes());
     }
+}
+
+/// Fields' text end to end ([`EventRef`]'s and [`Kept`]'s layout): the
+/// text, in one allocation of exactly its length, where each field ends,
+/// and which are present (bit `i`: field `i`).
+///
+/// [`Kept`]: super::super::kept::Kept
+pub(in crate::detect) fn pack(fields: &[Option<&str>; FIELDS]) -> (String, [usize; FIELDS], u8) {
+    let len = fields.iter().map(|v| v.map_or(0, str::len)).sum();
+    let mut text = String::with_capacity(len);
+    let mut ends = [0usize; FIELDS];
+    let mut present = 0u8;
+    for (i, v) in fields.iter().enumerate() {
+        if let Some(v) = v {
+            text.push_str(v);
+            present |= 1 << i;
+        }
+        ends[i] = text.len();
+    }
+    (text, ends, present)
+}
+
+/// A field's end as stored (16 or 32 bits).
+pub(in crate::detect) trait End: Copy {
+    fn at(self) -> usize;
+}
+
+impl End for u16 {
+    fn at(self) -> usize {
+        self as usize
+    }
+}
+
+impl End for u32 {
+    fn at(self) -> usize {
+        self as usize
+    }
+}
+
+/// Field `i` of text laid out by [`pack`]: it runs from the end of field
+/// `i - 1` (or 0) to its own end (or the text's end, where the last end
+/// is not stored), if `present` says it is there.
+pub(in crate::detect) fn field_in<'a, E: End>(
+    text: &'a str,
+    ends: &[E],
+    present: u8,
+    i: usize,
+) -> Option<&'a str> {
+    let start = if i == 0 { 0 } else { ends[i - 1].at() };
+    let end = ends.get(i).map_or(text.len(), |e| e.at());
+    (present & (1 << i) != 0).then(|| &text[start..end])
 }
 
 #[cfg(test)]
