@@ -10,8 +10,8 @@ use std::mem::size_of;
 
 use serde::{Deserialize, Serialize};
 
+pub use event::{arc_str_bytes, EventRef, FIELDS, SHARED};
 pub(super) use event::{field_in, pack};
-pub use event::{EventRef, FIELDS};
 
 use crate::event::time::format_rfc3339_nanos;
 use crate::event::Severity;

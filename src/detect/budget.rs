@@ -135,12 +135,16 @@ impl Detector {
         self.used.clear();
         let book = &mut self.book;
         let ledger = self.rules.ledger.clone();
+        // Text that the copies shed held alone goes with them.
+        let interner = self.interner.as_deref();
+        let purge = || interner.map_or((), |i| i.purge());
         let mut rules = self.rules.weighed();
         let sum = |rules: &[&mut dyn Shed]| -> usize {
             rules.iter().map(|r| r.bytes()).sum::<usize>() + ledger.bytes()
         };
         let over = sum(&rules).saturating_sub(target);
         rules.iter_mut().for_each(|r| r.trim(over, book));
+        purge();
         let (mut total, mut groups) = (sum(&rules), 0);
         for _ in 0..PASSES {
             if total <= bound {
@@ -161,6 +165,7 @@ impl Detector {
                 let share = (need as u128 * w as u128).div_ceil(all as u128);
                 groups += r.shed(share as usize, per_event, book);
             }
+            purge();
             let after = sum(&rules);
             let stuck = after >= total;
             total = after;

@@ -19,6 +19,7 @@ use std::sync::Arc;
 
 use super::alert::EventRef;
 pub use super::extras::Extras;
+use super::intern::Interner;
 
 use super::words::{is_login_method, is_privilege_change, is_removal, verb_at};
 use crate::event::{CrnField, Enrichment, Verdict};
@@ -86,6 +87,9 @@ pub struct Facts<'a> {
     spare: Option<Box<Extras>>,
     /// The event as rules keep it, made on first use and then shared.
     event: OnceCell<Arc<EventRef>>,
+    /// Shares the kept copy's principal and resource text with other
+    /// copies ([`super::intern`]); without one, the copy has its own.
+    pub interner: Option<&'a Interner>,
 }
 
 /// A CRN as ordered `(key, value)` pairs, the last one the resource
@@ -247,6 +251,7 @@ impl<'a> Facts<'a> {
             extras,
             spare,
             event: OnceCell::new(),
+            interner: None,
         }
     }
 
@@ -339,7 +344,10 @@ impl<'a> Facts<'a> {
 impl EventRef {
     /// The copy of `f`'s event that rules keep.
     pub fn of(f: &Facts<'_>) -> EventRef {
-        EventRef::new(f.time, EventRef::fields_of(f))
+        match f.interner {
+            Some(i) => EventRef::interned(f.time, EventRef::fields_of(f), i),
+            None => EventRef::new(f.time, EventRef::fields_of(f)),
+        }
     }
 
     /// The text fields of `f`'s event, in the order of [`EventRef`]'s.

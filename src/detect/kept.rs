@@ -108,6 +108,12 @@ impl Kept {
                 shared.field(i)
             }
         });
+        // The principal and resource from `shared` are its text itself,
+        // shared (counted where `shared`'s are).
+        if skip & PRINCIPAL_AND_RESOURCE == PRINCIPAL_AND_RESOURCE {
+            let text = shared.shared().clone();
+            return EventRef::with_shared(self.time, fields, text, shared.owns_shared());
+        }
         EventRef::new(self.time, fields)
     }
 }

@@ -26,6 +26,17 @@ impl Ledger {
         });
     }
 
+    /// Counts `bytes` held for the copies other than in one of them
+    /// (the [`Interner`](super::intern::Interner)'s shared text).
+    pub fn add(&self, bytes: usize) {
+        self.0.fetch_add(bytes, Relaxed);
+    }
+
+    /// Takes off what [`Ledger::add`] counted.
+    pub fn sub(&self, bytes: usize) {
+        self.0.fetch_sub(bytes, Relaxed);
+    }
+
     /// The bytes of the copies kept and not yet dropped.
     pub fn bytes(&self) -> usize {
         self.0.load(Relaxed)

@@ -24,6 +24,7 @@
 //! | [`state`] | bounded group state, duplicate ids |
 //! | [`weigh`] | the state's estimate in bytes, for its byte bound |
 //! | [`ledger`] | the kept event copies, each counted once |
+//! | [`intern`] | the principal and resource text the copies share |
 //! | [`book`] | the open alerts |
 //! | [`alert`] | the alert and its deterministic id |
 //! | `budget` | the state held to `max_state_bytes` |
@@ -40,6 +41,7 @@ pub mod extras;
 pub mod facts;
 pub mod field;
 pub mod hash;
+pub mod intern;
 pub mod kept;
 pub mod ledger;
 pub mod novelty;
@@ -68,6 +70,7 @@ use count::Hit;
 use facts::{Authn, Facts};
 use field::group_key;
 use hash::FastState;
+use intern::Interner;
 use sequence::Step;
 use state::Seen;
 
@@ -113,6 +116,9 @@ pub struct Detector {
     stamp: bool,
     silence_fired: bool,
     shed_log: budget::ShedLog,
+    /// The text event copies share ([`intern`]); lent to each event's
+    /// facts while the rules take it, so always here between events.
+    interner: Option<Box<Interner>>,
 }
 
 impl Detector {
@@ -120,6 +126,7 @@ impl Detector {
     pub fn new(cfg: &DetectConfig, emit: Emit) -> Result<Detector, Vec<build::Problem>> {
         let mut rules = build::build(cfg)?;
         rules.share_ledger();
+        let interner = Box::new(Interner::new(rules.ledger.clone()));
         let mut book = Book::new(emit);
         book.max_bytes = cfg.max_open_alert_bytes;
         Ok(Detector {
@@ -138,6 +145,7 @@ impl Detector {
             stamp: true,
             silence_fired: false,
             shed_log: budget::ShedLog::default(),
+            interner: Some(interner),
         })
     }
 
@@ -177,7 +185,9 @@ impl Detector {
             return;
         }
         self.stats.events += 1;
+        let interner = self.interner.take();
         let mut f = Facts::with_spare(e, raw, self.extras_box.take());
+        f.interner = interner.as_deref();
         // An event with neither its own time nor a Kafka timestamp would
         // carry the moment it was read: in a file of last week's events
         // that would jump the watermark to now. It takes the latest event
@@ -205,13 +215,14 @@ impl Detector {
         self.authorization(&f, wm, hp);
         self.singles(&f);
         self.custom(&f, wm);
+        self.extras_box = f.into_spare();
+        self.interner = interner;
         self.advance_novelty(wm);
         if self.stats.events % SWEEP_EVERY == 0 {
             self.sweep();
         }
         self.book.close_before(wm);
         self.drain(out);
-        self.extras_box = f.into_spare();
     }
 
     fn authentication(&mut self, f: &Facts<'_>, wm: i64, hp: u64) {

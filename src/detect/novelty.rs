@@ -229,9 +229,18 @@ impl NoveltyRule {
         book: &mut Book,
     ) {
         let t = f.time;
-        // Only a value's time changes here (`touch`: no weighing).
+        // Only a value's time changes here (`touch`: no weighing). A value
+        // last seen more than `ttl` before this event is forgotten for it:
+        // whether it is new again is decided in event-time order, with the
+        // group's other values as they were then (refreshed here, it would
+        // be known to the events before this one too).
+        let since = t.saturating_sub(self.ttl);
         if let Some(known) = self.groups.touch(&hash, t) {
-            if let Some(slot) = known.values.iter_mut().find(|(v, _)| v == value) {
+            if let Some(slot) = known
+                .values
+                .iter_mut()
+                .find(|(v, seen)| v == value && *seen >= since)
+            {
                 slot.1 = slot.1.max(t);
                 return;
             }

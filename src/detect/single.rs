@@ -3,7 +3,7 @@
 //! in a minute are one incident, not five).
 
 use super::facts::{Authn, Facts};
-use super::words::{is_removal, starts_ci};
+use super::words::{has_word_ci, is_removal, starts_ci};
 use crate::policy::glob::Glob;
 
 /// The built-in single-event rules.
@@ -63,11 +63,13 @@ impl Single {
                 // A subject's compatibility setting or mode
                 // (`DeleteSubjectConfig`, `DeleteSubjectMode`) is not the
                 // subject.
+                // `acl` as a word: `DeleteKafkaCluster` has its letters.
                 let destroys = starts_ci(raw, "delete") && {
                     let verb = f.verb();
-                    !["link", "acl", "rolebinding", "config", "mode"]
-                        .iter()
-                        .any(|w| verb.contains(w))
+                    !has_word_ci(raw, "acl")
+                        && !["link", "rolebinding", "config", "mode"]
+                            .iter()
+                            .any(|w| verb.contains(w))
                         && ["topic", "environment", "cluster", "subject", "schema"]
                             .iter()
                             .any(|w| verb.contains(w))

@@ -5,7 +5,7 @@
 use super::*;
 use crate::process::Processor;
 
-const T0: i64 = 1_741_078_800; // 2025-03-04T09:00:00Z
+pub const T0: i64 = 1_741_078_800; // 2025-03-04T09:00:00Z
 
 fn iso(t: i64) -> String {
     crate::event::time::format_rfc3339_nanos(t * 1_000_000_000)
@@ -79,11 +79,11 @@ fn run(lines: &[String]) -> Vec<Alert> {
     run_lines(&DetectConfig::default(), lines)
 }
 
-fn of<'a>(alerts: &'a [Alert], rule: &str) -> Vec<&'a Alert> {
+pub fn of<'a>(alerts: &'a [Alert], rule: &str) -> Vec<&'a Alert> {
     alerts.iter().filter(|a| a.rule == rule).collect()
 }
 
-fn ids(a: &Alert) -> Vec<&str> {
+pub fn ids(a: &Alert) -> Vec<&str> {
     a.event_ids.iter().map(String::as_str).collect()
 }
 
@@ -375,3 +375,4 @@ fn privilege_change_covering_a_burst() {
 
 mod budget;
 mod engine;
+mod history;

@@ -32,6 +32,9 @@ impl Detector {
                 Custom::New(..) => {}
             }
         }
+        if let Some(i) = &self.interner {
+            i.purge();
+        }
         self.keep_to_budget();
     }
 

@@ -29,6 +29,30 @@ pub fn has_ci(m: &str, w: &str) -> bool {
             .any(|x| x.eq_ignore_ascii_case(w.as_bytes()))
 }
 
+/// A word of `m` starts with `w` (lower case), ASCII case ignored. Words
+/// begin at the start, after `.`, `_` or `-`, and at a capital that
+/// follows a lower-case letter or a digit: `DeleteKafkaCluster` is
+/// `Delete`, `Kafka`, `Cluster` (it has no `Acl` word, though its letters
+/// hold "acl"), `DeleteACLs` is `Delete`, `ACLs`.
+pub fn has_word_ci(m: &str, w: &str) -> bool {
+    let b = m.as_bytes();
+    let mut start = 0;
+    for i in 0..=b.len() {
+        let sep = i < b.len() && matches!(b[i], b'.' | b'_' | b'-');
+        let capital = i > 0
+            && i < b.len()
+            && b[i].is_ascii_uppercase()
+            && (b[i - 1].is_ascii_lowercase() || b[i - 1].is_ascii_digit());
+        if sep || capital || i == b.len() {
+            if starts_ci(&m[start..i], w) {
+                return true;
+            }
+            start = if sep { i + 1 } else { i };
+        }
+    }
+    false
+}
+
 /// Methods that give someone access: create an ACL or a role binding, or
 /// `AlterAccess` granted. Matched case-insensitively on words, not exact
 /// spellings: `docs/audit-log-format.md` §5 warns that several

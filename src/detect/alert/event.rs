@@ -8,9 +8,11 @@
 //! grant), and 56 bytes beside it.
 
 use std::fmt;
-use std::mem::size_of;
+use std::mem::{align_of, size_of};
 use std::sync::atomic::Ordering::Relaxed;
+use std::sync::Arc;
 
+use super::super::intern::Interner;
 use super::super::ledger::{Counted, Ledger};
 
 /// How many text fields an [`EventRef`] has, in this order: id,
@@ -26,9 +28,30 @@ pub const FIELDS: usize = 8;
 /// read through methods ([`EventRef::id`], [`EventRef::principal`], …).
 pub struct EventRef {
     pub time: i64,
+    /// Every field but the principal and the resource.
     text: Text,
+    /// The principal and the resource ([`SHARED`]): text that many
+    /// copies have alike, shared with them ([`Interner`]) or, for a copy
+    /// made without one, its own.
+    shared: [Option<Arc<str>>; 2],
     /// The ledger that counts this copy, once kept ([`Counted`]).
     counted: Counted,
+    /// `shared` is this copy's own, counted in its [`EventRef::bytes`]
+    /// (an interner's text is counted by the interner).
+    own_shared: bool,
+}
+
+/// The fields an [`EventRef`] holds as shared text: the principal and the
+/// resource ([`FIELDS`]' order), in `shared`'s order.
+pub const SHARED: [usize; 2] = [1, 3];
+
+/// Where field `i` is in `shared`, if it is one of [`SHARED`].
+const fn shared_at(i: usize) -> Option<usize> {
+    match i {
+        1 => Some(0),
+        3 => Some(1),
+        _ => None,
+    }
 }
 
 /// The fields' text end to end, and where each but the last ends (field
@@ -61,6 +84,29 @@ impl EventRef {
     /// [`FIELDS`]' order; an absent id is empty): their text in one
     /// allocation of exactly its length.
     pub fn new(time: i64, fields: [Option<&str>; FIELDS]) -> EventRef {
+        let shared = SHARED.map(|i| fields[i].map(Arc::from));
+        EventRef::with_shared(time, fields, shared, true)
+    }
+
+    /// [`EventRef::new`], its principal and resource shared through
+    /// `interner` (counted there, not in the copy's bytes).
+    pub fn interned(time: i64, fields: [Option<&str>; FIELDS], interner: &Interner) -> EventRef {
+        let shared = SHARED.map(|i| fields[i].map(|v| interner.get(v)));
+        EventRef::with_shared(time, fields, shared, false)
+    }
+
+    /// A copy with these text fields but the principal and resource
+    /// (ignored in `fields`), which are `shared`; `own`: they are this
+    /// copy's own (counted in its bytes).
+    pub fn with_shared(
+        time: i64,
+        mut fields: [Option<&str>; FIELDS],
+        shared: [Option<Arc<str>>; 2],
+        own: bool,
+    ) -> EventRef {
+        for i in SHARED {
+            fields[i] = None;
+        }
         let (text, ends, present) = pack(&fields);
         let (ends, present) = (&ends[..FIELDS - 1], present | 1);
         let text = text.into_boxed_str();
@@ -79,12 +125,27 @@ impl EventRef {
         EventRef {
             time,
             text,
+            shared,
             counted: Counted::default(),
+            own_shared: own,
         }
+    }
+
+    /// The principal and the resource as shared text ([`SHARED`]' order).
+    pub fn shared(&self) -> &[Option<Arc<str>>; 2] {
+        &self.shared
+    }
+
+    /// Whether [`EventRef::shared`] is this copy's own (not an interner's).
+    pub fn owns_shared(&self) -> bool {
+        self.own_shared
     }
 
     /// Field `i` ([`FIELDS`]' order), if present.
     pub fn field(&self, i: usize) -> Option<&str> {
+        if let Some(at) = shared_at(i) {
+            return self.shared[at].as_deref();
+        }
         match &self.text {
             Text::Narrow {
                 text,
@@ -129,7 +190,9 @@ impl EventRef {
     }
 
     /// Its bytes behind an `Arc`, as allocated: the block (two counts and
-    /// the `EventRef`), its text, and the boxed ends of a long text. The
+    /// the `EventRef`), its text, the boxed ends of a long text, and its
+    /// principal's and resource's text when they are its own (an
+    /// [`Interner`] counts the text it shares). The
     /// ledger bounds the state with it, so it must not fall short of what
     /// is allocated (the allocator's rounding aside).
     pub fn bytes(&self) -> usize {
@@ -137,7 +200,13 @@ impl EventRef {
             Text::Narrow { text, .. } => text.len(),
             Text::Wide(w) => size_of::<Wide>() + w.text.len(),
         };
-        2 * size_of::<usize>() + size_of::<EventRef>() + own
+        let shared: usize = if self.own_shared {
+            let text = |s: &Option<Arc<str>>| s.as_deref().map_or(0, arc_str_bytes);
+            self.shared.iter().map(text).sum()
+        } else {
+            0
+        };
+        2 * size_of::<usize>() + size_of::<EventRef>() + own + shared
     }
 
     /// Counted in `ledger` unless a ledger counts it already (a rule keeps
@@ -145,6 +214,12 @@ impl EventRef {
     pub fn count_in(&self, ledger: &Ledger) {
         ledger.count(&self.counted, || self.bytes());
     }
+}
+
+/// The bytes an `Arc<str>` of `s` allocates: its block (two counts and
+/// the text), rounded up to the counts' alignment.
+pub fn arc_str_bytes(s: &str) -> usize {
+    (2 * size_of::<usize>() + s.len()).next_multiple_of(align_of::<usize>())
 }
 
 /// Fields' text end to end ([`EventRef`]'s and [`Kept`]'s layout): the
@@ -221,7 +296,9 @@ impl Clone for EventRef {
         EventRef {
             time: self.time,
             text: self.text.clone(),
+            shared: self.shared.clone(),
             counted: Counted::default(),
+            own_shared: self.own_shared,
         }
     }
 }
@@ -230,7 +307,7 @@ impl Clone for EventRef {
 /// alike, so the text and its ends compare.
 impl PartialEq for EventRef {
     fn eq(&self, other: &EventRef) -> bool {
-        self.time == other.time && self.text == other.text
+        self.time == other.time && self.text == other.text && self.shared == other.shared
     }
 }
 

@@ -218,13 +218,18 @@ fn a_failure_kept_by_three_rules_is_counted_once() {
         .enrich(line.as_bytes(), None, 0)
         .unwrap();
     let f = facts::Facts::new(&e, line.as_bytes());
-    let bytes = weigh::event_bytes(&f.event());
+    let scratch = crate::detect::intern::Interner::new(Default::default());
+    let copy = EventRef::interned(f.time, EventRef::fields_of(&f), &scratch);
     let mut d = detector(1 << 30);
     let mut out = Vec::new();
     feed(&mut d, &line, &mut out);
     // Both `auth_bruteforce` counts and `failed_logins_then_success`
-    // hold it; its copy is counted once.
+    // hold it; its copy is counted once, and its principal's and
+    // resource's text once, in the interner.
     assert_eq!(d.stats().keys, 3 + 1, "three groups and the id seen");
+    let shared = d.interner.as_deref().unwrap().bytes();
+    assert_eq!(shared, scratch.bytes());
+    let bytes = copy.bytes() + shared;
     assert_eq!(d.rules.ledger.bytes(), bytes);
     let rules: usize = d.rules.each().iter().map(|r| r.bytes()).sum();
     assert_eq!(d.stats().state_bytes, (rules + bytes) as u64);

@@ -80,6 +80,31 @@ fn schema_deletions_are_destructive_and_their_settings_are_not() {
 }
 
 #[test]
+fn a_cluster_deletion_is_destructive_whatever_words_its_name_runs_together() {
+    // Confluent Cloud's control plane (docs/audit-log-format.md §3B): the
+    // letters of `DeleteKafkaCluster` hold "acl", but it has no ACL word.
+    let cloud = |id: &str, method: &str| {
+        format!(
+            r#"{{"specversion":"1.0","id":"{id}","source":"crn://confluent.cloud/","type":"io.confluent.cloud/request","time":"{}","subject":"crn://confluent.cloud/organization=o1/environment=env-1/cloud-cluster=lkc-1/kafka=lkc-1","data":{{"serviceName":"crn://confluent.cloud/","methodName":"{method}","resourceName":"crn://confluent.cloud/organization=o1/environment=env-1/cloud-cluster=lkc-1/kafka=lkc-1","authenticationInfo":{{"principal":{{"confluentUser":{{"resourceId":"u-1"}}}}}},"requestMetadata":{{"clientAddress":[{{"ip":"198.51.100.14"}}]}},"result":{{"status":"SUCCESS"}}}}}}"#,
+            iso(T0)
+        )
+    };
+    for (method, destructive) in [
+        ("DeleteKafkaCluster", true),
+        ("DeleteCluster", true),
+        ("DeleteEnvironment", true),
+        ("DeleteAcls", false),
+        ("DeleteClusterAcls", false),
+        ("DeleteACLBinding", false),
+        ("DeleteClusterLink", false),
+    ] {
+        let a = run(&[cloud("k1", method)]);
+        let got = of(&a, "destructive_operation").len();
+        assert_eq!(got, usize::from(destructive), "{method}: {a:#?}");
+    }
+}
+
+#[test]
 fn an_event_dated_years_ahead_does_not_end_every_window() {
     // Five failed logins 10 s apart, and between the second and the third
     // a record whose clock says 2031.

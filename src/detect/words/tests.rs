@@ -108,3 +108,22 @@ fn case_ignored_matching_is_the_lower_case_copys() {
         }
     }
 }
+
+#[test]
+fn words_begin_at_capitals_and_separators() {
+    for (m, w, want) in [
+        ("DeleteKafkaCluster", "acl", false),
+        ("DeleteKafkaCluster", "cluster", true),
+        ("DeleteKafkaCluster", "kafka", true),
+        ("DeleteAcls", "acl", true),
+        ("DeleteACLs", "acl", true),
+        ("delete_acl_binding", "acl", true),
+        ("kafka.deleteacls", "acl", false),
+        ("ip-filter.Acl", "acl", true),
+        ("Topic2Acl", "acl", true),
+        ("", "acl", false),
+        ("Acl", "", true),
+    ] {
+        assert_eq!(has_word_ci(m, w), want, "{m} {w}");
+    }
+}

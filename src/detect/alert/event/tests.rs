@@ -2,6 +2,7 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::Arc;
 
+use super::super::super::intern::Interner;
 use super::*;
 
 /// The test binary's allocator: the system's, counting what this thread
@@ -81,7 +82,15 @@ fn every_field_reads_back_present_or_absent() {
             assert_eq!(named[1..], want[1..], "{m:#b} long {long}");
             assert_eq!(e.fields()[1..], want[1..]);
             assert_eq!(e, EventRef::new(-7, e.fields()));
-            let len: usize = want.iter().map(|v| v.map_or(0, str::len)).sum();
+            // The principal and resource are not in the text.
+            let in_text = |(i, v): (usize, &Option<&str>)| {
+                if SHARED.contains(&i) {
+                    0
+                } else {
+                    v.map_or(0, str::len)
+                }
+            };
+            let len: usize = want.iter().enumerate().map(in_text).sum();
             let wide = len > usize::from(u16::MAX);
             assert_eq!(matches!(e.text, Text::Wide(_)), wide, "{m:#b}");
         }
@@ -101,21 +110,35 @@ fn bytes_is_what_a_shared_copy_allocates() {
         for m in [0, 1, 0b1010_0110, 0xff] {
             let f = fields(m, &texts);
             let (n, bytes, e) = asked(|| Arc::new(EventRef::new(5, f)));
-            let text: usize = f.iter().map(|v| v.map_or(0, str::len)).sum();
+            let in_text = |(i, v): (usize, &Option<&str>)| {
+                (!SHARED.contains(&i)).then(|| v.map_or(0, str::len))
+            };
+            let text: usize = f.iter().enumerate().filter_map(in_text).sum();
             assert_eq!(bytes, e.bytes(), "{m:#b} long {long}");
-            // The `Arc`'s block and, with any text, one buffer for it (a
-            // long one also boxes its ends).
+            // The `Arc`'s block, with any text one buffer for it (a long
+            // one also boxes its ends), and its own principal and resource.
             let boxes = usize::from(text > 0) + usize::from(text > usize::from(u16::MAX));
-            assert_eq!(n, 1 + boxes, "{m:#b} long {long}");
+            let own = SHARED.iter().filter(|&&i| f[i].is_some()).count();
+            assert_eq!(n, 1 + boxes + own, "{m:#b} long {long}");
+            // Interned, the principal and resource are the interner's.
+            let interner = Interner::new(Ledger::default());
+            let (n, bytes, e) = asked(|| Arc::new(EventRef::interned(5, f, &interner)));
+            let (n_shared, shared_bytes) = (own, interner.bytes());
+            assert_eq!(bytes, e.bytes() + shared_bytes, "{m:#b} long {long}");
+            // Each text once, and the interner's table when it has any.
+            let table = usize::from(own > 0);
+            assert_eq!(n, 1 + boxes + n_shared + table, "{m:#b} long {long}");
+            assert_eq!(e.fields(), EventRef::new(5, f).fields());
         }
     }
 }
 
 #[test]
 fn a_copy_is_small() {
-    // Two pointers' worth of text, 16-bit ends, the mask, the time and
-    // the ledger's cell: the size `bytes` charges per copy before text.
-    assert!(size_of::<EventRef>() <= 56, "{}", size_of::<EventRef>());
+    // Two pointers' worth of text, 16-bit ends, the mask, the time, the
+    // principal's and resource's shared text and the ledger's cell: the
+    // size `bytes` charges per copy before text.
+    assert!(size_of::<EventRef>() <= 96, "{}", size_of::<EventRef>());
 }
 
 #[test]
