@@ -10,6 +10,7 @@
 //! later events count toward a new alert, with its own id).
 
 use std::mem::size_of;
+use std::sync::Arc;
 
 use super::alert::{Alert, EventRef};
 use super::hash::FastMap;
@@ -34,6 +35,8 @@ struct Open {
     refresh: Option<fn(&Alert) -> String>,
     /// Its bytes in the book ([`Open::weigh`]), kept up to date.
     bytes: usize,
+    /// Its events, for an alert that may lose some when it closes.
+    revise: Option<Box<Revise>>,
 }
 
 /// Open alerts by rule and group key.
@@ -67,6 +70,7 @@ impl Open {
         (size_of::<(String, Open)>() + 1) * 8 / 7
             + self.alert.group_key.capacity()
             + self.alert.heap_bytes()
+            + self.revise.as_deref().map_or(0, Revise::bytes)
     }
 }
 
@@ -96,7 +100,13 @@ impl Book {
     /// keep-alive; false when there is none (or it is too far behind).
     /// A deadline only moves later here, so `next_deadline` stays a bound.
     pub fn extend(&mut self, rule: &'static str, key: &str, e: &EventRef) -> bool {
-        self.add(rule, key, e, true, None::<fn(&Alert) -> String>)
+        self.add(rule, key, e, None, true, None::<fn(&Alert) -> String>)
+    }
+
+    /// [`Book::extend`] with the shared event, which an alert that may
+    /// be revised keeps ([`Revise`]).
+    pub fn extend_shared(&mut self, rule: &'static str, key: &str, e: &Arc<EventRef>) -> bool {
+        self.add(rule, key, e, Some(e), true, None::<fn(&Alert) -> String>)
     }
 
     /// Adds `e` to the open alert of `(rule, key)` whatever its time (a
@@ -109,7 +119,7 @@ impl Book {
         e: &EventRef,
         describe: impl FnOnce(&Alert) -> String,
     ) -> bool {
-        self.add(rule, key, e, false, Some(describe))
+        self.add(rule, key, e, None, false, Some(describe))
     }
 
     /// [`Book::extend`] (`in_keep_alive`) and [`Book::join`]: the event
@@ -120,6 +130,7 @@ impl Book {
         rule: &'static str,
         key: &str,
         e: &EventRef,
+        shared: Option<&Arc<EventRef>>,
         in_keep_alive: bool,
         describe: Option<impl FnOnce(&Alert) -> String>,
     ) -> bool {
@@ -131,6 +142,18 @@ impl Book {
         }
         let before = open.alert.event_count;
         let mut grew = open.alert.add(e);
+        if let (Some(r), Some(shared)) = (open.revise.as_deref_mut(), shared) {
+            let cap = r.events.capacity();
+            // Past the most it keeps, it keeps one more (and is then
+            // left as it is: see `MAX_REVISE`).
+            let mut added = 0;
+            if r.events.len() <= MAX_REVISE {
+                r.events.push(shared.clone());
+                added = shared.bytes();
+                r.held += added;
+            }
+            grew += ((r.events.capacity() - cap) * size_of::<Arc<EventRef>>() + added) as isize;
+        }
         if open.alert.event_count != before {
             open.dirty = true;
             if let Some(describe) = describe {
@@ -159,6 +182,19 @@ impl Book {
         keep_alive: i64,
         refresh: Option<fn(&Alert) -> String>,
     ) {
+        self.fire_revisable(rule, alert, keep_alive, refresh, None)
+    }
+
+    /// [`Book::fire_with`] for an alert whose events may be [`Revise`]d
+    /// when it closes.
+    pub fn fire_revisable(
+        &mut self,
+        rule: &'static str,
+        alert: Alert,
+        keep_alive: i64,
+        refresh: Option<fn(&Alert) -> String>,
+        revise: Option<Box<Revise>>,
+    ) {
         let mut dirty = true;
         if self.emit == Emit::OnFireAndClose {
             self.out.push(alert.clone());
@@ -170,6 +206,7 @@ impl Book {
             dirty,
             refresh,
             bytes: 0,
+            revise,
         };
         open.bytes = open.weigh();
         self.bytes += open.bytes;
@@ -262,6 +299,19 @@ impl Book {
     fn close(&mut self, mut o: Open) {
         debug_assert!(self.bytes >= o.bytes, "book bytes below zero");
         self.bytes = self.bytes.saturating_sub(o.bytes);
+        if let Some(r) = o.revise.take().filter(|r| r.events.len() <= MAX_REVISE) {
+            let Some(kept) = (r.settle)(&r.events, r.threshold, r.window) else {
+                return;
+            };
+            if kept.len() != r.events.len() {
+                let refs: Vec<&EventRef> = kept.iter().map(|e| &**e).collect();
+                let key = std::mem::take(&mut o.alert.group_key);
+                let mut a = Alert::new(&o.alert.rule, o.alert.severity, key, &refs);
+                a.id = std::mem::take(&mut o.alert.id);
+                o.alert = a;
+                o.dirty = true;
+            }
+        }
         if o.dirty {
             if let Some(refresh) = o.refresh {
                 o.alert.summary = refresh(&o.alert);
@@ -272,87 +322,9 @@ impl Book {
     }
 }
 
+mod revise;
+use revise::MAX_REVISE;
+pub use revise::{Revise, Settle};
+
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::event::Severity;
-
-    fn ev(id: &str, t: i64) -> EventRef {
-        let resource = "crn:///kafka=C1/topic=sensitive-pii";
-        let fields = ["User:alice", "192.0.2.1", resource, "cli"].map(Some);
-        let [principal, ip, resource, client] = fields;
-        EventRef::new(
-            t,
-            [
-                Some(id),
-                principal,
-                ip,
-                resource,
-                client,
-                None,
-                Some(id),
-                None,
-            ],
-        )
-    }
-
-    /// 400 alerts of 3 events each, then 2 more events for each, in a
-    /// book that holds about 100 of them: the least recently joined close
-    /// early, every alert comes out once with all its events.
-    #[test]
-    fn over_its_bound_the_book_closes_the_oldest_early_and_loses_nothing() {
-        for emit in [Emit::OnClose, Emit::OnFireAndClose] {
-            let mut book = Book::new(emit);
-            book.max_bytes = 100 * 1_500;
-            let key = |g: i64| format!("principal=p{g}");
-            let id = |g: i64, k: i64| format!("e{g}-{k}");
-            for g in 0..400 {
-                let evs: Vec<EventRef> = (0..3).map(|k| ev(&id(g, k), g * 10 + k)).collect();
-                let refs: Vec<&EventRef> = evs.iter().collect();
-                book.fire(
-                    "denial_burst",
-                    Alert::new("denial_burst", Severity::High, key(g), &refs),
-                    i64::MAX / 4,
-                );
-                assert!(book.bytes() <= book.max_bytes, "{} over", book.bytes());
-            }
-            let early = book.closed_early;
-            assert!((250..400).contains(&early), "{early}");
-            assert_eq!(book.open_count() as u64 + early, 400);
-            // Later events of a group whose alert closed early are not
-            // joined to it (its group starts afresh: the rule's concern).
-            let mut joined = 0;
-            for g in 0..400 {
-                for k in 3..5 {
-                    joined +=
-                        u64::from(book.extend("denial_burst", &key(g), &ev(&id(g, k), g * 10 + k)));
-                }
-            }
-            book.close_all();
-            assert_eq!(book.bytes(), 0);
-            // The last version of each alert: all 400, each with its 3
-            // events and those that joined it while it was open.
-            let mut last: std::collections::BTreeMap<String, &Alert> = Default::default();
-            for a in &book.out {
-                last.insert(a.group_key.clone(), a);
-            }
-            assert_eq!(last.len(), 400, "{emit:?}");
-            let events: u64 = last.values().map(|a| a.event_count).sum();
-            assert_eq!(events, 400 * 3 + joined, "{emit:?}");
-            for g in 0..400 {
-                let a = last[&key(g)];
-                // `run` hands out an alert when it fires, and again when it
-                // closes only if events joined it.
-                assert!(a.closed || emit == Emit::OnFireAndClose);
-                let n = a.event_count as usize;
-                assert!(n == 3 || n == 5, "{n}");
-                let want: Vec<String> = (0..n as i64).map(|k| id(g, k)).collect();
-                assert_eq!(a.event_ids, want);
-            }
-            // The first groups closed early; the last stayed open and got
-            // their two later events.
-            assert_eq!(last[&key(0)].event_count, 3);
-            assert_eq!(last[&key(399)].event_count, 5);
-        }
-    }
-}
+mod tests;

@@ -13,7 +13,7 @@ use std::mem::size_of;
 use std::sync::Arc;
 
 use super::alert::{span_words, Alert, EventRef};
-use super::book::Book;
+use super::book::{Book, Revise};
 use super::state::{trim_oldest, Keyed, Size};
 use super::weigh::{Ledger, Tally, Weigh};
 use crate::event::Severity;
@@ -142,7 +142,7 @@ impl CountRule {
         used: &mut Vec<Arc<EventRef>>,
     ) {
         used.clear();
-        if book.extend(self.name, &key, &hit.event) {
+        if book.extend_shared(self.name, &key, &hit.event) {
             used.push(hit.event);
             return;
         }
@@ -206,10 +206,26 @@ impl CountRule {
             keep
         });
         drop(held);
-        let refs: Vec<&EventRef> = used.iter().map(|e| &**e).collect();
+        // `spread`: the alert lists the failures it counts (an address
+        // that reaches the threshold alone has its own alert), and may
+        // lose an address's when it closes, if that address reaches the
+        // threshold later ([`Revise`]).
+        let (n, window) = (self.threshold as usize, self.window);
+        let counted = self.spread.then(|| settle_spread(used, n, window));
+        let listed = counted.as_ref().and_then(Option::as_deref).unwrap_or(used);
+        let refs: Vec<&EventRef> = listed.iter().map(|e| &**e).collect();
         let mut alert = Alert::new(self.name, self.severity, key, &refs);
         alert.summary = (self.describe)(&alert);
-        book.fire_with(self.name, alert, self.keep_alive, Some(self.describe));
+        let revise = self
+            .spread
+            .then(|| Box::new(Revise::new(listed.to_vec(), n, window, settle_spread)));
+        book.fire_revisable(
+            self.name,
+            alert,
+            self.keep_alive,
+            Some(self.describe),
+            revise,
+        );
     }
 
     /// True while group `key` has state (tests look inside).
@@ -284,21 +300,6 @@ fn qualifying(
     None
 }
 
-/// The source addresses with `n` hits within one window of each other.
-fn alone_addresses(hits: &[Hit], n: usize, window: i64) -> HashSet<&str> {
-    let mut times: HashMap<&str, Vec<i64>> = HashMap::new();
-    for h in hits {
-        if let Some(ip) = h.event.source_ip() {
-            times.entry(ip).or_default().push(h.event.time);
-        }
-    }
-    times
-        .into_iter()
-        .filter(|(_, t)| t.windows(n.max(1)).any(|w| w[w.len() - 1] - w[0] <= window))
-        .map(|(ip, _)| ip)
-        .collect()
-}
-
 /// `auth_bruteforce`'s sentence.
 pub fn describe_bruteforce(a: &Alert) -> String {
     let who = match a.group_key.split_once('=') {
@@ -349,6 +350,10 @@ pub fn list(head: &str, items: &[String], tail: &str) -> String {
     };
     format!("{head}{}{more}{tail}", shown.join(", "))
 }
+
+mod spread;
+use spread::alone_addresses;
+pub use spread::settle_spread;
 
 #[cfg(test)]
 mod tests;

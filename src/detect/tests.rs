@@ -376,3 +376,4 @@ fn privilege_change_covering_a_burst() {
 mod budget;
 mod engine;
 mod history;
+mod spread;

@@ -1,0 +1,81 @@
+use super::*;
+use crate::event::Severity;
+
+fn ev(id: &str, t: i64) -> EventRef {
+    let resource = "crn:///kafka=C1/topic=sensitive-pii";
+    let fields = ["User:alice", "192.0.2.1", resource, "cli"].map(Some);
+    let [principal, ip, resource, client] = fields;
+    EventRef::new(
+        t,
+        [
+            Some(id),
+            principal,
+            ip,
+            resource,
+            client,
+            None,
+            Some(id),
+            None,
+        ],
+    )
+}
+
+/// 400 alerts of 3 events each, then 2 more events for each, in a
+/// book that holds about 100 of them: the least recently joined close
+/// early, every alert comes out once with all its events.
+#[test]
+fn over_its_bound_the_book_closes_the_oldest_early_and_loses_nothing() {
+    for emit in [Emit::OnClose, Emit::OnFireAndClose] {
+        let mut book = Book::new(emit);
+        book.max_bytes = 100 * 1_500;
+        let key = |g: i64| format!("principal=p{g}");
+        let id = |g: i64, k: i64| format!("e{g}-{k}");
+        for g in 0..400 {
+            let evs: Vec<EventRef> = (0..3).map(|k| ev(&id(g, k), g * 10 + k)).collect();
+            let refs: Vec<&EventRef> = evs.iter().collect();
+            book.fire(
+                "denial_burst",
+                Alert::new("denial_burst", Severity::High, key(g), &refs),
+                i64::MAX / 4,
+            );
+            assert!(book.bytes() <= book.max_bytes, "{} over", book.bytes());
+        }
+        let early = book.closed_early;
+        assert!((250..400).contains(&early), "{early}");
+        assert_eq!(book.open_count() as u64 + early, 400);
+        // Later events of a group whose alert closed early are not
+        // joined to it (its group starts afresh: the rule's concern).
+        let mut joined = 0;
+        for g in 0..400 {
+            for k in 3..5 {
+                joined +=
+                    u64::from(book.extend("denial_burst", &key(g), &ev(&id(g, k), g * 10 + k)));
+            }
+        }
+        book.close_all();
+        assert_eq!(book.bytes(), 0);
+        // The last version of each alert: all 400, each with its 3
+        // events and those that joined it while it was open.
+        let mut last: std::collections::BTreeMap<String, &Alert> = Default::default();
+        for a in &book.out {
+            last.insert(a.group_key.clone(), a);
+        }
+        assert_eq!(last.len(), 400, "{emit:?}");
+        let events: u64 = last.values().map(|a| a.event_count).sum();
+        assert_eq!(events, 400 * 3 + joined, "{emit:?}");
+        for g in 0..400 {
+            let a = last[&key(g)];
+            // `run` hands out an alert when it fires, and again when it
+            // closes only if events joined it.
+            assert!(a.closed || emit == Emit::OnFireAndClose);
+            let n = a.event_count as usize;
+            assert!(n == 3 || n == 5, "{n}");
+            let want: Vec<String> = (0..n as i64).map(|k| id(g, k)).collect();
+            assert_eq!(a.event_ids, want);
+        }
+        // The first groups closed early; the last stayed open and got
+        // their two later events.
+        assert_eq!(last[&key(0)].event_count, 3);
+        assert_eq!(last[&key(399)].event_count, 5);
+    }
+}
