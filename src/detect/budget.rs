@@ -136,8 +136,8 @@ impl Detector {
         let book = &mut self.book;
         let ledger = self.rules.ledger.clone();
         // Text that the copies shed held alone goes with them.
-        let interner = self.interner.as_deref();
-        let purge = || interner.map_or((), |i| i.purge());
+        let interner = &self.interner;
+        let purge = || interner.purge();
         let mut rules = self.rules.weighed();
         let sum = |rules: &[&mut dyn Shed]| -> usize {
             rules.iter().map(|r| r.bytes()).sum::<usize>() + ledger.bytes()

@@ -87,9 +87,6 @@ pub struct Facts<'a> {
     spare: Option<Box<Extras>>,
     /// The event as rules keep it, made on first use and then shared.
     event: OnceCell<Arc<EventRef>>,
-    /// Shares the kept copy's principal and resource text with other
-    /// copies ([`super::intern`]); without one, the copy has its own.
-    pub interner: Option<&'a Interner>,
 }
 
 /// A CRN as ordered `(key, value)` pairs, the last one the resource
@@ -251,7 +248,6 @@ impl<'a> Facts<'a> {
             extras,
             spare,
             event: OnceCell::new(),
-            interner: None,
         }
     }
 
@@ -293,6 +289,19 @@ impl<'a> Facts<'a> {
         self.event
             .get_or_init(|| Arc::new(EventRef::of(self)))
             .clone()
+    }
+
+    /// Makes the event as rules keep it now, its principal's and
+    /// resource's text shared through `interner` ([`super::intern`]),
+    /// rather than on first use with text of its own.
+    pub fn share_text(&self, interner: &Interner) {
+        self.event.get_or_init(|| {
+            Arc::new(EventRef::interned(
+                self.time,
+                EventRef::fields_of(self),
+                interner,
+            ))
+        });
     }
 
     /// The credential of an authentication: the identifier it tried, or
@@ -344,10 +353,7 @@ impl<'a> Facts<'a> {
 impl EventRef {
     /// The copy of `f`'s event that rules keep.
     pub fn of(f: &Facts<'_>) -> EventRef {
-        match f.interner {
-            Some(i) => EventRef::interned(f.time, EventRef::fields_of(f), i),
-            None => EventRef::new(f.time, EventRef::fields_of(f)),
-        }
+        EventRef::new(f.time, EventRef::fields_of(f))
     }
 
     /// The text fields of `f`'s event, in the order of [`EventRef`]'s.

@@ -116,9 +116,8 @@ pub struct Detector {
     stamp: bool,
     silence_fired: bool,
     shed_log: budget::ShedLog,
-    /// The text event copies share ([`intern`]); lent to each event's
-    /// facts while the rules take it, so always here between events.
-    interner: Option<Box<Interner>>,
+    /// The text event copies share ([`intern`]).
+    interner: Interner,
 }
 
 impl Detector {
@@ -126,7 +125,7 @@ impl Detector {
     pub fn new(cfg: &DetectConfig, emit: Emit) -> Result<Detector, Vec<build::Problem>> {
         let mut rules = build::build(cfg)?;
         rules.share_ledger();
-        let interner = Box::new(Interner::new(rules.ledger.clone()));
+        let interner = Interner::new(rules.ledger.clone());
         let mut book = Book::new(emit);
         book.max_bytes = cfg.max_open_alert_bytes;
         Ok(Detector {
@@ -145,7 +144,7 @@ impl Detector {
             stamp: true,
             silence_fired: false,
             shed_log: budget::ShedLog::default(),
-            interner: Some(interner),
+            interner,
         })
     }
 
@@ -185,9 +184,13 @@ impl Detector {
             return;
         }
         self.stats.events += 1;
-        let interner = self.interner.take();
         let mut f = Facts::with_spare(e, raw, self.extras_box.take());
-        f.interner = interner.as_deref();
+        // The events rules keep in numbers (denials, failed logins,
+        // privilege changes) share their principal's and resource's text;
+        // others are copied only for an alert (a copy of their own).
+        if f.denied || f.authn == Authn::Failed || f.privilege_change {
+            f.share_text(&self.interner);
+        }
         // An event with neither its own time nor a Kafka timestamp would
         // carry the moment it was read: in a file of last week's events
         // that would jump the watermark to now. It takes the latest event
@@ -216,7 +219,6 @@ impl Detector {
         self.singles(&f);
         self.custom(&f, wm);
         self.extras_box = f.into_spare();
-        self.interner = interner;
         self.advance_novelty(wm);
         if self.stats.events % SWEEP_EVERY == 0 {
             self.sweep();

@@ -32,9 +32,7 @@ impl Detector {
                 Custom::New(..) => {}
             }
         }
-        if let Some(i) = &self.interner {
-            i.purge();
-        }
+        self.interner.purge();
         self.keep_to_budget();
     }
 

@@ -91,7 +91,11 @@ impl EventRef {
     /// [`EventRef::new`], its principal and resource shared through
     /// `interner` (counted there, not in the copy's bytes).
     pub fn interned(time: i64, fields: [Option<&str>; FIELDS], interner: &Interner) -> EventRef {
-        let shared = SHARED.map(|i| fields[i].map(|v| interner.get(v)));
+        let mut place = 0;
+        let shared = SHARED.map(|i| {
+            place += 1;
+            fields[i].map(|v| interner.get_in(place - 1, v))
+        });
         EventRef::with_shared(time, fields, shared, false)
     }
 

@@ -230,7 +230,7 @@ fn a_failure_kept_by_three_rules_is_counted_once() {
     // hold it; its copy is counted once, and its principal's and
     // resource's text once, in the interner.
     assert_eq!(d.stats().keys, 3 + 1, "three groups and the id seen");
-    let shared = d.interner.as_deref().unwrap().bytes();
+    let shared = d.interner.bytes();
     assert_eq!(shared, scratch.bytes());
     let bytes = copy.bytes() + shared;
     assert_eq!(d.rules.ledger.bytes(), bytes);
