@@ -103,11 +103,13 @@ impl Group {
 
     /// No new alert from events at or before this time (none fired yet:
     /// zero, as the field's default was).
+    #[inline]
     pub(super) fn quiet_until(&self) -> i64 {
         self.rare.as_deref().map_or(0, |r| r.quiet_until)
     }
 
     /// The kept B's (none without the box).
+    #[inline]
     pub(super) fn kept(&self) -> impl Iterator<Item = &Kept> {
         self.rare.iter().flat_map(|r| r.b.iter())
     }
@@ -119,6 +121,7 @@ impl Group {
 
     /// The box of the rest, made (and counted) if the group has none, and
     /// the group's tally.
+    #[inline]
     pub(super) fn rare_mut(&mut self) -> (&mut Rare, &mut Tally) {
         let bytes = &mut self.bytes;
         let rare = self.rare.get_or_insert_with(|| {
@@ -129,6 +132,7 @@ impl Group {
     }
 
     /// Inserts a first step in time order.
+    #[inline(always)]
     pub(super) fn insert_a(&mut self, e: Arc<EventRef>) {
         let at = self.a.partition_point(|x| x.time <= e.time);
         let before = firsts_bytes(&self.a);
@@ -139,6 +143,7 @@ impl Group {
     /// Keeps the latest `max` first steps once it holds a quarter more
     /// (the move is paid once per `max / 4` steps; the buffer stays);
     /// returns how many of the oldest went.
+    #[inline]
     pub(super) fn trim_a(&mut self, max: usize) -> u64 {
         if self.a.len() <= max + max / 4 {
             return 0;
@@ -150,6 +155,7 @@ impl Group {
 
     /// Drops its fired alert once the watermark passed its B (no late
     /// first step can join it any more).
+    #[inline(always)]
     pub(super) fn close_fired(&mut self, watermark: i64) {
         let Some(r) = self.rare.as_deref_mut() else {
             return;
@@ -163,6 +169,7 @@ impl Group {
     /// Forgets the kept B's before `horizon`. Looked over before the
     /// `retain`: a ring's rebuild cost more than the look, and most events
     /// find nothing expired.
+    #[inline(always)]
     pub(super) fn expire_b(&mut self, horizon: i64) {
         let Some(r) = self.rare.as_deref_mut() else {
             return;
@@ -182,6 +189,7 @@ impl Group {
     /// Keeps a copy of the B `f` (the fields in `shared` left out): in a
     /// new copy while it keeps fewer than `keep`, else in its oldest's
     /// buffer.
+    #[inline(always)]
     pub(super) fn keep_b(&mut self, f: &crate::detect::facts::Facts<'_>, shared: u8, keep: usize) {
         let (r, bytes) = self.rare_mut();
         if r.b.len() < keep {
