@@ -152,11 +152,16 @@ impl SequenceRule {
                 // keeps the latest `MAX_A`; trimmed by the quarter, so the
                 // move is paid once per `MAX_A / 4` events.
                 self.dropped += g.trim_a(MAX_A);
-                // A late A may complete a B already seen.
-                g.kept()
-                    .filter(|b| b.time > e.time)
-                    .map(|b| Arc::new(b.to_event_with(&e, shared)))
-                    .collect()
+                // A late A may complete a B already seen (most groups
+                // have none: no walk).
+                if g.rare.is_none() {
+                    Vec::new()
+                } else {
+                    g.kept()
+                        .filter(|b| b.time > e.time)
+                        .map(|b| Arc::new(b.to_event_with(&e, shared)))
+                        .collect()
+                }
             }
             Step::B => {
                 g.keep_b(f, shared, KEEP_B);

@@ -136,7 +136,12 @@ impl Group {
     pub(super) fn insert_a(&mut self, e: Arc<EventRef>) {
         let at = self.a.partition_point(|x| x.time <= e.time);
         let before = firsts_bytes(&self.a);
-        self.a.insert(at, e);
+        // Most arrive in order: a push, where `insert` moves (none) anyway.
+        if at == self.a.len() {
+            self.a.push(e);
+        } else {
+            self.a.insert(at, e);
+        }
         self.bytes.add(firsts_bytes(&self.a) - before);
     }
 
