@@ -293,4 +293,6 @@ pub fn fnv1a(mut h: u64, b: &[u8]) -> u64 {
 
 mod event;
 #[cfg(test)]
+pub(crate) use event::asked;
+#[cfg(test)]
 mod tests;

@@ -13,7 +13,6 @@
 //! window, and while the alert is open: the watermark has not passed the
 //! B) joins it, so the alert lists the same events whatever the order.
 
-use std::collections::VecDeque;
 use std::hash::{BuildHasher, Hash};
 use std::mem::size_of;
 use std::sync::Arc;
@@ -22,9 +21,8 @@ use super::alert::{alert_id, Alert, EventRef};
 use super::book::Book;
 use super::facts::Facts;
 use super::hash::FastState;
-use super::kept::Kept;
-use super::state::{trim_oldest, ByHash, Keyed, Size};
-use super::weigh::{Ledger, Tally, Weigh};
+use super::state::{ByHash, Keyed, Size};
+use super::weigh::Ledger;
 use crate::event::Severity;
 
 /// Most B events a group remembers for late A's.
@@ -34,71 +32,6 @@ const KEEP_B: usize = 4;
 /// alert lists at most 100 event ids anyway, and a completing B needs
 /// only `min_a` of them.
 pub const MAX_A: usize = 1_000;
-
-///
-/// Small, because a storm makes many (an alert storm's `denied_then_granted`
-/// held ≈ 35,000, each a slot of its rule's table: BENCHMARKS.md, session
-/// 8): no copy of the fields its events have alike (a kept B leaves them
-/// out, and the A that completes it has them), and a fired alert behind a
-/// box.
-#[derive(Debug, Default)]
-struct Group {
-    a: Vec<Arc<EventRef>>,
-    /// The last B's, in arrival order, as copies whose buffers are reused
-    /// (most B's never complete anything: a granted event of a group with
-    /// no denial is kept only for a denial that may still arrive late).
-    /// A ring: the oldest copy is taken from the front, refilled and put
-    /// at the back (a `Vec` rotated its four copies on every B).
-    b: VecDeque<Kept>,
-    /// No new alert from events at or before this time.
-    quiet_until: i64,
-    /// The last alert's events, while a late first step may still join it.
-    fired: Option<Box<Fired>>,
-    /// Its heap bytes ([`Group::count`]; the first steps' events are
-    /// shared, counted by the [`Ledger`]), kept up to date as it changes:
-    /// weighing it is one read (a granted event weighs its group twice).
-    bytes: Tally,
-}
-
-/// The events of a fired alert: its first steps (time order) and the
-/// event that completed it.
-#[derive(Debug)]
-struct Fired {
-    a: Vec<Arc<EventRef>>,
-    b: Arc<EventRef>,
-}
-
-impl Fired {
-    /// Its box and its vector's buffer (its events are the [`Ledger`]'s).
-    fn bytes(&self) -> usize {
-        size_of::<Fired>() + self.a.capacity() * size_of::<Arc<EventRef>>()
-    }
-}
-
-impl Group {
-    /// Its heap bytes, counted: the vectors' buffers, the kept copies'
-    /// text, the fired alert's box (the events are the [`Ledger`]'s).
-    fn count(&self) -> usize {
-        self.a.capacity() * size_of::<Arc<EventRef>>()
-            + self.b.capacity() * size_of::<Kept>()
-            + self.b.iter().map(Kept::heap_bytes).sum::<usize>()
-            + self.fired.as_deref().map_or(0, Fired::bytes)
-    }
-}
-
-impl Weigh for Group {
-    fn heap_bytes(&self) -> usize {
-        debug_assert_eq!(self.bytes.get(), self.count(), "a change not counted");
-        self.bytes.get()
-    }
-    fn events(&self) -> usize {
-        self.a.len() + self.fired.as_ref().map_or(0, |x| x.a.len() + 1)
-    }
-    /// The first steps it holds.
-    fn rank(&self) -> u32 {
-        u32::try_from(self.a.len()).unwrap_or(u32::MAX)
-    }
-}
 
 /// A sequence rule.
 pub struct SequenceRule {
@@ -196,13 +129,8 @@ impl SequenceRule {
         let shared = self.shared;
         let mut held = self.groups.entry(hash, time, horizon, Group::default);
         let g = &mut *held;
-        // The fired alert is closed once the watermark passed its B: no
-        // late first step can join it any more.
-        if g.fired.as_ref().is_some_and(|x| x.b.time < watermark) {
-            let gone = g.fired.take().map_or(0, |x| x.bytes());
-            g.bytes.sub(gone);
-        }
-        if time <= g.quiet_until {
+        g.close_fired(watermark);
+        if time <= g.quiet_until() {
             if step == Step::A {
                 let rule = (self.name, self.window, self.describe, &self.ledger);
                 join_late(rule, g, time, key, event, book);
@@ -214,51 +142,29 @@ impl SequenceRule {
         if expired > 0 {
             g.a.drain(..expired);
         }
-        // Looked over before the `retain`: a ring's rebuild cost more than
-        // the look, and most events find nothing expired.
-        if g.b.iter().any(|x| x.time < horizon) {
-            let bytes = &mut g.bytes;
-            g.b.retain(|x| {
-                let keep = x.time >= horizon;
-                if !keep {
-                    bytes.sub(x.heap_bytes());
-                }
-                keep
-            });
-        }
+        g.expire_b(horizon);
         let candidates: Vec<Arc<EventRef>> = match step {
             Step::A => {
                 let e = event();
-                let at = g.a.partition_point(|x| x.time <= e.time);
-                let cap = g.a.capacity();
-                g.a.insert(at, e.clone());
-                let grown = (g.a.capacity() - cap) * size_of::<Arc<EventRef>>();
-                g.bytes.add(grown);
+                g.insert_a(e.clone());
                 e.count_in(&self.ledger);
                 // A flood of first steps (failed logins from one address)
                 // keeps the latest `MAX_A`; trimmed by the quarter, so the
                 // move is paid once per `MAX_A / 4` events.
-                self.dropped += trim_oldest(&mut g.a, MAX_A, |_| {});
-                // A late A may complete a B already seen.
-                g.b.iter()
-                    .filter(|b| b.time > e.time)
-                    .map(|b| Arc::new(b.to_event_with(&e, shared)))
-                    .collect()
+                self.dropped += g.trim_a(MAX_A);
+                // A late A may complete a B already seen (most groups
+                // have none: no walk).
+                if g.rare.is_none() {
+                    Vec::new()
+                } else {
+                    g.kept()
+                        .filter(|b| b.time > e.time)
+                        .map(|b| Arc::new(b.to_event_with(&e, shared)))
+                        .collect()
+                }
             }
             Step::B => {
-                if g.b.len() < KEEP_B {
-                    let (k, cap) = (Kept::of(f, shared), g.b.capacity());
-                    let text = k.heap_bytes();
-                    g.b.push_back(k);
-                    g.bytes
-                        .add(text + (g.b.capacity() - cap) * size_of::<Kept>());
-                } else if let Some(mut oldest) = g.b.pop_front() {
-                    let before = oldest.heap_bytes();
-                    oldest.fill(f, shared);
-                    // A refill only ever grows the buffer.
-                    g.bytes.add(oldest.heap_bytes().saturating_sub(before));
-                    g.b.push_back(oldest);
-                }
+                g.keep_b(f, shared, KEEP_B);
                 // Without enough A's before it, this B completes nothing.
                 let before = g.a.partition_point(|x| x.time < time);
                 if before < self.min_a as usize {
@@ -289,18 +195,9 @@ impl SequenceRule {
             alert.summary = (self.describe)(&alert, &refs[..a.len()], &b);
             alert.closed = true;
             drop(refs);
-            g.quiet_until = b.time.saturating_add(self.keep_alive);
-            g.a.retain(|x| x.time > b.time);
-            for k in g.b.drain(..) {
-                g.bytes.sub(k.heap_bytes());
-            }
             // The B is kept now, with the first steps (already counted).
             b.count_in(&self.ledger);
-            let fired = Box::new(Fired { a, b });
-            g.bytes.add(fired.bytes());
-            if let Some(old) = g.fired.replace(fired) {
-                g.bytes.sub(old.bytes());
-            }
+            g.fire(b.time.saturating_add(self.keep_alive), a, b);
             book.fire(self.name, alert, 0);
             return true;
         }
@@ -330,7 +227,7 @@ fn join_late(
     event: impl FnOnce() -> Arc<EventRef>,
     book: &mut Book,
 ) {
-    let Some(fired) = &mut g.fired else {
+    let Some(fired) = g.rare.as_deref_mut().and_then(|r| r.fired.as_deref_mut()) else {
         return;
     };
     let b = &fired.b;
@@ -354,7 +251,9 @@ fn join_late(
 super::weigh::shed_by_groups!(SequenceRule);
 
 mod describe;
+mod group;
 pub use describe::{describe_custom, describe_denied_granted, describe_logins};
+use group::Group;
 
 #[cfg(test)]
 mod tests;

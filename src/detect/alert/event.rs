@@ -346,3 +346,5 @@ impl Drop for EventRef {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+pub(crate) use tests::asked;

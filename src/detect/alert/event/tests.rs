@@ -35,8 +35,8 @@ unsafe impl GlobalAlloc for Counting {
 static COUNTING: Counting = Counting;
 
 /// The allocations and bytes `make` asks for on this thread, and what it
-/// made.
-fn asked<T>(make: impl FnOnce() -> T) -> (usize, usize, T) {
+/// made (other modules' tests hold their counts to it too).
+pub(crate) fn asked<T>(make: impl FnOnce() -> T) -> (usize, usize, T) {
     let (n0, b0) = ASKED.with(Cell::get);
     let made = make();
     let (n1, b1) = ASKED.with(Cell::get);
