@@ -1,11 +1,12 @@
-//! The event copy that rules keep and alerts are made of ([`EventRef`]),
-//! in one allocation. The detector's state is bounded in bytes
-//! (`[detect] max_state_bytes`) and these copies are most of it under an
-//! alert storm: a copy with a boxed string per field cost nine
-//! allocations and 152 bytes of pointers before its text; this one is its
-//! fields' text end to end in one buffer, with where each field ends and
-//! which are present (as [`Kept`](super::super::kept::Kept) keeps a
-//! grant), and 56 bytes beside it.
+//! The event copy that rules keep and alerts are made of ([`EventRef`]).
+//! The detector's state is bounded in bytes (`[detect] max_state_bytes`)
+//! and these copies are most of it under an alert storm: a copy with a
+//! boxed string per field cost nine allocations and 152 bytes of pointers
+//! before its text; this one is its fields' text end to end in one
+//! buffer, with where each field ends and which are present (as
+//! [`Kept`](super::super::kept::Kept) keeps a grant), but for the
+//! principal and the resource: text that a principal's copies have alike,
+//! shared between them ([`Interner`]). 96 bytes beside its text.
 
 use std::fmt;
 use std::mem::{align_of, size_of};
