@@ -9,6 +9,7 @@ mod demo_cli;
 mod detect_cli;
 mod detect_pipeline;
 mod detect_restart;
+mod detect_scenarios;
 mod elasticsearch;
 mod enrichment;
 mod faults;
