@@ -205,7 +205,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
     };
     let max = cfg.max_keys_per_rule;
     let window = |s: &RuleSettings, d: u64| secs(s.window_secs.unwrap_or(d));
-    let keep = |s: &RuleSettings, d: u64| secs(s.keep_alive_secs.unwrap_or(d));
+    // Keep-alive: by default the rule's window (as configured).
+    let keep = |s: &RuleSettings, d: u64| secs(s.keep_alive_secs.or(s.window_secs).unwrap_or(d));
 
     let (s, on, sev) = get("auth_bruteforce");
     let bf = |by: Option<bool>, name| {
@@ -237,7 +238,7 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
             sev,
             s.threshold.unwrap_or(2),
             w,
-            keep(s, 300),
+            keep(s, 60),
             max,
             sequence::describe_logins,
         )

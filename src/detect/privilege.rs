@@ -144,7 +144,7 @@ impl PrivilegeRule {
         if !self.bursts.contains_key(key) && self.bursts.len() >= MAX_BURSTS {
             return;
         }
-        let (held, serial) = (&mut self.held, &mut self.serial);
+        let (held, serial, window) = (&mut self.held, &mut self.serial, self.window);
         let b = self.bursts.entry(key.to_owned()).or_insert_with(|| {
             *held += key.len();
             *serial += 1;
@@ -155,8 +155,16 @@ impl PrivilegeRule {
                 ..Burst::default()
             }
         });
-        let new_from = b.denials.len();
         less(held, b.heap_bytes(""));
+        // A burst of this principal that ended (no longer active: past one
+        // window after its last denial) before these denials is over: they
+        // start another, which neither lists its denials nor takes its span.
+        let start = denials.iter().map(|d| d.time).min().unwrap_or(i64::MAX);
+        if b.last != i64::MIN && start > b.last.saturating_add(window) {
+            b.denials.clear();
+            (b.first, b.last) = (i64::MAX, i64::MIN);
+        }
+        let new_from = b.denials.len();
         for d in denials {
             b.first = b.first.min(d.time);
             b.last = b.last.max(d.time);

@@ -376,4 +376,5 @@ fn privilege_change_covering_a_burst() {
 mod budget;
 mod engine;
 mod history;
+mod incidents;
 mod spread;

@@ -1,0 +1,102 @@
+//! One principal's or address's incidents one after another: each its own
+//! alert, made of its own events.
+
+use super::*;
+
+/// `n` denials by mallory on `topic`, `step` seconds apart from `start`
+/// (seconds after T0), ids `{prefix}{i}`.
+fn burst(prefix: &str, n: usize, start: i64, step: i64, topic: &str) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let t = T0 + start + i as i64 * step;
+            let id = format!("{prefix}{i}");
+            authz(
+                &id,
+                t,
+                "mallory",
+                "192.0.2.66",
+                "kafka.FetchConsumer",
+                "Read",
+                topic,
+                false,
+            )
+        })
+        .collect()
+}
+
+fn change(id: &str, secs: i64) -> String {
+    authz(
+        id,
+        T0 + secs,
+        "admin",
+        "10.0.0.1",
+        "mds.Authorize",
+        "AlterAccess",
+        "topic=sensitive-x*",
+        true,
+    )
+}
+
+fn changes(lines: &[String]) -> Vec<Vec<String>> {
+    let a = run(lines);
+    let p = of(&a, "privilege_change_during_denials");
+    let mut out: Vec<Vec<String>> = p.iter().map(|a| a.event_ids.clone()).collect();
+    out.iter_mut().for_each(|v| v.sort());
+    out
+}
+
+fn ids_of(prefix: &str, n: usize, and: &str) -> Vec<String> {
+    let mut v: Vec<String> = (0..n).map(|i| format!("{prefix}{i}")).collect();
+    v.push(and.into());
+    v.sort();
+    v
+}
+
+#[test]
+fn a_change_meets_only_the_burst_that_is_active() {
+    // Two bursts 12 minutes apart (each its `denial_burst` alert); an ACL
+    // after the second lists the second's denials, not the first's.
+    let mut lines = burst("a", 10, 200, 20, "topic=sensitive-x1");
+    lines.extend(burst("b", 10, 1100, 15, "topic=sensitive-x1"));
+    lines.push(change("acl", 1280));
+    assert_eq!(of(&run(&lines), "denial_burst").len(), 2);
+    assert_eq!(changes(&lines), [ids_of("b", 10, "acl")]);
+    // Between the bursts (one window after the first's last denial, before
+    // the second's first), no burst is active: no alert.
+    let mut lines = burst("a", 10, 200, 20, "topic=sensitive-x1");
+    lines.push(change("acl", 1100));
+    lines.extend(burst("b", 10, 1400, 15, "topic=sensitive-x1"));
+    assert!(changes(&lines).is_empty(), "{:?}", changes(&lines));
+    // Within the first's window it still meets the first.
+    let mut lines = burst("a", 10, 200, 20, "topic=sensitive-x1");
+    lines.push(change("acl", 500));
+    lines.extend(burst("b", 10, 1400, 15, "topic=sensitive-x1"));
+    assert_eq!(changes(&lines), [ids_of("a", 10, "acl")]);
+}
+
+#[test]
+fn failed_logins_then_success_is_quiet_for_its_window_only() {
+    // Fail, fail, success; then again 110 s later: two incidents (the
+    // keep-alive defaults to the 60 s window).
+    let ip = "203.0.113.7";
+    let round = |p: &str, at: i64| {
+        vec![
+            authn(&format!("{p}1"), T0 + at, ip, "bob", false),
+            authn(&format!("{p}2"), T0 + at + 5, ip, "bob", false),
+            authn(&format!("{p}3"), T0 + at + 10, ip, "bob", true),
+        ]
+    };
+    let mut lines = round("x", 300);
+    lines.extend(round("y", 420));
+    let a = run(&lines);
+    let got: Vec<Vec<String>> = of(&a, "failed_logins_then_success")
+        .iter()
+        .map(|a| a.event_ids.clone())
+        .collect();
+    assert_eq!(got, [["x1", "x2", "x3"], ["y1", "y2", "y3"]], "{a:#?}");
+    // Within the window of the first, the second is the same incident.
+    let mut lines = round("x", 300);
+    lines.extend(round("y", 340));
+    let a = run(&lines);
+    assert_eq!(of(&a, "failed_logins_then_success").len(), 1, "{a:#?}");
+}
