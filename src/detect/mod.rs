@@ -28,6 +28,7 @@
 //! | [`book`] | the open alerts |
 //! | [`alert`] | the alert and its deterministic id |
 //! | `budget` | the state held to `max_state_bytes` |
+//! | `custom` | user-defined rules, each event offered to them |
 //! | `stats` | the counters for metrics and summaries |
 //! | [`config`], [`build`] | `[detect]` and its checks |
 
@@ -37,6 +38,7 @@ mod budget;
 pub mod build;
 pub mod config;
 pub mod count;
+mod custom;
 pub mod extras;
 pub mod facts;
 pub mod field;
@@ -64,11 +66,9 @@ pub use stats::DetectStats;
 
 use alert::EventRef;
 use book::Book;
-use build::{Custom, Rules};
-use config::CustomKind;
+use build::Rules;
 use count::Hit;
 use facts::{Authn, Facts};
-use field::group_key;
 use hash::FastState;
 use intern::Interner;
 use sequence::Step;
@@ -338,56 +338,6 @@ impl Detector {
             }
         }
     }
-
-    fn custom(&mut self, f: &Facts<'_>, wm: i64) {
-        for c in &mut self.rules.custom {
-            match c {
-                Custom::Count(rule, cfg) => {
-                    if !cfg.matches.matches(f.e) {
-                        continue;
-                    }
-                    let Some(key) = group_key(&cfg.group_by, f) else {
-                        continue;
-                    };
-                    let value = cfg.field.and_then(|fl| fl.value(f));
-                    if cfg.kind == CustomKind::Distinct && value.is_none() {
-                        continue;
-                    }
-                    let hit = Hit {
-                        event: f.event(),
-                        value,
-                    };
-                    rule.offer(key, hit, wm, &mut self.book, &mut self.used);
-                }
-                Custom::Sequence(rule, cfg) => {
-                    let step = if cfg.matches.matches(f.e) {
-                        Step::A
-                    } else if cfg.then.as_ref().is_some_and(|t| t.matches(f.e)) {
-                        Step::B
-                    } else {
-                        continue;
-                    };
-                    let Some(key) = group_key(&cfg.group_by, f) else {
-                        continue;
-                    };
-                    let hash = rule.hash(&key);
-                    rule.offer(hash, || key, step, f, || f.event(), wm, &mut self.book);
-                }
-                Custom::New(rule, cfg) => {
-                    if !cfg.matches.matches(f.e) {
-                        continue;
-                    }
-                    let (Some(key), Some(v)) = (
-                        group_key(&cfg.group_by, f),
-                        cfg.field.and_then(|fl| fl.value(f)),
-                    ) else {
-                        continue;
-                    };
-                    rule.offer(rule.hash(&key), &key, &v, f, wm, &mut self.book);
-                }
-            }
-        }
-    }
 }
 
 /// `failed_logins_then_success` groups by source address, or by the
@@ -402,6 +352,5 @@ fn login_key<'f>(f: &'f Facts<'_>) -> Option<(&'static str, &'f str)> {
 
 #[cfg(test)]
 mod custom_tests;
-#[cfg(test)]
 #[cfg(test)]
 mod tests;
