@@ -205,8 +205,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
     };
     let max = cfg.max_keys_per_rule;
     let window = |s: &RuleSettings, d: u64| secs(s.window_secs.unwrap_or(d));
-    // Keep-alive: by default the rule's window (as configured).
-    let keep = |s: &RuleSettings, d: u64| secs(s.keep_alive_secs.or(s.window_secs).unwrap_or(d));
+    // Keep-alive: by default the rule's window, as configured (`w`, in ns).
+    let keep = |s: &RuleSettings, w: i64| s.keep_alive_secs.map_or(w, secs);
 
     let (s, on, sev) = get("auth_bruteforce");
     let bf = |by: Option<bool>, name| {
@@ -217,7 +217,7 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
                 sev,
                 s.threshold.unwrap_or(5),
                 w,
-                keep(s, 300),
+                keep(s, w),
                 false,
                 max,
                 count::describe_bruteforce,
@@ -238,7 +238,7 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
             sev,
             s.threshold.unwrap_or(2),
             w,
-            keep(s, 60),
+            keep(s, w),
             max,
             sequence::describe_logins,
         )
@@ -261,7 +261,7 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
             sev,
             s.threshold.unwrap_or(10),
             burst_window,
-            keep(s, 300),
+            keep(s, burst_window),
             false,
             max,
             count::describe_burst,
@@ -276,7 +276,7 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
             sev,
             1,
             w,
-            keep(s, 600),
+            keep(s, w),
             max,
             sequence::describe_denied_granted,
         );
@@ -292,7 +292,7 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
     for rule in Single::ALL {
         let (s, on, sev) = get(rule.name());
         if on {
-            singles.push((rule, sev, keep(s, 300)));
+            singles.push((rule, sev, keep(s, secs(300))));
         }
     }
     let (s, _, _) = get("admin_role_granted");

@@ -56,12 +56,6 @@ pub struct Interner {
 /// A slot of the map.
 type Slot = (u64, Arc<str>);
 
-/// The bytes of one text as held: the `Arc`'s block (two counts and the
-/// text).
-fn text_bytes(s: &str) -> usize {
-    arc_str_bytes(s)
-}
-
 impl Interner {
     /// An empty interner that counts its bytes in `ledger`.
     pub fn new(ledger: Ledger) -> Interner {
@@ -111,7 +105,7 @@ impl Interner {
                 a
             }
         };
-        add += text_bytes(s);
+        add += arc_str_bytes(s);
         self.ledger.add(add);
         self.counted.set(self.counted.get() + add);
         a
@@ -126,7 +120,7 @@ impl Interner {
         let mut unheld = |a: &Arc<str>| {
             let keep = Arc::strong_count(a) > 1;
             if !keep {
-                freed += text_bytes(a);
+                freed += arc_str_bytes(a);
             }
             keep
         };

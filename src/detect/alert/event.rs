@@ -92,11 +92,7 @@ impl EventRef {
     /// [`EventRef::new`], its principal and resource shared through
     /// `interner` (counted there, not in the copy's bytes).
     pub fn interned(time: i64, fields: [Option<&str>; FIELDS], interner: &Interner) -> EventRef {
-        let mut place = 0;
-        let shared = SHARED.map(|i| {
-            place += 1;
-            fields[i].map(|v| interner.get_in(place - 1, v))
-        });
+        let shared = [0, 1].map(|place| fields[SHARED[place]].map(|v| interner.get_in(place, v)));
         EventRef::with_shared(time, fields, shared, false)
     }
 

@@ -10,7 +10,7 @@ fn one_text_is_held_once_and_counted_once() {
     assert_eq!(i.len(), 1);
     let c = i.get("crn://confluent.cloud/organization=o/kafka=k/topic=sensitive-pii");
     assert_eq!(i.len(), 2);
-    let texts = text_bytes(&a) + text_bytes(&c);
+    let texts = arc_str_bytes(&a) + arc_str_bytes(&c);
     let table = table_bytes::<Slot>(i.full.get());
     assert!(table > 0);
     assert_eq!(ledger.bytes(), texts + table);
@@ -26,7 +26,7 @@ fn purge_lets_go_of_text_no_copy_holds() {
     let before = ledger.bytes();
     i.purge();
     assert_eq!(i.len(), 1, "bob's text went, alice's stays");
-    assert_eq!(ledger.bytes(), before - text_bytes("User:bob"));
+    assert_eq!(ledger.bytes(), before - arc_str_bytes("User:bob"));
     // Asked again, the kept text is the same allocation.
     assert!(Arc::ptr_eq(&kept, &i.get("User:alice")));
     drop(kept);
@@ -46,7 +46,7 @@ fn a_set_emptied_by_purges_is_made_smaller_and_counted_so() {
     i.purge();
     assert_eq!(i.len(), 10);
     assert!(i.full.get() < big / 4, "{} of {big}", i.full.get());
-    let held: usize = keep.iter().map(|a| text_bytes(a)).sum();
+    let held: usize = keep.iter().map(|a| arc_str_bytes(a)).sum();
     assert_eq!(ledger.bytes(), held + table_bytes::<Slot>(i.full.get()));
 }
 
@@ -80,7 +80,7 @@ fn a_text_whose_hash_is_taken_is_held_apart_and_counted() {
     drop(b);
     let before = ledger.bytes();
     i.purge();
-    assert_eq!(ledger.bytes(), before - text_bytes("User:bob"));
+    assert_eq!(ledger.bytes(), before - arc_str_bytes("User:bob"));
     assert_eq!(i.len(), 1);
 }
 
