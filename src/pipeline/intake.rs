@@ -127,6 +127,8 @@ impl Intake {
         match self.processor.process(payload, Some(coords), now_nanos()) {
             Disposition::Forward(event) => {
                 Stats::add(&stats.forwarded, 1);
+                // In flight from now: the batch it joins adopts the bytes.
+                tracker.rendered(event.json.len());
                 stats.observe(&event.enrichment);
                 let alerts = match &mut self.detection {
                     Some(d) => d.observe(&event.enrichment, payload, Some(coords)),
@@ -273,9 +275,10 @@ impl Intake {
         // records still count in flight, so intake pauses in the end).
         let slots = batch.alerts.is_empty().then(|| self.slots.clone());
         let recycle = self.recycle.clone();
-        // The batch's events count in flight with their records until
-        // they are freed (alerts are counted with their records already).
-        let delivering = self.delivery.tracker.delivering(batch.bytes);
+        // The batch's events count in flight with their records (since
+        // they joined the batch) until they are freed; alerts are counted
+        // with their records already.
+        let delivering = self.delivery.tracker.adopt(batch.bytes);
         let mut batch = batch;
         self.tasks.spawn(async move {
             let _permit = match slots {

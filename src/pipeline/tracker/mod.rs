@@ -309,7 +309,21 @@ impl Tracker {
     /// enrichment, a sink's request body): counting only the records let
     /// 8 MiB in flight hold ≈ 25 MB. Offsets are not involved.
     pub fn delivering(self: &Arc<Self>, bytes: usize) -> Delivering {
+        self.rendered(bytes);
+        self.adopt(bytes)
+    }
+
+    /// Counts a rendered event in flight from the moment it joins a batch,
+    /// not only once the batch is handed to delivery: a batch that closes
+    /// (by size or linger) while intake is held then adds nothing, and in
+    /// flight stays within one record and its event of the bound.
+    pub fn rendered(&self, bytes: usize) {
         self.delivering.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// The guard of a batch whose events were counted by
+    /// [`Tracker::rendered`] as they joined it.
+    pub fn adopt(self: &Arc<Self>, bytes: usize) -> Delivering {
         Delivering {
             tracker: self.clone(),
             bytes,

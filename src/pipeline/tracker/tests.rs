@@ -170,6 +170,19 @@ fn events_being_delivered_count_in_flight_until_their_batch_is_done() {
 }
 
 #[test]
+fn an_event_counts_from_joining_its_batch_and_the_batch_adopts_it() {
+    let (t, _r) = setup();
+    let t = Arc::new(t);
+    let _a = t.register("t", 0, 0, 5);
+    t.rendered(40);
+    assert_eq!(t.pending_bytes(), 45, "counted as it joins the open batch");
+    let delivering = t.adopt(40);
+    assert_eq!(t.pending_bytes(), 45, "handing the batch over adds nothing");
+    drop(delivering);
+    assert_eq!(t.pending_bytes(), 5);
+}
+
+#[test]
 fn a_record_of_an_unassigned_partition_gets_its_own_epoch() {
     let (t, r) = setup();
     let x = t.register("other", 3, 10, 1);

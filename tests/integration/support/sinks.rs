@@ -32,6 +32,8 @@ pub struct MemorySink {
     pub sends: Mutex<usize>,
     /// Time each send takes (a slow destination).
     pub delay: Mutex<std::time::Duration>,
+    /// The largest rendered event sent, in bytes.
+    pub largest: Mutex<usize>,
 }
 
 impl MemorySink {
@@ -45,6 +47,7 @@ impl MemorySink {
             stall: Default::default(),
             sends: Mutex::new(0),
             delay: Mutex::new(std::time::Duration::ZERO),
+            largest: Mutex::new(0),
         })
     }
 
@@ -83,6 +86,10 @@ impl Sink for MemorySink {
     fn send<'a>(&'a self, events: &'a [Arc<Event>]) -> BoxFuture<'a, SendReport> {
         Box::pin(async move {
             *self.sends.lock().unwrap() += 1;
+            {
+                let mut l = self.largest.lock().unwrap();
+                *l = events.iter().map(|e| e.json.len()).fold(*l, usize::max);
+            }
             let delay = *self.delay.lock().unwrap();
             if !delay.is_zero() {
                 tokio::time::sleep(delay).await;
