@@ -99,6 +99,20 @@ impl Alert {
         a
     }
 
+    /// An event earlier than the alert's first joined it (out of order,
+    /// within the allowed lateness): an id made from the window start
+    /// (`old_start`) follows the new start, so that the same events give
+    /// the same id whatever order they arrived in. An id anchored on
+    /// another event (a sequence's completing event) stays.
+    pub fn window_moved(&mut self, rule: &str, old_start: i64) {
+        if self.id == alert_id(rule, &self.group_key, old_start) {
+            let id = alert_id(rule, &self.group_key, self.first_time);
+            // In place: the same length, so the same bytes counted.
+            self.id.clear();
+            self.id.push_str(&id);
+        }
+    }
+
     /// Adds one event (an incident that goes on). An id already listed is
     /// not counted twice. Returns how much its [`Alert::heap_bytes`] grew
     /// (less when a listed id made room), without a walk.

@@ -140,8 +140,13 @@ impl Book {
         if in_keep_alive && e.time > open.deadline() {
             return false;
         }
-        let before = open.alert.event_count;
+        let (before, start) = (open.alert.event_count, open.alert.first_time);
         let mut grew = open.alert.add(e);
+        // Not handed out yet: its id may still follow its window's start,
+        // so that the same events give the same id in any order.
+        if self.emit == Emit::OnClose && open.alert.first_time < start {
+            open.alert.window_moved(rule, start);
+        }
         if let (Some(r), Some(shared)) = (open.revise.as_deref_mut(), shared) {
             let cap = r.events.capacity();
             // Past the most it keeps, it keeps one more (and is then

@@ -57,6 +57,11 @@ pub struct Facts<'a> {
     /// Denied authorization, or a data-plane request refused for lack of
     /// authorization (Confluent Cloud reports produce/fetch denials so).
     pub denied: bool,
+    /// A request event that failed for a reason the event does not give
+    /// (`result.status` FAILURE, no authorization error type): on Confluent
+    /// Cloud, produce and fetch denials look so (docs/audit-log-format.md
+    /// §8). `denial_burst` counts it on sensitive resources.
+    pub failed_request: bool,
     /// Granted authorization.
     pub granted: bool,
     /// Granted or successful, and not a failed request.
@@ -95,6 +100,31 @@ pub struct Facts<'a> {
 pub struct ResourcePath {
     pub parts: Vec<(String, String)>,
     pub prefix: bool,
+}
+
+/// The part of a CRN that names its resource the same way in every form
+/// (docs/audit-log-format.md §6): without the authority and without the
+/// `organization=`, `environment=` and `cloud-cluster=` scopes that only
+/// the fully scoped Cloud form writes (the last element stays, whatever
+/// it is). `crn:///kafka=lkc-1/topic=t`, `crn://confluent.cloud/kafka=lkc-1/topic=t`
+/// and `crn://confluent.cloud/organization=…/environment=…/cloud-cluster=lkc-1/kafka=lkc-1/topic=t`
+/// all give `kafka=lkc-1/topic=t`. Text that is not a CRN is its own
+/// identity. A slice of `crn`: no allocation.
+pub fn crn_identity(crn: &str) -> &str {
+    let Some(rest) = crn.strip_prefix("crn://") else {
+        return crn;
+    };
+    let mut path = rest.split_once('/').map_or("", |(_, p)| p);
+    while let Some((seg, more)) = path.split_once('/') {
+        let scope = ["organization=", "environment=", "cloud-cluster="]
+            .iter()
+            .any(|k| seg.starts_with(k));
+        if !scope || more.is_empty() {
+            break;
+        }
+        path = more;
+    }
+    path
 }
 
 impl ResourcePath {
@@ -236,6 +266,7 @@ impl<'a> Facts<'a> {
             source_ip: e.source_ip(),
             authn,
             denied,
+            failed_request: e.request_failed && !denied && e.event_type().ends_with("/request"),
             granted,
             ok,
             privilege_change,
@@ -317,11 +348,17 @@ impl<'a> Facts<'a> {
         self.resource_crn.and_then(ResourcePath::parse_crn)
     }
 
-    /// The resource key of "the same resource": the CRN path, or the
+    /// The resource key of "the same resource": the CRN path without the
+    /// scopes only some forms write ([`crn_identity`]), or the
     /// authorization's type and name.
     pub fn resource_key(&self) -> Option<String> {
-        if let Some(r) = self.resource_path() {
-            return Some(r.display());
+        if let Some(r) = self.resource_crn.map(crn_identity) {
+            // `crn://x/` gives back a path to parse; the authority is
+            // left out of the key either way.
+            let crn = format!("crn:///{r}");
+            if let Some(r) = ResourcePath::parse_crn(&crn) {
+                return Some(r.display());
+            }
         }
         match (self.e.resource_type(), self.e.resource_name()) {
             (Some(t), Some(n)) => Some(format!("{t}:{n}")),

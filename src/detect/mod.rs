@@ -188,7 +188,7 @@ impl Detector {
         // The events rules keep in numbers (denials, failed logins,
         // privilege changes) share their principal's and resource's text;
         // others are copied only for an alert (a copy of their own).
-        if f.denied || f.authn == Authn::Failed || f.privilege_change {
+        if f.denied || f.failed_request || f.authn == Authn::Failed || f.privilege_change {
             f.share_text(&self.interner);
         }
         // An event with neither its own time nor a Kafka timestamp would
@@ -284,7 +284,7 @@ impl Detector {
 
     fn authorization(&mut self, f: &Facts<'_>, wm: i64, hp: u64) {
         let r = &mut self.rules;
-        if f.denied {
+        if f.denied || f.failed_request {
             let sensitive = f
                 .resource_name
                 .is_some_and(|n| r.sensitive.iter().any(|g| g.matches(n)));
@@ -305,9 +305,13 @@ impl Detector {
                 let name = f.e.resource_name();
                 let named = f.resource_crn.is_some() || name.is_some();
                 if let (Some(p), Some(op), true) = (f.principal, f.operation, named) {
-                    // The group: hashed from the fields as written; its
-                    // key (the resource's path decoded) made once.
-                    let parts = [Some(op), f.resource_crn, f.e.resource_type(), name];
+                    // The group: hashed from the fields as written (a
+                    // CRN in any of its forms as one, `crn_identity`);
+                    // its key (the resource's path decoded) made once.
+                    let parts = match f.resource_crn {
+                        Some(crn) => [Some(op), Some(facts::crn_identity(crn)), None, None],
+                        None => [Some(op), None, f.e.resource_type(), name],
+                    };
                     let hash = rule.hash_parts(hp, &parts);
                     let key = || {
                         let res = f.resource_key().unwrap_or_default();

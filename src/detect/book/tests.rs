@@ -79,3 +79,42 @@ fn over_its_bound_the_book_closes_the_oldest_early_and_loses_nothing() {
         assert_eq!(last[&key(399)].event_count, 5);
     }
 }
+
+/// An earlier event that joins an open alert moves its window's start:
+/// in `detect` (handed out on close) the id follows it, so the same
+/// events give the same id in either order; in `run` the id handed out
+/// when it fired stays. An id anchored on another event stays too.
+#[test]
+fn the_id_follows_the_window_start_until_the_alert_is_handed_out() {
+    let rule = "destructive_operation";
+    let key = "principal=User:alice".to_owned();
+    let (early, late) = (ev("e-early", 10), ev("e-late", 20));
+    let in_order = Alert::new(rule, Severity::High, key.clone(), &[&early, &late]);
+    assert_eq!(in_order.id, crate::detect::alert::alert_id(rule, &key, 10));
+    for emit in [Emit::OnClose, Emit::OnFireAndClose] {
+        let mut book = Book::new(emit);
+        let fired = Alert::new(rule, Severity::High, key.clone(), &[&late]);
+        let first_id = fired.id.clone();
+        book.fire(rule, fired, 1_000);
+        assert!(book.extend(rule, &key, &early));
+        book.close_all();
+        let last = book.out.last().unwrap();
+        assert_eq!(last.first_time, 10);
+        assert_eq!(last.event_ids, in_order.event_ids);
+        match emit {
+            Emit::OnClose => assert_eq!(last.id, in_order.id, "the order does not show"),
+            Emit::OnFireAndClose => assert_eq!(last.id, first_id, "one id per alert in run"),
+        }
+    }
+    // Anchored on its completing event (a sequence): the id stays.
+    let mut book = Book::new(Emit::OnClose);
+    let mut anchored = Alert::new(rule, Severity::High, key.clone(), &[&late]);
+    anchored.id = crate::detect::alert::alert_id(rule, &key, 99);
+    book.fire(rule, anchored, 1_000);
+    book.extend(rule, &key, &early);
+    book.close_all();
+    assert_eq!(
+        book.out[0].id,
+        crate::detect::alert::alert_id(rule, &key, 99)
+    );
+}
