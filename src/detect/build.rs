@@ -161,13 +161,11 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
     let mut custom = Vec::new();
     let mut names: Vec<&str> = BUILTIN.iter().map(|(n, _, _)| *n).collect();
     for (i, c) in cfg.custom.iter().enumerate() {
-        if names.contains(&c.name.as_str()) {
-            problem(
-                format!("detect.custom[{i}].name"),
-                &format!("{:?} is already a rule", c.name),
-            );
+        if let Some(name) = c.name.as_deref().filter(|n| names.contains(n)) {
+            let message = format!("{name:?} is already a rule");
+            problem(format!("detect.custom[{i}].name"), &message);
         }
-        names.push(&c.name);
+        names.extend(c.name.as_deref());
         match c.compile(i) {
             Ok(c) => custom.push(custom_rule(c, cfg.max_keys_per_rule)),
             Err(ps) => ps.into_iter().for_each(|(k, m)| problem(k, &m)),

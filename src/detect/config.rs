@@ -148,16 +148,49 @@ pub enum CustomKind {
     Distinct,
     /// A value of `field` the group has not shown before.
     NewValue,
-    /// An event matching `match` then one matching `then`, per group.
+    /// At least `threshold` events matching `match`, then one matching
+    /// `then`, per group, within the window.
     Sequence,
+}
+
+impl CustomKind {
+    /// Every kind, as written in `kind`.
+    pub const NAMES: &'static str = "`count`, `distinct`, `new_value`, `sequence`";
+
+    /// The kind as written in `kind`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CustomKind::Count => "count",
+            CustomKind::Distinct => "distinct",
+            CustomKind::NewValue => "new_value",
+            CustomKind::Sequence => "sequence",
+        }
+    }
+
+    /// Whether a rule of this kind reads `key` (of the keys only some
+    /// kinds read; docs/detect.md, "User-defined rules").
+    fn reads(self, key: &str) -> bool {
+        use CustomKind::*;
+        match key {
+            "then" => self == Sequence,
+            "field" => matches!(self, Distinct | NewValue),
+            // A new value fires once per value: no count, and its window
+            // is how long values are remembered, not an alert's life.
+            "threshold" | "keep_alive_secs" => self != NewValue,
+            _ => true,
+        }
+    }
 }
 
 /// `[[detect.custom]]` as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CustomRule {
-    pub name: String,
-    pub kind: CustomKind,
+    /// Required, as `kind` is: optional here so that a rule without them
+    /// is one more listed problem ([`CustomRule::compile`]), not a failed
+    /// read of `[detect]` that would hide every other problem.
+    pub name: Option<String>,
+    pub kind: Option<CustomKind>,
     /// Which events the rule sees, in the filter rule language.
     #[serde(rename = "match", default)]
     pub matches: RuleConfig,
@@ -199,13 +232,14 @@ impl CustomRule {
     /// (`detect.custom[0].then`).
     pub fn compile(&self, index: usize) -> Result<CompiledCustom, Vec<(String, String)>> {
         let at = format!("detect.custom[{index}]");
+        let name = self.name.clone().unwrap_or_else(|| at.clone());
         let mut problems: Vec<(String, String)> = Vec::new();
         let compile = |r: &RuleConfig, what: &str, problems: &mut Vec<(String, String)>| {
             let mut r = r.clone();
             if r.name.is_none() {
-                r.name = Some(self.name.clone());
+                r.name = Some(name.clone());
             }
-            r.compile(RuleSection::Allow, self.name.clone())
+            r.compile(RuleSection::Allow, name.clone())
                 .map_err(|ps| problems.extend(ps.into_iter().map(|p| (format!("{at}.{what}"), p))))
                 .ok()
         };
@@ -216,21 +250,20 @@ impl CustomRule {
             .and_then(|t| compile(t, "then", &mut problems));
         let mut problem =
             |key: &str, message: String| problems.push((format!("{at}.{key}"), message));
-        if self.name.trim().is_empty() {
-            problem("name", "must not be empty".into());
+        match &self.name {
+            None => problem("name", "missing field `name` (the alerts' `rule`)".into()),
+            Some(n) if n.trim().is_empty() => problem("name", "must not be empty".into()),
+            Some(_) => {}
         }
         match self.kind {
-            CustomKind::Sequence if self.then.is_none() => {
-                problem("then", "a sequence rule needs its second step".into())
-            }
-            CustomKind::Distinct | CustomKind::NewValue if self.field.is_none() => problem(
-                "field",
-                format!("a {:?} rule needs the field whose values count", self.kind),
+            None => problem(
+                "kind",
+                format!(
+                    "missing field `kind`, expected one of {}",
+                    CustomKind::NAMES
+                ),
             ),
-            _ => {}
-        }
-        if self.kind != CustomKind::Sequence && self.then.is_some() {
-            problem("then", "only sequence rules have a second step".into());
+            Some(kind) => self.kind_problems(kind, &mut problem),
         }
         if self.threshold == Some(0) {
             problem("threshold", "must be at least 1".into());
@@ -238,22 +271,22 @@ impl CustomRule {
         if self.window_secs == Some(0) {
             problem("window_secs", "must be at least 1".into());
         }
-        let (Some(matches), true) = (matches, problems.is_empty()) else {
+        let (Some(matches), Some(kind), true) = (matches, self.kind, problems.is_empty()) else {
             return Err(problems);
         };
         // New values are remembered for the window: two weeks unless set.
-        let window = self.window_secs.unwrap_or(match self.kind {
+        let window = self.window_secs.unwrap_or(match kind {
             CustomKind::NewValue => 14 * 24 * 3600,
             _ => 300,
         });
         Ok(CompiledCustom {
-            name: self.name.clone(),
-            kind: self.kind,
+            name,
+            kind,
             matches,
             then,
             group_by: self.group_by.clone(),
             field: self.field,
-            threshold: self.threshold.unwrap_or(match self.kind {
+            threshold: self.threshold.unwrap_or(match kind {
                 CustomKind::Count | CustomKind::Distinct => 5,
                 _ => 1,
             }),
@@ -262,4 +295,34 @@ impl CustomRule {
             severity: self.severity.unwrap_or(Severity::Medium),
         })
     }
+
+    /// What `kind` needs and does not read: a key it needs missing, a key
+    /// it does not read present.
+    fn kind_problems(&self, kind: CustomKind, problem: &mut impl FnMut(&str, String)) {
+        match kind {
+            CustomKind::Sequence if self.then.is_none() => {
+                problem("then", "a sequence rule needs its second step".into())
+            }
+            CustomKind::Distinct | CustomKind::NewValue if self.field.is_none() => problem(
+                "field",
+                format!("a {} rule needs the field whose values count", kind.name()),
+            ),
+            _ => {}
+        }
+        let present = [
+            ("then", self.then.is_some()),
+            ("field", self.field.is_some()),
+            ("threshold", self.threshold.is_some()),
+            ("keep_alive_secs", self.keep_alive_secs.is_some()),
+        ];
+        for (key, _) in present
+            .into_iter()
+            .filter(|&(k, set)| set && !kind.reads(k))
+        {
+            problem(key, format!("not used by kind = \"{}\"", kind.name()));
+        }
+    }
 }
+
+#[cfg(test)]
+mod tests;

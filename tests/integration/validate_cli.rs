@@ -111,6 +111,53 @@ fn detect_rules_are_checked_with_key_and_line() {
     }
 }
 
+/// A user-defined rule without `kind` or `name`, or of an unknown kind,
+/// is one more problem: the other rules and settings of `[detect]` are
+/// still checked and listed, each with its key and line (red-team probe
+/// `min_custom_hides.toml`, `bad1.toml`: only the kind was listed).
+#[test]
+fn a_custom_rule_without_kind_hides_no_other_problem() {
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        r#"[kafka]
+bootstrap_servers = "127.0.0.1:{}"
+[dead_letter]
+path = "{}"
+[[sinks]]
+type = "stdout"
+[detect]
+max_state_bytes = 100
+[[detect.custom]]
+name = "x"
+match = {{ verdict = "denied" }}
+[[detect.custom]]
+name = "y"
+kind = "counter"
+[[detect.custom]]
+kind = "count"
+field = "method"
+[detect.rules.denial_burst]
+threshold = 0
+"#,
+        closed_port(),
+        dl(dir.path()),
+    );
+    let (code, out) = validate(&toml, &["--no-network"]);
+    assert_eq!(code, 2, "{out}");
+    let kinds = "expected one of `count`, `distinct`, `new_value`, `sequence`";
+    let expected = [
+        "CONFIG is invalid:".to_owned(),
+        "  - line 8: `detect.max_state_bytes`: must be between 1048576 (1 MiB) and 68719476736 (64 GiB) bytes".to_owned(),
+        format!("  - line 9: `detect.custom[0].kind`: missing field `kind`, {kinds}"),
+        format!("  - line 14: `detect.custom[1].kind`: unknown variant `counter`, {kinds}"),
+        "  - line 15: `detect.custom[2].name`: missing field `name` (the alerts' `rule`)".to_owned(),
+        "  - line 17: `detect.custom[2].field`: not used by kind = \"count\"".to_owned(),
+        "  - line 19: `detect.rules.denial_burst.threshold`: must be at least 1".to_owned(),
+    ];
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines, expected, "{out}");
+}
+
 /// The newcomer's file (issue 14): a misspelt key and a wrong type in one
 /// section no longer hide the rest of it, nor its semantic checks, and a
 /// problem inside a sink is at the key's own line with its path.
