@@ -223,8 +223,10 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
         })
     };
     let bruteforce_ip = bf(s.by_source_ip, "auth_bruteforce");
+    // By identifier, an address's failures are left to its own alert; with
+    // no count by address (`by_source_ip = false`) they have none: all count.
     let bruteforce_id = bf(s.by_identifier, "auth_bruteforce").map(|mut r| {
-        r.spread = true;
+        r.spread = bruteforce_ip.is_some();
         r
     });
 

@@ -267,7 +267,7 @@ fn qualifying(
     } else {
         HashSet::new()
     };
-    let counts = |h: &Hit| !h.event.source_ip().is_some_and(|ip| alone.contains(ip));
+    let counts = |h: &Hit| !is_alone(&alone, &h.event);
     let mut counted = 0;
     let mut to = 0;
     for from in 0..hits.len() {
@@ -352,8 +352,8 @@ pub fn list(head: &str, items: &[String], tail: &str) -> String {
 }
 
 mod spread;
-use spread::alone_addresses;
 pub use spread::settle_spread;
+use spread::{alone_addresses, is_alone};
 
 #[cfg(test)]
 mod tests;

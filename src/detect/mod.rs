@@ -11,6 +11,7 @@
 //! | file | concept |
 //! |---|---|
 //! | [`facts`] | what the rules read of one event |
+//! | `addr` | source addresses compared as addresses (canonical text, IPv4-mapped as IPv4) |
 //! | [`words`] | words in method names, case ignored |
 //! | [`extras`] | the facts read from the JSON for the few events that need them |
 //! | [`field`] | fields to group by and count |
@@ -32,6 +33,7 @@
 //! | `stats` | the counters for metrics and summaries |
 //! | [`config`], [`build`] | `[detect]` and its checks |
 
+mod addr;
 pub mod alert;
 pub mod book;
 mod budget;
@@ -229,10 +231,16 @@ impl Detector {
 
     fn authentication(&mut self, f: &Facts<'_>, wm: i64, hp: u64) {
         let r = &mut self.rules;
+        // The logins' groups by address: its canonical text, so that one
+        // address written two ways is one group (authentications only).
+        let ip = match f.authn {
+            Authn::NotAuthn => None,
+            _ => f.source_ip.map(addr::canonical),
+        };
         match f.authn {
             Authn::Failed => {
                 let ev = f.event();
-                if let (Some(rule), Some(ip)) = (&mut r.bruteforce_ip, f.source_ip) {
+                if let (Some(rule), Some(ip)) = (&mut r.bruteforce_ip, &ip) {
                     let hit = Hit {
                         event: ev.clone(),
                         value: None,
@@ -258,14 +266,18 @@ impl Detector {
                         &mut self.used,
                     );
                 }
-                if let (Some(rule), Some((name, value))) = (&mut r.logins, login_key(f)) {
+                if let (Some(rule), Some((name, value))) =
+                    (&mut r.logins, login_key(f, ip.as_deref()))
+                {
                     let hash = rule.hash((name, value));
                     let key = || format!("{name}={value}");
                     rule.offer(hash, key, Step::A, f, || ev, wm, &mut self.book);
                 }
             }
             Authn::Succeeded => {
-                if let (Some(rule), Some((name, value))) = (&mut r.logins, login_key(f)) {
+                if let (Some(rule), Some((name, value))) =
+                    (&mut r.logins, login_key(f, ip.as_deref()))
+                {
                     let hash = rule.hash((name, value));
                     let key = || format!("{name}={value}");
                     rule.offer(hash, key, Step::B, f, || f.event(), wm, &mut self.book);
@@ -344,10 +356,11 @@ impl Detector {
     }
 }
 
-/// `failed_logins_then_success` groups by source address, or by the
-/// credential when the event has no address: (field, value).
-fn login_key<'f>(f: &'f Facts<'_>) -> Option<(&'static str, &'f str)> {
-    match (f.source_ip, f.extras().identifier.as_deref()) {
+/// `failed_logins_then_success` groups by source address (`ip`, its
+/// canonical text), or by the credential when the event has no address:
+/// (field, value).
+fn login_key<'f>(f: &'f Facts<'_>, ip: Option<&'f str>) -> Option<(&'static str, &'f str)> {
+    match (ip, f.extras().identifier.as_deref()) {
         (Some(ip), _) => Some(("source_ip", ip)),
         (None, Some(id)) => Some(("identifier", id)),
         _ => None,

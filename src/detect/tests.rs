@@ -373,6 +373,7 @@ fn privilege_change_covering_a_burst() {
     assert_eq!(of(&run(&lines), "privilege_change_during_denials").len(), 1);
 }
 
+mod addresses;
 mod budget;
 mod engine;
 mod history;

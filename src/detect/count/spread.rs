@@ -5,11 +5,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use super::super::addr::Addr;
 use super::super::alert::EventRef;
 use super::Hit;
 
-/// The source addresses with `n` hits within one window of each other.
-pub(super) fn alone_addresses(hits: &[Hit], n: usize, window: i64) -> HashSet<&str> {
+/// The source addresses with `n` hits within one window of each other
+/// (compared as addresses: one written two ways is one).
+pub(super) fn alone_addresses(hits: &[Hit], n: usize, window: i64) -> HashSet<Addr<'_>> {
     alone_in(hits.iter().map(|h| &*h.event), n, window)
 }
 
@@ -19,11 +21,11 @@ fn alone_in<'e>(
     events: impl Iterator<Item = &'e EventRef>,
     n: usize,
     window: i64,
-) -> HashSet<&'e str> {
-    let mut times: HashMap<&str, Vec<i64>> = HashMap::new();
+) -> HashSet<Addr<'e>> {
+    let mut times: HashMap<Addr<'e>, Vec<i64>> = HashMap::new();
     for e in events {
         if let Some(ip) = e.source_ip() {
-            times.entry(ip).or_default().push(e.time);
+            times.entry(Addr::of(ip)).or_default().push(e.time);
         }
     }
     times
@@ -53,9 +55,16 @@ pub fn settle_spread(
     let alone = alone_in(sorted.iter().map(|e| &***e), n, window);
     let kept: Vec<Arc<EventRef>> = sorted
         .into_iter()
-        .filter(|e| !e.source_ip().is_some_and(|ip| alone.contains(ip)))
+        .filter(|e| !is_alone(&alone, e))
         .cloned()
         .collect();
     let times: Vec<i64> = kept.iter().map(|e| e.time).collect();
     reaches(&times, n, window).then_some(kept)
+}
+
+/// `e` comes from one of the `alone` addresses.
+pub(super) fn is_alone(alone: &HashSet<Addr<'_>>, e: &EventRef) -> bool {
+    !alone.is_empty()
+        && e.source_ip()
+            .is_some_and(|ip| alone.contains(&Addr::of(ip)))
 }

@@ -1,8 +1,11 @@
 //! Addresses and networks for `new_source_ip`: an address's network
 //! (its /24 or /64), remembered per address, and the trusted networks.
+//! An IPv4-mapped IPv6 address (`::ffff:192.0.2.1`) is its IPv4 address
+//! ([`addr::parse`]).
 
 use std::net::IpAddr;
 
+use crate::detect::addr;
 use crate::detect::hash::FastMap;
 
 /// Addresses → their networks, remembered (most events come from
@@ -69,7 +72,7 @@ fn masked(addr: IpAddr, bits: u8) -> IpAddr {
 
 /// The network of `ip` at the given prefix lengths, as `a.b.c.0/24`.
 pub fn network(ip: &str, v4_bits: u8, v6_bits: u8) -> Option<String> {
-    let addr: IpAddr = ip.trim().parse().ok()?;
+    let addr = addr::parse(ip)?;
     let bits = if addr.is_ipv4() {
         v4_bits.min(32)
     } else {
@@ -78,7 +81,8 @@ pub fn network(ip: &str, v4_bits: u8, v6_bits: u8) -> Option<String> {
     Some(format!("{}/{bits}", masked(addr, bits)))
 }
 
-/// A network written `10.0.0.0/8`, `2001:db8::/32` or as one address.
+/// A network written `10.0.0.0/8`, `2001:db8::/32` or as one address;
+/// one written IPv4-mapped (`::ffff:10.0.0.0/104`) is its IPv4 network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cidr {
     addr: IpAddr,
@@ -94,11 +98,18 @@ impl Cidr {
         let addr: IpAddr = a.trim().parse().ok()?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let bits = bits.unwrap_or(max);
-        (bits <= max).then_some(Cidr { addr, bits })
+        match addr.to_canonical() {
+            _ if bits > max => None,
+            IpAddr::V4(v4) if addr.is_ipv6() && bits >= 96 => Some(Cidr {
+                addr: v4.into(),
+                bits: bits - 96,
+            }),
+            _ => Some(Cidr { addr, bits }),
+        }
     }
 
     pub fn contains(&self, ip: &str) -> bool {
-        let Ok(ip) = ip.trim().parse::<IpAddr>() else {
+        let Some(ip) = addr::parse(ip) else {
             return false;
         };
         ip.is_ipv4() == self.addr.is_ipv4() && masked(ip, self.bits) == masked(self.addr, self.bits)

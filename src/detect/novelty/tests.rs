@@ -19,6 +19,29 @@ fn networks_and_cidrs() {
 }
 
 #[test]
+fn an_ipv4_mapped_address_is_its_ipv4_address() {
+    assert_eq!(
+        network("::ffff:203.0.113.5", 24, 64).unwrap(),
+        "203.0.113.0/24"
+    );
+    assert_eq!(network("::FFFF:192.0.2.5", 24, 64).unwrap(), "192.0.2.0/24");
+    let v4 = Cidr::parse("198.51.100.0/24").unwrap();
+    assert!(v4.contains("::ffff:198.51.100.5"));
+    assert!(!v4.contains("::ffff:198.51.101.5"));
+    // Written mapped, a network is its IPv4 network.
+    let mapped = Cidr::parse("::ffff:198.51.100.0/120").unwrap();
+    assert_eq!(mapped, v4);
+    assert!(mapped.contains("198.51.100.7"));
+    assert!(Cidr::parse("::ffff:198.51.100.0/129").is_none());
+    // Unchanged: IPv6 stays IPv6, and the two families do not meet.
+    assert_eq!(network("2001:db8::1", 24, 64).unwrap(), "2001:db8::/64");
+    assert_eq!(network("::198.51.100.5", 24, 64).unwrap(), "::/64");
+    assert!(!Cidr::parse("::/0").unwrap().contains("::ffff:198.51.100.5"));
+    assert!(Cidr::parse("::/0").unwrap().contains("2001:db8::1"));
+    assert!(!v4.contains("2001:db8::1"));
+}
+
+#[test]
 fn waiting_events_leave_in_time_then_arrival_order() {
     // Against an ordered map of the same entries: mostly in order, some
     // late, some at equal times, pops interleaved with inserts.

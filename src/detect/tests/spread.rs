@@ -10,7 +10,11 @@ fn fail(id: &str, secs: i64, ip: &str, user: &str) -> String {
 }
 
 fn brute(lines: &[String]) -> Vec<(String, Vec<String>)> {
-    let a = run(lines);
+    brute_with(&DetectConfig::default(), lines)
+}
+
+fn brute_with(cfg: &DetectConfig, lines: &[String]) -> Vec<(String, Vec<String>)> {
+    let a = run_lines(cfg, lines);
     let mut got: Vec<(String, Vec<String>)> = of(&a, "auth_bruteforce")
         .iter()
         .map(|a| (a.group_key.clone(), a.event_ids.clone()))
@@ -43,6 +47,38 @@ fn an_address_that_reaches_the_threshold_after_the_identifier_did_leaves_it() {
     // alone: the identifier's alert.
     let want = key_ids("identifier=carol", &["a1", "a2", "a3", "a4", "b1"]);
     assert_eq!(brute(&lines[..5]), [want]);
+}
+
+#[test]
+fn without_the_count_by_address_every_failure_counts_for_the_identifier() {
+    // `by_source_ip = false`: an address has no alert of its own, so its
+    // failures are the identifier's.
+    let cfg: DetectConfig =
+        toml::from_str("[rules.auth_bruteforce]\nby_source_ip = false\n").expect("valid");
+    let one: Vec<String> = (0..5)
+        .map(|i| fail(&format!("n{i}"), i * 10, "203.0.113.62", "erin"))
+        .collect();
+    let all = ["n0", "n1", "n2", "n3", "n4"];
+    assert_eq!(brute_with(&cfg, &one), [key_ids("identifier=erin", &all)]);
+    // An address reaching the threshold after the identifier's alert
+    // fired stays in it (the case above, with the count by address).
+    let (a, b) = ("203.0.113.60", "198.51.100.30");
+    let lines = [
+        fail("a1", 0, a, "carol"),
+        fail("a2", 10, a, "carol"),
+        fail("a3", 20, a, "carol"),
+        fail("a4", 30, a, "carol"),
+        fail("b1", 45, b, "carol"),
+        fail("a5", 50, a, "carol"),
+    ];
+    let all = ["a1", "a2", "a3", "a4", "b1", "a5"];
+    assert_eq!(
+        brute_with(&cfg, &lines),
+        [key_ids("identifier=carol", &all)]
+    );
+    // With it (the default), unchanged: the address's own alert only.
+    let want = key_ids("source_ip=203.0.113.62", &["n0", "n1", "n2", "n3", "n4"]);
+    assert_eq!(brute(&one), [want]);
 }
 
 #[test]
