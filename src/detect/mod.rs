@@ -321,7 +321,15 @@ impl Detector {
                     // CRN in any of its forms as one, `crn_identity`);
                     // its key (the resource's path decoded) made once.
                     let parts = match f.resource_crn {
-                        Some(crn) => [Some(op), Some(facts::crn_identity(crn)), None, None],
+                        Some(crn) => {
+                            let id = f.e.crn_identity();
+                            [
+                                Some(op),
+                                id.or_else(|| Some(facts::crn_identity(crn))),
+                                None,
+                                None,
+                            ]
+                        }
                         None => [Some(op), None, f.e.resource_type(), name],
                     };
                     let hash = rule.hash_parts(hp, &parts);

@@ -259,3 +259,45 @@ fn plain_path_matches_the_general_one() {
         check(&raw);
     }
 }
+
+#[test]
+fn the_crn_identity_is_a_piece_of_the_raw_crn_from_its_first_element_past_the_scopes() {
+    use crate::event::Disposition;
+    let identity = |crn: &str| -> Option<String> {
+        let raw = format!(
+            r#"{{"specversion":"1.0","id":"i","source":"crn://confluent.cloud/","type":"io.confluent.kafka.server/authorization","time":"2026-01-01T00:00:00Z","data":{{"methodName":"kafka.Produce","resourceName":"{crn}","authorizationInfo":{{"granted":true}}}}}}"#
+        );
+        match crate::process::Processor::default().process(raw.as_bytes(), None, 0) {
+            Disposition::Forward(e) => e.enrichment.crn_identity().map(str::to_owned),
+            other => panic!("not forwarded: {}", other.label()),
+        }
+    };
+    for crn in [
+        "crn:///kafka=lkc-1/topic=t",
+        "crn://confluent.cloud/kafka=lkc-1/topic=t",
+        "crn://confluent.cloud/organization=o-1/environment=env-1/cloud-cluster=lkc-1/kafka=lkc-1/topic=t",
+    ] {
+        assert_eq!(identity(crn).as_deref(), Some("kafka=lkc-1/topic=t"), "{crn}");
+        // The same as the detector's scan of any text.
+        assert_eq!(crate::detect::facts::crn_identity(crn), "kafka=lkc-1/topic=t");
+    }
+    assert_eq!(
+        identity("crn://confluent.cloud/organization=o-1/environment=env-1").as_deref(),
+        Some("environment=env-1"),
+        "the last element stays"
+    );
+    // Still encoded, as the raw text is (and as the scan gives it).
+    let encoded = "crn:///kafka=lkc-1/topic=a%2Fb";
+    assert_eq!(
+        identity(encoded).as_deref(),
+        Some("kafka=lkc-1/topic=a%2Fb")
+    );
+    assert_eq!(
+        crate::detect::facts::crn_identity(encoded),
+        "kafka=lkc-1/topic=a%2Fb"
+    );
+    // A decoded key is not a piece of the raw text, and an invalid CRN
+    // has no components: the detector scans the text instead.
+    assert_eq!(identity("crn:///k%61fka=lkc-1/topic=a"), None);
+    assert_eq!(identity("crn:///kafka=lkc-1/topic"), None);
+}
