@@ -158,6 +158,9 @@ fn every_scenario_raises_exactly_its_alerts() {
     );
 }
 
+/// An alert as the id groups compare it: rule, id, events, first time.
+type Compared = (String, String, Vec<String>, String);
+
 /// `ID_EQUIV.json`: groups of scenarios that hold the same events in
 /// another arrival order (swapped, split into partitions, with and
 /// without the read-ahead). Each group's alerts must be the same,
@@ -171,7 +174,7 @@ fn the_same_events_in_any_order_give_the_same_alert_ids() {
     assert!(groups.len() >= 15, "{} groups", groups.len());
     let mut failed = Vec::new();
     for (group, names) in &groups {
-        let mut seen: Vec<(String, Vec<(String, String, Vec<String>, String)>)> = Vec::new();
+        let mut seen: Vec<(String, Vec<Compared>)> = Vec::new();
         for name in names {
             let mut got: Vec<_> = alerts(name, &scenario(name), tmp.path())
                 .unwrap_or_else(|e| panic!("{name}: {e}"))
