@@ -315,11 +315,14 @@ impl super::enrichment::Enrichment {
     pub fn crn_identity(&self) -> Option<&str> {
         let c = &self.crn;
         let (raw, comps) = (c.raw?, c.components.as_deref()?);
+        // Fixed-size compares (two loads each), not `memcmp` calls: this
+        // runs for every granted authorization in the detector.
+        fn is<const N: usize>(b: &[u8], key: &[u8; N]) -> bool {
+            <&[u8; N]>::try_from(b).is_ok_and(|b| b == key)
+        }
         let scope = |k: &Span| {
-            matches!(
-                self.text.get(*k),
-                "organization" | "environment" | "cloud-cluster"
-            )
+            let b = self.text.get(*k).as_bytes();
+            is(b, b"organization") || is(b, b"environment") || is(b, b"cloud-cluster")
         };
         let at = comps.iter().position(|(k, _)| !scope(k));
         let (key, _) = comps[at.unwrap_or(comps.len().checked_sub(1)?)];
