@@ -6,24 +6,7 @@
 
 use super::*;
 
-fn fail(id: &str, secs: i64, ip: &str, user: &str) -> String {
-    authn(id, T0 + secs, ip, user, false)
-}
-
-/// `auth_bruteforce`'s alerts: group key and event ids.
-fn brute(lines: &[String]) -> Vec<(String, Vec<String>)> {
-    let a = run(lines);
-    let mut got: Vec<(String, Vec<String>)> = of(&a, "auth_bruteforce")
-        .iter()
-        .map(|a| (a.group_key.clone(), a.event_ids.clone()))
-        .collect();
-    got.sort();
-    got
-}
-
-fn key_ids(key: &str, ids: &[&str]) -> (String, Vec<String>) {
-    (key.into(), ids.iter().map(|s| s.to_string()).collect())
-}
+use super::spread::{brute, fail, key_ids};
 
 #[test]
 fn bruteforce_groups_an_address_written_two_ways_as_one() {

@@ -5,15 +5,15 @@
 use super::*;
 
 /// A failed login for `user` from `ip`, `secs` after T0.
-fn fail(id: &str, secs: i64, ip: &str, user: &str) -> String {
+pub(super) fn fail(id: &str, secs: i64, ip: &str, user: &str) -> String {
     authn(id, T0 + secs, ip, user, false)
 }
 
-fn brute(lines: &[String]) -> Vec<(String, Vec<String>)> {
+pub(super) fn brute(lines: &[String]) -> Vec<(String, Vec<String>)> {
     brute_with(&DetectConfig::default(), lines)
 }
 
-fn brute_with(cfg: &DetectConfig, lines: &[String]) -> Vec<(String, Vec<String>)> {
+pub(super) fn brute_with(cfg: &DetectConfig, lines: &[String]) -> Vec<(String, Vec<String>)> {
     let a = run_lines(cfg, lines);
     let mut got: Vec<(String, Vec<String>)> = of(&a, "auth_bruteforce")
         .iter()
@@ -23,7 +23,7 @@ fn brute_with(cfg: &DetectConfig, lines: &[String]) -> Vec<(String, Vec<String>)
     got
 }
 
-fn key_ids(key: &str, ids: &[&str]) -> (String, Vec<String>) {
+pub(super) fn key_ids(key: &str, ids: &[&str]) -> (String, Vec<String>) {
     (key.into(), ids.iter().map(|s| s.to_string()).collect())
 }
 
