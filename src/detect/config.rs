@@ -204,7 +204,6 @@ pub struct CustomRule {
     pub window_secs: Option<u64>,
     pub keep_alive_secs: Option<u64>,
     pub severity: Option<Severity>,
-    pub summary: Option<String>,
 }
 
 /// A compiled user-defined rule.

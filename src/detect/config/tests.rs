@@ -156,3 +156,22 @@ keep_alive_secs = 10
     let rules = crate::detect::build::build(&cfg).ok().unwrap();
     assert_eq!(rules.custom.len(), 4);
 }
+
+#[test]
+fn a_summary_is_an_unknown_key_not_silently_ignored() {
+    // Each kind writes its alerts' summary; a `summary` in the rule would
+    // do nothing, so it is a problem like any other unknown key.
+    let got = problems(
+        r#"[detect]
+[[detect.custom]]
+name = "x"
+kind = "count"
+summary = "a sentence"
+"#,
+    );
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with("line 5: detect.custom[0].summary: unknown field `summary`"),
+        "{got:?}"
+    );
+}
