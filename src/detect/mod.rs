@@ -11,6 +11,7 @@
 //! | file | concept |
 //! |---|---|
 //! | [`facts`] | what the rules read of one event |
+//! | [`resource`] | a CRN as the rules compare it: its path, and its identity in any form |
 //! | `addr` | source addresses compared as addresses (canonical text, IPv4-mapped as IPv4) |
 //! | [`words`] | words in method names, case ignored |
 //! | [`extras`] | the facts read from the JSON for the few events that need them |
@@ -50,6 +51,7 @@ pub mod kept;
 pub mod ledger;
 pub mod novelty;
 pub mod privilege;
+pub mod resource;
 pub mod sequence;
 pub mod single;
 pub mod state;
