@@ -43,7 +43,10 @@ impl Field {
         let s = |v: Option<&str>| v.map(str::to_owned);
         match self {
             Field::Principal => s(f.principal),
-            Field::SourceIp => s(f.source_ip),
+            // As an address: one written two ways is one value.
+            Field::SourceIp => f
+                .source_ip
+                .map(|ip| super::addr::canonical(ip).into_owned()),
             Field::Identifier => s(f.identifier()),
             Field::Resource => f.resource_key(),
             Field::ResourceName => s(f.resource_name),

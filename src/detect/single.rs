@@ -103,7 +103,8 @@ impl Single {
                     format!(
                         "principal={},source_ip={}",
                         who(),
-                        f.source_ip.unwrap_or("-")
+                        // One address written two ways is one group.
+                        f.source_ip.map_or("-".into(), super::addr::canonical)
                     )
                 })
             }

@@ -115,3 +115,71 @@ fn new_source_ip_takes_an_ipv4_mapped_address_for_its_ipv4_address() {
     ];
     assert_eq!(new_ip(&cfg, &lines), [["x"]]);
 }
+
+#[test]
+fn custom_rules_count_an_address_written_two_ways_once() {
+    // Distinct source addresses per principal: three texts, two addresses.
+    let c: DetectConfig = toml::from_str(
+        r#"
+[[custom]]
+name = "many_addresses"
+kind = "distinct"
+match = { verdict = "denied" }
+group_by = ["principal"]
+field = "source_ip"
+threshold = 3
+window_secs = 300
+"#,
+    )
+    .unwrap();
+    let d = |id: &str, t, ip: &str| {
+        authz(
+            id,
+            T0 + t,
+            "eve",
+            ip,
+            "kafka.Produce",
+            "Write",
+            "topic=t",
+            false,
+        )
+    };
+    let two = [
+        d("a", 0, "2001:db8::1"),
+        d("b", 10, "2001:db8:0:0:0:0:0:1"),
+        d("c", 20, "2001:db8::2"),
+    ];
+    assert!(of(&run_lines(&c, &two), "many_addresses").is_empty());
+    let three = [
+        two[0].clone(),
+        two[1].clone(),
+        two[2].clone(),
+        d("e", 30, "192.0.2.7"),
+    ];
+    let got = run_lines(&c, &three);
+    assert_eq!(of(&got, "many_addresses").len(), 1, "{got:?}");
+}
+
+#[test]
+fn ip_filter_denials_from_an_address_written_two_ways_are_one_alert() {
+    let d = |id: &str, t, ip: &str| {
+        authz(
+            id,
+            T0 + t,
+            "eve",
+            ip,
+            "ip-filter.Authorize",
+            "Access",
+            "",
+            false,
+        )
+    };
+    let got = run(&[d("a", 0, "2001:db8::1"), d("b", 10, "2001:db8:0:0:0:0:0:1")]);
+    let alerts = of(&got, "ip_filter_denied");
+    assert_eq!(alerts.len(), 1, "{got:?}");
+    assert_eq!(alerts[0].event_count, 2);
+    assert_eq!(
+        alerts[0].group_key,
+        "principal=User:eve,source_ip=2001:db8::1"
+    );
+}
