@@ -42,8 +42,7 @@ pub enum Addr<'a> {
 
 impl Addr<'_> {
     pub fn of(ip: &str) -> Addr<'_> {
-        ip.parse::<IpAddr>()
-            .map_or(Addr::Text(ip), |a| Addr::Ip(a.to_canonical()))
+        parse(ip).map_or(Addr::Text(ip), Addr::Ip)
     }
 }
 

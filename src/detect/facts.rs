@@ -248,11 +248,19 @@ impl<'a> Facts<'a> {
         self.resource_crn.and_then(ResourcePath::parse_crn)
     }
 
+    /// The resource's CRN without the parts only some of its forms write
+    /// ([`crn_identity`]): from the enrichment's cut of it, or a scan when
+    /// that cut is not a piece of the raw text.
+    pub fn resource_identity(&self) -> Option<&'a str> {
+        let crn = self.resource_crn?;
+        Some(self.e.crn_identity().unwrap_or_else(|| crn_identity(crn)))
+    }
+
     /// The resource key of "the same resource": the CRN path without the
     /// scopes only some forms write ([`crn_identity`]), or the
     /// authorization's type and name.
     pub fn resource_key(&self) -> Option<String> {
-        if let Some(r) = self.resource_crn.map(crn_identity) {
+        if let Some(r) = self.resource_identity() {
             // `crn://x/` gives back a path to parse; the authority is
             // left out of the key either way.
             let crn = format!("crn:///{r}");

@@ -320,18 +320,10 @@ impl Detector {
                 let named = f.resource_crn.is_some() || name.is_some();
                 if let (Some(p), Some(op), true) = (f.principal, f.operation, named) {
                     // The group: hashed from the fields as written (a
-                    // CRN in any of its forms as one, `crn_identity`);
-                    // its key (the resource's path decoded) made once.
-                    let parts = match f.resource_crn {
-                        Some(crn) => {
-                            let id = f.e.crn_identity();
-                            [
-                                Some(op),
-                                id.or_else(|| Some(facts::crn_identity(crn))),
-                                None,
-                                None,
-                            ]
-                        }
+                    // CRN in any of its forms as one: its identity); its
+                    // key (the resource's path decoded) made once.
+                    let parts = match f.resource_identity() {
+                        Some(id) => [Some(op), Some(id), None, None],
                         None => [Some(op), None, f.e.resource_type(), name],
                     };
                     let hash = rule.hash_parts(hp, &parts);

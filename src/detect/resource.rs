@@ -4,6 +4,8 @@
 //! ([`crn_identity`], `denied_then_granted`'s "same resource").
 //! `docs/audit-log-format.md` §6 has the CRN grammar.
 
+use crate::event::crn::SCOPE_KEYS;
+
 /// A CRN as ordered `(key, value)` pairs, the last one the resource
 /// itself; `prefix` when the last value was a pattern (`topic=pii*`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -24,17 +26,22 @@ pub fn crn_identity(crn: &str) -> &str {
     let Some(rest) = crn.strip_prefix("crn://") else {
         return crn;
     };
-    // Bytes and `memchr`: this runs for every granted authorization
-    // (`denied_then_granted`'s group), and `str::split_once` on a char
-    // cost ≈ 1,200 instructions per event here (BENCHMARKS.md, "Detector").
-    const SCOPES: [&[u8]; 3] = [b"organization=", b"environment=", b"cloud-cluster="];
+    // Bytes and `memchr`: the detector reads the enrichment's cut first
+    // (`Facts::resource_identity`) and scans only what it could not cut;
+    // `str::split_once` on a char cost ≈ 1,070 instructions per event
+    // (BENCHMARKS.md, "Detector", session 12).
     let b = rest.as_bytes();
     let Some(slash) = memchr::memchr(b'/', b) else {
         return "";
     };
     let mut at = slash + 1;
-    while let Some(key) = SCOPES.iter().find(|k| b[at..].starts_with(k)) {
-        let value = at + key.len();
+    let scope = |seg: &[u8]| {
+        SCOPE_KEYS
+            .iter()
+            .find(|k| seg.starts_with(k.as_bytes()) && seg.get(k.len()) == Some(&b'='))
+    };
+    while let Some(key) = scope(&b[at..]) {
+        let value = at + key.len() + 1;
         match memchr::memchr(b'/', &b[value..]) {
             // Not the last element: skip it.
             Some(end) if value + end + 1 < b.len() => at = value + end + 1,

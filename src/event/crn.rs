@@ -303,20 +303,27 @@ mod seps;
 #[cfg(test)]
 mod tests;
 
+/// The scopes above a resource's cluster that only some forms of a CRN
+/// write (the fully scoped Confluent Cloud form): a resource's identity
+/// leaves them out ([`Enrichment::crn_identity`](super::Enrichment::crn_identity),
+/// and `detect::resource::crn_identity` for any text).
+pub const SCOPE_KEYS: [&str; 3] = ["organization", "environment", "cloud-cluster"];
+
 impl super::enrichment::Enrichment {
     /// The CRN from its first component that is not an `organization=`,
     /// `environment=` or `cloud-cluster=` scope (the last component stays,
     /// whatever it is): the resource named the same way in each of its
-    /// CRN's forms (docs/audit-log-format.md §6; `detect::facts::crn_identity`
-    /// cuts any text so). `None` when that is not a piece of the raw CRN
+    /// CRN's forms (docs/audit-log-format.md §6; `detect::resource::crn_identity`
+    /// cuts any text so: [`SCOPE_KEYS`]). `None` when that is not a piece of the raw CRN
     /// (an invalid or percent-encoded CRN, or none): read from the cut the
     /// enrichment made, it costs the detector a few comparisons per event
     /// instead of a scan.
     pub fn crn_identity(&self) -> Option<&str> {
         let c = &self.crn;
         let (raw, comps) = (c.raw?, c.components.as_deref()?);
-        // Fixed-size compares (two loads each), not `memcmp` calls: this
-        // runs for every granted authorization in the detector.
+        // [`SCOPE_KEYS`] compared at fixed size (two loads each), not by
+        // `memcmp` calls: this runs for every granted authorization in the
+        // detector.
         fn is<const N: usize>(b: &[u8], key: &[u8; N]) -> bool {
             <&[u8; N]>::try_from(b).is_ok_and(|b| b == key)
         }

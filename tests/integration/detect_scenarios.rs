@@ -89,6 +89,14 @@ fn scenario(name: &str) -> Scenario {
     serde_json::from_slice(&text).unwrap()
 }
 
+/// An alert's event ids, sorted.
+fn event_ids(a: &Value) -> Vec<String> {
+    let ids = a["event_ids"].as_array().unwrap().iter();
+    let mut ids: Vec<String> = ids.map(|v| v.as_str().unwrap().to_owned()).collect();
+    ids.sort();
+    ids
+}
+
 /// How one scenario differs from what it expects (empty: it passed).
 fn differences(name: &str, s: &Scenario, tmp: &Path) -> Vec<String> {
     let alerts = match alerts(name, s, tmp) {
@@ -97,11 +105,7 @@ fn differences(name: &str, s: &Scenario, tmp: &Path) -> Vec<String> {
     };
     let mut got: BTreeMap<Key, Vec<u64>> = BTreeMap::new();
     for a in &alerts {
-        let ids = a["event_ids"].as_array().unwrap().iter();
-        let k = key(
-            a["rule"].as_str().unwrap(),
-            ids.map(|v| v.as_str().unwrap().to_owned()),
-        );
+        let k = (a["rule"].as_str().unwrap().to_owned(), event_ids(a));
         got.entry(k)
             .or_default()
             .push(a["event_count"].as_u64().unwrap());
@@ -181,14 +185,7 @@ fn the_same_events_in_any_order_give_the_same_alert_ids() {
                 .iter()
                 .map(|a| {
                     let s = |k: &str| a[k].as_str().unwrap().to_owned();
-                    let mut ids: Vec<String> = a["event_ids"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|v| v.as_str().unwrap().to_owned())
-                        .collect();
-                    ids.sort();
-                    (s("rule"), s("id"), ids, s("first_time"))
+                    (s("rule"), s("id"), event_ids(a), s("first_time"))
                 })
                 .collect();
             got.sort();

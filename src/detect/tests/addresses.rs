@@ -132,18 +132,7 @@ window_secs = 300
 "#,
     )
     .unwrap();
-    let d = |id: &str, t, ip: &str| {
-        authz(
-            id,
-            T0 + t,
-            "eve",
-            ip,
-            "kafka.Produce",
-            "Write",
-            "topic=t",
-            false,
-        )
-    };
+    let d = |id: &str, t, ip: &str| eve_denied(id, t, ip, "kafka.Produce", "Write", "topic=t");
     let two = [
         d("a", 0, "2001:db8::1"),
         d("b", 10, "2001:db8:0:0:0:0:0:1"),
@@ -162,18 +151,7 @@ window_secs = 300
 
 #[test]
 fn ip_filter_denials_from_an_address_written_two_ways_are_one_alert() {
-    let d = |id: &str, t, ip: &str| {
-        authz(
-            id,
-            T0 + t,
-            "eve",
-            ip,
-            "ip-filter.Authorize",
-            "Access",
-            "",
-            false,
-        )
-    };
+    let d = |id: &str, t, ip: &str| eve_denied(id, t, ip, "ip-filter.Authorize", "Access", "");
     let got = run(&[d("a", 0, "2001:db8::1"), d("b", 10, "2001:db8:0:0:0:0:0:1")]);
     let alerts = of(&got, "ip_filter_denied");
     assert_eq!(alerts.len(), 1, "{got:?}");
@@ -182,4 +160,10 @@ fn ip_filter_denials_from_an_address_written_two_ways_are_one_alert() {
         alerts[0].group_key,
         "principal=User:eve,source_ip=2001:db8::1"
     );
+}
+
+/// `User:eve` denied `method` (`op` on `resource`) from `ip`, `t` seconds
+/// after T0.
+fn eve_denied(id: &str, t: i64, ip: &str, method: &str, op: &str, resource: &str) -> String {
+    authz(id, T0 + t, "eve", ip, method, op, resource, false)
 }
