@@ -194,7 +194,9 @@ impl<'de> Deserialize<'de> for Text {
 }
 
 /// An object read as `T`; any other value reads as `T::default()`.
-fn object<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+pub(super) fn object<'de, D: Deserializer<'de>, T: Deserialize<'de> + Default>(
+    d: D,
+) -> Result<T, D::Error> {
     struct V<T>(PhantomData<T>);
     impl<'de, T: Deserialize<'de> + Default> Visitor<'de> for V<T> {
         type Value = T;

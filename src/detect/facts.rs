@@ -22,7 +22,7 @@ pub use super::extras::Extras;
 use super::intern::Interner;
 pub use super::resource::{crn_identity, ResourcePath};
 
-use super::words::{is_login_method, is_privilege_change, is_removal, verb_at};
+use super::words::{is_login_method, is_look_only, is_privilege_change, is_removal, verb_at};
 use crate::event::{CrnField, Enrichment, Verdict};
 
 /// The extras of an event that needs none.
@@ -67,9 +67,15 @@ pub struct Facts<'a> {
     pub granted: bool,
     /// Granted or successful, and not a failed request.
     pub ok: bool,
-    /// An `ok` change of who may do what ([`is_privilege_change`], or a
-    /// role binding request).
+    /// `ok`, and not an authorization check of a look-only operation
+    /// ([`is_look_only`]): what may be a change. [`Facts::changed`] also
+    /// rules out a dry run.
+    pub changes: bool,
+    /// A change of who may do what ([`is_privilege_change`], or a role
+    /// binding request), not a dry run.
     pub privilege_change: bool,
+    /// The event's JSON, read again by the rare checks that need it.
+    raw: &'a [u8],
     /// `data.methodName` as written (empty when absent): rules match its
     /// words without regard to case ([`super::words`]).
     pub method: &'a str,
@@ -98,7 +104,7 @@ pub struct Facts<'a> {
 impl<'a> Facts<'a> {
     /// Reads the facts of `e`; `raw` is the event's JSON, read again only
     /// when the event needs [`Extras`].
-    pub fn new(e: &'a Enrichment, raw: &[u8]) -> Facts<'a> {
+    pub fn new(e: &'a Enrichment, raw: &'a [u8]) -> Facts<'a> {
         Facts::with_spare(e, raw, None)
     }
 
@@ -110,7 +116,7 @@ impl<'a> Facts<'a> {
     /// made as one struct expression, nothing changed after, so that it
     /// is built in place rather than moved (session `hot`).
     #[inline(always)]
-    pub fn with_spare(e: &'a Enrichment, raw: &[u8], spare: Option<Box<Extras>>) -> Facts<'a> {
+    pub fn with_spare(e: &'a Enrichment, raw: &'a [u8], spare: Option<Box<Extras>>) -> Facts<'a> {
         let principal = e.principal_normalized().filter(|p| !p.starts_with("None:"));
         let method = e.method().unwrap_or("");
         let verb_at = verb_at(method);
@@ -136,9 +142,14 @@ impl<'a> Facts<'a> {
         let granted = e.verdict == Verdict::Allowed;
         let operation = e.operation();
         let ok = matches!(e.verdict, Verdict::Allowed | Verdict::Success) && !e.request_failed;
-        let privilege_change = ok
+        // A change: granted or successful, not a look-only check
+        // ([`is_look_only`]), and (read last, from the JSON: rare) not a
+        // dry run.
+        let changes = ok && !operation.is_some_and(is_look_only);
+        let privilege_change = changes
             && (is_privilege_change(operation, &method[verb_at..])
-                || (e.role().is_some() && !is_removal(&method[verb_at..])));
+                || (e.role().is_some() && !is_removal(&method[verb_at..])))
+            && !super::dry_run::is_dry_run(raw);
         let wants_extras = authn != Authn::NotAuthn
             || e.verdict == Verdict::Denied
             || e.request_failed
@@ -169,7 +180,9 @@ impl<'a> Facts<'a> {
             failed_request: e.request_failed && !denied && e.event_type().ends_with("/request"),
             granted,
             ok,
+            changes,
             privilege_change,
+            raw,
             method,
             method_lc: OnceCell::new(),
             verb_at,
@@ -180,6 +193,13 @@ impl<'a> Facts<'a> {
             spare,
             event: OnceCell::new(),
         }
+    }
+
+    /// A change that happened: [`Facts::changes`], and not a dry run
+    /// (`authorizationInfo.dryRun`, read from the JSON: call it after the
+    /// cheaper tests).
+    pub fn changed(&self) -> bool {
+        self.changes && !super::dry_run::is_dry_run(self.raw)
     }
 
     /// The facts read from the JSON ([`Extras`]); all absent for an event

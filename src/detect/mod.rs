@@ -15,6 +15,7 @@
 //! | `addr` | source addresses compared as addresses (canonical text, IPv4-mapped as IPv4) |
 //! | [`words`] | words in method names, case ignored |
 //! | [`extras`] | the facts read from the JSON for the few events that need them |
+//! | `dry_run` | a change that was only tried (`authorizationInfo.dryRun`) |
 //! | [`field`] | fields to group by and count |
 //! | [`hash`] | the maps' keyed, fast hash |
 //! | [`kept`] | a kept event copy that reuses its memory |
@@ -42,6 +43,7 @@ pub mod build;
 pub mod config;
 pub mod count;
 mod custom;
+mod dry_run;
 pub mod extras;
 pub mod facts;
 pub mod field;
@@ -189,18 +191,19 @@ impl Detector {
         }
         self.stats.events += 1;
         let mut f = Facts::with_spare(e, raw, self.extras_box.take());
+        // An event with neither its own time nor a Kafka timestamp would
+        // carry the moment it was read: in a file of last week's events
+        // that would jump the watermark to now. It takes the latest event
+        // time seen instead (before any copy of it is made: the copy
+        // keeps its time).
+        if e.time_source == TimeSource::Ingest && self.max_time != i64::MIN {
+            f.time = self.max_time;
+        }
         // The events rules keep in numbers (denials, failed logins,
         // privilege changes) share their principal's and resource's text;
         // others are copied only for an alert (a copy of their own).
         if f.denied || f.failed_request || f.authn == Authn::Failed || f.privilege_change {
             f.share_text(&self.interner);
-        }
-        // An event with neither its own time nor a Kafka timestamp would
-        // carry the moment it was read: in a file of last week's events
-        // that would jump the watermark to now. It takes the latest event
-        // time seen instead.
-        if e.time_source == TimeSource::Ingest && self.max_time != i64::MIN {
-            f.time = self.max_time;
         }
         if f.time < self.watermark() {
             self.stats.late_events += 1;

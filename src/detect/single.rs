@@ -44,19 +44,23 @@ impl Single {
         match self {
             Single::AdminRoleGranted => {
                 let role = e.role()?;
-                if !f.ok {
+                if !f.changes {
                     return None;
                 }
                 let verb = f.verb_raw();
                 let grants =
                     !(is_removal(verb) || starts_ci(verb, "get") || starts_ci(verb, "list"));
-                (grants && admin_roles.iter().any(|g| g.matches(role))).then(|| {
+                let admin = grants && admin_roles.iter().any(|g| g.matches(role));
+                (admin && f.changed()).then(|| {
                     let to = f.extras().target_principal.as_deref().unwrap_or("-");
                     format!("principal={},grantee={to},role={role}", who())
                 })
             }
             Single::DestructiveOperation => {
-                if !f.ok {
+                // Granted or successful, and not a check of a look-only
+                // operation under a deleting method (`kafka.DeleteTopics`
+                // is checked for `Describe` too) nor a dry run.
+                if !f.changes {
                     return None;
                 }
                 let raw = f.verb_raw();
@@ -82,17 +86,17 @@ impl Single {
                         .is_some_and(|o| o.eq_ignore_ascii_case("delete"))
                     && e.resource_type()
                         .is_some_and(|t| t.eq_ignore_ascii_case("subject"));
-                (destroys || sr_delete)
+                ((destroys || sr_delete) && f.changed())
                     .then(|| format!("principal={},method={}", who(), e.method().unwrap_or("")))
             }
             Single::ApiKeyCreated => {
                 let raw = f.verb_raw();
-                if !f.ok || !(starts_ci(raw, "create") || starts_ci(raw, "add")) {
+                if !f.changes || !(starts_ci(raw, "create") || starts_ci(raw, "add")) {
                     return None;
                 }
                 let verb = f.verb();
                 let creates = verb.replace(['_', '-'], "").contains("apikey");
-                creates.then(|| format!("principal={}", who()))
+                (creates && f.changed()).then(|| format!("principal={}", who()))
             }
             Single::IpFilterDenied => {
                 if !f.denied {

@@ -73,6 +73,26 @@ pub fn is_privilege_change(operation: Option<&str>, m: &str) -> bool {
         || starts_ci(m, "grantrole")
 }
 
+/// An authorization check of an operation that reads, writes data or
+/// describes, and changes nothing else: Kafka checks a `DeleteTopics`
+/// request for `Describe` as well as `Delete` on each topic, and Confluent
+/// Platform logs both checks under the request's method; only the second
+/// is the deletion. Such a check is neither a deletion nor a privilege
+/// change, whatever its method says.
+pub fn is_look_only(operation: &str) -> bool {
+    [
+        "Describe",
+        "DescribeConfigs",
+        "Read",
+        "Write",
+        "IdempotentWrite",
+        "ClusterAction",
+        "DescribeTokens",
+    ]
+    .iter()
+    .any(|o| o.eq_ignore_ascii_case(operation))
+}
+
 /// A verb that takes something away, in any case.
 pub fn is_removal(m: &str) -> bool {
     ["delete", "remove", "unbind", "revoke"]

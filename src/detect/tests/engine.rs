@@ -246,3 +246,85 @@ fn removals_and_credential_changes_open_nothing() {
     );
     assert_eq!(with(change("acl", "kafka.CreateAcls", "Alter")), 1);
 }
+
+/// `line` with `"dryRun":true` in its authorization.
+fn dry(line: String) -> String {
+    line.replace(r#""patternType""#, r#""dryRun":true,"patternType""#)
+}
+
+#[test]
+fn look_only_checks_and_dry_runs_under_a_deleting_method_are_no_deletion() {
+    // Kafka checks a topic deletion for `Describe` and for `Delete`; both
+    // are logged under `kafka.DeleteTopics`.
+    let check = |id: &str, op: &str, granted| {
+        authz(
+            id,
+            T0,
+            "ops",
+            "10.0.0.3",
+            "kafka.DeleteTopics",
+            op,
+            "topic=orders",
+            granted,
+        )
+    };
+    let a = run(&[check("d1", "Describe", true), check("d2", "Delete", false)]);
+    assert!(of(&a, "destructive_operation").is_empty(), "{a:#?}");
+    let a = run(&[check("g1", "Describe", true), check("g2", "Delete", true)]);
+    let d = of(&a, "destructive_operation");
+    assert_eq!(d.len(), 1, "{a:#?}");
+    assert_eq!(ids(d[0]), ["g2"]);
+    // A granted dry run deletes nothing.
+    let a = run(&[dry(check("r1", "Delete", true))]);
+    assert!(of(&a, "destructive_operation").is_empty(), "{a:#?}");
+}
+
+#[test]
+fn look_only_checks_and_dry_runs_change_no_privilege() {
+    let change = |id: &str, method: &str, op: &str| {
+        authz(
+            id,
+            T0 + 60,
+            "admin",
+            "10.0.0.1",
+            method,
+            op,
+            "topic=sensitive-pii*",
+            true,
+        )
+    };
+    for (line, changes) in [
+        (change("c1", "mds.Authorize", "AlterAccess"), true),
+        (dry(change("c2", "mds.Authorize", "AlterAccess")), false),
+        (change("c3", "kafka.CreateAcls", "Alter"), true),
+        (change("c4", "kafka.CreateAcls", "Describe"), false),
+        (dry(change("c5", "kafka.CreateAcls", "Alter")), false),
+    ] {
+        let mut lines = denials(10, T0, 3, "sensitive-pii-eu");
+        let id = line[line.find(r#""id":""#).unwrap() + 6..][..2].to_owned();
+        lines.push(line);
+        let a = run(&lines);
+        let p = of(&a, "privilege_change_during_denials");
+        assert_eq!(p.len(), usize::from(changes), "{id}: {a:#?}");
+        if changes {
+            assert!(ids(p[0]).contains(&id.as_str()), "{id}: {a:#?}");
+        }
+    }
+}
+
+#[test]
+fn an_event_without_a_time_counts_at_the_latest_time_seen() {
+    // The third failure has neither `time` nor a Kafka timestamp: it
+    // counts at the latest event time seen before it, not at the clock.
+    let fail = |i: i64| authn(&format!("f{i}"), T0 + 10 * i, "10.9.9.9", "alice", false);
+    let mut lines: Vec<String> = (0..5).map(fail).collect();
+    let untimed = lines[2].clone();
+    let at = untimed.find(r#""time":""#).unwrap();
+    let end = at + untimed[at..].find(',').unwrap() + 1;
+    lines[2] = format!("{}{}", &untimed[..at], &untimed[end..]);
+    assert!(!lines[2].contains(r#""time""#));
+    let a = run(&lines);
+    let b = of(&a, "auth_bruteforce");
+    assert_eq!(b.len(), 1, "{a:#?}");
+    assert_eq!(ids(b[0]), ["f0", "f1", "f2", "f3", "f4"]);
+}

@@ -1,0 +1,128 @@
+//! A change that was only tried: `authorizationInfo.dryRun` (the newer
+//! audit schema, docs/audit-log-format.md §3A and §3B; snake case
+//! `authorization_info.dry_run` as the payload aliases of §3B). A granted
+//! dry run asks whether the principal *could* delete a topic or bind a
+//! role, and does neither: it is no deletion and no privilege change.
+//!
+//! Read only for the rare event that a rule would take as a change, and
+//! then from the JSON: the enrichment does not carry the flag, and a
+//! look for the key's bytes comes first.
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use super::extras::object;
+
+/// True when the event's `authorizationInfo.dryRun` (or
+/// `authorization_info.dry_run`) is `true`. Anything else — absent, false,
+/// a string, JSON the typed read refuses — is not a dry run: an event the
+/// rules cannot read so is taken as what its verdict says.
+pub fn is_dry_run(raw: &[u8]) -> bool {
+    let finder = |k: &[u8]| memchr::memmem::find(raw, k).is_some();
+    if !finder(b"\"dryRun\"") && !finder(b"\"dry_run\"") {
+        return false;
+    }
+    serde_json::from_slice::<Record>(raw).is_ok_and(|r| {
+        let (a, b) = (&r.data.authorization_info, &r.data.authorization_info_snake);
+        a.camel.0 || a.snake.0 || b.camel.0 || b.snake.0
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct Record {
+    #[serde(default, deserialize_with = "object")]
+    data: Data,
+}
+
+#[derive(Deserialize, Default)]
+struct Data {
+    #[serde(default, rename = "authorizationInfo", deserialize_with = "object")]
+    authorization_info: Authz,
+    #[serde(default, rename = "authorization_info", deserialize_with = "object")]
+    authorization_info_snake: Authz,
+}
+
+#[derive(Deserialize, Default)]
+struct Authz {
+    #[serde(default, rename = "dryRun")]
+    camel: Flag,
+    #[serde(default, rename = "dry_run")]
+    snake: Flag,
+}
+
+/// `true` only for the JSON literal `true`; any other value is false.
+#[derive(Default)]
+struct Flag(bool);
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Flag;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Flag, E> {
+                Ok(Flag(b))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Flag, E> {
+                Ok(Flag(false))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Flag, E> {
+                Ok(Flag(false))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Flag, E> {
+                Ok(Flag(false))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Flag, E> {
+                Ok(Flag(false))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Flag, E> {
+                Ok(Flag(false))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Flag, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Flag(false))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Flag, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Flag(false))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_dry_run;
+
+    #[test]
+    fn only_a_true_flag_in_the_authorization_is_a_dry_run() {
+        let ev = |authz: &str| {
+            format!(
+                r#"{{"id":"x","data":{{"methodName":"kafka.DeleteTopics","authorizationInfo":{authz}}}}}"#
+            )
+        };
+        assert!(is_dry_run(
+            ev(r#"{"granted":true,"dryRun":true}"#).as_bytes()
+        ));
+        assert!(!is_dry_run(
+            ev(r#"{"granted":true,"dryRun":false}"#).as_bytes()
+        ));
+        assert!(!is_dry_run(
+            ev(r#"{"granted":true,"dryRun":"true"}"#).as_bytes()
+        ));
+        assert!(!is_dry_run(ev(r#"{"granted":true}"#).as_bytes()));
+        let snake = r#"{"data":{"authorization_info":{"dry_run":true}}}"#;
+        assert!(is_dry_run(snake.as_bytes()));
+        // The key elsewhere (a request's own data) is not the verdict's.
+        let elsewhere =
+            r#"{"data":{"request":{"data":{"dryRun":true}},"authorizationInfo":{"granted":true}}}"#;
+        assert!(!is_dry_run(elsewhere.as_bytes()));
+        // JSON the typed read refuses is taken at its verdict.
+        assert!(!is_dry_run(
+            br#"{"data":{"authorizationInfo":{"dryRun":true}"#
+        ));
+    }
+}
