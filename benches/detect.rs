@@ -7,8 +7,8 @@
 //! `FLOOD` (default 1,000,000) failed authentications, each from its own
 //! source address, run in a child process of its own (`MODE=flood`) so
 //! that its peak RSS (`VmHWM`) is the detector's and not the benchmark
-//! events'; `MAX_STATE_BYTES` sets its `[detect] max_state_bytes`
-//! (default 16 MiB). `N` sets the number of events per variant (default 200,000;
+//! events'. `MAX_STATE_BYTES` and `MAX_OPEN_ALERT_BYTES` set those
+//! `[detect]` bounds for every mode (defaults 12 MiB and 4 MiB). `N` sets the number of events per variant (default 200,000;
 //! smaller for callgrind, BENCHMARKS.md "Detector").
 //!
 //! `MODE=one_account`: `N` (default 20,000) failed logins for one account
@@ -83,7 +83,7 @@ fn per_event(label: &str, lines: &[String], rounds: usize) {
     let events = enriched(lines);
     let mut best = f64::MAX;
     for _ in 0..rounds {
-        let mut d = Detector::new(&DetectConfig::default(), Emit::OnFireAndClose).unwrap();
+        let mut d = Detector::new(&config(), Emit::OnFireAndClose).unwrap();
         let mut out = Vec::new();
         let start = Instant::now();
         for (e, l) in events.iter().zip(lines) {
@@ -95,6 +95,20 @@ fn per_event(label: &str, lines: &[String], rounds: usize) {
         black_box(d.stats());
     }
     println!("{label}: {best:.0} ns/event added by the detector (best of {rounds})");
+}
+
+/// The defaults, but for `MAX_STATE_BYTES` and `MAX_OPEN_ALERT_BYTES`
+/// when set.
+fn config() -> DetectConfig {
+    let bytes = |k: &str| std::env::var(k).ok().and_then(|v| v.parse().ok());
+    let mut cfg = DetectConfig::default();
+    if let Some(b) = bytes("MAX_STATE_BYTES") {
+        cfg.max_state_bytes = b;
+    }
+    if let Some(b) = bytes("MAX_OPEN_ALERT_BYTES") {
+        cfg.max_open_alert_bytes = b;
+    }
+    cfg
 }
 
 fn peak_rss_mb() -> f64 {
@@ -150,13 +164,7 @@ fn flood() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let mut cfg = DetectConfig::default();
-    if let Some(b) = std::env::var("MAX_STATE_BYTES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-    {
-        cfg.max_state_bytes = b;
-    }
+    let cfg = config();
     let before = peak_rss_mb();
     let mut d = Detector::new(&cfg, Emit::OnFireAndClose).unwrap();
     let p = Processor::default();

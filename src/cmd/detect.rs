@@ -100,7 +100,7 @@ where
     let mut summary = Summary::default();
     let processor = Processor::default();
     let mut alerts = Vec::new();
-    let mut rules = Ordered::new(detector, reading.reorder_bytes);
+    let mut rules = Ordered::new(&mut *detector, reading.reorder_bytes);
     let mut all = Vec::with_capacity(inputs.len());
     for path in inputs {
         let reader = (reading.open)(path).map_err(|reason| DetectError::Input {
@@ -154,7 +154,31 @@ where
     rules.finish(&mut alerts);
     write_alerts(&mut alerts, out, &mut summary)?;
     out.flush().map_err(DetectError::Output)?;
+    drop(rules);
+    warn_late(detector, reading.reorder_bytes, err);
     Ok(summary)
+}
+
+/// Says on standard error when events came later than the allowed
+/// lateness even after the read-ahead: the windows they belonged to may
+/// have closed without them, so an alert can be missing or list fewer
+/// events, and the fix is in how the input is given.
+fn warn_late(detector: &Detector, reorder_bytes: usize, err: &mut impl Write) {
+    let s = detector.stats();
+    if s.late_events == 0 {
+        return;
+    }
+    let _ = writeln!(
+        err,
+        "siem-bridge detect: warning: {} events came more than the allowed lateness ({} s) \
+         behind the latest event time, up to {:.1} s: alerts that needed them may be missing \
+         or list fewer events. Give each partition's export as its own file, or raise \
+         --reorder-mib (now {} MiB).",
+        s.late_events,
+        detector.allowed_lateness_ns() / 1_000_000_000,
+        s.max_lateness_ns as f64 / 1e9,
+        reorder_bytes >> 20,
+    );
 }
 
 /// One input, read one valid event ahead.

@@ -69,10 +69,13 @@ fn default_lateness() -> u64 {
 fn default_max_keys() -> usize {
     100_000
 }
-/// 16 MiB: with the pipeline's defaults (≈ 39 MB of buffers, ≈ 25–35 MB
-/// of process base, DESIGN.md "Memory") and the ≈ 5 MB of remembered
-/// event ids, the process stays under 100 MB.
-pub const DEFAULT_MAX_STATE_BYTES: usize = 16 << 20;
+/// 12 MiB: with the pipeline's defaults (≈ 39 MB of buffers, ≈ 25–35 MB
+/// of process base, DESIGN.md "Memory"), the open alerts' 4 MiB and the
+/// ≈ 5 MB of remembered event ids, `run` stays under 100 MB even under an
+/// alert storm, where the estimate costs ≈ 1.5–2× in RSS (16 MiB and
+/// 8 MiB measured 110–116 MB there; BENCHMARKS.md "Detector", session
+/// 13). The storm's 5,000 incidents all still fit.
+pub const DEFAULT_MAX_STATE_BYTES: usize = 12 << 20;
 /// The least `max_state_bytes` accepted: below it even a quiet stream's
 /// groups would be shed.
 pub const MIN_STATE_BYTES: usize = 1 << 20;
@@ -81,12 +84,13 @@ pub const MAX_STATE_BYTES: usize = 64 << 30;
 fn default_max_state_bytes() -> usize {
     DEFAULT_MAX_STATE_BYTES
 }
-/// 8 MiB: thousands of open alerts (an alert holds ≈ 3 KB with its 20
+/// 4 MiB: over a thousand open alerts (an alert holds ≈ 3 KB with its 20
 /// event ids), and with `max_state_bytes` and the rest of the defaults
-/// still about 100 MB in all (BENCHMARKS.md, "What bounds memory"); the
-/// 5,000 open alerts of a storm of 20 denials each weigh ≈ 16 MB, and
-/// about half close early. The bound takes `max_state_bytes`' limits.
-pub const DEFAULT_MAX_OPEN_ALERT_BYTES: usize = 8 << 20;
+/// under 100 MB in all (BENCHMARKS.md, "What bounds memory"); the 5,000
+/// open alerts of a storm of 20 denials each weigh ≈ 16 MB, and most
+/// close early (handed out as they are, none lost). The bound takes
+/// `max_state_bytes`' limits.
+pub const DEFAULT_MAX_OPEN_ALERT_BYTES: usize = 4 << 20;
 fn default_max_open_alert_bytes() -> usize {
     DEFAULT_MAX_OPEN_ALERT_BYTES
 }

@@ -159,6 +159,11 @@ impl Detector {
         self.rules.horizon()
     }
 
+    /// `allowed_lateness_secs`, in nanoseconds.
+    pub fn allowed_lateness_ns(&self) -> i64 {
+        self.rules.lateness
+    }
+
     /// The watermark: latest event time minus the allowed lateness.
     pub fn watermark(&self) -> i64 {
         self.max_time

@@ -131,9 +131,13 @@ impl SequenceRule {
         let g = &mut *held;
         g.close_fired(watermark);
         if time <= g.quiet_until() {
-            if step == Step::A {
-                let rule = (self.name, self.window, self.describe, &self.ledger);
-                join_late(rule, g, time, key, event, book);
+            let rule = (self.name, self.window, self.describe, &self.ledger);
+            match step {
+                Step::A => join_late(rule, g, time, key, event, book),
+                Step::B => {
+                    let fired = (self.severity, self.min_a, self.keep_alive);
+                    return complete_earlier(rule, fired, g, time, key, event, book);
+                }
             }
             return false;
         }
@@ -246,6 +250,52 @@ fn join_late(
     e.count_in(ledger);
     let a: Vec<&EventRef> = fired.a.iter().map(|x| &**x).collect();
     book.join(name, &key(), &e, |alert| describe(alert, &a, b));
+}
+
+/// A completing event (B) at or before the group's quiet time that
+/// belongs before the fired alert's B (it arrived late: another partition
+/// was behind) completes the sequence earlier when the alert's first
+/// steps before it are enough: the alert is re-anchored on it, as if the
+/// events had arrived in time order (its id from this B's time, its first
+/// steps those before it; the ones between the two B's go back to the
+/// group), while the alert is open. True when it did.
+fn complete_earlier(
+    (name, window, describe, ledger): RuleParts<'_>,
+    (severity, min_a, keep_alive): (Severity, u32, i64),
+    g: &mut Group,
+    time: i64,
+    key: impl FnOnce() -> String,
+    event: impl FnOnce() -> Arc<EventRef>,
+    book: &mut Book,
+) -> bool {
+    let Some(fired) = g.fired() else {
+        return false;
+    };
+    let from = time.saturating_sub(window);
+    let before = |x: &&Arc<EventRef>| x.time >= from && x.time < time;
+    if time >= fired.b.time || fired.a.iter().filter(before).count() < min_a as usize {
+        return false;
+    }
+    let b = event();
+    let a: Vec<Arc<EventRef>> = fired.a.iter().filter(before).cloned().collect();
+    let later: Vec<Arc<EventRef>> = fired.a.iter().filter(|x| x.time > time).cloned().collect();
+    let mut refs: Vec<&EventRef> = a.iter().map(|x| &**x).collect();
+    refs.push(&*b);
+    let key = key();
+    let mut alert = Alert::new(name, severity, key.clone(), &refs);
+    alert.id = alert_id(name, &key, b.time);
+    alert.summary = describe(&alert, &refs[..a.len()], &b);
+    alert.closed = true;
+    drop(refs);
+    if !book.replace(name, alert) {
+        return false;
+    }
+    b.count_in(ledger);
+    for x in later {
+        g.insert_a(x);
+    }
+    g.fire(b.time.saturating_add(keep_alive), a, b);
+    true
 }
 
 super::weigh::shed_by_groups!(SequenceRule);

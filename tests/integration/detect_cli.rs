@@ -165,12 +165,19 @@ fn one_file_exported_partition_after_partition_is_read_in_event_time_order() {
     let path = path.to_str().unwrap();
     let (code, mixed, stderr) = detect(&[path], None);
     assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
     let (_, one, _) = detect(&[data("incident.jsonl").to_str().unwrap()], None);
     assert_eq!(alerts(&mixed), alerts(&one));
     // Read in file order, the late half is missed (the read-ahead is what
-    // makes the difference).
-    let (_, in_file_order, _) = detect(&["--reorder-mib", "0", path], None);
+    // makes the difference), and standard error says so.
+    let (code, in_file_order, stderr) = detect(&["--reorder-mib", "0", path], None);
+    assert_eq!(code, 0, "{stderr}");
     assert_ne!(alerts(&in_file_order), alerts(&one), "{in_file_order}");
+    assert!(
+        stderr.contains("events came more than the allowed lateness (30 s)")
+            && stderr.contains("raise --reorder-mib (now 0 MiB)"),
+        "{stderr}"
+    );
 }
 
 #[test]

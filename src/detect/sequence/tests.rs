@@ -123,3 +123,64 @@ fn a_flood_of_failed_logins_keeps_at_most_max_a_and_the_success_still_fires() {
     );
     assert!(evicted >= (flood - fails) as u64, "{evicted} evicted");
 }
+
+#[test]
+fn an_earlier_completing_event_that_arrives_late_completes_the_alert_instead() {
+    // Two successes 50 ms apart from two connections, read from two
+    // partitions in the other order: the alert is the earlier one's.
+    let at = |id: &str, ms: i64, ok: bool| {
+        let l = authn(id, T, "203.0.113.71", "pat", ok);
+        let t = crate::event::time::format_rfc3339_nanos((T * 1_000 + ms) * 1_000_000);
+        let z = crate::event::time::format_rfc3339_nanos(T * 1_000_000_000);
+        l.replace(&z, &t)
+    };
+    let (f0, f1) = (at("f0", 0, false), at("f1", 10_000, false));
+    let (ok0, ok1) = (at("ok0", 20_000, true), at("ok1", 20_050, true));
+    let in_order = [f0.clone(), f1.clone(), ok0.clone(), ok1.clone()];
+    let late = [f0.clone(), f1.clone(), ok1.clone(), ok0.clone()];
+    let a = same_alert("failed_logins_then_success", &in_order, &late);
+    assert_eq!(a.event_ids, ["f0", "f1", "ok0"]);
+    // A failure between the two successes goes back to the group: it
+    // is not one of the alert's first steps.
+    let f2 = at("f2", 20_010, false);
+    let in_order = [f0.clone(), f1.clone(), ok0.clone(), f2.clone(), ok1.clone()];
+    let late = [f0.clone(), f1.clone(), f2, ok1.clone(), ok0.clone()];
+    let a = same_alert("failed_logins_then_success", &in_order, &late);
+    assert_eq!(a.event_ids, ["f0", "f1", "ok0"]);
+    // An earlier success with too few failures before it changes nothing.
+    let ok_early = at("okE", 5_000, true);
+    let lines = [f0, f1, ok1, ok_early];
+    let a = run_lines(&DetectConfig::default(), &lines);
+    assert_eq!(
+        only(&a, "failed_logins_then_success").event_ids,
+        ["f0", "f1", "ok1"]
+    );
+}
+
+#[test]
+fn run_keeps_the_id_it_sent_when_an_earlier_completing_event_arrives() {
+    let cfg = DetectConfig::default();
+    let mut d = Detector::new(&cfg, Emit::OnFireAndClose).unwrap();
+    let f = |id: &str, t: i64| authn(id, T + t, "203.0.113.72", "pat", false);
+    let mut out = Vec::new();
+    for l in [
+        f("f0", 0),
+        f("f1", 10),
+        authn("ok1", T + 21, "203.0.113.72", "pat", true),
+    ]
+    .iter()
+    .chain([authn("ok0", T + 20, "203.0.113.72", "pat", true)].iter())
+    {
+        let (_, e) = Processor::default().enrich(l.as_bytes(), None, 0).unwrap();
+        d.observe(&e, l.as_bytes(), &mut out);
+    }
+    d.finish(&mut out);
+    let sent: Vec<&Alert> = out
+        .iter()
+        .filter(|a| a.rule == "failed_logins_then_success")
+        .collect();
+    assert_eq!(sent.len(), 2, "{sent:#?}");
+    assert_eq!(sent[0].event_ids, ["f0", "f1", "ok1"]);
+    assert_eq!(sent[1].event_ids, ["f0", "f1", "ok0"]);
+    assert_eq!(sent[0].id, sent[1].id, "one document in the SIEM");
+}

@@ -188,7 +188,8 @@ fn max_state_bytes_is_checked_at_both_ends() {
         assert!(problems(good).is_empty(), "{good}");
     }
     let default: DetectConfig = toml::from_str("").unwrap();
-    assert_eq!(default.max_state_bytes, 16 << 20);
+    assert_eq!(default.max_state_bytes, 12 << 20);
+    assert_eq!(default.max_open_alert_bytes, 4 << 20);
 }
 
 #[test]
