@@ -357,6 +357,11 @@ impl Book {
                 let key = std::mem::take(&mut o.alert.group_key);
                 let mut a = Alert::new(&o.alert.rule, o.alert.severity, key, &refs);
                 a.id = std::mem::take(&mut o.alert.id);
+                // Not handed out yet: an id made from the window start
+                // follows the start of the events it keeps.
+                if self.emit == Emit::OnClose {
+                    a.window_moved(&o.alert.rule, o.alert.first_time);
+                }
                 o.alert = a;
                 o.dirty = true;
             }

@@ -130,16 +130,25 @@ impl SequenceRule {
         let mut held = self.groups.entry(hash, time, horizon, Group::default);
         let g = &mut *held;
         g.close_fired(watermark);
+        let rule = (self.name, self.window, self.describe, &self.ledger);
+        let fired = (self.severity, self.min_a, self.keep_alive);
         if time <= g.quiet_until() {
-            let rule = (self.name, self.window, self.describe, &self.ledger);
-            match step {
-                Step::A => join_late(rule, g, time, key, event, book),
-                Step::B => {
-                    let fired = (self.severity, self.min_a, self.keep_alive);
-                    return complete_earlier(rule, fired, g, time, key, event, book);
+            let displaced = match step {
+                Step::A => {
+                    join_late(rule, g, time, key, event, book);
+                    return false;
                 }
-            }
-            return false;
+                Step::B => match complete_earlier(rule, fired, g, time, key, event, book) {
+                    Earlier::No => return false,
+                    Earlier::Done => return true,
+                    Earlier::Displaced(b, key) => (b, key),
+                },
+            };
+            // The B it displaced is past the new quiet time: as in time
+            // order, it may complete a sequence of its own.
+            let (b, key) = displaced;
+            complete(rule, fired, g, vec![b], || key, book);
+            return true;
         }
         // `a` is sorted by time: the expired ones are a prefix.
         let expired = g.a.partition_point(|x| x.time < horizon);
@@ -161,10 +170,16 @@ impl SequenceRule {
                 if g.rare.is_none() {
                     Vec::new()
                 } else {
-                    g.kept()
+                    // The earliest B first: the kept ones are in arrival
+                    // order, and the one that completes is the earliest
+                    // with enough first steps before it, as in time order.
+                    let mut kept: Vec<Arc<EventRef>> = g
+                        .kept()
                         .filter(|b| b.time > e.time)
                         .map(|b| Arc::new(b.to_event_with(&e, shared)))
-                        .collect()
+                        .collect();
+                    kept.sort_by_key(|b| b.time);
+                    kept
                 }
             }
             Step::B => {
@@ -177,35 +192,7 @@ impl SequenceRule {
                 vec![event()]
             }
         };
-        for b in candidates {
-            let from = b.time.saturating_sub(self.window);
-            let a: Vec<Arc<EventRef>> =
-                g.a.iter()
-                    .filter(|x| x.time >= from && x.time < b.time)
-                    .cloned()
-                    .collect();
-            if a.len() < self.min_a as usize {
-                continue;
-            }
-            let mut refs: Vec<&EventRef> = a.iter().map(|x| &**x).collect();
-            refs.push(&*b);
-            let key = key();
-            let id = alert_id(self.name, &key, b.time);
-            let mut alert = Alert::new(self.name, self.severity, key, &refs);
-            // Anchored on the completing event: which of the first steps
-            // had arrived when it fired depends on the partitions' order,
-            // the event that completed the sequence does not.
-            alert.id = id;
-            alert.summary = (self.describe)(&alert, &refs[..a.len()], &b);
-            alert.closed = true;
-            drop(refs);
-            // The B is kept now, with the first steps (already counted).
-            b.count_in(&self.ledger);
-            g.fire(b.time.saturating_add(self.keep_alive), a, b);
-            book.fire(self.name, alert, 0);
-            return true;
-        }
-        false
+        complete(rule, fired, g, candidates, key, book)
     }
 
     pub fn expire(&mut self, watermark: i64) {
@@ -216,6 +203,63 @@ impl SequenceRule {
 
 /// A rule's name, window, sentence and ledger.
 type RuleParts<'r> = (&'static str, i64, Describe, &'r Ledger);
+
+/// What a rule's alerts are made with: severity, first steps needed,
+/// keep-alive.
+type FireParts = (Severity, u32, i64);
+
+/// Fires the alert of the first of `candidates` (B's, earliest first)
+/// with enough first steps of `g` within the window before it; true when
+/// one fired.
+fn complete(
+    (name, window, describe, ledger): RuleParts<'_>,
+    (severity, min_a, keep_alive): FireParts,
+    g: &mut Group,
+    candidates: Vec<Arc<EventRef>>,
+    key: impl FnOnce() -> String,
+    book: &mut Book,
+) -> bool {
+    for b in candidates {
+        let from = b.time.saturating_sub(window);
+        let a: Vec<Arc<EventRef>> =
+            g.a.iter()
+                .filter(|x| x.time >= from && x.time < b.time)
+                .cloned()
+                .collect();
+        if a.len() < min_a as usize {
+            continue;
+        }
+        let mut refs: Vec<&EventRef> = a.iter().map(|x| &**x).collect();
+        refs.push(&*b);
+        let key = key();
+        let id = alert_id(name, &key, b.time);
+        let mut alert = Alert::new(name, severity, key, &refs);
+        // Anchored on the completing event: which of the first steps
+        // had arrived when it fired depends on the partitions' order,
+        // the event that completed the sequence does not.
+        alert.id = id;
+        alert.summary = describe(&alert, &refs[..a.len()], &b);
+        alert.closed = true;
+        drop(refs);
+        // The B is kept now, with the first steps (already counted).
+        b.count_in(ledger);
+        g.fire(b.time.saturating_add(keep_alive), a, b);
+        book.fire(name, alert, 0);
+        return true;
+    }
+    false
+}
+
+/// What a late completing event did to the group's fired alert.
+enum Earlier {
+    /// Nothing: not earlier, too few first steps, or the alert closed.
+    No,
+    /// It completes the alert instead.
+    Done,
+    /// It completes the alert instead, and the B it displaced (with the
+    /// group's key) is past the new quiet time.
+    Displaced(Arc<EventRef>, String),
+}
 
 /// How a sequence alert is described: the alert, its first steps, its B.
 type Describe = fn(&Alert, &[&EventRef], &EventRef) -> String;
@@ -258,27 +302,30 @@ fn join_late(
 /// steps before it are enough: the alert is re-anchored on it, as if the
 /// events had arrived in time order (its id from this B's time, its first
 /// steps those before it; the ones between the two B's go back to the
-/// group), while the alert is open. True when it did.
+/// group), while the alert is open. The B it displaced may then be past
+/// the new quiet time (a keep-alive shorter than the lateness): it is
+/// handed back, to complete a sequence of its own.
 fn complete_earlier(
     (name, window, describe, ledger): RuleParts<'_>,
-    (severity, min_a, keep_alive): (Severity, u32, i64),
+    (severity, min_a, keep_alive): FireParts,
     g: &mut Group,
     time: i64,
     key: impl FnOnce() -> String,
     event: impl FnOnce() -> Arc<EventRef>,
     book: &mut Book,
-) -> bool {
+) -> Earlier {
     let Some(fired) = g.fired() else {
-        return false;
+        return Earlier::No;
     };
     let from = time.saturating_sub(window);
     let before = |x: &&Arc<EventRef>| x.time >= from && x.time < time;
     if time >= fired.b.time || fired.a.iter().filter(before).count() < min_a as usize {
-        return false;
+        return Earlier::No;
     }
     let b = event();
     let a: Vec<Arc<EventRef>> = fired.a.iter().filter(before).cloned().collect();
     let later: Vec<Arc<EventRef>> = fired.a.iter().filter(|x| x.time > time).cloned().collect();
+    let old_b = fired.b.clone();
     let mut refs: Vec<&EventRef> = a.iter().map(|x| &**x).collect();
     refs.push(&*b);
     let key = key();
@@ -288,14 +335,17 @@ fn complete_earlier(
     alert.closed = true;
     drop(refs);
     if !book.replace(name, alert) {
-        return false;
+        return Earlier::No;
     }
     b.count_in(ledger);
     for x in later {
         g.insert_a(x);
     }
     g.fire(b.time.saturating_add(keep_alive), a, b);
-    true
+    match old_b.time > g.quiet_until() {
+        true => Earlier::Displaced(old_b, key),
+        false => Earlier::Done,
+    }
 }
 
 super::weigh::shed_by_groups!(SequenceRule);

@@ -184,3 +184,64 @@ fn run_keeps_the_id_it_sent_when_an_earlier_completing_event_arrives() {
     assert_eq!(sent[1].event_ids, ["f0", "f1", "ok0"]);
     assert_eq!(sent[0].id, sent[1].id, "one document in the SIEM");
 }
+
+/// A CP authentication `ms` milliseconds after `T`.
+fn at_ms(id: &str, ms: i64, ip: &str, ok: bool) -> String {
+    let l = authn(id, T, ip, "pat", ok);
+    let t = crate::event::time::format_rfc3339_nanos((T * 1_000 + ms) * 1_000_000);
+    l.replace(
+        &crate::event::time::format_rfc3339_nanos(T * 1_000_000_000),
+        &t,
+    )
+}
+
+#[test]
+fn late_first_steps_complete_the_earliest_kept_b() {
+    // Two successes kept before any failure arrived (the later one first):
+    // the failures, arriving last, complete the earlier success.
+    let ip = "203.0.113.73";
+    let (f1, f2) = (at_ms("f1", 1_000, ip, false), at_ms("f2", 1_500, ip, false));
+    let (early, late) = (
+        at_ms("searly", 2_500, ip, true),
+        at_ms("slate", 3_000, ip, true),
+    );
+    let in_order = [f1.clone(), f2.clone(), early.clone(), late.clone()];
+    let arrival = [late, early, f1, f2];
+    let a = same_alert("failed_logins_then_success", &in_order, &arrival);
+    assert_eq!(a.event_ids, ["f1", "f2", "searly"]);
+}
+
+#[test]
+fn a_displaced_completion_past_the_new_quiet_time_raises_its_own_alert() {
+    // Keep-alive 10 s, under the 30 s lateness: s1 arrives 20 s late,
+    // after s2 completed the sequence with all four failures.
+    let cfg: DetectConfig =
+        toml::from_str("[rules.failed_logins_then_success]\nkeep_alive_secs = 10\n").unwrap();
+    let ip = "203.0.113.74";
+    let l = |id: &str, s: i64, ok| at_ms(id, s * 1_000, ip, ok);
+    let in_order = [
+        l("f1", 0, false),
+        l("f2", 1, false),
+        l("s1", 2, true),
+        l("f3", 20, false),
+        l("f4", 21, false),
+        l("s2", 22, true),
+    ];
+    let mut arrival = in_order.to_vec();
+    let s1 = arrival.remove(2);
+    arrival.push(s1);
+    let pick = |lines: &[String]| {
+        let mut v: Vec<(Vec<String>, String)> = run_lines(&cfg, lines)
+            .into_iter()
+            .filter(|a| a.rule == "failed_logins_then_success")
+            .map(|a| (a.event_ids, a.id))
+            .collect();
+        v.sort();
+        v
+    };
+    let want = pick(&in_order);
+    assert_eq!(want.len(), 2, "{want:?}");
+    assert_eq!(want[0].0, ["f1", "f2", "s1"]);
+    assert_eq!(want[1].0, ["f3", "f4", "s2"]);
+    assert_eq!(pick(&arrival), want);
+}

@@ -134,3 +134,35 @@ fn settling_keeps_what_still_makes_an_incident() {
         .collect();
     assert!(settle_spread(&apart, 5, window).is_none());
 }
+
+#[test]
+fn an_identifier_alert_settled_without_its_first_events_takes_the_id_of_those_it_keeps() {
+    // The first address tries `root` first and reaches the threshold on it
+    // alone: its failures leave the identifier's alert when it closes, and
+    // the id follows the window of the five that stay.
+    let a = "203.0.113.63";
+    let mut lines: Vec<String> = (0..5)
+        .map(|i| fail(&format!("a{i}"), i * 20, a, "root"))
+        .collect();
+    lines.extend((0..5).map(|i| {
+        fail(
+            &format!("b{i}"),
+            5 + i * 2,
+            &format!("198.51.100.{}", 40 + i),
+            "root",
+        )
+    }));
+    lines.sort_by_key(|l| l[l.find(r#""time":""#).unwrap()..].to_owned());
+    let alerts = run(&lines);
+    let by_id = of(&alerts, "auth_bruteforce");
+    let id = by_id
+        .iter()
+        .find(|x| x.group_key == "identifier=root")
+        .unwrap_or_else(|| panic!("{alerts:#?}"));
+    assert_eq!(ids(id), ["b0", "b1", "b2", "b3", "b4"]);
+    let start = id.first_time;
+    assert_eq!(
+        id.id,
+        crate::detect::alert::alert_id(&id.rule, &id.group_key, start)
+    );
+}
