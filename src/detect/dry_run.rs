@@ -8,10 +8,9 @@
 //! then from the JSON: the enrichment does not carry the flag, and a
 //! look for the key's bytes comes first.
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
-use super::extras::object;
+use super::extras::{object, Scalar};
 
 /// True when the event's `authorizationInfo.dryRun` (or
 /// `authorization_info.dry_run`) is `true`. Anything else — absent, false,
@@ -56,40 +55,7 @@ struct Flag(bool);
 
 impl<'de> Deserialize<'de> for Flag {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Flag;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Flag, E> {
-                Ok(Flag(b))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Flag, E> {
-                Ok(Flag(false))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Flag, E> {
-                Ok(Flag(false))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Flag, E> {
-                Ok(Flag(false))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Flag, E> {
-                Ok(Flag(false))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Flag, E> {
-                Ok(Flag(false))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Flag, A::Error> {
-                while s.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Flag(false))
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Flag, A::Error> {
-                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Flag(false))
-            }
-        }
-        d.deserialize_any(V)
+        Ok(Flag(matches!(Scalar::deserialize(d)?, Scalar::Bool(true))))
     }
 }
 

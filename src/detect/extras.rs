@@ -156,37 +156,56 @@ struct Text(Option<String>);
 
 impl<'de> Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Text(match Scalar::deserialize(d)? {
+            Scalar::Text(s) => (!s.is_empty()).then_some(s),
+            Scalar::Number(n) => Some(n),
+            Scalar::Bool(_) | Scalar::Other => None,
+        }))
+    }
+}
+
+/// Any JSON value, read leniently: a string or a number as text, a
+/// boolean, or something else (skipped undecoded).
+pub(super) enum Scalar {
+    Text(String),
+    Number(String),
+    Bool(bool),
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = Text;
+            type Value = Scalar;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("any JSON value")
             }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text, E> {
-                Ok(Text((!s.is_empty()).then(|| s.to_owned())))
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Scalar, E> {
+                Ok(Scalar::Text(s.to_owned()))
             }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Text, E> {
-                Ok(Text(Some(n.to_string())))
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Scalar, E> {
+                Ok(Scalar::Number(n.to_string()))
             }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Text, E> {
-                Ok(Text(Some(n.to_string())))
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Scalar, E> {
+                Ok(Scalar::Number(n.to_string()))
             }
-            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Text, E> {
-                Ok(Text(Some(n.to_string())))
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Scalar, E> {
+                Ok(Scalar::Number(n.to_string()))
             }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Text, E> {
-                Ok(Text(None))
+            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Scalar, E> {
+                Ok(Scalar::Bool(b))
             }
-            fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
-                Ok(Text(None))
+            fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+                Ok(Scalar::Other)
             }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Text, A::Error> {
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Scalar, A::Error> {
                 while s.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Text(None))
+                Ok(Scalar::Other)
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Text, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Scalar, A::Error> {
                 while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Text(None))
+                Ok(Scalar::Other)
             }
         }
         d.deserialize_any(V)
