@@ -130,15 +130,18 @@ impl SequenceRule {
         let mut held = self.groups.entry(hash, time, horizon, Group::default);
         let g = &mut *held;
         g.close_fired(watermark);
-        let rule = (self.name, self.window, self.describe, &self.ledger);
-        let fired = (self.severity, self.min_a, self.keep_alive);
+        // What alerts are made with; read where one may be (a group at
+        // quiet, or a completing step): a granted event of a group with
+        // no denial returns before.
+        let rule = || (self.name, self.window, self.describe, &self.ledger);
+        let fired = || (self.severity, self.min_a, self.keep_alive);
         if time <= g.quiet_until() {
             let displaced = match step {
                 Step::A => {
-                    join_late(rule, g, time, key, event, book);
+                    join_late(rule(), g, time, key, event, book);
                     return false;
                 }
-                Step::B => match complete_earlier(rule, fired, g, time, key, event, book) {
+                Step::B => match complete_earlier(rule(), fired(), g, time, key, event, book) {
                     Earlier::No => return false,
                     Earlier::Done => return true,
                     Earlier::Displaced(b, key) => (b, key),
@@ -147,7 +150,7 @@ impl SequenceRule {
             // The B it displaced is past the new quiet time: as in time
             // order, it may complete a sequence of its own.
             let (b, key) = displaced;
-            complete(rule, fired, g, vec![b], || key, book);
+            complete(rule(), fired(), g, vec![b], || key, book);
             return true;
         }
         // `a` is sorted by time: the expired ones are a prefix.
@@ -192,7 +195,7 @@ impl SequenceRule {
                 vec![event()]
             }
         };
-        complete(rule, fired, g, candidates, key, book)
+        complete(rule(), fired(), g, candidates, key, book)
     }
 
     pub fn expire(&mut self, watermark: i64) {
