@@ -299,15 +299,28 @@ struct Email {
     email: Text,
 }
 
+/// The credentials, camel-case or snake-case (docs/audit-log-format.md
+/// §3B): one field either way, so both in one record are a duplicate.
 #[derive(Deserialize, Default)]
 struct Credentials {
-    #[serde(default, rename = "idSecretCredentials", deserialize_with = "object")]
+    #[serde(
+        default,
+        rename = "idSecretCredentials",
+        alias = "id_secret_credentials",
+        deserialize_with = "object"
+    )]
     id_secret: IdSecret,
-    #[serde(default, rename = "idTokenCredentials", deserialize_with = "object")]
+    #[serde(
+        default,
+        rename = "idTokenCredentials",
+        alias = "id_token_credentials",
+        deserialize_with = "object"
+    )]
     id_token: IdToken,
     #[serde(
         default,
         rename = "certificateCredentials",
+        alias = "certificate_credentials",
         deserialize_with = "object"
     )]
     certificate: Certificate,
@@ -315,7 +328,7 @@ struct Credentials {
 
 #[derive(Deserialize, Default)]
 struct IdSecret {
-    #[serde(default, rename = "credentialId")]
+    #[serde(default, rename = "credentialId", alias = "credential_id")]
     credential_id: Text,
 }
 

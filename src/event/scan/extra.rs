@@ -71,25 +71,35 @@ impl<'a> Scan<'a> {
         self.one_text("errorType", Extra::ErrorType)
     }
 
-    /// `authenticationInfo.credentials` (cloud dialect).
+    /// `authenticationInfo.credentials` (cloud dialect; the snake-case
+    /// spellings of docs/audit-log-format.md §3B too, each the same field
+    /// as its camel-case one: both in one record is a duplicate).
     pub(super) fn credentials(&mut self) -> Option<()> {
         let mut seen = 0;
         self.object(|s, key| match key {
-            "idSecretCredentials" => s.extra_obj(&mut seen, 1, |s| {
-                s.one_text("credentialId", Extra::CredentialId)
-            }),
-            "idTokenCredentials" => {
-                s.extra_obj(&mut seen, 2, |s| s.one_text("subject", Extra::TokenSubject))
-            }
-            "certificateCredentials" => s.extra_obj(&mut seen, 4, |s| {
+            "idSecretCredentials" | "id_secret_credentials" => s.extra_obj(&mut seen, 1, |s| {
                 let mut seen = 0;
                 s.object(|s, key| match key {
-                    "dname" => {
-                        s.extra_obj(&mut seen, 1, |s| s.one_text("cn", Extra::CertificateCn))
+                    "credentialId" | "credential_id" => {
+                        s.capture(Extra::CredentialId, &mut seen, 1)
                     }
                     _ => s.skip(),
                 })
             }),
+            "idTokenCredentials" | "id_token_credentials" => {
+                s.extra_obj(&mut seen, 2, |s| s.one_text("subject", Extra::TokenSubject))
+            }
+            "certificateCredentials" | "certificate_credentials" => {
+                s.extra_obj(&mut seen, 4, |s| {
+                    let mut seen = 0;
+                    s.object(|s, key| match key {
+                        "dname" => {
+                            s.extra_obj(&mut seen, 1, |s| s.one_text("cn", Extra::CertificateCn))
+                        }
+                        _ => s.skip(),
+                    })
+                })
+            }
             _ => s.skip(),
         })
     }
