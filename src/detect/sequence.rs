@@ -223,27 +223,11 @@ fn complete(
     book: &mut Book,
 ) -> bool {
     for b in candidates {
-        let from = b.time.saturating_sub(window);
-        let a: Vec<Arc<EventRef>> =
-            g.a.iter()
-                .filter(|x| x.time >= from && x.time < b.time)
-                .cloned()
-                .collect();
+        let a = firsts_before(g.a.iter(), b.time, window);
         if a.len() < min_a as usize {
             continue;
         }
-        let mut refs: Vec<&EventRef> = a.iter().map(|x| &**x).collect();
-        refs.push(&*b);
-        let key = key();
-        let id = alert_id(name, &key, b.time);
-        let mut alert = Alert::new(name, severity, key, &refs);
-        // Anchored on the completing event: which of the first steps
-        // had arrived when it fired depends on the partitions' order,
-        // the event that completed the sequence does not.
-        alert.id = id;
-        alert.summary = describe(&alert, &refs[..a.len()], &b);
-        alert.closed = true;
-        drop(refs);
+        let alert = sequence_alert((name, severity, describe), key(), &a, &b);
         // The B is kept now, with the first steps (already counted).
         b.count_in(ledger);
         g.fire(b.time.saturating_add(keep_alive), a, b);
@@ -251,6 +235,39 @@ fn complete(
         return true;
     }
     false
+}
+
+/// The first steps of `firsts` within the window before `time`.
+fn firsts_before<'e>(
+    firsts: impl Iterator<Item = &'e Arc<EventRef>>,
+    time: i64,
+    window: i64,
+) -> Vec<Arc<EventRef>> {
+    let from = time.saturating_sub(window);
+    firsts
+        .filter(|x| x.time >= from && x.time < time)
+        .cloned()
+        .collect()
+}
+
+/// The alert of a sequence: its first steps `a` and its B, anchored on
+/// the B (which of the first steps had arrived when it fired depends on
+/// the partitions' order; the event that completed the sequence does
+/// not).
+fn sequence_alert(
+    (name, severity, describe): (&'static str, Severity, Describe),
+    key: String,
+    a: &[Arc<EventRef>],
+    b: &EventRef,
+) -> Alert {
+    let mut refs: Vec<&EventRef> = a.iter().map(|x| &**x).collect();
+    refs.push(b);
+    let id = alert_id(name, &key, b.time);
+    let mut alert = Alert::new(name, severity, key, &refs);
+    alert.id = id;
+    alert.summary = describe(&alert, &refs[..a.len()], b);
+    alert.closed = true;
+    alert
 }
 
 /// What a late completing event did to the group's fired alert.
@@ -320,23 +337,18 @@ fn complete_earlier(
     let Some(fired) = g.fired() else {
         return Earlier::No;
     };
-    let from = time.saturating_sub(window);
-    let before = |x: &&Arc<EventRef>| x.time >= from && x.time < time;
-    if time >= fired.b.time || fired.a.iter().filter(before).count() < min_a as usize {
+    if time >= fired.b.time {
+        return Earlier::No;
+    }
+    let a = firsts_before(fired.a.iter(), time, window);
+    if a.len() < min_a as usize {
         return Earlier::No;
     }
     let b = event();
-    let a: Vec<Arc<EventRef>> = fired.a.iter().filter(before).cloned().collect();
     let later: Vec<Arc<EventRef>> = fired.a.iter().filter(|x| x.time > time).cloned().collect();
     let old_b = fired.b.clone();
-    let mut refs: Vec<&EventRef> = a.iter().map(|x| &**x).collect();
-    refs.push(&*b);
     let key = key();
-    let mut alert = Alert::new(name, severity, key.clone(), &refs);
-    alert.id = alert_id(name, &key, b.time);
-    alert.summary = describe(&alert, &refs[..a.len()], &b);
-    alert.closed = true;
-    drop(refs);
+    let alert = sequence_alert((name, severity, describe), key.clone(), &a, &b);
     if !book.replace(name, alert) {
         return Earlier::No;
     }

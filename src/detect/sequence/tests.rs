@@ -128,12 +128,7 @@ fn a_flood_of_failed_logins_keeps_at_most_max_a_and_the_success_still_fires() {
 fn an_earlier_completing_event_that_arrives_late_completes_the_alert_instead() {
     // Two successes 50 ms apart from two connections, read from two
     // partitions in the other order: the alert is the earlier one's.
-    let at = |id: &str, ms: i64, ok: bool| {
-        let l = authn(id, T, "203.0.113.71", "pat", ok);
-        let t = crate::event::time::format_rfc3339_nanos((T * 1_000 + ms) * 1_000_000);
-        let z = crate::event::time::format_rfc3339_nanos(T * 1_000_000_000);
-        l.replace(&z, &t)
-    };
+    let at = |id: &str, ms: i64, ok: bool| at_ms(id, ms, "203.0.113.71", ok);
     let (f0, f1) = (at("f0", 0, false), at("f1", 10_000, false));
     let (ok0, ok1) = (at("ok0", 20_000, true), at("ok1", 20_050, true));
     let in_order = [f0.clone(), f1.clone(), ok0.clone(), ok1.clone()];
