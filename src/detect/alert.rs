@@ -160,6 +160,49 @@ impl Alert {
         text + pushed as isize
     }
 
+    /// Takes in `later`, an alert of the same group that turned out to be
+    /// the same incident (an event that arrived late bridged the gap
+    /// between them): its events, counts and lists join this one's, whose
+    /// id stays. The caller weighs the result again.
+    pub fn absorb(&mut self, later: Alert) {
+        let mut counted = later.event_count;
+        for (t, id) in later.times.into_iter().zip(later.event_ids) {
+            let same_time =
+                self.times.partition_point(|x| *x < t)..self.times.partition_point(|x| *x <= t);
+            if self.event_ids[same_time].contains(&id) {
+                counted = counted.saturating_sub(1);
+                continue;
+            }
+            let at = self.times.partition_point(|x| *x <= t);
+            if at < MAX_EVENT_IDS {
+                self.times.insert(at, t);
+                self.event_ids.insert(at, id);
+                self.event_ids.truncate(MAX_EVENT_IDS);
+                self.times.truncate(MAX_EVENT_IDS);
+            }
+        }
+        self.event_count += counted;
+        self.first_time = self.first_time.min(later.first_time);
+        self.last_time = self.last_time.max(later.last_time);
+        if self.principal.is_none() {
+            self.principal = later.principal;
+        }
+        let (c, l) = (&mut self.correlation, later.correlation);
+        let lists = [
+            (&mut self.source_ips, later.source_ips),
+            (&mut self.resources, later.resources),
+            (&mut c.client_ids, l.client_ids),
+            (&mut c.connection_ids, l.connection_ids),
+            (&mut c.correlation_ids, l.correlation_ids),
+            (&mut c.identifiers, l.identifiers),
+        ];
+        for (list, more) in lists {
+            for v in more {
+                push(list, Some(&v));
+            }
+        }
+    }
+
     /// The buffers of the listed ids and their times.
     fn ids_buffers(&self) -> usize {
         self.event_ids.capacity() * size_of::<String>() + self.times.capacity() * size_of::<i64>()

@@ -37,6 +37,10 @@ struct Open {
     bytes: usize,
     /// Its events, for an alert that may lose some when it closes.
     revise: Option<Box<Revise>>,
+    /// Later alerts of its group, in time order, waiting for it to close
+    /// before they are handed out ([`later`]): an event that arrives late
+    /// may still bridge the gap, and they join it.
+    later: Vec<Open>,
 }
 
 /// Open alerts by rule and group key.
@@ -71,6 +75,53 @@ impl Open {
             + self.alert.group_key.capacity()
             + self.alert.heap_bytes()
             + self.revise.as_deref().map_or(0, Revise::bytes)
+            + self.later.capacity() * size_of::<Open>()
+    }
+
+    /// Its bytes and those of the alerts waiting behind it.
+    fn total(&self) -> usize {
+        self.bytes + self.later.iter().map(|o| o.bytes).sum::<usize>()
+    }
+
+    /// Adds `e` (the shared event kept too, for an alert that may be
+    /// [`Revise`]d), rewrites the summary with `describe` when `e` changed
+    /// the alert, and keeps its bytes; `follow`: the id follows the
+    /// window's start (not handed out yet).
+    fn take(
+        &mut self,
+        rule: &str,
+        e: &EventRef,
+        shared: Option<&Arc<EventRef>>,
+        describe: Option<impl FnOnce(&Alert) -> String>,
+        follow: bool,
+    ) {
+        let (before, start) = (self.alert.event_count, self.alert.first_time);
+        let mut grew = self.alert.add(e);
+        if follow && self.alert.first_time < start {
+            self.alert.window_moved(rule, start);
+        }
+        if let (Some(r), Some(shared)) = (self.revise.as_deref_mut(), shared) {
+            let cap = r.events.capacity();
+            // Past the most it keeps, it keeps one more (and is then
+            // left as it is: see `MAX_REVISE`).
+            let mut added = 0;
+            if r.events.len() <= MAX_REVISE {
+                r.events.push(shared.clone());
+                added = shared.bytes();
+                r.held += added;
+            }
+            grew += ((r.events.capacity() - cap) * size_of::<Arc<EventRef>>() + added) as isize;
+        }
+        if self.alert.event_count != before {
+            self.dirty = true;
+            if let Some(describe) = describe {
+                let summary = self.alert.summary.capacity() as isize;
+                self.alert.summary = describe(&self.alert);
+                grew += self.alert.summary.capacity() as isize - summary;
+            }
+        }
+        self.bytes = self.bytes.saturating_add_signed(grew);
+        debug_assert_eq!(self.bytes, self.weigh(), "a change not counted");
     }
 }
 
@@ -134,42 +185,29 @@ impl Book {
         in_keep_alive: bool,
         describe: Option<impl FnOnce(&Alert) -> String>,
     ) -> bool {
-        let Some(open) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) else {
+        let Some(head) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) else {
             return false;
         };
-        if in_keep_alive && e.time > open.deadline() {
-            return false;
-        }
-        let (before, start) = (open.alert.event_count, open.alert.first_time);
-        let mut grew = open.alert.add(e);
+        // The open alert, or one waiting behind it whose keep-alive `e`
+        // is within.
+        let at = match in_keep_alive && e.time > head.deadline() {
+            false => None,
+            true => match head.later.iter().position(|o| e.time <= o.deadline()) {
+                Some(i) => Some(i),
+                None => return false,
+            },
+        };
+        let before = head.total();
         // Not handed out yet: its id may still follow its window's start,
         // so that the same events give the same id in any order.
-        if self.emit == Emit::OnClose && open.alert.first_time < start {
-            open.alert.window_moved(rule, start);
-        }
-        if let (Some(r), Some(shared)) = (open.revise.as_deref_mut(), shared) {
-            let cap = r.events.capacity();
-            // Past the most it keeps, it keeps one more (and is then
-            // left as it is: see `MAX_REVISE`).
-            let mut added = 0;
-            if r.events.len() <= MAX_REVISE {
-                r.events.push(shared.clone());
-                added = shared.bytes();
-                r.held += added;
-            }
-            grew += ((r.events.capacity() - cap) * size_of::<Arc<EventRef>>() + added) as isize;
-        }
-        if open.alert.event_count != before {
-            open.dirty = true;
-            if let Some(describe) = describe {
-                let summary = open.alert.summary.capacity() as isize;
-                open.alert.summary = describe(&open.alert);
-                grew += open.alert.summary.capacity() as isize - summary;
-            }
-        }
-        open.bytes = open.bytes.saturating_add_signed(grew);
-        debug_assert_eq!(open.bytes, open.weigh(), "a change not counted");
-        self.bytes = self.bytes.saturating_add_signed(grew);
+        let follow = self.emit == Emit::OnClose || at.is_some();
+        let open = match at {
+            None => &mut *head,
+            Some(i) => &mut head.later[i],
+        };
+        open.take(rule, e, shared, describe, follow);
+        later::knit(head);
+        self.bytes = (self.bytes + head.total()).saturating_sub(before);
         self.keep_to_bound();
         true
     }
@@ -224,20 +262,31 @@ impl Book {
         refresh: Option<fn(&Alert) -> String>,
         revise: Option<Box<Revise>>,
     ) {
-        let mut dirty = true;
-        if self.emit == Emit::OnFireAndClose {
-            self.out.push(alert.clone());
-            dirty = false;
-        }
         let mut open = Open {
             alert,
             keep_alive,
-            dirty,
+            dirty: true,
             refresh,
             bytes: 0,
             revise,
+            later: Vec::new(),
         };
         open.bytes = open.weigh();
+        let key = open.alert.group_key.as_str();
+        if let Some(head) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) {
+            // Past the open alert's keep-alive while it is open: it waits.
+            if keep_alive > 0 && open.alert.first_time > head.deadline() {
+                let before = head.total();
+                later::wait(head, open);
+                self.bytes = (self.bytes + head.total()).saturating_sub(before);
+                self.keep_to_bound();
+                return;
+            }
+        }
+        if self.emit == Emit::OnFireAndClose {
+            self.out.push(open.alert.clone());
+            open.dirty = false;
+        }
         self.bytes += open.bytes;
         self.next_deadline = self.next_deadline.min(open.deadline());
         let key = open.alert.group_key.clone();
@@ -246,136 +295,10 @@ impl Book {
         }
         self.keep_to_bound();
     }
-
-    /// Over `max_bytes`: closes the alerts least recently joined (by
-    /// their last event, then their first, then their id: the same input
-    /// closes the same alerts) down to nine tenths of it.
-    fn keep_to_bound(&mut self) {
-        if self.bytes <= self.max_bytes {
-            return;
-        }
-        let target = self.max_bytes - self.max_bytes / 10;
-        let mut all: Vec<(i64, i64, &str, &'static str, &str, usize)> = self
-            .open
-            .iter()
-            .flat_map(|(rule, m)| {
-                m.iter().map(|(k, o)| {
-                    let a = &o.alert;
-                    (a.last_time, a.first_time, &*a.id, *rule, &**k, o.bytes)
-                })
-            })
-            .collect();
-        // The first of that order whose bytes reach the excess: chosen by
-        // a partial selection of twice the estimated number (the average
-        // alert's bytes), sorted, rather than sorting every open alert
-        // each time (a thousand open alerts at the bound made that ≈ 600
-        // instructions per denial on `sensitive-*`; BENCHMARKS.md
-        // "Detector", session 13); doubled while short.
-        let excess = self.bytes - target;
-        let avg = (self.bytes / all.len().max(1)).max(1);
-        let mut k = (excess / avg + 1).saturating_mul(2).min(all.len());
-        loop {
-            if k < all.len() {
-                all.select_nth_unstable(k);
-            }
-            all[..k].sort_unstable();
-            let head: usize = all[..k].iter().map(|x| x.5).sum();
-            if head >= excess || k == all.len() {
-                break;
-            }
-            k = k.saturating_mul(2).min(all.len());
-        }
-        all.truncate(k);
-        let mut left = self.bytes;
-        let mut going: Vec<(&'static str, String)> = Vec::new();
-        for (_, _, _, rule, key, bytes) in all {
-            if left <= target {
-                break;
-            }
-            left -= bytes;
-            going.push((rule, key.to_owned()));
-        }
-        let closing: Vec<Open> = going
-            .iter()
-            .filter_map(|(rule, key)| self.open.get_mut(rule)?.remove(key))
-            .collect();
-        self.closed_early += closing.len() as u64;
-        self.close_in_order(closing);
-    }
-
-    /// Closes alerts whose keep-alive ended before `watermark`.
-    pub fn close_before(&mut self, watermark: i64) {
-        if watermark <= self.next_deadline {
-            return;
-        }
-        let mut closing = Vec::new();
-        let mut next = i64::MAX;
-        for alerts in self.open.values_mut() {
-            let due: Vec<String> = alerts
-                .iter()
-                .filter(|(_, o)| o.deadline() < watermark)
-                .map(|(k, _)| k.clone())
-                .collect();
-            closing.extend(due.iter().filter_map(|k| alerts.remove(k)));
-            next = alerts.values().map(Open::deadline).fold(next, i64::min);
-        }
-        self.next_deadline = next;
-        self.close_in_order(closing);
-    }
-
-    /// Closes every open alert (end of input, shutdown).
-    pub fn close_all(&mut self) {
-        let all = self
-            .open
-            .drain()
-            .flat_map(|(_, m)| m.into_values())
-            .collect();
-        self.next_deadline = i64::MAX;
-        self.close_in_order(all);
-    }
-
-    /// Closes `alerts` in a stable order (the maps' is random), so the
-    /// same input prints the same output.
-    fn close_in_order(&mut self, mut alerts: Vec<Open>) {
-        alerts.sort_by(|a, b| {
-            (a.alert.first_time, &a.alert.id).cmp(&(b.alert.first_time, &b.alert.id))
-        });
-        for o in alerts {
-            self.close(o);
-        }
-    }
-
-    fn close(&mut self, mut o: Open) {
-        debug_assert!(self.bytes >= o.bytes, "book bytes below zero");
-        self.bytes = self.bytes.saturating_sub(o.bytes);
-        if let Some(r) = o.revise.take().filter(|r| r.events.len() <= MAX_REVISE) {
-            let Some(kept) = (r.settle)(&r.events, r.threshold, r.window) else {
-                return;
-            };
-            if kept.len() != r.events.len() {
-                let refs: Vec<&EventRef> = kept.iter().map(|e| &**e).collect();
-                let key = std::mem::take(&mut o.alert.group_key);
-                let mut a = Alert::new(&o.alert.rule, o.alert.severity, key, &refs);
-                a.id = std::mem::take(&mut o.alert.id);
-                // Not handed out yet: an id made from the window start
-                // follows the start of the events it keeps.
-                if self.emit == Emit::OnClose {
-                    a.window_moved(&o.alert.rule, o.alert.first_time);
-                }
-                o.alert = a;
-                o.dirty = true;
-            }
-        }
-        if o.dirty {
-            if let Some(refresh) = o.refresh {
-                o.alert.summary = refresh(&o.alert);
-            }
-            o.alert.closed = true;
-            self.out.push(o.alert);
-        }
-    }
 }
 
+mod closing;
+mod later;
 mod revise;
 use revise::MAX_REVISE;
 pub use revise::{Revise, Settle};

@@ -144,6 +144,7 @@ impl CountRule {
         used.clear();
         if book.extend_shared(self.name, &key, &hit.event) {
             used.push(hit.event);
+            self.pull(&key, book, used);
             return;
         }
         let horizon = watermark.saturating_sub(self.window);
@@ -219,6 +220,7 @@ impl CountRule {
         let revise = self
             .spread
             .then(|| Box::new(Revise::new(listed.to_vec(), n, window, settle_spread)));
+        let key = alert.group_key.clone();
         book.fire_revisable(
             self.name,
             alert,
@@ -226,6 +228,33 @@ impl CountRule {
             Some(self.describe),
             revise,
         );
+        self.pull(&key, book, used);
+    }
+
+    /// Moves into group `key`'s alerts the events it holds that their
+    /// keep-alive now reaches. Read in arrival order, an event dated past
+    /// an alert's keep-alive may come before the one that extends the
+    /// alert up to it (or before the alert fired): it was kept toward a
+    /// new window, and belongs to the incident. Kept events are sorted,
+    /// and one that joins has every earlier one joining too: a prefix.
+    fn pull(&mut self, key: &str, book: &mut Book, used: &mut Vec<Arc<EventRef>>) {
+        let Some(mut g) = self.groups.get_held(key) else {
+            return;
+        };
+        let n = g
+            .hits
+            .iter()
+            .take_while(|h| book.extend_shared(self.name, key, &h.event))
+            .count();
+        if n == 0 {
+            return;
+        }
+        let g = &mut *g;
+        for h in g.hits.drain(..n) {
+            g.held.sub(hit_bytes(&h));
+            g.consumed_until = g.consumed_until.max(h.event.time);
+            used.push(h.event);
+        }
     }
 
     /// True while group `key` has state (tests look inside).

@@ -135,7 +135,7 @@ impl PrivilegeRule {
             .collect();
         keys.sort_unstable();
         for (_, k) in keys {
-            self.evaluate(c, &k, 0, book);
+            self.evaluate(c, &k, book);
         }
     }
 
@@ -144,7 +144,7 @@ impl PrivilegeRule {
         if !self.bursts.contains_key(key) && self.bursts.len() >= MAX_BURSTS {
             return;
         }
-        let (held, serial, window) = (&mut self.held, &mut self.serial, self.window);
+        let (held, serial) = (&mut self.held, &mut self.serial);
         let b = self.bursts.entry(key.to_owned()).or_insert_with(|| {
             *held += key.len();
             *serial += 1;
@@ -156,44 +156,45 @@ impl PrivilegeRule {
             }
         });
         less(held, b.heap_bytes(""));
-        // A burst of this principal that ended (no longer active: past one
-        // window after its last denial) before these denials is over: they
-        // start another, which neither lists its denials nor takes its span.
-        let start = denials.iter().map(|d| d.time).min().unwrap_or(i64::MAX);
-        if b.last != i64::MIN && start > b.last.saturating_add(window) {
-            b.denials.clear();
-            (b.first, b.last) = (i64::MAX, i64::MIN);
-        }
-        let new_from = b.denials.len();
+        // Kept in time order, whatever the order of arrival: a gap longer
+        // than the window splits them into bursts one after the other
+        // ([`segment`]), and a denial that arrives late may still bridge
+        // a gap. Full, the oldest go first.
         for d in denials {
             b.first = b.first.min(d.time);
             b.last = b.last.max(d.time);
-            if b.denials.len() < MAX_DENIALS {
-                d.count_in(&self.ledger);
-                b.denials.push((d.clone(), OnceCell::new()));
+            if b.denials.len() >= MAX_DENIALS {
+                if b.denials[0].0.time > d.time {
+                    continue;
+                }
+                b.denials.remove(0);
             }
+            d.count_in(&self.ledger);
+            let at = b.denials.partition_point(|(x, _)| x.time <= d.time);
+            b.denials.insert(at, (d.clone(), OnceCell::new()));
         }
         *held += b.heap_bytes("");
         for c in 0..self.changes.len() {
-            self.evaluate(c, key, new_from, book);
+            self.evaluate(c, key, book);
         }
     }
 
-    /// Checks change `c` against the burst; denials before `new_from`
-    /// were checked already, so a pair that fired only extends its alert
-    /// with the denials from there on.
-    fn evaluate(&mut self, c: usize, burst_key: &str, new_from: usize, book: &mut Book) {
+    /// Checks change `c` against the burst: the denials of the burst
+    /// (gaps within the window) that the change falls in, from its first
+    /// denial to one window after its last. A pair that fired already is
+    /// extended with them (the alert lists each event once).
+    fn evaluate(&mut self, c: usize, burst_key: &str, book: &mut Book) {
         let (Some(change), Some(burst)) = (self.changes.get(c), self.bursts.get(burst_key)) else {
             return;
         };
         let t = change.event.time;
-        if t < burst.first || t > burst.last.saturating_add(self.window) {
+        let Some(run) = segment(&burst.denials, t, self.window) else {
             return;
-        }
+        };
+        let since = burst.denials[run.start].0.time;
         let fired_key = (Box::<str>::from(change.event.id()), burst_key.to_owned());
         let fired = self.fired.contains(&fired_key);
-        let from = if fired { new_from } else { 0 };
-        let covered: Vec<&EventRef> = burst.denials[from.min(burst.denials.len())..]
+        let covered: Vec<&EventRef> = burst.denials[run]
             .iter()
             .filter(|(e, p)| {
                 p.get_or_init(|| e.resource().and_then(ResourcePath::parse_crn))
@@ -220,7 +221,7 @@ impl PrivilegeRule {
             change.event.principal().unwrap_or("An unknown principal"),
             change.targets[0].display(),
             burst_key.split_once('=').map(|(_, p)| p).unwrap_or(burst_key),
-            span_words(t - burst.first),
+            span_words(t - since),
         );
         // The change is the alert's point; the principal shown is who made it.
         alert.principal = change.event.principal().map(str::to_owned);
@@ -242,10 +243,23 @@ impl PrivilegeRule {
             }
             keep
         });
+        let window = self.window;
         self.bursts.retain(|k, b| {
             let keep = b.last >= horizon;
             if !keep {
                 less(held, b.heap_bytes(k));
+            } else {
+                // Its runs of denials that ended before the horizon.
+                let ended = b
+                    .denials
+                    .windows(2)
+                    .rposition(|w| w[1].0.time - w[0].0.time > window && w[0].0.time < horizon);
+                if let Some(i) = ended {
+                    less(held, b.heap_bytes(""));
+                    b.denials.drain(..=i);
+                    b.first = b.denials[0].0.time;
+                    *held += b.heap_bytes("");
+                }
             }
             keep
         });
@@ -260,6 +274,29 @@ impl PrivilegeRule {
             });
         }
     }
+}
+
+/// The run of `denials` (sorted by time; a gap longer than `window` ends
+/// a run) that time `t` falls in, from its first denial to one window
+/// after its last; none when `t` is outside every run.
+fn segment(denials: &[Denial], t: i64, window: i64) -> Option<std::ops::Range<usize>> {
+    let at = denials.partition_point(|(d, _)| d.time <= t);
+    // The latest denial at or before `t`: within a window of it, or not
+    // in any run (a later denial of its run would be within a window too).
+    let last = at.checked_sub(1)?;
+    if t > denials[last].0.time.saturating_add(window) {
+        return None;
+    }
+    let gap = |w: &[Denial]| w[1].0.time - w[0].0.time > window;
+    let start = denials[..=last]
+        .windows(2)
+        .rposition(gap)
+        .map_or(0, |i| i + 1);
+    let end = denials[last..]
+        .windows(2)
+        .position(gap)
+        .map_or(denials.len(), |i| last + i + 1);
+    Some(start..end)
 }
 
 impl Shed for PrivilegeRule {
@@ -317,6 +354,27 @@ impl Shed for PrivilegeRule {
 mod tests {
     use super::*;
     use crate::detect::book::Emit;
+
+    /// Runs split at gaps longer than the window; a time belongs to the
+    /// run it falls in, from its first denial to a window after its last.
+    #[test]
+    fn a_time_falls_in_the_run_of_denials_around_it() {
+        let at = |t: i64| {
+            let e = Arc::new(EventRef::sample(&format!("d{t}"), t, None, None));
+            (e, OnceCell::new())
+        };
+        let denials: Vec<Denial> = [0, 5, 10, 100, 104, 300].map(at).into();
+        let run = |t| segment(&denials, t, 50);
+        assert_eq!(run(-1), None, "before the first");
+        assert_eq!(run(0), Some(0..3));
+        assert_eq!(run(60), Some(0..3), "a window after the run's last");
+        assert_eq!(run(61), None, "in the gap");
+        assert_eq!(run(100), Some(3..5));
+        assert_eq!(run(154), Some(3..5));
+        assert_eq!(run(155), None);
+        assert_eq!(run(300), Some(5..6));
+        assert_eq!(run(351), None);
+    }
 
     #[test]
     fn bursts_of_one_instant_are_shed_first_made_first_whatever_the_map_order() {

@@ -230,7 +230,7 @@ fn complete(
         let alert = sequence_alert((name, severity, describe), key(), &a, &b);
         // The B is kept now, with the first steps (already counted).
         b.count_in(ledger);
-        g.fire(b.time.saturating_add(keep_alive), a, b);
+        g.fire(b.time.saturating_add(keep_alive), a, b, true);
         book.fire(name, alert, 0);
         return true;
     }
@@ -286,7 +286,9 @@ type Describe = fn(&Alert, &[&EventRef], &EventRef) -> String;
 
 /// A first step at or before the group's quiet time: it joins the fired
 /// alert when it belongs before that alert's B, within the window, and the
-/// alert is still open; otherwise it is ignored.
+/// alert is still open; otherwise it is ignored, as is one within the
+/// quiet time of the alert before (read in arrival order, it came after
+/// the events that started the fired alert past that quiet time).
 fn join_late(
     (name, window, describe, ledger): RuleParts<'_>,
     g: &mut Group,
@@ -295,11 +297,12 @@ fn join_late(
     event: impl FnOnce() -> Arc<EventRef>,
     book: &mut Book,
 ) {
+    let quiet_before = g.quiet_before();
     let Some(fired) = g.rare.as_deref_mut().and_then(|r| r.fired.as_deref_mut()) else {
         return;
     };
     let b = &fired.b;
-    if time >= b.time || time < b.time.saturating_sub(window) {
+    if time >= b.time || time < b.time.saturating_sub(window) || time <= quiet_before {
         return;
     }
     let e = event();
@@ -356,7 +359,7 @@ fn complete_earlier(
     for x in later {
         g.insert_a(x);
     }
-    g.fire(b.time.saturating_add(keep_alive), a, b);
+    g.fire(b.time.saturating_add(keep_alive), a, b, false);
     match old_b.time > g.quiet_until() {
         true => Earlier::Displaced(old_b, key),
         false => Earlier::Done,

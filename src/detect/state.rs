@@ -216,6 +216,22 @@ impl<K: Hash + Eq + Clone + Weigh, V: Weigh, S: BuildHasher + Default + Clone> K
         Some(&mut slot.1)
     }
 
+    /// The state of `k` if it has one, weighed as [`Keyed::entry`]'s is,
+    /// and not touched (the caller only takes from it).
+    pub fn get_held<Q>(&mut self, k: &Q) -> Option<Held<'_, V>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        let slot = self.map.get_mut(k)?;
+        let before = slot.1.heap_bytes();
+        Some(Held {
+            value: &mut slot.1,
+            before,
+            heap: &mut self.heap,
+        })
+    }
+
     /// Drops the groups `gone` picks by their rank, last touch and serial
     /// number; returns how many.
     fn drop_where(&mut self, mut gone: impl FnMut((u32, i64, u64)) -> bool) -> usize {

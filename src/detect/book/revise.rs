@@ -47,6 +47,17 @@ impl Revise {
         }
     }
 
+    /// Takes in the events of `more`, an alert of the same incident. Past
+    /// the most it keeps, it keeps one more, as [`super::Book::extend`]
+    /// does, and is then left as it is.
+    pub(super) fn absorb(&mut self, more: Revise) {
+        let room = (MAX_REVISE + 1).saturating_sub(self.events.len());
+        for e in more.events.into_iter().take(room) {
+            self.held += e.bytes();
+            self.events.push(e);
+        }
+    }
+
     /// Its box, its vector's buffer and its events: they are the ledger's
     /// while rules hold them too, and counted here as well, so that the
     /// book's bound holds what only open alerts keep.

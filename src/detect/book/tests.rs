@@ -118,3 +118,82 @@ fn the_id_follows_the_window_start_until_the_alert_is_handed_out() {
         crate::detect::alert::alert_id(rule, &key, 99)
     );
 }
+
+/// Read in arrival order, an alert of a group that starts past the open
+/// alert's keep-alive waits behind it, not handed out; an event that
+/// arrives late and bridges the gap makes the two one alert.
+#[test]
+fn a_later_alert_waits_behind_the_open_one_and_joins_it_when_the_gap_is_bridged() {
+    let rule = "destructive_operation";
+    let key = "principal=User:alice".to_owned();
+    let fire = |book: &mut Book, e: &EventRef| {
+        if !book.extend(rule, &key, e) {
+            let a = Alert::new(rule, Severity::High, key.clone(), &[e]);
+            book.fire(rule, a, 100);
+        }
+    };
+    for emit in [Emit::OnClose, Emit::OnFireAndClose] {
+        let mut book = Book::new(emit);
+        fire(&mut book, &ev("a", 0));
+        // Past the keep-alive (0 + 100): a new alert, which waits.
+        fire(&mut book, &ev("c", 180));
+        fire(&mut book, &ev("d", 190));
+        let handed_out = book.out.len();
+        assert_eq!(handed_out, usize::from(emit == Emit::OnFireAndClose));
+        // The watermark has not passed the first alert's keep-alive:
+        // the bridge may still come, and does.
+        book.close_before(100);
+        fire(&mut book, &ev("b", 90));
+        assert_eq!(book.out.len(), handed_out, "nothing handed out meanwhile");
+        book.close_all();
+        let last = book.out.last().unwrap();
+        assert_eq!(last.event_ids, ["a", "b", "c", "d"], "{emit:?}");
+        assert_eq!(last.event_count, 4);
+        assert!(book.out.iter().all(|a| a.id == last.id), "one alert");
+        assert_eq!(book.bytes(), 0);
+    }
+}
+
+/// No bridge before the watermark passes the open alert's keep-alive:
+/// it closes, and the alert that waited is handed out then (in `run`, as
+/// it fires), with the events that joined it meanwhile.
+#[test]
+fn a_waiting_alert_is_handed_out_when_the_one_before_it_closes() {
+    let rule = "destructive_operation";
+    let key = "principal=User:alice".to_owned();
+    for emit in [Emit::OnClose, Emit::OnFireAndClose] {
+        let mut book = Book::new(emit);
+        let first = Alert::new(rule, Severity::High, key.clone(), &[&ev("a", 0)]);
+        book.fire(rule, first, 100);
+        let second = Alert::new(rule, Severity::High, key.clone(), &[&ev("c", 180)]);
+        book.fire(rule, second, 100);
+        assert!(
+            book.extend(rule, &key, &ev("d", 250)),
+            "joins the waiting one"
+        );
+        book.close_before(101);
+        let ids: Vec<(Vec<String>, bool)> = book
+            .out
+            .iter()
+            .map(|a| (a.event_ids.clone(), a.closed))
+            .collect();
+        let (a, cd) = (vec!["a".to_owned()], vec!["c".to_owned(), "d".to_owned()]);
+        match emit {
+            Emit::OnClose => assert_eq!(ids, [(a, true)]),
+            Emit::OnFireAndClose => assert_eq!(ids, [(a.clone(), false), (cd, false)]),
+        }
+        book.out.clear();
+        book.close_before(351);
+        assert_eq!(book.open_count(), 0);
+        // Handed out already, and unchanged since: not again in `run`.
+        match emit {
+            Emit::OnClose => assert_eq!(book.out.len(), 1),
+            Emit::OnFireAndClose => assert!(book.out.is_empty()),
+        }
+        if let Some(last) = book.out.last() {
+            assert_eq!(last.event_ids, ["c", "d"]);
+            assert_ne!(last.id, crate::detect::alert::alert_id(rule, &key, 0));
+        }
+        assert_eq!(book.bytes(), 0);
+    }
+}

@@ -175,3 +175,60 @@ fn by_identifier_counts_only_addresses_under_the_threshold_alone() {
     );
     assert_eq!(book.open_count(), 1);
 }
+
+/// Read in arrival order, an event dated past an alert's keep-alive can
+/// arrive before the one that extends the alert up to it (or before the
+/// alert fired): it is kept toward a new window, and joins the alert as
+/// soon as the alert's keep-alive reaches it. Time order gives the same.
+#[test]
+fn an_event_kept_past_the_keep_alive_joins_the_alert_once_the_gap_is_bridged() {
+    let burst = || {
+        CountRule::new(
+            "denial_burst",
+            Severity::High,
+            3,
+            60 * S,
+            100 * S,
+            false,
+            10,
+            describe_burst,
+        )
+    };
+    let at = |n: usize, secs: i64| hit(n, T0 + secs * S, Some("192.0.2.1"), None);
+    // (event, second): three fire at 0–2 s; 150 s is past their
+    // keep-alive (2 + 100) until 90 s bridges the gap.
+    let events = [(0, 0), (1, 1), (5, 150), (2, 2), (3, 90), (6, 160)];
+    let mut orders = vec![events.to_vec()];
+    let mut sorted = events.to_vec();
+    sorted.sort_by_key(|&(_, s)| s);
+    orders.push(sorted);
+    // The late one before the alert fires.
+    orders.push(vec![(5, 150), (0, 0), (1, 1), (2, 2), (3, 90), (6, 160)]);
+    for order in orders {
+        let mut rule = burst();
+        let mut book = Book::new(Emit::OnClose);
+        let (mut used, mut all) = (Vec::new(), Vec::new());
+        for &(n, s) in &order {
+            rule.offer(
+                "principal=p".into(),
+                at(n, s),
+                T0 - 30 * S,
+                &mut book,
+                &mut used,
+            );
+            all.extend(used.iter().map(|e| e.id().to_owned()));
+        }
+        book.close_all();
+        let ids: Vec<&str> = book
+            .out
+            .iter()
+            .flat_map(|a| &a.event_ids)
+            .map(|s| &**s)
+            .collect();
+        assert_eq!(book.out.len(), 1, "{order:?}");
+        assert_eq!(ids, ["e0", "e1", "e2", "e3", "e5", "e6"], "{order:?}");
+        // Each one handed to the rules that follow bursts, once.
+        all.sort();
+        assert_eq!(all, ["e0", "e1", "e2", "e3", "e5", "e6"], "{order:?}");
+    }
+}

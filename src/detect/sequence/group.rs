@@ -61,6 +61,10 @@ pub(super) struct Rare {
     pub(super) b: VecDeque<Kept>,
     /// No new alert from events at or before this time.
     pub(super) quiet_until: i64,
+    /// The quiet time of the alert before the last: a first step at or
+    /// before it belongs to that alert's quiet time (it arrived late), not
+    /// to the last alert.
+    pub(super) quiet_before: i64,
     /// The last alert's events, while a late first step may still join it.
     pub(super) fired: Option<Box<Fired>>,
 }
@@ -106,6 +110,10 @@ impl Group {
     #[inline]
     pub(super) fn quiet_until(&self) -> i64 {
         self.rare.as_deref().map_or(0, |r| r.quiet_until)
+    }
+
+    pub(super) fn quiet_before(&self) -> i64 {
+        self.rare.as_deref().map_or(0, |r| r.quiet_before)
     }
 
     /// The kept B's (none without the box).
@@ -213,11 +221,21 @@ impl Group {
 
     /// After an alert completed by `b` with the first steps `a`: quiet
     /// until `quiet_until`, its first steps up to `b` and its kept B's
-    /// let go, the alert kept for late first steps.
-    pub(super) fn fire(&mut self, quiet_until: i64, a: Vec<Arc<EventRef>>, b: Arc<EventRef>) {
+    /// let go, the alert kept for late first steps. `new`: another alert
+    /// than the last (not the last re-anchored).
+    pub(super) fn fire(
+        &mut self,
+        quiet_until: i64,
+        a: Vec<Arc<EventRef>>,
+        b: Arc<EventRef>,
+        new: bool,
+    ) {
         self.a.retain(|x| x.time > b.time);
         let fired = Box::new(Fired { a, b });
         let (r, bytes) = self.rare_mut();
+        if new {
+            r.quiet_before = r.quiet_until;
+        }
         r.quiet_until = quiet_until;
         for k in r.b.drain(..) {
             bytes.sub(k.heap_bytes());

@@ -240,3 +240,37 @@ fn a_displaced_completion_past_the_new_quiet_time_raises_its_own_alert() {
     assert_eq!(want[1].0, ["f3", "f4", "s2"]);
     assert_eq!(pick(&arrival), want);
 }
+
+/// A first step within one alert's quiet time that arrives after the
+/// next alert of its group fired (it started past that quiet time) is
+/// not that next alert's: in time order it fell in the quiet time.
+#[test]
+fn a_late_first_step_in_the_quiet_time_before_stays_out_of_the_next_alert() {
+    let f = |id: &str, t: i64| authn(id, T + t, "203.0.113.70", "pat", false);
+    let ok = |id: &str, t: i64| authn(id, T + t, "203.0.113.70", "pat", true);
+    // Quiet for 60 s after the first success (20 s): until 80 s.
+    let first = [f("f0", 0), f("f10", 10), ok("ok20", 20)];
+    let in_order: Vec<String> = first
+        .iter()
+        .cloned()
+        .chain([f("f78", 78), f("f82", 82), f("f85", 85), ok("ok90", 90)])
+        .collect();
+    let arrival: Vec<String> = first
+        .iter()
+        .cloned()
+        .chain([f("f82", 82), f("f85", 85), ok("ok90", 90), f("f78", 78)])
+        .collect();
+    for lines in [in_order, arrival] {
+        let alerts = run_lines(&DetectConfig::default(), &lines);
+        let ids: Vec<Vec<String>> = alerts
+            .iter()
+            .filter(|a| a.rule == "failed_logins_then_success")
+            .map(|a| a.event_ids.clone())
+            .collect();
+        assert_eq!(
+            ids,
+            [vec!["f0", "f10", "ok20"], vec!["f82", "f85", "ok90"]],
+            "{alerts:#?}"
+        );
+    }
+}

@@ -100,3 +100,49 @@ fn failed_logins_then_success_is_quiet_for_its_window_only() {
     let a = run(&lines);
     assert_eq!(of(&a, "failed_logins_then_success").len(), 1, "{a:#?}");
 }
+
+/// Read in arrival order, a burst's denials dated past its keep-alive
+/// come before a denial that bridges the gap (another partition was
+/// behind): one burst all the same, and a change covering its first
+/// denials' topic during it raises `privilege_change_during_denials`
+/// with them, as in time order.
+#[test]
+fn a_burst_bridged_by_a_late_denial_is_one_burst_for_the_change_too() {
+    let first = burst("o", 10, 0, 1, "topic=sensitive-a");
+    // Past the first ten's keep-alive (9 + 300 s) by one second, while
+    // the watermark (30 s behind) has not passed it.
+    let second = burst("p", 10, 310, 1, "topic=sensitive-b");
+    let bridge = burst("br", 1, 200, 1, "topic=sensitive-b");
+    let grant = authz(
+        "pc",
+        T0 + 315,
+        "admin",
+        "10.0.0.1",
+        "mds.Authorize",
+        "AlterAccess",
+        "topic=sensitive-a*",
+        true,
+    );
+    let arrival: Vec<String> = [
+        &first[..],
+        &second[..],
+        &bridge[..],
+        std::slice::from_ref(&grant),
+    ]
+    .concat();
+    let mut by_time = arrival.clone();
+    by_time.sort_by_key(|l| {
+        crate::event::time::parse_rfc3339(&l[l.find("\"time\":\"").unwrap() + 8..][..20])
+    });
+    for lines in [arrival, by_time] {
+        let a = run(&lines);
+        let bursts = of(&a, "denial_burst");
+        assert_eq!(bursts.len(), 1, "{a:#?}");
+        assert_eq!(bursts[0].event_count, 21);
+        let p = of(&a, "privilege_change_during_denials");
+        assert_eq!(p.len(), 1, "{a:#?}");
+        let mut want: Vec<String> = (0..10).map(|i| format!("o{i}")).collect();
+        want.push("pc".into());
+        assert_eq!(p[0].event_ids, want);
+    }
+}
