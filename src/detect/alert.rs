@@ -160,6 +160,28 @@ impl Alert {
         text + pushed as isize
     }
 
+    /// Keeps `e`, one of its events, listed when the list is full: the
+    /// event the alert is about (a privilege change among the denials it
+    /// came during). It takes the place of the latest listed event before
+    /// it (of the last listed when none is before it): the list stays in
+    /// time order. The caller weighs the result again.
+    pub fn pin(&mut self, e: &EventRef) {
+        let same_time = self.times.partition_point(|t| *t < e.time)
+            ..self.times.partition_point(|t| *t <= e.time);
+        if self.event_ids[same_time].iter().any(|id| id == e.id()) || self.times.is_empty() {
+            return;
+        }
+        if self.event_ids.len() >= MAX_EVENT_IDS {
+            let at = self.times.partition_point(|t| *t <= e.time);
+            let gone = at.checked_sub(1).unwrap_or(self.times.len() - 1);
+            self.times.remove(gone);
+            self.event_ids.remove(gone);
+        }
+        let at = self.times.partition_point(|t| *t <= e.time);
+        self.times.insert(at, e.time);
+        self.event_ids.insert(at, e.id().to_owned());
+    }
+
     /// Takes in `later`, an alert of the same group that turned out to be
     /// the same incident (an event that arrived late bridged the gap
     /// between them): its events, counts and lists join this one's, whose

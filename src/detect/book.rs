@@ -212,6 +212,16 @@ impl Book {
         true
     }
 
+    /// [`Alert::pin`]s `e` in the open alert of `(rule, key)`.
+    pub fn pin(&mut self, rule: &'static str, key: &str, e: &EventRef) {
+        if let Some(open) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) {
+            let before = open.bytes;
+            open.alert.pin(e);
+            open.bytes = open.weigh();
+            self.bytes = (self.bytes + open.bytes).saturating_sub(before);
+        }
+    }
+
     /// Puts `alert` in the place of the open alert of its rule and group
     /// key, which it revises (a sequence re-anchored on an earlier
     /// completing event that arrived late); false when none is open. Not

@@ -4,13 +4,31 @@
 //! dry run asks whether the principal *could* delete a topic or bind a
 //! role, and does neither: it is no deletion and no privilege change.
 //!
-//! Read only for the rare event that a rule would take as a change, and
-//! then from the JSON: the enrichment does not carry the flag, and a
-//! look for the key's bytes comes first.
+//! A denied dry run is no denial either, and a granted one no grant: the
+//! principal asked, and did not try (`denial_burst`,
+//! `denied_then_granted`, `privilege_change_during_denials`' bursts).
+//!
+//! Read from the scanner's ranges ([`dry_run`]: the value's bytes, no
+//! parse) when it vouches for them, else from the JSON.
 
 use serde::{Deserialize, Deserializer};
 
 use super::extras::{object, Scalar};
+use crate::event::extra::{Extra, ExtraSpans};
+
+/// [`is_dry_run`], read from the scanner's ranges when it vouches for
+/// them (`true` is the JSON literal's text), else from the JSON.
+pub fn dry_run(spans: &ExtraSpans, raw: &[u8]) -> bool {
+    if !spans.usable(raw) {
+        return is_dry_run(raw);
+    }
+    let is_true = |f| {
+        spans
+            .get(f)
+            .is_some_and(|r| raw.get(r) == Some(&b"true"[..]))
+    };
+    is_true(Extra::DryRun) || is_true(Extra::DryRunSnake)
+}
 
 /// True when the event's `authorizationInfo.dryRun` (or
 /// `authorization_info.dry_run`) is `true`. Anything else — absent, false,

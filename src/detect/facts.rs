@@ -18,6 +18,7 @@ use std::cell::OnceCell;
 use std::sync::Arc;
 
 use super::alert::EventRef;
+use super::dry_run::dry_run;
 pub use super::extras::Extras;
 use super::intern::Interner;
 pub use super::resource::{crn_identity, ResourcePath};
@@ -149,12 +150,13 @@ impl<'a> Facts<'a> {
         let privilege_change = changes
             && (is_privilege_change(operation, &method[verb_at..])
                 || (e.role().is_some() && !is_removal(&method[verb_at..])))
-            && !super::dry_run::is_dry_run(raw);
+            && !dry_run(&e.extras, raw);
         let wants_extras = authn != Authn::NotAuthn
             || e.verdict == Verdict::Denied
             || e.request_failed
             || privilege_change;
-        let mut denied = e.verdict == Verdict::Denied;
+        // A dry run asked, and did not try: no denial.
+        let mut denied = e.verdict == Verdict::Denied && !dry_run(&e.extras, raw);
         // A granted event decodes no extras, and keeps the spare box.
         let (extras, spare) = if wants_extras {
             let x = Extras::from_spans(raw, &e.extras).unwrap_or_else(|| Extras::read(raw));
@@ -199,7 +201,12 @@ impl<'a> Facts<'a> {
     /// (`authorizationInfo.dryRun`, read from the JSON: call it after the
     /// cheaper tests).
     pub fn changed(&self) -> bool {
-        self.changes && !super::dry_run::is_dry_run(self.raw)
+        self.changes && !self.dry_run()
+    }
+
+    /// `authorizationInfo.dryRun` is `true` ([`dry_run`]).
+    pub fn dry_run(&self) -> bool {
+        dry_run(&self.e.extras, self.raw)
     }
 
     /// The facts read from the JSON ([`Extras`]); all absent for an event

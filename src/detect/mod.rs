@@ -15,7 +15,7 @@
 //! | `addr` | source addresses compared as addresses (canonical text, IPv4-mapped as IPv4) |
 //! | [`words`] | words in method names, case ignored |
 //! | [`extras`] | the facts read from the JSON for the few events that need them |
-//! | `dry_run` | a change that was only tried (`authorizationInfo.dryRun`) |
+//! | `dry_run` | a change, denial or grant only asked about (`authorizationInfo.dryRun`) |
 //! | [`field`] | fields to group by and count |
 //! | [`hash`] | the maps' keyed, fast hash |
 //! | [`kept`] | a kept event copy that reuses its memory |
@@ -296,8 +296,14 @@ impl Detector {
             Authn::NotAuthn => {}
         }
         if let (Some((rule, nets)), Some(p), Some(ip)) = (&mut r.new_ip, f.principal, f.source_ip) {
-            if !r.trusted.iter().any(|c| c.contains(ip)) && f.authn != Authn::Failed {
-                if let Some(net) = nets.of(ip) {
+            if f.authn != Authn::Failed {
+                // A trusted network never alerts, but is history: the
+                // first use of an internal credential from outside does.
+                let net = match r.trusted.iter().any(|c| c.contains(ip)) {
+                    true => Some(novelty::TRUSTED),
+                    false => nets.of(ip),
+                };
+                if let Some(net) = net {
                     rule.offer(hp, p, net, f, wm, &mut self.book);
                 }
             }
@@ -323,7 +329,8 @@ impl Detector {
             }
         }
         if let Some(rule) = &mut r.denied_granted {
-            if f.denied || f.granted {
+            // A granted dry run asked, and did not do it: no grant.
+            if f.denied || (f.granted && !f.dry_run()) {
                 let name = f.e.resource_name();
                 let named = f.resource_crn.is_some() || name.is_some();
                 if let (Some(p), Some(op), true) = (f.principal, f.operation, named) {

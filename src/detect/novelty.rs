@@ -178,6 +178,10 @@ fn waiting_bytes(w: &Waiting) -> usize {
     size_of::<((i64, u64), Waiting)>() * 3 / 2 + w.0.capacity() + w.1.capacity() + w.2.bytes()
 }
 
+/// `new_source_ip`'s value for every address of `trusted_networks`: one
+/// network that is history and never alerts.
+pub const TRUSTED: &str = "trusted networks";
+
 /// Most events waiting for the watermark; beyond it the oldest are
 /// decided at once.
 const MAX_WAITING: usize = 100_000;
@@ -323,7 +327,7 @@ impl NoveltyRule {
         text.add(v.capacity());
         values.push((v, t));
         drop(held);
-        if had == 0 {
+        if had == 0 || value == TRUSTED {
             return false;
         }
         let group_key = format!("{}{key},value={value}", self.prefix);

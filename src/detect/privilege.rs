@@ -207,10 +207,12 @@ impl PrivilegeRule {
             return;
         }
         let group_key = format!("change={},{burst_key}", change.event.id());
+        // The change stays listed however many denials it came during.
         if fired {
             for d in covered {
                 book.extend(NAME, &group_key, d);
             }
+            book.pin(NAME, &group_key, &change.event);
             return;
         }
         let mut refs = covered.clone();
@@ -225,6 +227,7 @@ impl PrivilegeRule {
         );
         // The change is the alert's point; the principal shown is who made it.
         alert.principal = change.event.principal().map(str::to_owned);
+        alert.pin(&change.event);
         book.fire(NAME, alert, self.window);
         let bytes = fired_key.0.len() + fired_key.1.capacity();
         if self.fired.insert(fired_key) {

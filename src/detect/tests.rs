@@ -229,6 +229,15 @@ fn new_source_ip_needs_history_and_a_new_network() {
         "new_source_ip"
     )
     .is_empty());
+    // A trusted network is history all the same: the first use from
+    // outside of a credential used only inside raises the alert.
+    let a = run_lines(
+        &cfg,
+        &[e("c", 0, "203.0.113.5"), e("x", 20, "198.51.100.23")],
+    );
+    let n = of(&a, "new_source_ip");
+    assert_eq!(n.len(), 1, "{a:#?}");
+    assert_eq!(ids(n[0]), ["x"]);
 }
 
 fn denials(n: usize, start: i64, step: i64, topic: &str) -> Vec<String> {

@@ -42,9 +42,13 @@ pub enum Extra {
     PatternTypeSnake,
     /// `result.data.errorType`.
     ErrorType,
+    /// `authorizationInfo.dryRun`.
+    DryRun,
+    /// `authorizationInfo.dry_run`.
+    DryRunSnake,
 }
 
-const SLOTS: usize = Extra::ErrorType as usize + 1;
+const SLOTS: usize = Extra::DryRunSnake as usize + 1;
 
 /// The byte ranges of the [`Extra`] values in the record the scanner read.
 #[derive(Clone, Copy, Default, PartialEq, Eq)]

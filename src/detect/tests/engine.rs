@@ -329,3 +329,66 @@ fn an_event_without_a_time_counts_at_the_latest_time_seen() {
     assert_eq!(b.len(), 1, "{a:#?}");
     assert_eq!(ids(b[0]), ["f0", "f1", "f2", "f3", "f4"]);
 }
+
+/// A dry run asks whether the principal could, and tries nothing: a
+/// denied one is no denial (`denial_burst`, the first step of
+/// `denied_then_granted`), a granted one no grant.
+#[test]
+fn dry_runs_are_neither_denials_nor_grants() {
+    let check = |id: &str, t: i64, granted: bool| {
+        authz(
+            id,
+            T0 + t,
+            "mallory",
+            "192.0.2.66",
+            "mds.Authorize",
+            "Read",
+            "topic=sensitive-pii",
+            granted,
+        )
+    };
+    let dry_denials: Vec<String> = (0..12)
+        .map(|i| dry(check(&format!("d{i}"), i, false)))
+        .collect();
+    let a = run(&dry_denials);
+    assert!(of(&a, "denial_burst").is_empty(), "{a:#?}");
+    // Two denials, then a granted dry run; a denied dry run, then a grant.
+    for lines in [
+        vec![
+            check("d0", 0, false),
+            check("d1", 5, false),
+            dry(check("g", 10, true)),
+        ],
+        vec![dry(check("d0", 0, false)), check("g", 10, true)],
+    ] {
+        let a = run(&lines);
+        assert!(of(&a, "denied_then_granted").is_empty(), "{a:#?}");
+    }
+    // Without the flag, both complete.
+    let a = run(&[check("d0", 0, false), check("g", 10, true)]);
+    assert_eq!(of(&a, "denied_then_granted").len(), 1, "{a:#?}");
+}
+
+/// However many denials a privilege change came during, the change is
+/// listed: in the place of the last denial listed before it.
+#[test]
+fn a_privilege_change_is_listed_past_the_hundred_ids() {
+    let mut lines = denials(150, T0, 2, "sensitive-pii-eu");
+    lines.push(authz(
+        "pc",
+        T0 + 301,
+        "admin",
+        "10.0.0.1",
+        "mds.Authorize",
+        "AlterAccess",
+        "topic=sensitive-pii*",
+        true,
+    ));
+    let a = run(&lines);
+    let p = of(&a, "privilege_change_during_denials");
+    assert_eq!(p.len(), 1, "{a:#?}");
+    assert_eq!(p[0].event_count, 151);
+    assert_eq!(p[0].event_ids.len(), 100);
+    assert_eq!(p[0].event_ids[98], "d98");
+    assert_eq!(p[0].event_ids[99], "pc");
+}

@@ -260,6 +260,8 @@ impl<'a> Scan<'a> {
                 }
                 "patternType" => s.capture(Extra::PatternType, &mut seen, 128)?,
                 "pattern_type" => s.capture(Extra::PatternTypeSnake, &mut seen, 256)?,
+                "dryRun" => s.capture(Extra::DryRun, &mut seen, 512)?,
+                "dry_run" => s.capture(Extra::DryRunSnake, &mut seen, 1024)?,
                 _ => s.skip()?,
             }
             Some(())
