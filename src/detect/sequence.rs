@@ -138,8 +138,24 @@ impl SequenceRule {
         if time <= g.quiet_until() {
             let displaced = match step {
                 Step::A => {
-                    join_late(rule(), g, time, key, event, book);
-                    return false;
+                    let (e, key) = (event(), key());
+                    join_late(rule(), g, time, || key.clone(), || e.clone(), book);
+                    // With it, a B kept from before the alert's may have
+                    // enough first steps: it completes the alert instead,
+                    // as in time order (it arrived before its first steps).
+                    let mut earlier = Earlier::No;
+                    for b in kept_before_fired(g, &e, shared) {
+                        let k = || key.clone();
+                        earlier = complete_earlier(rule(), fired(), g, b.time, k, || b, book);
+                        if !matches!(earlier, Earlier::No) {
+                            break;
+                        }
+                    }
+                    match earlier {
+                        Earlier::No => return false,
+                        Earlier::Done => return true,
+                        Earlier::Displaced(b, key) => (b, key),
+                    }
                 }
                 Step::B => match complete_earlier(rule(), fired(), g, time, key, event, book) {
                     Earlier::No => return false,
@@ -235,6 +251,21 @@ fn complete(
         return true;
     }
     false
+}
+
+/// The B's kept from before the fired alert's B and after `a` (a first
+/// step that arrived late), earliest first, as the alert would keep them.
+fn kept_before_fired(g: &Group, a: &Arc<EventRef>, shared: u8) -> Vec<Arc<EventRef>> {
+    let Some(fired) = g.fired().map(|f| f.b.time) else {
+        return Vec::new();
+    };
+    let mut kept: Vec<Arc<EventRef>> = g
+        .kept()
+        .filter(|b| b.time > a.time && b.time < fired)
+        .map(|b| Arc::new(b.to_event_with(a, shared)))
+        .collect();
+    kept.sort_by_key(|b| b.time);
+    kept
 }
 
 /// The first steps of `firsts` within the window before `time`.

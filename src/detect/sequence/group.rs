@@ -220,8 +220,8 @@ impl Group {
     }
 
     /// After an alert completed by `b` with the first steps `a`: quiet
-    /// until `quiet_until`, its first steps up to `b` and its kept B's
-    /// let go, the alert kept for late first steps. `new`: another alert
+    /// until `quiet_until`, its first steps up to then and its kept B's
+    /// from `b` on let go, the alert kept for late first steps. `new`: another alert
     /// than the last (not the last re-anchored).
     pub(super) fn fire(
         &mut self,
@@ -230,16 +230,26 @@ impl Group {
         b: Arc<EventRef>,
         new: bool,
     ) {
-        self.a.retain(|x| x.time > b.time);
+        // First steps up to the quiet time are let go too: one that
+        // arrived before `b` but is dated after it falls in the quiet time
+        // (in time order it comes after `b`, and is ignored).
+        self.a.retain(|x| x.time > quiet_until.max(b.time));
         let fired = Box::new(Fired { a, b });
         let (r, bytes) = self.rare_mut();
         if new {
             r.quiet_before = r.quiet_until;
         }
         r.quiet_until = quiet_until;
-        for k in r.b.drain(..) {
-            bytes.sub(k.heap_bytes());
-        }
+        // Kept B's earlier than `b` stay: a first step that arrives late
+        // may still complete one of them, earlier ([`Group::kept`]).
+        let b_time = fired.b.time;
+        r.b.retain(|k| {
+            let keep = k.time < b_time;
+            if !keep {
+                bytes.sub(k.heap_bytes());
+            }
+            keep
+        });
         bytes.add(fired.bytes());
         if let Some(old) = r.fired.replace(fired) {
             bytes.sub(old.bytes());
