@@ -274,3 +274,57 @@ fn a_late_first_step_in_the_quiet_time_before_stays_out_of_the_next_alert() {
         );
     }
 }
+
+/// The fls alerts of `lines` (ids), in time order and as they arrive.
+fn logins_both_ways(arrival: &[String]) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let fls = |lines: &[String]| -> Vec<Vec<String>> {
+        let a = run_lines(&DetectConfig::default(), lines);
+        a.iter()
+            .filter(|a| a.rule == "failed_logins_then_success")
+            .map(|a| a.event_ids.clone())
+            .collect()
+    };
+    let mut by_time = arrival.to_vec();
+    by_time.sort_by_key(|l| l[l.find(r#""time":""#).unwrap()..][..40].to_owned());
+    (fls(&by_time), fls(arrival))
+}
+
+/// A first step dated in the quiet time after a success, that arrived
+/// before that success, is let go with the alert's first steps: it does
+/// not start the next sequence (in time order it came after the success).
+#[test]
+fn a_first_step_of_the_quiet_time_that_arrived_before_the_success_is_let_go() {
+    let f = |id: &str, t: i64| authn(id, T + t, "203.0.113.70", "pat", false);
+    let ok = |id: &str, t: i64| authn(id, T + t, "203.0.113.70", "pat", true);
+    let arrival = [
+        f("f0", 0),
+        f("f1", 5),
+        f("q0", 30),
+        ok("s1", 10),
+        f("f2", 75),
+        f("f3", 80),
+        ok("s2", 88),
+    ];
+    let (want, got) = logins_both_ways(&arrival);
+    assert_eq!(want, [vec!["f0", "f1", "s1"], vec!["f2", "f3", "s2"]]);
+    assert_eq!(got, want);
+}
+
+/// A success that arrived before its failed logins (kept, completing
+/// nothing then) completes the alert when they arrive, earlier than a
+/// later success that completed it meanwhile: as in time order.
+#[test]
+fn a_late_first_step_completes_a_success_kept_from_before_the_alert() {
+    let f = |id: &str, t: i64| authn(id, T + t, "203.0.113.70", "pat", false);
+    let ok = |id: &str, t: i64| authn(id, T + t, "203.0.113.70", "pat", true);
+    let arrival = [
+        f("f0", 0),
+        ok("s1", 10),
+        f("f2", 15),
+        ok("s2", 20),
+        f("f1", 5),
+    ];
+    let (want, got) = logins_both_ways(&arrival);
+    assert_eq!(want, [vec!["f0", "f1", "s1"]]);
+    assert_eq!(got, want);
+}
