@@ -212,6 +212,17 @@ impl Book {
         true
     }
 
+    /// The listed event times of the open (or waiting) alert of
+    /// `(rule, key)` whose events span time `at`.
+    pub fn times_at(&self, rule: &'static str, key: &str, at: i64) -> Option<Vec<i64>> {
+        let head = self.open.get(rule)?.get(key)?;
+        let a = std::iter::once(head)
+            .chain(&head.later)
+            .map(|o| &o.alert)
+            .find(|a| a.first_time <= at && at <= a.last_time)?;
+        Some(a.times.clone())
+    }
+
     /// [`Alert::pin`]s `e` in the open alert of `(rule, key)`.
     pub fn pin(&mut self, rule: &'static str, key: &str, e: &EventRef) {
         if let Some(open) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) {

@@ -46,19 +46,27 @@ struct Group {
     mixed: bool,
     /// Heap bytes of the hits' values ([`hit_bytes`]).
     held: Tally,
+    /// The hits just before the last alert's window, and that alert's
+    /// first event time ([`widen`]).
+    before: Vec<Hit>,
+    anchor: i64,
 }
 
 impl Weigh for Group {
     fn heap_bytes(&self) -> usize {
         debug_assert_eq!(
             self.held.get(),
-            self.hits.iter().map(hit_bytes).sum::<usize>(),
+            self.hits
+                .iter()
+                .chain(&self.before)
+                .map(hit_bytes)
+                .sum::<usize>(),
             "a change not counted"
         );
-        self.hits.capacity() * size_of::<Hit>() + self.held.get()
+        (self.hits.capacity() + self.before.capacity()) * size_of::<Hit>() + self.held.get()
     }
     fn events(&self) -> usize {
-        self.hits.len()
+        self.hits.len() + self.before.len()
     }
     /// The hits it holds: a group closer to its threshold is kept longer.
     fn rank(&self) -> u32 {
@@ -145,6 +153,7 @@ impl CountRule {
         if book.extend_shared(self.name, &key, &hit.event) {
             used.push(hit.event);
             self.pull(&key, book, used);
+            self.widen(&key, book, used);
             return;
         }
         let horizon = watermark.saturating_sub(self.window);
@@ -197,6 +206,12 @@ impl CountRule {
             h.event
         }));
         g.consumed_until = used.iter().map(|e| e.time).max().unwrap_or(0);
+        let reach = self
+            .window
+            .saturating_add(self.keep_alive)
+            .saturating_mul(2);
+        let plain = !self.distinct && !self.spread;
+        late::keep_before(g, used, self.threshold, reach, plain);
         // Anything before the window is older than what just fired.
         let (until, held_bytes) = (g.consumed_until, &mut g.held);
         g.hits.retain(|h| {
@@ -229,32 +244,6 @@ impl CountRule {
             revise,
         );
         self.pull(&key, book, used);
-    }
-
-    /// Moves into group `key`'s alerts the events it holds that their
-    /// keep-alive now reaches. Read in arrival order, an event dated past
-    /// an alert's keep-alive may come before the one that extends the
-    /// alert up to it (or before the alert fired): it was kept toward a
-    /// new window, and belongs to the incident. Kept events are sorted,
-    /// and one that joins has every earlier one joining too: a prefix.
-    fn pull(&mut self, key: &str, book: &mut Book, used: &mut Vec<Arc<EventRef>>) {
-        let Some(mut g) = self.groups.get_held(key) else {
-            return;
-        };
-        let n = g
-            .hits
-            .iter()
-            .take_while(|h| book.extend_shared(self.name, key, &h.event))
-            .count();
-        if n == 0 {
-            return;
-        }
-        let g = &mut *g;
-        for h in g.hits.drain(..n) {
-            g.held.sub(hit_bytes(&h));
-            g.consumed_until = g.consumed_until.max(h.event.time);
-            used.push(h.event);
-        }
     }
 
     /// True while group `key` has state (tests look inside).
@@ -380,6 +369,7 @@ pub fn list(head: &str, items: &[String], tail: &str) -> String {
     format!("{head}{}{more}{tail}", shown.join(", "))
 }
 
+mod late;
 mod spread;
 pub use spread::settle_spread;
 use spread::{alone_addresses, is_alone};

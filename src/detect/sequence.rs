@@ -144,7 +144,7 @@ impl SequenceRule {
                     // enough first steps: it completes the alert instead,
                     // as in time order (it arrived before its first steps).
                     let mut earlier = Earlier::No;
-                    for b in kept_before_fired(g, &e, shared) {
+                    for b in g.kept_before_fired(&e, shared) {
                         let k = || key.clone();
                         earlier = complete_earlier(rule(), fired(), g, b.time, k, || b, book);
                         if !matches!(earlier, Earlier::No) {
@@ -251,21 +251,6 @@ fn complete(
         return true;
     }
     false
-}
-
-/// The B's kept from before the fired alert's B and after `a` (a first
-/// step that arrived late), earliest first, as the alert would keep them.
-fn kept_before_fired(g: &Group, a: &Arc<EventRef>, shared: u8) -> Vec<Arc<EventRef>> {
-    let Some(fired) = g.fired().map(|f| f.b.time) else {
-        return Vec::new();
-    };
-    let mut kept: Vec<Arc<EventRef>> = g
-        .kept()
-        .filter(|b| b.time > a.time && b.time < fired)
-        .map(|b| Arc::new(b.to_event_with(a, shared)))
-        .collect();
-    kept.sort_by_key(|b| b.time);
-    kept
 }
 
 /// The first steps of `firsts` within the window before `time`.

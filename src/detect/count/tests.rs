@@ -232,3 +232,66 @@ fn an_event_kept_past_the_keep_alive_joins_the_alert_once_the_gap_is_bridged() {
         assert_eq!(all, ["e0", "e1", "e2", "e3", "e5", "e6"], "{order:?}");
     }
 }
+
+/// A late event that makes an earlier window reach the threshold: the
+/// alert fired on a later window among the events that had arrived, and
+/// the events of the earlier one join it, as in time order.
+#[test]
+fn a_late_event_that_opens_an_earlier_window_brings_its_events_in() {
+    let rule = || {
+        CountRule::new(
+            "auth_bruteforce",
+            Severity::High,
+            5,
+            300 * S,
+            300 * S,
+            false,
+            10,
+            describe_bruteforce,
+        )
+    };
+    let at = |n: &str, secs: i64| Hit {
+        event: Arc::new(EventRef::sample(n, T0 + secs * S, None, Some("192.0.2.1"))),
+        value: None,
+    };
+    // x, e0–e2 and e4, e5 in one window from e0; with e3 (299 s) the
+    // window from x (0–300 s) holds five.
+    let arrival = [
+        ("x", 0),
+        ("e0", 290),
+        ("e1", 292),
+        ("e2", 295),
+        ("e4", 301),
+        ("e5", 302),
+        ("e3", 299),
+    ];
+    let mut by_time = arrival;
+    by_time.sort_by_key(|&(_, s)| s);
+    let mut alerts = Vec::new();
+    for order in [by_time, arrival] {
+        let mut r = rule();
+        let mut book = Book::new(Emit::OnClose);
+        let mut used = Vec::new();
+        for &(n, s) in &order {
+            r.offer(
+                "source_ip=192.0.2.1".into(),
+                at(n, s),
+                T0 + (s - 30) * S,
+                &mut book,
+                &mut used,
+            );
+        }
+        book.close_all();
+        assert_eq!(book.out.len(), 1);
+        alerts.push(book.out.remove(0));
+    }
+    assert_eq!(
+        alerts[0].event_ids,
+        ["x", "e0", "e1", "e2", "e3", "e4", "e5"]
+    );
+    assert_eq!(alerts[1].event_ids, alerts[0].event_ids);
+    assert_eq!(
+        alerts[1].id, alerts[0].id,
+        "the id follows the window's start"
+    );
+}

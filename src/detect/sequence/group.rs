@@ -122,6 +122,22 @@ impl Group {
         self.rare.iter().flat_map(|r| r.b.iter())
     }
 
+    /// The B's kept from before the fired alert's B and after `a` (a first
+    /// step that arrived late), earliest first, as the alert would keep
+    /// them.
+    pub(super) fn kept_before_fired(&self, a: &Arc<EventRef>, shared: u8) -> Vec<Arc<EventRef>> {
+        let Some(fired) = self.fired().map(|f| f.b.time) else {
+            return Vec::new();
+        };
+        let mut kept: Vec<Arc<EventRef>> = self
+            .kept()
+            .filter(|b| b.time > a.time && b.time < fired)
+            .map(|b| Arc::new(b.to_event_with(a, shared)))
+            .collect();
+        kept.sort_by_key(|b| b.time);
+        kept
+    }
+
     /// The fired alert, if any.
     pub(super) fn fired(&self) -> Option<&Fired> {
         self.rare.as_deref()?.fired.as_deref()
