@@ -152,8 +152,7 @@ impl CountRule {
         used.clear();
         if book.extend_shared(self.name, &key, &hit.event) {
             used.push(hit.event);
-            self.pull(&key, book, used);
-            self.widen(&key, book, used);
+            self.after_join(&key, book, used);
             return;
         }
         let horizon = watermark.saturating_sub(self.window);

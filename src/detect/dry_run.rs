@@ -18,6 +18,7 @@ use crate::event::extra::{Extra, ExtraSpans};
 
 /// [`is_dry_run`], read from the scanner's ranges when it vouches for
 /// them (`true` is the JSON literal's text), else from the JSON.
+#[inline]
 pub fn dry_run(spans: &ExtraSpans, raw: &[u8]) -> bool {
     if !spans.usable(raw) {
         return is_dry_run(raw);

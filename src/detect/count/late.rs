@@ -3,7 +3,7 @@
 //! One dated past an alert's keep-alive, read before the event that
 //! extends the alert up to it, joins the alert then ([`CountRule::pull`]).
 //!
-//! One that moves a threshold alert's window earlier ([`CountRule::widen`]).
+//! One that moves a threshold alert's window earlier ([`CountRule::after_join`]).
 //!
 //! Read in arrival order, a threshold alert fires on the first window that
 //! reaches the threshold among the events that have *arrived*. An event
@@ -55,73 +55,86 @@ pub(super) fn keep_before(
 
 impl CountRule {
     /// Moves into group `key`'s alerts the events it holds that their
-    /// keep-alive now reaches. Read in arrival order, an event dated past
-    /// an alert's keep-alive may come before the one that extends the
-    /// alert up to it (or before the alert fired): it was kept toward a
-    /// new window, and belongs to the incident. Kept events are sorted,
-    /// and one that joins has every earlier one joining too: a prefix.
+    /// keep-alive now reaches ([`pull_into`]).
     pub(super) fn pull(&mut self, key: &str, book: &mut Book, used: &mut Vec<Arc<EventRef>>) {
-        let Some(mut g) = self.groups.get_held(key) else {
-            return;
-        };
-        let n = g
-            .hits
-            .iter()
-            .take_while(|h| book.extend_shared(self.name, key, &h.event))
-            .count();
-        if n == 0 {
-            return;
-        }
-        let g = &mut *g;
-        for h in g.hits.drain(..n) {
-            g.held.sub(hit_bytes(&h));
-            g.consumed_until = g.consumed_until.max(h.event.time);
-            used.push(h.event);
+        if let Some(mut g) = self.groups.get_held(key) {
+            pull_into(&mut g, self.name, key, book, used);
         }
     }
 
-    /// After a late event joined group `key`'s alert: the earliest window
-    /// that now reaches the threshold with the hits kept before the alert
-    /// ([`keep_before`]); its hits join the alert (and `used`).
-    pub(super) fn widen(&mut self, key: &str, book: &mut Book, used: &mut Vec<Arc<EventRef>>) {
+    /// After an event joined group `key`'s alert: [`pull_into`] and
+    /// [`widen_into`], the group looked up once.
+    pub(super) fn after_join(&mut self, key: &str, book: &mut Book, used: &mut Vec<Arc<EventRef>>) {
         let (n, window, name) = (self.threshold as usize, self.window, self.name);
-        let Some(mut held) = self.groups.get_held(key) else {
-            return;
-        };
-        let g = &mut *held;
-        if g.before.is_empty() {
-            return;
+        if let Some(mut g) = self.groups.get_held(key) {
+            pull_into(&mut g, name, key, book, used);
+            widen_into(&mut g, (name, n, window), key, book, used);
         }
-        let Some(times) = book.times_at(name, key, g.anchor) else {
-            // Its alert closed: they can open no window of it.
-            for h in g.before.drain(..) {
-                g.held.sub(hit_bytes(&h));
-            }
-            return;
-        };
-        let start = (0..g.before.len()).find(|&i| {
-            let (t, end) = (
-                g.before[i].event.time,
-                g.before[i].event.time.saturating_add(window),
-            );
-            let kept = g.before[i..].partition_point(|h| h.event.time <= end);
-            let listed = times.partition_point(|x| *x <= end) - times.partition_point(|x| *x < t);
-            kept + listed >= n
-        });
-        let Some(start) = start else {
-            return;
-        };
-        // Those before it stay: a later late event may open the window
-        // earlier still.
-        let joining: Vec<_> = g.before.drain(start..).collect();
-        for h in &joining {
-            g.held.sub(hit_bytes(h));
+    }
+}
+
+/// Moves into group `key`'s alerts the events `g` holds that their
+/// keep-alive now reaches. Read in arrival order, an event dated past an
+/// alert's keep-alive may come before the one that extends the alert up
+/// to it (or before the alert fired): it was kept toward a new window,
+/// and belongs to the incident. Kept events are sorted, and one that joins
+/// has every earlier one joining too: a prefix.
+fn pull_into(
+    g: &mut Group,
+    name: &'static str,
+    key: &str,
+    book: &mut Book,
+    used: &mut Vec<Arc<EventRef>>,
+) {
+    let n = g
+        .hits
+        .iter()
+        .take_while(|h| book.extend_shared(name, key, &h.event))
+        .count();
+    for h in g.hits.drain(..n) {
+        g.held.sub(hit_bytes(&h));
+        g.consumed_until = g.consumed_until.max(h.event.time);
+        used.push(h.event);
+    }
+}
+
+/// After a late event joined group `key`'s alert: the earliest window
+/// that now reaches the threshold (`n` in `window`) with the hits kept
+/// before the alert ([`keep_before`]); its hits join the alert (and
+/// `used`).
+fn widen_into(
+    g: &mut Group,
+    (name, n, window): (&'static str, usize, i64),
+    key: &str,
+    book: &mut Book,
+    used: &mut Vec<Arc<EventRef>>,
+) {
+    if g.before.is_empty() {
+        return;
+    }
+    let Some(times) = book.times_at(name, key, g.anchor) else {
+        // Its alert closed: they can open no window of it.
+        for h in g.before.drain(..) {
+            g.held.sub(hit_bytes(&h));
         }
-        drop(held);
-        for h in joining {
-            if book.extend_shared(name, key, &h.event) {
-                used.push(h.event);
-            }
+        return;
+    };
+    let start = (0..g.before.len()).find(|&i| {
+        let t = g.before[i].event.time;
+        let end = t.saturating_add(window);
+        let kept = g.before[i..].partition_point(|h| h.event.time <= end);
+        let listed = times.partition_point(|x| *x <= end) - times.partition_point(|x| *x < t);
+        kept + listed >= n
+    });
+    let Some(start) = start else {
+        return;
+    };
+    // Those before it stay: a later late event may open the window
+    // earlier still.
+    for h in g.before.drain(start..) {
+        g.held.sub(hit_bytes(&h));
+        if book.extend_shared(name, key, &h.event) {
+            used.push(h.event);
         }
     }
 }
