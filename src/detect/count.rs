@@ -46,27 +46,19 @@ struct Group {
     mixed: bool,
     /// Heap bytes of the hits' values ([`hit_bytes`]).
     held: Tally,
-    /// The hits just before the last alert's window, and that alert's
-    /// first event time ([`widen`]).
-    before: Vec<Hit>,
-    anchor: i64,
 }
 
 impl Weigh for Group {
     fn heap_bytes(&self) -> usize {
         debug_assert_eq!(
             self.held.get(),
-            self.hits
-                .iter()
-                .chain(&self.before)
-                .map(hit_bytes)
-                .sum::<usize>(),
+            self.hits.iter().map(hit_bytes).sum::<usize>(),
             "a change not counted"
         );
-        (self.hits.capacity() + self.before.capacity()) * size_of::<Hit>() + self.held.get()
+        self.hits.capacity() * size_of::<Hit>() + self.held.get()
     }
     fn events(&self) -> usize {
-        self.hits.len() + self.before.len()
+        self.hits.len()
     }
     /// The hits it holds: a group closer to its threshold is kept longer.
     fn rank(&self) -> u32 {
@@ -99,6 +91,9 @@ pub struct CountRule {
     pub spread: bool,
     pub describe: Describe,
     groups: Keyed<String, Group>,
+    /// The hits kept before fired alerts' windows, by group key (few
+    /// groups fire: kept aside, not in every group's slot).
+    before: late::Befores,
     /// Hits forgotten by groups over [`max_hits`] (evictions).
     dropped_hits: u64,
     /// Counts the kept events (the detector's, shared by its rules).
@@ -127,6 +122,7 @@ impl CountRule {
             spread: false,
             describe,
             groups: Keyed::new(max_keys),
+            before: late::Befores::default(),
             dropped_hits: 0,
             ledger: Ledger::default(),
         }
@@ -210,7 +206,8 @@ impl CountRule {
             .saturating_add(self.keep_alive)
             .saturating_mul(2);
         let plain = !self.distinct && !self.spread;
-        late::keep_before(g, used, self.threshold, reach, plain);
+        let at = (self.threshold, reach, plain);
+        self.before.keep(&key, &g.hits, used, at);
         // Anything before the window is older than what just fired.
         let (until, held_bytes) = (g.consumed_until, &mut g.held);
         g.hits.retain(|h| {
@@ -253,12 +250,12 @@ impl CountRule {
 
     /// Forgets groups whose events are all older than a window.
     pub fn expire(&mut self, watermark: i64) {
-        self.groups
-            .expire(watermark.saturating_sub(self.window.saturating_add(self.keep_alive)));
+        let span = self.window.saturating_add(self.keep_alive);
+        self.groups.expire(watermark.saturating_sub(span));
+        self.before
+            .expire(watermark.saturating_sub(span.saturating_mul(2)));
     }
 }
-
-super::weigh::shed_by_groups!(CountRule);
 
 /// The first window `[from, to)` of sorted hits that reaches the
 /// threshold; it runs from its first hit to the last one within the

@@ -22,35 +22,89 @@
 
 use std::sync::Arc;
 
-use super::{hit_bytes, Book, CountRule, EventRef, Group};
+use std::mem::size_of;
 
-/// When an alert fires (`used`: its events, the group's hits before them
-/// still in `g.hits`): keeps the hits just before its window that could
-/// still open it earlier (within `reach` of its first event, at most four
-/// thresholds). `plain`: a count rule whose window is the events' count
-/// alone (a distinct or spread rule keeps none).
-pub(super) fn keep_before(
-    g: &mut Group,
-    used: &[Arc<EventRef>],
-    threshold: u32,
-    reach: i64,
-    plain: bool,
-) {
-    for h in g.before.drain(..) {
-        g.held.sub(hit_bytes(&h));
+use super::super::hash::FastMap;
+use super::super::weigh::{Ledger, Shed, Size};
+use super::{hit_bytes, Book, CountRule, EventRef, Group, Hit};
+
+/// The hits kept just before a fired alert's window, and that alert's
+/// first event time (its anchor).
+#[derive(Debug)]
+struct Before {
+    hits: Vec<Hit>,
+    anchor: i64,
+}
+
+/// [`Before`]s by group key, and their bytes (a plain count rule's hits
+/// hold no value: their bytes are their places; their events are the
+/// ledger's).
+#[derive(Debug, Default)]
+pub(super) struct Befores {
+    by_key: FastMap<String, Before>,
+    bytes: usize,
+}
+
+fn entry_bytes(key: &str, b: &Before) -> usize {
+    key.len() + size_of::<(String, Before)>() + b.hits.capacity() * size_of::<Hit>()
+}
+
+impl Befores {
+    /// When group `key`'s alert fires (`used`: its events; `hits`: the
+    /// group's, those before them still there): keeps the hits just
+    /// before its window that could still open it earlier (within
+    /// `reach` of its first event, at most four thresholds). `plain`: a
+    /// count rule whose window is the events' count alone (a distinct or
+    /// spread rule keeps none).
+    pub(super) fn keep(
+        &mut self,
+        key: &str,
+        hits: &[Hit],
+        used: &[Arc<EventRef>],
+        (threshold, reach, plain): (u32, i64, bool),
+    ) {
+        self.remove(key);
+        let Some(first) = used.iter().map(|e| e.time).min().filter(|_| plain) else {
+            return;
+        };
+        let end = hits.partition_point(|h| h.event.time < first);
+        let start = hits[..end].partition_point(|h| h.event.time < first.saturating_sub(reach));
+        let start = start.max(end.saturating_sub(threshold as usize * 4));
+        if start < end {
+            let b = Before {
+                hits: hits[start..end].to_vec(),
+                anchor: first,
+            };
+            self.bytes += entry_bytes(key, &b);
+            self.by_key.insert(key.to_owned(), b);
+        }
     }
-    let Some(first) = used.iter().map(|e| e.time).min().filter(|_| plain) else {
-        return;
-    };
-    let from = first.saturating_sub(reach);
-    let end = g.hits.partition_point(|h| h.event.time < first);
-    let start = g.hits[..end].partition_point(|h| h.event.time < from);
-    let start = start.max(end.saturating_sub(threshold as usize * 4));
-    g.before.extend(g.hits[start..end].iter().cloned());
-    for h in &g.before {
-        g.held.add(hit_bytes(h));
+
+    fn remove(&mut self, key: &str) {
+        if let Some((k, b)) = self.by_key.remove_entry(key) {
+            self.bytes = self.bytes.saturating_sub(entry_bytes(&k, &b));
+        }
     }
-    g.anchor = first;
+
+    /// Forgets those anchored before `horizon`.
+    pub(super) fn expire(&mut self, horizon: i64) {
+        let bytes = &mut self.bytes;
+        self.by_key.retain(|k, b| {
+            let keep = b.anchor >= horizon;
+            if !keep {
+                *bytes = bytes.saturating_sub(entry_bytes(k, b));
+            }
+            keep
+        });
+    }
+
+    pub(super) fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub(super) fn events(&self) -> usize {
+        self.by_key.values().map(|b| b.hits.len()).sum()
+    }
 }
 
 impl CountRule {
@@ -68,7 +122,9 @@ impl CountRule {
         let (n, window, name) = (self.threshold as usize, self.window, self.name);
         if let Some(mut g) = self.groups.get_held(key) {
             pull_into(&mut g, name, key, book, used);
-            widen_into(&mut g, (name, n, window), key, book, used);
+        }
+        if !self.before.by_key.is_empty() {
+            widen_into(&mut self.before, (name, n, window), key, book, used);
         }
     }
 }
@@ -103,38 +159,60 @@ fn pull_into(
 /// before the alert ([`keep_before`]); its hits join the alert (and
 /// `used`).
 fn widen_into(
-    g: &mut Group,
+    before: &mut Befores,
     (name, n, window): (&'static str, usize, i64),
     key: &str,
     book: &mut Book,
     used: &mut Vec<Arc<EventRef>>,
 ) {
-    if g.before.is_empty() {
-        return;
-    }
-    let Some(times) = book.times_at(name, key, g.anchor) else {
-        // Its alert closed: they can open no window of it.
-        for h in g.before.drain(..) {
-            g.held.sub(hit_bytes(&h));
-        }
+    let Some(kept) = before.by_key.get_mut(key) else {
         return;
     };
-    let start = (0..g.before.len()).find(|&i| {
-        let t = g.before[i].event.time;
+    let Some(times) = book.times_at(name, key, kept.anchor) else {
+        // Its alert closed: they can open no window of it.
+        before.remove(key);
+        return;
+    };
+    let hits = &kept.hits;
+    let start = (0..hits.len()).find(|&i| {
+        let t = hits[i].event.time;
         let end = t.saturating_add(window);
-        let kept = g.before[i..].partition_point(|h| h.event.time <= end);
+        let within = hits[i..].partition_point(|h| h.event.time <= end);
         let listed = times.partition_point(|x| *x <= end) - times.partition_point(|x| *x < t);
-        kept + listed >= n
+        within + listed >= n
     });
     let Some(start) = start else {
         return;
     };
     // Those before it stay: a later late event may open the window
     // earlier still.
-    for h in g.before.drain(start..) {
-        g.held.sub(hit_bytes(&h));
+    // (Its buffer keeps its capacity: the bytes counted stay right.)
+    for h in kept.hits.drain(start..) {
         if book.extend_shared(name, key, &h.event) {
             used.push(h.event);
         }
+    }
+}
+
+/// [`super::super::weigh::shed_by_groups`] with the hits kept before
+/// fired alerts counted too.
+impl Shed for CountRule {
+    fn size(&self) -> Size {
+        CountRule::size(self)
+    }
+    fn bytes(&self) -> usize {
+        self.groups.bytes() + self.before.bytes()
+    }
+    fn held(&self) -> usize {
+        self.groups.held() + self.before.bytes()
+    }
+    fn events(&self) -> usize {
+        self.groups.events() + self.before.events()
+    }
+    fn ledger(&mut self) -> Option<&mut Ledger> {
+        Some(&mut self.ledger)
+    }
+    fn shed(&mut self, bytes: usize, per_event: usize, _: &mut Book) -> u64 {
+        self.groups.shed(bytes, per_event)
     }
 }
