@@ -92,9 +92,9 @@ fn the_one_pass_search_finds_the_window_a_full_scan_finds() {
     assert!(found > 1_000, "the cases must often find a window: {found}");
 }
 
-/// `auth_bruteforce` by identifier, at its defaults (5 in 300 s).
-fn by_identifier() -> CountRule {
-    let mut rule = CountRule::new(
+/// `auth_bruteforce` by address, at its defaults (5 in 300 s).
+fn by_address() -> CountRule {
+    CountRule::new(
         "auth_bruteforce",
         Severity::High,
         5,
@@ -103,7 +103,12 @@ fn by_identifier() -> CountRule {
         false,
         10,
         describe_bruteforce,
-    );
+    )
+}
+
+/// `auth_bruteforce` by identifier, at its defaults.
+fn by_identifier() -> CountRule {
+    let mut rule = by_address();
     rule.spread = true;
     rule
 }
@@ -238,18 +243,6 @@ fn an_event_kept_past_the_keep_alive_joins_the_alert_once_the_gap_is_bridged() {
 /// the events of the earlier one join it, as in time order.
 #[test]
 fn a_late_event_that_opens_an_earlier_window_brings_its_events_in() {
-    let rule = || {
-        CountRule::new(
-            "auth_bruteforce",
-            Severity::High,
-            5,
-            300 * S,
-            300 * S,
-            false,
-            10,
-            describe_bruteforce,
-        )
-    };
     let at = |n: &str, secs: i64| Hit {
         event: Arc::new(EventRef::sample(n, T0 + secs * S, None, Some("192.0.2.1"))),
         value: None,
@@ -269,7 +262,7 @@ fn a_late_event_that_opens_an_earlier_window_brings_its_events_in() {
     by_time.sort_by_key(|&(_, s)| s);
     let mut alerts = Vec::new();
     for order in [by_time, arrival] {
-        let mut r = rule();
+        let mut r = by_address();
         let mut book = Book::new(Emit::OnClose);
         let mut used = Vec::new();
         for &(n, s) in &order {

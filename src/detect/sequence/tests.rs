@@ -275,6 +275,11 @@ fn a_late_first_step_in_the_quiet_time_before_stays_out_of_the_next_alert() {
     }
 }
 
+/// A login of pat's from one address, `t` seconds after `T`.
+fn login(id: &str, t: i64, ok: bool) -> String {
+    authn(id, T + t, "203.0.113.70", "pat", ok)
+}
+
 /// The fls alerts of `lines` (ids), in time order and as they arrive.
 fn logins_both_ways(arrival: &[String]) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
     let fls = |lines: &[String]| -> Vec<Vec<String>> {
@@ -294,8 +299,7 @@ fn logins_both_ways(arrival: &[String]) -> (Vec<Vec<String>>, Vec<Vec<String>>) 
 /// not start the next sequence (in time order it came after the success).
 #[test]
 fn a_first_step_of_the_quiet_time_that_arrived_before_the_success_is_let_go() {
-    let f = |id: &str, t: i64| authn(id, T + t, "203.0.113.70", "pat", false);
-    let ok = |id: &str, t: i64| authn(id, T + t, "203.0.113.70", "pat", true);
+    let (f, ok) = (|id, t| login(id, t, false), |id, t| login(id, t, true));
     let arrival = [
         f("f0", 0),
         f("f1", 5),
@@ -315,8 +319,7 @@ fn a_first_step_of_the_quiet_time_that_arrived_before_the_success_is_let_go() {
 /// later success that completed it meanwhile: as in time order.
 #[test]
 fn a_late_first_step_completes_a_success_kept_from_before_the_alert() {
-    let f = |id: &str, t: i64| authn(id, T + t, "203.0.113.70", "pat", false);
-    let ok = |id: &str, t: i64| authn(id, T + t, "203.0.113.70", "pat", true);
+    let (f, ok) = (|id, t| login(id, t, false), |id, t| login(id, t, true));
     let arrival = [
         f("f0", 0),
         ok("s1", 10),
