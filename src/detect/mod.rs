@@ -367,7 +367,8 @@ impl Detector {
             if !self.book.extend(rule.name(), &key, &ev) {
                 let mut a = Alert::new(rule.name(), severity, key, &[&*ev]);
                 a.summary = rule.describe(f);
-                self.book.fire(rule.name(), a, keep_alive);
+                let more = Some(single::describe_more as fn(&Alert) -> String);
+                self.book.fire_with(rule.name(), a, keep_alive, more);
             }
         }
     }

@@ -2,6 +2,7 @@
 //! follow within the keep-alive join the open alert (five topics deleted
 //! in a minute are one incident, not five).
 
+use super::alert::Alert;
 use super::facts::{Authn, Facts};
 use super::words::{has_word_ci, is_removal, starts_ci};
 use crate::policy::glob::Glob;
@@ -164,3 +165,21 @@ pub const MORE_ADMIN_ROLES: &[&str] = &[
     "AccountAdmin",
     "FlinkAdmin",
 ];
+
+/// A single-event rule's alert that took more events (its incident went
+/// on): the first event's sentence, then how many more and on what.
+pub fn describe_more(a: &Alert) -> String {
+    let first = a.summary.split(MORE).next().unwrap_or_default();
+    if a.event_count <= 1 {
+        return first.to_owned();
+    }
+    format!(
+        "{first}{MORE}{} more event{}{}.",
+        a.event_count - 1,
+        if a.event_count == 2 { "" } else { "s" },
+        super::count::list(" (resources: ", &a.resources, ")")
+    )
+}
+
+/// Where [`describe_more`]'s addition starts.
+const MORE: &str = " And ";

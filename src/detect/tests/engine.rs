@@ -22,6 +22,15 @@ fn single_event_rules_and_one_alert_per_incident() {
     let d = of(&a, "destructive_operation");
     assert_eq!(d.len(), 2);
     assert_eq!(ids(d[0]), ["x1", "x2"]);
+    // Its sentence says the first deletion, then that one more followed.
+    assert!(d[0].summary.contains("topic=a."), "{}", d[0].summary);
+    assert!(
+        d[0].summary.contains(" And 1 more event ("),
+        "{}",
+        d[0].summary
+    );
+    assert!(d[0].summary.contains("topic=b"), "{}", d[0].summary);
+    assert!(!d[1].summary.contains(" And "), "{}", d[1].summary);
     let denied = authz(
         "x4",
         T0,
