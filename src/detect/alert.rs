@@ -117,10 +117,7 @@ impl Alert {
     /// not counted twice. Returns how much its [`Alert::heap_bytes`] grew
     /// (less when a listed id made room), without a walk.
     pub fn add(&mut self, e: &EventRef) -> isize {
-        // Listed ids are sorted by time: only those at `e.time` can match.
-        let same_time = self.times.partition_point(|t| *t < e.time)
-            ..self.times.partition_point(|t| *t <= e.time);
-        if self.event_ids[same_time].iter().any(|id| id == e.id()) {
+        if self.lists(e.time, e.id()) {
             return 0;
         }
         let mut text = 0isize;
@@ -166,9 +163,7 @@ impl Alert {
     /// it (of the last listed when none is before it): the list stays in
     /// time order. The caller weighs the result again.
     pub fn pin(&mut self, e: &EventRef) {
-        let same_time = self.times.partition_point(|t| *t < e.time)
-            ..self.times.partition_point(|t| *t <= e.time);
-        if self.event_ids[same_time].iter().any(|id| id == e.id()) || self.times.is_empty() {
+        if self.lists(e.time, e.id()) || self.times.is_empty() {
             return;
         }
         if self.event_ids.len() >= MAX_EVENT_IDS {
@@ -189,9 +184,7 @@ impl Alert {
     pub fn absorb(&mut self, later: Alert) {
         let mut counted = later.event_count;
         for (t, id) in later.times.into_iter().zip(later.event_ids) {
-            let same_time =
-                self.times.partition_point(|x| *x < t)..self.times.partition_point(|x| *x <= t);
-            if self.event_ids[same_time].contains(&id) {
+            if self.lists(t, &id) {
                 counted = counted.saturating_sub(1);
                 continue;
             }
@@ -223,6 +216,14 @@ impl Alert {
                 push(list, Some(&v));
             }
         }
+    }
+
+    /// Whether the event `id` at `time` is listed (listed ids are sorted
+    /// by time: only those at `time` can match).
+    fn lists(&self, time: i64, id: &str) -> bool {
+        let same_time =
+            self.times.partition_point(|t| *t < time)..self.times.partition_point(|t| *t <= time);
+        self.event_ids[same_time].iter().any(|x| x == id)
     }
 
     /// The buffers of the listed ids and their times.

@@ -89,9 +89,7 @@ impl Book {
         self.next_deadline = next;
         self.close_in_order(closing);
         // Handed out now, as when they fire: in a stable order.
-        up.sort_by(|(_, a), (_, b)| {
-            (a.alert.first_time, &a.alert.id).cmp(&(b.alert.first_time, &b.alert.id))
-        });
+        up.sort_by(|(_, a), (_, b)| stable_order(a, b));
         for (rule, mut o) in up {
             self.next_deadline = self.next_deadline.min(o.deadline());
             if self.emit == Emit::OnFireAndClose {
@@ -117,9 +115,7 @@ impl Book {
     /// Closes `alerts` in a stable order (the maps' is random), so the
     /// same input prints the same output.
     fn close_in_order(&mut self, mut alerts: Vec<Open>) {
-        alerts.sort_by(|a, b| {
-            (a.alert.first_time, &a.alert.id).cmp(&(b.alert.first_time, &b.alert.id))
-        });
+        alerts.sort_by(stable_order);
         for o in alerts {
             self.close(o);
         }
@@ -161,4 +157,11 @@ impl Book {
             self.close(w);
         }
     }
+}
+
+/// The order alerts are handed out in when several go at once: by first
+/// event, then id (the maps' order is random; the same input prints the
+/// same output).
+fn stable_order(a: &Open, b: &Open) -> std::cmp::Ordering {
+    (a.alert.first_time, &a.alert.id).cmp(&(b.alert.first_time, &b.alert.id))
 }
