@@ -61,9 +61,28 @@ pub struct Book {
     pub closed_early: u64,
 }
 
+/// Which of a group's alerts an event is added to.
+#[derive(Debug, Clone, Copy)]
+enum Target {
+    /// The one whose keep-alive it is within.
+    KeepAlive,
+    /// The one whose events span this time.
+    Spanning(i64),
+}
+
 impl Open {
     fn deadline(&self) -> i64 {
         self.alert.last_time.saturating_add(self.keep_alive)
+    }
+
+    /// Of it (`Some(None)`) and the alerts waiting behind it (`Some(Some(i))`),
+    /// the one whose events span time `at`.
+    fn spanning(&self, at: i64) -> Option<Option<usize>> {
+        let spans = |o: &Open| o.alert.first_time <= at && at <= o.alert.last_time;
+        if spans(self) {
+            return Some(None);
+        }
+        self.later.iter().position(spans).map(Some)
     }
 
     /// Its bytes, counted: its slot in its rule's map, its key, its
@@ -151,49 +170,70 @@ impl Book {
     /// keep-alive; false when there is none (or it is too far behind).
     /// A deadline only moves later here, so `next_deadline` stays a bound.
     pub fn extend(&mut self, rule: &'static str, key: &str, e: &EventRef) -> bool {
-        self.add(rule, key, e, None, true, None::<fn(&Alert) -> String>)
+        self.add(
+            rule,
+            key,
+            e,
+            None,
+            Target::KeepAlive,
+            None::<fn(&Alert) -> String>,
+        )
     }
 
     /// [`Book::extend`] with the shared event, which an alert that may
     /// be revised keeps ([`Revise`]).
     pub fn extend_shared(&mut self, rule: &'static str, key: &str, e: &Arc<EventRef>) -> bool {
-        self.add(rule, key, e, Some(e), true, None::<fn(&Alert) -> String>)
+        self.add(
+            rule,
+            key,
+            e,
+            Some(e),
+            Target::KeepAlive,
+            None::<fn(&Alert) -> String>,
+        )
     }
 
-    /// Adds `e` to the open alert of `(rule, key)` whatever its time (a
-    /// late event that belongs to the incident) and rewrites its summary
-    /// with `describe`; false when that alert is not open.
+    /// Adds `e` to the open (or waiting) alert of `(rule, key)` whose
+    /// events span time `at`, whatever `e`'s time (a late event that
+    /// belongs to the incident, or a sequence's next round), and rewrites
+    /// its summary with `describe`; false when no such alert is open.
     pub fn join(
         &mut self,
         rule: &'static str,
         key: &str,
+        at: i64,
         e: &EventRef,
         describe: impl FnOnce(&Alert) -> String,
     ) -> bool {
-        self.add(rule, key, e, None, false, Some(describe))
+        self.add(rule, key, e, None, Target::Spanning(at), Some(describe))
     }
 
-    /// [`Book::extend`] (`in_keep_alive`) and [`Book::join`]: the event
-    /// added, the summary rewritten when it changed the alert, the
-    /// estimate kept and the bound held.
+    /// [`Book::extend`] and [`Book::join`]: the event added to the alert
+    /// `target` picks, the summary rewritten when it changed the alert,
+    /// the estimate kept and the bound held.
     fn add(
         &mut self,
         rule: &'static str,
         key: &str,
         e: &EventRef,
         shared: Option<&Arc<EventRef>>,
-        in_keep_alive: bool,
+        target: Target,
         describe: Option<impl FnOnce(&Alert) -> String>,
     ) -> bool {
         let Some(head) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) else {
             return false;
         };
-        // The open alert, or one waiting behind it whose keep-alive `e`
-        // is within.
-        let at = match in_keep_alive && e.time > head.deadline() {
-            false => None,
-            true => match head.later.iter().position(|o| e.time <= o.deadline()) {
-                Some(i) => Some(i),
+        // The open alert (`None`), or one waiting behind it.
+        let at = match target {
+            Target::KeepAlive if e.time > head.deadline() => {
+                match head.later.iter().position(|o| e.time <= o.deadline()) {
+                    Some(i) => Some(i),
+                    None => return false,
+                }
+            }
+            Target::KeepAlive => None,
+            Target::Spanning(t) => match head.spanning(t) {
+                Some(i) => i,
                 None => return false,
             },
         };
@@ -233,26 +273,34 @@ impl Book {
         }
     }
 
-    /// Puts `alert` in the place of the open alert of its rule and group
-    /// key, which it revises (a sequence re-anchored on an earlier
-    /// completing event that arrived late); false when none is open. Not
-    /// handed out yet ([`Emit::OnClose`]), it takes `alert`'s id; handed
-    /// out already, it keeps the id it went out with, so that its next
-    /// version updates the same document.
-    pub fn replace(&mut self, rule: &'static str, mut alert: Alert) -> bool {
+    /// Puts `alert` in the place of the open (or waiting) alert of its
+    /// rule and group key whose events span time `at`, which it revises (a
+    /// sequence re-anchored on an earlier completing event that arrived
+    /// late); false when none is open. Not handed out yet, it takes
+    /// `alert`'s id; handed out already, it keeps the id it went out with,
+    /// so that its next version updates the same document.
+    pub fn replace(&mut self, rule: &'static str, at: i64, mut alert: Alert) -> bool {
         let key = alert.group_key.as_str();
-        let Some(open) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) else {
+        let Some(head) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) else {
             return false;
         };
-        if self.emit == Emit::OnFireAndClose {
+        let Some(i) = head.spanning(at) else {
+            return false;
+        };
+        let before = head.total();
+        let open = match i {
+            None => &mut *head,
+            Some(i) => &mut head.later[i],
+        };
+        if self.emit == Emit::OnFireAndClose && i.is_none() {
             alert.id = std::mem::take(&mut open.alert.id);
         }
         open.alert = alert;
         open.dirty = true;
-        let before = open.bytes;
         open.bytes = open.weigh();
-        self.bytes = (self.bytes + open.bytes).saturating_sub(before);
-        self.next_deadline = self.next_deadline.min(open.deadline());
+        later::knit(head);
+        self.bytes = (self.bytes + head.total()).saturating_sub(before);
+        self.next_deadline = self.next_deadline.min(head.deadline());
         self.keep_to_bound();
         true
     }
@@ -273,6 +321,13 @@ impl Book {
         self.fire_revisable(rule, alert, keep_alive, refresh, None)
     }
 
+    /// [`Book::fire`] for an alert that waits behind its group's open
+    /// alert even with no keep-alive: a sequence's, whose group's earlier
+    /// alert may still take a first step that arrives late.
+    pub fn fire_in_turn(&mut self, rule: &'static str, alert: Alert, keep_alive: i64) {
+        self.open_alert(rule, alert, keep_alive, None, None, true)
+    }
+
     /// [`Book::fire_with`] for an alert whose events may be [`Revise`]d
     /// when it closes.
     pub fn fire_revisable(
@@ -282,6 +337,20 @@ impl Book {
         keep_alive: i64,
         refresh: Option<fn(&Alert) -> String>,
         revise: Option<Box<Revise>>,
+    ) {
+        self.open_alert(rule, alert, keep_alive, refresh, revise, keep_alive > 0)
+    }
+
+    /// Opens `alert`; `in_turn`: behind its group's open alert when it
+    /// starts past that one's keep-alive.
+    fn open_alert(
+        &mut self,
+        rule: &'static str,
+        alert: Alert,
+        keep_alive: i64,
+        refresh: Option<fn(&Alert) -> String>,
+        revise: Option<Box<Revise>>,
+        in_turn: bool,
     ) {
         let mut open = Open {
             alert,
@@ -296,7 +365,7 @@ impl Book {
         let key = open.alert.group_key.as_str();
         if let Some(head) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) {
             // Past the open alert's keep-alive while it is open: it waits.
-            if keep_alive > 0 && open.alert.first_time > head.deadline() {
+            if in_turn && open.alert.first_time > head.deadline() {
                 let before = head.total();
                 later::wait(head, open);
                 self.bytes = (self.bytes + head.total()).saturating_sub(before);

@@ -238,7 +238,8 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
             sev,
             s.threshold.unwrap_or(2),
             w,
-            keep(s, w),
+            // Each round its own alert unless a keep-alive merges them.
+            keep(s, 0),
             max,
             sequence::describe_logins,
         )
@@ -276,7 +277,7 @@ pub fn build(cfg: &DetectConfig) -> Result<Rules, Vec<Problem>> {
             sev,
             1,
             w,
-            keep(s, w),
+            keep(s, 0),
             max,
             sequence::describe_denied_granted,
         );

@@ -294,7 +294,12 @@ impl CustomRule {
                 _ => 1,
             }),
             window_ns: secs(window),
-            keep_alive_ns: secs(self.keep_alive_secs.unwrap_or(window)),
+            // A sequence's next round is an alert of its own unless a
+            // keep-alive merges it (docs/detect.md, "One alert per incident").
+            keep_alive_ns: secs(self.keep_alive_secs.unwrap_or(match kind {
+                CustomKind::Sequence => 0,
+                _ => window,
+            })),
             severity: self.severity.unwrap_or(Severity::Medium),
         })
     }

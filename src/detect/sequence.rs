@@ -6,7 +6,8 @@
 //! Order is event time, not arrival: a group keeps its recent A's and its
 //! last few B's, so an A that arrives after its B (another partition was
 //! behind) still completes the sequence. The alert is the A's and the B;
-//! it fires once, and the group is quiet for the keep-alive after it. Its
+//! the A's of the next alert are those after that B, and a round within
+//! the keep-alive (none by default) joins the alert ([`round`]). Its
 //! id is anchored on the B (the time of the event that completed the
 //! sequence), which does not depend on the order the A's arrived in. An A
 //! that arrives after the alert fired but belongs before its B (within the
@@ -136,10 +137,17 @@ impl SequenceRule {
         let rule = || (self.name, self.window, self.describe, &self.ledger);
         let fired = || (self.severity, self.min_a, self.keep_alive);
         if time <= g.quiet_until() {
+            if time > g.last_round().0 {
+                // After the alert's last completing event, within its
+                // keep-alive: a step of its next round.
+                let parts = (rule(), fired(), shared);
+                return round::step(parts, &mut self.dropped, g, step, f, key, event, book);
+            }
             let displaced = match step {
                 Step::A => {
                     let (e, key) = (event(), key());
                     join_late(rule(), g, time, || key.clone(), || e.clone(), book);
+                    round::join_between(rule(), g, &e, &key, book);
                     // With it, a B kept from before the alert's may have
                     // enough first steps: it completes the alert instead,
                     // as in time order (it arrived before its first steps).
@@ -153,20 +161,19 @@ impl SequenceRule {
                     }
                     match earlier {
                         Earlier::No => return false,
-                        Earlier::Done => return true,
                         Earlier::Displaced(b, key) => (b, key),
                     }
                 }
                 Step::B => match complete_earlier(rule(), fired(), g, time, key, event, book) {
                     Earlier::No => return false,
-                    Earlier::Done => return true,
                     Earlier::Displaced(b, key) => (b, key),
                 },
             };
-            // The B it displaced is past the new quiet time: as in time
-            // order, it may complete a sequence of its own.
+            // The B it displaced comes after the new one: as in time
+            // order, it may be the alert's next round, or past its
+            // keep-alive complete a sequence of its own.
             let (b, key) = displaced;
-            complete(rule(), fired(), g, vec![b], || key, book);
+            round::settle(rule(), fired(), g, b, || key, book);
             return true;
         }
         // `a` is sorted by time: the expired ones are a prefix.
@@ -247,7 +254,7 @@ fn complete(
         // The B is kept now, with the first steps (already counted).
         b.count_in(ledger);
         g.fire(b.time.saturating_add(keep_alive), a, b, true);
-        book.fire(name, alert, 0);
+        book.fire_in_turn(name, alert, keep_alive);
         return true;
     }
     false
@@ -281,8 +288,7 @@ fn sequence_alert(
     let id = alert_id(name, &key, b.time);
     let mut alert = Alert::new(name, severity, key, &refs);
     alert.id = id;
-    alert.summary = describe(&alert, &refs[..a.len()], b);
-    alert.closed = true;
+    alert.summary = describe(&alert, 1, b);
     alert
 }
 
@@ -290,15 +296,13 @@ fn sequence_alert(
 enum Earlier {
     /// Nothing: not earlier, too few first steps, or the alert closed.
     No,
-    /// It completes the alert instead.
-    Done,
     /// It completes the alert instead, and the B it displaced (with the
-    /// group's key) is past the new quiet time.
+    /// group's key) comes after it: a next round, or an alert of its own.
     Displaced(Arc<EventRef>, String),
 }
 
-/// How a sequence alert is described: the alert, its first steps, its B.
-type Describe = fn(&Alert, &[&EventRef], &EventRef) -> String;
+/// How a sequence alert is described: the alert, its rounds, its last B.
+type Describe = fn(&Alert, u32, &EventRef) -> String;
 
 /// A first step at or before the group's quiet time: it joins the fired
 /// alert when it belongs before that alert's B, within the window, and the
@@ -313,12 +317,20 @@ fn join_late(
     event: impl FnOnce() -> Arc<EventRef>,
     book: &mut Book,
 ) {
-    let quiet_before = g.quiet_before();
+    let (quiet_before, (_, rounds)) = (g.quiet_before(), g.last_round());
+    if time <= quiet_before {
+        // The alert before the last one's: it joins that alert if open.
+        if let Some((b, rounds)) = g.prev().filter(|(b, _)| time >= b.time - window) {
+            let e = event();
+            book.join(name, &key(), b.time, &e, |alert| describe(alert, rounds, b));
+        }
+        return;
+    }
     let Some(fired) = g.rare.as_deref_mut().and_then(|r| r.fired.as_deref_mut()) else {
         return;
     };
     let b = &fired.b;
-    if time >= b.time || time < b.time.saturating_sub(window) || time <= quiet_before {
+    if time >= b.time || time < b.time.saturating_sub(window) {
         return;
     }
     let e = event();
@@ -331,8 +343,7 @@ fn join_late(
     let grown = (fired.a.capacity() - cap) * size_of::<Arc<EventRef>>();
     g.bytes.add(grown);
     e.count_in(ledger);
-    let a: Vec<&EventRef> = fired.a.iter().map(|x| &**x).collect();
-    book.join(name, &key(), &e, |alert| describe(alert, &a, b));
+    book.join(name, &key(), b.time, &e, |alert| describe(alert, rounds, b));
 }
 
 /// A completing event (B) at or before the group's quiet time that
@@ -356,7 +367,8 @@ fn complete_earlier(
     let Some(fired) = g.fired() else {
         return Earlier::No;
     };
-    if time >= fired.b.time {
+    // Not once the alert has had more rounds: they ran from its B.
+    if time >= fired.b.time || g.last_round().1 > 1 {
         return Earlier::No;
     }
     let a = firsts_before(fired.a.iter(), time, window);
@@ -368,7 +380,7 @@ fn complete_earlier(
     let old_b = fired.b.clone();
     let key = key();
     let alert = sequence_alert((name, severity, describe), key.clone(), &a, &b);
-    if !book.replace(name, alert) {
+    if !book.replace(name, old_b.time, alert) {
         return Earlier::No;
     }
     b.count_in(ledger);
@@ -376,16 +388,14 @@ fn complete_earlier(
         g.insert_a(x);
     }
     g.fire(b.time.saturating_add(keep_alive), a, b, false);
-    match old_b.time > g.quiet_until() {
-        true => Earlier::Displaced(old_b, key),
-        false => Earlier::Done,
-    }
+    Earlier::Displaced(old_b, key)
 }
 
 super::weigh::shed_by_groups!(SequenceRule);
 
 mod describe;
 mod group;
+mod round;
 pub use describe::{describe_custom, describe_denied_granted, describe_logins};
 use group::Group;
 

@@ -59,12 +59,19 @@ pub(super) struct Rare {
     /// A ring: the oldest copy is taken from the front, refilled and put
     /// at the back (a `Vec` rotated its four copies on every B).
     pub(super) b: VecDeque<Kept>,
-    /// No new alert from events at or before this time.
+    /// No new alert from events at or before this time: the last alert's
+    /// keep-alive after its last completing event.
     pub(super) quiet_until: i64,
-    /// The quiet time of the alert before the last: a first step at or
-    /// before it belongs to that alert's quiet time (it arrived late), not
-    /// to the last alert.
-    pub(super) quiet_before: i64,
+    /// The last alert's last completing event: a round of first steps
+    /// after it and a completing event within the keep-alive joins that
+    /// alert.
+    pub(super) last: Option<Arc<EventRef>>,
+    /// The rounds of the last alert (one, and one more per round joined).
+    pub(super) rounds: u32,
+    /// The last completing event of the alert before the last, and that
+    /// alert's rounds: a first step at or before it belongs to that alert
+    /// (it arrived late), not to the last.
+    pub(super) prev: Option<(Arc<EventRef>, u32)>,
     /// The last alert's events, while a late first step may still join it.
     pub(super) fired: Option<Box<Fired>>,
 }
@@ -112,8 +119,32 @@ impl Group {
         self.rare.as_deref().map_or(0, |r| r.quiet_until)
     }
 
+    /// The last completing event of the alert before the last (none:
+    /// zero).
     pub(super) fn quiet_before(&self) -> i64 {
-        self.rare.as_deref().map_or(0, |r| r.quiet_before)
+        self.prev().map_or(0, |(b, _)| b.time)
+    }
+
+    /// The last completing event of the alert before the last, and that
+    /// alert's rounds.
+    pub(super) fn prev(&self) -> Option<(&Arc<EventRef>, u32)> {
+        let (b, rounds) = self.rare.as_deref()?.prev.as_ref()?;
+        Some((b, *rounds))
+    }
+
+    /// The time of the last alert's last completing event and its
+    /// rounds (none fired yet: zero).
+    #[inline]
+    pub(super) fn last_round(&self) -> (i64, u32) {
+        self.rare
+            .as_deref()
+            .and_then(|r| Some((r.last.as_ref()?.time, r.rounds)))
+            .unwrap_or((0, 0))
+    }
+
+    /// The last alert's last completing event.
+    pub(super) fn last(&self) -> Option<&Arc<EventRef>> {
+        self.rare.as_deref()?.last.as_ref()
     }
 
     /// The kept B's (none without the box).
@@ -236,9 +267,9 @@ impl Group {
     }
 
     /// After an alert completed by `b` with the first steps `a`: quiet
-    /// until `quiet_until`, its first steps up to then and its kept B's
-    /// from `b` on let go, the alert kept for late first steps. `new`: another alert
-    /// than the last (not the last re-anchored).
+    /// until `quiet_until`, its first steps up to `b` and its kept B's
+    /// from `b` on let go, the alert kept for late first steps. `new`:
+    /// another alert than the last (not the last re-anchored).
     pub(super) fn fire(
         &mut self,
         quiet_until: i64,
@@ -246,16 +277,18 @@ impl Group {
         b: Arc<EventRef>,
         new: bool,
     ) {
-        // First steps up to the quiet time are let go too: one that
-        // arrived before `b` but is dated after it falls in the quiet time
-        // (in time order it comes after `b`, and is ignored).
-        self.a.retain(|x| x.time > quiet_until.max(b.time));
+        // First steps after `b` stay: with a completing event within the
+        // keep-alive they are the alert's next round; past it, the next
+        // alert's first steps.
+        self.drop_firsts_before(b.time);
         let fired = Box::new(Fired { a, b });
         let (r, bytes) = self.rare_mut();
         if new {
-            r.quiet_before = r.quiet_until;
+            r.prev = r.last.take().map(|b| (b, r.rounds));
         }
         r.quiet_until = quiet_until;
+        r.last = Some(fired.b.clone());
+        r.rounds = 1;
         // Kept B's earlier than `b` stay: a first step that arrives late
         // may still complete one of them, earlier ([`Group::kept`]).
         let b_time = fired.b.time;
@@ -269,6 +302,33 @@ impl Group {
         bytes.add(fired.bytes());
         if let Some(old) = r.fired.replace(fired) {
             bytes.sub(old.bytes());
+        }
+    }
+
+    /// After a round completed by `b` joined the alert: its first steps
+    /// let go, quiet until `quiet_until` (or later, as it was), the kept
+    /// B's up to `b` let go.
+    pub(super) fn next_round(&mut self, b: Arc<EventRef>, quiet_until: i64) {
+        let time = b.time;
+        self.drop_firsts_before(time);
+        let (r, bytes) = self.rare_mut();
+        r.quiet_until = r.quiet_until.max(quiet_until);
+        r.last = Some(b);
+        r.rounds += 1;
+        r.b.retain(|k| {
+            let keep = k.time > time;
+            if !keep {
+                bytes.sub(k.heap_bytes());
+            }
+            keep
+        });
+    }
+
+    /// Lets go of the first steps at or before `time` (the buffer stays).
+    fn drop_firsts_before(&mut self, time: i64) {
+        let n = self.a.partition_point(|x| x.time <= time);
+        if n > 0 {
+            self.a.drain(..n);
         }
     }
 }

@@ -75,9 +75,9 @@ fn a_change_meets_only_the_burst_that_is_active() {
 }
 
 #[test]
-fn failed_logins_then_success_is_quiet_for_its_window_only() {
-    // Fail, fail, success; then again 110 s later: two incidents (the
-    // keep-alive defaults to the 60 s window).
+fn failed_logins_then_success_raises_one_alert_per_round() {
+    // Fail, fail, success; then again 110 s later, and 40 s later: each
+    // round an alert of its own, every event in one.
     let ip = "203.0.113.7";
     let round = |p: &str, at: i64| {
         vec![
@@ -86,19 +86,18 @@ fn failed_logins_then_success_is_quiet_for_its_window_only() {
             authn(&format!("{p}3"), T0 + at + 10, ip, "bob", true),
         ]
     };
-    let mut lines = round("x", 300);
-    lines.extend(round("y", 420));
-    let a = run(&lines);
-    let got: Vec<Vec<String>> = of(&a, "failed_logins_then_success")
-        .iter()
-        .map(|a| a.event_ids.clone())
-        .collect();
-    assert_eq!(got, [["x1", "x2", "x3"], ["y1", "y2", "y3"]], "{a:#?}");
-    // Within the window of the first, the second is the same incident.
-    let mut lines = round("x", 300);
-    lines.extend(round("y", 340));
-    let a = run(&lines);
-    assert_eq!(of(&a, "failed_logins_then_success").len(), 1, "{a:#?}");
+    let fls = |a: &[Alert]| -> Vec<Vec<String>> {
+        of(a, "failed_logins_then_success")
+            .iter()
+            .map(|a| a.event_ids.clone())
+            .collect()
+    };
+    for gap in [110, 40] {
+        let mut lines = round("x", 300);
+        lines.extend(round("y", 300 + gap));
+        let a = run(&lines);
+        assert_eq!(fls(&a), [["x1", "x2", "x3"], ["y1", "y2", "y3"]], "{a:#?}");
+    }
 }
 
 /// Read in arrival order, a burst's denials dated past its keep-alive
