@@ -10,6 +10,7 @@
 //! later events count toward a new alert, with its own id).
 
 use std::mem::size_of;
+use std::ops::RangeInclusive;
 use std::sync::Arc;
 
 use super::alert::{Alert, EventRef};
@@ -62,12 +63,12 @@ pub struct Book {
 }
 
 /// Which of a group's alerts an event is added to.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 enum Target {
     /// The one whose keep-alive it is within.
     KeepAlive,
-    /// The one whose events span this time.
-    Spanning(i64),
+    /// The first whose events' span meets this period.
+    Spanning(RangeInclusive<i64>),
 }
 
 impl Open {
@@ -76,9 +77,9 @@ impl Open {
     }
 
     /// Of it (`Some(None)`) and the alerts waiting behind it (`Some(Some(i))`),
-    /// the one whose events span time `at`.
-    fn spanning(&self, at: i64) -> Option<Option<usize>> {
-        let spans = |o: &Open| o.alert.first_time <= at && at <= o.alert.last_time;
+    /// the first whose events' span meets the period `at`.
+    fn spanning(&self, at: &RangeInclusive<i64>) -> Option<Option<usize>> {
+        let spans = |o: &Open| o.alert.first_time <= *at.end() && *at.start() <= o.alert.last_time;
         if spans(self) {
             return Some(None);
         }
@@ -194,14 +195,14 @@ impl Book {
     }
 
     /// Adds `e` to the open (or waiting) alert of `(rule, key)` whose
-    /// events span time `at`, whatever `e`'s time (a late event that
+    /// events' span meets the period `at` (the first), whatever `e`'s time (a late event that
     /// belongs to the incident, or a sequence's next round), and rewrites
     /// its summary with `describe`; false when no such alert is open.
     pub fn join(
         &mut self,
         rule: &'static str,
         key: &str,
-        at: i64,
+        at: RangeInclusive<i64>,
         e: &EventRef,
         describe: impl FnOnce(&Alert) -> String,
     ) -> bool {
@@ -232,7 +233,7 @@ impl Book {
                 }
             }
             Target::KeepAlive => None,
-            Target::Spanning(t) => match head.spanning(t) {
+            Target::Spanning(t) => match head.spanning(&t) {
                 Some(i) => i,
                 None => return false,
             },
@@ -284,7 +285,7 @@ impl Book {
         let Some(head) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) else {
             return false;
         };
-        let Some(i) = head.spanning(at) else {
+        let Some(i) = head.spanning(&(at..=at)) else {
             return false;
         };
         let before = head.total();

@@ -179,10 +179,14 @@ impl PrivilegeRule {
         }
     }
 
-    /// Checks change `c` against the burst: the denials of the burst
+    /// Checks change `c` against the burst: the run of the burst's denials
     /// (gaps within the window) that the change falls in, from its first
-    /// denial to one window after its last. A pair that fired already is
-    /// extended with them (the alert lists each event once).
+    /// denial to one window after its last. The run's denials up to the
+    /// change (the burst as it was when the change came) on resources the
+    /// change covers, and the change, make the alert: one per burst,
+    /// which a further change during it joins. A pair that fired already
+    /// takes the late denials up to the change (the alert lists each
+    /// event once).
     fn evaluate(&mut self, c: usize, burst_key: &str, book: &mut Book) {
         let (Some(change), Some(burst)) = (self.changes.get(c), self.bursts.get(burst_key)) else {
             return;
@@ -191,44 +195,49 @@ impl PrivilegeRule {
         let Some(run) = segment(&burst.denials, t, self.window) else {
             return;
         };
-        let since = burst.denials[run.start].0.time;
-        let fired_key = (Box::<str>::from(change.event.id()), burst_key.to_owned());
-        let fired = self.fired.contains(&fired_key);
-        let covered: Vec<&EventRef> = burst.denials[run]
+        let run = &burst.denials[run];
+        let before = &run[..run.partition_point(|(d, _)| d.time <= t)];
+        let covered: Vec<&Arc<EventRef>> = before
             .iter()
             .filter(|(e, p)| {
                 p.get_or_init(|| e.resource().and_then(ResourcePath::parse_crn))
                     .as_ref()
                     .is_some_and(|p| change.targets.iter().any(|t| t.covers(p)))
             })
-            .map(|(e, _)| &**e)
+            .map(|(e, _)| e)
             .collect();
         if covered.is_empty() {
             return;
         }
-        let group_key = format!("change={},{burst_key}", change.event.id());
-        // The change stays listed however many denials it came during.
-        if fired {
-            for d in covered {
-                book.extend(NAME, &group_key, d);
+        let since = run[0].0.time;
+        let fired_key = (Box::<str>::from(change.event.id()), burst_key.to_owned());
+        // The burst's alert: the open one whose events meet the burst up
+        // to the change.
+        let same = |a: &Alert| a.summary.clone();
+        let joined = self.fired.contains(&fired_key)
+            || book.join(NAME, burst_key, since..=t, &change.event, same);
+        if joined {
+            for d in &covered {
+                book.join(NAME, burst_key, since..=t, d, same);
             }
-            book.pin(NAME, &group_key, &change.event);
-            return;
+            // Each change stays listed however many denials it came after.
+            book.pin(NAME, burst_key, &change.event);
+        } else {
+            let mut refs: Vec<&EventRef> = covered.iter().map(|e| &***e).collect();
+            refs.push(&change.event);
+            let mut alert = Alert::new(NAME, self.severity, burst_key.to_owned(), &refs);
+            alert.summary = format!(
+                "{} changed privileges on {} while {} was being denied there (burst since {} before the change).",
+                change.event.principal().unwrap_or("An unknown principal"),
+                change.targets[0].display(),
+                burst_key.split_once('=').map(|(_, p)| p).unwrap_or(burst_key),
+                span_words(t - since),
+            );
+            // The change is the alert's point; the principal shown is who made it.
+            alert.principal = change.event.principal().map(str::to_owned);
+            alert.pin(&change.event);
+            book.fire(NAME, alert, self.window);
         }
-        let mut refs = covered.clone();
-        refs.push(&change.event);
-        let mut alert = Alert::new(NAME, self.severity, group_key, &refs);
-        alert.summary = format!(
-            "{} changed privileges on {} while {} was being denied there (burst since {} before the change).",
-            change.event.principal().unwrap_or("An unknown principal"),
-            change.targets[0].display(),
-            burst_key.split_once('=').map(|(_, p)| p).unwrap_or(burst_key),
-            span_words(t - since),
-        );
-        // The change is the alert's point; the principal shown is who made it.
-        alert.principal = change.event.principal().map(str::to_owned);
-        alert.pin(&change.event);
-        book.fire(NAME, alert, self.window);
         let bytes = fired_key.0.len() + fired_key.1.capacity();
         if self.fired.insert(fired_key) {
             self.held += bytes;
@@ -354,48 +363,4 @@ impl Shed for PrivilegeRule {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::detect::book::Emit;
-
-    /// Runs split at gaps longer than the window; a time belongs to the
-    /// run it falls in, from its first denial to a window after its last.
-    #[test]
-    fn a_time_falls_in_the_run_of_denials_around_it() {
-        let at = |t: i64| {
-            let e = Arc::new(EventRef::sample(&format!("d{t}"), t, None, None));
-            (e, OnceCell::new())
-        };
-        let denials: Vec<Denial> = [0, 5, 10, 100, 104, 300].map(at).into();
-        let run = |t| segment(&denials, t, 50);
-        assert_eq!(run(-1), None, "before the first");
-        assert_eq!(run(0), Some(0..3));
-        assert_eq!(run(60), Some(0..3), "a window after the run's last");
-        assert_eq!(run(61), None, "in the gap");
-        assert_eq!(run(100), Some(3..5));
-        assert_eq!(run(154), Some(3..5));
-        assert_eq!(run(155), None);
-        assert_eq!(run(300), Some(5..6));
-        assert_eq!(run(351), None);
-    }
-
-    #[test]
-    fn bursts_of_one_instant_are_shed_first_made_first_whatever_the_map_order() {
-        // Each rule's map is seeded at random: ties met in its order
-        // would shed different bursts from one run to the next.
-        for _ in 0..20 {
-            let mut rule = PrivilegeRule::new(Severity::Critical, 300);
-            let mut book = Book::new(Emit::OnClose);
-            for p in 0..50 {
-                let d = Arc::new(EventRef::sample(&format!("d{p}"), 1_000, None, None));
-                rule.on_burst(&format!("principal=User:p{p}"), &[d], &mut book);
-            }
-            let one = rule.bytes() / 50;
-            assert!(rule.shed(one * 10, 0, &mut book) >= 10);
-            let mut left: Vec<u64> = rule.bursts.values().map(|b| b.serial).collect();
-            left.sort_unstable();
-            let first = 51 - left.len() as u64;
-            assert_eq!(left, (first..=50).collect::<Vec<_>>());
-        }
-    }
-}
+mod tests;

@@ -322,7 +322,9 @@ fn join_late(
         // The alert before the last one's: it joins that alert if open.
         if let Some((b, rounds)) = g.prev().filter(|(b, _)| time >= b.time - window) {
             let e = event();
-            book.join(name, &key(), b.time, &e, |alert| describe(alert, rounds, b));
+            book.join(name, &key(), b.time..=b.time, &e, |alert| {
+                describe(alert, rounds, b)
+            });
         }
         return;
     }
@@ -343,7 +345,9 @@ fn join_late(
     let grown = (fired.a.capacity() - cap) * size_of::<Arc<EventRef>>();
     g.bytes.add(grown);
     e.count_in(ledger);
-    book.join(name, &key(), b.time, &e, |alert| describe(alert, rounds, b));
+    book.join(name, &key(), b.time..=b.time, &e, |alert| {
+        describe(alert, rounds, b)
+    });
 }
 
 /// A completing event (B) at or before the group's quiet time that

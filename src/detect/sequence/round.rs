@@ -96,13 +96,17 @@ pub(super) fn settle(
     }
     let key = key();
     let rounds = rounds + 1;
-    if !book.join(name, &key, last_b, &b, |alert| describe(alert, rounds, &b)) {
+    if !book.join(name, &key, last_b..=last_b, &b, |alert| {
+        describe(alert, rounds, &b)
+    }) {
         // The alert was closed early (the book's bound): the round is an
         // alert of its own.
         return complete(rule, fire, g, vec![b], || key, book);
     }
     for x in &a {
-        book.join(name, &key, last_b, x, |alert| describe(alert, rounds, &b));
+        book.join(name, &key, last_b..=last_b, x, |alert| {
+            describe(alert, rounds, &b)
+        });
     }
     b.count_in(ledger);
     g.next_round(b.clone(), b.time.saturating_add(keep_alive));
@@ -126,7 +130,7 @@ pub(super) fn join_between(
     if rounds < 2 || e.time <= first_b || e.time < last.time.saturating_sub(window) {
         return;
     }
-    book.join(name, key, last.time, e, |alert| {
+    book.join(name, key, last.time..=last.time, e, |alert| {
         describe(alert, rounds, last)
     });
 }

@@ -74,6 +74,22 @@ fn a_change_meets_only_the_burst_that_is_active() {
     assert_eq!(changes(&lines), [ids_of("a", 10, "acl")]);
 }
 
+/// A change in the middle of a burst lists the burst's denials up to it;
+/// a second covering change during the burst joins that alert.
+#[test]
+fn a_change_lists_the_burst_up_to_it_and_one_burst_is_one_alert() {
+    // Denials every 10 s from 200 s to 390 s; a change at 305 s.
+    let mut lines = burst("d", 20, 200, 10, "topic=sensitive-x1");
+    lines.push(change("acl", 305));
+    assert_eq!(changes(&lines), [ids_of("d", 11, "acl")]);
+    // A second change at 345 s: one alert, with the denials up to it.
+    lines.push(change("acl2", 345));
+    let mut want = ids_of("d", 15, "acl");
+    want.push("acl2".into());
+    want.sort();
+    assert_eq!(changes(&lines), [want]);
+}
+
 #[test]
 fn failed_logins_then_success_raises_one_alert_per_round() {
     // Fail, fail, success; then again 110 s later, and 40 s later: each
