@@ -67,8 +67,9 @@ pub struct Book {
 enum Target {
     /// The one whose keep-alive it is within.
     KeepAlive,
-    /// The first whose events' span meets this period.
-    Spanning(RangeInclusive<i64>),
+    /// The first whose events' span meets this period; `true`: and whose
+    /// keep-alive the event is within.
+    Spanning(RangeInclusive<i64>, bool),
 }
 
 impl Open {
@@ -84,6 +85,11 @@ impl Open {
             return Some(None);
         }
         self.later.iter().position(spans).map(Some)
+    }
+
+    /// It (`None`) or the alert waiting behind it at `i`.
+    fn at(&self, i: Option<usize>) -> &Open {
+        i.map_or(self, |i| &self.later[i])
     }
 
     /// Its bytes, counted: its slot in its rule's map, its key, its
@@ -194,21 +200,6 @@ impl Book {
         )
     }
 
-    /// Adds `e` to the open (or waiting) alert of `(rule, key)` whose
-    /// events' span meets the period `at` (the first), whatever `e`'s time (a late event that
-    /// belongs to the incident, or a sequence's next round), and rewrites
-    /// its summary with `describe`; false when no such alert is open.
-    pub fn join(
-        &mut self,
-        rule: &'static str,
-        key: &str,
-        at: RangeInclusive<i64>,
-        e: &EventRef,
-        describe: impl FnOnce(&Alert) -> String,
-    ) -> bool {
-        self.add(rule, key, e, None, Target::Spanning(at), Some(describe))
-    }
-
     /// [`Book::extend`] and [`Book::join`]: the event added to the alert
     /// `target` picks, the summary rewritten when it changed the alert,
     /// the estimate kept and the bound held.
@@ -233,7 +224,8 @@ impl Book {
                 }
             }
             Target::KeepAlive => None,
-            Target::Spanning(t) => match head.spanning(&t) {
+            Target::Spanning(t, within) => match head.spanning(&t) {
+                Some(i) if within && e.time > head.at(i).deadline() => return false,
                 Some(i) => i,
                 None => return false,
             },
@@ -262,48 +254,6 @@ impl Book {
             .map(|o| &o.alert)
             .find(|a| a.first_time <= at && at <= a.last_time)?;
         Some(a.times.clone())
-    }
-
-    /// [`Alert::pin`]s `e` in the open alert of `(rule, key)`.
-    pub fn pin(&mut self, rule: &'static str, key: &str, e: &EventRef) {
-        if let Some(open) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) {
-            let before = open.bytes;
-            open.alert.pin(e);
-            open.bytes = open.weigh();
-            self.bytes = (self.bytes + open.bytes).saturating_sub(before);
-        }
-    }
-
-    /// Puts `alert` in the place of the open (or waiting) alert of its
-    /// rule and group key whose events span time `at`, which it revises (a
-    /// sequence re-anchored on an earlier completing event that arrived
-    /// late); false when none is open. Not handed out yet, it takes
-    /// `alert`'s id; handed out already, it keeps the id it went out with,
-    /// so that its next version updates the same document.
-    pub fn replace(&mut self, rule: &'static str, at: i64, mut alert: Alert) -> bool {
-        let key = alert.group_key.as_str();
-        let Some(head) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) else {
-            return false;
-        };
-        let Some(i) = head.spanning(&(at..=at)) else {
-            return false;
-        };
-        let before = head.total();
-        let open = match i {
-            None => &mut *head,
-            Some(i) => &mut head.later[i],
-        };
-        if self.emit == Emit::OnFireAndClose && i.is_none() {
-            alert.id = std::mem::take(&mut open.alert.id);
-        }
-        open.alert = alert;
-        open.dirty = true;
-        open.bytes = open.weigh();
-        later::knit(head);
-        self.bytes = (self.bytes + head.total()).saturating_sub(before);
-        self.next_deadline = self.next_deadline.min(head.deadline());
-        self.keep_to_bound();
-        true
     }
 
     /// A new alert; handed out now in [`Emit::OnFireAndClose`].
@@ -391,6 +341,7 @@ impl Book {
 mod closing;
 mod later;
 mod revise;
+mod span;
 use revise::MAX_REVISE;
 pub use revise::{Revise, Settle};
 

@@ -47,6 +47,20 @@ impl Kept {
         }
     }
 
+    /// A copy of `e` but for the fields in `skip` (a completing event
+    /// handed back to its group, kept for first steps that may still
+    /// arrive).
+    pub fn from_event(e: &EventRef, skip: u8) -> Kept {
+        let fields = std::array::from_fn(|i| (skip & (1 << i) == 0).then(|| e.field(i)).flatten());
+        let (text, ends, present) = pack(&fields);
+        Kept {
+            time: e.time,
+            text,
+            ends: ends.map(|e| e as u32),
+            present,
+        }
+    }
+
     /// Overwrites this copy with `f`'s event but for the fields in
     /// `skip`, reusing the buffer.
     ///
@@ -79,6 +93,11 @@ impl Kept {
         put(5, extras.connection_id.as_deref());
         put(6, if keep(6) { f.e.correlation_id() } else { None });
         put(7, extras.identifier.as_deref());
+    }
+
+    /// The event's id (none if it was left out).
+    pub fn id(&self) -> Option<&str> {
+        self.field(0)
     }
 
     /// Bytes its text buffer holds.

@@ -8,7 +8,7 @@
 //! long as `denial_burst` keeps them open, and each new change or burst
 //! event is checked against the other side.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::collections::{HashSet, VecDeque};
 use std::mem::size_of;
 use std::sync::Arc;
@@ -16,7 +16,7 @@ use std::sync::Arc;
 use super::alert::{span_words, Alert, EventRef};
 use super::book::Book;
 use super::facts::ResourcePath;
-use super::hash::{FastMap, FastSet};
+use super::hash::FastMap;
 use super::state::Size;
 use super::weigh::{dropper, entry_bytes, less, oldest_worth, Ledger, Shed};
 use crate::event::Severity;
@@ -38,6 +38,12 @@ struct Change {
 struct Burst {
     first: i64,
     last: i64,
+    /// The latest change put in an alert for this burst (`i64::MIN`:
+    /// none): a new alert of the burst lists the denials after it.
+    listed_until: Cell<i64>,
+    /// What `listed_until` was when the burst's latest alert was made: a
+    /// change that joins that alert brings the denials after it.
+    alert_floor: Cell<i64>,
     /// Order of creation: ties (bursts of one instant) are met and shed in
     /// it, not in the map's (seeded at random) order, so a run's alerts
     /// do not change from one run to the next.
@@ -47,7 +53,10 @@ struct Burst {
     denials: Vec<Denial>,
 }
 
-type Denial = (Arc<EventRef>, OnceCell<Option<ResourcePath>>);
+/// A denial: its event, its resource's path (parsed when first needed),
+/// and whether an alert of the burst lists it already (an alert lists
+/// the first 100 ids: past them, only this says an event was counted).
+type Denial = (Arc<EventRef>, OnceCell<Option<ResourcePath>>, Cell<bool>);
 
 impl Burst {
     /// Its heap bytes under `key` (parsed paths not counted: they are
@@ -79,7 +88,9 @@ pub struct PrivilegeRule {
     pub window: i64,
     changes: VecDeque<Change>,
     bursts: FastMap<String, Burst>,
-    fired: FastSet<(Box<str>, String)>,
+    /// Changes alerted, by change id and burst key: the time the denials
+    /// their alert took are after (exclusive).
+    fired: FastMap<(Box<str>, String), i64>,
     /// Heap bytes of the changes, bursts and fired pairs.
     held: usize,
     /// Bursts shed over the byte bound.
@@ -97,7 +108,7 @@ impl PrivilegeRule {
             window,
             changes: VecDeque::new(),
             bursts: FastMap::default(),
-            fired: FastSet::default(),
+            fired: FastMap::default(),
             held: 0,
             evictions: 0,
             serial: 0,
@@ -151,6 +162,8 @@ impl PrivilegeRule {
             Burst {
                 first: i64::MAX,
                 last: i64::MIN,
+                listed_until: Cell::new(i64::MIN),
+                alert_floor: Cell::new(i64::MIN),
                 serial: *serial,
                 ..Burst::default()
             }
@@ -170,8 +183,9 @@ impl PrivilegeRule {
                 b.denials.remove(0);
             }
             d.count_in(&self.ledger);
-            let at = b.denials.partition_point(|(x, _)| x.time <= d.time);
-            b.denials.insert(at, (d.clone(), OnceCell::new()));
+            let at = b.denials.partition_point(|(x, ..)| x.time <= d.time);
+            b.denials
+                .insert(at, (d.clone(), OnceCell::new(), Cell::new(false)));
         }
         *held += b.heap_bytes("");
         for c in 0..self.changes.len() {
@@ -183,10 +197,11 @@ impl PrivilegeRule {
     /// (gaps within the window) that the change falls in, from its first
     /// denial to one window after its last. The run's denials up to the
     /// change (the burst as it was when the change came) on resources the
-    /// change covers, and the change, make the alert: one per burst,
-    /// which a further change during it joins. A pair that fired already
-    /// takes the late denials up to the change (the alert lists each
-    /// event once).
+    /// change covers, and the change, make the alert: one per burst, which
+    /// a further change within its keep-alive joins; a change past it
+    /// makes the burst's next alert, with the denials after the last
+    /// change alerted. A change alerted already takes its late denials
+    /// (the alert lists each event once).
     fn evaluate(&mut self, c: usize, burst_key: &str, book: &mut Book) {
         let (Some(change), Some(burst)) = (self.changes.get(c), self.bursts.get(burst_key)) else {
             return;
@@ -196,34 +211,38 @@ impl PrivilegeRule {
             return;
         };
         let run = &burst.denials[run];
-        let before = &run[..run.partition_point(|(d, _)| d.time <= t)];
-        let covered: Vec<&Arc<EventRef>> = before
+        let before = &run[..run.partition_point(|(d, ..)| d.time <= t)];
+        // Each covered denial, and whether an alert of the burst counted it.
+        let covered: Vec<(&Arc<EventRef>, &Cell<bool>)> = before
             .iter()
-            .filter(|(e, p)| {
+            .filter(|(e, p, _)| {
                 p.get_or_init(|| e.resource().and_then(ResourcePath::parse_crn))
                     .as_ref()
                     .is_some_and(|p| change.targets.iter().any(|t| t.covers(p)))
             })
-            .map(|(e, _)| e)
+            .map(|(e, _, listed)| (e, listed))
             .collect();
         if covered.is_empty() {
             return;
         }
-        let since = run[0].0.time;
+        let (listed_until, alert_floor) = (burst.listed_until.get(), burst.alert_floor.get());
         let fired_key = (Box::<str>::from(change.event.id()), burst_key.to_owned());
-        // The burst's alert: the open one whose events meet the burst up
-        // to the change.
         let same = |a: &Alert| a.summary.clone();
-        let joined = self.fired.contains(&fired_key)
-            || book.join(NAME, burst_key, since..=t, &change.event, same);
-        if joined {
-            for d in &covered {
-                book.join(NAME, burst_key, since..=t, d, same);
-            }
-            // Each change stays listed however many denials it came after.
-            book.pin(NAME, burst_key, &change.event);
+        let (since, at) = (run[0].0.time, t..=t);
+        // The burst's alert: open, its events within the run, the change
+        // within its keep-alive (changes may arrive in any order).
+        let span = since..=run[run.len() - 1].0.time.max(t);
+        let floor = if let Some(&floor) = self.fired.get(&fired_key) {
+            floor
+        } else if book.join_within(NAME, burst_key, span, &change.event, same) {
+            alert_floor
         } else {
-            let mut refs: Vec<&EventRef> = covered.iter().map(|e| &***e).collect();
+            // The burst's next alert: the denials after its last change
+            // alerted (at least the last before this change).
+            let fresh = covered.partition_point(|(d, _)| d.time <= listed_until);
+            let listed = &covered[fresh.min(covered.len() - 1)..];
+            listed.iter().for_each(|(_, counted)| counted.set(true));
+            let mut refs: Vec<&EventRef> = listed.iter().map(|(e, _)| &***e).collect();
             refs.push(&change.event);
             let mut alert = Alert::new(NAME, self.severity, burst_key.to_owned(), &refs);
             alert.summary = format!(
@@ -237,9 +256,20 @@ impl PrivilegeRule {
             alert.principal = change.event.principal().map(str::to_owned);
             alert.pin(&change.event);
             book.fire(NAME, alert, self.window);
+            burst.alert_floor.set(listed_until);
+            listed_until
+        };
+        // The denials no alert of the burst counted yet.
+        for (d, counted) in covered.iter().filter(|(d, c)| d.time > floor && !c.get()) {
+            if book.join(NAME, burst_key, at.clone(), d, same) {
+                counted.set(true);
+            }
         }
+        // Each change stays listed however many denials it came after.
+        book.pin(NAME, burst_key, at, &change.event);
+        burst.listed_until.set(listed_until.max(t));
         let bytes = fired_key.0.len() + fired_key.1.capacity();
-        if self.fired.insert(fired_key) {
+        if self.fired.insert(fired_key, floor).is_none() {
             self.held += bytes;
         }
     }
@@ -277,7 +307,7 @@ impl PrivilegeRule {
         });
         if self.fired.len() > MAX_CHANGES * 4 {
             let live: HashSet<&str> = self.changes.iter().map(|c| c.event.id()).collect();
-            self.fired.retain(|(id, k)| {
+            self.fired.retain(|(id, k), _| {
                 let keep = live.contains(&**id);
                 if !keep {
                     less(held, id.len() + k.capacity());
@@ -292,7 +322,7 @@ impl PrivilegeRule {
 /// a run) that time `t` falls in, from its first denial to one window
 /// after its last; none when `t` is outside every run.
 fn segment(denials: &[Denial], t: i64, window: i64) -> Option<std::ops::Range<usize>> {
-    let at = denials.partition_point(|(d, _)| d.time <= t);
+    let at = denials.partition_point(|(d, ..)| d.time <= t);
     // The latest denial at or before `t`: within a window of it, or not
     // in any run (a later denial of its run would be within a window too).
     let last = at.checked_sub(1)?;
@@ -318,7 +348,7 @@ impl Shed for PrivilegeRule {
     fn bytes(&self) -> usize {
         self.changes.capacity() * size_of::<Change>()
             + self.bursts.len() * entry_bytes::<(String, Burst)>()
-            + self.fired.len() * entry_bytes::<(Box<str>, String)>()
+            + self.fired.len() * entry_bytes::<((Box<str>, String), i64)>()
             + self.held
     }
     fn ledger(&mut self) -> Option<&mut Ledger> {

@@ -15,7 +15,6 @@
 //! B) joins it, so the alert lists the same events whatever the order.
 
 use std::hash::{BuildHasher, Hash};
-use std::mem::size_of;
 use std::sync::Arc;
 
 use super::alert::{alert_id, Alert, EventRef};
@@ -165,15 +164,23 @@ impl SequenceRule {
                     }
                 }
                 Step::B => match complete_earlier(rule(), fired(), g, time, key, event, book) {
-                    Earlier::No => return false,
+                    Earlier::No => {
+                        // Kept: a first step that arrives late may still
+                        // complete it (as in time order).
+                        g.keep_b(f, shared, KEEP_B);
+                        return false;
+                    }
                     Earlier::Displaced(b, key) => (b, key),
                 },
             };
             // The B it displaced comes after the new one: as in time
             // order, it may be the alert's next round, or past its
-            // keep-alive complete a sequence of its own.
+            // keep-alive complete a sequence of its own; if neither yet,
+            // it is kept for first steps still to come.
             let (b, key) = displaced;
-            round::settle(rule(), fired(), g, b, || key, book);
+            if !round::settle(rule(), fired(), g, b.clone(), || key, book) {
+                g.keep_event(&b, shared, KEEP_B);
+            }
             return true;
         }
         // `a` is sorted by time: the expired ones are a prefix.
@@ -292,116 +299,18 @@ fn sequence_alert(
     alert
 }
 
-/// What a late completing event did to the group's fired alert.
-enum Earlier {
-    /// Nothing: not earlier, too few first steps, or the alert closed.
-    No,
-    /// It completes the alert instead, and the B it displaced (with the
-    /// group's key) comes after it: a next round, or an alert of its own.
-    Displaced(Arc<EventRef>, String),
-}
-
 /// How a sequence alert is described: the alert, its rounds, its last B.
 type Describe = fn(&Alert, u32, &EventRef) -> String;
-
-/// A first step at or before the group's quiet time: it joins the fired
-/// alert when it belongs before that alert's B, within the window, and the
-/// alert is still open; otherwise it is ignored, as is one within the
-/// quiet time of the alert before (read in arrival order, it came after
-/// the events that started the fired alert past that quiet time).
-fn join_late(
-    (name, window, describe, ledger): RuleParts<'_>,
-    g: &mut Group,
-    time: i64,
-    key: impl FnOnce() -> String,
-    event: impl FnOnce() -> Arc<EventRef>,
-    book: &mut Book,
-) {
-    let (quiet_before, (_, rounds)) = (g.quiet_before(), g.last_round());
-    if time <= quiet_before {
-        // The alert before the last one's: it joins that alert if open.
-        if let Some((b, rounds)) = g.prev().filter(|(b, _)| time >= b.time - window) {
-            let e = event();
-            book.join(name, &key(), b.time..=b.time, &e, |alert| {
-                describe(alert, rounds, b)
-            });
-        }
-        return;
-    }
-    let Some(fired) = g.rare.as_deref_mut().and_then(|r| r.fired.as_deref_mut()) else {
-        return;
-    };
-    let b = &fired.b;
-    if time >= b.time || time < b.time.saturating_sub(window) {
-        return;
-    }
-    let e = event();
-    if fired.a.iter().any(|x| x.id() == e.id()) {
-        return;
-    }
-    let at = fired.a.partition_point(|x| x.time <= e.time);
-    let cap = fired.a.capacity();
-    fired.a.insert(at, e.clone());
-    let grown = (fired.a.capacity() - cap) * size_of::<Arc<EventRef>>();
-    g.bytes.add(grown);
-    e.count_in(ledger);
-    book.join(name, &key(), b.time..=b.time, &e, |alert| {
-        describe(alert, rounds, b)
-    });
-}
-
-/// A completing event (B) at or before the group's quiet time that
-/// belongs before the fired alert's B (it arrived late: another partition
-/// was behind) completes the sequence earlier when the alert's first
-/// steps before it are enough: the alert is re-anchored on it, as if the
-/// events had arrived in time order (its id from this B's time, its first
-/// steps those before it; the ones between the two B's go back to the
-/// group), while the alert is open. The B it displaced may then be past
-/// the new quiet time (a keep-alive shorter than the lateness): it is
-/// handed back, to complete a sequence of its own.
-fn complete_earlier(
-    (name, window, describe, ledger): RuleParts<'_>,
-    (severity, min_a, keep_alive): FireParts,
-    g: &mut Group,
-    time: i64,
-    key: impl FnOnce() -> String,
-    event: impl FnOnce() -> Arc<EventRef>,
-    book: &mut Book,
-) -> Earlier {
-    let Some(fired) = g.fired() else {
-        return Earlier::No;
-    };
-    // Not once the alert has had more rounds: they ran from its B.
-    if time >= fired.b.time || g.last_round().1 > 1 {
-        return Earlier::No;
-    }
-    let a = firsts_before(fired.a.iter(), time, window);
-    if a.len() < min_a as usize {
-        return Earlier::No;
-    }
-    let b = event();
-    let later: Vec<Arc<EventRef>> = fired.a.iter().filter(|x| x.time > time).cloned().collect();
-    let old_b = fired.b.clone();
-    let key = key();
-    let alert = sequence_alert((name, severity, describe), key.clone(), &a, &b);
-    if !book.replace(name, old_b.time, alert) {
-        return Earlier::No;
-    }
-    b.count_in(ledger);
-    for x in later {
-        g.insert_a(x);
-    }
-    g.fire(b.time.saturating_add(keep_alive), a, b, false);
-    Earlier::Displaced(old_b, key)
-}
 
 super::weigh::shed_by_groups!(SequenceRule);
 
 mod describe;
 mod group;
+mod late;
 mod round;
 pub use describe::{describe_custom, describe_denied_granted, describe_logins};
 use group::Group;
+use late::{complete_earlier, join_late, Earlier};
 
 #[cfg(test)]
 mod tests;

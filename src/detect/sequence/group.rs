@@ -266,6 +266,21 @@ impl Group {
         }
     }
 
+    /// Keeps `b`, a completing event handed back (displaced by an earlier
+    /// one), for first steps that may still arrive: as [`Group::keep_b`].
+    pub(super) fn keep_event(&mut self, b: &EventRef, shared: u8, keep: usize) {
+        let (r, bytes) = self.rare_mut();
+        if r.b.len() >= keep {
+            if let Some(old) = r.b.pop_front() {
+                bytes.sub(old.heap_bytes());
+            }
+        }
+        let (k, cap) = (Kept::from_event(b, shared), r.b.capacity());
+        bytes.add(k.heap_bytes());
+        r.b.push_back(k);
+        bytes.add((r.b.capacity() - cap) * size_of::<Kept>());
+    }
+
     /// After an alert completed by `b` with the first steps `a`: quiet
     /// until `quiet_until`, its first steps up to `b` and its kept B's
     /// from `b` on let go, the alert kept for late first steps. `new`:
@@ -289,16 +304,10 @@ impl Group {
         r.quiet_until = quiet_until;
         r.last = Some(fired.b.clone());
         r.rounds = 1;
-        // Kept B's earlier than `b` stay: a first step that arrives late
-        // may still complete one of them, earlier ([`Group::kept`]).
-        let b_time = fired.b.time;
-        r.b.retain(|k| {
-            let keep = k.time < b_time;
-            if !keep {
-                bytes.sub(k.heap_bytes());
-            }
-            keep
-        });
+        // The other kept B's stay: a first step that arrives late may
+        // still complete one earlier than `b` ([`Group::kept`]), and one
+        // after it may complete a later one (they arrived first).
+        drop_kept(&mut r.b, bytes, fired.b.id());
         bytes.add(fired.bytes());
         if let Some(old) = r.fired.replace(fired) {
             bytes.sub(old.bytes());
@@ -315,13 +324,7 @@ impl Group {
         r.quiet_until = r.quiet_until.max(quiet_until);
         r.last = Some(b);
         r.rounds += 1;
-        r.b.retain(|k| {
-            let keep = k.time > time;
-            if !keep {
-                bytes.sub(k.heap_bytes());
-            }
-            keep
-        });
+        drop_kept(&mut r.b, bytes, r.last.as_ref().map_or("", |b| b.id()));
     }
 
     /// Lets go of the first steps at or before `time` (the buffer stays).
@@ -331,6 +334,18 @@ impl Group {
             self.a.drain(..n);
         }
     }
+}
+
+/// Lets go of the kept copy of the completing event `id` (it is in an
+/// alert now).
+fn drop_kept(kept: &mut VecDeque<Kept>, bytes: &mut Tally, id: &str) {
+    kept.retain(|k| {
+        let keep = k.id() != Some(id);
+        if !keep {
+            bytes.sub(k.heap_bytes());
+        }
+        keep
+    });
 }
 
 impl Weigh for Group {

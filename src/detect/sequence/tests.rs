@@ -50,7 +50,8 @@ fn a_late_first_step_outside_the_window_or_after_the_b_stays_out() {
     let f = |id: &str, t: i64| authn(id, T + t, "203.0.113.70", "pat", false);
     let ok = authn("ok", T + 70, "203.0.113.70", "pat", true);
     // The window is 60 s before the success: f5 (65 s before) is out; f75
-    // comes after the success (the group is quiet for its keep-alive).
+    // comes after the success (a first step of a next round, which never
+    // completes).
     let lines = [f("f20", 20), f("f30", 30), ok, f("f5", 5), f("f75", 75)];
     let a = run_lines(&DetectConfig::default(), &lines);
     let a = only(&a, "failed_logins_then_success");

@@ -90,6 +90,30 @@ fn a_change_lists_the_burst_up_to_it_and_one_burst_is_one_alert() {
     assert_eq!(changes(&lines), [want]);
 }
 
+/// A change past the keep-alive of its burst's alert makes the burst's
+/// next alert, with the denials after the last change alerted (distinct
+/// ids); a denial after it does not move an earlier change into it.
+#[test]
+fn a_change_past_the_alert_makes_the_next_alert_of_its_burst() {
+    // Denials every 20 s from 200 s to 1,200 s; changes at 260 s and 900 s.
+    let mut lines = burst("d", 51, 200, 20, "topic=sensitive-x1");
+    lines.push(change("c1", 260));
+    lines.push(change("c2", 900));
+    let a = run(&lines);
+    let p = of(&a, "privilege_change_during_denials");
+    let ids: Vec<&Vec<String>> = p.iter().map(|a| &a.event_ids).collect();
+    let listed = |from: usize, to: usize, c: &str| -> Vec<String> {
+        let mut v: Vec<String> = (from..=to).map(|i| format!("d{i}")).collect();
+        v.push(c.into());
+        v
+    };
+    assert_eq!(ids, [&listed(0, 3, "c1"), &listed(4, 35, "c2")]);
+    assert_ne!(p[0].id, p[1].id);
+    for a in p {
+        assert_eq!(a.event_count as usize, a.event_ids.len(), "{a:#?}");
+    }
+}
+
 #[test]
 fn failed_logins_then_success_raises_one_alert_per_round() {
     // Fail, fail, success; then again 110 s later, and 40 s later: each

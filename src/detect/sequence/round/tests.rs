@@ -116,3 +116,29 @@ fn a_grant_without_a_new_denial_is_no_round() {
     let a = dtg(&DetectConfig::default(), &lines);
     assert_eq!(ids(&a), [["d0", "g0"]], "{a:#?}");
 }
+
+/// The next round's completing event arrives before the earlier one
+/// (g2 before g1): the earlier completion re-anchors the alert, and g2,
+/// handed back, completes the next round when its denial arrives.
+#[test]
+fn a_round_whose_completion_arrived_first_is_not_lost() {
+    let in_order = [
+        step("d1", 0),
+        step("g1", 10),
+        step("d2", 12),
+        step("g2", 20),
+    ];
+    for order in [[3, 0, 1, 2], [1, 3, 0, 2], [3, 2, 1, 0]] {
+        let arrival: Vec<String> = order.iter().map(|&i| in_order[i].clone()).collect();
+        for cfg in ["", "[rules.denied_then_granted]\nkeep_alive_secs = 120\n"] {
+            let cfg: DetectConfig = toml::from_str(cfg).unwrap();
+            let want = dtg(&cfg, &in_order);
+            let got = dtg(&cfg, &arrival);
+            assert_eq!(
+                serde_json::to_value(&got).unwrap(),
+                serde_json::to_value(&want).unwrap(),
+                "order {order:?}"
+            );
+        }
+    }
+}
