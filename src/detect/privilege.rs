@@ -8,7 +8,7 @@
 //! long as `denial_burst` keeps them open, and each new change or burst
 //! event is checked against the other side.
 
-use std::cell::{Cell, OnceCell};
+use std::cell::OnceCell;
 use std::collections::{HashSet, VecDeque};
 use std::mem::size_of;
 use std::sync::Arc;
@@ -40,10 +40,9 @@ struct Burst {
     last: i64,
     /// The latest change put in an alert for this burst (`i64::MIN`:
     /// none): a new alert of the burst lists the denials after it.
-    listed_until: Cell<i64>,
-    /// What `listed_until` was when the burst's latest alert was made: a
-    /// change that joins that alert brings the denials after it.
-    alert_floor: Cell<i64>,
+    /// What its alerts took, made when a change first meets the burst
+    /// (most bursts meet none: one pointer each).
+    alerted: OnceCell<Box<Alerted>>,
     /// Order of creation: ties (bursts of one instant) are met and shed in
     /// it, not in the map's (seeded at random) order, so a run's alerts
     /// do not change from one run to the next.
@@ -51,20 +50,6 @@ struct Burst {
     /// Each denial with its resource's path, parsed the first time a
     /// change is checked against it (most bursts meet no change).
     denials: Vec<Denial>,
-}
-
-/// A denial: its event, its resource's path (parsed when first needed),
-/// and whether an alert of the burst lists it already (an alert lists
-/// the first 100 ids: past them, only this says an event was counted).
-type Denial = (Arc<EventRef>, OnceCell<Option<ResourcePath>>, Cell<bool>);
-
-impl Burst {
-    /// Its heap bytes under `key` (parsed paths not counted: they are
-    /// made only when a change meets the burst; the denials' events are
-    /// shared, counted by the [`Ledger`]).
-    fn heap_bytes(&self, key: &str) -> usize {
-        key.len() + self.denials.capacity() * size_of::<Denial>()
-    }
 }
 
 /// A change's heap bytes: its targets' paths (its event is shared,
@@ -162,8 +147,6 @@ impl PrivilegeRule {
             Burst {
                 first: i64::MAX,
                 last: i64::MIN,
-                listed_until: Cell::new(i64::MIN),
-                alert_floor: Cell::new(i64::MIN),
                 serial: *serial,
                 ..Burst::default()
             }
@@ -184,8 +167,7 @@ impl PrivilegeRule {
             }
             d.count_in(&self.ledger);
             let at = b.denials.partition_point(|(x, ..)| x.time <= d.time);
-            b.denials
-                .insert(at, (d.clone(), OnceCell::new(), Cell::new(false)));
+            b.denials.insert(at, (d.clone(), OnceCell::new()));
         }
         *held += b.heap_bytes("");
         for c in 0..self.changes.len() {
@@ -212,20 +194,23 @@ impl PrivilegeRule {
         };
         let run = &burst.denials[run];
         let before = &run[..run.partition_point(|(d, ..)| d.time <= t)];
-        // Each covered denial, and whether an alert of the burst counted it.
-        let covered: Vec<(&Arc<EventRef>, &Cell<bool>)> = before
+        let covered: Vec<&Arc<EventRef>> = before
             .iter()
-            .filter(|(e, p, _)| {
+            .filter(|(e, p)| {
                 p.get_or_init(|| e.resource().and_then(ResourcePath::parse_crn))
                     .as_ref()
                     .is_some_and(|p| change.targets.iter().any(|t| t.covers(p)))
             })
-            .map(|(e, _, listed)| (e, listed))
+            .map(|(e, _)| e)
             .collect();
         if covered.is_empty() {
             return;
         }
-        let (listed_until, alert_floor) = (burst.listed_until.get(), burst.alert_floor.get());
+        let held_before = burst.alerted.get().map_or(0, |a| a.bytes());
+        let alerted = burst.alerted.get_or_init(|| Box::new(Alerted::new()));
+        let (listed_until, alert_floor) = (alerted.listed_until.get(), alerted.alert_floor.get());
+        let counted = |d: &Arc<EventRef>| alerted.counted.borrow().contains(d.id());
+        let count = |d: &Arc<EventRef>| alerted.counted.borrow_mut().insert(d.id().into());
         let fired_key = (Box::<str>::from(change.event.id()), burst_key.to_owned());
         let same = |a: &Alert| a.summary.clone();
         let (since, at) = (run[0].0.time, t..=t);
@@ -239,10 +224,12 @@ impl PrivilegeRule {
         } else {
             // The burst's next alert: the denials after its last change
             // alerted (at least the last before this change).
-            let fresh = covered.partition_point(|(d, _)| d.time <= listed_until);
+            let fresh = covered.partition_point(|d| d.time <= listed_until);
             let listed = &covered[fresh.min(covered.len() - 1)..];
-            listed.iter().for_each(|(_, counted)| counted.set(true));
-            let mut refs: Vec<&EventRef> = listed.iter().map(|(e, _)| &***e).collect();
+            listed.iter().for_each(|d| {
+                count(d);
+            });
+            let mut refs: Vec<&EventRef> = listed.iter().map(|e| &***e).collect();
             refs.push(&change.event);
             let mut alert = Alert::new(NAME, self.severity, burst_key.to_owned(), &refs);
             alert.summary = format!(
@@ -256,18 +243,19 @@ impl PrivilegeRule {
             alert.principal = change.event.principal().map(str::to_owned);
             alert.pin(&change.event);
             book.fire(NAME, alert, self.window);
-            burst.alert_floor.set(listed_until);
+            alerted.alert_floor.set(listed_until);
             listed_until
         };
         // The denials no alert of the burst counted yet.
-        for (d, counted) in covered.iter().filter(|(d, c)| d.time > floor && !c.get()) {
+        for d in covered.iter().filter(|d| d.time > floor && !counted(d)) {
             if book.join(NAME, burst_key, at.clone(), d, same) {
-                counted.set(true);
+                count(d);
             }
         }
         // Each change stays listed however many denials it came after.
         book.pin(NAME, burst_key, at, &change.event);
-        burst.listed_until.set(listed_until.max(t));
+        alerted.listed_until.set(listed_until.max(t));
+        self.held = (self.held + alerted.bytes()).saturating_sub(held_before);
         let bytes = fired_key.0.len() + fired_key.1.capacity();
         if self.fired.insert(fired_key, floor).is_none() {
             self.held += bytes;
@@ -316,29 +304,6 @@ impl PrivilegeRule {
             });
         }
     }
-}
-
-/// The run of `denials` (sorted by time; a gap longer than `window` ends
-/// a run) that time `t` falls in, from its first denial to one window
-/// after its last; none when `t` is outside every run.
-fn segment(denials: &[Denial], t: i64, window: i64) -> Option<std::ops::Range<usize>> {
-    let at = denials.partition_point(|(d, ..)| d.time <= t);
-    // The latest denial at or before `t`: within a window of it, or not
-    // in any run (a later denial of its run would be within a window too).
-    let last = at.checked_sub(1)?;
-    if t > denials[last].0.time.saturating_add(window) {
-        return None;
-    }
-    let gap = |w: &[Denial]| w[1].0.time - w[0].0.time > window;
-    let start = denials[..=last]
-        .windows(2)
-        .rposition(gap)
-        .map_or(0, |i| i + 1);
-    let end = denials[last..]
-        .windows(2)
-        .position(gap)
-        .map_or(denials.len(), |i| last + i + 1);
-    Some(start..end)
 }
 
 impl Shed for PrivilegeRule {
@@ -391,6 +356,9 @@ impl Shed for PrivilegeRule {
         gone
     }
 }
+
+mod burst;
+use burst::{segment, Alerted, Denial};
 
 #[cfg(test)]
 mod tests;

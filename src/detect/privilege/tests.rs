@@ -9,7 +9,7 @@ use crate::detect::book::Emit;
 fn a_time_falls_in_the_run_of_denials_around_it() {
     let at = |t: i64| {
         let e = Arc::new(EventRef::sample(&format!("d{t}"), t, None, None));
-        (e, OnceCell::new(), Cell::new(false))
+        (e, OnceCell::new())
     };
     let denials: Vec<Denial> = [0, 5, 10, 100, 104, 300].map(at).into();
     let run = |t| segment(&denials, t, 50);
