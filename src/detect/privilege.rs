@@ -219,7 +219,7 @@ impl PrivilegeRule {
         let span = since..=run[run.len() - 1].0.time.max(t);
         let floor = if let Some(&floor) = self.fired.get(&fired_key) {
             floor
-        } else if book.join_within(NAME, burst_key, span, &change.event, same) {
+        } else if book.join(NAME, burst_key, (span, true), &change.event, same) {
             alert_floor
         } else {
             // The burst's next alert: the denials after its last change
@@ -248,7 +248,7 @@ impl PrivilegeRule {
         };
         // The denials no alert of the burst counted yet.
         for d in covered.iter().filter(|d| d.time > floor && !counted(d)) {
-            if book.join(NAME, burst_key, at.clone(), d, same) {
+            if book.join(NAME, burst_key, (at.clone(), false), d, same) {
                 count(d);
             }
         }

@@ -203,16 +203,7 @@ impl SequenceRule {
                 if g.rare.is_none() {
                     Vec::new()
                 } else {
-                    // The earliest B first: the kept ones are in arrival
-                    // order, and the one that completes is the earliest
-                    // with enough first steps before it, as in time order.
-                    let mut kept: Vec<Arc<EventRef>> = g
-                        .kept()
-                        .filter(|b| b.time > e.time)
-                        .map(|b| Arc::new(b.to_event_with(&e, shared)))
-                        .collect();
-                    kept.sort_by_key(|b| b.time);
-                    kept
+                    g.kept_after(&e, shared)
                 }
             }
             Step::B => {

@@ -9,44 +9,21 @@ use super::{later, Alert, Book, Emit, EventRef, Target};
 
 impl Book {
     /// Adds `e` to the open (or waiting) alert of `(rule, key)` whose
-    /// events' span meets the period `at` (the first), whatever `e`'s time (a late event that
-    /// belongs to the incident, or a sequence's next round), and rewrites
-    /// its summary with `describe`; false when no such alert is open.
+    /// events' span meets the period `at` (the first), whatever `e`'s
+    /// time (a late event that belongs to the incident, or a sequence's
+    /// next round) or, `within`, only when `e` is within that alert's
+    /// keep-alive; rewrites its summary with `describe`. False when no
+    /// such alert is open.
     pub fn join(
         &mut self,
         rule: &'static str,
         key: &str,
-        at: RangeInclusive<i64>,
+        (at, within): (RangeInclusive<i64>, bool),
         e: &EventRef,
         describe: impl FnOnce(&Alert) -> String,
     ) -> bool {
-        self.add(
-            rule,
-            key,
-            e,
-            None,
-            Target::Spanning(at, false),
-            Some(describe),
-        )
-    }
-
-    /// [`Book::join`], only when `e` is within that alert's keep-alive.
-    pub fn join_within(
-        &mut self,
-        rule: &'static str,
-        key: &str,
-        at: RangeInclusive<i64>,
-        e: &EventRef,
-        describe: impl FnOnce(&Alert) -> String,
-    ) -> bool {
-        self.add(
-            rule,
-            key,
-            e,
-            None,
-            Target::Spanning(at, true),
-            Some(describe),
-        )
+        let target = Target::Spanning(at, within);
+        self.add(rule, key, e, None, target, Some(describe))
     }
 
     /// [`Alert::pin`]s `e`, which it holds, in the open (or waiting)

@@ -153,6 +153,20 @@ impl Group {
         self.rare.iter().flat_map(|r| r.b.iter())
     }
 
+    /// The B's kept after `a` (a first step that arrived after them),
+    /// earliest first, as the alert would keep them: the one that
+    /// completes is the earliest with enough first steps before it, as in
+    /// time order (they are kept in arrival order).
+    pub(super) fn kept_after(&self, a: &Arc<EventRef>, shared: u8) -> Vec<Arc<EventRef>> {
+        let mut kept: Vec<Arc<EventRef>> = self
+            .kept()
+            .filter(|b| b.time > a.time)
+            .map(|b| Arc::new(b.to_event_with(a, shared)))
+            .collect();
+        kept.sort_by_key(|b| b.time);
+        kept
+    }
+
     /// The B's kept from before the fired alert's B and after `a` (a first
     /// step that arrived late), earliest first, as the alert would keep
     /// them.

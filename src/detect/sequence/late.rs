@@ -37,7 +37,7 @@ pub(super) fn join_late(
         // The alert before the last one's: it joins that alert if open.
         if let Some((b, rounds)) = g.prev().filter(|(b, _)| time >= b.time - window) {
             let e = event();
-            book.join(name, &key(), b.time..=b.time, &e, |alert| {
+            book.join(name, &key(), (b.time..=b.time, false), &e, |alert| {
                 describe(alert, rounds, b)
             });
         }
@@ -60,7 +60,7 @@ pub(super) fn join_late(
     let grown = (fired.a.capacity() - cap) * size_of::<Arc<EventRef>>();
     g.bytes.add(grown);
     e.count_in(ledger);
-    book.join(name, &key(), b.time..=b.time, &e, |alert| {
+    book.join(name, &key(), (b.time..=b.time, false), &e, |alert| {
         describe(alert, rounds, b)
     });
 }

@@ -39,14 +39,9 @@ pub(super) fn step(
             g.insert_a(e.clone());
             e.count_in(ledger);
             *dropped += g.trim_a(MAX_A);
-            let mut kept: Vec<Arc<EventRef>> = g
-                .kept()
-                .filter(|b| b.time > e.time)
-                .map(|b| Arc::new(b.to_event_with(&e, shared)))
-                .collect();
-            kept.sort_by_key(|b| b.time);
             let key = key();
-            kept.into_iter()
+            g.kept_after(&e, shared)
+                .into_iter()
                 .any(|b| settle(rule, fire, g, b, || key.clone(), book))
         }
         Step::B => {
@@ -96,7 +91,7 @@ pub(super) fn settle(
     }
     let key = key();
     let rounds = rounds + 1;
-    if !book.join(name, &key, last_b..=last_b, &b, |alert| {
+    if !book.join(name, &key, (last_b..=last_b, false), &b, |alert| {
         describe(alert, rounds, &b)
     }) {
         // The alert was closed early (the book's bound): the round is an
@@ -104,7 +99,7 @@ pub(super) fn settle(
         return complete(rule, fire, g, vec![b], || key, book);
     }
     for x in &a {
-        book.join(name, &key, last_b..=last_b, x, |alert| {
+        book.join(name, &key, (last_b..=last_b, false), x, |alert| {
             describe(alert, rounds, &b)
         });
     }
@@ -130,7 +125,7 @@ pub(super) fn join_between(
     if rounds < 2 || e.time <= first_b || e.time < last.time.saturating_sub(window) {
         return;
     }
-    book.join(name, key, last.time..=last.time, e, |alert| {
+    book.join(name, key, (last.time..=last.time, false), e, |alert| {
         describe(alert, rounds, last)
     });
 }
