@@ -60,19 +60,7 @@ fn a_late_first_step_outside_the_window_or_after_the_b_stays_out() {
 
 #[test]
 fn a_denial_that_arrives_after_the_grant_joins_its_alert() {
-    let d = |id: &str, t: i64, granted| {
-        let op = ("kafka.Produce", "Write");
-        authz(
-            id,
-            T + t,
-            "quin",
-            "10.0.0.9",
-            op.0,
-            op.1,
-            "topic=payments",
-            granted,
-        )
-    };
+    let d = quin_writes;
     let in_order = [d("d1", 0, false), d("d2", 10, false), d("g", 20, true)];
     let late = [d("d1", 0, false), d("g", 20, true), d("d2", 10, false)];
     let a = same_alert("denied_then_granted", &in_order, &late);
@@ -332,4 +320,20 @@ fn a_late_first_step_completes_a_success_kept_from_before_the_alert() {
     let (want, got) = logins_both_ways(&arrival);
     assert_eq!(want, [vec!["f0", "f1", "s1"]]);
     assert_eq!(got, want);
+}
+
+/// quin's write to `payments` from one address, `t` seconds after `T`,
+/// denied or granted (the round tests use it too).
+pub(super) fn quin_writes(id: &str, t: i64, granted: bool) -> String {
+    let op = ("kafka.Produce", "Write");
+    authz(
+        id,
+        T + t,
+        "quin",
+        "10.0.0.9",
+        op.0,
+        op.1,
+        "topic=payments",
+        granted,
+    )
 }

@@ -2,26 +2,14 @@
 //! within a configured keep-alive; in any arrival order within the
 //! allowed lateness.
 
-use crate::detect::tests::{authz, run_lines};
+use crate::detect::sequence::tests::quin_writes;
+use crate::detect::tests::run_lines;
 use crate::detect::{Alert, DetectConfig};
 
-const T: i64 = 1_741_078_800;
-
 /// A denial (`d…`) or grant (`g…`) of quin's write to `payments`, `t`
-/// seconds after `T`.
+/// seconds after the sequence tests' start.
 fn step(id: &str, t: i64) -> String {
-    let granted = id.starts_with('g');
-    let op = ("kafka.Produce", "Write");
-    authz(
-        id,
-        T + t,
-        "quin",
-        "10.0.0.9",
-        op.0,
-        op.1,
-        "topic=payments",
-        granted,
-    )
+    quin_writes(id, t, id.starts_with('g'))
 }
 
 fn dtg(cfg: &DetectConfig, lines: &[String]) -> Vec<Alert> {
