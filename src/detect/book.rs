@@ -344,6 +344,7 @@ mod revise;
 mod span;
 use revise::MAX_REVISE;
 pub use revise::{Revise, Settle};
+pub use span::Replaced;
 
 #[cfg(test)]
 mod tests;

@@ -248,7 +248,11 @@ fn complete(
         if a.len() < min_a as usize {
             continue;
         }
-        let alert = sequence_alert((name, severity, describe), key(), &a, &b);
+        let mut alert = sequence_alert((name, severity, describe), key(), &a, &b);
+        let id_time = g.id_time(b.time);
+        if id_time != b.time {
+            alert.id = alert_id(name, &alert.group_key, id_time);
+        }
         // The B is kept now, with the first steps (already counted).
         b.count_in(ledger);
         g.fire(b.time.saturating_add(keep_alive), a, b, true);

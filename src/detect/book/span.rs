@@ -48,23 +48,24 @@ impl Book {
     /// Puts `alert` in the place of the open (or waiting) alert of its
     /// rule and group key whose events span time `at`, which it revises (a
     /// sequence re-anchored on an earlier completing event that arrived
-    /// late); false when none is open. Not handed out yet, it takes
-    /// `alert`'s id; handed out already, it keeps the id it went out with,
-    /// so that its next version updates the same document.
-    pub fn replace(&mut self, rule: &'static str, at: i64, mut alert: Alert) -> bool {
+    /// late). Not handed out yet, it takes `alert`'s id; handed out
+    /// already, it keeps the id it went out with, so that its next version
+    /// updates the same document.
+    pub fn replace(&mut self, rule: &'static str, at: i64, mut alert: Alert) -> Replaced {
         let key = alert.group_key.as_str();
         let Some(head) = self.open.get_mut(rule).and_then(|m| m.get_mut(key)) else {
-            return false;
+            return Replaced::NotOpen;
         };
         let Some(i) = head.spanning(&(at..=at)) else {
-            return false;
+            return Replaced::NotOpen;
         };
         let before = head.total();
         let open = match i {
             None => &mut *head,
             Some(i) => &mut head.later[i],
         };
-        if self.emit == Emit::OnFireAndClose && i.is_none() {
+        let kept = self.emit == Emit::OnFireAndClose && i.is_none();
+        if kept {
             alert.id = std::mem::take(&mut open.alert.id);
         }
         open.alert = alert;
@@ -74,6 +75,21 @@ impl Book {
         self.bytes = (self.bytes + head.total()).saturating_sub(before);
         self.next_deadline = self.next_deadline.min(head.deadline());
         self.keep_to_bound();
-        true
+        if kept {
+            Replaced::KeptSentId
+        } else {
+            Replaced::TookNewId
+        }
     }
+}
+
+/// What [`Book::replace`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Replaced {
+    /// No open alert spans that time: nothing replaced.
+    NotOpen,
+    /// Replaced, with the new alert's id (it was not handed out yet).
+    TookNewId,
+    /// Replaced, keeping the id the alert was handed out with.
+    KeptSentId,
 }

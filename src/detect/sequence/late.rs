@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::group::Group;
 use super::{firsts_before, sequence_alert, FireParts, RuleParts};
 use crate::detect::alert::EventRef;
-use crate::detect::book::Book;
+use crate::detect::book::{Book, Replaced};
 
 /// What a late completing event did to the group's fired alert.
 pub(super) enum Earlier {
@@ -98,8 +98,10 @@ pub(super) fn complete_earlier(
     let old_b = fired.b.clone();
     let key = key();
     let alert = sequence_alert((name, severity, describe), key.clone(), &a, &b);
-    if !book.replace(name, old_b.time, alert) {
-        return Earlier::No;
+    match book.replace(name, old_b.time, alert) {
+        Replaced::NotOpen => return Earlier::No,
+        Replaced::TookNewId => {}
+        Replaced::KeptSentId => g.swap_ids(old_b.time, b.time),
     }
     b.count_in(ledger);
     for x in later {

@@ -337,3 +337,60 @@ pub(super) fn quin_writes(id: &str, t: i64, granted: bool) -> String {
         granted,
     )
 }
+
+#[test]
+fn run_gives_a_displaced_completion_s_own_alert_another_id_than_the_one_it_sent() {
+    // ok1 fires (f0..f3 before it) and goes out with ok1's id; ok0, earlier
+    // and with f0, f1 before it, re-anchors that alert, which keeps the id
+    // it went out with. ok1, displaced, has f2, f3 of its own after ok0: an
+    // alert of its own, which must not take the id the first still holds
+    // (one SIEM document would overwrite the other).
+    let cfg = DetectConfig::default();
+    let mut d = Detector::new(&cfg, Emit::OnFireAndClose).unwrap();
+    let ip = "203.0.113.74";
+    let f = |id: &str, t: i64| authn(id, T + t, ip, "pat", false);
+    let ok = |id: &str, t: i64| authn(id, T + t, ip, "pat", true);
+    let arrival = [
+        f("f0", 0),
+        f("f1", 5),
+        f("f2", 12),
+        f("f3", 14),
+        ok("ok1", 16),
+        ok("ok0", 10),
+    ];
+    let mut out = Vec::new();
+    for l in &arrival {
+        let (_, e) = Processor::default().enrich(l.as_bytes(), None, 0).unwrap();
+        d.observe(&e, l.as_bytes(), &mut out);
+    }
+    d.finish(&mut out);
+    let last = |ids: &[&str]| {
+        out.iter()
+            .rfind(|a| a.rule == "failed_logins_then_success" && a.event_ids == ids)
+            .unwrap_or_else(|| panic!("no alert {ids:?}: {out:#?}"))
+            .id
+            .clone()
+    };
+    let first = last(&["f0", "f1", "ok0"]);
+    let second = last(&["f2", "f3", "ok1"]);
+    assert_ne!(first, second, "two incidents, two documents");
+    // The same two ids as a replay in time order gives, one each.
+    let in_order = [
+        f("f0", 0),
+        f("f1", 5),
+        ok("ok0", 10),
+        f("f2", 12),
+        f("f3", 14),
+        ok("ok1", 16),
+    ];
+    let in_order = run_lines(&cfg, &in_order);
+    let mut replay: Vec<String> = in_order
+        .iter()
+        .filter(|a| a.rule == "failed_logins_then_success")
+        .map(|a| a.id.clone())
+        .collect();
+    replay.sort();
+    let mut ours = vec![first, second];
+    ours.sort();
+    assert_eq!(ours, replay);
+}
