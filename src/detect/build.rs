@@ -13,17 +13,25 @@ use crate::event::Severity;
 use crate::policy::glob::Glob;
 
 /// Every built-in rule: name, default severity, and the settings it reads
-/// besides `enabled`, `severity` and `keep_alive_secs`.
+/// besides `enabled` and `severity`. `new_source_ip` (one alert per new
+/// network), `privilege_change_during_denials` (the burst window) and
+/// `audit_stream_silence` read no `keep_alive_secs`.
 pub const BUILTIN: &[(&str, Severity, &[&str])] = &[
     (
         "auth_bruteforce",
         Severity::High,
-        &["threshold", "window_secs", "by_source_ip", "by_identifier"],
+        &[
+            "threshold",
+            "window_secs",
+            "by_source_ip",
+            "by_identifier",
+            "keep_alive_secs",
+        ],
     ),
     (
         "failed_logins_then_success",
         Severity::Critical,
-        &["threshold", "window_secs"],
+        &["threshold", "window_secs", "keep_alive_secs"],
     ),
     (
         "new_source_ip",
@@ -33,15 +41,31 @@ pub const BUILTIN: &[(&str, Severity, &[&str])] = &[
     (
         "denial_burst",
         Severity::High,
-        &["threshold", "window_secs"],
+        &["threshold", "window_secs", "keep_alive_secs"],
     ),
-    ("denied_then_granted", Severity::High, &["window_secs"]),
+    (
+        "denied_then_granted",
+        Severity::High,
+        &["window_secs", "keep_alive_secs"],
+    ),
     ("privilege_change_during_denials", Severity::Critical, &[]),
-    ("admin_role_granted", Severity::High, &["roles"]),
-    ("destructive_operation", Severity::High, &[]),
-    ("api_key_created", Severity::Medium, &[]),
-    ("ip_filter_denied", Severity::Medium, &[]),
-    ("confluent_staff_access", Severity::High, &[]),
+    (
+        "admin_role_granted",
+        Severity::High,
+        &["roles", "keep_alive_secs"],
+    ),
+    (
+        "destructive_operation",
+        Severity::High,
+        &["keep_alive_secs"],
+    ),
+    ("api_key_created", Severity::Medium, &["keep_alive_secs"]),
+    ("ip_filter_denied", Severity::Medium, &["keep_alive_secs"]),
+    (
+        "confluent_staff_access",
+        Severity::High,
+        &["keep_alive_secs"],
+    ),
     ("audit_stream_silence", Severity::High, &["silence_minutes"]),
 ];
 
@@ -88,7 +112,7 @@ fn present(s: &RuleSettings) -> Vec<&'static str> {
         ("history_ttl_secs", s.history_ttl_secs.is_some()),
         ("roles", s.roles.is_some()),
         ("silence_minutes", s.silence_minutes.is_some()),
-        ("keep_alive_secs", false),
+        ("keep_alive_secs", s.keep_alive_secs.is_some()),
     ];
     for (k, set) in keys {
         if set {

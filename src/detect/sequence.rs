@@ -209,7 +209,7 @@ impl SequenceRule {
             Step::B => {
                 g.keep_b(f, shared, KEEP_B);
                 // Without enough A's before it, this B completes nothing.
-                let before = g.a.partition_point(|x| x.time < time);
+                let before = g.a.partition_point(|x| x.time <= time);
                 if before < self.min_a as usize {
                     return false;
                 }
@@ -262,7 +262,10 @@ fn complete(
     false
 }
 
-/// The first steps of `firsts` within the window before `time`.
+/// The first steps of `firsts` within the window before `time`; one at
+/// `time` itself counts (a tie is read as before: with times in
+/// milliseconds, or events without one, a failure and the login after it
+/// can share a time).
 fn firsts_before<'e>(
     firsts: impl Iterator<Item = &'e Arc<EventRef>>,
     time: i64,
@@ -270,7 +273,7 @@ fn firsts_before<'e>(
 ) -> Vec<Arc<EventRef>> {
     let from = time.saturating_sub(window);
     firsts
-        .filter(|x| x.time >= from && x.time < time)
+        .filter(|x| x.time >= from && x.time <= time)
         .cloned()
         .collect()
 }

@@ -175,3 +175,32 @@ summary = "a sentence"
         "{got:?}"
     );
 }
+
+#[test]
+fn a_rule_setting_the_rule_does_not_read_is_a_problem() {
+    // `new_source_ip` raises one alert per new network, and
+    // `privilege_change_during_denials` keeps its alert for the burst
+    // window: a `keep_alive_secs` there would be ignored, so it is listed.
+    let got = problems(
+        r#"[detect]
+[detect.rules.new_source_ip]
+keep_alive_secs = 600
+ipv4_prefix = 16
+
+[detect.rules.privilege_change_during_denials]
+keep_alive_secs = 60
+threshold = 3
+
+[detect.rules.destructive_operation]
+keep_alive_secs = 60
+"#,
+    );
+    assert_eq!(
+        got,
+        [
+            "line 3: detect.rules.new_source_ip.keep_alive_secs: not a setting of this rule",
+            "line 7: detect.rules.privilege_change_during_denials.keep_alive_secs: not a setting of this rule",
+            "line 8: detect.rules.privilege_change_during_denials.threshold: not a setting of this rule",
+        ]
+    );
+}

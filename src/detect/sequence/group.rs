@@ -176,7 +176,7 @@ impl Group {
     pub(super) fn kept_after(&self, a: &Arc<EventRef>, shared: u8) -> Vec<Arc<EventRef>> {
         let mut kept: Vec<Arc<EventRef>> = self
             .kept()
-            .filter(|b| b.time > a.time)
+            .filter(|b| b.time >= a.time)
             .map(|b| Arc::new(b.to_event_with(a, shared)))
             .collect();
         kept.sort_by_key(|b| b.time);
@@ -192,7 +192,7 @@ impl Group {
         };
         let mut kept: Vec<Arc<EventRef>> = self
             .kept()
-            .filter(|b| b.time > a.time && b.time < fired)
+            .filter(|b| b.time >= a.time && b.time < fired)
             .map(|b| Arc::new(b.to_event_with(a, shared)))
             .collect();
         kept.sort_by_key(|b| b.time);

@@ -47,7 +47,7 @@ pub(super) fn join_late(
         return;
     };
     let b = &fired.b;
-    if time >= b.time || time < b.time.saturating_sub(window) {
+    if time > b.time || time < b.time.saturating_sub(window) {
         return;
     }
     let e = event();

@@ -52,7 +52,7 @@ pub(super) fn step(
             let from = f.time.saturating_sub(window).max(last_b.saturating_add(1));
             let n =
                 g.a.iter()
-                    .filter(|x| x.time >= from && x.time < f.time)
+                    .filter(|x| x.time >= from && x.time <= f.time)
                     .count();
             if n < fire.1 as usize {
                 g.keep_b(f, shared, KEEP_B);
@@ -83,7 +83,7 @@ pub(super) fn settle(
     let from = b.time.saturating_sub(window).max(last_b.saturating_add(1));
     let a: Vec<Arc<EventRef>> =
         g.a.iter()
-            .filter(|x| x.time >= from && x.time < b.time)
+            .filter(|x| x.time >= from && x.time <= b.time)
             .cloned()
             .collect();
     if a.len() < min_a as usize {

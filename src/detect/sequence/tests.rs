@@ -394,3 +394,50 @@ fn run_gives_a_displaced_completion_s_own_alert_another_id_than_the_one_it_sent(
     ours.sort();
     assert_eq!(ours, replay);
 }
+
+#[test]
+fn a_first_step_at_the_completing_event_s_time_counts_before_it() {
+    // Millisecond times: the second failure and the success share one.
+    let ip = "203.0.113.75";
+    let (f1, f2, ok) = (
+        at_ms("f1", 0, ip, false),
+        at_ms("f2", 3_004, ip, false),
+        at_ms("ok", 3_004, ip, true),
+    );
+    let in_order = [f1.clone(), f2.clone(), ok.clone()];
+    let a = same_alert("failed_logins_then_success", &in_order, &[f1, ok, f2]);
+    assert_eq!(a.event_ids, ["f1", "f2", "ok"]);
+}
+
+#[test]
+fn a_denial_tied_with_the_grant_that_arrives_after_it_joins_its_alert() {
+    // d10 is dated with the grant g10 and read after it: it belongs to
+    // g10's alert (at or before its completing event), and g20 has no
+    // denial of its own after g10.
+    let e = |id: &str, t: i64, granted: bool| {
+        authz(
+            id,
+            T + t,
+            "pat",
+            "203.0.113.76",
+            "kafka.FetchConsumer",
+            "Read",
+            "topic=sensitive-x",
+            granted,
+        )
+    };
+    let lines = [
+        e("d0", 0, false),
+        e("g10", 10, true),
+        e("d10", 10, false),
+        e("g20", 20, true),
+    ];
+    let a = run_lines(&DetectConfig::default(), &lines);
+    let dtg: Vec<&Alert> = a
+        .iter()
+        .filter(|a| a.rule == "denied_then_granted")
+        .collect();
+    assert_eq!(dtg.len(), 1, "{dtg:#?}");
+    // Ties keep their order of arrival.
+    assert_eq!(dtg[0].event_ids, ["d0", "g10", "d10"]);
+}
