@@ -351,16 +351,18 @@ pub fn describe_custom(a: &Alert) -> String {
     )
 }
 
-/// `head` + up to three items + `tail`, or nothing.
+/// `head` + up to three items + `tail`, or nothing. A list at its cap
+/// ([`MAX_LIST`](super::alert::MAX_LIST)) may have left values out: its
+/// count is a lower bound.
 pub fn list(head: &str, items: &[String], tail: &str) -> String {
     if items.is_empty() {
         return String::new();
     }
     let shown: Vec<&str> = items.iter().take(3).map(String::as_str).collect();
-    let more = if items.len() > 3 {
-        format!(" and {} more", items.len() - 3)
-    } else {
-        String::new()
+    let more = match items.len() {
+        n if n >= super::alert::MAX_LIST => format!(" and at least {} more", n - 3),
+        n if n > 3 => format!(" and {} more", n - 3),
+        _ => String::new(),
     };
     format!("{head}{}{more}{tail}", shown.join(", "))
 }

@@ -335,10 +335,19 @@ impl Detector {
                 let named = f.resource_crn.is_some() || name.is_some();
                 if let (Some(p), Some(op), true) = (f.principal, f.operation, named) {
                     // The group: hashed from the fields as written (a
-                    // CRN in any of its forms as one: its identity); its
-                    // key (the resource's path decoded) made once.
+                    // CRN in any of its forms as one: its identity; one
+                    // with `%` escapes or empty segments by its decoded
+                    // path, which the plain identity is); its key (the
+                    // resource's path decoded) made once.
+                    let decoded;
                     let parts = match f.resource_identity() {
-                        Some(id) => [Some(op), Some(id), None, None],
+                        Some(id) if resource::is_plain_identity(id) => {
+                            [Some(op), Some(id), None, None]
+                        }
+                        Some(_) => {
+                            decoded = f.resource_key();
+                            [Some(op), decoded.as_deref(), None, None]
+                        }
                         None => [Some(op), None, f.e.resource_type(), name],
                     };
                     let hash = rule.hash_parts(hp, &parts);

@@ -51,6 +51,19 @@ pub fn crn_identity(crn: &str) -> &str {
     &rest[at..]
 }
 
+/// Whether `id` (a [`crn_identity`]) is its own decoded path
+/// ([`ResourcePath::display`]): no `%` escape, no empty segment. Other
+/// forms of one resource (`topic=sensitive%2Dpii`, `kafka=k//topic=t`)
+/// are compared by that path.
+pub fn is_plain_identity(id: &str) -> bool {
+    let b = id.as_bytes();
+    !b.is_empty()
+        && b[0] != b'/'
+        && b[b.len() - 1] != b'/'
+        && memchr::memchr(b'%', b).is_none()
+        && memchr::memmem::find(b, b"//").is_none()
+}
+
 impl ResourcePath {
     /// Parses `crn://authority/k=v/...`; `None` for anything else.
     pub fn parse_crn(crn: &str) -> Option<ResourcePath> {

@@ -387,4 +387,5 @@ mod budget;
 mod engine;
 mod history;
 mod incidents;
+mod resources;
 mod spread;

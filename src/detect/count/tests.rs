@@ -288,3 +288,17 @@ fn a_late_event_that_opens_an_earlier_window_brings_its_events_in() {
         "the id follows the window's start"
     );
 }
+
+#[test]
+fn a_list_at_its_cap_says_its_count_is_a_lower_bound() {
+    let items = |n: usize| (0..n).map(|i| format!("u{i}")).collect::<Vec<_>>();
+    assert_eq!(super::list("(", &items(0), ")"), "");
+    assert_eq!(super::list("(", &items(3), ")"), "(u0, u1, u2)");
+    assert_eq!(super::list("(", &items(5), ")"), "(u0, u1, u2 and 2 more)");
+    // 40 credentials tried, 20 kept: not "and 17 more".
+    let cap = crate::detect::alert::MAX_LIST;
+    assert_eq!(
+        super::list("(", &items(cap), ")"),
+        format!("(u0, u1, u2 and at least {} more)", cap - 3)
+    );
+}
