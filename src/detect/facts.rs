@@ -21,7 +21,7 @@ use super::alert::EventRef;
 use super::dry_run::dry_run;
 pub use super::extras::Extras;
 use super::intern::Interner;
-pub use super::resource::{crn_identity, ResourcePath};
+pub use super::resource::{crn_identity, is_plain_identity, ResourcePath};
 
 use super::words::{is_login_method, is_look_only, is_privilege_change, is_removal, verb_at};
 use crate::event::{CrnField, Enrichment, Verdict};
@@ -276,18 +276,25 @@ impl<'a> Facts<'a> {
     }
 
     /// The resource's CRN without the parts only some of its forms write
-    /// ([`crn_identity`]): from the enrichment's cut of it, or a scan when
-    /// that cut is not a piece of the raw text.
-    pub fn resource_identity(&self) -> Option<&'a str> {
+    /// ([`crn_identity`]), and whether it is its own decoded path (no `%`
+    /// escape, no empty segment: [`is_plain_identity`]): from the
+    /// enrichment's cut of it (plain), or a scan when that cut is not.
+    pub fn resource_identity(&self) -> Option<(&'a str, bool)> {
         let crn = self.resource_crn?;
-        Some(self.e.crn_identity().unwrap_or_else(|| crn_identity(crn)))
+        Some(match self.e.crn_identity() {
+            Some(id) => (id, true),
+            None => {
+                let id = crn_identity(crn);
+                (id, is_plain_identity(id))
+            }
+        })
     }
 
     /// The resource key of "the same resource": the CRN path without the
     /// scopes only some forms write ([`crn_identity`]), or the
     /// authorization's type and name.
     pub fn resource_key(&self) -> Option<String> {
-        if let Some(r) = self.resource_identity() {
+        if let Some((r, _)) = self.resource_identity() {
             // `crn://x/` gives back a path to parse; the authority is
             // left out of the key either way.
             let crn = format!("crn:///{r}");

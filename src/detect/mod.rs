@@ -341,9 +341,7 @@ impl Detector {
                     // resource's path decoded) made once.
                     let decoded;
                     let parts = match f.resource_identity() {
-                        Some(id) if resource::is_plain_identity(id) => {
-                            [Some(op), Some(id), None, None]
-                        }
+                        Some((id, true)) => [Some(op), Some(id), None, None],
                         Some(_) => {
                             decoded = f.resource_key();
                             [Some(op), decoded.as_deref(), None, None]

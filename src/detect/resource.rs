@@ -57,11 +57,14 @@ pub fn crn_identity(crn: &str) -> &str {
 /// are compared by that path.
 pub fn is_plain_identity(id: &str) -> bool {
     let b = id.as_bytes();
-    !b.is_empty()
-        && b[0] != b'/'
-        && b[b.len() - 1] != b'/'
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return false;
+    };
+    // A few separators per CRN: each looked at, not every byte.
+    first != b'/'
+        && last != b'/'
         && memchr::memchr(b'%', b).is_none()
-        && memchr::memmem::find(b, b"//").is_none()
+        && !memchr::memchr_iter(b'/', b).any(|i| b.get(i + 1) == Some(&b'/'))
 }
 
 impl ResourcePath {

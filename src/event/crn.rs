@@ -315,9 +315,10 @@ impl super::enrichment::Enrichment {
     /// whatever it is): the resource named the same way in each of its
     /// CRN's forms (docs/audit-log-format.md §6; `detect::resource::crn_identity`
     /// cuts any text so: [`SCOPE_KEYS`]). `None` when that is not a piece of the raw CRN
-    /// (an invalid or percent-encoded CRN, or none): read from the cut the
-    /// enrichment made, it costs the detector a few comparisons per event
-    /// instead of a scan.
+    /// that is its own decoded path (an invalid CRN or none, a `%` escape
+    /// or an empty segment in it): read from the cut the enrichment made,
+    /// it costs the detector a few comparisons per event instead of a
+    /// scan.
     pub fn crn_identity(&self) -> Option<&str> {
         let c = &self.crn;
         let (raw, comps) = (c.raw?, c.components.as_deref()?);
@@ -337,6 +338,15 @@ impl super::enrichment::Enrichment {
         // Both are slices of the enrichment's text: the key's place in the
         // raw CRN, if it is a piece of it (a decoded key is not).
         let from = (key.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-        whole.get(from..).filter(|rest| rest.starts_with(key))
+        let rest = whole.get(from..).filter(|rest| rest.starts_with(key))?;
+        // Its own decoded path: its components, `k=v` joined by `/`, make
+        // it whole (a decoded piece is shorter than its escape; an empty
+        // segment is one `/` more).
+        let comps = &comps[at.unwrap_or(comps.len() - 1)..];
+        let pieces: usize = comps
+            .iter()
+            .map(|&(k, v)| k.len() + v.len() + 2)
+            .sum();
+        (pieces == rest.len() + 1).then_some(rest)
     }
 }

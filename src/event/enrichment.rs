@@ -59,6 +59,12 @@ pub(super) struct Span {
 }
 
 impl Span {
+    /// Its length in bytes.
+    #[inline(always)]
+    pub(super) fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
     /// The part `r` (byte offsets relative to this span) of this span.
     pub(super) fn sub(self, r: std::ops::Range<usize>) -> Span {
         debug_assert!(r.end <= (self.end - self.start) as usize);

@@ -286,15 +286,20 @@ fn the_crn_identity_is_a_piece_of_the_raw_crn_from_its_first_element_past_the_sc
         Some("environment=env-1"),
         "the last element stays"
     );
-    // Still encoded, as the raw text is (and as the scan gives it).
+    // Encoded, or with an empty segment: not its own decoded path, so
+    // none (the detector compares such a resource by its decoded path);
+    // the scan gives the raw text.
     let encoded = "crn:///kafka=lkc-1/topic=a%2Fb";
-    assert_eq!(
-        identity(encoded).as_deref(),
-        Some("kafka=lkc-1/topic=a%2Fb")
-    );
+    assert_eq!(identity(encoded), None);
     assert_eq!(
         crate::detect::facts::crn_identity(encoded),
         "kafka=lkc-1/topic=a%2Fb"
+    );
+    assert_eq!(identity("crn:///kafka=lkc-1//topic=a"), None);
+    assert_eq!(identity("crn:///kafka=lkc-1/topic=a/"), None);
+    assert_eq!(
+        identity("crn:///kafka=lkc-1/topic=pre*").as_deref(),
+        Some("kafka=lkc-1/topic=pre*")
     );
     // A decoded key is not a piece of the raw text, and an invalid CRN
     // has no components: the detector scans the text instead.
