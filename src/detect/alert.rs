@@ -49,6 +49,11 @@ pub struct Alert {
     pub closed: bool,
     #[serde(skip)]
     pub(crate) times: Vec<i64>,
+    /// Its id is anchored on the event that completed a sequence, not on
+    /// its first event: a first step joining it does not move the id
+    /// ([`Alert::window_moved`]), even when it was first at that time.
+    #[serde(skip)]
+    pub(crate) anchored: bool,
 }
 
 /// The client context of the events: who connected how.
@@ -92,6 +97,7 @@ impl Alert {
             correlation: Correlation::default(),
             closed: false,
             times: Vec::new(),
+            anchored: false,
         };
         for e in events {
             a.add(e);
@@ -105,7 +111,7 @@ impl Alert {
     /// the same id whatever order they arrived in. An id anchored on
     /// another event (a sequence's completing event) stays.
     pub fn window_moved(&mut self, rule: &str, old_start: i64) {
-        if self.id == alert_id(rule, &self.group_key, old_start) {
+        if !self.anchored && self.id == alert_id(rule, &self.group_key, old_start) {
             let id = alert_id(rule, &self.group_key, self.first_time);
             // In place: the same length, so the same bytes counted.
             self.id.clear();

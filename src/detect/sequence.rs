@@ -293,6 +293,7 @@ fn sequence_alert(
     let id = alert_id(name, &key, b.time);
     let mut alert = Alert::new(name, severity, key, &refs);
     alert.id = id;
+    alert.anchored = true;
     alert.summary = describe(&alert, 1, b);
     alert
 }

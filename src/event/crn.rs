@@ -343,10 +343,7 @@ impl super::enrichment::Enrichment {
         // it whole (a decoded piece is shorter than its escape; an empty
         // segment is one `/` more).
         let comps = &comps[at.unwrap_or(comps.len() - 1)..];
-        let pieces: usize = comps
-            .iter()
-            .map(|&(k, v)| k.len() + v.len() + 2)
-            .sum();
+        let pieces: usize = comps.iter().map(|&(k, v)| k.len() + v.len() + 2).sum();
         (pieces == rest.len() + 1).then_some(rest)
     }
 }

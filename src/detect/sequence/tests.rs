@@ -441,3 +441,26 @@ fn a_denial_tied_with_the_grant_that_arrives_after_it_joins_its_alert() {
     // Ties keep their order of arrival.
     assert_eq!(dtg[0].event_ids, ["d0", "g10", "d10"]);
 }
+
+#[test]
+fn a_late_first_step_does_not_move_the_id_of_an_alert_that_began_at_its_completion() {
+    // f2, f3 and ok share a time: the alert fired on them begins at its
+    // completing event; f1, earlier, joins it late. Its id stays anchored
+    // on ok, as in time order (where f1 was first all along).
+    let ip = "203.0.113.77";
+    let f = |id: &str, ms| at_ms(id, ms, ip, false);
+    let ok = at_ms("ok", 3_004, ip, true);
+    let in_order = [f("f1", 0), f("f2", 3_004), f("f3", 3_004), ok.clone()];
+    let arrival = [f("f2", 3_004), f("f3", 3_004), ok, f("f1", 0)];
+    let cfg = DetectConfig::default();
+    let a = only(&run_lines(&cfg, &in_order), "failed_logins_then_success").clone();
+    let b = only(&run_lines(&cfg, &arrival), "failed_logins_then_success").clone();
+    let sorted = |a: &Alert| {
+        let mut v = a.event_ids.clone();
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(&a), ["f1", "f2", "f3", "ok"]);
+    assert_eq!(sorted(&b), sorted(&a));
+    assert_eq!(b.id, a.id);
+}
