@@ -114,10 +114,12 @@ pub struct AlertInfo {
 impl AlertInfo {
     /// A closed alert of the detector, in no chain yet.
     pub fn new(mut alert: Alert) -> AlertInfo {
-        // The detector's bookkeeping of event times is not part of an
-        // alert (it is not serialised): drop it, so a report read back
-        // from its JSON equals the report.
+        // The detector's bookkeeping (event times, whether the id is
+        // anchored on a sequence's completion) is not part of an alert
+        // (it is not serialised): drop it, so a report read back from its
+        // JSON equals the report.
         alert.times = Vec::new();
+        alert.anchored = false;
         AlertInfo {
             alert,
             chains: Vec::new(),
