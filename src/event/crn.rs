@@ -328,22 +328,21 @@ impl super::enrichment::Enrichment {
         fn is<const N: usize>(b: &[u8], key: &[u8; N]) -> bool {
             <&[u8; N]>::try_from(b).is_ok_and(|b| b == key)
         }
-        let scope = |k: &Span| {
-            let b = self.text.get(*k).as_bytes();
+        // Bytes, not `str` slices: no char-boundary checks per key.
+        let scope = |k: Span| {
+            let b = self.text.bytes(k);
             is(b, b"organization") || is(b, b"environment") || is(b, b"cloud-cluster")
         };
-        let at = comps.iter().position(|(k, _)| !scope(k));
-        let (key, _) = comps[at.unwrap_or(comps.len().checked_sub(1)?)];
-        let (whole, key) = (self.text.get(raw), self.text.get(key));
-        // Both are slices of the enrichment's text: the key's place in the
-        // raw CRN, if it is a piece of it (a decoded key is not).
-        let from = (key.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-        let rest = whole.get(from..).filter(|rest| rest.starts_with(key))?;
+        let at = comps.iter().position(|&(k, _)| !scope(k));
+        let comps = &comps[at.unwrap_or(comps.len().checked_sub(1)?)..];
+        // Spans of the enrichment's text: the key is a piece of the raw
+        // CRN when it lies within it (a decoded one was appended after).
+        let (key, _) = comps[0];
+        let rest = key.to_end_of(raw)?;
         // Its own decoded path: its components, `k=v` joined by `/`, make
         // it whole (a decoded piece is shorter than its escape; an empty
         // segment is one `/` more).
-        let comps = &comps[at.unwrap_or(comps.len() - 1)..];
         let pieces: usize = comps.iter().map(|&(k, v)| k.len() + v.len() + 2).sum();
-        (pieces == rest.len() + 1).then_some(rest)
+        (pieces == rest.len() + 1).then(|| self.text.get(rest))
     }
 }

@@ -65,6 +65,15 @@ impl Span {
         (self.end - self.start) as usize
     }
 
+    /// From its start to the end of `outer`, when it lies within `outer`.
+    #[inline(always)]
+    pub(super) fn to_end_of(self, outer: Span) -> Option<Span> {
+        (outer.start <= self.start && self.end <= outer.end).then_some(Span {
+            start: self.start,
+            end: outer.end,
+        })
+    }
+
     /// The part `r` (byte offsets relative to this span) of this span.
     pub(super) fn sub(self, r: std::ops::Range<usize>) -> Span {
         debug_assert!(r.end <= (self.end - self.start) as usize);
