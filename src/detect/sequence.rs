@@ -150,27 +150,27 @@ impl SequenceRule {
                     // With it, a B kept from before the alert's may have
                     // enough first steps: it completes the alert instead,
                     // as in time order (it arrived before its first steps).
-                    let mut earlier = Earlier::No;
+                    let mut earlier = None;
                     for b in g.kept_before_fired(&e, shared) {
                         let k = || key.clone();
                         earlier = complete_earlier(rule(), fired(), g, b.time, k, || b, book);
-                        if !matches!(earlier, Earlier::No) {
+                        if earlier.is_some() {
                             break;
                         }
                     }
                     match earlier {
-                        Earlier::No => return false,
-                        Earlier::Displaced(b, key) => (b, key),
+                        None => return false,
+                        Some(displaced) => displaced,
                     }
                 }
                 Step::B => match complete_earlier(rule(), fired(), g, time, key, event, book) {
-                    Earlier::No => {
+                    None => {
                         // Kept: a first step that arrives late may still
                         // complete it (as in time order).
                         g.keep_b(f, shared, KEEP_B);
                         return false;
                     }
-                    Earlier::Displaced(b, key) => (b, key),
+                    Some(displaced) => displaced,
                 },
             };
             // The B it displaced comes after the new one: as in time
@@ -248,11 +248,8 @@ fn complete(
         if a.len() < min_a as usize {
             continue;
         }
-        let mut alert = sequence_alert((name, severity, describe), key(), &a, &b);
-        let id_time = g.id_time(b.time);
-        if id_time != b.time {
-            alert.id = alert_id(name, &alert.group_key, id_time);
-        }
+        let parts = (name, severity, describe);
+        let alert = sequence_alert(parts, key(), &a, (&b, g.id_time(b.time)));
         // The B is kept now, with the first steps (already counted).
         b.count_in(ledger);
         g.fire(b.time.saturating_add(keep_alive), a, b, true);
@@ -278,19 +275,20 @@ fn firsts_before<'e>(
         .collect()
 }
 
-/// The alert of a sequence: its first steps `a` and its B, anchored on
-/// the B (which of the first steps had arrived when it fired depends on
-/// the partitions' order; the event that completed the sequence does
-/// not).
+/// The alert of a sequence: its first steps `a` and its B, its id
+/// anchored on the B's time (which of the first steps had arrived when it
+/// fired depends on the partitions' order; the event that completed the
+/// sequence does not), or on `id_at` when another alert holds that id
+/// ([`group::IdSwap`]).
 fn sequence_alert(
     (name, severity, describe): (&'static str, Severity, Describe),
     key: String,
     a: &[Arc<EventRef>],
-    b: &EventRef,
+    (b, id_at): (&EventRef, i64),
 ) -> Alert {
     let mut refs: Vec<&EventRef> = a.iter().map(|x| &**x).collect();
     refs.push(b);
-    let id = alert_id(name, &key, b.time);
+    let id = alert_id(name, &key, id_at);
     let mut alert = Alert::new(name, severity, key, &refs);
     alert.id = id;
     alert.anchored = true;
@@ -309,7 +307,7 @@ mod late;
 mod round;
 pub use describe::{describe_custom, describe_denied_granted, describe_logins};
 use group::Group;
-use late::{complete_earlier, join_late, Earlier};
+use late::{complete_earlier, join_late};
 
 #[cfg(test)]
 mod tests;

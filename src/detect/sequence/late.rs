@@ -10,14 +10,11 @@ use super::{firsts_before, sequence_alert, FireParts, RuleParts};
 use crate::detect::alert::EventRef;
 use crate::detect::book::{Book, Replaced};
 
-/// What a late completing event did to the group's fired alert.
-pub(super) enum Earlier {
-    /// Nothing: not earlier, too few first steps, or the alert closed.
-    No,
-    /// It completes the alert instead, and the B it displaced (with the
-    /// group's key) comes after it: a next round, or an alert of its own.
-    Displaced(Arc<EventRef>, String),
-}
+/// What a late completing event did to the group's fired alert: `None`
+/// when nothing (not earlier, too few first steps, or the alert closed);
+/// else it completes the alert instead, and the B it displaced (with the
+/// group's key) comes after it: a next round, or an alert of its own.
+pub(super) type Displaced = Option<(Arc<EventRef>, String)>;
 
 /// A first step at or before the last alert's completing event (it
 /// arrived late): it joins that alert when it belongs before its B,
@@ -81,25 +78,23 @@ pub(super) fn complete_earlier(
     key: impl FnOnce() -> String,
     event: impl FnOnce() -> Arc<EventRef>,
     book: &mut Book,
-) -> Earlier {
-    let Some(fired) = g.fired() else {
-        return Earlier::No;
-    };
+) -> Displaced {
+    let fired = g.fired()?;
     // Not once the alert has had more rounds: they ran from its B.
     if time >= fired.b.time || g.last_round().1 > 1 {
-        return Earlier::No;
+        return None;
     }
     let a = firsts_before(fired.a.iter(), time, window);
     if a.len() < min_a as usize {
-        return Earlier::No;
+        return None;
     }
     let b = event();
     let later: Vec<Arc<EventRef>> = fired.a.iter().filter(|x| x.time > time).cloned().collect();
     let old_b = fired.b.clone();
     let key = key();
-    let alert = sequence_alert((name, severity, describe), key.clone(), &a, &b);
+    let alert = sequence_alert((name, severity, describe), key.clone(), &a, (&b, b.time));
     match book.replace(name, old_b.time, alert) {
-        Replaced::NotOpen => return Earlier::No,
+        Replaced::NotOpen => return None,
         Replaced::TookNewId => {}
         Replaced::KeptSentId => g.swap_ids(old_b.time, b.time),
     }
@@ -108,5 +103,5 @@ pub(super) fn complete_earlier(
         g.insert_a(x);
     }
     g.fire(b.time.saturating_add(keep_alive), a, b, false);
-    Earlier::Displaced(old_b, key)
+    Some((old_b, key))
 }

@@ -141,24 +141,24 @@ fn an_earlier_completing_event_that_arrives_late_completes_the_alert_instead() {
     );
 }
 
-#[test]
-fn run_keeps_the_id_it_sent_when_an_earlier_completing_event_arrives() {
-    let cfg = DetectConfig::default();
-    let mut d = Detector::new(&cfg, Emit::OnFireAndClose).unwrap();
-    let f = |id: &str, t: i64| authn(id, T + t, "203.0.113.72", "pat", false);
+/// Every alert `run` sends for `lines` (read in this order): each alert
+/// when it fires, and again when it closes if it changed.
+fn sent_in_run(lines: &[String]) -> Vec<Alert> {
+    let mut d = Detector::new(&DetectConfig::default(), Emit::OnFireAndClose).unwrap();
     let mut out = Vec::new();
-    for l in [
-        f("f0", 0),
-        f("f1", 10),
-        authn("ok1", T + 21, "203.0.113.72", "pat", true),
-    ]
-    .iter()
-    .chain([authn("ok0", T + 20, "203.0.113.72", "pat", true)].iter())
-    {
+    for l in lines {
         let (_, e) = Processor::default().enrich(l.as_bytes(), None, 0).unwrap();
         d.observe(&e, l.as_bytes(), &mut out);
     }
     d.finish(&mut out);
+    out
+}
+
+#[test]
+fn run_keeps_the_id_it_sent_when_an_earlier_completing_event_arrives() {
+    let f = |id: &str, t: i64| authn(id, T + t, "203.0.113.72", "pat", false);
+    let ok = |id: &str, t: i64| authn(id, T + t, "203.0.113.72", "pat", true);
+    let out = sent_in_run(&[f("f0", 0), f("f1", 10), ok("ok1", 21), ok("ok0", 20)]);
     let sent: Vec<&Alert> = out
         .iter()
         .filter(|a| a.rule == "failed_logins_then_success")

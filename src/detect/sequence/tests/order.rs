@@ -11,8 +11,6 @@ fn run_gives_a_displaced_completion_s_own_alert_another_id_than_the_one_it_sent(
     // it went out with. ok1, displaced, has f2, f3 of its own after ok0: an
     // alert of its own, which must not take the id the first still holds
     // (one SIEM document would overwrite the other).
-    let cfg = DetectConfig::default();
-    let mut d = Detector::new(&cfg, Emit::OnFireAndClose).unwrap();
     let ip = "203.0.113.74";
     let f = |id: &str, t: i64| authn(id, T + t, ip, "pat", false);
     let ok = |id: &str, t: i64| authn(id, T + t, ip, "pat", true);
@@ -24,12 +22,7 @@ fn run_gives_a_displaced_completion_s_own_alert_another_id_than_the_one_it_sent(
         ok("ok1", 16),
         ok("ok0", 10),
     ];
-    let mut out = Vec::new();
-    for l in &arrival {
-        let (_, e) = Processor::default().enrich(l.as_bytes(), None, 0).unwrap();
-        d.observe(&e, l.as_bytes(), &mut out);
-    }
-    d.finish(&mut out);
+    let out = sent_in_run(&arrival);
     let last = |ids: &[&str]| {
         out.iter()
             .rfind(|a| a.rule == "failed_logins_then_success" && a.event_ids == ids)
@@ -49,7 +42,7 @@ fn run_gives_a_displaced_completion_s_own_alert_another_id_than_the_one_it_sent(
         f("f3", 14),
         ok("ok1", 16),
     ];
-    let in_order = run_lines(&cfg, &in_order);
+    let in_order = run_lines(&DetectConfig::default(), &in_order);
     let mut replay: Vec<String> = in_order
         .iter()
         .filter(|a| a.rule == "failed_logins_then_success")
@@ -99,13 +92,9 @@ fn a_denial_tied_with_the_grant_that_arrives_after_it_joins_its_alert() {
         e("g20", 20, true),
     ];
     let a = run_lines(&DetectConfig::default(), &lines);
-    let dtg: Vec<&Alert> = a
-        .iter()
-        .filter(|a| a.rule == "denied_then_granted")
-        .collect();
-    assert_eq!(dtg.len(), 1, "{dtg:#?}");
-    // Ties keep their order of arrival.
-    assert_eq!(dtg[0].event_ids, ["d0", "g10", "d10"]);
+    // Exactly one alert; ties keep their order of arrival.
+    let dtg = only(&a, "denied_then_granted");
+    assert_eq!(dtg.event_ids, ["d0", "g10", "d10"]);
 }
 
 #[test]
