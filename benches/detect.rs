@@ -9,7 +9,8 @@
 //! that its peak RSS (`VmHWM`) is the detector's and not the benchmark
 //! events'. `MAX_STATE_BYTES` and `MAX_OPEN_ALERT_BYTES` set those
 //! `[detect]` bounds for every mode (defaults 12 MiB and 4 MiB). `N` sets the number of events per variant (default 200,000;
-//! smaller for callgrind, BENCHMARKS.md "Detector").
+//! smaller for callgrind, BENCHMARKS.md "Detector"); `ROUNDS` the rounds of the
+//! granted and denied variants (default 3), each printed, with the best and the median.
 //!
 //! `MODE=one_account`: `N` (default 20,000) failed logins for one account
 //! from one address, 10 ms apart (a brute force the by-identifier count
@@ -79,9 +80,19 @@ fn enriched(lines: &[String]) -> Vec<Enrichment> {
         .collect()
 }
 
+/// `ROUNDS` (default 3: BENCHMARKS.md's callgrind figures divide by
+/// three rounds of `N` events).
+fn rounds() -> usize {
+    std::env::var("ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&r| r > 0)
+        .unwrap_or(3)
+}
+
 fn per_event(label: &str, lines: &[String], rounds: usize) {
     let events = enriched(lines);
-    let mut best = f64::MAX;
+    let mut runs = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         let mut d = Detector::new(&config(), Emit::OnFireAndClose).unwrap();
         let mut out = Vec::new();
@@ -90,11 +101,15 @@ fn per_event(label: &str, lines: &[String], rounds: usize) {
             d.observe(e, l.as_bytes(), &mut out);
             out.clear();
         }
-        let ns = start.elapsed().as_nanos() as f64 / events.len() as f64;
-        best = best.min(ns);
+        runs.push(start.elapsed().as_nanos() as f64 / events.len() as f64);
         black_box(d.stats());
     }
-    println!("{label}: {best:.0} ns/event added by the detector (best of {rounds})");
+    runs.sort_by(f64::total_cmp);
+    let (best, median) = (runs[0], runs[runs.len() / 2]);
+    let all: Vec<String> = runs.iter().map(|r| format!("{r:.0}")).collect();
+    println!(
+        "{label}: {best:.0} ns/event added by the detector (best of {rounds}; median {median:.0}; runs {all:?})"
+    );
 }
 
 /// The defaults, but for `MAX_STATE_BYTES` and `MAX_OPEN_ALERT_BYTES`
@@ -140,14 +155,14 @@ fn main() {
     // `MODE=granted` or `MODE=denied`: only that part (for a profiler).
     if mode != "denied" {
         let granted: Vec<String> = (0..n).map(|i| authz(i, true)).collect();
-        per_event("granted authorization", &granted, 3);
+        per_event("granted authorization", &granted, rounds());
         drop(granted);
     }
     if mode == "granted" {
         return;
     }
     let denied: Vec<String> = (0..n).map(|i| authz(i, false)).collect();
-    per_event("denied authorization on sensitive-*", &denied, 3);
+    per_event("denied authorization on sensitive-*", &denied, rounds());
     drop(denied);
     if mode == "denied" {
         return;
