@@ -24,25 +24,51 @@ pub type Component = (Range<usize>, Range<usize>);
 /// What a CRN's components fill by their key, for both ways of cutting
 /// one (this file's general path and [`plain`]'s): the last component of
 /// each key wins; the cluster is `cloud-cluster`, else `kafka`, else
-/// `kafka-cluster`.
+/// `kafka-cluster`. It also notes the first component that is not one of
+/// the [`SCOPE_KEYS`], where the resource's identity starts
+/// ([`Enrichment::crn_identity`](super::Enrichment::crn_identity)): the
+/// key is matched here anyway.
 #[derive(Default)]
 struct Keyed {
     organization: Option<Span>,
     environment: Option<Span>,
     cluster: [Option<Span>; 3],
+    /// Components put so far.
+    n: u32,
+    /// The index of the first component whose key is not a scope.
+    first_other: Option<u32>,
 }
 
 impl Keyed {
     #[inline(always)]
     fn put(&mut self, key: &[u8], value: Span) {
-        match key {
-            b"organization" => self.organization = Some(value),
-            b"environment" => self.environment = Some(value),
-            b"cloud-cluster" => self.cluster[0] = Some(value),
-            b"kafka" => self.cluster[1] = Some(value),
-            b"kafka-cluster" => self.cluster[2] = Some(value),
-            _ => {}
+        let scope = match key {
+            b"organization" => {
+                self.organization = Some(value);
+                true
+            }
+            b"environment" => {
+                self.environment = Some(value);
+                true
+            }
+            b"cloud-cluster" => {
+                self.cluster[0] = Some(value);
+                true
+            }
+            b"kafka" => {
+                self.cluster[1] = Some(value);
+                false
+            }
+            b"kafka-cluster" => {
+                self.cluster[2] = Some(value);
+                false
+            }
+            _ => false,
+        };
+        if !scope && self.first_other.is_none() {
+            self.first_other = Some(self.n);
         }
+        self.n += 1;
     }
 }
 
@@ -243,6 +269,7 @@ impl CrnSpans {
     /// filled; the last component is the resource.
     #[inline(always)]
     fn set_components(&mut self, keyed: Keyed, spans: SmallVec<[(Span, Span); 8]>) {
+        self.first_other = keyed.first_other;
         self.organization = keyed.organization;
         self.environment = keyed.environment;
         self.cluster = keyed.cluster.into_iter().flatten().next();
@@ -272,6 +299,32 @@ impl CrnSpans {
         info.fill_from(fallback, text);
         info
     }
+}
+
+/// The identity of a valid CRN whose text is `raw` and components
+/// `spans` ([`Enrichment::crn_identity`](super::Enrichment::crn_identity)):
+/// from its component at `first_other` (the first that is not a scope;
+/// else the last) to its end, when that piece of the raw CRN is its own
+/// decoded path.
+#[inline(always)]
+pub(super) fn identity(
+    spans: &[(Span, Span)],
+    first_other: Option<u32>,
+    raw: Span,
+) -> Option<Span> {
+    let at = match first_other {
+        Some(i) => i as usize,
+        None => spans.len().checked_sub(1)?,
+    };
+    let comps = spans.get(at..)?;
+    // The key is a piece of the raw CRN when its span lies within the
+    // raw CRN's (a decoded one was appended after it).
+    let rest = comps.first()?.0.to_end_of(raw)?;
+    // Its own decoded path: its components, `k=v` joined by `/`, make it
+    // whole (a decoded piece is shorter than its escape; an empty segment
+    // is one `/` more).
+    let pieces: usize = comps.iter().map(|&(k, v)| k.len() + v.len() + 2).sum();
+    (pieces == rest.len() + 1).then_some(rest)
 }
 
 /// Organization, environment and cluster ids from `data.cloudResources`.
@@ -316,33 +369,14 @@ impl super::enrichment::Enrichment {
     /// CRN's forms (docs/audit-log-format.md §6; `detect::resource::crn_identity`
     /// cuts any text so: [`SCOPE_KEYS`]). `None` when that is not a piece of the raw CRN
     /// that is its own decoded path (an invalid CRN or none, a `%` escape
-    /// or an empty segment in it): read from the cut the enrichment made,
-    /// it costs the detector a few comparisons per event instead of a
-    /// scan.
+    /// or an empty segment in it). Where it starts is noted while the
+    /// enrichment cuts the CRN (its keys are matched there anyway): the
+    /// detector asks for every granted authorization, and matching the
+    /// keys again cost it about 140 instructions per event
+    /// (BENCHMARKS.md, "Detector", session 17).
     pub fn crn_identity(&self) -> Option<&str> {
         let c = &self.crn;
-        let (raw, comps) = (c.raw?, c.components.as_deref()?);
-        // [`SCOPE_KEYS`] compared at fixed size (two loads each), not by
-        // `memcmp` calls: this runs for every granted authorization in the
-        // detector.
-        fn is<const N: usize>(b: &[u8], key: &[u8; N]) -> bool {
-            <&[u8; N]>::try_from(b).is_ok_and(|b| b == key)
-        }
-        // Bytes, not `str` slices: no char-boundary checks per key.
-        let scope = |k: Span| {
-            let b = self.text.bytes(k);
-            is(b, b"organization") || is(b, b"environment") || is(b, b"cloud-cluster")
-        };
-        let at = comps.iter().position(|&(k, _)| !scope(k));
-        let comps = &comps[at.unwrap_or(comps.len().checked_sub(1)?)..];
-        // Spans of the enrichment's text: the key is a piece of the raw
-        // CRN when it lies within it (a decoded one was appended after).
-        let (key, _) = comps[0];
-        let rest = key.to_end_of(raw)?;
-        // Its own decoded path: its components, `k=v` joined by `/`, make
-        // it whole (a decoded piece is shorter than its escape; an empty
-        // segment is one `/` more).
-        let pieces: usize = comps.iter().map(|&(k, v)| k.len() + v.len() + 2).sum();
-        (pieces == rest.len() + 1).then(|| self.text.get(rest))
+        let span = identity(c.components.as_deref()?, c.first_other, c.raw?)?;
+        Some(self.text.get(span))
     }
 }

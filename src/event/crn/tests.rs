@@ -306,3 +306,66 @@ fn the_crn_identity_is_a_piece_of_the_raw_crn_from_its_first_element_past_the_sc
     assert_eq!(identity("crn:///k%61fka=lkc-1/topic=a"), None);
     assert_eq!(identity("crn:///kafka=lkc-1/topic"), None);
 }
+
+/// The identity as the detector once found it, walking the components
+/// of the cut (the reference for the one noted while cutting).
+fn identity_by_walk(c: &CrnSpans, t: &Text) -> Option<String> {
+    let (raw, comps) = (c.raw?, c.components.as_deref()?);
+    let at = comps
+        .iter()
+        .position(|&(k, _)| !SCOPE_KEYS.contains(&t.get(k)));
+    let comps = &comps[at.unwrap_or(comps.len().checked_sub(1)?)..];
+    let rest = comps[0].0.to_end_of(raw)?;
+    let pieces: usize = comps.iter().map(|&(k, v)| k.len() + v.len() + 2).sum();
+    (pieces == rest.len() + 1).then(|| t.get(rest).to_owned())
+}
+
+#[test]
+fn the_identity_noted_while_cutting_is_the_one_a_walk_of_the_components_finds() {
+    let words = [
+        "organization",
+        "environment",
+        "cloud-cluster",
+        "kafka",
+        "kafka-cluster",
+        "topic",
+        "org%61nization",
+        "a%2Fb",
+        "%41",
+        "lkc-1",
+        "",
+        "x*",
+        "é",
+        "=",
+        "/",
+        "//",
+    ];
+    let mut rng = crate::xorshift::XorShift::new(0x1d_e471);
+    let (mut some, mut none) = (0, 0);
+    for _ in 0..20_000 {
+        let mut raw = String::from("crn://");
+        for _ in 0..rng.below(12) {
+            raw.push_str(rng.pick(&words));
+            raw.push(rng.pick(&['/', '=', '/', 'b']));
+        }
+        if rng.below(2) == 0 && raw.len() > "crn://".len() {
+            raw.pop();
+        }
+        let (t, c) = info(&raw, &ScopeIds::default());
+        let noted = identity(
+            c.components.as_deref().unwrap_or_default(),
+            c.first_other,
+            c.raw.unwrap(),
+        )
+        .filter(|_| c.components.is_some())
+        .map(|s| t.get(s).to_owned());
+        assert_eq!(noted, identity_by_walk(&c, &t), "{raw}");
+        if noted.is_some() {
+            some += 1;
+        } else {
+            none += 1;
+        }
+    }
+    // Both answers are common among the generated CRNs.
+    assert!(some > 500 && none > 2_000, "{some} {none}");
+}
