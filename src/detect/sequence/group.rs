@@ -77,9 +77,10 @@ pub(super) struct Rare {
     pub(super) prev: Option<(Arc<EventRef>, u32)>,
     /// The last alert's events, while a late first step may still join it.
     pub(super) fired: Option<Box<Fired>>,
-    /// The id a handed-out alert went out with, when it was re-anchored
-    /// on an earlier completing event ([`Group::id_time`]).
-    pub(super) swap: Option<Box<IdSwap>>,
+    /// The ids handed-out alerts went out with, when they were
+    /// re-anchored on an earlier completing event ([`Group::id_time`]),
+    /// the latest last.
+    pub(super) swaps: Vec<IdSwap>,
 }
 
 impl Rare {
@@ -89,7 +90,7 @@ impl Rare {
         self.b.capacity() * size_of::<Kept>()
             + self.b.iter().map(Kept::heap_bytes).sum::<usize>()
             + self.fired.as_deref().map_or(0, Fired::bytes)
-            + self.swap.as_ref().map_or(0, |_| size_of::<IdSwap>())
+            + self.swaps.capacity() * size_of::<IdSwap>()
     }
 }
 
