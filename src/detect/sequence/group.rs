@@ -21,7 +21,7 @@ use crate::detect::kept::Kept;
 use crate::detect::weigh::{Tally, Weigh};
 
 mod swap;
-use swap::IdSwap;
+use swap::{swaps_bytes, IdSwap};
 
 /// A group's first steps (A's), sorted by time.
 pub(super) type Firsts = ThinVec<Arc<EventRef>>;
@@ -79,8 +79,9 @@ pub(super) struct Rare {
     pub(super) fired: Option<Box<Fired>>,
     /// The ids handed-out alerts went out with, when they were
     /// re-anchored on an earlier completing event ([`Group::id_time`]),
-    /// the latest last.
-    pub(super) swaps: Vec<IdSwap>,
+    /// the latest last (a [`ThinVec`]: one pointer in every group's
+    /// `Rare`, where the single box it replaced was one too).
+    pub(super) swaps: ThinVec<IdSwap>,
 }
 
 impl Rare {
@@ -90,7 +91,7 @@ impl Rare {
         self.b.capacity() * size_of::<Kept>()
             + self.b.iter().map(Kept::heap_bytes).sum::<usize>()
             + self.fired.as_deref().map_or(0, Fired::bytes)
-            + self.swaps.capacity() * size_of::<IdSwap>()
+            + swaps_bytes(&self.swaps)
     }
 }
 

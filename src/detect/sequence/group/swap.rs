@@ -2,6 +2,8 @@
 
 use std::mem::size_of;
 
+use thin_vec::ThinVec;
+
 use super::Group;
 
 /// In `run`, an alert handed out and then re-anchored on an earlier
@@ -21,6 +23,15 @@ pub(in crate::detect::sequence) struct IdSwap {
 /// after a later one of the same group had fired: rare).
 const MAX_SWAPS: usize = 8;
 
+/// The heap bytes of a group's swaps: a [`ThinVec`] keeps its length and
+/// capacity (two `usize`s) with its elements.
+pub(in crate::detect::sequence) fn swaps_bytes(s: &ThinVec<IdSwap>) -> usize {
+    match s.capacity() {
+        0 => 0,
+        c => 2 * size_of::<usize>() + c * size_of::<IdSwap>(),
+    }
+}
+
 impl Group {
     /// Its last alert, handed out with the id of the B at `displaced`,
     /// is re-anchored on the earlier B at `anchor` and keeps that id (an
@@ -36,12 +47,12 @@ impl Group {
         if r.swaps.len() == MAX_SWAPS {
             r.swaps.remove(0);
         }
-        let cap = r.swaps.capacity();
+        let before = swaps_bytes(&r.swaps);
         r.swaps.push(IdSwap {
             sent: displaced,
             anchor,
         });
-        bytes.add((r.swaps.capacity() - cap) * size_of::<IdSwap>());
+        bytes.add(swaps_bytes(&r.swaps) - before);
     }
 
     /// The time a new alert completed by the B at `b` takes its id from:
