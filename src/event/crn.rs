@@ -269,7 +269,15 @@ impl CrnSpans {
     /// filled; the last component is the resource.
     #[inline(always)]
     fn set_components(&mut self, keyed: Keyed, spans: SmallVec<[(Span, Span); 8]>) {
-        self.first_other = keyed.first_other;
+        // One byte (the enrichment's size matters: `detect`'s read-ahead
+        // counts it per event): the index + 1, 0 for none; a CRN of more
+        // than 253 components gives no answer (the detector then reads the
+        // identity from the text: the same answer).
+        self.identity_from = match keyed.first_other {
+            None => 0,
+            Some(i) if i < u32::from(u8::MAX) - 1 => i as u8 + 1,
+            Some(_) => u8::MAX,
+        };
         self.organization = keyed.organization;
         self.environment = keyed.environment;
         self.cluster = keyed.cluster.into_iter().flatten().next();
@@ -303,18 +311,15 @@ impl CrnSpans {
 
 /// The identity of a valid CRN whose text is `raw` and components
 /// `spans` ([`Enrichment::crn_identity`](super::Enrichment::crn_identity)):
-/// from its component at `first_other` (the first that is not a scope;
-/// else the last) to its end, when that piece of the raw CRN is its own
-/// decoded path.
+/// from its component at `from` (1 + the index of the first that is not
+/// a scope; 0: none is, the last; `u8::MAX`: not noted) to its end, when
+/// that piece of the raw CRN is its own decoded path.
 #[inline(always)]
-pub(super) fn identity(
-    spans: &[(Span, Span)],
-    first_other: Option<u32>,
-    raw: Span,
-) -> Option<Span> {
-    let at = match first_other {
-        Some(i) => i as usize,
-        None => spans.len().checked_sub(1)?,
+pub(super) fn identity(spans: &[(Span, Span)], from: u8, raw: Span) -> Option<Span> {
+    let at = match from {
+        0 => spans.len().checked_sub(1)?,
+        u8::MAX => return None,
+        i => usize::from(i) - 1,
     };
     let comps = spans.get(at..)?;
     // The key is a piece of the raw CRN when its span lies within the
@@ -376,7 +381,7 @@ impl super::enrichment::Enrichment {
     /// (BENCHMARKS.md, "Detector", session 17).
     pub fn crn_identity(&self) -> Option<&str> {
         let c = &self.crn;
-        let span = identity(c.components.as_deref()?, c.first_other, c.raw?)?;
+        let span = identity(c.components.as_deref()?, c.identity_from, c.raw?)?;
         Some(self.text.get(span))
     }
 }

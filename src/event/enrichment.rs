@@ -187,9 +187,10 @@ pub(super) struct CrnSpans {
     pub(super) resource_type: Option<Span>,
     pub(super) resource_name: Option<Span>,
     pub(super) is_pattern: bool,
-    /// The index of the first component that is not a scope, where the
-    /// resource's identity starts ([`Enrichment::crn_identity`]).
-    pub(super) first_other: Option<u32>,
+    /// Where the resource's identity starts: 1 + the index of the first
+    /// component that is not a scope, 0 when none is, `u8::MAX` when not
+    /// noted ([`Enrichment::crn_identity`]).
+    pub(super) identity_from: u8,
 }
 
 /// Where the record sat in Kafka; the topic is in the text.

@@ -354,7 +354,7 @@ fn the_identity_noted_while_cutting_is_the_one_a_walk_of_the_components_finds() 
         let (t, c) = info(&raw, &ScopeIds::default());
         let noted = identity(
             c.components.as_deref().unwrap_or_default(),
-            c.first_other,
+            c.identity_from,
             c.raw.unwrap(),
         )
         .filter(|_| c.components.is_some())
@@ -368,4 +368,28 @@ fn the_identity_noted_while_cutting_is_the_one_a_walk_of_the_components_finds() 
     }
     // Both answers are common among the generated CRNs.
     assert!(some > 500 && none > 2_000, "{some} {none}");
+}
+#[test]
+fn a_crn_of_more_components_than_a_byte_counts_gives_no_noted_identity() {
+    // The first component past the scopes is the 300th: not noted, so no
+    // answer here (the detector reads the identity from the text).
+    let mut raw = String::from("crn://c");
+    for _ in 0..299 {
+        raw.push_str("/organization=o");
+    }
+    raw.push_str("/kafka=k/topic=t");
+    let (t, c) = info(&raw, &ScopeIds::default());
+    assert_eq!(c.identity_from, u8::MAX);
+    assert_eq!(identity_by_walk(&c, &t).as_deref(), Some("kafka=k/topic=t"));
+    assert_eq!(crate::detect::facts::crn_identity(&raw), "kafka=k/topic=t");
+    // At 253 it still is.
+    let mut raw = String::from("crn://c");
+    for _ in 0..252 {
+        raw.push_str("/organization=o");
+    }
+    raw.push_str("/kafka=k/topic=t");
+    let (t, c) = info(&raw, &ScopeIds::default());
+    assert_eq!(c.identity_from, 253);
+    let noted = identity(c.components.as_deref().unwrap(), c.identity_from, c.raw.unwrap());
+    assert_eq!(noted.map(|s| t.get(s)), Some("kafka=k/topic=t"));
 }
