@@ -11,7 +11,9 @@
 //! far ahead of the bridge loses data past ~200k events: use `RATE`),
 //! `RATE` (events/s produced, 0 = as fast as the producer goes),
 //! `BUCKETS=1` (events/s in 100 ms buckets), `KAFKA_TOML` and
-//! `PIPELINE_TOML` (`key = value;…` added to `[kafka]`, `[pipeline]`), `PERF=prefix` (`perf record
+//! `PIPELINE_TOML` (`key = value;…` added to `[kafka]`, `[pipeline]`), `SINK_TOML` (the
+//! same, added to the sink's table: `SINK_TOML='compression = "none"'`), `HEC_ACKS=0` (HEC
+//! without indexer acknowledgements, its default), `PERF=prefix` (`perf record
 //! -g` on the bridge into `prefix.<sink>.data`), `CALLGRIND=prefix` (the bridge
 //! under `valgrind --tool=callgrind`, into `prefix.<sink>.out`: instructions per
 //! event whatever the load; use `EVENTS=20000`), `DETECT_TOML` (`key = value;…`: a
@@ -51,7 +53,7 @@ fn repo_path(env: &str, rel: &str) -> String {
 }
 
 /// `key = value;…` from the environment as TOML lines (A/B runs of a
-/// setting: `KAFKA_TOML`, `PIPELINE_TOML`).
+/// setting: `KAFKA_TOML`, `PIPELINE_TOML`, `SINK_TOML`).
 fn toml_lines(name: &str) -> String {
     std::env::var(name).unwrap_or_default().replace(';', "\n")
 }
@@ -169,12 +171,15 @@ async fn run(kind: &str, n: u64, partitions: u64, rate: u64) {
     std::fs::write(
         &cfg,
         format!(
-            "[kafka]\nbootstrap_servers = \"{}\"\ngroup_id = \"e2e\"\nauto_offset_reset = \"earliest\"\n{}\n[pipeline]\n{}\n[dead_letter]\npath = \"{}\"\n\n[observability]\nlisten = \"127.0.0.1:0\"\n\n[[sinks]]\nname = \"{kind}\"\n{}\n{}",
+            "[kafka]\nbootstrap_servers = \"{}\"\ngroup_id = \"e2e\"\nauto_offset_reset = \"earliest\"\n{}\n[pipeline]\n{}\n[dead_letter]\npath = \"{}\"\n\n[observability]\nlisten = \"127.0.0.1:0\"\n\n[[sinks]]\nname = \"{kind}\"\n{}{}\n{}",
             kafka.bootstrap,
             toml_lines("KAFKA_TOML"),
             toml_lines("PIPELINE_TOML"),
             dir.path().join("dl.ndjson").display(),
             rx.sink_toml(),
+            // SINK_TOML: settings added to the sink's table (A/B runs:
+            // `compression = "none"` for `_bulk`).
+            toml_lines("SINK_TOML"),
             // DETECT_TOML: the detector on, with these settings (its alerts
             // go to the sink too, and count there as deliveries).
             std::env::var_os("DETECT_TOML")
