@@ -248,16 +248,22 @@ fn plain_path_matches_the_general_one() {
     ];
     let mut rng = crate::xorshift::XorShift::new(0x5eed_c4e5);
     for _ in 0..20_000 {
-        let mut raw = String::from("crn://");
-        for _ in 0..rng.below(14) {
-            raw.push_str(rng.pick(&words));
-            raw.push(rng.pick(&['/', '=', '/', 'b']));
-        }
-        if rng.below(2) == 0 && raw.len() > "crn://".len() {
-            raw.pop();
-        }
-        check(&raw);
+        check(&generated_crn(&mut rng, &words, 14));
     }
+}
+
+/// `crn://` and up to `max - 1` of `words`, each followed by `/`, `=` or
+/// `b`, the last separator dropped half the time.
+fn generated_crn(rng: &mut crate::xorshift::XorShift, words: &[&str], max: u64) -> String {
+    let mut raw = String::from("crn://");
+    for _ in 0..rng.below(max) {
+        raw.push_str(rng.pick(words));
+        raw.push(rng.pick(&['/', '=', '/', 'b']));
+    }
+    if rng.below(2) == 0 && raw.len() > "crn://".len() {
+        raw.pop();
+    }
+    raw
 }
 
 #[test]
@@ -343,14 +349,7 @@ fn the_identity_noted_while_cutting_is_the_one_a_walk_of_the_components_finds() 
     let mut rng = crate::xorshift::XorShift::new(0x1d_e471);
     let (mut some, mut none) = (0, 0);
     for _ in 0..20_000 {
-        let mut raw = String::from("crn://");
-        for _ in 0..rng.below(12) {
-            raw.push_str(rng.pick(&words));
-            raw.push(rng.pick(&['/', '=', '/', 'b']));
-        }
-        if rng.below(2) == 0 && raw.len() > "crn://".len() {
-            raw.pop();
-        }
+        let raw = generated_crn(&mut rng, &words, 12);
         let (t, c) = info(&raw, &ScopeIds::default());
         let noted = identity(
             c.components.as_deref().unwrap_or_default(),
@@ -390,6 +389,10 @@ fn a_crn_of_more_components_than_a_byte_counts_gives_no_noted_identity() {
     raw.push_str("/kafka=k/topic=t");
     let (t, c) = info(&raw, &ScopeIds::default());
     assert_eq!(c.identity_from, 253);
-    let noted = identity(c.components.as_deref().unwrap(), c.identity_from, c.raw.unwrap());
+    let noted = identity(
+        c.components.as_deref().unwrap(),
+        c.identity_from,
+        c.raw.unwrap(),
+    );
     assert_eq!(noted.map(|s| t.get(s)), Some("kafka=k/topic=t"));
 }
