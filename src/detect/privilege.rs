@@ -212,14 +212,13 @@ impl PrivilegeRule {
         let counted = |d: &Arc<EventRef>| alerted.counted.borrow().contains(d.id());
         let count = |d: &Arc<EventRef>| alerted.counted.borrow_mut().insert(d.id().into());
         let fired_key = (Box::<str>::from(change.event.id()), burst_key.to_owned());
-        let same = |a: &Alert| a.summary.clone();
         let (since, at) = (run[0].0.time, t..=t);
         // The burst's alert: open, its events within the run, the change
         // within its keep-alive (changes may arrive in any order).
         let span = since..=run[run.len() - 1].0.time.max(t);
         let floor = if let Some(&floor) = self.fired.get(&fired_key) {
             floor
-        } else if book.join(NAME, burst_key, (span, true), &change.event, same) {
+        } else if book.join_as_is(NAME, burst_key, (span, true), &change.event) {
             alert_floor
         } else {
             // The burst's next alert: the denials after its last change
@@ -248,7 +247,7 @@ impl PrivilegeRule {
         };
         // The denials no alert of the burst counted yet.
         for d in covered.iter().filter(|d| d.time > floor && !counted(d)) {
-            if book.join(NAME, burst_key, (at.clone(), false), d, same) {
+            if book.join_as_is(NAME, burst_key, (at.clone(), false), d) {
                 count(d);
             }
         }

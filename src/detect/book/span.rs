@@ -26,6 +26,19 @@ impl Book {
         self.add(rule, key, e, None, target, Some(describe))
     }
 
+    /// [`Book::join`], the alert's summary left as it is (a rule whose
+    /// sentence does not count the events).
+    pub fn join_as_is(
+        &mut self,
+        rule: &'static str,
+        key: &str,
+        (at, within): (RangeInclusive<i64>, bool),
+        e: &EventRef,
+    ) -> bool {
+        let target = Target::Spanning(at, within);
+        self.add(rule, key, e, None, target, None::<fn(&Alert) -> String>)
+    }
+
     /// [`Alert::pin`]s `e`, which it holds, in the open (or waiting)
     /// alert of `(rule, key)` whose events' span meets the period `at`.
     pub fn pin(&mut self, rule: &'static str, key: &str, at: RangeInclusive<i64>, e: &EventRef) {
