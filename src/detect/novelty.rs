@@ -29,7 +29,9 @@ use super::weigh::{less, Ledger, Tally, Weigh};
 use crate::event::Severity;
 
 mod net;
+mod pairs;
 pub use net::{network, Cidr, Networks};
+use pairs::Pairs;
 
 /// Most values remembered per group; the least recently seen go first.
 pub const MAX_VALUES: usize = 64;
@@ -50,7 +52,10 @@ pub struct NoveltyRule {
     hasher: FastState,
     /// Events with a value new to their group, by (time, arrival).
     waiting: Queue,
-    /// The estimate of `waiting`'s bytes ([`waiting_bytes`]).
+    /// The earliest waiting event of each (group, value): a later one
+    /// of the pair does not wait too ([`pairs`]).
+    pairs: Pairs,
+    /// The estimate of `waiting`'s and `pairs`' bytes ([`waiting_bytes`]).
     waiting_held: usize,
     arrivals: u64,
     /// Counts the kept events (the detector's, shared by its rules).
@@ -138,12 +143,13 @@ impl Queue {
         }
     }
 
-    fn pop_first(&mut self) -> Option<Waiting> {
+    /// The next to decide, with its (time, arrival).
+    fn pop_first(&mut self) -> Option<((i64, u64), Waiting)> {
         let front = self.in_order.front().map(|(at, _)| *at);
         match (front, self.out_of_order.first_key_value()) {
-            (Some(a), Some((b, _))) if *b < a => self.out_of_order.pop_first().map(|(_, w)| w),
-            (Some(_), _) => self.in_order.pop_front().map(|(_, w)| w),
-            (None, _) => self.out_of_order.pop_first().map(|(_, w)| w),
+            (Some(a), Some((b, _))) if *b < a => self.out_of_order.pop_first(),
+            (Some(_), _) => self.in_order.pop_front(),
+            (None, _) => self.out_of_order.pop_first(),
         }
     }
 
@@ -203,6 +209,7 @@ impl NoveltyRule {
             groups: Keyed::new(max_keys),
             hasher: FastState::default(),
             waiting: Queue::default(),
+            pairs: Pairs::default(),
             waiting_held: 0,
             arrivals: 0,
             ledger: Ledger::default(),
@@ -253,6 +260,10 @@ impl NoveltyRule {
             self.decide(hash, key, value, t, || f.event(), book);
             return;
         }
+        let pair = self.hasher.hash_parts(hash, &[Some(value)]);
+        if self.pairs.merge(pair, (hash, value), t, self.ttl) {
+            return;
+        }
         self.arrivals += 1;
         let copied = Copied::of(f);
         if let Copied::Shared(e) = &copied {
@@ -262,6 +273,7 @@ impl NoveltyRule {
         w.3 = waiting_bytes(&w);
         self.waiting_held += w.3;
         self.waiting.insert((t, self.arrivals), w);
+        self.waiting_held += self.pairs.note(pair, hash, value, (t, self.arrivals));
         if self.waiting.len() > MAX_WAITING {
             self.decide_oldest(book);
         }
@@ -269,12 +281,27 @@ impl NoveltyRule {
 
     /// Decides the oldest waiting event now; false when none waits.
     fn decide_oldest(&mut self, book: &mut Book) -> bool {
-        let Some(w) = self.waiting.pop_first() else {
+        let Some((at, w)) = self.waiting.pop_first() else {
             return false;
         };
         less(&mut self.waiting_held, w.3);
+        let hash = self.hash(&w.0);
+        let pair = self.hasher.hash_parts(hash, &[Some(&w.1)]);
+        let latest = self.pairs.take(pair, at).map(|(latest, bytes)| {
+            less(&mut self.waiting_held, bytes);
+            latest
+        });
         let event = || w.2.event();
-        self.decide(self.hash(&w.0), &w.0, &w.1, w.2.time(), event, book);
+        self.decide(hash, &w.0, &w.1, w.2.time(), event, book);
+        // The later events of the pair, not queued: the value is known
+        // now, and they refresh it as a known value's events do.
+        if let Some(latest) = latest.filter(|&l| l > at.0) {
+            if let Some(known) = self.groups.touch(&hash, latest) {
+                if let Some(slot) = known.values.iter_mut().find(|(v, _)| *v == *w.1) {
+                    slot.1 = slot.1.max(latest);
+                }
+            }
+        }
         true
     }
 
