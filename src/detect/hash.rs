@@ -80,7 +80,7 @@ impl FastState {
     /// `hash_one` of a tuple cost a multiply more per string (its
     /// terminator) and per `Option` (its tag): seven of a granted
     /// event's ≈ 36 (BENCHMARKS.md "Detector", session 9).
-    #[inline]
+    #[inline(always)]
     pub fn hash_parts(&self, first: u64, parts: &[Option<&str>]) -> u64 {
         let mut h = self.build_hasher();
         h.write_u64(first);
