@@ -142,8 +142,21 @@ impl Text {
         }
     }
 
+    /// The text of `span`, without `str` slicing's char-boundary checks
+    /// (every accessor reads through here, for every event).
+    #[inline(always)]
     pub(super) fn get(&self, span: Span) -> &str {
-        &self.buf[span.start as usize..span.end as usize]
+        let b = self.bytes(span);
+        debug_assert!(
+            self.buf.is_char_boundary(span.start as usize)
+                && self.buf.is_char_boundary(span.end as usize),
+            "a span that cuts a character"
+        );
+        // SAFETY: `buf` is UTF-8, and every span starts and ends at a
+        // character boundary: whole strings pushed, or cuts at ASCII bytes
+        // (`/`, `=`, `:`); the bytes between two boundaries of UTF-8 are
+        // UTF-8. Debug builds (every test run) check it above.
+        unsafe { std::str::from_utf8_unchecked(b) }
     }
 
     /// The bytes of `span`, for the writer: byte slicing skips the
