@@ -245,16 +245,8 @@ impl NoveltyRule {
         // whether it is new again is decided in event-time order, with the
         // group's other values as they were then (refreshed here, it would
         // be known to the events before this one too).
-        let since = t.saturating_sub(self.ttl);
-        if let Some(known) = self.groups.touch(&hash, t) {
-            if let Some(slot) = known
-                .values
-                .iter_mut()
-                .find(|(v, seen)| v == value && *seen >= since)
-            {
-                slot.1 = slot.1.max(t);
-                return;
-            }
+        if self.refresh(hash, value, t, t.saturating_sub(self.ttl)) {
+            return;
         }
         if t <= watermark {
             self.decide(hash, key, value, t, || f.event(), book);
@@ -294,15 +286,26 @@ impl NoveltyRule {
         let event = || w.2.event();
         self.decide(hash, &w.0, &w.1, w.2.time(), event, book);
         // The later events of the pair, not queued: the value is known
-        // now, and they refresh it as a known value's events do.
+        // now, and they refresh it as a known value's events do (whatever
+        // its last use: it was just decided).
         if let Some(latest) = latest.filter(|&l| l > at.0) {
-            if let Some(known) = self.groups.touch(&hash, latest) {
-                if let Some(slot) = known.values.iter_mut().find(|(v, _)| *v == *w.1) {
-                    slot.1 = slot.1.max(latest);
-                }
-            }
+            self.refresh(hash, &w.1, latest, i64::MIN);
         }
         true
+    }
+
+    /// A known value's event at `t`: the group touched and the value's
+    /// last use moved to `t`, when it was last seen at or after `since`
+    /// (a value seen earlier is forgotten for it). False when it was not.
+    fn refresh(&mut self, hash: u64, value: &str, t: i64, since: i64) -> bool {
+        let Some(known) = self.groups.touch(&hash, t) else {
+            return false;
+        };
+        let live = known
+            .values
+            .iter_mut()
+            .find(|(v, seen)| v == value && *seen >= since);
+        live.map(|slot| slot.1 = slot.1.max(t)).is_some()
     }
 
     /// Decides, oldest first, the waiting events at or before `watermark`.
